@@ -1,0 +1,213 @@
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import {
+  formatProblems,
+  InferenceServiceProps,
+  InferscaleValidationError,
+  resolveInferenceService,
+  ResolvedInferenceService,
+  ResolvedProbe,
+} from '../core';
+
+/** Props of {@link AIInferenceService}: the framework-neutral {@link InferenceServiceProps}. */
+export interface AIInferenceServiceProps extends InferenceServiceProps {}
+
+const PORT_NAME = 'http';
+const METRICS_PORT_NAME = 'metrics';
+
+/**
+ * An autoscaled model server: Deployment, Service, ServiceAccount, PodDisruptionBudget and an
+ * autoscaling/v2 HorizontalPodAutoscaler scaling on any mix of catalogue metrics.
+ *
+ * Objects are built from cdk8s-plus-27's typed Kubernetes API classes rather than its L2
+ * Deployment and HorizontalPodAutoscaler, whose defaults (replicas 2, CPU limits, a
+ * non-standard behavior, no GPU resources) conflict with GPU autoscaling. Every default is
+ * resolved once in {@link AIInferenceService.spec}; the objects are public for escape hatches.
+ *
+ * @example
+ * new AIInferenceService(chart, 'llm', {
+ *   image: 'vllm/vllm-openai:v0.11.0',
+ *   gpu: { count: 1 },
+ *   model: { name: 'meta-llama/Llama-3.1-8B-Instruct', loadTimeSeconds: 240 },
+ *   maxReplicas: 8,
+ *   metrics: [ScalingMetric.requestsPerSecond({ targetPerPod: 4 })],
+ * });
+ */
+export class AIInferenceService extends Construct {
+  /** Every default resolved: what the objects below were rendered from. */
+  public readonly spec: ResolvedInferenceService;
+  /**
+   * The Deployment (no `replicas`: the HPA owns the count). A plain ApiObject built from the
+   * typed `k8s.DeploymentSpec`, so fields newer than cdk8s-plus-27's API (the preStop sleep
+   * action) survive synthesis.
+   */
+  public readonly deployment: ApiObject;
+  /** ClusterIP Service on port 80 (`http`) and, when separate, the metrics port. */
+  public readonly service: k8s.KubeService;
+  /** ServiceAccount without an automounted token. */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  /** PodDisruptionBudget, unless disabled. */
+  public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** autoscaling/v2 HorizontalPodAutoscaler with every metric and an explicit behavior. */
+  public readonly horizontalPodAutoscaler: ApiObject;
+
+  /**
+   * @throws InferscaleValidationError listing every problem in `props`, prefixed with the construct path
+   */
+  public constructor(scope: Construct, id: string, props: AIInferenceServiceProps) {
+    super(scope, id);
+    const { service, problems } = resolveInferenceService(props, id);
+    if (!service) throw new InferscaleValidationError(`AIInferenceService "${this.node.path}"`, problems);
+    this.spec = service;
+    const s = service;
+    const metadata = { name: s.name, ...(s.namespace ? { namespace: s.namespace } : {}), labels: { ...s.labels } };
+
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
+    this.deployment = new ApiObject(this, 'Deployment', { apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec: k8s.toJson_DeploymentSpec(deploymentSpec(s)) });
+    if (s.preStopSleepSeconds > 0) {
+      // The sleep action (Kubernetes 1.30+) needs no shell in the image; cdk8s-plus-27's typed API predates it.
+      this.deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: s.preStopSleepSeconds } } }));
+    }
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata,
+      spec: {
+        type: 'ClusterIP',
+        selector: { ...s.selectorLabels },
+        ports: [
+          { name: PORT_NAME, port: 80, targetPort: k8s.IntOrString.fromString(PORT_NAME), protocol: 'TCP' },
+          ...(s.metricsPort !== s.port ? [{ name: METRICS_PORT_NAME, port: s.metricsPort, targetPort: k8s.IntOrString.fromString(METRICS_PORT_NAME), protocol: 'TCP' }] : []),
+        ],
+      },
+    });
+    if (s.disruptionBudget) {
+      const mu = s.disruptionBudget.maxUnavailable;
+      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+        metadata,
+        spec: {
+          selector: { matchLabels: { ...s.selectorLabels } },
+          maxUnavailable: typeof mu === 'number' ? k8s.IntOrString.fromNumber(mu) : k8s.IntOrString.fromString(mu),
+          // A pod still loading its model is not serving: let drains evict it instead of blocking.
+          unhealthyPodEvictionPolicy: 'AlwaysAllow',
+        },
+      });
+    }
+    this.horizontalPodAutoscaler = new ApiObject(this, 'HorizontalPodAutoscaler', {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata,
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: s.name },
+        minReplicas: s.minReplicas,
+        maxReplicas: s.maxReplicas,
+        metrics: s.hpaMetrics,
+        behavior: s.behavior,
+      },
+    });
+
+    this.node.addValidation({ validate: () => this.checkUniqueName() });
+  }
+
+  /** Two services with one name in one namespace would overwrite each other's objects. */
+  private checkUniqueName(): string[] {
+    const chart = Chart.of(this);
+    const ns = this.spec.namespace ?? chart.namespace ?? '';
+    const clash = chart.node.findAll().find((c): c is AIInferenceService =>
+      c !== this && c instanceof AIInferenceService && c.spec.name === this.spec.name && (c.spec.namespace ?? chart.namespace ?? '') === ns);
+    if (!clash) return [];
+    return [formatProblems(`AIInferenceService "${this.node.path}"`, [{ path: 'name', message: `is ${JSON.stringify(this.spec.name)}, already used by AIInferenceService "${clash.node.path}" in the same namespace; give each service its own name` }])];
+  }
+}
+
+function httpProbe(p: ResolvedProbe, port: string): k8s.Probe {
+  return {
+    httpGet: { path: p.path, port: k8s.IntOrString.fromString(port) },
+    periodSeconds: p.periodSeconds,
+    failureThreshold: p.failureThreshold,
+    timeoutSeconds: p.timeoutSeconds,
+  };
+}
+
+function quantities(record: Readonly<Record<string, string>>): Record<string, k8s.Quantity> {
+  const out: Record<string, k8s.Quantity> = {};
+  for (const [k, v] of Object.entries(record)) out[k] = k8s.Quantity.fromString(v);
+  return out;
+}
+
+function deploymentSpec(s: ResolvedInferenceService): k8s.DeploymentSpec {
+  const ports: k8s.ContainerPort[] = [{ name: PORT_NAME, containerPort: s.port, protocol: 'TCP' }];
+  if (s.metricsPort !== s.port) ports.push({ name: METRICS_PORT_NAME, containerPort: s.metricsPort, protocol: 'TCP' });
+  const volumes: k8s.Volume[] = [];
+  const mounts: k8s.VolumeMount[] = [];
+  if (s.sharedMemorySize) {
+    volumes.push({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(s.sharedMemorySize) } });
+    mounts.push({ name: 'dshm', mountPath: '/dev/shm' });
+  }
+  if (s.security.readOnlyRootFilesystem) {
+    volumes.push({ name: 'tmp', emptyDir: {} });
+    mounts.push({ name: 'tmp', mountPath: '/tmp' });
+  }
+  const spread = (topologyKey: string): k8s.TopologySpreadConstraint => ({
+    maxSkew: 1,
+    topologyKey,
+    whenUnsatisfiable: 'ScheduleAnyway',
+    labelSelector: { matchLabels: { ...s.selectorLabels } },
+    matchLabelKeys: ['pod-template-hash'],
+  });
+  const gpu = s.gpu;
+  return {
+    // No `replicas`: the HorizontalPodAutoscaler owns the count, and a re-apply must not reset it.
+    selector: { matchLabels: { ...s.selectorLabels } },
+    strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+    // A new replica counts as available only after its model loads; the startup probe covers that.
+    progressDeadlineSeconds: Math.max(600, s.probes.startup.periodSeconds * s.probes.startup.failureThreshold + 120),
+    template: {
+      metadata: { labels: { ...s.labels }, annotations: { ...s.podAnnotations } },
+      spec: {
+        serviceAccountName: s.name,
+        automountServiceAccountToken: false,
+        terminationGracePeriodSeconds: s.terminationGracePeriodSeconds,
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: s.security.runAsUser,
+          runAsGroup: s.security.runAsGroup,
+          fsGroup: s.security.fsGroup,
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+        ...(gpu ? {
+          tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: Object.entries(gpu.nodeSelector).map(([key, value]) => ({ key, operator: 'In', values: [value] })) }],
+              },
+            },
+          },
+        } : {}),
+        ...(s.topologySpread ? { topologySpreadConstraints: [spread('topology.kubernetes.io/zone'), spread('kubernetes.io/hostname')] } : {}),
+        containers: [{
+          name: 'server',
+          image: s.image,
+          ...(s.command ? { command: [...s.command] } : {}),
+          ...(s.args ? { args: [...s.args] } : {}),
+          ...(s.env.length ? { env: s.env.map((e) => ({ name: e.name, value: e.value })) } : {}),
+          ports,
+          resources: { requests: quantities(s.resources.requests), limits: quantities(s.resources.limits) },
+          startupProbe: httpProbe(s.probes.startup, PORT_NAME),
+          readinessProbe: httpProbe(s.probes.readiness, PORT_NAME),
+          livenessProbe: httpProbe(s.probes.liveness, PORT_NAME),
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            readOnlyRootFilesystem: s.security.readOnlyRootFilesystem,
+            runAsNonRoot: true,
+            capabilities: { drop: ['ALL'] },
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          ...(mounts.length ? { volumeMounts: mounts } : {}),
+        }],
+        ...(volumes.length ? { volumes } : {}),
+      },
+    },
+  };
+}

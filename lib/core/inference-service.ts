@@ -1,0 +1,526 @@
+import { checkBehavior, ScalingBehavior } from './behavior';
+import { HpaBehavior, HpaMetricSpec } from './hpa-spec';
+import { MetricDefinition, metricIdentity, ScalingMetric } from './metric';
+import { checkDnsLabel, checkLabels, isLabelValue } from './names';
+import { prefixProblems, Problem, show } from './problems';
+import { checkQuantity } from './quantity';
+
+/** The model the service loads. */
+export interface ModelProps {
+  /** Model identifier, recorded as the `inferscale.io/model` annotation. @default - not recorded */
+  readonly name?: string;
+  /**
+   * Seconds from container start until the model is loaded and the readiness endpoint answers.
+   * Sizes the startup probe and every preset's scale-down window. At most 3600.
+   * @default 300
+   */
+  readonly loadTimeSeconds?: number;
+}
+
+/** GPUs for each replica. Leave `gpu` out for a CPU-only service. */
+export interface GpuProps {
+  /** Whole GPUs (or time-sliced shares) per replica. */
+  readonly count: number;
+  /**
+   * Extended resource to request: `nvidia.com/gpu`, or `nvidia.com/gpu.shared` for
+   * time-sliced GPUs when the device plugin renames shared resources.
+   * @default "nvidia.com/gpu"
+   */
+  readonly resourceName?: string;
+  /** GPU product to require, matched on the `nvidia.com/gpu.product` node label (e.g. `NVIDIA-A10G`). @default - any GPU */
+  readonly product?: string;
+  /**
+   * Node labels that mark GPU nodes. inferscale's GPU node pools set the default label, as do
+   * NVIDIA GPU feature discovery and the GPU operator.
+   * @default { "nvidia.com/gpu.present": "true" }
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+}
+
+/** Request and optional limit for one resource. */
+export interface ResourceRequirementProps {
+  /** Quantity the scheduler reserves. */
+  readonly request?: string;
+  /** Hard cap. */
+  readonly limit?: string;
+}
+
+/** CPU and memory for the inference container. */
+export interface ResourcesProps {
+  /**
+   * CPU. No limit by default: CFS throttling adds tail latency and the GPU is the bottleneck.
+   * @default { request: "4" } with a GPU, { request: "1" } without
+   */
+  readonly cpu?: ResourceRequirementProps;
+  /**
+   * Memory. The limit defaults to the request, so the pod is never killed for memory it was
+   * never promised.
+   * @default { request: "24Gi", limit: "24Gi" } with a GPU, { request: "2Gi", limit: "2Gi" } without
+   */
+  readonly memory?: ResourceRequirementProps;
+}
+
+/** Health checks. Readiness must mean "model loaded and serving". */
+export interface ProbesProps {
+  /** HTTP path that answers 200 only once the model is loaded. @default "/health" */
+  readonly readinessPath?: string;
+  /** HTTP path that answers 200 while the process is healthy. @default - readinessPath */
+  readonly livenessPath?: string;
+  /** Seconds between startup probes. @default 10 */
+  readonly startupPeriodSeconds?: number;
+  /**
+   * Failed startup probes before the container is restarted.
+   * @default - enough for 1.5 × model.loadTimeSeconds
+   */
+  readonly startupFailureThreshold?: number;
+  /** Seconds between readiness probes. @default 5 */
+  readonly readinessPeriodSeconds?: number;
+  /** Seconds between liveness probes. @default 10 */
+  readonly livenessPeriodSeconds?: number;
+  /** Failed liveness probes before a restart. @default 6 */
+  readonly livenessFailureThreshold?: number;
+  /** Probe timeout. @default 5 */
+  readonly timeoutSeconds?: number;
+}
+
+/** Graceful shutdown. */
+export interface ShutdownProps {
+  /** Seconds the preStop hook sleeps so endpoints and load balancers stop sending traffic first. 0 disables it. @default 10 */
+  readonly preStopSleepSeconds?: number;
+  /** Seconds a request may take to finish after SIGTERM. @default 60 */
+  readonly drainSeconds?: number;
+}
+
+/** Pod disruption budget. */
+export interface DisruptionBudgetProps {
+  /** Pods that may be down at once during voluntary disruptions: a count or a percent ("25%"). @default 1 */
+  readonly maxUnavailable?: number | string;
+}
+
+/** Container security settings. Everything else is fixed to pass Pod Security "restricted". */
+export interface SecurityProps {
+  /** UID to run as; must not be 0. @default 1000 */
+  readonly runAsUser?: number;
+  /** GID to run as. @default 1000 */
+  readonly runAsGroup?: number;
+  /** Group owning mounted volumes. @default 1000 */
+  readonly fsGroup?: number;
+  /** Mount the root filesystem read-only. Off by default: model servers write caches. @default false */
+  readonly readOnlyRootFilesystem?: boolean;
+}
+
+/**
+ * Framework-neutral props of an autoscaled inference service. The cdk8s construct and the
+ * Pulumi component take exactly these.
+ */
+export interface InferenceServiceProps {
+  /** Name of every object of the service: a DNS-1123 label. @default - the construct id */
+  readonly name?: string;
+  /** Namespace of every object. @default - none (the namespace kubectl or the chart applies) */
+  readonly namespace?: string;
+  /** Container image, pinned by tag or digest. */
+  readonly image: string;
+  /** HTTP port the server listens on. @default 8000 */
+  readonly port?: number;
+  /** Port serving Prometheus metrics. @default - same as port */
+  readonly metricsPort?: number;
+  /** Path serving Prometheus metrics. @default "/metrics" */
+  readonly metricsPath?: string;
+  /** Container command. @default - the image's entrypoint */
+  readonly command?: readonly string[];
+  /** Container args. @default - the image's cmd */
+  readonly args?: readonly string[];
+  /** Environment variables (sorted in the output). @default - none */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Model identity and load time. @default - load time 300 s */
+  readonly model?: ModelProps;
+  /** GPUs per replica. @default - CPU only */
+  readonly gpu?: GpuProps;
+  /** CPU and memory. @default - see ResourcesProps */
+  readonly resources?: ResourcesProps;
+  /** Size of the in-memory `/dev/shm` volume (PyTorch and NCCL need more than the 64 MiB default). @default "2Gi" with a GPU, none without */
+  readonly sharedMemorySize?: string;
+  /** Fewest replicas. 0 needs `scaleToZero` and an Object or External metric. @default 1 */
+  readonly minReplicas?: number;
+  /** Most replicas; bounds GPU spend. */
+  readonly maxReplicas: number;
+  /**
+   * Allow `minReplicas: 0`, which the API server accepts only with the alpha `HPAScaleToZero`
+   * feature gate on, and only with an Object or External metric.
+   * @default false
+   */
+  readonly scaleToZero?: boolean;
+  /**
+   * Signals to scale on; the HPA follows whichever asks for the most replicas.
+   * @default - GPU utilization 70 % with a GPU, CPU utilization 70 % without
+   */
+  readonly metrics?: readonly ScalingMetric[];
+  /** Scale-up and scale-down rules. @default ScalingBehavior.burst() */
+  readonly behavior?: ScalingBehavior;
+  /** Health checks. @default - see ProbesProps */
+  readonly probes?: ProbesProps;
+  /** Graceful shutdown. @default - see ShutdownProps */
+  readonly shutdown?: ShutdownProps;
+  /** Pod disruption budget; `false` leaves it out. @default { maxUnavailable: 1 } */
+  readonly disruptionBudget?: DisruptionBudgetProps | false;
+  /** Container security. @default - see SecurityProps */
+  readonly security?: SecurityProps;
+  /** Spread replicas across zones and nodes (best effort). @default true */
+  readonly topologySpread?: boolean;
+  /** Extra labels on every object and pod (never in selectors). @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** A probe, resolved. */
+export interface ResolvedProbe {
+  /** HTTP path. */
+  readonly path: string;
+  /** Seconds between probes. */
+  readonly periodSeconds: number;
+  /** Failures before acting. */
+  readonly failureThreshold: number;
+  /** Timeout of one probe. */
+  readonly timeoutSeconds: number;
+}
+
+/** Every default resolved once; what the renderers read. */
+export interface ResolvedInferenceService {
+  /** Object name. */
+  readonly name: string;
+  /** Namespace, if any. */
+  readonly namespace?: string;
+  /** Container image. */
+  readonly image: string;
+  /** HTTP port. */
+  readonly port: number;
+  /** Metrics port (may equal port). */
+  readonly metricsPort: number;
+  /** Metrics path. */
+  readonly metricsPath: string;
+  /** Container command. */
+  readonly command?: readonly string[];
+  /** Container args. */
+  readonly args?: readonly string[];
+  /** Environment, sorted by name. */
+  readonly env: readonly { readonly name: string; readonly value: string }[];
+  /** Model. */
+  readonly model: { readonly name?: string; readonly loadTimeSeconds: number };
+  /** GPU, if any. */
+  readonly gpu?: { readonly count: number; readonly resourceName: string; readonly product?: string; readonly nodeSelector: Readonly<Record<string, string>> };
+  /** Requests and limits, including the GPU limit. */
+  readonly resources: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> };
+  /** `/dev/shm` size, if mounted. */
+  readonly sharedMemorySize?: string;
+  /** HPA bounds. */
+  readonly minReplicas: number;
+  /** HPA bounds. */
+  readonly maxReplicas: number;
+  /** The catalogue entries, in the order given. */
+  readonly metrics: readonly MetricDefinition[];
+  /** `spec.metrics` of the HPA. */
+  readonly hpaMetrics: readonly HpaMetricSpec[];
+  /** `spec.behavior` of the HPA. */
+  readonly behavior: HpaBehavior;
+  /** Which preset produced the behavior. */
+  readonly behaviorPreset: string;
+  /** Probes. */
+  readonly probes: { readonly startup: ResolvedProbe; readonly readiness: ResolvedProbe; readonly liveness: ResolvedProbe };
+  /** preStop sleep (0: none). */
+  readonly preStopSleepSeconds: number;
+  /** Pod termination grace period. */
+  readonly terminationGracePeriodSeconds: number;
+  /** PDB, if any. */
+  readonly disruptionBudget?: { readonly maxUnavailable: number | string };
+  /** Security. */
+  readonly security: Required<SecurityProps>;
+  /** Topology spread on. */
+  readonly topologySpread: boolean;
+  /** Selector labels (stable: never change them on a live service). */
+  readonly selectorLabels: Readonly<Record<string, string>>;
+  /** Labels on every object and pod. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Pod annotations (scrape hints, model). */
+  readonly podAnnotations: Readonly<Record<string, string>>;
+}
+
+/** Label every inferscale pod selector uses. */
+export const SERVICE_LABEL = 'inferscale.io/service';
+/** Default node label marking GPU nodes. */
+export const GPU_PRESENT_LABEL = 'nvidia.com/gpu.present';
+/** Node label holding the GPU product. */
+export const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
+/** Default GPU resource name. */
+export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
+
+const EXTENDED_RESOURCE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+/**
+ * Resolves every default and validates everything before any output. Returns either the
+ * resolved model or the complete list of problems (paths relative to the props).
+ */
+export function resolveInferenceService(
+  props: InferenceServiceProps,
+  defaultName: string,
+): { service?: ResolvedInferenceService; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const name = props.name ?? defaultName;
+  problems.push(...checkDnsLabel('name', name));
+  if (props.namespace !== undefined) problems.push(...checkDnsLabel('namespace', props.namespace));
+  if (typeof props.image !== 'string' || !props.image || /\s/.test(props.image)) {
+    problems.push({ path: 'image', message: `is ${show(props.image)}; expected an image reference such as "vllm/vllm-openai:v0.11.0"` });
+  }
+  const port = props.port ?? 8000;
+  const metricsPort = props.metricsPort ?? port;
+  problems.push(...checkPort('port', port), ...checkPort('metricsPort', metricsPort));
+  const metricsPath = props.metricsPath ?? '/metrics';
+  problems.push(...checkPath('metricsPath', metricsPath));
+  const env = Object.keys(props.env ?? {}).sort().map((k) => ({ name: k, value: props.env![k] }));
+  for (const e of env) {
+    if (!ENV_NAME.test(e.name)) problems.push({ path: `env[${show(e.name)}]`, message: 'is not a valid environment variable name: letters, digits, "_", "-" or ".", not starting with a digit' });
+    if (typeof e.value !== 'string') problems.push({ path: `env[${show(e.name)}]`, message: `value is ${show(e.value)}; expected a string` });
+  }
+  problems.push(...checkLabels('labels', props.labels));
+
+  // Model
+  const loadTimeSeconds = props.model?.loadTimeSeconds ?? 300;
+  if (typeof loadTimeSeconds !== 'number' || !Number.isInteger(loadTimeSeconds) || loadTimeSeconds < 1 || loadTimeSeconds > 3600) {
+    problems.push({ path: 'model.loadTimeSeconds', message: `is ${show(loadTimeSeconds)}; expected whole seconds from 1 to 3600 (the longest scale-down window the HPA accepts)` });
+  }
+  const modelName = props.model?.name;
+  if (modelName !== undefined && (typeof modelName !== 'string' || !modelName.trim())) {
+    problems.push({ path: 'model.name', message: `is ${show(modelName)}; expected a non-empty string` });
+  }
+  const load = typeof loadTimeSeconds === 'number' && loadTimeSeconds > 0 ? loadTimeSeconds : 300;
+
+  // GPU
+  let gpu: ResolvedInferenceService['gpu'];
+  if (props.gpu !== undefined) {
+    const g = props.gpu;
+    const resourceName = g.resourceName ?? DEFAULT_GPU_RESOURCE;
+    if (typeof g.count !== 'number' || !Number.isInteger(g.count) || g.count < 1) {
+      problems.push({ path: 'gpu.count', message: `is ${show(g.count)}; GPUs are whole devices: expected a whole number, 1 or more (use a time-sliced resource such as "nvidia.com/gpu.shared" to share one)` });
+    }
+    if (typeof resourceName !== 'string' || !EXTENDED_RESOURCE.test(resourceName) || resourceName.startsWith('kubernetes.io/')) {
+      problems.push({ path: 'gpu.resourceName', message: `is ${show(resourceName)}; expected an extended resource name such as "nvidia.com/gpu" or "nvidia.com/gpu.shared"` });
+    }
+    if (g.product !== undefined && (typeof g.product !== 'string' || !g.product || !isLabelValue(g.product))) {
+      problems.push({ path: 'gpu.product', message: `is ${show(g.product)}; expected a node label value such as "NVIDIA-A10G"` });
+    }
+    const nodeSelector = { ...(g.nodeSelector ?? { [GPU_PRESENT_LABEL]: 'true' }), ...(g.product ? { [GPU_PRODUCT_LABEL]: g.product } : {}) };
+    problems.push(...checkLabels('gpu.nodeSelector', g.nodeSelector));
+    gpu = { count: g.count, resourceName, ...(g.product ? { product: g.product } : {}), nodeSelector: sortKeys(nodeSelector) };
+  }
+
+  // Resources
+  const cpu = props.resources?.cpu ?? {};
+  const memory = props.resources?.memory ?? {};
+  const cpuRequest = cpu.request ?? (gpu ? '4' : '1');
+  const memoryRequest = memory.request ?? (gpu ? '24Gi' : '2Gi');
+  const memoryLimit = memory.limit ?? memoryRequest;
+  const requests: Record<string, string> = { cpu: cpuRequest, memory: memoryRequest };
+  const limits: Record<string, string> = { memory: memoryLimit };
+  if (cpu.limit !== undefined) limits.cpu = cpu.limit;
+  problems.push(...checkRequestLimit('resources.cpu', cpuRequest, cpu.limit), ...checkRequestLimit('resources.memory', memoryRequest, memoryLimit));
+  if (gpu && Number.isInteger(gpu.count) && gpu.count >= 1) limits[gpu.resourceName] = String(gpu.count);
+  const sharedMemorySize = props.sharedMemorySize ?? (gpu ? '2Gi' : undefined);
+  if (sharedMemorySize !== undefined) problems.push(...checkQuantity('sharedMemorySize', sharedMemorySize).problems);
+
+  // Replicas
+  const minReplicas = props.minReplicas ?? 1;
+  const maxReplicas = props.maxReplicas;
+  if (typeof minReplicas !== 'number' || !Number.isInteger(minReplicas) || minReplicas < 0) {
+    problems.push({ path: 'minReplicas', message: `is ${show(minReplicas)}; expected a whole number, 1 or more` });
+  }
+  if (typeof maxReplicas !== 'number' || !Number.isInteger(maxReplicas) || maxReplicas < 1) {
+    problems.push({ path: 'maxReplicas', message: `is ${show(maxReplicas)}; expected a whole number, 1 or more` });
+  } else if (typeof minReplicas === 'number' && minReplicas > maxReplicas) {
+    problems.push({ path: 'maxReplicas', message: `is ${maxReplicas}, below minReplicas (${minReplicas}); expected maxReplicas >= minReplicas` });
+  }
+
+  // Metrics
+  const metricProps = props.metrics ?? [gpu ? ScalingMetric.gpuUtilization({ targetPercent: 70 }) : ScalingMetric.cpuUtilization(70)];
+  if (metricProps.length === 0) problems.push({ path: 'metrics', message: 'is empty; give at least one metric to scale on' });
+  const metrics: MetricDefinition[] = [];
+  const seen = new Map<string, number>();
+  metricProps.forEach((m, i) => {
+    const at = `metrics[${i}] (${m.kind})`;
+    problems.push(...prefixProblems(at, m.problems));
+    if (!m.definition) return;
+    const id = metricIdentity(m.definition.hpa);
+    const first = seen.get(id);
+    if (first !== undefined) {
+      problems.push({ path: at, message: `duplicates metrics[${first}] (${id}); the HPA would read the same metric twice. Keep one` });
+      return;
+    }
+    seen.set(id, i);
+    metrics.push(m.definition);
+  });
+
+  if (minReplicas === 0) {
+    const hasObjectOrExternal = metrics.some((m) => m.hpa.type === 'Object' || m.hpa.type === 'External');
+    if (!props.scaleToZero) {
+      problems.push({ path: 'minReplicas', message: 'is 0, which the API server accepts only with the alpha HPAScaleToZero feature gate; set scaleToZero: true to confirm the cluster has it, or use 1 or more' });
+    } else if (!hasObjectOrExternal) {
+      problems.push({ path: 'minReplicas', message: 'is 0, but scaling from zero needs an Object or External metric (pods that do not exist report no Pods metrics); add one such as ScalingMetric.externalQueue' });
+    }
+  }
+
+  // Behavior
+  const behaviorChoice = props.behavior ?? ScalingBehavior.burst();
+  const behavior = behaviorChoice.resolve(load);
+  problems.push(...checkBehavior('behavior', behavior, load));
+
+  // Probes
+  const pr = props.probes ?? {};
+  const readinessPath = pr.readinessPath ?? '/health';
+  const livenessPath = pr.livenessPath ?? readinessPath;
+  problems.push(...checkPath('probes.readinessPath', readinessPath), ...checkPath('probes.livenessPath', livenessPath));
+  const timeoutSeconds = checkPositiveInt(problems, 'probes.timeoutSeconds', pr.timeoutSeconds ?? 5);
+  const startupPeriod = checkPositiveInt(problems, 'probes.startupPeriodSeconds', pr.startupPeriodSeconds ?? 10);
+  const startupFailureThreshold = checkPositiveInt(problems, 'probes.startupFailureThreshold', pr.startupFailureThreshold ?? Math.ceil((1.5 * load) / startupPeriod));
+  if (startupPeriod * startupFailureThreshold < load) {
+    problems.push({
+      path: 'probes.startupFailureThreshold',
+      message: `is ${startupFailureThreshold}: ${startupFailureThreshold} × ${startupPeriod} s = ${startupPeriod * startupFailureThreshold} s, so the kubelet would kill the container before its model loads (model.loadTimeSeconds ${load}); use at least ${Math.ceil(load / startupPeriod)}, or leave it unset for 1.5 × the load time`,
+    });
+  }
+  const readinessPeriod = checkPositiveInt(problems, 'probes.readinessPeriodSeconds', pr.readinessPeriodSeconds ?? 5);
+  const livenessPeriod = checkPositiveInt(problems, 'probes.livenessPeriodSeconds', pr.livenessPeriodSeconds ?? 10);
+  const livenessFailureThreshold = checkPositiveInt(problems, 'probes.livenessFailureThreshold', pr.livenessFailureThreshold ?? 6);
+
+  // Shutdown
+  const preStopSleepSeconds = props.shutdown?.preStopSleepSeconds ?? 10;
+  const drainSeconds = props.shutdown?.drainSeconds ?? 60;
+  if (!Number.isInteger(preStopSleepSeconds) || preStopSleepSeconds < 0 || preStopSleepSeconds > 300) {
+    problems.push({ path: 'shutdown.preStopSleepSeconds', message: `is ${show(preStopSleepSeconds)}; expected whole seconds from 0 to 300` });
+  }
+  if (!Number.isInteger(drainSeconds) || drainSeconds < 0) {
+    problems.push({ path: 'shutdown.drainSeconds', message: `is ${show(drainSeconds)}; expected whole seconds, 0 or more` });
+  }
+
+  // Disruption budget
+  let disruptionBudget: ResolvedInferenceService['disruptionBudget'];
+  if (props.disruptionBudget !== false) {
+    const maxUnavailable = props.disruptionBudget?.maxUnavailable ?? 1;
+    const okNumber = typeof maxUnavailable === 'number' && Number.isInteger(maxUnavailable) && maxUnavailable >= 0;
+    const okPercent = typeof maxUnavailable === 'string' && /^(100|[1-9]?[0-9])%$/.test(maxUnavailable);
+    if (!okNumber && !okPercent) {
+      problems.push({ path: 'disruptionBudget.maxUnavailable', message: `is ${show(maxUnavailable)}; expected a whole number (0 or more) or a percent such as "25%"` });
+    }
+    disruptionBudget = { maxUnavailable };
+  }
+
+  // Security
+  const sec = props.security ?? {};
+  const security: Required<SecurityProps> = {
+    runAsUser: sec.runAsUser ?? 1000,
+    runAsGroup: sec.runAsGroup ?? 1000,
+    fsGroup: sec.fsGroup ?? 1000,
+    readOnlyRootFilesystem: sec.readOnlyRootFilesystem ?? false,
+  };
+  if (!Number.isInteger(security.runAsUser) || security.runAsUser < 1) {
+    problems.push({ path: 'security.runAsUser', message: `is ${show(security.runAsUser)}; Pod Security "restricted" needs a non-root UID: a whole number, 1 or more` });
+  }
+  for (const field of ['runAsGroup', 'fsGroup'] as const) {
+    if (!Number.isInteger(security[field]) || security[field] < 0) problems.push({ path: `security.${field}`, message: `is ${show(security[field])}; expected a whole number, 0 or more` });
+  }
+
+  if (problems.length > 0) return { problems };
+
+  const selectorLabels = { [SERVICE_LABEL]: name };
+  const labels = sortKeys({
+    ...(props.labels ?? {}),
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/component': 'inference',
+    'app.kubernetes.io/managed-by': 'inferscale',
+    ...selectorLabels,
+  });
+  const podAnnotations = sortKeys({
+    'prometheus.io/scrape': 'true',
+    'prometheus.io/port': String(metricsPort),
+    'prometheus.io/path': metricsPath,
+    ...(modelName ? { 'inferscale.io/model': modelName } : {}),
+  });
+  const probe = (path: string, periodSeconds: number, failureThreshold: number): ResolvedProbe => ({ path, periodSeconds, failureThreshold, timeoutSeconds });
+
+  return {
+    problems: [],
+    service: {
+      name,
+      ...(props.namespace !== undefined ? { namespace: props.namespace } : {}),
+      image: props.image,
+      port,
+      metricsPort,
+      metricsPath,
+      ...(props.command ? { command: [...props.command] } : {}),
+      ...(props.args ? { args: [...props.args] } : {}),
+      env,
+      model: { ...(modelName ? { name: modelName } : {}), loadTimeSeconds: load },
+      ...(gpu ? { gpu } : {}),
+      resources: { requests: sortKeys(requests), limits: sortKeys(limits) },
+      ...(sharedMemorySize ? { sharedMemorySize } : {}),
+      minReplicas,
+      maxReplicas,
+      metrics,
+      hpaMetrics: metrics.map((m) => m.hpa),
+      behavior,
+      behaviorPreset: behaviorChoice.preset,
+      probes: {
+        startup: probe(readinessPath, startupPeriod, startupFailureThreshold),
+        readiness: probe(readinessPath, readinessPeriod, 3),
+        liveness: probe(livenessPath, livenessPeriod, livenessFailureThreshold),
+      },
+      preStopSleepSeconds,
+      terminationGracePeriodSeconds: preStopSleepSeconds + drainSeconds,
+      ...(disruptionBudget ? { disruptionBudget } : {}),
+      security,
+      topologySpread: props.topologySpread ?? true,
+      selectorLabels,
+      labels,
+      podAnnotations,
+    },
+  };
+}
+
+function sortKeys<T>(record: Readonly<Record<string, T>>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(record).sort()) out[k] = record[k];
+  return out;
+}
+
+function checkPort(path: string, port: unknown): Problem[] {
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    return [{ path, message: `is ${show(port)}; expected a port number from 1 to 65535` }];
+  }
+  return [];
+}
+
+function checkPath(path: string, value: unknown): Problem[] {
+  if (typeof value !== 'string' || !value.startsWith('/') || /\s/.test(value)) {
+    return [{ path, message: `is ${show(value)}; expected an HTTP path starting with "/"` }];
+  }
+  return [];
+}
+
+function checkPositiveInt(problems: Problem[], path: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    problems.push({ path, message: `is ${show(value)}; expected a whole number, 1 or more` });
+    return 1;
+  }
+  return value;
+}
+
+function checkRequestLimit(path: string, request: unknown, limit: unknown): Problem[] {
+  const r = checkQuantity(`${path}.request`, request);
+  const problems = [...r.problems];
+  if (limit !== undefined) {
+    const l = checkQuantity(`${path}.limit`, limit);
+    problems.push(...l.problems);
+    if (r.value !== undefined && l.value !== undefined && l.value < r.value) {
+      problems.push({ path: `${path}.limit`, message: `is ${show(limit)}, below the request ${show(request)}; the API server rejects a limit under the request` });
+    }
+  }
+  return problems;
+}
+
