@@ -1,0 +1,65 @@
+/**
+ * Benchmarks: prints a table of medians. Run with `npm run bench`.
+ * Options: --runs N (default 7), --only NAME (substring of a benchmark name).
+ */
+import { App, Chart, YamlOutputType } from 'cdk8s';
+import { parseArgs } from 'node:util';
+import { AIInferenceService, ScalingMetric } from '../lib/cdk8s';
+
+interface Row { readonly name: string; readonly median: number; readonly min: number; readonly max: number; readonly extra?: string }
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, only: { type: 'string' } } });
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number, 1 or more; got ${values.runs}`);
+
+function time(fn: () => void): number {
+  const start = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+function measure(name: string, fn: () => void, extra?: (median: number) => string): Row | undefined {
+  if (values.only && !name.includes(values.only)) return undefined;
+  fn(); // warm-up: module loading and JIT are not what we measure
+  const samples = Array.from({ length: runs }, () => time(fn)).sort((a, b) => a - b);
+  const median = samples[Math.floor(samples.length / 2)];
+  return { name, median, min: samples[0], max: samples[samples.length - 1], extra: extra?.(median) };
+}
+
+/** An app with `n` services, alternating GPU LLMs and CPU services, synthesized to YAML in memory. */
+function synthServices(n: number): void {
+  const app = new App({ outdir: '/nonexistent', yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  const chart = new Chart(app, 'bench', { disableResourceNameHashes: true });
+  for (let i = 0; i < n; i++) {
+    const gpu = i % 2 === 0;
+    new AIInferenceService(chart, `svc-${i}`, {
+      namespace: `team-${i % 10}`,
+      image: gpu ? 'vllm/vllm-openai:v0.11.0' : 'ghcr.io/acme/embed:1.0',
+      ...(gpu ? { gpu: { count: 1 + (i % 4) } } : {}),
+      maxReplicas: 4 + (i % 8),
+      metrics: gpu
+        ? [ScalingMetric.requestsPerSecond({ targetPerPod: 4 }), ScalingMetric.gpuUtilization({ targetPercent: 75 }), ScalingMetric.latency({ targetSeconds: 2 }), ScalingMetric.cpuUtilization(80)]
+        : [ScalingMetric.cpuUtilization(70), ScalingMetric.requestsPerSecond({ targetPerPod: 50 })],
+    });
+  }
+  app.synthYaml();
+}
+
+const rows: Row[] = [];
+const perService = new Map<number, number>();
+for (const n of [1, 10, 100, 500]) {
+  const row = measure(`synth ${n} service${n === 1 ? '' : 's'}`, () => synthServices(n), (median) => {
+    perService.set(n, median / n);
+    return `${(median / n).toFixed(2)} ms/service`;
+  });
+  if (row) rows.push(row);
+}
+
+const pad = (s: string, n: number): string => s.padEnd(n);
+const num = (x: number): string => x.toFixed(1).padStart(10);
+console.log(`runs per benchmark: ${runs} (after one warm-up); times in ms\n`);
+console.log(`${pad('benchmark', 24)}${'median'.padStart(10)}${'min'.padStart(10)}${'max'.padStart(10)}  notes`);
+for (const r of rows) console.log(`${pad(r.name, 24)}${num(r.median)}${num(r.min)}${num(r.max)}  ${r.extra ?? ''}`);
+if (perService.has(100) && perService.has(500)) {
+  console.log(`\nper-service cost, 500 vs 100 services: ${(perService.get(500)! / perService.get(100)!).toFixed(2)}x (1.00 = linear)`);
+}

@@ -1,0 +1,54 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultApp, DEFAULT_NAMESPACE } from '../../stacks/cdk8s/default-app';
+import { expectValidManifests, loadManifestDir } from '../support/manifests';
+import { find } from '../support/synth';
+
+const CHARTS_OUT = join(__dirname, '..', '..', 'charts-out');
+
+function synthTo(): { dir: string; files: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), 'inferscale-synth-'));
+  defaultApp(dir).synth();
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(dir).sort()) files[f] = readFileSync(join(dir, f), 'utf8');
+  return { dir, files };
+}
+
+describe('default environment', () => {
+  let first: { dir: string; files: Record<string, string> };
+  beforeAll(() => { first = synthTo(); });
+  afterAll(() => rmSync(first.dir, { recursive: true, force: true }));
+
+  test('committed charts-out/ is exactly what a fresh synth produces (run `npm run synth` and commit)', () => {
+    const committed: Record<string, string> = {};
+    for (const f of readdirSync(CHARTS_OUT).sort()) committed[f] = readFileSync(join(CHARTS_OUT, f), 'utf8');
+    expect(committed).toEqual(first.files);
+  });
+
+  test('synthesizing twice gives byte-identical files', () => {
+    const second = synthTo();
+    try {
+      expect(second.files).toEqual(first.files);
+    } finally {
+      rmSync(second.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('everything in charts-out/ passes the manifest checks', () => {
+    expectValidManifests(loadManifestDir(CHARTS_OUT));
+  });
+
+  test('an LLM on GPUs scaling on requests per second, GPU utilization, p95 latency and CPU; a CPU-only embedding service', () => {
+    const objects = loadManifestDir(CHARTS_OUT) as Record<string, any>[];
+    const llm = find(objects, 'HorizontalPodAutoscaler', 'llm');
+    expect(llm.metadata.namespace).toBe(DEFAULT_NAMESPACE);
+    expect(llm.spec.metrics.map((m: any) => m.pods?.metric.name ?? m.resource.name)).toEqual([
+      'vllm_request_success_per_second', 'ai_inference_gpu_utilization_percent', 'vllm_e2e_request_latency_seconds_p95', 'cpu',
+    ]);
+    expect(find(objects, 'Deployment', 'llm').spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe('1');
+    const embedPod = find(objects, 'Deployment', 'embeddings').spec.template.spec;
+    expect(Object.keys(embedPod.containers[0].resources.limits)).toEqual(['memory']);
+    expect(find(objects, 'Namespace', DEFAULT_NAMESPACE).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+});
