@@ -1,0 +1,183 @@
+/**
+ * One full sync of one HPA (`reconcileAutoscaler`).
+ * @module
+ */
+import { checkNormalizeOptions, normalizeCore } from './normalize';
+import { proposeReplicasIn } from './replica-calculator';
+import { storeScaleEventUnchecked } from './state';
+import { defaultTolerances, resolveTolerances } from './tolerance';
+import type {
+  HpaMetricResult,
+  HpaRecommendation,
+  HpaStabilizationReason,
+  HpaSyncReason,
+  SyncInput,
+  SyncResult,
+} from './types';
+import { checkMetric, checkMinMax, checkRecommendations, checkReplicas, checkTolerances } from './validation';
+
+/**
+ * Runs one sync of the HorizontalPodAutoscaler controller for one HPA:
+ *
+ * 1. If there is no stored recommendation (`recommendations` absent, `null`
+ *    or empty), record `{replicas: currentReplicas, ageSeconds: 0}` first.
+ *    This happens on every path and is why an HPA cannot scale down during
+ *    the first downscale window after creation or a controller restart.
+ * 2. Pre-checks (no metrics are read, no recommendation is stored):
+ *    - `currentReplicas == 0` → autoscaling is disabled (`ScalingDisabled`),
+ *      unless `HPAScaleToZero` is on and the HPA scaled itself to zero
+ *      (`scaledToZero`) and it has an Object/External metric or `minReplicas > 0`;
+ *    - `currentReplicas > maxReplicas` → `maxReplicas` (even with scaleDown `Disabled`);
+ *    - `currentReplicas < minReplicas` → `minReplicas` (even with scaleUp `Disabled`).
+ * 3. Metric stage ({@link proposeReplicas}) with the tolerances of this HPA
+ *    (`behavior.*.tolerance` override the flag value when
+ *    `HPAConfigurableTolerance` is on, the default). If it is blocked (every
+ *    metric invalid, or some invalid and the proposal below `currentReplicas`)
+ *    nothing changes and nothing is stored; `error` is `true`.
+ * 4. {@link normalize} (legacy path when `behavior` is `null`).
+ * 5. If the result differs from `currentReplicas`, the target is rescaled
+ *    and, with `behavior` set, the scale event is stored.
+ *
+ * **Carrying state.** The result holds `recommendations`, `scaleUpEvents`,
+ * `scaleDownEvents` (all with ages relative to this sync) and `scaledToZero`.
+ * For the next sync pass `currentReplicas: result.replicas` (once the
+ * workload has picked it up) and the lists aged by the elapsed time:
+ * `{ ...hpa.advanceTime(result, 15), scaledToZero: result.scaledToZero }`.
+ *
+ * @throws Error naming the field for nonsensical input, e.g.
+ *   `hpa.sync: maxReplicas (2) must be >= minReplicas (3)`.
+ * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
+ * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#implicit-maintenance-mode-deactivation
+ */
+export function sync(input: SyncInput): SyncResult {
+  const ctx = 'hpa.sync';
+  if (input === null || typeof input !== 'object') throw new Error(`${ctx}: input must be an object`);
+  const current = checkReplicas(ctx, 'currentReplicas', input.currentReplicas);
+  const statusReplicas =
+    input.statusReplicas === undefined ? current : checkReplicas(ctx, 'statusReplicas', input.statusReplicas);
+  const minReplicas = input.minReplicas ?? 1;
+  checkMinMax(ctx, minReplicas, input.maxReplicas);
+  const maxReplicas = input.maxReplicas;
+  checkTolerances(ctx, input.tolerance);
+  const opts = checkNormalizeOptions(ctx, input);
+  const behavior = opts.behavior;
+  const stored = input.recommendations ?? [];
+  checkRecommendations(ctx, 'recommendations', stored);
+  if (!Array.isArray(input.metrics)) throw new Error(`${ctx}: metrics must be an array`);
+  input.metrics.forEach((m, i) => checkMetric(ctx, m, i));
+
+  const gates = input.featureGates ?? {};
+  const scaleToZeroGate = gates.HPAScaleToZero ?? false;
+  const configurableTolerance = gates.HPAConfigurableTolerance ?? true;
+  const hasObjectOrExternal = input.metrics.some((m) => m.type === 'Object' || m.type === 'External');
+  const scaledToZeroCondition = scaleToZeroGate && (input.scaledToZero ?? false);
+
+  // Step 2 of section 1: the initial recommendation.
+  let recommendations: HpaRecommendation[] =
+    stored.length === 0 ? [{ ageSeconds: 0, replicas: current }] : stored.map((r) => ({ ...r }));
+  let scaleUpEvents = opts.scaleUpEvents.map((e) => ({ ...e }));
+  let scaleDownEvents = opts.scaleDownEvents.map((e) => ({ ...e }));
+
+  let desired = 0;
+  let rescale = true;
+  let needsMetrics = true;
+  let reason: HpaSyncReason | undefined;
+  let scaledToZero = scaledToZeroCondition;
+
+  if (current === 0) {
+    needsMetrics = (minReplicas !== 0 && scaledToZeroCondition) || (scaledToZeroCondition && hasObjectOrExternal);
+    if (!needsMetrics) {
+      rescale = false;
+      reason = 'ScalingDisabled';
+      if (!scaleToZeroGate) scaledToZero = false;
+    }
+  } else if (current > maxReplicas) {
+    desired = maxReplicas;
+    reason = 'CurrentReplicasAboveMax';
+    needsMetrics = false;
+  } else if (current < minReplicas) {
+    desired = minReplicas;
+    reason = 'CurrentReplicasBelowMin';
+    needsMetrics = false;
+  }
+
+  let proposedReplicas: number | null = null;
+  let invalidMetrics = 0;
+  let metrics: HpaMetricResult[] = [];
+  let stabilizationReason: HpaStabilizationReason | undefined;
+  let error = false;
+
+  if (needsMetrics) {
+    const base = input.tolerance ?? defaultTolerances();
+    const proposal = proposeReplicasIn(ctx, {
+      currentReplicas: current,
+      statusReplicas,
+      tolerance: resolveTolerances(base, behavior, configurableTolerance),
+      metrics: input.metrics,
+    });
+    proposedReplicas = proposal.replicas;
+    invalidMetrics = proposal.invalidMetrics;
+    metrics = proposal.metrics;
+    error = invalidMetrics > 0 || proposal.blocked;
+    if (proposal.blocked) {
+      return {
+        replicas: current,
+        error: true,
+        reason: 'FailedComputeMetricsReplicas',
+        rescaled: false,
+        proposedReplicas,
+        invalidMetrics,
+        metrics,
+        recommendations,
+        scaleUpEvents,
+        scaleDownEvents,
+        scaledToZero,
+      };
+    }
+    const metricDesired = proposal.replicas ?? 0;
+    if (metricDesired > desired) desired = metricDesired;
+    const normalized = normalizeCore({
+      ...opts,
+      currentReplicas: current,
+      proposedReplicas: desired,
+      minReplicas,
+      maxReplicas,
+      recommendations,
+    });
+    desired = normalized.replicas;
+    reason = normalized.reason;
+    stabilizationReason = normalized.stabilizationReason;
+    recommendations = normalized.recommendations;
+    // Scaling from zero after minReplicas was raised.
+    if (current === 0 && minReplicas !== 0 && scaledToZeroCondition && desired < minReplicas) {
+      desired = minReplicas;
+      reason = 'CurrentReplicasBelowMin';
+    }
+    rescale = desired !== current;
+  }
+
+  if (rescale) {
+    const events = storeScaleEventUnchecked(behavior, scaleUpEvents, scaleDownEvents, current, desired);
+    scaleUpEvents = events.scaleUpEvents;
+    scaleDownEvents = events.scaleDownEvents;
+    scaledToZero = scaleToZeroGate && current > 0 && desired === 0 && minReplicas === 0 && hasObjectOrExternal;
+  } else {
+    desired = current;
+  }
+
+  const result: SyncResult = {
+    replicas: desired,
+    error,
+    rescaled: rescale,
+    proposedReplicas,
+    invalidMetrics,
+    metrics,
+    recommendations,
+    scaleUpEvents,
+    scaleDownEvents,
+    scaledToZero,
+  };
+  if (reason !== undefined) result.reason = reason;
+  if (stabilizationReason !== undefined) result.stabilizationReason = stabilizationReason;
+  return result;
+}

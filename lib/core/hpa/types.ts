@@ -1,0 +1,365 @@
+/**
+ * Types for the HorizontalPodAutoscaler (autoscaling/v2) controller model.
+ *
+ * All metric quantities are integer milli-units (the Go controller works on
+ * `Quantity.MilliValue()`): 250m CPU is `250`, 1 CPU is `1000`, a custom
+ * metric value of 3 is `3000`. Replica counts are non-negative integers.
+ *
+ * Time is modelled as ages in seconds relative to "now" (the current sync),
+ * so a stored recommendation or scale event recorded during this sync has
+ * `ageSeconds: 0`. Between two syncs a caller adds the elapsed seconds to
+ * every age (see {@link advanceTime}).
+ *
+ * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
+ * @module
+ */
+
+/** Metric source types of autoscaling/v2 `spec.metrics[].type`. */
+export type HpaMetricType = 'Resource' | 'ContainerResource' | 'Pods' | 'Object' | 'External';
+
+/**
+ * How the controller classified one pod selected by the scale target's selector.
+ *
+ * - `ready`: counted; must carry a `valueMilli` sample.
+ * - `unready`: the pod is Pending, or (CPU metrics only) it is not yet ready
+ *   according to the controller's CPU readiness rules. The caller classifies
+ *   this: for a `cpu` Resource/ContainerResource metric a Running pod counts as
+ *   unready if it has no Ready condition or no startTime; or it is within the
+ *   CPU initialization period (`--horizontal-pod-autoscaler-cpu-initialization-period`,
+ *   5 min) and either Ready is False or its sample is not a full metric window
+ *   after the Ready transition; or, after that period, Ready is False and it
+ *   never became ready within the initial readiness delay (30 s). For every
+ *   other metric (memory, custom Pods metrics) only Pending pods are unready.
+ *   Its sample, if any, is dropped; it only matters when scaling up.
+ * - `missing`: Running, but no metric sample was returned. Must not carry `valueMilli`.
+ * - `ignored`: being deleted, or phase Failed/Succeeded. Counted nowhere.
+ */
+export type HpaPodState = 'ready' | 'unready' | 'missing' | 'ignored';
+
+/** One pod matched by the target's selector, as seen by one metric. */
+export interface HpaPodSample {
+  /** Classification of the pod; defaults to `"ready"`. */
+  state?: HpaPodState;
+  /** The pod's metric sample in milli-units (required for ready pods, absent for missing ones). */
+  valueMilli?: number;
+  /**
+   * The pod's request for the metric's resource in milli-units (sum over its
+   * containers, including restartable init containers, or the one named
+   * container for ContainerResource). Needed on every pod (ignored and
+   * missing pods included) for a Utilization target: the controller treats a
+   * missing request on any listed pod as a metric error. Unused otherwise.
+   */
+  requestMilli?: number;
+}
+
+/** Resource or ContainerResource metric (e.g. `cpu`, `memory`). Exactly one target must be set. */
+export interface HpaResourceMetric {
+  type: 'Resource' | 'ContainerResource';
+  /** Resource name, e.g. `"cpu"`. Informational: CPU readiness is pre-classified by the caller. */
+  name: string;
+  /** Container name; required for ContainerResource. */
+  container?: string;
+  /** Target average utilization in percent of the request (integer >= 1). */
+  targetAverageUtilization?: number;
+  /** Target average value per pod in milli-units (> 0). */
+  targetAverageValueMilli?: number;
+  /** Every pod matched by the selector. */
+  pods: readonly HpaPodSample[];
+}
+
+/** Pods metric (a custom per-pod metric) with an AverageValue target. */
+export interface HpaPodsMetric {
+  type: 'Pods';
+  /** Target average value per pod in milli-units (> 0). */
+  targetAverageValueMilli: number;
+  /** Every pod matched by the selector. */
+  pods: readonly HpaPodSample[];
+}
+
+/** Object metric: one value describing a Kubernetes object. Exactly one target must be set. */
+export interface HpaObjectMetric {
+  type: 'Object';
+  /** `Value` target in milli-units (> 0). */
+  targetValueMilli?: number;
+  /** `AverageValue` target in milli-units (> 0); divided by `statusReplicas`. */
+  targetAverageValueMilli?: number;
+  /** Observed value in milli-units. */
+  valueMilli: number;
+  /**
+   * For a `Value` target: the number of pods matched by the selector whose
+   * phase is Running and whose Ready condition is True. Defaults to
+   * `currentReplicas` (every desired pod is running and ready).
+   * Unused for an `AverageValue` target.
+   */
+  readyPodCount?: number;
+  /**
+   * For a `Value` target: the number of pods matched by the selector in any
+   * phase. When it is 0 and a rescale would be needed, the metric is invalid
+   * ("no pods returned by selector"). Defaults to "some pods exist".
+   */
+  podCount?: number;
+}
+
+/** External metric: the sum of all returned series. Exactly one target must be set. */
+export interface HpaExternalMetric {
+  type: 'External';
+  /** `Value` target in milli-units (> 0). */
+  targetValueMilli?: number;
+  /** `AverageValue` target in milli-units (> 0); divided by `statusReplicas`. */
+  targetAverageValueMilli?: number;
+  /** Every series value returned by the external metrics API, in milli-units. Empty means a fetch error. */
+  valuesMilli: readonly number[];
+  /** As for {@link HpaObjectMetric.readyPodCount}; defaults to `currentReplicas`. */
+  readyPodCount?: number;
+  /** As for {@link HpaObjectMetric.podCount}. */
+  podCount?: number;
+}
+
+/** A metric whose fetch (or computation) failed before the replica calculation. */
+export interface HpaInvalidMetric {
+  type: HpaMetricType;
+  invalid: true;
+}
+
+/** One metric as observed during a sync. */
+export type HpaMetricObservation =
+  | HpaResourceMetric
+  | HpaPodsMetric
+  | HpaObjectMetric
+  | HpaExternalMetric
+  | HpaInvalidMetric;
+
+/**
+ * The tolerance band around a usage ratio of 1.0. A ratio `r` is within when
+ * `1 - scaleDown <= r <= 1 + scaleUp` (both ends inclusive).
+ */
+export interface HpaTolerances {
+  scaleUp: number;
+  scaleDown: number;
+}
+
+/** Current value of one metric as the controller would write it to `status.currentMetrics`. */
+export interface HpaMetricCurrent {
+  /** Utilization in whole percent (Utilization targets; before missing/unready pods are filled in). */
+  averageUtilization?: number;
+  /** Average value per pod in milli-units. */
+  averageValueMilli?: number;
+  /** Total value in milli-units (Object/External `Value` targets). */
+  valueMilli?: number;
+}
+
+/** Outcome of one metric. */
+export interface HpaMetricResult {
+  /** Proposed replica count, or `null` when the metric is invalid. */
+  replicas: number | null;
+  /** Why the metric is invalid (the controller's error text). */
+  error?: string;
+  /** The usage ratio the proposal was derived from (first ratio, before filling in pods). */
+  usageRatio?: number;
+  /** Status values. */
+  current?: HpaMetricCurrent;
+}
+
+/** Input of {@link proposeReplicas}. */
+export interface ProposeReplicasInput {
+  /** `scale.spec.replicas`. */
+  currentReplicas: number;
+  /** `scale.status.replicas`; used only by Object/External `AverageValue` targets. Defaults to `currentReplicas`. */
+  statusReplicas?: number;
+  /** Defaults to 0.1 in both directions (the controller flag default). */
+  tolerance?: HpaTolerances;
+  metrics: readonly HpaMetricObservation[];
+}
+
+/** Output of {@link proposeReplicas}. */
+export interface ProposeReplicasResult {
+  /** Maximum proposal over the valid metrics; `null` if none is valid. */
+  replicas: number | null;
+  /** Number of invalid metrics. */
+  invalidMetrics: number;
+  /**
+   * True when the controller would stop this sync after the metric stage:
+   * every metric is invalid (or there are none), or some are invalid and
+   * `replicas < currentReplicas`.
+   */
+  blocked: boolean;
+  /** Per-metric outcome, in input order. */
+  metrics: HpaMetricResult[];
+}
+
+/** Scaling policy type of autoscaling/v2. */
+export type HpaScalingPolicyType = 'Pods' | 'Percent';
+
+/** `spec.behavior.scaleUp|scaleDown.policies[]` of autoscaling/v2. */
+export interface HpaScalingPolicy {
+  type: HpaScalingPolicyType;
+  /** Pods or percent per period (integer > 0). */
+  value: number;
+  /** Period length in seconds (integer in (0, 1800]). */
+  periodSeconds: number;
+}
+
+/** `selectPolicy` of autoscaling/v2 scaling rules. */
+export type HpaSelectPolicy = 'Max' | 'Min' | 'Disabled';
+
+/** `spec.behavior.scaleUp` / `spec.behavior.scaleDown` of autoscaling/v2 (after API defaulting). */
+export interface HpaScalingRules {
+  /**
+   * Stabilization window in seconds (integer in [0, 3600]). The API leaves the
+   * scaleDown window unset (`null`/absent); the controller then uses
+   * `downscaleStabilizationSeconds` (the flag, 300 s). The API always sets the
+   * scaleUp window (default 0); an absent scaleUp window is treated as 0.
+   */
+  stabilizationWindowSeconds?: number | null;
+  selectPolicy: HpaSelectPolicy;
+  /** At least one policy. */
+  policies: readonly HpaScalingPolicy[];
+  /**
+   * Per-direction tolerance (>= 0), honoured only with the
+   * `HPAConfigurableTolerance` feature gate; replaces the flag tolerance on
+   * this side only.
+   */
+  tolerance?: number | null;
+}
+
+/** `spec.behavior` of autoscaling/v2 (both directions present, as after API defaulting). */
+export interface HpaBehavior {
+  scaleUp: HpaScalingRules;
+  scaleDown: HpaScalingRules;
+}
+
+/** A stored (un-normalized) metric proposal. */
+export interface HpaRecommendation {
+  /** Seconds since it was recorded (0 = recorded during this sync). */
+  ageSeconds: number;
+  replicas: number;
+}
+
+/** A stored scale event; one list per direction. */
+export interface HpaScaleEvent {
+  /** Seconds since the rescale (0 = this sync). */
+  ageSeconds: number;
+  /** Magnitude of the change, `|new - previous|` (>= 0). */
+  replicaChange: number;
+  /** Set once the event was older than every policy period of its direction; sticky, marks a reusable slot. */
+  outdated?: boolean;
+}
+
+/** The per-HPA memory the controller keeps between syncs. */
+export interface HpaState {
+  recommendations: HpaRecommendation[];
+  scaleUpEvents: HpaScaleEvent[];
+  scaleDownEvents: HpaScaleEvent[];
+}
+
+/** `ScalingLimited` condition reasons produced by normalization. */
+export type HpaLimitReason =
+  | 'DesiredWithinRange'
+  | 'TooFewReplicas'
+  | 'TooManyReplicas'
+  | 'ScaleUpLimit'
+  | 'ScaleDownLimit';
+
+/** `AbleToScale` condition reasons produced by stabilization. */
+export type HpaStabilizationReason = 'ReadyForNewScale' | 'ScaleUpStabilized' | 'ScaleDownStabilized';
+
+/** Input of {@link normalize}. */
+export interface NormalizeInput {
+  currentReplicas: number;
+  /** The metric stage's proposal (raw; may lie outside [min, max]). */
+  proposedReplicas: number;
+  minReplicas: number;
+  maxReplicas: number;
+  /** `spec.behavior`; `null` selects the legacy path. */
+  behavior: HpaBehavior | null;
+  /** Stored recommendations, any order (list order matters only for slot reuse). */
+  recommendations: readonly HpaRecommendation[];
+  /** Stored scale-up events (behavior path only). Defaults to none. */
+  scaleUpEvents?: readonly HpaScaleEvent[];
+  /** Stored scale-down events (behavior path only). Defaults to none. */
+  scaleDownEvents?: readonly HpaScaleEvent[];
+  /** `--horizontal-pod-autoscaler-downscale-stabilization` in seconds; default 300. */
+  downscaleStabilizationSeconds?: number;
+  /** Legacy-path scale-up factor (hard-coded 2 in the controller; 8 in its unit tests). */
+  legacyScaleUpLimitFactor?: number;
+}
+
+/** Output of {@link normalize}. */
+export interface NormalizeResult extends HpaState {
+  /** The normalized desired replica count. */
+  replicas: number;
+  /** `ScalingLimited` reason. */
+  reason: HpaLimitReason;
+  /** The recommendation after stabilization, before rate limits and clamping. */
+  stabilizedReplicas: number;
+  /** `AbleToScale` reason from stabilization. */
+  stabilizationReason: HpaStabilizationReason;
+}
+
+/** Feature gates that change the controller's arithmetic. */
+export interface HpaFeatureGates {
+  /** `HPAConfigurableTolerance` (beta, on by default from 1.35). Default `true`. */
+  HPAConfigurableTolerance?: boolean;
+  /** `HPAScaleToZero` (alpha, off). Default `false`. */
+  HPAScaleToZero?: boolean;
+}
+
+/** Input of {@link sync}. */
+export interface SyncInput {
+  /** `scale.spec.replicas`. */
+  currentReplicas: number;
+  /** `scale.status.replicas`; defaults to `currentReplicas`. */
+  statusReplicas?: number;
+  /** Flag tolerance (`--horizontal-pod-autoscaler-tolerance`), default 0.1 both ways. */
+  tolerance?: HpaTolerances;
+  metrics: readonly HpaMetricObservation[];
+  /** `spec.minReplicas`; API default 1. */
+  minReplicas?: number;
+  maxReplicas: number;
+  behavior: HpaBehavior | null;
+  /**
+   * Stored recommendations from the previous sync (ages advanced). `null`,
+   * absent or empty means "no history" (new HPA or controller restart): the
+   * controller then records `{replicas: currentReplicas, ageSeconds: 0}` first.
+   */
+  recommendations?: readonly HpaRecommendation[] | null;
+  scaleUpEvents?: readonly HpaScaleEvent[];
+  scaleDownEvents?: readonly HpaScaleEvent[];
+  downscaleStabilizationSeconds?: number;
+  legacyScaleUpLimitFactor?: number;
+  featureGates?: HpaFeatureGates;
+  /** Status of the HPA's `ScaledToZero` condition (only read with `HPAScaleToZero`). Default `false`. */
+  scaledToZero?: boolean;
+}
+
+/** Why a sync ended the way it did. */
+export type HpaSyncReason =
+  | HpaLimitReason
+  /** `currentReplicas == 0`: the HPA is paused (`ScalingActive=False`). */
+  | 'ScalingDisabled'
+  /** Pre-check: current replicas above `maxReplicas`, clamped without reading metrics. */
+  | 'CurrentReplicasAboveMax'
+  /** Pre-check: current replicas below `minReplicas`, clamped without reading metrics. */
+  | 'CurrentReplicasBelowMin'
+  /** The metric stage blocked the sync (all metrics invalid, or some invalid on a scale-down). */
+  | 'FailedComputeMetricsReplicas';
+
+/** Output of {@link sync}; spread its state (after {@link advanceTime}) into the next sync. */
+export interface SyncResult extends HpaState {
+  /** Replica count after this sync (equals `currentReplicas` when nothing changes). */
+  replicas: number;
+  /** True when any metric was invalid (whether or not scaling went ahead). */
+  error: boolean;
+  reason?: HpaSyncReason;
+  /** True when the controller would write a new `scale.spec.replicas`. */
+  rescaled: boolean;
+  /** The metric stage proposal; `null` when metrics were not read or none was valid. */
+  proposedReplicas: number | null;
+  invalidMetrics: number;
+  /** Per-metric outcomes (empty when metrics were not read). */
+  metrics: HpaMetricResult[];
+  /** Stabilization reason, when normalization ran. */
+  stabilizationReason?: HpaStabilizationReason;
+  /** The `ScaledToZero` condition after this sync (always `false` without `HPAScaleToZero`). */
+  scaledToZero: boolean;
+}
