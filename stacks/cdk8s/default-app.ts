@@ -1,65 +1,15 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
-import { AIInferenceService, ScalingBehavior, ScalingMetric } from '../../lib/cdk8s';
+import { AIInferenceService } from '../../lib/cdk8s';
+import { DEFAULT_NAMESPACE, DEFAULT_NAMESPACE_LABELS, defaultServices } from '../default-services';
 
-/** Namespace of the default environment's inference services. */
-export const DEFAULT_NAMESPACE = 'inference';
+export { DEFAULT_NAMESPACE };
 
-/**
- * The default environment: an LLM on GPUs scaling on requests per second, GPU utilization, p95
- * latency and CPU, and a small CPU-only embedding service. Needs no configuration.
- */
+/** The default environment as a cdk8s app writing one YAML file per chart to `outdir`. */
 export function defaultApp(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const chart = new Chart(app, 'inference', { disableResourceNameHashes: true });
-
-  new k8s.KubeNamespace(chart, 'Namespace', {
-    metadata: {
-      name: DEFAULT_NAMESPACE,
-      labels: {
-        // Inference pods need no privileges: enforce the strictest Pod Security Standard.
-        'pod-security.kubernetes.io/enforce': 'restricted',
-        'pod-security.kubernetes.io/enforce-version': 'latest',
-      },
-    },
-  });
-
-  new AIInferenceService(chart, 'llm', {
-    namespace: DEFAULT_NAMESPACE,
-    image: 'vllm/vllm-openai:v0.11.0',
-    args: ['--model', 'Qwen/Qwen2.5-7B-Instruct', '--port', '8000'],
-    env: { HOME: '/tmp', HF_HOME: '/tmp/huggingface' },
-    model: { name: 'Qwen/Qwen2.5-7B-Instruct', loadTimeSeconds: 240 },
-    gpu: { count: 1 },
-    minReplicas: 1,
-    maxReplicas: 8,
-    metrics: [
-      // vLLM names its series vllm:*; the catalogue defaults are ai_inference_*.
-      ScalingMetric.requestsPerSecond({ targetPerPod: 4, counter: 'vllm:request_success_total' }),
-      ScalingMetric.gpuUtilization({ targetPercent: 75 }),
-      ScalingMetric.latency({ quantile: 0.95, targetSeconds: 4, histogram: 'vllm:e2e_request_latency_seconds' }),
-      ScalingMetric.cpuUtilization(80),
-    ],
-    behavior: ScalingBehavior.burst(),
-  });
-
-  new AIInferenceService(chart, 'embeddings', {
-    namespace: DEFAULT_NAMESPACE,
-    image: 'ghcr.io/huggingface/text-embeddings-inference:cpu-1.8',
-    args: ['--model-id', 'BAAI/bge-small-en-v1.5', '--port', '8080'],
-    env: { HUGGINGFACE_HUB_CACHE: '/tmp/huggingface' },
-    port: 8080,
-    metricsPort: 9000,
-    model: { name: 'BAAI/bge-small-en-v1.5', loadTimeSeconds: 60 },
-    resources: { cpu: { request: '2' }, memory: { request: '4Gi' } },
-    minReplicas: 2,
-    maxReplicas: 10,
-    metrics: [
-      ScalingMetric.cpuUtilization(70),
-      ScalingMetric.requestsPerSecond({ targetPerPod: 50, counter: 'te_request_count' }),
-    ],
-    behavior: ScalingBehavior.steady(),
-  });
-
+  new k8s.KubeNamespace(chart, 'Namespace', { metadata: { name: DEFAULT_NAMESPACE, labels: { ...DEFAULT_NAMESPACE_LABELS } } });
+  for (const [id, props] of Object.entries(defaultServices())) new AIInferenceService(chart, id, props);
   return app;
 }

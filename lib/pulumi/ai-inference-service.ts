@@ -1,0 +1,56 @@
+import * as pulumi from '@pulumi/pulumi';
+import { App, Chart } from 'cdk8s';
+import { AIInferenceService as AIInferenceServiceConstruct } from '../cdk8s/ai-inference-service';
+import { InferenceServiceProps, InferscaleValidationError, resolveInferenceService, ResolvedInferenceService } from '../core';
+import { KubernetesObject, registerObject } from './kubernetes-objects';
+
+/** Args of {@link AIInferenceService}: the same props as the cdk8s construct. */
+export interface AIInferenceServiceArgs extends InferenceServiceProps {}
+
+/**
+ * An autoscaled model server as a Pulumi component: the Deployment, Service, ServiceAccount,
+ * PodDisruptionBudget and HorizontalPodAutoscaler that the cdk8s `AIInferenceService` renders,
+ * each registered as a typed @pulumi/kubernetes child of this component.
+ *
+ * Type token `inferscale:inference:AIInferenceService`. Child names are
+ * `<component name>-<kind>`, so two components never collide.
+ */
+export class AIInferenceService extends pulumi.ComponentResource {
+  /** Every default resolved. */
+  public readonly spec: ResolvedInferenceService;
+  /** The rendered objects, in order, exactly as cdk8s synthesizes them. */
+  public readonly objects: readonly KubernetesObject[];
+  /** The registered children by kind (`Deployment`, `HorizontalPodAutoscaler`, ...). */
+  public readonly children: Readonly<Record<string, pulumi.CustomResource>>;
+  /** Name of the Kubernetes objects. */
+  public readonly serviceName: pulumi.Output<string>;
+
+  /**
+   * @param name component name; also the default service name
+   * @param args the service
+   * @param opts pass `provider` to target a cluster other than the ambient kubeconfig
+   * @throws InferscaleValidationError listing every problem in `args`, before any resource is registered
+   */
+  public constructor(name: string, args: AIInferenceServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { service, problems } = resolveInferenceService(args, name);
+    if (!service) throw new InferscaleValidationError(`AIInferenceService "${name}"`, problems);
+    const objects = renderService(name, args);
+    super('inferscale:inference:AIInferenceService', name, {}, opts);
+    this.spec = service;
+    this.objects = objects;
+    const children: Record<string, pulumi.CustomResource> = {};
+    for (const obj of this.objects) children[obj.kind] = registerObject(name, obj, { parent: this });
+    this.children = children;
+    this.serviceName = pulumi.output(service.name);
+    this.registerOutputs({ serviceName: this.serviceName });
+  }
+}
+
+/** Renders the cdk8s construct in a throw-away in-memory app and returns its objects. */
+export function renderService(id: string, props: InferenceServiceProps): KubernetesObject[] {
+  const chart = new Chart(new App({ outdir: '/dev/null' }), 'inferscale', { disableResourceNameHashes: true });
+  new AIInferenceServiceConstruct(chart, id, props);
+  const errors = chart.node.validate();
+  if (errors.length) throw new Error(errors.join('\n'));
+  return chart.toJson() as KubernetesObject[];
+}

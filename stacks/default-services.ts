@@ -1,0 +1,55 @@
+import { InferenceServiceProps, ScalingBehavior, ScalingMetric } from '../lib/core';
+
+/** Namespace of the default environment's inference services. */
+export const DEFAULT_NAMESPACE = 'inference';
+
+/**
+ * The default environment's services, shared by the cdk8s app and the Pulumi program: an LLM on
+ * GPUs scaling on requests per second, GPU utilization, p95 latency and CPU, and a small
+ * CPU-only embedding service.
+ */
+export function defaultServices(): Record<string, InferenceServiceProps> {
+  return {
+    llm: {
+      namespace: DEFAULT_NAMESPACE,
+      image: 'vllm/vllm-openai:v0.11.0',
+      args: ['--model', 'Qwen/Qwen2.5-7B-Instruct', '--port', '8000'],
+      env: { HOME: '/tmp', HF_HOME: '/tmp/huggingface' },
+      model: { name: 'Qwen/Qwen2.5-7B-Instruct', loadTimeSeconds: 240 },
+      gpu: { count: 1 },
+      minReplicas: 1,
+      maxReplicas: 8,
+      metrics: [
+        // vLLM names its series vllm:*; the catalogue defaults are ai_inference_*.
+        ScalingMetric.requestsPerSecond({ targetPerPod: 4, counter: 'vllm:request_success_total' }),
+        ScalingMetric.gpuUtilization({ targetPercent: 75 }),
+        ScalingMetric.latency({ quantile: 0.95, targetSeconds: 4, histogram: 'vllm:e2e_request_latency_seconds' }),
+        ScalingMetric.cpuUtilization(80),
+      ],
+      behavior: ScalingBehavior.burst(),
+    },
+    embeddings: {
+      namespace: DEFAULT_NAMESPACE,
+      image: 'ghcr.io/huggingface/text-embeddings-inference:cpu-1.8',
+      args: ['--model-id', 'BAAI/bge-small-en-v1.5', '--port', '8080'],
+      env: { HUGGINGFACE_HUB_CACHE: '/tmp/huggingface' },
+      port: 8080,
+      metricsPort: 9000,
+      model: { name: 'BAAI/bge-small-en-v1.5', loadTimeSeconds: 60 },
+      resources: { cpu: { request: '2' }, memory: { request: '4Gi' } },
+      minReplicas: 2,
+      maxReplicas: 10,
+      metrics: [
+        ScalingMetric.cpuUtilization(70),
+        ScalingMetric.requestsPerSecond({ targetPerPod: 50, counter: 'te_request_count' }),
+      ],
+      behavior: ScalingBehavior.steady(),
+    },
+  };
+}
+
+/** Labels of the inference namespace: inference pods need no privileges, so enforce "restricted". */
+export const DEFAULT_NAMESPACE_LABELS: Readonly<Record<string, string>> = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/enforce-version': 'latest',
+};

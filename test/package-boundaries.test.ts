@@ -1,0 +1,29 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..');
+
+/** Loads an entry point in a fresh Node process and lists the framework packages it pulled in. */
+function frameworkModulesLoadedBy(entry: string): string[] {
+  const script = `require(${JSON.stringify(entry)});
+const seen = new Set();
+for (const k of Object.keys(require.cache)) {
+  const m = /node_modules[\\\\/]((?:@pulumi[\\\\/][^\\\\/]+)|cdk8s-plus-27|cdk8s|constructs)[\\\\/]/.exec(k);
+  if (m) seen.add(m[1].replace('\\\\', '/'));
+}
+console.log(JSON.stringify([...seen].sort()));`;
+  const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+describe('package boundaries', () => {
+  test('the core entry point loads neither cdk8s nor Pulumi', () => {
+    expect(frameworkModulesLoadedBy('./lib/index.ts')).toEqual([]);
+  });
+
+  test('inferscale/cdk8s loads no @pulumi module', () => {
+    const loaded = frameworkModulesLoadedBy('./lib/cdk8s/index.ts');
+    expect(loaded).toContain('cdk8s');
+    expect(loaded.filter((m) => m.startsWith('@pulumi'))).toEqual([]);
+  });
+});

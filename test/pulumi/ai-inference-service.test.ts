@@ -1,0 +1,73 @@
+import { installMocks, valueOf } from '../support/pulumi-mocks';
+
+const registered = installMocks();
+
+// Imported after the mocks are installed.
+let lib: typeof import('../../lib/pulumi');
+let cdk8sLib: typeof import('../../lib/cdk8s');
+let synthSupport: typeof import('../support/synth');
+beforeAll(async () => {
+  lib = await import('../../lib/pulumi');
+  cdk8sLib = await import('../../lib/cdk8s');
+  synthSupport = await import('../support/synth');
+});
+
+/** Lets the mocked engine finish registering resources. */
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
+
+function props(): import('../../lib/pulumi').AIInferenceServiceArgs {
+  return {
+    namespace: 'serving',
+    image: 'vllm/vllm-openai:v0.11.0',
+    gpu: { count: 1 },
+    maxReplicas: 4,
+    metrics: [lib.ScalingMetric.requestsPerSecond({ targetPerPod: 3 }), lib.ScalingMetric.gpuUtilization({ targetPercent: 70 })],
+  };
+}
+
+describe('Pulumi AIInferenceService', () => {
+  beforeEach(() => { registered.length = 0; });
+
+  test('registers each object as a typed Kubernetes child of the component', async () => {
+    const svc = new lib.AIInferenceService('llm', props());
+    await settle();
+    expect(registered.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+      'inferscale:inference:AIInferenceService llm',
+      'kubernetes:apps/v1:Deployment llm-deployment',
+      'kubernetes:autoscaling/v2:HorizontalPodAutoscaler llm-horizontalpodautoscaler',
+      'kubernetes:core/v1:Service llm-service',
+      'kubernetes:core/v1:ServiceAccount llm-serviceaccount',
+      'kubernetes:policy/v1:PodDisruptionBudget llm-poddisruptionbudget',
+    ]);
+    expect(await valueOf(svc.serviceName)).toBe('llm');
+  });
+
+  test('parity: the registered objects equal what cdk8s synthesizes for the same props', async () => {
+    new lib.AIInferenceService('llm', props());
+    await settle();
+    const chart = synthSupport.newChart();
+    new cdk8sLib.AIInferenceService(chart, 'llm', props());
+    const expected = synthSupport.synth(chart);
+    expect(expected).toHaveLength(5);
+    for (const obj of expected) {
+      const child = registered.find((r) => r.inputs.kind === obj.kind && r.inputs.metadata?.name === obj.metadata.name);
+      expect(child?.inputs).toEqual(obj);
+    }
+  });
+
+  test('two components never collide: child names derive from the component name', async () => {
+    new lib.AIInferenceService('a', { ...props(), name: 'llm', namespace: 'one' });
+    new lib.AIInferenceService('b', { ...props(), name: 'llm', namespace: 'two' });
+    await settle();
+    const children = registered.filter((r) => r.type.startsWith('kubernetes:')).map((r) => `${r.type} ${r.name}`);
+    expect(new Set(children).size).toBe(children.length);
+    expect(children).toHaveLength(10);
+  });
+
+  test('bad args throw every problem before any resource is registered', async () => {
+    expect(() => new lib.AIInferenceService('llm', { ...props(), gpu: { count: 0 }, maxReplicas: 0 }))
+      .toThrow(/AIInferenceService "llm": gpu\.count is 0[^\n]*\nAIInferenceService "llm": maxReplicas is 0/);
+    await settle();
+    expect(registered).toEqual([]);
+  });
+});
