@@ -13,7 +13,6 @@ import type {
   HpaMetricResult,
   HpaObjectMetric,
   HpaPodSample,
-  HpaPodsMetric,
   HpaResourceMetric,
   HpaTolerances,
   ProposeReplicasInput,
@@ -236,7 +235,7 @@ function computeMetric(m: Exclude<HpaMetricObservation, HpaInvalidMetric>, ctx: 
       if (m.targetAverageValueMilli !== undefined) return plainReplicas(m.pods, m.targetAverageValueMilli, ctx);
       return utilizationReplicas(m, m.targetAverageUtilization as number, ctx);
     case 'Pods':
-      return plainReplicas((m as HpaPodsMetric).pods, m.targetAverageValueMilli, ctx);
+      return plainReplicas(m.pods, m.targetAverageValueMilli, ctx);
     case 'Object':
       if (m.targetValueMilli !== undefined) return valueReplicas(m.valueMilli, m.targetValueMilli, m, ctx);
       return perPodReplicas(m.valueMilli, m.targetAverageValueMilli as number, ctx);
