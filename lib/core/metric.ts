@@ -168,7 +168,7 @@ export interface ObjectMetricOptions {
   readonly series: string;
   /** Series label holding the object's name. @default - the kind in lower case */
   readonly objectLabel?: string;
-  /** Resource (plural, lower case) of the object for the adapter. @default - kind in lower case + "s" */
+  /** Resource (plural, lower case) of the object for the adapter. @default - the English plural of the kind in lower case (`ingresses`) */
   readonly resource?: string;
   /** `rate` for counters (per second), `sum` for gauges. @default "rate" */
   readonly aggregation?: 'rate' | 'sum';
@@ -414,7 +414,7 @@ export class ScalingMetric {
     const kind = ref.kind.toLowerCase();
     const objectLabel = options.objectLabel ?? kind;
     const group = ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : undefined;
-    const resource = options.resource ?? `${kind}s`;
+    const resource = options.resource ?? plural(kind);
     const name = aggregation === 'rate' ? `${stripTotal(options.series)}_per_second${windowSuffix(window)}` : options.series;
     const query = aggregation === 'rate'
       ? `sum(rate(<<.Series>>{<<.LabelMatchers>>}[${promDuration(window)}])) by (<<.GroupBy>>)`
@@ -532,6 +532,13 @@ export function metricIdentity(spec: HpaMetricSpec): string {
     case 'Object': return `Object/${spec.object.describedObject.kind}/${spec.object.describedObject.name}/${spec.object.metric.name}${selectorKey(spec.object.metric.selector)}`;
     case 'External': return `External/${spec.external.metric.name}${selectorKey(spec.external.metric.selector)}`;
   }
+}
+
+/** English plural as Kubernetes resources use it: ingress → ingresses, policy → policies, service → services. */
+function plural(kind: string): string {
+  if (/(s|x|z|ch|sh)$/.test(kind)) return `${kind}es`;
+  if (/[^aeiou]y$/.test(kind)) return `${kind.slice(0, -1)}ies`;
+  return `${kind}s`;
 }
 
 function selectorKey(selector: HpaLabelSelector | undefined): string {

@@ -172,20 +172,20 @@ describe('AIInferenceService', () => {
     }
     expect(error).toBeInstanceOf(InferscaleValidationError);
     const message = (error as Error).message;
-    expect(message).toMatch(/^AIInferenceService "test-chart\/llm": gpu\.count is 0\.5; GPUs are whole devices/m);
-    expect(message).toMatch(/^AIInferenceService "test-chart\/llm": maxReplicas is 2, below minReplicas \(5\)/m);
+    expect(message).toMatch(/^AIInferenceService "test\/llm": gpu\.count is 0\.5; GPUs are whole devices/m);
+    expect(message).toMatch(/^AIInferenceService "test\/llm": maxReplicas is 2, below minReplicas \(5\)/m);
   });
 
   test('a metric with bad options is reported with its index and kind', () => {
     expect(() => new AIInferenceService(newChart(), 'llm', { ...LLM, metrics: [ScalingMetric.cpuUtilization(70), ScalingMetric.gpuUtilization({ targetPercent: 150 })] }))
-      .toThrow('AIInferenceService "test-chart/llm": metrics[1] (gpuUtilization).targetPercent is 150; expected a whole percent from 1 to 100');
+      .toThrow('AIInferenceService "test/llm": metrics[1] (gpuUtilization).targetPercent is 150; expected a whole percent from 1 to 100');
   });
 
   test('two services with one name in one namespace fail at synth, naming both', () => {
     const chart = newChart();
     new AIInferenceService(chart, 'a', { ...LLM, name: 'llm' });
     new AIInferenceService(chart, 'b', { ...LLM, name: 'llm' });
-    expect(() => synth(chart)).toThrow(/name is "llm", already used by AIInferenceService "test-chart\/a"/);
+    expect(() => synth(chart)).toThrow(/name is "llm", already used by AIInferenceService "test\/a"/);
   });
 
   test('the same name in two namespaces is fine', () => {
