@@ -450,6 +450,17 @@ describe('ScalingMetric.objectMetric', () => {
   });
 
   test.each([
+    ['Service', 'v1', 'services'],
+    ['NetworkPolicy', 'networking.k8s.io/v1', 'networkpolicies'],
+    ['Gateway', 'gateway.networking.k8s.io/v1', 'gateways'],
+    ['HTTPRoute', 'gateway.networking.k8s.io/v1', 'httproutes'],
+  ])('kind %s (%s) maps to the resource %s', (kind, apiVersion, resource) => {
+    const d = def(ScalingMetric.objectMetric({ describedObject: { apiVersion, kind, name: 'gw' }, series: 'requests_total', targetValue: 1 }));
+    const overrides = (d.adapterRule!.resources as { overrides: Record<string, { resource: string }> }).overrides;
+    expect(overrides[kind.toLowerCase()].resource).toBe(resource);
+  });
+
+  test.each([
     ['missing', undefined],
     ['a lower-case kind', { apiVersion: 'v1', kind: 'service', name: 'llm' }],
     ['no apiVersion', { apiVersion: '', kind: 'Service', name: 'llm' }],
