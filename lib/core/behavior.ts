@@ -161,7 +161,8 @@ function checkRules(path: string, rules: HpaScalingRules): Problem[] {
 
 /**
  * Describes a behavior in plain words, e.g.
- * "scales up by at most 100% or 4 pods (whichever is more) every 15 s; waits 10 min before scaling down, ...".
+ * "scales up at once, by at most 100% per 15 s or 4 pods per 15 s (whichever allows more); scales down to the
+ * highest proposal of the last 10 min, by at most 1 pod per minute or 10% per minute (whichever allows more)".
  */
 export function describeBehavior(behavior: HpaBehavior): string {
   return `${describeRules('up', behavior.scaleUp)}; ${describeRules('down', behavior.scaleDown)}`;
@@ -172,7 +173,7 @@ function describeRules(dir: 'up' | 'down', rules: HpaScalingRules): string {
   const wait = rules.stabilizationWindowSeconds > 0
     ? `${dir === 'up' ? 'scales up on the lowest proposal of the last' : 'scales down to the highest proposal of the last'} ${humanDuration(rules.stabilizationWindowSeconds)}, `
     : `scales ${dir} at once, `;
-  const limits = rules.policies.map((p) => `${p.value}${p.type === 'Percent' ? '%' : p.value === 1 ? ' pod' : ' pods'} per ${humanDuration(p.periodSeconds)}`);
+  const limits = rules.policies.map((p) => `${p.value}${p.type === 'Percent' ? '%' : p.value === 1 ? ' pod' : ' pods'} per ${p.periodSeconds === 60 ? 'minute' : humanDuration(p.periodSeconds)}`);
   const pick = limits.length > 1 ? ` (whichever allows ${rules.selectPolicy === 'Max' ? 'more' : 'less'})` : '';
   return `${wait}by at most ${limits.join(' or ')}${pick}`;
 }

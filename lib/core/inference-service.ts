@@ -272,7 +272,9 @@ export function resolveInferenceService(
   }
   const port = props.port ?? 8000;
   const metricsPort = props.metricsPort ?? port;
-  problems.push(...checkPort('port', port), ...checkPort('metricsPort', metricsPort));
+  problems.push(...checkPort('port', port));
+  // A default derived from an invalid value is not a second problem.
+  if (props.metricsPort !== undefined) problems.push(...checkPort('metricsPort', metricsPort));
   const metricsPath = props.metricsPath ?? '/metrics';
   problems.push(...checkPath('metricsPath', metricsPath));
   const env = Object.keys(props.env ?? {}).sort().map((k) => ({ name: k, value: props.env![k] }));
@@ -315,13 +317,15 @@ export function resolveInferenceService(
   // Resources
   const cpu = props.resources?.cpu ?? {};
   const memory = props.resources?.memory ?? {};
-  const cpuRequest = cpu.request ?? (gpu ? '4' : '1');
-  const memoryRequest = memory.request ?? (gpu ? '24Gi' : '2Gi');
+  // As in Kubernetes, a limit given without a request is also the request.
+  const cpuRequest = cpu.request ?? cpu.limit ?? (gpu ? '4' : '1');
+  const memoryRequest = memory.request ?? memory.limit ?? (gpu ? '24Gi' : '2Gi');
   const memoryLimit = memory.limit ?? memoryRequest;
   const requests: Record<string, string> = { cpu: cpuRequest, memory: memoryRequest };
   const limits: Record<string, string> = { memory: memoryLimit };
   if (cpu.limit !== undefined) limits.cpu = cpu.limit;
-  problems.push(...checkRequestLimit('resources.cpu', cpuRequest, cpu.limit), ...checkRequestLimit('resources.memory', memoryRequest, memoryLimit));
+  problems.push(...checkRequestLimit('resources.cpu', cpu.request === undefined && cpu.limit !== undefined ? undefined : cpuRequest, cpu.limit));
+  problems.push(...checkRequestLimit('resources.memory', memory.request === undefined && memory.limit !== undefined ? undefined : memoryRequest, memory.limit));
   if (gpu && Number.isInteger(gpu.count) && gpu.count >= 1) limits[gpu.resourceName] = String(gpu.count);
   const sharedMemorySize = props.sharedMemorySize ?? (gpu ? '2Gi' : undefined);
   if (sharedMemorySize !== undefined) problems.push(...checkQuantity('sharedMemorySize', sharedMemorySize).problems);
@@ -330,7 +334,7 @@ export function resolveInferenceService(
   const minReplicas = props.minReplicas ?? 1;
   const maxReplicas = props.maxReplicas;
   if (typeof minReplicas !== 'number' || !Number.isInteger(minReplicas) || minReplicas < 0) {
-    problems.push({ path: 'minReplicas', message: `is ${show(minReplicas)}; expected a whole number, 1 or more` });
+    problems.push({ path: 'minReplicas', message: `is ${show(minReplicas)}; expected a whole number, 1 or more (0 only with scaleToZero)` });
   }
   if (typeof maxReplicas !== 'number' || !Number.isInteger(maxReplicas) || maxReplicas < 1) {
     problems.push({ path: 'maxReplicas', message: `is ${show(maxReplicas)}; expected a whole number, 1 or more` });
@@ -375,7 +379,8 @@ export function resolveInferenceService(
   const pr = props.probes ?? {};
   const readinessPath = pr.readinessPath ?? '/health';
   const livenessPath = pr.livenessPath ?? readinessPath;
-  problems.push(...checkPath('probes.readinessPath', readinessPath), ...checkPath('probes.livenessPath', livenessPath));
+  problems.push(...checkPath('probes.readinessPath', readinessPath));
+  if (pr.livenessPath !== undefined) problems.push(...checkPath('probes.livenessPath', livenessPath));
   const timeoutSeconds = checkPositiveInt(problems, 'probes.timeoutSeconds', pr.timeoutSeconds ?? 5);
   const startupPeriod = checkPositiveInt(problems, 'probes.startupPeriodSeconds', pr.startupPeriodSeconds ?? 10);
   const startupFailureThreshold = checkPositiveInt(problems, 'probes.startupFailureThreshold', pr.startupFailureThreshold ?? Math.ceil((1.5 * load) / startupPeriod));
@@ -511,8 +516,9 @@ function checkPositiveInt(problems: Problem[], path: string, value: unknown): nu
   return value;
 }
 
+/** `request` undefined means "taken from the limit": only the limit is then checked. */
 function checkRequestLimit(path: string, request: unknown, limit: unknown): Problem[] {
-  const r = checkQuantity(`${path}.request`, request);
+  const r = request === undefined ? { problems: [] as Problem[], value: undefined } : checkQuantity(`${path}.request`, request);
   const problems = [...r.problems];
   if (limit !== undefined) {
     const l = checkQuantity(`${path}.limit`, limit);

@@ -1,6 +1,6 @@
 import { promDuration } from './duration';
 import { HpaLabelSelector, HpaMetricSpec, HpaMetricTarget, HpaObjectReference } from './hpa-spec';
-import { checkLabels, checkDnsLabel } from './names';
+import { checkLabels, isDnsSubdomain } from './names';
 import { Problem, show } from './problems';
 import { checkTarget } from './quantity';
 
@@ -301,8 +301,8 @@ export class ScalingMetric {
     const quantile = options.quantile ?? 0.95;
     const window = options.rateWindowSeconds ?? DEFAULT_RATE_WINDOW_SECONDS;
     const problems = [...checkSeriesName('histogram', histogram), ...checkWindow('rateWindowSeconds', window)];
-    if (quantile !== 'mean' && (typeof quantile !== 'number' || !(quantile > 0 && quantile < 1))) {
-      problems.push({ path: 'quantile', message: `is ${show(quantile)}; expected a number between 0 and 1 (exclusive) or "mean"` });
+    if (quantile !== 'mean' && (typeof quantile !== 'number' || !(quantile > 0 && quantile < 1) || Math.abs(quantile * 1000 - Math.round(quantile * 1000)) > 1e-9)) {
+      problems.push({ path: 'quantile', message: `is ${show(quantile)}; expected a number between 0 and 1 (exclusive) with at most three decimals, such as 0.95 or 0.999, or "mean"` });
     }
     const target = checkTarget('targetSeconds', options.targetSeconds, 'seconds');
     problems.push(...target.problems);
@@ -344,7 +344,9 @@ export class ScalingMetric {
     if (target.quantity !== undefined && ratio > 1) problems.push({ path: 'targetRatio', message: `is ${show(ratio)}; a ratio of failed requests is at most 1` });
     if (problems.length) return new ScalingMetric('errorRate', problems);
     const w = promDuration(window);
-    const name = `${stripTotal(counter)}_error_ratio${windowSuffix(window)}`;
+    // A non-default matcher is a different metric: give it its own stable name.
+    const matcherSuffix = options.errorMatcher === undefined ? '' : `_${fnv1a(matcher)}`;
+    const name = `${stripTotal(counter)}_error_ratio${matcherSuffix}${windowSuffix(window)}`;
     const all = `sum(rate(<<.Series>>{<<.LabelMatchers>>}[${w}])) by (<<.GroupBy>>)`;
     const failed = `sum(rate(<<.Series>>{<<.LabelMatchers>>,${matcher}}[${w}])) by (<<.GroupBy>>)`;
     return new ScalingMetric('errorRate', [], {
@@ -402,7 +404,9 @@ export class ScalingMetric {
     if (!ref || typeof ref.apiVersion !== 'string' || !ref.apiVersion || typeof ref.kind !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(ref.kind)) {
       problems.push({ path: 'describedObject', message: `is ${show(ref)}; expected { apiVersion, kind, name } of an object in the same namespace` });
     } else {
-      problems.push(...checkDnsLabel('describedObject.name', ref.name));
+      if (typeof ref.name !== 'string' || !isDnsSubdomain(ref.name)) {
+        problems.push({ path: 'describedObject.name', message: `is ${show(ref.name)}; expected an object name (a DNS-1123 subdomain)` });
+      }
     }
     const aggregation = options.aggregation ?? 'rate';
     const window = options.rateWindowSeconds ?? DEFAULT_RATE_WINDOW_SECONDS;
@@ -452,7 +456,8 @@ export class ScalingMetric {
     const target = options.type === 'Pods'
       ? checkOneTarget(options.targetAverageValue, undefined, 'targetAverageValue', 'targetValue', 'units')
       : checkOneTarget(options.targetAverageValue, options.targetValue, 'targetAverageValue', 'targetValue', 'units');
-    problems.push(...target.problems);
+    // A Pods metric given only targetValue already has its own problem above.
+    if (!(options.type === 'Pods' && options.targetValue !== undefined && options.targetAverageValue === undefined)) problems.push(...target.problems);
     if (problems.length) return new ScalingMetric('custom', problems);
     const selector = selectorOf(options.selector);
     const metric = { name: options.name, ...(selector ? { selector } : {}) };
@@ -582,9 +587,19 @@ function windowSuffix(seconds: number): string {
 }
 
 function quantileLabel(q: number): string {
-  // 0.95 -> "95", 0.995 -> "99_5", 0.5 -> "50"
-  const pct = Math.round(q * 100000) / 1000;
+  // 0.95 -> "95", 0.995 -> "99_5", 0.5 -> "50"; quantiles have at most three decimals.
+  const pct = Math.round(q * 1000) / 10;
   return String(pct).replace('.', '_');
+}
+
+/** 32-bit FNV-1a of a string as 8 hex digits: short, stable names for option variants. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
 }
 
 function checkSeriesName(path: string, name: unknown): Problem[] {

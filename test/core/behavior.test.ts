@@ -197,7 +197,7 @@ describe('describeBehavior', () => {
     const text = describeBehavior(ScalingBehavior.burst().resolve(300));
     expect(text).toContain('scales up at once, by at most 100% per 15 s or 4 pods per 15 s (whichever allows more)');
     expect(text).toContain('scales down to the highest proposal of the last 10 min');
-    expect(text).toContain('1 pod per 1 min or 10% per 1 min (whichever allows more)');
+    expect(text).toContain('1 pod per minute or 10% per minute (whichever allows more)');
     // Scale-up is described first, scale-down second.
     expect(text.indexOf('scales up')).toBeLessThan(text.indexOf('scales down'));
   });
@@ -207,7 +207,7 @@ describe('describeBehavior', () => {
   });
 
   test('a scale-up window is described as taking the lowest recent proposal', () => {
-    expect(describeBehavior(ScalingBehavior.steady().resolve(300))).toContain('scales up on the lowest proposal of the last 1 min, by at most 50% per 1 min or 2 pods per 1 min');
+    expect(describeBehavior(ScalingBehavior.steady().resolve(300))).toContain('scales up on the lowest proposal of the last 1 min, by at most 50% per minute or 2 pods per minute');
   });
 
   test('a single policy has no "whichever", Min allows less, Disabled never scales', () => {
@@ -216,6 +216,6 @@ describe('describeBehavior', () => {
       scaleDown: { selectPolicy: 'Disabled' },
     }).resolve(300));
     expect(text).toBe('scales up at once, by at most 4 pods per 15 s or 100% per 15 s (whichever allows less); never scales down');
-    expect(describeBehavior(ScalingBehavior.queue().resolve(60))).toMatch(/by at most 100% per 1 min$/);
+    expect(describeBehavior(ScalingBehavior.queue().resolve(60))).toMatch(/by at most 100% per minute$/);
   });
 });

@@ -216,7 +216,7 @@ describe('ScalingMetric.latency', () => {
 
   test.each([0, 1, 1.5, -0.5, 'p95'])('quantile %p is rejected', (quantile) => {
     expect(problemsOf(ScalingMetric.latency({ targetSeconds: 1, quantile: quantile as never }))).toEqual([
-      problem('quantile', `is ${JSON.stringify(quantile)}; expected a number between 0 and 1 (exclusive) or "mean"`),
+      problem('quantile', `is ${JSON.stringify(quantile)}; expected a number between 0 and 1 (exclusive) with at most three decimals`),
     ]);
   });
 
@@ -258,7 +258,8 @@ describe('ScalingMetric.errorRate', () => {
 
   test('a custom matcher, counter and window', () => {
     const d = def(ScalingMetric.errorRate({ targetRatio: 0.01, counter: 'vllm:request_success_total', errorMatcher: 'finished_reason="abort"', rateWindowSeconds: 120 }));
-    expect(d.hpa).toEqual(podsHpa('vllm_request_success_error_ratio_2m', '10m'));
+    // A non-default matcher gets its own name (FNV-1a of the matcher), so two matchers never share one.
+    expect(d.hpa).toEqual(podsHpa('vllm_request_success_error_ratio_a7673c4b_2m', '10m'));
     expect(d.adapterRule!.seriesQuery).toBe('vllm:request_success_total{namespace!="",pod!=""}');
     expect(d.adapterRule!.metricsQuery).toBe(
       '(sum(rate(<<.Series>>{<<.LabelMatchers>>,finished_reason="abort"}[2m])) by (<<.GroupBy>>) or sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>) * 0)'
@@ -470,10 +471,22 @@ describe('ScalingMetric.objectMetric', () => {
     ]);
   });
 
-  test('an invalid object name is rejected as a DNS label', () => {
+  test('an invalid object name is rejected; names with dots (DNS subdomains) are fine', () => {
     expect(problemsOf(ScalingMetric.objectMetric({ describedObject: { ...SERVICE, name: 'LLM' }, series: 'x_total', targetValue: 1 }))).toEqual([
-      problem('describedObject.name', 'is "LLM"; expected a DNS-1123 label'),
+      problem('describedObject.name', 'is "LLM"; expected an object name (a DNS-1123 subdomain)'),
     ]);
+    expect(ScalingMetric.objectMetric({ describedObject: { ...SERVICE, name: 'llm.api' }, series: 'x_total', targetValue: 1 }).problems).toEqual([]);
+  });
+
+  test('two error matchers on one counter get two names', () => {
+    const a = def(ScalingMetric.errorRate({ targetRatio: 0.01, errorMatcher: 'status=~"5.."' }));
+    const b = def(ScalingMetric.errorRate({ targetRatio: 0.01, errorMatcher: 'status="429"' }));
+    expect(a.adapterRule!.name.as).not.toBe(b.adapterRule!.name.as);
+  });
+
+  test('quantiles with more than three decimals are refused (their names would collide)', () => {
+    expect(problemsOf(ScalingMetric.latency({ targetSeconds: 1, quantile: 0.9995 })).map((p) => p.path)).toEqual(['quantile']);
+    expect(def(ScalingMetric.latency({ targetSeconds: 1, quantile: 0.995 })).hpa).toEqual(podsHpa('ai_inference_latency_seconds_p99_5', '1'));
   });
 
   test('an unknown aggregation is rejected', () => {
