@@ -245,7 +245,7 @@ export function checkHpaSpec(specValue: unknown, path: string, r: Reporter, feat
     const src = asRecord(metric[expected]);
     const sPath = joinPath(mPath, expected);
     if (!src) {
-      r.add(sPath, `metrics[${i}].${expected} is unset; a ${type} metric must populate ${expected}`);
+      r.add(sPath, `metrics[${i}].${expected} is unset; ${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type} metric must populate ${expected}`);
       return;
     }
     switch (type) {

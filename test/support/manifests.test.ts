@@ -12,10 +12,75 @@ import {
 } from './manifests';
 import { compareQuantities, isWholeQuantity, parseQuantity } from './quantity';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A manifest as plain JSON. */
+type Json = Record<string, unknown>;
+
+function isJson(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Splits a path written like the problem paths: `spec.metrics[1].pods`, `limits["nvidia.com/gpu"]`. */
+function segments(p: string): (string | number)[] {
+  return [...p.matchAll(/([^.[\]]+)|\[(\d+)\]|\["([^"]*)"\]/g)].map((m) =>
+    m[2] !== undefined ? Number(m[2]) : (m[3] ?? m[1] ?? ''),
+  );
+}
+
+function step(cur: unknown, seg: string | number, p: string): unknown {
+  if (typeof seg === 'number' && Array.isArray(cur)) return cur[seg];
+  if (typeof seg === 'string' && isJson(cur)) return cur[seg];
+  throw new Error(`fixture path ${p}: cannot step into ${JSON.stringify(seg)}`);
+}
+
+/** The value at a path. */
+function get(root: unknown, p: string): unknown {
+  return segments(p).reduce((cur, seg) => step(cur, seg, p), root);
+}
+
+/** The object at a path. */
+function rec(root: unknown, p: string): Json {
+  const v = get(root, p);
+  if (!isJson(v)) throw new Error(`fixture path ${p} is not an object`);
+  return v;
+}
+
+/** The array at a path. */
+function list(root: unknown, p: string): unknown[] {
+  const v = get(root, p);
+  if (!Array.isArray(v)) throw new Error(`fixture path ${p} is not an array`);
+  return v;
+}
+
+/** Marks a field to delete in {@link edited}. */
+const DELETE = Symbol('delete');
+
+/** Sets (or, with DELETE, removes) the value at a path; the parent must exist. */
+function set(root: unknown, p: string, value: unknown): void {
+  const segs = segments(p);
+  const last = segs[segs.length - 1];
+  const parent = segs.slice(0, -1).reduce((cur, seg) => step(cur, seg, p), root);
+  if (typeof last === 'number' && Array.isArray(parent)) {
+    if (value === DELETE) parent.splice(last, 1);
+    else parent[last] = value;
+  } else if (typeof last === 'string' && isJson(parent)) {
+    if (value === DELETE) delete parent[last];
+    else parent[last] = value;
+  } else {
+    throw new Error(`fixture path ${p}: no parent`);
+  }
+}
+
+function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** Pod spec and first container of the Deployment. */
+const POD = 'spec.template.spec';
+const C = `${POD}.containers[0]`;
+const HPA = 'HorizontalPodAutoscaler';
 
 /** A valid inference stack: every test starts from a fresh copy and breaks one thing. */
-export function baseline(): Obj[] {
+function baseline(): Json[] {
   return [
     {
       apiVersion: 'v1',
@@ -136,31 +201,31 @@ export function baseline(): Obj[] {
   ];
 }
 
-function find(objects: Obj[], kind: string): Obj {
+/** The object of a kind in a set (the baseline has one of each). */
+function ofKind(objects: readonly Json[], kind: string): Json {
   const o = objects.find((x) => x.kind === kind);
   if (!o) throw new Error(`no ${kind} in fixture`);
   return o;
 }
 
-/** The baseline with one edit applied. */
-function broken(edit: (objects: Obj[]) => void): Obj[] {
+/** The baseline with edits applied: `[kind, path, value]`, value DELETE removes the field. */
+function edited(...edits: readonly (readonly [kind: string, path: string, value: unknown])[]): Json[] {
   const objects = baseline();
-  edit(objects);
+  for (const [kind, p, value] of edits) set(ofKind(objects, kind), p, value);
   return objects;
 }
 
-function deployment(objects: Obj[]): Obj {
-  return find(objects, 'Deployment');
-}
-function container(objects: Obj[]): Obj {
-  return deployment(objects).spec.template.spec.containers[0];
-}
-function hpa(objects: Obj[]): Obj {
-  return find(objects, 'HorizontalPodAutoscaler');
+/** The baseline without the objects of a kind. */
+function without(kind: string): Json[] {
+  return baseline().filter((o) => o.kind !== kind);
 }
 
 /** Runs the checks and returns the problems, asserting that at least one matches. */
-function expectProblem(objects: Obj[], match: { object?: string; path?: string | RegExp; message: RegExp }, options?: CheckOptions): ManifestProblem[] {
+function expectProblem(
+  objects: readonly unknown[],
+  match: { object?: string; path?: string | RegExp; message: RegExp },
+  options?: CheckOptions,
+): ManifestProblem[] {
   const problems = checkManifests(objects, options);
   const hit = problems.find(
     (p) =>
@@ -169,7 +234,8 @@ function expectProblem(objects: Obj[], match: { object?: string; path?: string |
       match.message.test(p.message),
   );
   if (!hit) {
-    throw new Error(`expected a problem matching ${String(match.message)} at ${String(match.path)}; got:\n${problems.map((p) => `${p.object}: ${p.path}: ${p.message}`).join('\n') || '(none)'}`);
+    const got = problems.map((p) => `${p.object}: ${p.path}: ${p.message}`).join('\n') || '(none)';
+    throw new Error(`expected a problem matching ${String(match.message)} at ${String(match.path)}; got:\n${got}`);
   }
   return problems;
 }
@@ -181,15 +247,12 @@ describe('checkManifests: baseline', () => {
   });
 
   it('throws one Error listing every problem, one per line', () => {
-    const objects = broken((o) => {
-      hpa(o).spec.maxReplicas = 0;
-      container(o).resources.limits.memory = '8Gi';
-    });
+    const objects = edited([HPA, 'spec.maxReplicas', 0], ['Deployment', `${C}.resources.limits.memory`, '8Gi']);
     let message = '';
     try {
       expectValidManifests(objects);
     } catch (e) {
-      message = (e as Error).message;
+      message = e instanceof Error ? e.message : String(e);
     }
     const lines = message.split('\n');
     expect(lines[0]).toMatch(/^\d+ manifest problems:$/);
@@ -200,158 +263,120 @@ describe('checkManifests: baseline', () => {
   });
 
   it('expands List objects', () => {
-    const list = { apiVersion: 'v1', kind: 'List', items: baseline() };
-    expect(checkManifests([list])).toEqual([]);
+    expect(checkManifests([{ apiVersion: 'v1', kind: 'List', items: baseline() }])).toEqual([]);
+  });
+
+  it('reports things that are not Kubernetes objects', () => {
+    const problems = checkManifests([5, {}, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } }]);
+    expect(problems.map((p) => `${p.object}: ${p.path}`)).toEqual([
+      'object #0: ',
+      'object #1: apiVersion',
+      'object #1: kind',
+      'Pod p: spec',
+    ]);
   });
 });
 
 describe('schema validation (kubernetes-models)', () => {
   it('reports a string where an integer is required', () => {
-    expectProblem(
-      broken((o) => {
-        deployment(o).spec.replicas = '3';
-      }),
-      { object: 'Deployment inference/llm', path: 'spec.replicas', message: /replicas is string "3"; must be of type integer/ },
-    );
+    expectProblem(edited(['Deployment', 'spec.replicas', '3']), {
+      object: 'Deployment inference/llm',
+      path: 'spec.replicas',
+      message: /replicas is string "3"; must be of type integer/,
+    });
+    expectProblem(edited(['Deployment', `${C}.ports[0].containerPort`, 'http']), {
+      path: `${C}.ports[0].containerPort`,
+      message: /containerPort is string "http"; must be of type integer/,
+    });
   });
 
   it('reports a missing required field', () => {
-    expectProblem(
-      broken((o) => {
-        delete hpa(o).spec.maxReplicas;
-      }),
-      { path: 'spec.maxReplicas', message: /required field maxReplicas is missing/ },
-    );
+    expectProblem(edited([HPA, 'spec.maxReplicas', DELETE]), { path: 'spec.maxReplicas', message: /required field maxReplicas is missing/ });
   });
 
   it('reports a quantity the API server cannot parse', () => {
-    expectProblem(
-      broken((o) => {
-        container(o).resources.limits.cpu = 'four';
-      }),
-      { path: 'spec.template.spec.containers[0].resources.limits.cpu', message: /cpu is string "four"/ },
-    );
+    expectProblem(edited(['Deployment', `${C}.resources.limits.cpu`, 'four']), {
+      path: `${C}.resources.limits.cpu`,
+      message: /cpu is string "four"; must be of type number or must match format "quantity"/,
+    });
   });
 
   it('reports a quantity suffix the schema format accepts but the API server does not', () => {
-    expectProblem(
-      broken((o) => {
-        container(o).resources.limits.memory = '16h';
-      }),
-      { path: 'spec.template.spec.containers[0].resources.limits.memory', message: /limits\.memory is "16h"; must be a Kubernetes quantity/ },
-    );
+    expectProblem(edited(['Deployment', `${C}.resources.limits.memory`, '16h']), {
+      path: `${C}.resources.limits.memory`,
+      message: /limits\.memory is "16h"; must be a Kubernetes quantity/,
+    });
   });
 
   it('reports a non-string label value (e.g. an unquoted YAML 1.1 `on`)', () => {
-    expectProblem(
-      broken((o) => {
-        deployment(o).metadata.labels.enabled = true;
-      }),
-      { path: 'metadata.labels.enabled', message: /must be of type string/ },
-    );
+    expectProblem(edited(['Deployment', 'metadata.labels.enabled', true]), { path: 'metadata.labels.enabled', message: /must be of type string/ });
   });
 
   it('reports kinds not served by Kubernetes 1.33', () => {
-    expectProblem(
-      broken((o) => {
-        hpa(o).apiVersion = 'autoscaling/v2beta2';
-      }),
-      { path: 'apiVersion', message: /alpha and beta APIs are not served/ },
-    );
-    expectProblem(
-      broken((o) => {
-        deployment(o).apiVersion = 'extensions/v1';
-      }),
-      { path: 'apiVersion', message: /extensions\/v1 Deployment is not a kind served by Kubernetes 1\.33/ },
-    );
+    expectProblem(edited([HPA, 'apiVersion', 'autoscaling/v2beta2']), { path: 'apiVersion', message: /alpha and beta APIs are not served/ });
+    expectProblem(edited(['Deployment', 'apiVersion', 'extensions/v1']), {
+      path: 'apiVersion',
+      message: /extensions\/v1 Deployment is not a kind served by Kubernetes 1\.33/,
+    });
   });
 });
 
 describe('unknown fields (@kubernetes/client-node models)', () => {
   it('reports a typo such as averageValues with its full path and a suggestion', () => {
     const problems = expectProblem(
-      broken((o) => {
-        const target = hpa(o).spec.metrics[1].pods.target;
-        target.averageValues = target.averageValue;
-        delete target.averageValue;
-      }),
+      edited([HPA, 'spec.metrics[1].pods.target.averageValues', '5'], [HPA, 'spec.metrics[1].pods.target.averageValue', DELETE]),
       {
         path: 'spec.metrics[1].pods.target.averageValues',
         message: /averageValues is not a field of V2MetricTarget.*did you mean averageValue\?/,
       },
     );
-    // The missing averageValue is reported by the HPA rules too.
+    // The now missing averageValue is reported by the HPA rules too.
     expect(problems.some((p) => p.path === 'spec.metrics[1].pods.target.averageValue')).toBe(true);
   });
 
   it('reports a field at the wrong level', () => {
-    expectProblem(
-      broken((o) => {
-        // resources belongs to the container, not to the pod spec
-        deployment(o).spec.template.spec.resource = { limits: { cpu: '1' } };
-        // stabilizationWindowSeconds belongs to scaleUp/scaleDown, not to behavior
-        hpa(o).spec.behavior.stabilizationWindowSeconds = 60;
-      }),
-      { path: 'spec.behavior.stabilizationWindowSeconds', message: /not a field of V2HorizontalPodAutoscalerBehavior/ },
-    );
-    expectProblem(
-      broken((o) => {
-        deployment(o).spec.template.spec.resource = { limits: { cpu: '1' } };
-      }),
-      { path: 'spec.template.spec.resource', message: /resource is not a field of V1PodSpec.*did you mean resources\?/ },
-    );
+    // stabilizationWindowSeconds belongs to scaleUp/scaleDown, not to behavior
+    expectProblem(edited([HPA, 'spec.behavior.stabilizationWindowSeconds', 60]), {
+      path: 'spec.behavior.stabilizationWindowSeconds',
+      message: /not a field of V2HorizontalPodAutoscalerBehavior.*known fields: scaleDown, scaleUp/,
+    });
+    // resources belongs to the container, not to the pod spec
+    expectProblem(edited(['Deployment', `${POD}.resource`, { limits: { cpu: '1' } }]), {
+      path: `${POD}.resource`,
+      message: /resource is not a field of V1PodSpec.*did you mean resources\?/,
+    });
   });
 
   it('reports unknown top-level and metadata fields', () => {
-    expectProblem(
-      broken((o) => {
-        find(o, 'Service').specs = {};
-        find(o, 'Service').metadata.label = { a: 'b' };
-      }),
-      { path: 'metadata.label', message: /not a field of V1ObjectMeta.*did you mean labels\?/ },
-    );
+    const objects = edited(['Service', 'specs', {}], ['Service', 'metadata.label', { a: 'b' }]);
+    expectProblem(objects, { path: 'specs', message: /specs is not a field of V1Service.*did you mean spec\?/ });
+    expectProblem(objects, { path: 'metadata.label', message: /not a field of V1ObjectMeta.*did you mean labels\?/ });
   });
 });
 
 describe('names, labels and duplicates', () => {
   it('reports a label value longer than 63 characters', () => {
-    expectProblem(
-      broken((o) => {
-        deployment(o).metadata.labels.model = 'x'.repeat(64);
-      }),
-      { path: 'metadata.labels.model', message: /label value "x{20,}.*must be no more than 63 characters \(has 64\)/ },
-    );
+    expectProblem(edited(['Deployment', 'metadata.labels.model', 'x'.repeat(64)]), {
+      path: 'metadata.labels.model',
+      message: /label value "x{20,}.*must be no more than 63 characters \(has 64\)/,
+    });
   });
 
-  it('reports invalid label keys and values', () => {
-    expectProblem(
-      broken((o) => {
-        deployment(o).metadata.labels['Example.com/app'] = 'ok';
-      }),
-      { message: /label key "Example.com\/app" is invalid: prefix part must be a lowercase RFC 1123 subdomain/ },
-    );
-    expectProblem(
-      broken((o) => {
-        deployment(o).metadata.labels.version = 'v1.0-';
-      }),
-      { message: /label value "v1\.0-" is invalid/ },
-    );
+  it('reports invalid label keys and values, also in pod templates', () => {
+    expectProblem(edited(['Deployment', 'metadata.labels["Example.com/app"]', 'ok']), {
+      path: 'metadata.labels["Example.com/app"]',
+      message: /label key "Example.com\/app" is invalid: prefix part must be a lowercase RFC 1123 subdomain/,
+    });
+    expectProblem(edited(['Deployment', 'spec.template.metadata.labels.version', 'v1.0-']), {
+      path: 'spec.template.metadata.labels.version',
+      message: /label value "v1\.0-" is invalid/,
+    });
   });
 
   it('applies the name rule of each kind', () => {
-    expectProblem(
-      broken((o) => {
-        find(o, 'Service').metadata.name = '1llm';
-        hpa(o).metadata.name = 'LLM';
-      }),
-      { object: 'Service inference/1llm', path: 'metadata.name', message: /DNS-1035 label/ },
-    );
-    expectProblem(
-      broken((o) => {
-        find(o, 'Namespace').metadata.name = 'inference.prod';
-      }),
-      { path: 'metadata.name', message: /DNS-1123 label/ },
-    );
+    expectProblem(edited(['Service', 'metadata.name', '1llm']), { object: 'Service inference/1llm', path: 'metadata.name', message: /DNS-1035 label/ });
+    expectProblem(edited(['Namespace', 'metadata.name', 'inference.prod']), { path: 'metadata.name', message: /DNS-1123 label/ });
+    expectProblem(edited([HPA, 'metadata.name', 'LLM']), { path: 'metadata.name', message: /DNS-1123 subdomain/ });
     // RBAC names may contain ':'
     const rbac = [
       ...baseline(),
@@ -367,16 +392,19 @@ describe('names, labels and duplicates', () => {
   });
 
   it('reports a duplicate object', () => {
-    expectProblem(
-      broken((o) => {
-        o.push(JSON.parse(JSON.stringify(find(o, 'Service'))));
-      }),
-      { object: 'Service inference/llm', path: 'metadata.name', message: /duplicate object: object #4 has the same API group, kind, namespace and name/ },
-    );
-    // Same name in another namespace, or another kind, is fine.
     const objects = baseline();
-    const other = JSON.parse(JSON.stringify(find(objects, 'ConfigMap')));
-    other.metadata.namespace = 'default';
+    objects.push(clone(ofKind(objects, 'Service')));
+    expectProblem(objects, {
+      object: 'Service inference/llm',
+      path: 'metadata.name',
+      message: /duplicate object: object #4 has the same API group, kind, namespace and name/,
+    });
+  });
+
+  it('accepts the same name in another namespace or for another kind', () => {
+    const objects = baseline();
+    const other = clone(ofKind(objects, 'ConfigMap'));
+    set(other, 'metadata.namespace', 'default');
     objects.push(other, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'llm-config', namespace: 'inference' }, stringData: { a: 'b' } });
     expect(checkManifests(objects)).toEqual([]);
   });
@@ -384,461 +412,332 @@ describe('names, labels and duplicates', () => {
 
 describe('workload rules', () => {
   it('reports a selector that does not match the pod template labels', () => {
-    expectProblem(
-      broken((o) => {
-        deployment(o).spec.selector.matchLabels = { 'app.kubernetes.io/name': 'llm-server' };
-      }),
-      { path: 'spec.selector', message: /does not match template labels/ },
-    );
+    expectProblem(edited(['Deployment', 'spec.selector.matchLabels', { 'app.kubernetes.io/name': 'llm-server' }]), {
+      path: 'spec.selector',
+      message: /does not match template labels/,
+    });
   });
 
   it('reports an empty selector', () => {
-    expectProblem(
-      broken((o) => {
-        deployment(o).spec.selector = {};
-      }),
-      { path: 'spec.selector', message: /empty selector is invalid for a Deployment/ },
-    );
+    expectProblem(edited(['Deployment', 'spec.selector', {}]), { path: 'spec.selector', message: /empty selector is invalid for a Deployment/ });
   });
 
   it('reports a limit below its request, comparing quantities exactly', () => {
-    expectProblem(
-      broken((o) => {
-        container(o).resources.requests.cpu = '4500m';
-      }),
-      { path: 'spec.template.spec.containers[0].resources.requests.cpu', message: /requests\.cpu is "4500m", above limits\.cpu "4000m"/ },
-    );
-    // 4 == 4000m, 16Gi == 17179869184, 0.5 == 500m
-    expect(
-      checkManifests(
-        broken((o) => {
-          container(o).resources.requests = { cpu: '4', memory: 17179869184, 'nvidia.com/gpu': 1 };
-          container(o).resources.limits.cpu = '4000m';
-        }),
-      ),
-    ).toEqual([]);
+    expectProblem(edited(['Deployment', `${C}.resources.requests.cpu`, '4500m']), {
+      path: `${C}.resources.requests.cpu`,
+      message: /requests\.cpu is "4500m", above limits\.cpu "4000m"/,
+    });
+    // 4 == 4000m, 16Gi == 17179869184, numbers are quantities too
+    const equal = edited(['Deployment', `${C}.resources.requests`, { cpu: '4', memory: 17179869184, 'nvidia.com/gpu': 1 }]);
+    expect(checkManifests(equal)).toEqual([]);
   });
 
   it('reports a fractional GPU', () => {
-    expectProblem(
-      broken((o) => {
-        container(o).resources.limits['nvidia.com/gpu'] = '0.5';
-        delete container(o).resources.requests['nvidia.com/gpu'];
-      }),
-      { path: 'spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"]', message: /"0\.5"; extended resources must be whole numbers/ },
-    );
-    expectProblem(
-      broken((o) => {
-        container(o).resources.limits['nvidia.com/gpu'] = '500m';
-        container(o).resources.requests['nvidia.com/gpu'] = '500m';
-      }),
-      { message: /extended resources must be whole numbers/ },
-    );
+    expectProblem(edited(['Deployment', `${C}.resources.limits["nvidia.com/gpu"]`, '0.5'], ['Deployment', `${C}.resources.requests["nvidia.com/gpu"]`, DELETE]), {
+      path: `${C}.resources.limits["nvidia.com/gpu"]`,
+      message: /"0\.5"; extended resources must be whole numbers/,
+    });
+    expectProblem(edited(['Deployment', `${C}.resources.limits["nvidia.com/gpu"]`, '500m'], ['Deployment', `${C}.resources.requests["nvidia.com/gpu"]`, '500m']), {
+      path: `${C}.resources.requests["nvidia.com/gpu"]`,
+      message: /extended resources must be whole numbers/,
+    });
   });
 
   it('reports a GPU request that differs from its limit, or has no limit', () => {
-    expectProblem(
-      broken((o) => {
-        container(o).resources.limits['nvidia.com/gpu'] = '2';
-      }),
-      { path: 'spec.template.spec.containers[0].resources.requests["nvidia.com/gpu"]', message: /request must equal the limit/ },
-    );
-    expectProblem(
-      broken((o) => {
-        delete container(o).resources.limits['nvidia.com/gpu'];
-      }),
-      { path: 'spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"]', message: /a limit must be set for nvidia\.com\/gpu/ },
-    );
+    expectProblem(edited(['Deployment', `${C}.resources.limits["nvidia.com/gpu"]`, '2']), {
+      path: `${C}.resources.requests["nvidia.com/gpu"]`,
+      message: /request must equal the limit/,
+    });
+    expectProblem(edited(['Deployment', `${C}.resources.limits["nvidia.com/gpu"]`, DELETE]), {
+      path: `${C}.resources.limits["nvidia.com/gpu"]`,
+      message: /a limit must be set for nvidia\.com\/gpu/,
+    });
+    // A GPU limit alone is fine: the request defaults to the limit.
+    expect(checkManifests(edited(['Deployment', `${C}.resources.requests["nvidia.com/gpu"]`, DELETE]))).toEqual([]);
   });
 
   it('reports a non-standard resource name', () => {
-    expectProblem(
-      broken((o) => {
-        container(o).resources.limits.gpu = '1';
-      }),
-      { message: /resource name "gpu" is not a standard container resource/ },
-    );
+    expectProblem(edited(['Deployment', `${C}.resources.limits.gpu`, '1']), { message: /resource name "gpu" is not a standard container resource/ });
   });
 
   it('reports container port names longer than 15 characters and duplicates', () => {
-    expectProblem(
-      broken((o) => {
-        container(o).ports[1].name = 'prometheus-metrics';
-        find(o, 'Service').spec.ports[1].targetPort = 'prometheus-metrics';
-      }),
-      { path: 'spec.template.spec.containers[0].ports[1].name', message: /no more than 15 characters/ },
-    );
-    expectProblem(
-      broken((o) => {
-        container(o).ports[1].name = 'http';
-      }),
-      { path: 'spec.template.spec.containers[0].ports[1].name', message: /duplicate/ },
-    );
+    expectProblem(edited(['Deployment', `${C}.ports[1].name`, 'prometheus-metrics'], ['Service', 'spec.ports[1].targetPort', 'prometheus-metrics']), {
+      path: `${C}.ports[1].name`,
+      message: /port name "prometheus-metrics" must be no more than 15 characters/,
+    });
+    expectProblem(edited(['Deployment', `${C}.ports[1].name`, 'http']), { path: `${C}.ports[1].name`, message: /port name "http" is a duplicate/ });
   });
 
   it('reports duplicate and invalid container names', () => {
-    expectProblem(
-      broken((o) => {
-        const spec = deployment(o).spec.template.spec;
-        spec.containers.push({ ...spec.containers[0], ports: [] });
-      }),
-      { path: 'spec.template.spec.containers[1].name', message: /container name "server" is a duplicate/ },
-    );
+    const objects = baseline();
+    const d = ofKind(objects, 'Deployment');
+    list(d, `${POD}.containers`).push({ ...rec(d, C), name: 'server', ports: [] }, { ...rec(d, C), name: 'Side_Car', ports: [] });
+    expectProblem(objects, { path: `${POD}.containers[1].name`, message: /container name "server" is a duplicate/ });
+    expectProblem(objects, { path: `${POD}.containers[2].name`, message: /container name "Side_Car" must be a lowercase RFC 1123 label/ });
   });
 
   it('reports probes without exactly one handler', () => {
-    expectProblem(
-      broken((o) => {
-        container(o).readinessProbe = { periodSeconds: 5 };
-      }),
-      { path: 'spec.template.spec.containers[0].readinessProbe', message: /no handler; must specify exactly one of exec, httpGet, tcpSocket, grpc/ },
-    );
-    expectProblem(
-      broken((o) => {
-        container(o).livenessProbe.tcpSocket = { port: 8000 };
-      }),
-      { message: /handlers httpGet, tcpSocket/ },
-    );
+    expectProblem(edited(['Deployment', `${C}.readinessProbe`, { periodSeconds: 5 }]), {
+      path: `${C}.readinessProbe`,
+      message: /no handler; must specify exactly one of exec, httpGet, tcpSocket, grpc/,
+    });
+    expectProblem(edited(['Deployment', `${C}.livenessProbe.tcpSocket`, { port: 8000 }]), { path: `${C}.livenessProbe`, message: /handlers httpGet, tcpSocket/ });
   });
 
   it('reports a probe on a port name the container does not declare', () => {
-    expectProblem(
-      broken((o) => {
-        container(o).readinessProbe.httpGet.port = 'api';
-      }),
-      { path: 'spec.template.spec.containers[0].readinessProbe.httpGet.port', message: /declares no port with that name/ },
-    );
+    expectProblem(edited(['Deployment', `${C}.readinessProbe.httpGet.port`, 'api']), {
+      path: `${C}.readinessProbe.httpGet.port`,
+      message: /declares no port with that name \(declared: http, metrics\)/,
+    });
+  });
+
+  it('reports liveness successThreshold other than 1', () => {
+    expectProblem(edited(['Deployment', `${C}.livenessProbe.successThreshold`, 2]), { message: /successThreshold is 2; must be 1/ });
   });
 
   it('reports a negative terminationGracePeriodSeconds', () => {
-    expectProblem(
-      broken((o) => {
-        deployment(o).spec.template.spec.terminationGracePeriodSeconds = -1;
-      }),
-      { path: 'spec.template.spec.terminationGracePeriodSeconds', message: /is -1; must be greater than or equal to 0/ },
-    );
+    expectProblem(edited(['Deployment', `${POD}.terminationGracePeriodSeconds`, -1]), {
+      path: `${POD}.terminationGracePeriodSeconds`,
+      message: /is -1; must be greater than or equal to 0/,
+    });
   });
 
-  it('reports a volumeMount without a volume, and a wrong restartPolicy', () => {
-    expectProblem(
-      broken((o) => {
-        container(o).volumeMounts[0].name = 'model-cache';
-        deployment(o).spec.template.spec.restartPolicy = 'OnFailure';
-      }),
-      { path: 'spec.template.spec.containers[0].volumeMounts[0].name', message: /does not match any volume/ },
-    );
-    expectProblem(
-      broken((o) => {
-        deployment(o).spec.template.spec.restartPolicy = 'OnFailure';
-      }),
-      { path: 'spec.template.spec.restartPolicy', message: /Deployment pod template allows Always/ },
-    );
+  it('reports a volumeMount without a volume', () => {
+    expectProblem(edited(['Deployment', `${C}.volumeMounts[0].name`, 'model-cache']), {
+      path: `${C}.volumeMounts[0].name`,
+      message: /volumeMount name "model-cache" does not match any volume of the pod \(volumes: cache\)/,
+    });
+  });
+
+  it('reports a restartPolicy the workload kind does not allow', () => {
+    expectProblem(edited(['Deployment', `${POD}.restartPolicy`, 'OnFailure']), {
+      path: `${POD}.restartPolicy`,
+      message: /restartPolicy is "OnFailure"; a Deployment pod template allows Always/,
+    });
   });
 
   it('reports a rolling update that can make no progress', () => {
-    expectProblem(
-      broken((o) => {
-        deployment(o).spec.strategy.rollingUpdate = { maxSurge: 0, maxUnavailable: '0%' };
-      }),
-      { message: /may not both be 0/ },
-    );
+    expectProblem(edited(['Deployment', 'spec.strategy.rollingUpdate', { maxSurge: 0, maxUnavailable: '0%' }]), { message: /may not both be 0/ });
   });
 });
 
 describe('HorizontalPodAutoscaler rules (hpa-algorithm.md section 3.2)', () => {
   it('reports a Pods metric with a Value target', () => {
-    const problems = checkManifests(
-      broken((o) => {
-        hpa(o).spec.metrics[1].pods.target = { type: 'Value', value: '5' };
-      }),
-    ).filter((p) => p.object === 'HorizontalPodAutoscaler inference/llm');
+    const problems = checkManifests(edited([HPA, 'spec.metrics[1].pods.target', { type: 'Value', value: '5' }])).filter(
+      (p) => p.object === 'HorizontalPodAutoscaler inference/llm',
+    );
     expect(problems.map((p) => p.path).sort()).toEqual(['spec.metrics[1].pods.target.averageValue', 'spec.metrics[1].pods.target.type']);
     expect(problems.map((p) => p.message).join('\n')).toMatch(/a Pods metric target must be of type AverageValue/);
   });
 
   it('reports stabilizationWindowSeconds 3601 (max 3600)', () => {
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.behavior.scaleDown.stabilizationWindowSeconds = 3601;
-      }),
-      { path: 'spec.behavior.scaleDown.stabilizationWindowSeconds', message: /is 3601; must be between 0 and 3600/ },
-    );
-    const ok = broken((o) => {
-      hpa(o).spec.behavior.scaleDown.stabilizationWindowSeconds = 3600;
+    expectProblem(edited([HPA, 'spec.behavior.scaleDown.stabilizationWindowSeconds', 3601]), {
+      path: 'spec.behavior.scaleDown.stabilizationWindowSeconds',
+      message: /is 3601; must be between 0 and 3600/,
     });
-    expect(checkManifests(ok)).toEqual([]);
+    expect(checkManifests(edited([HPA, 'spec.behavior.scaleDown.stabilizationWindowSeconds', 3600]))).toEqual([]);
+    expectProblem(edited([HPA, 'spec.behavior.scaleUp.stabilizationWindowSeconds', -1]), { message: /is -1; must be between 0 and 3600/ });
   });
 
   it.each([0, 1801, -15])('reports periodSeconds %d (allowed: (0, 1800])', (period) => {
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.behavior.scaleUp.policies[1].periodSeconds = period;
-      }),
-      { path: 'spec.behavior.scaleUp.policies[1].periodSeconds', message: new RegExp(`is ${period}; must be greater than 0 and at most 1800`) },
-    );
+    expectProblem(edited([HPA, 'spec.behavior.scaleUp.policies[1].periodSeconds', period]), {
+      path: 'spec.behavior.scaleUp.policies[1].periodSeconds',
+      message: new RegExp(`is ${period}; must be greater than 0 and at most 1800`),
+    });
   });
 
   it('accepts periodSeconds 1800', () => {
-    expect(checkManifests(broken((o) => void (hpa(o).spec.behavior.scaleUp.policies[1].periodSeconds = 1800)))).toEqual([]);
+    expect(checkManifests(edited([HPA, 'spec.behavior.scaleUp.policies[1].periodSeconds', 1800]))).toEqual([]);
   });
 
   it('reports a policy value of 0', () => {
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.behavior.scaleDown.policies[0].value = 0;
-      }),
-      { path: 'spec.behavior.scaleDown.policies[0].value', message: /is 0; must be greater than zero/ },
-    );
+    expectProblem(edited([HPA, 'spec.behavior.scaleDown.policies[0].value', 0]), {
+      path: 'spec.behavior.scaleDown.policies[0].value',
+      message: /is 0; must be greater than zero/,
+    });
   });
 
   it('reports an empty policy list but accepts omitted policies (API defaulting fills them)', () => {
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.behavior.scaleDown.policies = [];
-      }),
-      { path: 'spec.behavior.scaleDown.policies', message: /must specify at least one policy/ },
-    );
-    expect(checkManifests(broken((o) => void delete hpa(o).spec.behavior.scaleDown.policies))).toEqual([]);
+    expectProblem(edited([HPA, 'spec.behavior.scaleDown.policies', []]), {
+      path: 'spec.behavior.scaleDown.policies',
+      message: /must specify at least one policy/,
+    });
+    expect(checkManifests(edited([HPA, 'spec.behavior.scaleDown.policies', DELETE]))).toEqual([]);
   });
 
   it('reports an invalid selectPolicy and policy type', () => {
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.behavior.scaleUp.selectPolicy = 'Maximum';
-      }),
-      { path: 'spec.behavior.scaleUp.selectPolicy', message: /must be Max, Min or Disabled/ },
-    );
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.behavior.scaleUp.policies[0].type = 'Replicas';
-      }),
-      { path: 'spec.behavior.scaleUp.policies[0].type', message: /must be Pods or Percent/ },
-    );
+    expectProblem(edited([HPA, 'spec.behavior.scaleUp.selectPolicy', 'Maximum']), {
+      path: 'spec.behavior.scaleUp.selectPolicy',
+      message: /must be Max, Min or Disabled/,
+    });
+    expectProblem(edited([HPA, 'spec.behavior.scaleUp.policies[0].type', 'Replicas']), {
+      path: 'spec.behavior.scaleUp.policies[0].type',
+      message: /must be Pods or Percent/,
+    });
   });
 
   it('reports minReplicas 0 unless scale-to-zero is enabled and an Object/External metric exists', () => {
-    const zero = broken((o) => {
-      hpa(o).spec.minReplicas = 0;
-    });
+    const zero = edited([HPA, 'spec.minReplicas', 0]);
     expectProblem(zero, { path: 'spec.minReplicas', message: /minReplicas is 0; must be at least 1/ });
     expect(checkManifests(zero, { featureGates: { HPAScaleToZero: true } })).toEqual([]);
-    const zeroWithoutExternal = broken((o) => {
-      hpa(o).spec.minReplicas = 0;
-      hpa(o).spec.metrics.pop();
-    });
+    const zeroWithoutExternal = edited([HPA, 'spec.minReplicas', 0], [HPA, 'spec.metrics[2]', DELETE]);
     expectProblem(zeroWithoutExternal, { path: 'spec.minReplicas', message: /without an Object or External metric/ }, { featureGates: { HPAScaleToZero: true } });
   });
 
   it('reports maxReplicas below minReplicas', () => {
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.minReplicas = 4;
-        hpa(o).spec.maxReplicas = 2;
-      }),
-      { path: 'spec.maxReplicas', message: /maxReplicas is 2, below minReplicas 4/ },
-    );
+    expectProblem(edited([HPA, 'spec.minReplicas', 4], [HPA, 'spec.maxReplicas', 2]), {
+      path: 'spec.maxReplicas',
+      message: /maxReplicas is 2, below minReplicas 4/,
+    });
   });
 
   it('reports averageUtilization below 1 and on a metric type that does not support it', () => {
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.metrics[0].resource.target.averageUtilization = 0;
-      }),
-      { path: 'spec.metrics[0].resource.target.averageUtilization', message: /is 0; must be greater than 0/ },
-    );
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.metrics[2].external.target = { type: 'Utilization', averageUtilization: 50 };
-      }),
-      { path: 'spec.metrics[2].external.target.averageUtilization', message: /only Resource and ContainerResource metrics support utilization/ },
-    );
+    expectProblem(edited([HPA, 'spec.metrics[0].resource.target.averageUtilization', 0]), {
+      path: 'spec.metrics[0].resource.target.averageUtilization',
+      message: /is 0; must be greater than 0/,
+    });
+    expectProblem(edited([HPA, 'spec.metrics[2].external.target', { type: 'Utilization', averageUtilization: 50 }]), {
+      path: 'spec.metrics[2].external.target.averageUtilization',
+      message: /only Resource and ContainerResource metrics support utilization/,
+    });
   });
 
-  it('reports non-positive and unparsable target values', () => {
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.metrics[1].pods.target.averageValue = '0';
-      }),
-      { path: 'spec.metrics[1].pods.target.averageValue', message: /must be positive/ },
-    );
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.metrics[2].external.target.averageValue = '-3';
-      }),
-      { path: 'spec.metrics[2].external.target.averageValue', message: /must be positive/ },
-    );
+  it('reports non-positive target values', () => {
+    expectProblem(edited([HPA, 'spec.metrics[1].pods.target.averageValue', '0']), {
+      path: 'spec.metrics[1].pods.target.averageValue',
+      message: /averageValue is "0"; must be positive/,
+    });
+    expectProblem(edited([HPA, 'spec.metrics[2].external.target.averageValue', '-3']), {
+      path: 'spec.metrics[2].external.target.averageValue',
+      message: /must be positive/,
+    });
   });
 
   it('reports a Resource metric with both averageUtilization and averageValue', () => {
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.metrics[0].resource.target.averageValue = '500m';
-      }),
-      { path: 'spec.metrics[0].resource.target', message: /may set only one of them/ },
-    );
+    expectProblem(edited([HPA, 'spec.metrics[0].resource.target.averageValue', '500m']), {
+      path: 'spec.metrics[0].resource.target',
+      message: /sets averageUtilization and averageValue; may set only one of them/,
+    });
   });
 
   it('reports an External metric with both value and averageValue, and one with neither', () => {
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.metrics[2].external.target.value = '100';
-      }),
-      { path: 'spec.metrics[2].external.target', message: /may set only one of them/ },
-    );
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.metrics[2].external.target = { type: 'Value' };
-      }),
-      { path: /spec\.metrics\[2\]\.external\.target/, message: /must set exactly one of them/ },
-    );
+    expectProblem(edited([HPA, 'spec.metrics[2].external.target.value', '100']), {
+      path: 'spec.metrics[2].external.target',
+      message: /may set only one of them/,
+    });
+    expectProblem(edited([HPA, 'spec.metrics[2].external.target', { type: 'Value' }]), {
+      path: /^spec\.metrics\[2\]\.external\.target/,
+      message: /must set exactly one of them/,
+    });
   });
 
   it('reports a target type that does not match the field given', () => {
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.metrics[2].external.target = { type: 'Value', averageValue: '30' };
-      }),
-      { path: 'spec.metrics[2].external.target.averageValue', message: /target\.type is Value; a Value target uses target\.value/ },
-    );
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.metrics[0].resource.target = { type: 'AverageValue', averageUtilization: 70 };
-      }),
-      { path: 'spec.metrics[0].resource.target.averageUtilization', message: /target\.type is AverageValue/ },
-    );
+    expectProblem(edited([HPA, 'spec.metrics[2].external.target', { type: 'Value', averageValue: '30' }]), {
+      path: 'spec.metrics[2].external.target.averageValue',
+      message: /target\.type is Value; a Value target uses target\.value/,
+    });
+    expectProblem(edited([HPA, 'spec.metrics[0].resource.target', { type: 'AverageValue', averageUtilization: 70 }]), {
+      path: 'spec.metrics[0].resource.target.averageUtilization',
+      message: /target\.type is AverageValue/,
+    });
   });
 
-  it('reports a metric whose type and populated member disagree', () => {
-    const problems = expectProblem(
-      broken((o) => {
-        hpa(o).spec.metrics[1].type = 'Object';
-      }),
-      { path: 'spec.metrics[1].pods', message: /must populate the given metric source only \(object\)/ },
-    );
-    expect(problems.some((p) => p.path === 'spec.metrics[1].object' && /must populate object/.test(p.message))).toBe(true);
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.metrics[1].type = 'Custom';
-      }),
-      { path: 'spec.metrics[1].type', message: /must be one of Object, Pods, Resource, External, ContainerResource/ },
-    );
+  it('reports a metric whose type and populated member disagree, and unknown types', () => {
+    const problems = expectProblem(edited([HPA, 'spec.metrics[1].type', 'Object']), {
+      path: 'spec.metrics[1].pods',
+      message: /must populate the given metric source only \(object\)/,
+    });
+    expect(problems).toContainEqual(expect.objectContaining({ path: 'spec.metrics[1].object', message: expect.stringMatching(/an Object metric must populate object/) }));
+    expectProblem(edited([HPA, 'spec.metrics[1].type', 'Custom']), {
+      path: 'spec.metrics[1].type',
+      message: /must be one of Object, Pods, Resource, External, ContainerResource/,
+    });
   });
 
   it('reports tolerance unless HPAConfigurableTolerance is enabled', () => {
-    const objects = broken((o) => {
-      hpa(o).spec.behavior.scaleUp.tolerance = '0.05';
-    });
+    const objects = edited([HPA, 'spec.behavior.scaleUp.tolerance', '0.05']);
     expectProblem(objects, { path: 'spec.behavior.scaleUp.tolerance', message: /HPAConfigurableTolerance/ });
     expect(checkManifests(objects, { featureGates: { HPAConfigurableTolerance: true } })).toEqual([]);
   });
 
   it('reports a Utilization metric on pods without requests for that resource', () => {
-    expectProblem(
-      broken((o) => {
-        delete container(o).resources.requests.cpu;
-        delete container(o).resources.limits.cpu;
-      }),
-      { path: 'spec.metrics[0].resource', message: /container "server" of Deployment llm has no cpu request/ },
-    );
+    expectProblem(edited(['Deployment', `${C}.resources.requests.cpu`, DELETE], ['Deployment', `${C}.resources.limits.cpu`, DELETE]), {
+      path: 'spec.metrics[0].resource',
+      message: /container "server" of Deployment llm has no cpu request/,
+    });
   });
 });
 
 describe('references inside the set', () => {
   it('reports an HPA whose scale target is not in the set, unless declared external', () => {
-    const objects = broken((o) => {
-      hpa(o).spec.scaleTargetRef.name = 'llm-v2';
+    const objects = edited([HPA, 'spec.scaleTargetRef.name', 'llm-v2']);
+    expectProblem(objects, {
+      path: 'spec.scaleTargetRef',
+      message: /"apps\/v1" Deployment\/llm-v2 does not name an object of the set in namespace "inference"/,
     });
-    expectProblem(objects, { path: 'spec.scaleTargetRef', message: /"apps\/v1" Deployment\/llm-v2 does not name an object of the set in namespace "inference"/ });
     expect(checkManifests(objects, { externalRefs: ['Deployment/inference/llm-v2'] })).toEqual([]);
     expect(checkManifests(objects, { externalRefs: ['Deployment/*'] })).toEqual([]);
   });
 
   it('reports an HPA target in another namespace or of another group', () => {
-    expectProblem(
-      broken((o) => {
-        hpa(o).metadata.namespace = 'default';
-      }),
-      { object: 'HorizontalPodAutoscaler default/llm', path: 'spec.scaleTargetRef', message: /does not name an object/ },
-    );
-    expectProblem(
-      broken((o) => {
-        hpa(o).spec.scaleTargetRef.apiVersion = 'argoproj.io/v1alpha1';
-      }),
-      { path: 'spec.scaleTargetRef', message: /does not name an object/ },
-    );
+    expectProblem(edited([HPA, 'metadata.namespace', 'default']), {
+      object: 'HorizontalPodAutoscaler default/llm',
+      path: 'spec.scaleTargetRef',
+      message: /does not name an object/,
+    });
+    expectProblem(edited([HPA, 'spec.scaleTargetRef.apiVersion', 'argoproj.io/v1alpha1']), { path: 'spec.scaleTargetRef', message: /does not name an object/ });
+  });
+
+  it('reports an HPA scaling a kind without a scale subresource', () => {
+    expectProblem(edited([HPA, 'spec.scaleTargetRef.kind', 'ConfigMap'], [HPA, 'spec.scaleTargetRef.name', 'llm-config'], [HPA, 'spec.scaleTargetRef.apiVersion', 'v1']), {
+      path: 'spec.scaleTargetRef.kind',
+      message: /has no scale subresource/,
+    });
   });
 
   it('reports a Service whose named targetPort no pod declares', () => {
-    expectProblem(
-      broken((o) => {
-        find(o, 'Service').spec.ports[0].targetPort = 'https';
-      }),
-      { path: 'spec.ports[0].targetPort', message: /targetPort is "https" \(TCP\), but the pods of Deployment llm declare no TCP container port named "https"/ },
-    );
+    expectProblem(edited(['Service', 'spec.ports[0].targetPort', 'https']), {
+      path: 'spec.ports[0].targetPort',
+      message: /targetPort is "https" \(TCP\), but the pods of Deployment llm declare no TCP container port named "https"/,
+    });
   });
 
   it('reports a Service whose selector matches no pod template', () => {
-    const objects = broken((o) => {
-      find(o, 'Service').spec.selector = { app: 'vllm' };
-    });
+    const objects = edited(['Service', 'spec.selector', { app: 'vllm' }]);
     expectProblem(objects, { path: 'spec.selector', message: /matches no pod template/ });
     expect(checkManifests(objects, { externalRefs: ['Pod/inference/*'] })).toEqual([]);
   });
 
-  it('reports a missing ServiceAccount, ConfigMap and ConfigMap key', () => {
-    expectProblem(
-      broken((o) => {
-        o.splice(o.indexOf(find(o, 'ServiceAccount')), 1);
-      }),
-      { path: 'spec.template.spec.serviceAccountName', message: /no ServiceAccount "llm" is in the set/ },
-    );
-    const noConfigMap = broken((o) => {
-      o.splice(o.indexOf(find(o, 'ConfigMap')), 1);
+  it('reports a missing ServiceAccount', () => {
+    expectProblem(without('ServiceAccount'), { path: `${POD}.serviceAccountName`, message: /no ServiceAccount "llm" is in the set/ });
+    expect(checkManifests(without('ServiceAccount'), { externalRefs: ['ServiceAccount/inference/llm'] })).toEqual([]);
+  });
+
+  it('reports a missing ConfigMap and a missing ConfigMap key, but not optional references', () => {
+    expectProblem(without('ConfigMap'), { path: `${C}.envFrom[0].configMapRef`, message: /ConfigMap "llm-config" is referenced but not in the set/ });
+    expect(checkManifests(without('ConfigMap'), { externalRefs: ['ConfigMap/inference/llm-config'] })).toEqual([]);
+    expectProblem(edited(['Deployment', `${C}.env[1].valueFrom.configMapKeyRef.key`, 'max_model_len']), {
+      path: `${C}.env[1].valueFrom.configMapKeyRef`,
+      message: /has no key "max_model_len"/,
     });
-    expectProblem(noConfigMap, { path: 'spec.template.spec.containers[0].envFrom[0].configMapRef', message: /ConfigMap "llm-config" is referenced but not in the set/ });
-    expect(checkManifests(noConfigMap, { externalRefs: ['ConfigMap/inference/llm-config'] })).toEqual([]);
-    expectProblem(
-      broken((o) => {
-        container(o).env[1].valueFrom.configMapKeyRef.key = 'max_model_len';
-      }),
-      { path: 'spec.template.spec.containers[0].env[1].valueFrom.configMapKeyRef', message: /has no key "max_model_len"/ },
-    );
-    // optional references may be missing
-    expect(checkManifests(broken((o) => void (container(o).envFrom[0].configMapRef.optional = true)))).toEqual([]);
+    expect(checkManifests(edited(['Deployment', `${C}.envFrom[0].configMapRef.optional`, true]))).toEqual([]);
   });
 
   it('reports a Secret volume that is not in the set', () => {
-    expectProblem(
-      broken((o) => {
-        deployment(o).spec.template.spec.volumes.push({ name: 'tls', secret: { secretName: 'llm-tls' } });
-      }),
-      { path: 'spec.template.spec.volumes[1].secret', message: /Secret "llm-tls" is referenced but not in the set/ },
-    );
+    const objects = baseline();
+    list(ofKind(objects, 'Deployment'), `${POD}.volumes`).push({ name: 'tls', secret: { secretName: 'llm-tls' } });
+    expectProblem(objects, { path: `${POD}.volumes[1].secret`, message: /Secret "llm-tls" is referenced but not in the set/ });
   });
 
   it('reports a PDB that selects nothing, sets both bounds, or lacks a selector', () => {
-    expectProblem(
-      broken((o) => {
-        find(o, 'PodDisruptionBudget').spec.selector.matchLabels = { app: 'other' };
-      }),
-      { path: 'spec.selector', message: /protects nothing/ },
-    );
-    expectProblem(
-      broken((o) => {
-        find(o, 'PodDisruptionBudget').spec.minAvailable = '50%';
-      }),
-      { path: 'spec', message: /are both set; set exactly one/ },
-    );
-    expectProblem(
-      broken((o) => {
-        delete find(o, 'PodDisruptionBudget').spec.selector;
-      }),
-      { path: 'spec.selector', message: /selector is unset/ },
-    );
+    expectProblem(edited(['PodDisruptionBudget', 'spec.selector.matchLabels', { app: 'other' }]), { path: 'spec.selector', message: /protects nothing/ });
+    expectProblem(edited(['PodDisruptionBudget', 'spec.minAvailable', '50%']), { path: 'spec', message: /are both set; set exactly one/ });
+    expectProblem(edited(['PodDisruptionBudget', 'spec.selector', DELETE]), { path: 'spec.selector', message: /selector is unset/ });
+    expectProblem(edited(['PodDisruptionBudget', 'spec.maxUnavailable', '150%']), { message: /must not be greater than 100%/ });
   });
 
   it('reports a RoleBinding to a Role that is not in the set', () => {
-    const objects = [
+    const objects: Json[] = [
       ...baseline(),
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -859,42 +758,40 @@ describe('references inside the set', () => {
   });
 
   it('checks an APIService and the Service it points at', () => {
-    const objects: Obj[] = [
-      ...baseline(),
-      {
-        apiVersion: 'apiregistration.k8s.io/v1',
-        kind: 'APIService',
-        metadata: { name: 'v1beta1.external.metrics.k8s.io' },
-        spec: {
-          group: 'external.metrics.k8s.io',
-          version: 'v1beta1',
-          service: { name: 'llm', namespace: 'inference', port: 443 },
-          groupPriorityMinimum: 100,
-          versionPriority: 100,
-          insecureSkipTLSVerify: true,
-        },
+    const apiService: Json = {
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: 'v1beta1.external.metrics.k8s.io' },
+      spec: {
+        group: 'external.metrics.k8s.io',
+        version: 'v1beta1',
+        service: { name: 'llm', namespace: 'inference', port: 443 },
+        groupPriorityMinimum: 100,
+        versionPriority: 100,
+        insecureSkipTLSVerify: true,
       },
-    ];
+    };
+    const objects: Json[] = [...baseline(), apiService];
     expectProblem(objects, { object: 'APIService v1beta1.external.metrics.k8s.io', path: 'spec.service.port', message: /exposes no such port/ });
-    find(objects, 'Service').spec.ports.push({ name: 'https', port: 443, targetPort: 'http' });
+    list(ofKind(objects, 'Service'), 'spec.ports').push({ name: 'https', port: 443, targetPort: 'http' });
     expect(checkManifests(objects)).toEqual([]);
-    find(objects, 'APIService').metadata.name = 'v1beta1.custom.metrics.k8s.io';
+    set(apiService, 'metadata.name', 'v1beta1.custom.metrics.k8s.io');
     expectProblem(objects, { path: 'metadata.name', message: /must be named <version>\.<group>, here "v1beta1\.external\.metrics\.k8s\.io"/ });
   });
 });
 
 describe('Pod Security Standards "restricted"', () => {
   it('passes the baseline Deployment when called directly, without a Namespace', () => {
-    expect(checkRestrictedPodSecurity(deployment(baseline()).spec.template.spec, 'spec.template.spec')).toEqual([]);
+    expect(checkRestrictedPodSecurity(get(ofKind(baseline(), 'Deployment'), POD), POD)).toEqual([]);
   });
 
   it('reports each restricted violation directly', () => {
-    const spec = deployment(baseline()).spec.template.spec;
-    spec.securityContext = {};
-    spec.hostNetwork = true;
-    spec.volumes.push({ name: 'models', hostPath: { path: '/models' } });
-    spec.containers[0].securityContext = { privileged: true, capabilities: { add: ['SYS_ADMIN'] } };
-    const messages = checkRestrictedPodSecurity(spec, 'spec.template.spec').map((p) => `${p.path}: ${p.message}`);
+    const spec = rec(ofKind(baseline(), 'Deployment'), POD);
+    set(spec, 'securityContext', {});
+    set(spec, 'hostNetwork', true);
+    list(spec, 'volumes').push({ name: 'models', hostPath: { path: '/models' } });
+    set(spec, 'containers[0].securityContext', { privileged: true, capabilities: { add: ['SYS_ADMIN'] } });
+    const messages = checkRestrictedPodSecurity(spec, POD).map((p) => `${p.path}: ${p.message}`);
     for (const expected of [
       /^spec\.template\.spec\.hostNetwork: hostNetwork is true/,
       /^spec\.template\.spec\.volumes\[1\]\.hostPath: .*hostPath volumes are not allowed/,
@@ -910,26 +807,22 @@ describe('Pod Security Standards "restricted"', () => {
   });
 
   it('reports a violation in a namespace labelled enforce: restricted', () => {
-    expectProblem(
-      broken((o) => {
-        container(o).securityContext.allowPrivilegeEscalation = true;
-      }),
-      { object: 'Deployment inference/llm', path: 'spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation', message: /must be false \(Pod Security Standards "restricted"\)/ },
-    );
+    expectProblem(edited(['Deployment', `${C}.securityContext.allowPrivilegeEscalation`, true]), {
+      object: 'Deployment inference/llm',
+      path: `${C}.securityContext.allowPrivilegeEscalation`,
+      message: /must be false \(Pod Security Standards "restricted"\)/,
+    });
   });
 
   it('does not apply "restricted" to namespaces without the label, unless asked to', () => {
-    const objects = broken((o) => {
-      delete container(o).securityContext;
-      find(o, 'Namespace').metadata.labels = {};
-    });
+    const objects = edited(['Deployment', `${C}.securityContext`, DELETE], ['Namespace', 'metadata.labels', {}]);
     expect(checkManifests(objects)).toEqual([]);
     expectProblem(objects, { message: /capabilities\.drop/ }, { podSecurity: 'restricted' });
   });
 });
 
 describe('custom resources', () => {
-  const serviceMonitor = {
+  const serviceMonitor: Json = {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'ServiceMonitor',
     metadata: { name: 'llm', namespace: 'inference' },
@@ -937,19 +830,22 @@ describe('custom resources', () => {
   };
 
   it('reports an undeclared custom resource kind', () => {
-    expectProblem([...baseline(), serviceMonitor], { object: 'ServiceMonitor inference/llm', path: 'apiVersion', message: /not a kind served by Kubernetes 1\.33/ });
+    expectProblem([...baseline(), serviceMonitor], {
+      object: 'ServiceMonitor inference/llm',
+      path: 'apiVersion',
+      message: /not a kind served by Kubernetes 1\.33/,
+    });
   });
 
   it('checks only the metadata of a declared custom resource', () => {
-    const options = { crdKinds: ['monitoring.coreos.com/v1/ServiceMonitor'] };
+    const options: CheckOptions = { crdKinds: ['monitoring.coreos.com/v1/ServiceMonitor'] };
     expect(checkManifests([...baseline(), serviceMonitor], options)).toEqual([]);
     const bad = { ...serviceMonitor, metadata: { name: 'LLM', namespace: 'inference', labelz: {} } };
-    const problems = checkManifests([...baseline(), bad], options).map((p) => p.path);
-    expect(problems).toEqual(['metadata.name', 'metadata.labelz']);
+    expect(checkManifests([...baseline(), bad], options).map((p) => p.path)).toEqual(['metadata.name', 'metadata.labelz']);
   });
 
   it('takes custom kinds from CustomResourceDefinitions in the set', () => {
-    const crd = {
+    const crd: Json = {
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
       metadata: { name: 'servicemonitors.monitoring.coreos.com' },
@@ -961,6 +857,11 @@ describe('custom resources', () => {
       },
     };
     expect(checkManifests([...baseline(), crd, serviceMonitor])).toEqual([]);
+  });
+
+  it('rejects malformed options', () => {
+    expect(() => checkManifests([], { crdKinds: ['ServiceMonitor'] })).toThrow(/group\/version\/Kind/);
+    expect(() => checkManifests([], { externalRefs: ['llm'] })).toThrow(/Kind\/name/);
   });
 });
 
@@ -974,47 +875,47 @@ describe('quantities', () => {
     ['1E', '1e18', 0],
     ['100Mi', '100M', 1],
     ['0.1m', '1u', 1],
+    ['-1', '0', -1],
   ] as const)('compares %s with %s', (a, b, expected) => {
     const qa = parseQuantity(a);
     const qb = parseQuantity(b);
     expect(qa && qb && Math.sign(compareQuantities(qa, qb))).toBe(expected);
   });
 
-  it.each(['', 'abc', '1K', '1e', '1.5.5', 'Gi', '1 Gi', '1da', '1h'])('rejects %j', (text) => {
+  it.each(['', 'abc', '1K', '1e', '1.5.5', 'Gi', '1 Gi', '1da', '1h', '.'])('rejects %j', (text) => {
     expect(parseQuantity(text)).toBeUndefined();
   });
 
   it('knows whole numbers', () => {
-    expect(['1', '2k', '1e3', '1.0', 4].map((t) => isWholeQuantity(parseQuantity(t) ?? { text: '', num: 1n, den: 2n }))).toEqual([true, true, true, true, true]);
-    expect(['500m', '1.5', '1e-1'].map((t) => isWholeQuantity(parseQuantity(t) ?? { text: '', num: 1n, den: 1n }))).toEqual([false, false, false]);
+    const whole = (t: string | number): boolean | undefined => {
+      const q = parseQuantity(t);
+      return q && isWholeQuantity(q);
+    };
+    expect(['1', '2k', '1e3', '1.0', 4].map(whole)).toEqual([true, true, true, true, true]);
+    expect(['500m', '1.5', '1e-1'].map(whole)).toEqual([false, false, false]);
   });
 });
 
 describe('loadManifestDir', () => {
+  let dir = '';
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manifests-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
   it('reads every .yaml/.yml file in sorted order, multi-document, with YAML 1.1 scalars', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manifests-'));
-    try {
-      fs.writeFileSync(path.join(dir, 'b.yml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  labels:\n    enabled: on\ndata:\n  date: 2024-01-01\n');
-      fs.writeFileSync(path.join(dir, 'a.yaml'), '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\n# empty\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n');
-      fs.writeFileSync(path.join(dir, 'notes.txt'), 'ignored');
-      const objects = loadManifestDir(dir);
-      expect(objects.map((o) => `${String(o.kind)}/${String((o.metadata as Obj).name)}`)).toEqual(['Namespace/a', 'ServiceAccount/a', 'ConfigMap/b']);
-      const cm = objects[2] as Obj;
-      expect(cm.metadata.labels.enabled).toBe(true); // as kubectl reads it
-      expect(cm.data.date).toBe('2024-01-01');
-      expectProblem(objects as Obj[], { object: 'ConfigMap b', path: 'metadata.labels.enabled', message: /must be of type string/ });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    fs.writeFileSync(path.join(dir, 'b.yml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  labels:\n    enabled: on\ndata:\n  date: 2024-01-01\n');
+    fs.writeFileSync(path.join(dir, 'a.yaml'), '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\n# empty\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n');
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'ignored');
+    const objects = loadManifestDir(dir);
+    expect(objects.map((o) => `${String(o.kind)}/${String(get(o, 'metadata.name'))}`)).toEqual(['Namespace/a', 'ServiceAccount/a', 'ConfigMap/b']);
+    expect(get(objects[2], 'metadata.labels.enabled')).toBe(true); // as kubectl reads it
+    expect(get(objects[2], 'data.date')).toBe('2024-01-01');
+    expectProblem(objects, { object: 'ConfigMap b', path: 'metadata.labels.enabled', message: /must be of type string/ });
   });
 
   it('names the file on a YAML error', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manifests-'));
-    try {
-      fs.writeFileSync(path.join(dir, 'bad.yaml'), 'kind: [unclosed\n');
-      expect(() => loadManifestDir(dir)).toThrow(/bad\.yaml/);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    fs.writeFileSync(path.join(dir, 'bad.yaml'), 'kind: [unclosed\n');
+    expect(() => loadManifestDir(dir)).toThrow(/bad\.yaml/);
   });
 });

@@ -936,12 +936,12 @@ export function checkManifests(objects: readonly unknown[], options: CheckOption
     const apiVersion = asString(o.apiVersion) ?? '';
     const kind = asString(o.kind) ?? '';
     const meta = asRecord(o.metadata);
-    const name = asString(meta?.name) ?? asString(meta?.generateName) ?? `(unnamed #${index})`;
+    const name = asString(meta?.name) ?? asString(meta?.generateName) ?? '';
     const { group, version } = splitApiVersion(apiVersion);
     const custom = customKinds.get(`${apiVersion} ${kind}`);
     const clusterScoped = custom ? custom.namespaced === false : CLUSTER_SCOPED_KINDS.has(kind) && (group === '' || group.endsWith('.k8s.io'));
     const namespace = clusterScoped ? '' : (asString(meta?.namespace) ?? '');
-    const label = objectLabel(kind || `object #${index}`, namespace, name);
+    const label = kind === '' || name === '' ? objectLabel(kind || 'object', namespace, `#${index}`) : objectLabel(kind, namespace, name);
     const r = new Reporter(label, problems);
     if (apiVersion === '' || kind === '') {
       if (apiVersion === '') r.add('apiVersion', `apiVersion is ${show(o.apiVersion)}; required`);
@@ -982,6 +982,7 @@ export function checkManifests(objects: readonly unknown[], options: CheckOption
         return n ? [n] : [];
       }),
     );
+    if (group === '' && kind === 'Pod' && !isRecord(o.spec)) r.add('spec', `spec is ${show(o.spec)}; a Pod needs a spec with at least one container`);
     for (const pod of entry.pods) checkPodSpec(pod.spec, pod.specPath, r, { kind, claimTemplateNames });
     if (entry.pods.length > 0) checkWorkload(entry);
 
@@ -1022,6 +1023,7 @@ export function checkManifests(objects: readonly unknown[], options: CheckOption
   // Duplicates.
   const seen = new Map<string, Entry>();
   for (const e of entries) {
+    if (e.name === '') continue; // reported as a missing name
     const key = `${e.group}|${e.kind}|${e.namespace}|${e.name}`;
     const first = seen.get(key);
     if (first) e.r.add('metadata.name', `duplicate object: object #${first.index} has the same API group, kind, namespace and name`);
