@@ -602,7 +602,8 @@ function checkCrd(e: Entry): void {
   }
 }
 
-function checkMetadata(e: Entry | undefined, obj: JsonObject, kind: string, group: string, r: Reporter): void {
+function checkMetadata(e: Entry): void {
+  const { obj, kind, group, r } = e;
   const meta = asRecord(obj.metadata);
   if (!meta) {
     r.add('metadata', `metadata is ${show(obj.metadata)}; an object with metadata.name is required`);
@@ -628,7 +629,7 @@ function checkMetadata(e: Entry | undefined, obj: JsonObject, kind: string, grou
     if (bad) r.add('metadata.name', `metadata.name is ${show(name)}; a ${kind} name must be a ${ruleName}: ${bad}`);
   }
   const ns = asString(meta.namespace);
-  if (ns !== undefined && ns !== '' && !(e?.clusterScoped ?? false)) {
+  if (ns !== undefined && ns !== '' && !e.clusterScoped) {
     const bad = dns1123Label(ns);
     if (bad) r.add('metadata.namespace', `metadata.namespace is ${show(ns)}; ${bad}`);
   }
@@ -852,7 +853,8 @@ function checkBindingRefs(e: Entry, idx: SetIndex, createdNamespaces: ReadonlySe
   if (roleRef && name && (kind === 'Role' || kind === 'ClusterRole')) {
     const wellKnown = kind === 'ClusterRole' && (name.startsWith('system:') || WELL_KNOWN_CLUSTER_ROLES.has(name));
     if (!wellKnown && !idx.find(kind, e.namespace, name, RBAC_GROUP) && !idx.isExternal(kind, e.namespace, name)) {
-      e.r.add('roleRef', `roleRef ${kind} ${show(name)} is not in the set ${kind === 'Role' ? nsText(e.namespace) : ''} and is not a well-known cluster role; add it or list it in externalRefs`.replace(/ {2}/g, ' '));
+      const where = kind === 'Role' ? ` ${nsText(e.namespace)}` : '';
+      e.r.add('roleRef', `roleRef ${kind} ${show(name)} is not in the set${where} and is not a well-known cluster role; add it or list it in externalRefs`);
     }
   }
   // ServiceAccount subjects in a namespace this set creates can only come from this set.
@@ -951,7 +953,7 @@ export function checkManifests(objects: readonly unknown[], options: CheckOption
     const entry: Entry = { index, obj: o, apiVersion, group, version, kind, name, namespace, clusterScoped, r, pods: podTemplatesOf(group, kind, o) };
 
     if (custom) {
-      checkMetadata(entry, o, kind, group, r);
+      checkMetadata(entry);
       for (const u of findUnknownFields(typeIndex(), o.metadata, 'V1ObjectMeta', 'metadata')) r.add(u.path, unknownFieldMessage(u.path.split('.').pop() ?? u.path, u.model, u.known));
       if (o.spec !== undefined && !isRecord(o.spec)) r.add('spec', `spec is ${show(o.spec)}; must be an object`);
       entries.push(entry);
@@ -974,7 +976,7 @@ export function checkManifests(objects: readonly unknown[], options: CheckOption
         r.add(u.path, unknownFieldMessage(field, u.model, u.known));
       }
     }
-    checkMetadata(entry, o, kind, group, r);
+    checkMetadata(entry);
 
     const claimTemplateNames = new Set(
       asArray(asRecord(o.spec)?.volumeClaimTemplates).flatMap((v) => {
