@@ -1,0 +1,36 @@
+/**
+ * Every container image inferscale deploys, pinned in one place.
+ *
+ * Synthesis never fetches anything: a version changes only when this file does, in a reviewed
+ * commit. Each construct takes an `image` prop to override its entry (a mirror, a digest).
+ */
+export const IMAGES = Object.freeze({
+  /**
+   * NVIDIA Kubernetes device plugin: advertises `nvidia.com/gpu` (or time-sliced
+   * `nvidia.com/gpu.shared`) on GPU nodes.
+   * @see https://github.com/NVIDIA/k8s-device-plugin/releases
+   */
+  nvidiaDevicePlugin: 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0',
+  /**
+   * NVIDIA DCGM exporter: GPU telemetry on port 9400, attributed to the pods using each GPU.
+   * Tag `<DCGM version>-<exporter version>-distroless`. Releases from 4.6.0-4.8.3 on rename the
+   * `Hostname` series label to `hostname`; bump deliberately.
+   * @see https://github.com/NVIDIA/dcgm-exporter/releases
+   */
+  dcgmExporter: 'nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless',
+  /**
+   * Prometheus Adapter: serves `custom.metrics.k8s.io` and `external.metrics.k8s.io` from
+   * Prometheus queries.
+   * @see https://github.com/kubernetes-sigs/prometheus-adapter/releases
+   */
+  prometheusAdapter: 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0',
+  /**
+   * Prometheus server for the embedded monitoring mode.
+   * @see https://github.com/prometheus/prometheus/releases
+   */
+  prometheus: 'quay.io/prometheus/prometheus:v3.14.0',
+} as const);
+
+/** Name of one pinned image. */
+export type PinnedImage = keyof typeof IMAGES;
+
