@@ -144,7 +144,7 @@ export function resolveNvidiaDevicePlugin(props: NvidiaDevicePluginProps = {}): 
   const priorityClassName = props.priorityClassName ?? 'system-node-critical';
   problems.push(...checkPriorityClass('priorityClassName', priorityClassName));
   problems.push(...checkLabels('labels', props.labels));
-  const resources = resolveResources('resources', props.resources, { requests: { cpu: '50m', memory: '64Mi' }, limits: {} }, problems);
+  const resources = resolveDaemonResources('resources', props.resources, { requests: { cpu: '50m', memory: '64Mi' }, limits: {} }, problems);
 
   let explicit: ResolvedTimeSlicing | undefined;
   if (props.timeSlicing !== undefined) {
@@ -333,7 +333,7 @@ export class NvidiaDevicePlugin extends Construct {
             automountServiceAccountToken: false,
             priorityClassName: p.priorityClassName,
             tolerations: GPU_DAEMON_TOLERATIONS.map((t) => ({ ...t })),
-            affinity: nodeAffinity(p.nodeSelectorTerms),
+            affinity: gpuDaemonAffinity(p.nodeSelectorTerms),
             containers: [{
               name: CONTAINER_NAME,
               image: p.image,
@@ -343,7 +343,7 @@ export class NvidiaDevicePlugin extends Construct {
               securityContext: mig
                 ? { capabilities: { add: ['SYS_ADMIN'] } }
                 : { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-              resources: k8sResources(p.resources),
+              resources: daemonResources(p.resources),
               volumeMounts: mounts,
             }],
             volumes,
@@ -378,10 +378,12 @@ export class NvidiaDevicePlugin extends Construct {
 }
 
 /**
- * Problems when a Namespace object in the same chart enforces a Pod Security level below
- * `privileged` for a namespace that hosts privileged GPU daemons.
+ * Deferred-validation messages when a Namespace object in the same chart enforces a Pod
+ * Security level below `privileged` for a namespace that hosts privileged GPU daemons.
+ * Shared by the GPU daemon constructs; not part of the package's public API.
+ * @internal
  */
-function checkPrivilegedNamespace(scope: Construct, namespace: string, owner: string, reason: string): string[] {
+export function checkPrivilegedNamespace(scope: Construct, namespace: string, owner: string, reason: string): string[] {
   for (const c of Chart.of(scope).node.findAll()) {
     if (!(c instanceof ApiObject) || c.kind !== 'Namespace' || c.apiVersion !== 'v1') continue;
     const meta = c.toJson().metadata ?? {};
@@ -394,7 +396,11 @@ function checkPrivilegedNamespace(scope: Construct, namespace: string, owner: st
   return [];
 }
 
-function nodeAffinity(terms: readonly GpuNodeSelectorTerm[]): k8s.Affinity {
+/**
+ * Required node affinity from GPU node selector terms. Shared by the GPU daemon constructs.
+ * @internal
+ */
+export function gpuDaemonAffinity(terms: readonly GpuNodeSelectorTerm[]): k8s.Affinity {
   return {
     nodeAffinity: {
       requiredDuringSchedulingIgnoredDuringExecution: {
@@ -404,7 +410,12 @@ function nodeAffinity(terms: readonly GpuNodeSelectorTerm[]): k8s.Affinity {
   };
 }
 
-function resolveResources(
+/**
+ * Resolves and checks container resources: `props` replaces `defaults` per field (requests,
+ * limits). Shared by the GPU daemon constructs.
+ * @internal
+ */
+export function resolveDaemonResources(
   path: string,
   props: DaemonResourcesProps | undefined,
   defaults: { requests: Record<string, string>; limits: Record<string, string> },
@@ -425,7 +436,11 @@ function resolveResources(
   return { requests, limits };
 }
 
-function k8sResources(r: ResolvedNvidiaDevicePlugin['resources']): k8s.ResourceRequirements {
+/**
+ * Typed Kubernetes resource requirements from resolved quantities. Shared by the GPU daemon constructs.
+ * @internal
+ */
+export function daemonResources(r: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> }): k8s.ResourceRequirements {
   const q = (record: Readonly<Record<string, string>>): Record<string, k8s.Quantity> =>
     Object.fromEntries(Object.entries(record).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
   return {
