@@ -1,0 +1,416 @@
+import { createHash } from 'node:crypto';
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { IMAGES } from '../core/images';
+import { ResourcesProps } from '../core/inference-service';
+import { MetricDefinition } from '../core/metric';
+import { checkDnsLabel, checkLabels } from '../core/names';
+import { InferscaleValidationError, Problem, show } from '../core/problems';
+import {
+  buildPrometheusConfig,
+  checkPrometheusDuration,
+  checkRateWindows,
+  DcgmExporterScrapeTarget,
+  DEFAULT_SCRAPE_INTERVAL_SECONDS,
+  PrometheusServerConfig,
+  prometheusConfigYaml,
+} from '../core/prometheus-config';
+import { checkQuantity } from '../core/quantity';
+
+/** Options of {@link PrometheusSource.embedded}. */
+export interface EmbeddedPrometheusOptions {
+  /** Seconds between scrapes, 1 to 300. Every rate window must be at least four of them. @default 15 */
+  readonly scrapeIntervalSeconds?: number;
+  /** How long samples are kept (`--storage.tsdb.retention.time`). @default "15d" */
+  readonly retentionTime?: string;
+  /** Size of the PersistentVolumeClaim holding the TSDB. @default "50Gi" */
+  readonly storageSize?: string;
+  /** StorageClass of the claim. @default - the cluster's default StorageClass */
+  readonly storageClassName?: string;
+  /** Container image. @default - the pinned `IMAGES.prometheus` */
+  readonly image?: string;
+  /** CPU and memory. @default { cpu: { request: "500m" }, memory: { request: "2Gi", limit: "4Gi" } } */
+  readonly resources?: ResourcesProps;
+  /**
+   * Namespaces whose pods are discovered. When given, the server gets a Role in each (and in
+   * the DCGM exporter's namespace) instead of a ClusterRole.
+   * @default - every namespace, with a ClusterRole that can list and watch pods
+   */
+  readonly discoveryNamespaces?: readonly string[];
+}
+
+/** Options of {@link PrometheusSource.existingKubePrometheusStack}. */
+export interface KubePrometheusStackOptions {
+  /** URL of the stack's Prometheus as the adapter reaches it, e.g. `http://kube-prometheus-stack-prometheus.monitoring.svc:9090`. */
+  readonly url: string;
+  /**
+   * The Helm release name of the stack: its Prometheus selects only ServiceMonitors and
+   * PodMonitors labelled `release: <name>` by default.
+   */
+  readonly releaseLabel: string;
+  /**
+   * Scrape interval set on every monitor. The stack's own default is 30 s, which would make
+   * the catalogue's 60 s rate windows too short; this keeps the interval inferscale checks.
+   * @default 15
+   */
+  readonly scrapeIntervalSeconds?: number;
+}
+
+/**
+ * Where the Prometheus the adapter reads comes from: an embedded server (the default) or an
+ * existing kube-prometheus-stack.
+ */
+export class PrometheusSource {
+  /**
+   * A Prometheus server run by inferscale: ServiceAccount, RBAC to discover pods, generated
+   * scrape configuration, Deployment with persistent storage, Service on 9090.
+   */
+  public static embedded(options: EmbeddedPrometheusOptions = {}): PrometheusSource {
+    return new PrometheusSource('embedded', options, undefined);
+  }
+
+  /**
+   * An existing kube-prometheus-stack installation: no server; ServiceMonitor and PodMonitor
+   * objects labelled for the stack to pick up.
+   * @see https://github.com/prometheus-community/helm-charts/tree/main/charts/kube-prometheus-stack
+   */
+  public static existingKubePrometheusStack(options: KubePrometheusStackOptions): PrometheusSource {
+    return new PrometheusSource('kubePrometheusStack', undefined, options);
+  }
+
+  /** Which kind of source. */
+  public readonly mode: 'embedded' | 'kubePrometheusStack';
+  /** Options of an embedded server. */
+  public readonly embeddedOptions?: EmbeddedPrometheusOptions;
+  /** Options of an existing stack. */
+  public readonly stackOptions?: KubePrometheusStackOptions;
+
+  private constructor(mode: PrometheusSource['mode'], embedded: EmbeddedPrometheusOptions | undefined, stack: KubePrometheusStackOptions | undefined) {
+    this.mode = mode;
+    this.embeddedOptions = embedded;
+    this.stackOptions = stack;
+  }
+}
+
+/**
+ * An inference service Prometheus scrapes. {@link ResolvedInferenceService} (the `spec` of an
+ * `AIInferenceService`) fits as it is.
+ */
+export interface PrometheusScrapedService {
+  /** Service name. */
+  readonly name: string;
+  /** Namespace. @default - the chart's namespace */
+  readonly namespace?: string;
+  /** Labels selecting the service's pods. */
+  readonly selectorLabels: Readonly<Record<string, string>>;
+  /** HTTP port. */
+  readonly port: number;
+  /** Metrics port (may equal `port`). */
+  readonly metricsPort: number;
+  /** Metrics path. */
+  readonly metricsPath: string;
+  /** Catalogue entries, for the rate-window check. */
+  readonly metrics: readonly MetricDefinition[];
+}
+
+/** Props of {@link Prometheus}. */
+export interface PrometheusProps {
+  /** Embedded server or existing kube-prometheus-stack. @default PrometheusSource.embedded() */
+  readonly source?: PrometheusSource;
+  /** Name of the server's objects (embedded). @default "prometheus" */
+  readonly name?: string;
+  /** Namespace of the server (embedded). @default "monitoring" */
+  readonly namespace?: string;
+  /** Inference services to scrape; their rate windows are checked against the scrape interval. @default - none */
+  readonly services?: readonly PrometheusScrapedService[];
+  /** The DCGM exporter to scrape for GPU metrics. @default - no GPU metrics */
+  readonly dcgmExporter?: DcgmExporterScrapeTarget;
+}
+
+/** Port of the Prometheus web API. */
+export const PROMETHEUS_PORT = 9090;
+/** The label kube-prometheus-stack selects monitors by. */
+export const STACK_RELEASE_LABEL = 'release';
+/** Container port names of `AIInferenceService` pods. */
+const INFERENCE_PORT_NAMES = { http: 'http', metrics: 'metrics' } as const;
+/** UID and GID of `nobody`, which the upstream image runs as. */
+const NOBODY = 65534;
+
+/**
+ * The Prometheus the Prometheus Adapter reads, in one of two modes.
+ *
+ * Embedded (the default): a single-replica Prometheus with the generated scrape configuration
+ * ({@link buildPrometheusConfig}), RBAC that can only list and watch pods, a
+ * PersistentVolumeClaim for the TSDB and a Service on 9090. The pod runs as `nobody` with a
+ * read-only root filesystem and passes Pod Security "restricted".
+ *
+ * Existing kube-prometheus-stack: no server; a PodMonitor per inference service (its named
+ * metrics port and path) and a ServiceMonitor for the DCGM exporter with `honorLabels: true`,
+ * all labelled `release: <releaseLabel>` so the stack's Prometheus selects them.
+ *
+ * Either way {@link Prometheus.url} is what the adapter's `--prometheus-url` gets, and every
+ * rate window of every service is checked to span at least four scrapes.
+ */
+export class Prometheus extends Construct {
+  /** Which mode. */
+  public readonly mode: PrometheusSource['mode'];
+  /** URL of the Prometheus HTTP API, for the adapter. */
+  public readonly url: string;
+  /** Seconds between scrapes of inference pods and the DCGM exporter. */
+  public readonly scrapeIntervalSeconds: number;
+  /** Name of the server's objects (embedded). */
+  public readonly name: string;
+  /** Namespace of the server (embedded). */
+  public readonly namespace: string;
+  /** The generated server configuration (embedded). */
+  public readonly config?: PrometheusServerConfig;
+  /** Retention (embedded). */
+  public readonly retentionTime?: string;
+  /** Storage size (embedded). */
+  public readonly storageSize?: string;
+  /** Image (embedded). */
+  public readonly image?: string;
+  /** ServiceAccount (embedded). */
+  public readonly serviceAccount?: k8s.KubeServiceAccount;
+  /** ClusterRole, when discovery spans every namespace (embedded). */
+  public readonly clusterRole?: k8s.KubeClusterRole;
+  /** Roles, one per discovered namespace, when discovery is restricted (embedded). */
+  public readonly roles: readonly k8s.KubeRole[];
+  /** ConfigMap with `prometheus.yml` (embedded). */
+  public readonly configMap?: k8s.KubeConfigMap;
+  /** TSDB storage (embedded). */
+  public readonly persistentVolumeClaim?: k8s.KubePersistentVolumeClaim;
+  /** The server (embedded). */
+  public readonly deployment?: k8s.KubeDeployment;
+  /** Service on 9090 (embedded). */
+  public readonly service?: k8s.KubeService;
+  /** ServiceMonitor for the DCGM exporter (existing stack, when an exporter is given). */
+  public readonly serviceMonitor?: ApiObject;
+  /** PodMonitors, one per inference service (existing stack). */
+  public readonly podMonitors: readonly ApiObject[];
+
+  /**
+   * @throws InferscaleValidationError listing every problem in `props`, prefixed with the construct path
+   */
+  public constructor(scope: Construct, id: string, props: PrometheusProps = {}) {
+    super(scope, id);
+    const owner = `Prometheus "${this.node.path}"`;
+    const source = props.source ?? PrometheusSource.embedded();
+    const problems: Problem[] = [];
+    this.mode = source.mode;
+    this.name = props.name ?? 'prometheus';
+    this.namespace = props.namespace ?? 'monitoring';
+    problems.push(...checkDnsLabel('name', this.name), ...checkDnsLabel('namespace', this.namespace));
+    const services = props.services ?? [];
+    services.forEach((s, i) => {
+      problems.push(...checkDnsLabel(`services[${i}].name`, s.name));
+      if (s.namespace !== undefined) problems.push(...checkDnsLabel(`services[${i}].namespace`, s.namespace));
+    });
+    this.roles = [];
+    this.podMonitors = [];
+
+    if (source.mode === 'embedded') {
+      const o = source.embeddedOptions ?? {};
+      this.scrapeIntervalSeconds = o.scrapeIntervalSeconds ?? DEFAULT_SCRAPE_INTERVAL_SECONDS;
+      this.retentionTime = o.retentionTime ?? '15d';
+      this.storageSize = o.storageSize ?? '50Gi';
+      this.image = o.image ?? IMAGES.prometheus;
+      problems.push(...checkPrometheusDuration('source.retentionTime', this.retentionTime));
+      const size = checkQuantity('source.storageSize', this.storageSize);
+      problems.push(...size.problems);
+      if (size.value === 0) problems.push({ path: 'source.storageSize', message: `is ${show(this.storageSize)}; the TSDB needs storage, expected a size such as "50Gi"` });
+      if (o.storageClassName !== undefined) problems.push(...checkDnsLabelOrSubdomain('source.storageClassName', o.storageClassName));
+      if (typeof this.image !== 'string' || !this.image || /\s/.test(this.image)) problems.push({ path: 'source.image', message: `is ${show(this.image)}; expected an image reference such as "quay.io/prometheus/prometheus:v3.5.0"` });
+      const resources = resolveResources(o.resources, problems);
+      const built = buildPrometheusConfig({ scrapeIntervalSeconds: this.scrapeIntervalSeconds, namespaces: o.discoveryNamespaces, dcgmExporter: props.dcgmExporter });
+      problems.push(...built.problems.map((p) => ({ ...p, path: p.path.startsWith('dcgmExporter') ? p.path : `source.${p.path}` })));
+      problems.push(...rateWindowProblems(services, this.scrapeIntervalSeconds));
+      if (problems.length) throw new InferscaleValidationError(owner, problems);
+      this.config = built.config!;
+      this.url = `http://${this.name}.${this.namespace}.svc:${PROMETHEUS_PORT}`;
+
+      const discovery = o.discoveryNamespaces && o.discoveryNamespaces.length
+        ? [...new Set([...o.discoveryNamespaces, ...(props.dcgmExporter ? [props.dcgmExporter.namespace] : [])])].sort()
+        : undefined;
+      const selectorLabels = { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': this.name };
+      const labels = { ...selectorLabels, 'app.kubernetes.io/component': 'monitoring', 'app.kubernetes.io/managed-by': 'inferscale' };
+      const metadata = { name: this.name, namespace: this.namespace, labels };
+      const configYaml = prometheusConfigYaml(this.config);
+
+      this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata });
+      // Pod discovery lists and watches pods; nothing else is read (no endpoints, nodes or /metrics).
+      const rules: k8s.PolicyRule[] = [{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }];
+      const subjects: k8s.Subject[] = [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }];
+      const clusterName = `${this.namespace}-${this.name}`;
+      if (discovery) {
+        this.roles = discovery.map((ns) => {
+          const roleMeta = { name: clusterName, namespace: ns, labels };
+          const role = new k8s.KubeRole(this, `Role-${ns}`, { metadata: roleMeta, rules });
+          new k8s.KubeRoleBinding(this, `RoleBinding-${ns}`, { metadata: roleMeta, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: clusterName }, subjects });
+          return role;
+        });
+      } else {
+        this.clusterRole = new k8s.KubeClusterRole(this, 'ClusterRole', { metadata: { name: clusterName, labels }, rules });
+        new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', { metadata: { name: clusterName, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName }, subjects });
+      }
+      this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', { metadata: { ...metadata, name: `${this.name}-config` }, data: { 'prometheus.yml': configYaml } });
+      this.persistentVolumeClaim = new k8s.KubePersistentVolumeClaim(this, 'PersistentVolumeClaim', {
+        metadata: { ...metadata, name: `${this.name}-data` },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          ...(o.storageClassName ? { storageClassName: o.storageClassName } : {}),
+          resources: { requests: { storage: k8s.Quantity.fromString(this.storageSize) } },
+        },
+      });
+      const probe = (path: string, failureThreshold: number): k8s.Probe => ({
+        httpGet: { path, port: k8s.IntOrString.fromString('web') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold,
+      });
+      this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
+        metadata,
+        spec: {
+          // Not autoscaled: one server owns the volume.
+          replicas: 1,
+          // The ReadWriteOnce volume cannot be mounted by two pods during a rolling update.
+          strategy: { type: 'Recreate' },
+          selector: { matchLabels: selectorLabels },
+          template: {
+            metadata: {
+              labels,
+              // A changed configuration rolls the pod, since nothing reloads it in place.
+              annotations: { 'inferscale.io/config-sha256': createHash('sha256').update(configYaml).digest('hex') },
+            },
+            spec: {
+              serviceAccountName: this.name,
+              securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, fsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } },
+              containers: [{
+                name: 'prometheus',
+                image: this.image,
+                args: [
+                  '--config.file=/etc/prometheus/prometheus.yml',
+                  '--storage.tsdb.path=/prometheus',
+                  `--storage.tsdb.retention.time=${this.retentionTime}`,
+                  `--web.listen-address=:${PROMETHEUS_PORT}`,
+                ],
+                ports: [{ name: 'web', containerPort: PROMETHEUS_PORT, protocol: 'TCP' }],
+                readinessProbe: probe('/-/ready', 3),
+                livenessProbe: probe('/-/healthy', 6),
+                // WAL replay after a restart can take minutes on a large TSDB.
+                startupProbe: probe('/-/ready', 60),
+                resources,
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  privileged: false,
+                  readOnlyRootFilesystem: true,
+                  runAsNonRoot: true,
+                  capabilities: { drop: ['ALL'] },
+                  seccompProfile: { type: 'RuntimeDefault' },
+                },
+                volumeMounts: [
+                  { name: 'config', mountPath: '/etc/prometheus', readOnly: true },
+                  { name: 'data', mountPath: '/prometheus' },
+                ],
+              }],
+              volumes: [
+                { name: 'config', configMap: { name: `${this.name}-config` } },
+                { name: 'data', persistentVolumeClaim: { claimName: `${this.name}-data` } },
+              ],
+            },
+          },
+        },
+      });
+      this.service = new k8s.KubeService(this, 'Service', {
+        metadata,
+        spec: {
+          type: 'ClusterIP',
+          selector: selectorLabels,
+          ports: [{ name: 'web', port: PROMETHEUS_PORT, targetPort: k8s.IntOrString.fromString('web'), protocol: 'TCP' }],
+        },
+      });
+      return;
+    }
+
+    // Existing kube-prometheus-stack.
+    const o = source.stackOptions!;
+    this.scrapeIntervalSeconds = o.scrapeIntervalSeconds ?? DEFAULT_SCRAPE_INTERVAL_SECONDS;
+    this.url = o.url;
+    if (typeof o.url !== 'string' || !/^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/.test(o.url)) {
+      problems.push({ path: 'source.url', message: `is ${show(o.url)}; expected the stack's Prometheus URL, such as "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"` });
+    }
+    if (typeof o.releaseLabel !== 'string' || !o.releaseLabel) {
+      problems.push({ path: 'source.releaseLabel', message: `is ${show(o.releaseLabel)}; expected the stack's Helm release name, which its Prometheus selects monitors by (label "release")` });
+    } else {
+      problems.push(...checkLabels('source.releaseLabel', { [STACK_RELEASE_LABEL]: o.releaseLabel }));
+    }
+    const built = buildPrometheusConfig({ scrapeIntervalSeconds: this.scrapeIntervalSeconds, dcgmExporter: props.dcgmExporter });
+    problems.push(...built.problems.map((p) => ({ ...p, path: p.path.startsWith('dcgmExporter') ? p.path : `source.${p.path}` })));
+    problems.push(...rateWindowProblems(services, this.scrapeIntervalSeconds));
+    if (problems.length) throw new InferscaleValidationError(owner, problems);
+
+    const interval = `${this.scrapeIntervalSeconds}s`;
+    const monitorLabels = { 'app.kubernetes.io/managed-by': 'inferscale', [STACK_RELEASE_LABEL]: o.releaseLabel };
+    this.podMonitors = services.map((s, i) => new ApiObject(this, `PodMonitor-${i}-${s.name}`, {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PodMonitor',
+      metadata: { name: s.name, ...(s.namespace ? { namespace: s.namespace } : {}), labels: monitorLabels },
+      spec: {
+        selector: { matchLabels: { ...s.selectorLabels } },
+        // The operator labels targets namespace, pod and container, as the embedded job does.
+        podMetricsEndpoints: [{
+          port: s.metricsPort !== s.port ? INFERENCE_PORT_NAMES.metrics : INFERENCE_PORT_NAMES.http,
+          path: s.metricsPath,
+          interval,
+        }],
+      },
+    }));
+    const dcgm = props.dcgmExporter;
+    if (dcgm) {
+      this.serviceMonitor = new ApiObject(this, 'DcgmServiceMonitor', {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: { name: 'inferscale-dcgm-exporter', namespace: dcgm.namespace, labels: monitorLabels },
+        spec: {
+          selector: { matchLabels: { ...(dcgm.serviceLabels ?? dcgm.podLabels) } },
+          namespaceSelector: { matchNames: [dcgm.namespace] },
+          endpoints: [{
+            port: dcgm.portName ?? 'metrics',
+            path: dcgm.path ?? '/metrics',
+            interval,
+            // Keep the exporter's namespace/pod labels (the workload pod using each GPU);
+            // without this they become exported_namespace/exported_pod.
+            honorLabels: true,
+          }],
+        },
+      });
+    }
+  }
+}
+
+function rateWindowProblems(services: readonly PrometheusScrapedService[], interval: number): Problem[] {
+  if (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 1) return [];
+  return checkRateWindows(services, interval);
+}
+
+function checkDnsLabelOrSubdomain(path: string, value: unknown): Problem[] {
+  if (typeof value !== 'string' || value.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(value)) {
+    return [{ path, message: `is ${show(value)}; expected a StorageClass name (a DNS-1123 subdomain)` }];
+  }
+  return [];
+}
+
+function resolveResources(resources: ResourcesProps | undefined, problems: Problem[]): k8s.ResourceRequirements {
+  const cpu = resources?.cpu ?? { request: '500m' };
+  const memory = resources?.memory ?? { request: '2Gi', limit: '4Gi' };
+  const requests: Record<string, k8s.Quantity> = {};
+  const limits: Record<string, k8s.Quantity> = {};
+  for (const [name, r] of [['cpu', cpu], ['memory', memory]] as const) {
+    for (const [field, target] of [['request', requests], ['limit', limits]] as const) {
+      const v = r[field];
+      if (v === undefined) continue;
+      const q = checkQuantity(`source.resources.${name}.${field}`, v);
+      problems.push(...q.problems);
+      if (!q.problems.length) target[name] = k8s.Quantity.fromString(v);
+    }
+  }
+  return { requests, ...(Object.keys(limits).length ? { limits } : {}) };
+}
