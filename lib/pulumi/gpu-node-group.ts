@@ -1,0 +1,282 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { GpuNodePoolProps, resolveGpuNodePool, ResolvedGpuNodePool } from '../core/gpu-node-pool';
+import { InferscaleValidationError, Problem, show } from '../core/problems';
+import { AUTOSCALER_TAG_PREFIX, checkTags, discoveryTags } from './aws/autoscaler-tags';
+import { bottlerocketUserData } from './aws/bottlerocket';
+import { managedPolicyArn, nodeManagedPolicies, serviceTrustPolicy } from './aws/iam-policies';
+
+/**
+ * AWS-side options of a GPU node group, on top of the GPU node pool description that the cdk8s
+ * side reads too (instance type, node counts, AMI, labels, taint, time-slicing, capacity type,
+ * disk size).
+ */
+export interface GpuNodeGroupOptions extends GpuNodePoolProps {
+  /**
+   * Also attach `AmazonSSMManagedInstanceCore`, so Session Manager can open a shell on a node
+   * without SSH keys or open ports.
+   * @default false
+   */
+  readonly ssm?: boolean;
+  /**
+   * Write the cluster-autoscaler `node-template` tags onto the node group's Auto Scaling group
+   * with `aws.autoscaling.Tag` resources. EKS does not copy node group tags to the group, and
+   * without these tags the autoscaler cannot know, at zero nodes, that a node would carry GPUs,
+   * labels and the GPU taint.
+   * @default true
+   */
+  readonly tagAutoScalingGroup?: boolean;
+  /** Extra AWS tags for the node group and its IAM role. @default - none */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Kubernetes version of the nodes. @default - the cluster's version */
+  readonly kubernetesVersion?: pulumi.Input<string>;
+  /**
+   * AWS partition of the managed policy ARNs: `aws`, `aws-cn` or `aws-us-gov`.
+   * @default "aws"
+   */
+  readonly partition?: string;
+}
+
+/** Args of {@link GpuNodeGroup}. */
+export interface GpuNodeGroupArgs extends GpuNodeGroupOptions {
+  /**
+   * Name of the EKS cluster. A plain string, because the cluster-autoscaler discovery tag
+   * carries it in its key. Pass the cluster resource in `dependsOn` so the node group waits for it.
+   */
+  readonly clusterName: string;
+  /** Subnets for the nodes, normally the private subnets of the cluster's VPC. */
+  readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** Root volume of a Bottlerocket node is small; images and model caches live on the data volume. */
+const BOTTLEROCKET_DATA_VOLUME = '/dev/xvdb';
+
+/** EKS cluster names: 1-100 letters, digits, `-` or `_`, starting with a letter or digit. */
+const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+
+/** Checks an EKS cluster name. */
+export function checkClusterName(path: string, name: unknown): Problem[] {
+  return typeof name === 'string' && EKS_CLUSTER_NAME.test(name)
+    ? []
+    : [{ path, message: `is ${show(name)}; an EKS cluster name is 1-100 letters, digits, '-' or '_', starting with a letter or digit` }];
+}
+
+/** A node group, resolved: the pool plus every AWS-side decision, before any resource exists. */
+export interface ResolvedGpuNodeGroup {
+  /** The pool with every default resolved. */
+  readonly pool: ResolvedGpuNodePool;
+  /** Managed policy names attached to the node role. */
+  readonly managedPolicies: readonly string[];
+  /** Tags of the node group: the user's, the two discovery tags and the node-template tags. */
+  readonly tags: Readonly<Record<string, string>>;
+  /** The node-template tags, also written onto the Auto Scaling group. */
+  readonly autoScalingGroupTags: Readonly<Record<string, string>>;
+  /** Bottlerocket user data (TOML) when the pool needs settings on the node, else undefined. */
+  readonly userData?: string;
+}
+
+/**
+ * Resolves and validates node group options. Problem paths are relative to the options
+ * (`instanceType`, `minNodes`, ...), so a caller can prefix them (`gpuNodeGroups[1]`).
+ *
+ * @param clusterName the cluster's name, for the discovery tags; checked by the caller
+ */
+export function resolveGpuNodeGroup(options: GpuNodeGroupOptions, clusterName: string): { group?: ResolvedGpuNodeGroup; problems: Problem[] } {
+  const { pool, problems: poolProblems } = resolveGpuNodePool(options);
+  const problems: Problem[] = [...poolProblems];
+  for (const field of ['ssm', 'tagAutoScalingGroup'] as const) {
+    if (options[field] !== undefined && typeof options[field] !== 'boolean') {
+      problems.push({ path: field, message: `is ${show(options[field])}; expected true or false` });
+    }
+  }
+  for (const [key, value] of Object.entries(options.tags ?? {})) {
+    if (key.startsWith('aws:')) problems.push({ path: `tags[${show(key)}]`, message: 'uses the reserved aws: prefix' });
+    if (key.startsWith(`${AUTOSCALER_TAG_PREFIX}/`)) problems.push({ path: `tags[${show(key)}]`, message: 'is a cluster-autoscaler tag, which the node group derives from the pool; remove it' });
+    if (typeof value !== 'string') problems.push({ path: `tags[${show(key)}]`, message: `is ${show(value)}; expected a string` });
+  }
+  if (!pool || problems.length > 0) return { problems };
+
+  const tags = { ...(options.tags ?? {}), ...discoveryTags(clusterName), ...pool.autoscalerTags };
+  const tagProblems = checkTags('tags', tags);
+  if (tagProblems.length > 0) return { problems: tagProblems };
+  const userData = pool.bottlerocketSettings ? bottlerocketUserData(pool.bottlerocketSettings) : '';
+  return {
+    problems: [],
+    group: {
+      pool,
+      managedPolicies: nodeManagedPolicies(options.ssm ?? false),
+      tags,
+      autoScalingGroupTags: pool.autoscalerTags,
+      ...(userData ? { userData } : {}),
+    },
+  };
+}
+
+/**
+ * Child resource name of one Auto Scaling group tag: stable across unrelated label changes (it
+ * follows the tag key, not a position).
+ */
+export function autoScalingGroupTagName(prefix: string, key: string): string {
+  const suffix = key.startsWith(`${AUTOSCALER_TAG_PREFIX}/node-template/`) ? key.slice(`${AUTOSCALER_TAG_PREFIX}/node-template/`.length) : key;
+  return `${prefix}-asg-${suffix.replace(/\//g, '_')}`;
+}
+
+/** The component's own `dependsOn` plus the role's policy attachments, in whatever shape `dependsOn` was given. */
+function nodeGroupDependsOn(given: pulumi.ComponentResourceOptions['dependsOn'], attachments: readonly pulumi.Resource[]): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
+  if (given === undefined) return [...attachments];
+  if (Array.isArray(given)) return [...given, ...attachments];
+  if (pulumi.Resource.isInstance(given)) return [given, ...attachments];
+  return pulumi.output(given as pulumi.Input<pulumi.Resource | pulumi.Resource[]>).apply((g) => [...(Array.isArray(g) ? g : [g]), ...attachments]);
+}
+
+/**
+ * An EKS managed node group of NVIDIA GPU nodes, built from the GPU node pool description the
+ * cdk8s side reads: NVIDIA AMI (`AL2023_x86_64_NVIDIA`, or `BOTTLEROCKET_x86_64_NVIDIA`, which
+ * runs its own device plugin), the `nvidia.com/gpu` taint (`NO_SCHEDULE` in the EKS API), the
+ * pool's labels, scaling bounds (min may be 0), disk size, on-demand or spot capacity, a node
+ * IAM role with exactly the managed policies nodes need, and the cluster-autoscaler tags that
+ * let the group scale up from zero.
+ *
+ * Children (for component name `gpu`): `gpu-node-role`, `gpu-node-role-<policy>` attachments,
+ * `gpu-node-group`, `gpu-launch-template` (Bottlerocket with settings only) and
+ * `gpu-asg-<tag>` Auto Scaling group tags.
+ *
+ * Auto Scaling group tags: EKS tags the group of every managed node group with the two
+ * discovery tags (`k8s.io/cluster-autoscaler/enabled`, `k8s.io/cluster-autoscaler/<cluster>`)
+ * but does not copy node group tags to it. The `node-template` tags are therefore written with
+ * `aws.autoscaling.Tag` on the group EKS created (`resources[0].autoScalingGroups[0].name`);
+ * the discovery tags are not, since EKS owns them and deleting a second copy would remove them.
+ * The autoscaler can also read labels and taints through `eks:DescribeNodegroup`; the tags make
+ * scale-from-zero independent of that.
+ *
+ * `scalingConfig.desiredSize` starts at `minNodes` and is then owned by the cluster
+ * autoscaler (changes are ignored), so `pulumi up` never resets the node count.
+ *
+ * Type token `inferscale:aws:GpuNodeGroup`.
+ *
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html
+ * @see https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/cloudprovider/aws/README.md#auto-discovery-setup
+ */
+export class GpuNodeGroup extends pulumi.ComponentResource {
+  /** The pool with every default resolved (labels, taints, GPU resource, capacity). */
+  public readonly pool: ResolvedGpuNodePool;
+  /** Every AWS-side decision (policies, tags, user data). */
+  public readonly spec: ResolvedGpuNodeGroup;
+  /** EKS AMI type of the nodes. */
+  public readonly amiType: string;
+  /**
+   * Whether the AMI runs its own NVIDIA device plugin (Bottlerocket NVIDIA). The platform must
+   * leave the device plugin out for these nodes; they carry `inferscale.io/nvidia-device-plugin=preinstalled`.
+   */
+  public readonly shipsDevicePlugin: boolean;
+  /** The node IAM role. */
+  public readonly nodeRole: aws.iam.Role;
+  /** The EKS managed node group. */
+  public readonly nodeGroup: aws.eks.NodeGroup;
+  /** The launch template, only for Bottlerocket pools with node settings (time-slicing). */
+  public readonly launchTemplate?: aws.ec2.LaunchTemplate;
+  /** The Auto Scaling group tags, by tag key (empty when `tagAutoScalingGroup` is false). */
+  public readonly autoScalingGroupTags: Readonly<Record<string, aws.autoscaling.Tag>>;
+  /** Name of the EKS node group. */
+  public readonly nodeGroupName: pulumi.Output<string>;
+  /** ARN of the node IAM role. */
+  public readonly nodeRoleArn: pulumi.Output<string>;
+  /** Name of the Auto Scaling group EKS created for the node group. */
+  public readonly autoScalingGroupName: pulumi.Output<string>;
+
+  /**
+   * @param name component name; prefix of every child name
+   * @param args the pool description plus the cluster and subnets
+   * @param opts pass `provider` (an `aws.Provider`) to target another account or region;
+   *   `dependsOn` also orders the node group (pass the cluster)
+   * @throws InferscaleValidationError listing every problem in `args`, before any resource is registered
+   */
+  public constructor(name: string, args: GpuNodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = [...checkClusterName('clusterName', args.clusterName)];
+    if (Array.isArray(args.subnetIds) && args.subnetIds.length === 0) {
+      problems.push({ path: 'subnetIds', message: 'is empty; expected at least one subnet for the nodes' });
+    }
+    const resolved = resolveGpuNodeGroup(args, args.clusterName);
+    problems.push(...resolved.problems);
+    if (!resolved.group || problems.length > 0) throw new InferscaleValidationError(`GpuNodeGroup ${show(name)}`, problems);
+    const group = resolved.group;
+    const pool = group.pool;
+
+    super('inferscale:aws:GpuNodeGroup', name, {}, opts);
+    this.spec = group;
+    this.pool = pool;
+    this.amiType = pool.ami;
+    this.shipsDevicePlugin = pool.devicePluginPreinstalled;
+
+    const awsOpts = (extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ parent: this, ...(opts?.provider ? { provider: opts.provider } : {}), ...extra });
+    const partition = args.partition ?? 'aws';
+    const userTags = args.tags ?? {};
+
+    this.nodeRole = new aws.iam.Role(`${name}-node-role`, {
+      assumeRolePolicy: JSON.stringify(serviceTrustPolicy('ec2.amazonaws.com')),
+      description: `Nodes of GPU pool ${pool.name} in EKS cluster ${args.clusterName}`,
+      tags: { ...userTags },
+    }, awsOpts());
+    const attachments = group.managedPolicies.map((policy) => new aws.iam.RolePolicyAttachment(`${name}-node-role-${policy}`, {
+      role: this.nodeRole.name,
+      policyArn: managedPolicyArn(policy, partition),
+    }, awsOpts()));
+
+    if (group.userData) {
+      this.launchTemplate = new aws.ec2.LaunchTemplate(`${name}-launch-template`, {
+        description: `Bottlerocket settings and data volume for GPU pool ${pool.name}`,
+        userData: Buffer.from(group.userData).toString('base64'),
+        blockDeviceMappings: [{
+          deviceName: BOTTLEROCKET_DATA_VOLUME,
+          ebs: { volumeSize: pool.diskSizeGiB, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' },
+        }],
+        metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 2 },
+        tags: { ...userTags },
+      }, awsOpts());
+    }
+
+    const dependsOn = nodeGroupDependsOn(opts?.dependsOn, attachments);
+    this.nodeGroup = new aws.eks.NodeGroup(`${name}-node-group`, {
+      clusterName: args.clusterName,
+      nodeRoleArn: this.nodeRole.arn,
+      subnetIds: args.subnetIds,
+      instanceTypes: [pool.instanceType.name],
+      amiType: pool.ami,
+      capacityType: pool.capacityType,
+      // A launch template owns the volumes; EKS rejects diskSize next to one.
+      ...(this.launchTemplate
+        ? { launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.apply(String) } }
+        : { diskSize: pool.diskSizeGiB }),
+      scalingConfig: { minSize: pool.minNodes, maxSize: pool.maxNodes, desiredSize: pool.minNodes },
+      updateConfig: { maxUnavailable: 1 },
+      labels: { ...pool.labels },
+      taints: pool.taints.map((t) => ({ key: t.key, value: t.value, effect: t.awsEffect })),
+      tags: { ...group.tags },
+      ...(args.kubernetesVersion !== undefined ? { version: args.kubernetesVersion } : {}),
+    }, awsOpts({ dependsOn, ignoreChanges: ['scalingConfig.desiredSize'] }));
+
+    this.nodeGroupName = this.nodeGroup.nodeGroupName;
+    this.nodeRoleArn = this.nodeRole.arn;
+    this.autoScalingGroupName = this.nodeGroup.resources.apply((resources) => resources?.[0]?.autoscalingGroups?.[0]?.name ?? '');
+
+    const asgTags: Record<string, aws.autoscaling.Tag> = {};
+    if (args.tagAutoScalingGroup ?? true) {
+      for (const [key, value] of Object.entries(group.autoScalingGroupTags)) {
+        asgTags[key] = new aws.autoscaling.Tag(autoScalingGroupTagName(name, key), {
+          autoscalingGroupName: this.autoScalingGroupName,
+          // Only the autoscaler reads these; instances need not carry them.
+          tag: { key, value, propagateAtLaunch: false },
+        }, awsOpts());
+      }
+    }
+    this.autoScalingGroupTags = asgTags;
+
+    this.registerOutputs({
+      nodeGroupName: this.nodeGroupName,
+      nodeRoleArn: this.nodeRoleArn,
+      autoScalingGroupName: this.autoScalingGroupName,
+      amiType: this.amiType,
+      shipsDevicePlugin: this.shipsDevicePlugin,
+    });
+  }
+}
