@@ -254,7 +254,9 @@ export function devicePluginConfigFile(ts: ResolvedTimeSlicing): string {
  * MIG strategy other than `none`, as the chart does). Unlike the chart it has no config-manager
  * sidecar: the config file is passed with `--config-file`, and a hash of it on the pod template
  * rolls the DaemonSet when it changes. It runs only on nodes labelled by inferscale GPU pools (or
- * feature discovery) and stays off Bottlerocket NVIDIA nodes, which run their own plugin.
+ * feature discovery) and stays off Bottlerocket NVIDIA nodes, which run their own plugin. Unlike
+ * the static manifest it leaves `FAIL_ON_INIT_ERROR` at the plugin's default (`true`): it never
+ * lands on nodes without GPUs, so a failed start is a real fault and should crash-loop visibly.
  *
  * @see https://github.com/NVIDIA/k8s-device-plugin
  * @see https://kubernetes.io/docs/concepts/extend-kubernetes/compute-storage-net/device-plugins/

@@ -12,7 +12,7 @@ import { InferscaleValidationError, Problem, show } from './problems';
 export type GpuAmiType = 'AL2023_x86_64_NVIDIA' | 'BOTTLEROCKET_x86_64_NVIDIA';
 
 /** Every supported {@link GpuAmiType}. */
-export const GPU_AMI_TYPES: readonly GpuAmiType[] = Object.freeze(['AL2023_x86_64_NVIDIA', 'BOTTLEROCKET_x86_64_NVIDIA'] as const);
+export const GPU_POOL_AMI_TYPES: readonly GpuAmiType[] = Object.freeze(['AL2023_x86_64_NVIDIA', 'BOTTLEROCKET_x86_64_NVIDIA'] as const);
 
 /** EC2 purchase option of a node group, spelled as the EKS API spells it. */
 export type GpuCapacityType = 'ON_DEMAND' | 'SPOT';
@@ -388,8 +388,8 @@ export const GPU_DAEMON_TOLERATIONS: readonly { readonly key: string; readonly o
 ]);
 
 function checkAmi(ami: unknown): Problem[] {
-  if (GPU_AMI_TYPES.includes(ami as GpuAmiType)) return [];
-  const allowed = GPU_AMI_TYPES.map((a) => show(a)).join(' or ');
+  if (GPU_POOL_AMI_TYPES.includes(ami as GpuAmiType)) return [];
+  const allowed = GPU_POOL_AMI_TYPES.map((a) => show(a)).join(' or ');
   if (ami === 'AL2_x86_64_GPU') {
     return [{ path: 'ami', message: `is ${show(ami)}, which is past end of support; use ${allowed}` }];
   }
