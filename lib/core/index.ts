@@ -6,3 +6,6 @@ export * from './hpa-spec';
 export * from './metric';
 export * from './behavior';
 export * from './inference-service';
+export * from './gpu-instances';
+export * from './gpu-node-pool';
+export * from './images';
