@@ -39,6 +39,23 @@ function installAwsMocks(): Registered[] {
 
 const registered = installAwsMocks();
 
+// Speed: Pulumi captures a stack trace for every resource (its source position) and for many
+// internal promises, and jest source-maps each one; that is most of the time this suite would
+// take. Source positions mean nothing under mocks, so they are skipped, and other stack traces
+// are off from `quiet()` until `settle()` returns, i.e. while resources register, and on again
+// for the assertions.
+(pulumi.Resource as unknown as { callsites: () => unknown[] }).callsites = () => [];
+let savedStackTraceLimit: number | undefined;
+function quiet(): void {
+  savedStackTraceLimit ??= Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+}
+function loud(): void {
+  if (savedStackTraceLimit !== undefined) Error.stackTraceLimit = savedStackTraceLimit;
+  savedStackTraceLimit = undefined;
+}
+afterEach(loud);
+
 // Imported after the mocks are installed.
 let lib: typeof import('../../lib/pulumi/gpu-node-group');
 let aws: typeof import('@pulumi/aws');
@@ -47,14 +64,18 @@ beforeAll(async () => {
   aws = await import('@pulumi/aws');
 });
 
-/** Waits until no resource has been registered for a few ticks. */
+/** Waits until no resource has been registered for a few ticks; then stack traces are on again. */
 async function settle(): Promise<void> {
-  let stable = 0;
-  let last = -1;
-  for (let i = 0; i < 200 && stable < 3; i++) {
-    await new Promise((r) => setTimeout(r, 5));
-    stable = registered.length === last ? stable + 1 : 0;
-    last = registered.length;
+  try {
+    let stable = 0;
+    let last = -1;
+    for (let i = 0; i < 200 && stable < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      stable = registered.length === last ? stable + 1 : 0;
+      last = registered.length;
+    }
+  } finally {
+    loud();
   }
 }
 
@@ -183,7 +204,10 @@ describe('resolveGpuNodeGroup (pure)', () => {
 });
 
 describe('GpuNodeGroup under mocks', () => {
-  beforeEach(() => { registered.length = 0; });
+  beforeEach(() => {
+    registered.length = 0;
+    quiet();
+  });
 
   test('registers the role, exactly three policy attachments, the node group and one ASG tag per node-template tag', async () => {
     const group = new lib.GpuNodeGroup('gpu', args());
@@ -345,6 +369,7 @@ describe('GpuNodeGroup under mocks', () => {
     await settle();
     const first = registered.map((r) => `${r.type} ${r.name}`).sort();
     registered.length = 0;
+    quiet();
     new lib.GpuNodeGroup('gpu', args());
     await settle();
     expect(registered.map((r) => `${r.type} ${r.name}`).sort()).toEqual(first);

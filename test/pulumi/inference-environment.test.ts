@@ -1,0 +1,681 @@
+import * as pulumi from '@pulumi/pulumi';
+import {
+  CLUSTER_AUTOSCALER_VERSIONS,
+  clusterAutoscalerImage,
+  clusterAutoscalerObjects,
+  isPinnedImage,
+} from '../../lib/pulumi/aws/cluster-autoscaler';
+import { PolicyDocument, isReadOnlyAction, statementActions } from '../../lib/pulumi/aws/iam-policies';
+import { eksKubeconfig } from '../../lib/pulumi/aws/kubeconfig';
+import { checkNetworkPlan, cidrSubnet, parseCidr, planSubnets, subnetTags } from '../../lib/pulumi/aws/network-plan';
+
+/** One resource registered under the mocks, with the provider reference it was given. */
+interface Registered {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  readonly provider?: string;
+}
+
+const ISSUER = (name: string): string => `https://oidc.eks.us-west-2.amazonaws.com/id/${name.toUpperCase()}`;
+
+/**
+ * Mocks that record every resource and fill the computed outputs the components read: the
+ * cluster's endpoint, CA and OIDC issuer, ARNs, the node group's Auto Scaling group, and the
+ * availability zones of the region.
+ */
+function installAwsMocks(): Registered[] {
+  const registered: Registered[] = [];
+  pulumi.runtime.setMocks({
+    newResource: (args) => {
+      registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+      const computed: Record<string, unknown> = {};
+      switch (args.type) {
+        case 'aws:iam/role:Role':
+          Object.assign(computed, { arn: `arn:aws:iam::123456789012:role/${args.name}`, name: args.name });
+          break;
+        case 'aws:eks/cluster:Cluster':
+          Object.assign(computed, {
+            name: args.inputs.name ?? args.name,
+            arn: `arn:aws:eks:us-west-2:123456789012:cluster/${args.inputs.name}`,
+            endpoint: `https://${args.inputs.name}.gr7.us-west-2.eks.amazonaws.com`,
+            certificateAuthority: { data: 'LS0tLS1CRUdJTi1DQQ==' },
+            identities: [{ oidcs: [{ issuer: ISSUER(args.inputs.name) }] }],
+          });
+          break;
+        case 'aws:iam/openIdConnectProvider:OpenIdConnectProvider':
+          Object.assign(computed, { arn: `arn:aws:iam::123456789012:oidc-provider/${String(args.inputs.url).replace('https://', '')}` });
+          break;
+        case 'aws:eks/nodeGroup:NodeGroup':
+          Object.assign(computed, {
+            nodeGroupName: `${args.name}-20260101`,
+            resources: [{ autoscalingGroups: [{ name: `eks-${args.name}-asg` }], remoteAccessSecurityGroupId: '' }],
+          });
+          break;
+        case 'aws:ec2/launchTemplate:LaunchTemplate':
+          Object.assign(computed, { latestVersion: 1 });
+          break;
+      }
+      return { id: `${args.name}-id`, state: { ...args.inputs, ...computed } };
+    },
+    call: (args) => args.token === 'aws:index/getAvailabilityZones:getAvailabilityZones'
+      ? { names: ['us-west-2a', 'us-west-2b', 'us-west-2c', 'us-west-2d'], zoneIds: [], id: 'us-west-2' }
+      : args.inputs,
+  }, 'inferscale', 'test', false);
+  return registered;
+}
+
+const registered = installAwsMocks();
+
+// Speed: Pulumi captures a stack trace for every resource (its source position) and for many
+// internal promises, and jest source-maps each one; that is most of the time this suite would
+// take. Source positions mean nothing under mocks, so they are skipped, and other stack traces
+// are off from `quiet()` until `settle()` returns, i.e. while resources register, and on again
+// for the assertions.
+(pulumi.Resource as unknown as { callsites: () => unknown[] }).callsites = () => [];
+let savedStackTraceLimit: number | undefined;
+function quiet(): void {
+  savedStackTraceLimit ??= Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+}
+function loud(): void {
+  if (savedStackTraceLimit !== undefined) Error.stackTraceLimit = savedStackTraceLimit;
+  savedStackTraceLimit = undefined;
+}
+afterEach(loud);
+
+// Imported after the mocks are installed.
+let lib: typeof import('../../lib/pulumi/inference-environment');
+beforeAll(async () => {
+  lib = await import('../../lib/pulumi/inference-environment');
+});
+
+/** Waits until no resource has been registered for a few ticks; then stack traces are on again. */
+async function settle(): Promise<void> {
+  try {
+    let stable = 0;
+    let last = -1;
+    for (let i = 0; i < 400 && stable < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      stable = registered.length === last ? stable + 1 : 0;
+      last = registered.length;
+    }
+  } finally {
+    loud();
+  }
+}
+
+function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
+}
+
+const ofType = (type: string): Registered[] => registered.filter((r) => r.type === type);
+
+function only(type: string, name: string): Registered {
+  const found = registered.filter((r) => r.type === type && r.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${type} ${name}, found ${found.length}: ${registered.map((r) => `${r.type} ${r.name}`).join(', ')}`);
+  return found[0];
+}
+
+type Args = import('../../lib/pulumi/inference-environment').InferenceEnvironmentArgs;
+
+function args(overrides: Partial<Args> = {}): Args {
+  return {
+    clusterName: 'inference',
+    region: 'us-west-2',
+    network: { availabilityZones: ['us-west-2a', 'us-west-2b'] },
+    gpuNodeGroups: [
+      { name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 4 },
+      { name: 'l4', instanceType: 'g6.12xlarge', minNodes: 0, maxNodes: 2, ami: 'BOTTLEROCKET_x86_64_NVIDIA', capacityType: 'SPOT', diskSizeGiB: 200 },
+    ],
+    ...overrides,
+  };
+}
+
+const CA_IMAGE_133 = 'registry.k8s.io/autoscaling/cluster-autoscaler:v1.33.5';
+
+describe('network plan (pure)', () => {
+  test('private /19 per zone from the start of the VPC, public /22 from its last block', () => {
+    expect(planSubnets('10.0.0.0/16', 3)).toEqual([
+      { index: 0, privateCidr: '10.0.0.0/19', publicCidr: '10.0.224.0/22' },
+      { index: 1, privateCidr: '10.0.32.0/19', publicCidr: '10.0.228.0/22' },
+      { index: 2, privateCidr: '10.0.64.0/19', publicCidr: '10.0.232.0/22' },
+    ]);
+  });
+
+  test('six zones fit without overlap, in a smaller VPC too', () => {
+    for (const vpc of ['10.0.0.0/16', '172.16.0.0/20']) {
+      const cidrs = planSubnets(vpc, 6).flatMap((z) => [z.privateCidr, z.publicCidr]).map((c) => parseCidr(c)!);
+      const ranges = cidrs.map((c) => [c.address, c.address + 2 ** (32 - c.prefix) - 1]).sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < ranges.length; i++) expect(ranges[i][0]).toBeGreaterThan(ranges[i - 1][1]);
+      const vpcRange = parseCidr(vpc)!;
+      expect(ranges[ranges.length - 1][1]).toBeLessThan(vpcRange.address + 2 ** (32 - vpcRange.prefix));
+    }
+  });
+
+  test('cidrSubnet like Terraform, and its errors', () => {
+    expect(cidrSubnet('10.1.0.0/16', 8, 5)).toBe('10.1.5.0/24');
+    expect(cidrSubnet('192.168.0.0/24', 2, 3)).toBe('192.168.0.192/26');
+    expect(() => cidrSubnet('10.0.0.0/16', 3, 8)).toThrow(/does not exist/);
+    expect(() => cidrSubnet('10.0.0/16', 3, 0)).toThrow(/not an IPv4 CIDR/);
+  });
+
+  test('plan checks: CIDR shape, prefix range and zone count', () => {
+    expect(checkNetworkPlan('c', '10.0.0.0/16', 'z', 2)).toEqual([]);
+    expect(checkNetworkPlan('c', '10.0.0.0/24', 'z', 2)[0].message).toMatch(/prefix must be \/16 to \/20/);
+    expect(checkNetworkPlan('c', '10.0.0.300/16', 'z', 2)[0].message).toMatch(/expected an IPv4 CIDR/);
+    expect(checkNetworkPlan('c', '10.0.0.0/16', 'z', 1)[0].message).toMatch(/at least 2 availability zones/);
+    expect(checkNetworkPlan('c', '10.0.0.0/16', 'z', 7)[0].message).toMatch(/at most 6/);
+  });
+
+  test('subnet tags for Kubernetes load balancers', () => {
+    expect(subnetTags('inference', 'public')).toEqual({ 'kubernetes.io/role/elb': '1', 'kubernetes.io/cluster/inference': 'shared' });
+    expect(subnetTags('inference', 'private')).toEqual({ 'kubernetes.io/role/internal-elb': '1', 'kubernetes.io/cluster/inference': 'shared' });
+  });
+});
+
+describe('kubeconfig (pure)', () => {
+  test('authenticates through aws eks get-token for the cluster and region, holding no credential', () => {
+    const config = eksKubeconfig({ clusterName: 'inference', endpoint: 'https://x.eks.amazonaws.com', certificateAuthorityData: 'Q0E=', region: 'us-west-2' }) as any;
+    expect(config.clusters[0].cluster).toEqual({ server: 'https://x.eks.amazonaws.com', 'certificate-authority-data': 'Q0E=' });
+    expect(config['current-context']).toBe('inference');
+    expect(config.users[0].user.exec).toEqual({
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      command: 'aws',
+      args: ['eks', 'get-token', '--cluster-name', 'inference', '--output', 'json', '--region', 'us-west-2'],
+      interactiveMode: 'Never',
+    });
+    const withProfile = eksKubeconfig({ clusterName: 'c', endpoint: 'e', certificateAuthorityData: 'd', profile: 'ml' }) as any;
+    expect(withProfile.users[0].user.exec.env).toEqual([{ name: 'AWS_PROFILE', value: 'ml' }]);
+    expect(withProfile.users[0].user.exec.args).not.toContain('--region');
+  });
+});
+
+describe('cluster autoscaler objects (pure)', () => {
+  test('one pinned release per Kubernetes minor, matching it', () => {
+    for (const [minor, tag] of Object.entries(CLUSTER_AUTOSCALER_VERSIONS)) expect(tag.startsWith(`v${minor}.`)).toBe(true);
+    expect(clusterAutoscalerImage('1.33')).toBe(CA_IMAGE_133);
+    expect(clusterAutoscalerImage('1.33.2')).toBe(CA_IMAGE_133);
+    expect(clusterAutoscalerImage('1.29')).toBeUndefined();
+  });
+
+  test('pinned images have a tag other than latest, or a digest', () => {
+    expect(isPinnedImage(CA_IMAGE_133)).toBe(true);
+    expect(isPinnedImage(`registry.k8s.io/autoscaling/cluster-autoscaler@sha256:${'a'.repeat(64)}`)).toBe(true);
+    expect(isPinnedImage('localhost:5000/cluster-autoscaler')).toBe(false);
+    expect(isPinnedImage('registry.k8s.io/autoscaling/cluster-autoscaler:latest')).toBe(false);
+    expect(isPinnedImage('cluster-autoscaler')).toBe(false);
+  });
+
+  test('kinds in apply order, all named cluster-autoscaler, namespaced ones in kube-system', () => {
+    const objects = clusterAutoscalerObjects({ clusterName: 'c', roleArn: 'arn:role', image: CA_IMAGE_133 });
+    expect(objects.map((o) => o.kind)).toEqual(['ServiceAccount', 'ClusterRole', 'Role', 'ClusterRoleBinding', 'RoleBinding', 'Deployment']);
+    for (const o of objects) {
+      expect(o.metadata.name).toBe('cluster-autoscaler');
+      expect(o.metadata.namespace).toBe(['ClusterRole', 'ClusterRoleBinding'].includes(o.kind) ? undefined : 'kube-system');
+    }
+  });
+
+  test('RBAC: write verbs only where the autoscaler needs them', () => {
+    const [, clusterRole, role] = clusterAutoscalerObjects({ clusterName: 'c', roleArn: 'r', image: CA_IMAGE_133 });
+    const rules = (clusterRole as any).rules as { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
+    const writes = rules.filter((r) => r.verbs.some((v) => !['get', 'list', 'watch'].includes(v)));
+    expect(writes.map((r) => `${r.resources.join(',')}:${r.verbs.join(',')}${r.resourceNames ? `@${r.resourceNames.join(',')}` : ''}`)).toEqual([
+      'events,endpoints:create,patch',
+      'pods/eviction:create',
+      'pods/status:update',
+      'endpoints:get,update@cluster-autoscaler',
+      'nodes:watch,list,get,update',
+      'jobs:get,list,watch,patch',
+      'leases:create',
+      'leases:get,update@cluster-autoscaler',
+    ]);
+    expect(rules.some((r) => r.verbs.includes('*') || r.resources.includes('*'))).toBe(false);
+    expect((role as any).rules[1]).toEqual({
+      apiGroups: [''], resources: ['configmaps'], resourceNames: ['cluster-autoscaler-status', 'cluster-autoscaler-priority-expander'], verbs: ['delete', 'get', 'update', 'watch'],
+    });
+  });
+
+  test('the container runs the binary with the flags as args, since the image only has CMD', () => {
+    const deployment = clusterAutoscalerObjects({ clusterName: 'c', roleArn: 'r', image: CA_IMAGE_133, extraArgs: ['--scale-down-unneeded-time=5m'] })[5] as any;
+    const container = deployment.spec.template.spec.containers[0];
+    expect(container.command).toEqual(['./cluster-autoscaler']);
+    expect(container.args.at(-1)).toBe('--scale-down-unneeded-time=5m');
+    expect(container.env).toBeUndefined();
+    expect(deployment.spec.selector.matchLabels).toEqual(deployment.spec.template.metadata.labels);
+  });
+});
+
+/** Names of the resources registered for `args()`, captured once. */
+let defaultInventory: string[] = [];
+
+describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
+  let env: import('../../lib/pulumi/inference-environment').InferenceEnvironment;
+  beforeAll(async () => {
+    registered.length = 0;
+    quiet();
+    env = new lib.InferenceEnvironment('env', args());
+    await settle();
+    defaultInventory = registered.map((r) => `${r.type} ${r.name}`).sort();
+  });
+
+  test('VPC with DNS hostnames, one public and one private subnet per zone, tagged for load balancers', () => {
+    const vpc = only('aws:ec2/vpc:Vpc', 'env-vpc').inputs;
+    expect(vpc).toMatchObject({ cidrBlock: '10.0.0.0/16', enableDnsHostnames: true, enableDnsSupport: true });
+    const subnets = ofType('aws:ec2/subnet:Subnet');
+    expect(subnets).toHaveLength(4);
+    for (const zone of ['us-west-2a', 'us-west-2b']) {
+      const inZone = subnets.filter((s) => s.inputs.availabilityZone === zone);
+      expect(inZone.map((s) => s.name.replace(/-\d$/, '')).sort()).toEqual(['env-private', 'env-public']);
+    }
+    for (const s of subnets) expect(s.inputs.vpcId).toBe('env-vpc-id');
+    expect(only('aws:ec2/subnet:Subnet', 'env-public-0').inputs).toMatchObject({
+      cidrBlock: '10.0.224.0/22',
+      mapPublicIpOnLaunch: true,
+      tags: { 'kubernetes.io/role/elb': '1', 'kubernetes.io/cluster/inference': 'shared' },
+    });
+    expect(only('aws:ec2/subnet:Subnet', 'env-private-1').inputs).toMatchObject({
+      cidrBlock: '10.0.32.0/19',
+      tags: { 'kubernetes.io/role/internal-elb': '1', 'kubernetes.io/cluster/inference': 'shared' },
+    });
+    expect(only('aws:ec2/subnet:Subnet', 'env-private-1').inputs.mapPublicIpOnLaunch).toBeFalsy();
+  });
+
+  test('internet gateway, one NAT gateway with an Elastic IP in the first public subnet, and the routes', () => {
+    expect(only('aws:ec2/internetGateway:InternetGateway', 'env-igw').inputs.vpcId).toBe('env-vpc-id');
+    expect(only('aws:ec2/eip:Eip', 'env-nat-eip-0').inputs.domain).toBe('vpc');
+    expect(ofType('aws:ec2/natGateway:NatGateway')).toHaveLength(1);
+    expect(only('aws:ec2/natGateway:NatGateway', 'env-nat-0').inputs).toMatchObject({ allocationId: 'env-nat-eip-0-id', subnetId: 'env-public-0-id' });
+    expect(only('aws:ec2/routeTable:RouteTable', 'env-public-rt').inputs.routes).toEqual([{ cidrBlock: '0.0.0.0/0', gatewayId: 'env-igw-id' }]);
+    for (const i of [0, 1]) {
+      expect(only('aws:ec2/routeTable:RouteTable', `env-private-rt-${i}`).inputs.routes).toEqual([{ cidrBlock: '0.0.0.0/0', natGatewayId: 'env-nat-0-id' }]);
+      expect(only('aws:ec2/routeTableAssociation:RouteTableAssociation', `env-private-rta-${i}`).inputs).toEqual({ subnetId: `env-private-${i}-id`, routeTableId: `env-private-rt-${i}-id` });
+      expect(only('aws:ec2/routeTableAssociation:RouteTableAssociation', `env-public-rta-${i}`).inputs).toEqual({ subnetId: `env-public-${i}-id`, routeTableId: 'env-public-rt-id' });
+    }
+  });
+
+  test('EKS cluster: name, version, role, every subnet, both endpoints, access entries', () => {
+    const cluster = only('aws:eks/cluster:Cluster', 'env-cluster').inputs;
+    expect(cluster).toMatchObject({
+      name: 'inference',
+      version: '1.33',
+      roleArn: 'arn:aws:iam::123456789012:role/env-cluster-role',
+      accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: true },
+    });
+    expect(cluster.vpcConfig).toEqual({
+      subnetIds: ['env-private-0-id', 'env-private-1-id', 'env-public-0-id', 'env-public-1-id'],
+      endpointPrivateAccess: true,
+      endpointPublicAccess: true,
+      publicAccessCidrs: ['0.0.0.0/0'],
+    });
+  });
+
+  test('cluster role: trusted by EKS, with the cluster policy', () => {
+    const trust: PolicyDocument = JSON.parse(only('aws:iam/role:Role', 'env-cluster-role').inputs.assumeRolePolicy);
+    expect(trust.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'eks.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    expect(only('aws:iam/rolePolicyAttachment:RolePolicyAttachment', 'env-cluster-role-AmazonEKSClusterPolicy').inputs)
+      .toEqual({ role: 'env-cluster-role', policyArn: 'arn:aws:iam::aws:policy/AmazonEKSClusterPolicy' });
+  });
+
+  test('OIDC provider from the cluster issuer, for the STS audience, without pinned thumbprints', async () => {
+    const oidc = only('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'env-oidc').inputs;
+    expect(oidc.url).toBe(ISSUER('inference'));
+    expect(oidc.clientIdLists).toEqual(['sts.amazonaws.com']);
+    expect(oidc.thumbprintLists).toBeUndefined();
+    expect(await valueOf(env.oidcProviderArn)).toBe('arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/INFERENCE');
+  });
+
+  test('Kubernetes provider from the cluster: a secret kubeconfig with endpoint, CA and get-token', async () => {
+    expect(ofType('pulumi:providers:kubernetes').map((p) => p.name)).toEqual(['env-k8s']);
+    expect(await pulumi.isSecret(env.kubeconfig)).toBe(true);
+    const config = JSON.parse(await valueOf(env.kubeconfig));
+    expect(config.clusters[0].cluster).toEqual({ server: 'https://inference.gr7.us-west-2.eks.amazonaws.com', 'certificate-authority-data': 'LS0tLS1CRUdJTi1DQQ==' });
+    expect(config.users[0].user.exec.args).toEqual(['eks', 'get-token', '--cluster-name', 'inference', '--output', 'json', '--region', 'us-west-2']);
+  });
+
+  test('system node group: m6i.large on the standard AL2023 AMI, 2 to 3 nodes, private subnets, no taint', () => {
+    const ng = only('aws:eks/nodeGroup:NodeGroup', 'env-system-node-group').inputs;
+    expect(ng).toMatchObject({
+      clusterName: 'inference',
+      instanceTypes: ['m6i.large'],
+      amiType: 'AL2023_x86_64_STANDARD',
+      capacityType: 'ON_DEMAND',
+      diskSize: 50,
+      subnetIds: ['env-private-0-id', 'env-private-1-id'],
+      scalingConfig: { minSize: 2, maxSize: 3, desiredSize: 2 },
+      labels: { 'inferscale.io/node-group': 'system' },
+      nodeRoleArn: 'arn:aws:iam::123456789012:role/env-system-node-role',
+    });
+    expect(ng.taints).toBeUndefined();
+    expect(ng.tags).toMatchObject({ 'k8s.io/cluster-autoscaler/enabled': 'true', 'k8s.io/cluster-autoscaler/inference': 'owned' });
+    const arns = ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment').filter((a) => a.name.startsWith('env-system-node-role-')).map((a) => a.inputs.policyArn).sort();
+    expect(arns).toEqual(['AmazonEC2ContainerRegistryReadOnly', 'AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy'].map((p) => `arn:aws:iam::aws:policy/${p}`));
+  });
+
+  test('GPU node groups: one component each, AMI, taint, labels, scaling from zero, capacity type, disk', () => {
+    expect(ofType('inferscale:aws:GpuNodeGroup').map((c) => c.name)).toEqual(['env-gpu-a10g', 'env-gpu-l4']);
+    const a10g = only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-a10g-node-group').inputs;
+    expect(a10g).toMatchObject({
+      clusterName: 'inference',
+      instanceTypes: ['g5.xlarge'],
+      amiType: 'AL2023_x86_64_NVIDIA',
+      capacityType: 'ON_DEMAND',
+      diskSize: 100,
+      subnetIds: ['env-private-0-id', 'env-private-1-id'],
+      scalingConfig: { minSize: 0, maxSize: 4, desiredSize: 0 },
+      taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NO_SCHEDULE' }],
+    });
+    expect(a10g.labels).toMatchObject({ 'nvidia.com/gpu.present': 'true', 'inferscale.io/gpu-pool': 'a10g' });
+    const l4 = only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-l4-node-group').inputs;
+    expect(l4).toMatchObject({ amiType: 'BOTTLEROCKET_x86_64_NVIDIA', capacityType: 'SPOT', diskSize: 200, instanceTypes: ['g6.12xlarge'] });
+    expect(l4.labels['inferscale.io/nvidia-device-plugin']).toBe('preinstalled');
+    expect(env.gpuNodeGroups.map((g) => g.shipsDevicePlugin)).toEqual([false, true]);
+    expect(env.needsDevicePlugin).toBe(true);
+    expect(env.gpuPools.map((p) => p.capacity)).toEqual([4, 8]);
+  });
+
+  test('cluster-autoscaler node-template tags on each GPU group\'s Auto Scaling group', () => {
+    const tags = ofType('aws:autoscaling/tag:Tag');
+    const onL4 = Object.fromEntries(tags.filter((t) => t.inputs.autoscalingGroupName === 'eks-env-gpu-l4-node-group-asg').map((t) => [t.inputs.tag.key, t.inputs.tag.value]));
+    expect(onL4).toMatchObject({
+      'k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu': '4',
+      'k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu': 'true:NoSchedule',
+      'k8s.io/cluster-autoscaler/node-template/label/nvidia.com/gpu.present': 'true',
+      'k8s.io/cluster-autoscaler/node-template/label/inferscale.io/gpu-pool': 'l4',
+    });
+    const onA10g = tags.filter((t) => t.inputs.autoscalingGroupName === 'eks-env-gpu-a10g-node-group-asg');
+    expect(onA10g.find((t) => t.inputs.tag.key.endsWith('/resources/nvidia.com/gpu'))?.inputs.tag.value).toBe('1');
+    expect(tags.every((t) => t.inputs.tag.propagateAtLaunch === false)).toBe(true);
+  });
+
+  test('cluster autoscaler role: only its service account, through this cluster\'s OIDC provider', () => {
+    const trust: PolicyDocument = JSON.parse(only('aws:iam/role:Role', 'env-cluster-autoscaler-role').inputs.assumeRolePolicy);
+    expect(trust.Statement).toEqual([{
+      Effect: 'Allow',
+      Principal: { Federated: 'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/INFERENCE' },
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: {
+        StringEquals: {
+          'oidc.eks.us-west-2.amazonaws.com/id/INFERENCE:sub': 'system:serviceaccount:kube-system:cluster-autoscaler',
+          'oidc.eks.us-west-2.amazonaws.com/id/INFERENCE:aud': 'sts.amazonaws.com',
+        },
+      },
+    }]);
+  });
+
+  test('cluster autoscaler policy: describe on *, writes only on this cluster\'s groups', () => {
+    const inline = only('aws:iam/rolePolicy:RolePolicy', 'env-cluster-autoscaler-policy').inputs;
+    expect(inline.role).toBe('env-cluster-autoscaler-role');
+    const policy: PolicyDocument = JSON.parse(inline.policy);
+    for (const statement of policy.Statement) {
+      const writes = statementActions(statement).filter((a) => !isReadOnlyAction(a));
+      expect(statementActions(statement).some((a) => a.includes('*'))).toBe(false);
+      if (writes.length > 0) {
+        expect(writes.sort()).toEqual(['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup']);
+        expect(statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/k8s.io/cluster-autoscaler/inference': 'owned' } });
+      }
+    }
+    // The node roles carry no autoscaling permission at all.
+    const inlinePolicies = ofType('aws:iam/rolePolicy:RolePolicy');
+    expect(inlinePolicies.map((p) => p.name)).toEqual(['env-cluster-autoscaler-policy']);
+  });
+
+  test('cluster autoscaler objects: typed Kubernetes children on the environment\'s provider', () => {
+    const kinds = registered.filter((r) => r.type.startsWith('kubernetes:')).map((r) => `${r.type} ${r.name}`).sort();
+    expect(kinds).toEqual([
+      'kubernetes:apps/v1:Deployment env-cluster-autoscaler-deployment',
+      'kubernetes:core/v1:ServiceAccount env-cluster-autoscaler-serviceaccount',
+      'kubernetes:rbac.authorization.k8s.io/v1:ClusterRole env-cluster-autoscaler-clusterrole',
+      'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding env-cluster-autoscaler-clusterrolebinding',
+      'kubernetes:rbac.authorization.k8s.io/v1:Role env-cluster-autoscaler-role',
+      'kubernetes:rbac.authorization.k8s.io/v1:RoleBinding env-cluster-autoscaler-rolebinding',
+    ]);
+    for (const child of registered.filter((r) => r.type.startsWith('kubernetes:'))) expect(child.provider).toMatch(/::env-k8s::/);
+  });
+
+  test('service account annotated with the role ARN; bindings point at it', () => {
+    const sa = only('kubernetes:core/v1:ServiceAccount', 'env-cluster-autoscaler-serviceaccount').inputs;
+    expect(sa.metadata).toMatchObject({ name: 'cluster-autoscaler', namespace: 'kube-system', annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/env-cluster-autoscaler-role' } });
+    for (const [type, name] of [['ClusterRoleBinding', 'env-cluster-autoscaler-clusterrolebinding'], ['RoleBinding', 'env-cluster-autoscaler-rolebinding']]) {
+      const binding = only(`kubernetes:rbac.authorization.k8s.io/v1:${type}`, name).inputs;
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'cluster-autoscaler', namespace: 'kube-system' }]);
+      expect(binding.roleRef.name).toBe('cluster-autoscaler');
+    }
+  });
+
+  test('deployment: pinned image matching Kubernetes 1.33, the autoscaling flags, the region', () => {
+    const deployment = only('kubernetes:apps/v1:Deployment', 'env-cluster-autoscaler-deployment').inputs;
+    const pod = deployment.spec.template.spec;
+    expect(pod.serviceAccountName).toBe('cluster-autoscaler');
+    expect(pod.priorityClassName).toBe('system-cluster-critical');
+    const [container] = pod.containers;
+    expect(container.image).toBe(CA_IMAGE_133);
+    expect(container.args).toEqual([
+      '--cloud-provider=aws',
+      '--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/inference',
+      '--balance-similar-node-groups',
+      '--skip-nodes-with-system-pods=false',
+      '--skip-nodes-with-local-storage=false',
+      '--expander=least-waste',
+      '--stderrthreshold=info',
+      '--v=4',
+    ]);
+    expect(container.env).toEqual([{ name: 'AWS_REGION', value: 'us-west-2' }]);
+    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+  });
+
+  test('outputs: cluster name and every node group name', async () => {
+    expect(await valueOf(env.clusterName)).toBe('inference');
+    expect(await valueOf(env.nodeGroupNames)).toEqual(['env-system-node-group-20260101', 'env-gpu-a10g-node-group-20260101', 'env-gpu-l4-node-group-20260101']);
+    expect(await valueOf(env.privateSubnetIds)).toEqual(['env-private-0-id', 'env-private-1-id']);
+    expect(await valueOf(env.vpcId)).toBe('env-vpc-id');
+  });
+
+  test('every child is parented to the environment', async () => {
+    expect(await valueOf(env.cluster!.urn)).toContain('inferscale:aws:InferenceEnvironment$aws:eks/cluster:Cluster::env-cluster');
+    expect(await valueOf(env.gpuNodeGroups[0].urn)).toContain('inferscale:aws:InferenceEnvironment$inferscale:aws:GpuNodeGroup::env-gpu-a10g');
+    expect(await valueOf(env.gpuNodeGroups[0].nodeGroup.urn)).toContain('inferscale:aws:GpuNodeGroup$aws:eks/nodeGroup:NodeGroup::env-gpu-a10g-node-group');
+    expect(await valueOf(env.provider.urn)).toContain('inferscale:aws:InferenceEnvironment$pulumi:providers:kubernetes::env-k8s');
+  });
+});
+
+describe('InferenceEnvironment under mocks: variations', () => {
+  beforeEach(() => {
+    registered.length = 0;
+    quiet();
+  });
+
+  test('a NAT gateway per zone, in three zones looked up from the region', async () => {
+    new lib.InferenceEnvironment('env', args({ network: { availabilityZoneCount: 3, natGateways: 'perZone' } }));
+    await settle();
+    expect(ofType('aws:ec2/subnet:Subnet').map((s) => s.inputs.availabilityZone).sort()).toEqual(['us-west-2a', 'us-west-2a', 'us-west-2b', 'us-west-2b', 'us-west-2c', 'us-west-2c']);
+    expect(ofType('aws:ec2/natGateway:NatGateway').map((n) => n.inputs.subnetId).sort()).toEqual(['env-public-0-id', 'env-public-1-id', 'env-public-2-id']);
+    for (const i of [0, 1, 2]) {
+      expect(only('aws:ec2/routeTable:RouteTable', `env-private-rt-${i}`).inputs.routes).toEqual([{ cidrBlock: '0.0.0.0/0', natGatewayId: `env-nat-${i}-id` }]);
+    }
+  });
+
+  test('an existing VPC and no cluster autoscaler: no network resources, no autoscaler role or objects', async () => {
+    const env = new lib.InferenceEnvironment('env', args({
+      network: undefined,
+      vpc: { id: 'vpc-1', privateSubnetIds: ['subnet-p1', 'subnet-p2'], publicSubnetIds: ['subnet-u1'] },
+      clusterAutoscaler: false,
+    }));
+    await settle();
+    expect(registered.filter((r) => r.type.startsWith('aws:ec2/'))).toEqual([]);
+    expect(only('aws:eks/cluster:Cluster', 'env-cluster').inputs.vpcConfig.subnetIds).toEqual(['subnet-p1', 'subnet-p2', 'subnet-u1']);
+    expect(only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-a10g-node-group').inputs.subnetIds).toEqual(['subnet-p1', 'subnet-p2']);
+    expect(await valueOf(env.vpcId)).toBe('vpc-1');
+    expect(registered.filter((r) => r.type.startsWith('kubernetes:') || r.name.includes('cluster-autoscaler'))).toEqual([]);
+    expect(env.clusterAutoscalerRole).toBeUndefined();
+  });
+
+  test('an existing cluster: no cluster, cluster role, OIDC provider or system node group', async () => {
+    const env = new lib.InferenceEnvironment('env', args({
+      clusterName: undefined,
+      network: undefined,
+      vpc: { id: 'vpc-1', privateSubnetIds: ['subnet-p1'] },
+      cluster: { name: 'prod', kubeconfig: '{"apiVersion":"v1"}', oidcProviderArn: 'arn:aws:iam::1:oidc-provider/oidc.example/id/P', oidcProviderUrl: 'https://oidc.example/id/P' },
+    }));
+    await settle();
+    expect(ofType('aws:eks/cluster:Cluster')).toEqual([]);
+    expect(ofType('aws:iam/openIdConnectProvider:OpenIdConnectProvider')).toEqual([]);
+    expect(registered.filter((r) => r.name.startsWith('env-cluster-role') || r.name.startsWith('env-system'))).toEqual([]);
+    expect(ofType('aws:eks/nodeGroup:NodeGroup').map((n) => [n.name, n.inputs.clusterName])).toEqual([
+      ['env-gpu-a10g-node-group', 'prod'], ['env-gpu-l4-node-group', 'prod'],
+    ]);
+    // Registered as a secret (the engine's secret envelope).
+    expect(only('pulumi:providers:kubernetes', 'env-k8s').inputs.kubeconfig).toEqual({ '4dabf18193072939515e22adb298388d': '1b47061264138c4ac30d75fd1eb44270', value: '{"apiVersion":"v1"}' });
+    const trust: PolicyDocument = JSON.parse(only('aws:iam/role:Role', 'env-cluster-autoscaler-role').inputs.assumeRolePolicy);
+    expect(trust.Statement[0].Principal).toEqual({ Federated: 'arn:aws:iam::1:oidc-provider/oidc.example/id/P' });
+    expect(Object.keys(trust.Statement[0].Condition!.StringEquals)).toEqual(['oidc.example/id/P:sub', 'oidc.example/id/P:aud']);
+    expect(await valueOf(env.clusterName)).toBe('prod');
+    expect(await valueOf(env.nodeGroupNames)).toEqual(['env-gpu-a10g-node-group-20260101', 'env-gpu-l4-node-group-20260101']);
+  });
+
+  test('Kubernetes 1.34 with extra autoscaler flags, tags, SSM and restricted endpoint access', async () => {
+    new lib.InferenceEnvironment('env', args({
+      kubernetesVersion: '1.34',
+      clusterAutoscaler: { extraArgs: ['--scale-down-unneeded-time=5m'] },
+      tags: { team: 'ml' },
+      ssm: true,
+      endpointPublicAccessCidrs: ['203.0.113.0/24'],
+    }));
+    await settle();
+    const container = only('kubernetes:apps/v1:Deployment', 'env-cluster-autoscaler-deployment').inputs.spec.template.spec.containers[0];
+    expect(container.image).toBe('registry.k8s.io/autoscaling/cluster-autoscaler:v1.34.4');
+    expect(container.args.at(-1)).toBe('--scale-down-unneeded-time=5m');
+    const cluster = only('aws:eks/cluster:Cluster', 'env-cluster').inputs;
+    expect(cluster.version).toBe('1.34');
+    expect(cluster.vpcConfig.publicAccessCidrs).toEqual(['203.0.113.0/24']);
+    const ssm = ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment').filter((a) => a.inputs.policyArn.endsWith('/AmazonSSMManagedInstanceCore'));
+    expect(ssm.map((a) => a.inputs.role).sort()).toEqual(['env-gpu-a10g-node-role', 'env-gpu-l4-node-role', 'env-system-node-role']);
+    const tagged = registered.filter((x) => x.inputs.tags !== undefined);
+    expect(tagged.length).toBeGreaterThan(20);
+    for (const r of tagged) expect(r.inputs.tags.team).toBe('ml');
+  });
+
+  test('two environments never collide: child names derive from the component name', async () => {
+    new lib.InferenceEnvironment('blue', args({ clusterName: 'blue' }));
+    new lib.InferenceEnvironment('green', args({ clusterName: 'green' }));
+    await settle();
+    const names = registered.map((r) => `${r.type} ${r.name}`);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.filter((n) => n.includes(' blue')).length).toBe(names.filter((n) => n.includes(' green')).length);
+    expect(names.filter((n) => n.startsWith('aws:eks/nodeGroup:NodeGroup')).sort()).toEqual([
+      'aws:eks/nodeGroup:NodeGroup blue-gpu-a10g-node-group',
+      'aws:eks/nodeGroup:NodeGroup blue-gpu-l4-node-group',
+      'aws:eks/nodeGroup:NodeGroup blue-system-node-group',
+      'aws:eks/nodeGroup:NodeGroup green-gpu-a10g-node-group',
+      'aws:eks/nodeGroup:NodeGroup green-gpu-l4-node-group',
+      'aws:eks/nodeGroup:NodeGroup green-system-node-group',
+    ]);
+  });
+
+  test('child names are stable: the same args give the same inventory', async () => {
+    new lib.InferenceEnvironment('env', args());
+    await settle();
+    const again = registered.map((r) => `${r.type} ${r.name}`).sort();
+    expect(again).toEqual(defaultInventory);
+    const count = (type: string): number => again.filter((n) => n.startsWith(`${type} `)).length;
+    expect({
+      vpc: count('aws:ec2/vpc:Vpc'), subnets: count('aws:ec2/subnet:Subnet'), nat: count('aws:ec2/natGateway:NatGateway'), eip: count('aws:ec2/eip:Eip'),
+      routeTables: count('aws:ec2/routeTable:RouteTable'), associations: count('aws:ec2/routeTableAssociation:RouteTableAssociation'),
+      clusters: count('aws:eks/cluster:Cluster'), nodeGroups: count('aws:eks/nodeGroup:NodeGroup'), roles: count('aws:iam/role:Role'),
+      oidc: count('aws:iam/openIdConnectProvider:OpenIdConnectProvider'), k8sProviders: count('pulumi:providers:kubernetes'),
+      k8sObjects: again.filter((n) => n.startsWith('kubernetes:')).length,
+    }).toEqual({ vpc: 1, subnets: 4, nat: 1, eip: 1, routeTables: 3, associations: 4, clusters: 1, nodeGroups: 3, roles: 5, oidc: 1, k8sProviders: 1, k8sObjects: 6 });
+  });
+});
+
+describe('InferenceEnvironment bad args', () => {
+  beforeEach(() => { registered.length = 0; });
+
+  function problemsOf(a: unknown, name = 'env'): { path: string; message: string }[] {
+    try {
+      new lib.InferenceEnvironment(name, a as Args);
+    } catch (e) {
+      expect((e as Error).name).toBe('InferscaleValidationError');
+      for (const line of (e as Error).message.split('\n')) expect(line.startsWith(`InferenceEnvironment "${name}": `)).toBe(true);
+      return (e as { problems: { path: string; message: string }[] }).problems;
+    }
+    throw new Error('expected InferenceEnvironment to throw');
+  }
+
+  const messageAt = (problems: { path: string; message: string }[], path: string): string => {
+    const found = problems.find((p) => p.path === path);
+    if (!found) throw new Error(`no problem at ${path}; got ${JSON.stringify(problems)}`);
+    return found.message;
+  };
+
+  test('unknown instance type, non-GPU instance, min > max, arm64 vs x86 AMI: all listed at once, nothing registered', async () => {
+    const problems = problemsOf(args({
+      systemNodeGroup: { instanceType: 'm7g.large' },
+      gpuNodeGroups: [
+        { name: 'cpu', instanceType: 'm6i.large', maxNodes: 2 },
+        { name: 'typo', instanceType: 'g5.xlarg', maxNodes: 2 },
+        { name: 'inverted', instanceType: 'g5.xlarge', minNodes: 3, maxNodes: 1 },
+        { name: 'arm', instanceType: 'g5.xlarge', maxNodes: 1, ami: 'AL2023_ARM_64_NVIDIA' as never },
+      ],
+    }));
+    expect(messageAt(problems, 'systemNodeGroup.amiType')).toMatch(/an x86_64 AMI, but systemNodeGroup.instanceType "m7g.large" is an arm64 instance type/);
+    expect(messageAt(problems, 'gpuNodeGroups[0].instanceType')).toMatch(/"m6i.large", which is not a GPU instance type/);
+    expect(messageAt(problems, 'gpuNodeGroups[1].instanceType')).toMatch(/"g5.xlarg", which is not a g5 size/);
+    expect(messageAt(problems, 'gpuNodeGroups[2].minNodes')).toMatch(/is 3, above maxNodes \(1\)/);
+    expect(messageAt(problems, 'gpuNodeGroups[3].ami')).toMatch(/an arm64 AMI/);
+    await settle();
+    expect(registered).toEqual([]);
+  });
+
+  test('a missing required key', () => {
+    const { gpuNodeGroups: _g, ...withoutGroups } = args();
+    expect(messageAt(problemsOf(withoutGroups), 'gpuNodeGroups')).toMatch(/is undefined; expected at least one GPU node group/);
+    expect(messageAt(problemsOf(args({ gpuNodeGroups: [{ name: 'x', instanceType: 'g5.xlarge' } as never] })), 'gpuNodeGroups[0].maxNodes')).toMatch(/is undefined/);
+  });
+
+  test('duplicate pool names', () => {
+    const problems = problemsOf(args({ gpuNodeGroups: [{ name: 'a', instanceType: 'g5.xlarge', maxNodes: 1 }, { name: 'a', instanceType: 'g6.xlarge', maxNodes: 1 }] }));
+    expect(messageAt(problems, 'gpuNodeGroups[1].name')).toMatch(/already used by gpuNodeGroups\[0\]/);
+  });
+
+  test('vpc with network, and an existing cluster without a VPC', () => {
+    expect(messageAt(problemsOf(args({ vpc: { id: 'v', privateSubnetIds: ['a', 'b'] } })), 'network')).toMatch(/cannot be combined with vpc/);
+    const problems = problemsOf(args({ network: undefined, cluster: { name: 'prod', kubeconfig: 'k', oidcProviderArn: 'a', oidcProviderUrl: undefined as never } }));
+    expect(messageAt(problems, 'vpc')).toMatch(/with an existing cluster, give its VPC/);
+    expect(messageAt(problems, 'cluster.oidcProviderUrl')).toMatch(/is missing/);
+    expect(messageAt(problems, 'clusterName')).toMatch(/is "inference", but cluster.name is "prod"/);
+  });
+
+  test('network: bad CIDR, one zone, duplicate zones, NAT mode', () => {
+    expect(messageAt(problemsOf(args({ network: { cidrBlock: '10.0.0.0/8', availabilityZones: ['a', 'b'] } })), 'network.cidrBlock')).toMatch(/\/16 to \/20/);
+    expect(messageAt(problemsOf(args({ network: { availabilityZones: ['us-west-2a'] } })), 'network.availabilityZones')).toMatch(/at least 2 availability zones/);
+    expect(messageAt(problemsOf(args({ network: { availabilityZones: ['a', 'a'] } })), 'network.availabilityZones')).toMatch(/lists "a" twice/);
+    expect(messageAt(problemsOf(args({ network: { availabilityZoneCount: 2, natGateways: 'none' as never } })), 'network.natGateways')).toMatch(/"single" or "perZone"/);
+  });
+
+  test('system node group: cannot scale from zero, no GPU instance', () => {
+    const problems = problemsOf(args({ systemNodeGroup: { minNodes: 0, instanceType: 'g5.xlarge' } }));
+    expect(messageAt(problems, 'systemNodeGroup.minNodes')).toMatch(/cannot scale from zero/);
+    expect(messageAt(problems, 'systemNodeGroup.instanceType')).toMatch(/a GPU instance type; system pods need no GPU/);
+  });
+
+  test('cluster autoscaler: no pinned release for the version, an unpinned image, a repeated flag', () => {
+    expect(messageAt(problemsOf(args({ kubernetesVersion: '1.29' })), 'clusterAutoscaler.image')).toMatch(/pins no cluster-autoscaler release for Kubernetes "1.29"/);
+    expect(messageAt(problemsOf(args({ clusterAutoscaler: { image: 'cluster-autoscaler:latest' } })), 'clusterAutoscaler.image')).toMatch(/pinned by tag or digest/);
+    expect(messageAt(problemsOf(args({ clusterAutoscaler: { extraArgs: ['--expander=random'] } })), 'clusterAutoscaler.extraArgs[0]')).toMatch(/a flag inferscale already sets/);
+  });
+
+  test('cluster name, Kubernetes version and region', () => {
+    const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    try {
+      const problems = problemsOf(args({ clusterName: undefined, region: undefined, kubernetesVersion: '1.33.1' }), 'my env');
+      expect(messageAt(problems, 'clusterName (the component name)')).toMatch(/is "my env"; an EKS cluster name/);
+      expect(messageAt(problems, 'region')).toMatch(/set region, or the aws:region config/);
+      expect(messageAt(problems, 'kubernetesVersion')).toMatch(/expected an EKS version "1.NN"/);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+    }
+  });
+});
