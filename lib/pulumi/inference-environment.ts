@@ -339,8 +339,13 @@ export function resolveInferenceEnvironment(name: string, args: InferenceEnviron
   let clusterAutoscaler: ResolvedInferenceEnvironment['clusterAutoscaler'];
   if (args.clusterAutoscaler !== false) {
     const options = args.clusterAutoscaler ?? {};
-    const imageProblems = checkClusterAutoscalerImage('clusterAutoscaler', kubernetesVersion, options.image);
+    const imageProblems = existing && args.kubernetesVersion === undefined && options.image === undefined
+      ? [{ path: 'kubernetesVersion', message: 'is not set; with an existing cluster, give its Kubernetes version (or clusterAutoscaler.image) so the autoscaler\'s minor version matches the cluster\'s' }]
+      : checkClusterAutoscalerImage('clusterAutoscaler', kubernetesVersion, options.image);
     problems.push(...imageProblems);
+    if (!existing && systemOptions === false) {
+      problems.push({ path: 'systemNodeGroup', message: 'is false, but a new cluster then has no node for CoreDNS and the cluster autoscaler (GPU nodes are tainted and may be at zero); keep a system node group or set clusterAutoscaler: false' });
+    }
     const extraArgs = options.extraArgs ?? [];
     const defaults = clusterAutoscalerArgs(clusterName).map((a) => a.split('=')[0]);
     extraArgs.forEach((arg, i) => {
@@ -534,6 +539,11 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
     }
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this });
 
+    // Nodes follow the cluster's version, so raising kubernetesVersion upgrades the control plane
+    // first (node groups depend on the cluster) and then the nodes. With an existing cluster they
+    // follow it only when the version is given.
+    const nodeVersion = !args.cluster || args.kubernetesVersion !== undefined ? env.kubernetesVersion : undefined;
+
     // System node group.
     if (env.systemNodeGroup) {
       const sys = env.systemNodeGroup;
@@ -557,6 +567,7 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
         scalingConfig: { minSize: sys.minNodes, maxSize: sys.maxNodes, desiredSize: sys.desiredNodes },
         updateConfig: { maxUnavailable: 1 },
         labels: { ...sys.labels },
+        ...(nodeVersion !== undefined ? { version: nodeVersion } : {}),
         tags: { ...tags, ...discoveryTags(env.clusterName) },
       }, awsOpts({ dependsOn: [...clusterDependency, ...attachments], ignoreChanges: ['scalingConfig.desiredSize'] }));
     }
@@ -569,6 +580,7 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
       ssm: options.ssm ?? args.ssm,
       tags: { ...tags, ...(options.tags ?? {}) },
       partition: env.partition,
+      ...(options.kubernetesVersion === undefined && nodeVersion !== undefined ? { kubernetesVersion: nodeVersion } : {}),
     }, { parent: this, ...(awsProvider ? { provider: awsProvider } : {}), dependsOn: clusterDependency }));
     this.gpuPools = this.gpuNodeGroups.map((g) => g.pool);
     this.needsDevicePlugin = this.gpuNodeGroups.some((g) => !g.shipsDevicePlugin);
@@ -595,6 +607,10 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
         image: ca.image,
         region: env.region,
         extraArgs: ca.extraArgs,
+        nodeSelector: {
+          'kubernetes.io/os': 'linux',
+          ...(env.systemNodeGroup ? { [SYSTEM_NODE_GROUP_LABEL]: 'system' } : {}),
+        },
       });
       const k8sOpts = (dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions => ({ parent: this, provider: this.provider, dependsOn });
       for (const obj of rendered) {

@@ -345,6 +345,7 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
       scalingConfig: { minSize: 2, maxSize: 3, desiredSize: 2 },
       labels: { 'inferscale.io/node-group': 'system' },
       nodeRoleArn: 'arn:aws:iam::123456789012:role/env-system-node-role',
+      version: '1.33',
     });
     expect(ng.taints).toBeUndefined();
     expect(ng.tags).toMatchObject({ 'k8s.io/cluster-autoscaler/enabled': 'true', 'k8s.io/cluster-autoscaler/inference': 'owned' });
@@ -366,6 +367,7 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
       taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NO_SCHEDULE' }],
     });
     expect(a10g.labels).toMatchObject({ 'nvidia.com/gpu.present': 'true', 'inferscale.io/gpu-pool': 'a10g' });
+    expect(a10g.version).toBe('1.33');
     const l4 = only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-l4-node-group').inputs;
     expect(l4).toMatchObject({ amiType: 'BOTTLEROCKET_x86_64_NVIDIA', capacityType: 'SPOT', diskSize: 200, instanceTypes: ['g6.12xlarge'] });
     expect(l4.labels['inferscale.io/nvidia-device-plugin']).toBe('preinstalled');
@@ -461,6 +463,8 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
       '--v=4',
     ]);
     expect(container.env).toEqual([{ name: 'AWS_REGION', value: 'us-west-2' }]);
+    // Never on a GPU node: the pod is not safe to evict, so its node would never scale down.
+    expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux', 'inferscale.io/node-group': 'system' });
     expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
   });
 
@@ -513,6 +517,7 @@ describe('InferenceEnvironment under mocks: variations', () => {
   test('an existing cluster: no cluster, cluster role, OIDC provider or system node group', async () => {
     const env = new lib.InferenceEnvironment('env', args({
       clusterName: undefined,
+      kubernetesVersion: '1.32',
       network: undefined,
       vpc: { id: 'vpc-1', privateSubnetIds: ['subnet-p1'] },
       cluster: { name: 'prod', kubeconfig: '{"apiVersion":"v1"}', oidcProviderArn: 'arn:aws:iam::1:oidc-provider/oidc.example/id/P', oidcProviderUrl: 'https://oidc.example/id/P' },
@@ -521,9 +526,12 @@ describe('InferenceEnvironment under mocks: variations', () => {
     expect(ofType('aws:eks/cluster:Cluster')).toEqual([]);
     expect(ofType('aws:iam/openIdConnectProvider:OpenIdConnectProvider')).toEqual([]);
     expect(registered.filter((r) => r.name.startsWith('env-cluster-role') || r.name.startsWith('env-system'))).toEqual([]);
-    expect(ofType('aws:eks/nodeGroup:NodeGroup').map((n) => [n.name, n.inputs.clusterName])).toEqual([
-      ['env-gpu-a10g-node-group', 'prod'], ['env-gpu-l4-node-group', 'prod'],
+    expect(ofType('aws:eks/nodeGroup:NodeGroup').map((n) => [n.name, n.inputs.clusterName, n.inputs.version])).toEqual([
+      ['env-gpu-a10g-node-group', 'prod', '1.32'], ['env-gpu-l4-node-group', 'prod', '1.32'],
     ]);
+    const pod = only('kubernetes:apps/v1:Deployment', 'env-cluster-autoscaler-deployment').inputs.spec.template.spec;
+    expect(pod.containers[0].image).toBe('registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.7');
+    expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
     // Registered as a secret (the engine's secret envelope).
     expect(only('pulumi:providers:kubernetes', 'env-k8s').inputs.kubeconfig).toEqual({ '4dabf18193072939515e22adb298388d': '1b47061264138c4ac30d75fd1eb44270', value: '{"apiVersion":"v1"}' });
     const trust: PolicyDocument = JSON.parse(only('aws:iam/role:Role', 'env-cluster-autoscaler-role').inputs.assumeRolePolicy);
@@ -644,6 +652,12 @@ describe('InferenceEnvironment bad args', () => {
     expect(messageAt(problems, 'vpc')).toMatch(/with an existing cluster, give its VPC/);
     expect(messageAt(problems, 'cluster.oidcProviderUrl')).toMatch(/is missing/);
     expect(messageAt(problems, 'clusterName')).toMatch(/is "inference", but cluster.name is "prod"/);
+  });
+
+  test('an existing cluster without its Kubernetes version, and a new cluster without system nodes', () => {
+    const existing = problemsOf(args({ clusterName: undefined, network: undefined, vpc: { id: 'v', privateSubnetIds: ['a'] }, cluster: { name: 'prod', kubeconfig: 'k', oidcProviderArn: 'a', oidcProviderUrl: 'u' } }));
+    expect(messageAt(existing, 'kubernetesVersion')).toMatch(/with an existing cluster, give its Kubernetes version/);
+    expect(messageAt(problemsOf(args({ systemNodeGroup: false })), 'systemNodeGroup')).toMatch(/no node for CoreDNS and the cluster autoscaler/);
   });
 
   test('network: bad CIDR, one zone, duplicate zones, NAT mode', () => {

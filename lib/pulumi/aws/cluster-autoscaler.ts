@@ -74,6 +74,12 @@ export interface ClusterAutoscalerObjectsOptions<R> {
   readonly region?: string;
   /** Extra command-line flags appended after the defaults. @default - none */
   readonly extraArgs?: readonly string[];
+  /**
+   * Node selector of the pod. The pod is marked not safe to evict, so a node it runs on is never
+   * scaled down: keep it off GPU nodes by selecting the system nodes.
+   * @default { "kubernetes.io/os": "linux" }
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
 }
 
 /** A Kubernetes object as plain JSON (apiVersion, kind, metadata, rest). */
@@ -182,7 +188,7 @@ export function clusterAutoscalerObjects<R>(options: ClusterAutoscalerObjectsOpt
           spec: {
             priorityClassName: 'system-cluster-critical',
             serviceAccountName: CLUSTER_AUTOSCALER_NAME,
-            nodeSelector: { 'kubernetes.io/os': 'linux' },
+            nodeSelector: { ...(options.nodeSelector ?? { 'kubernetes.io/os': 'linux' }) },
             securityContext: { runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [{
               name: CLUSTER_AUTOSCALER_NAME,
