@@ -236,6 +236,14 @@ describe('cluster autoscaler objects (pure)', () => {
     });
   });
 
+  test('the objects pass the manifest checker (Kubernetes 1.33 schemas, API-server rules, references, restricted pod security)', async () => {
+    const { expectValidManifests } = await import('../support/manifests');
+    expectValidManifests(clusterAutoscalerObjects({
+      clusterName: 'inference', roleArn: 'arn:aws:iam::123456789012:role/ca', image: CA_IMAGE_133, region: 'us-west-2',
+      nodeSelector: { 'kubernetes.io/os': 'linux', 'inferscale.io/node-group': 'system' },
+    }), { podSecurity: 'restricted' });
+  });
+
   test('the container runs the binary with the flags as args, since the image only has CMD', () => {
     const deployment = clusterAutoscalerObjects({ clusterName: 'c', roleArn: 'r', image: CA_IMAGE_133, extraArgs: ['--scale-down-unneeded-time=5m'] })[5] as any;
     const container = deployment.spec.template.spec.containers[0];
@@ -466,6 +474,16 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
     // Never on a GPU node: the pod is not safe to evict, so its node would never scale down.
     expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux', 'inferscale.io/node-group': 'system' });
     expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+  });
+
+  test('the registered Kubernetes children pass the manifest checker, as registered', async () => {
+    const { expectValidManifests } = await import('../support/manifests');
+    const children = registered.filter((r) => r.type.startsWith('kubernetes:')).map((r) => r.inputs);
+    expect(children.map((c) => `${c.apiVersion} ${c.kind}`).sort()).toEqual([
+      'apps/v1 Deployment', 'rbac.authorization.k8s.io/v1 ClusterRole', 'rbac.authorization.k8s.io/v1 ClusterRoleBinding',
+      'rbac.authorization.k8s.io/v1 Role', 'rbac.authorization.k8s.io/v1 RoleBinding', 'v1 ServiceAccount',
+    ]);
+    expectValidManifests(children, { podSecurity: 'restricted' });
   });
 
   test('outputs: cluster name and every node group name', async () => {
