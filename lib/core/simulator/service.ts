@@ -282,7 +282,7 @@ export function serviceFromManifests(hpaObject: unknown, workload: unknown, sour
     minReplicas,
     maxReplicas,
     behavior,
-    behaviorName: behavior === null ? 'legacy' : 'manifest',
+    behaviorName: behavior === null ? 'legacy' : presetNameOf(behavior, load) ?? 'manifest',
     metrics,
     skippedMetrics: skipped,
     gpusPerPod: gpus,
@@ -371,6 +371,13 @@ export function withBehaviorPreset(service: SimulatedService, preset: BehaviorPr
     default:
       throw new Error(`behavior preset is "${String(preset)}"; expected one of ${BEHAVIOR_PRESETS.join(', ')}`);
   }
+}
+
+/** The inferscale preset a behavior equals for this load time, if any. */
+function presetNameOf(behavior: hpa.HpaBehavior, loadSeconds: number): string | undefined {
+  const key = (b: hpa.HpaBehavior): string => JSON.stringify(copyBehavior(b));
+  const mine = key(behavior);
+  return (['burst', 'steady', 'queue'] as const).find((p) => key(copyBehavior(ScalingBehavior[p]().resolve(loadSeconds))) === mine);
 }
 
 function withDerived(s: Omit<SimulatedService, 'capacityRps' | 'latencyTargetSeconds' | 'latencyQuantile'>): SimulatedService {
