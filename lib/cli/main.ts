@@ -1,0 +1,68 @@
+/**
+ * The `inferscale` command line. Subcommands: `simulate`.
+ *
+ * Every error is one line on stderr (`inferscale simulate: <what is wrong>`) and a non-zero
+ * exit code: 2 for an unknown option, 1 for bad input (unknown service, malformed trace,
+ * negative rates, a manifest without an HPA).
+ * @module
+ */
+import { ManifestError, TraceError } from '../core/simulator';
+import { CliError } from './inputs';
+import { CliIo, runSimulate, SIMULATE_USAGE } from './simulate-command';
+
+export { CliError } from './inputs';
+export type { CliIo } from './simulate-command';
+
+/** Top-level usage text. */
+export const USAGE = `Usage: inferscale <command> [options]
+
+Commands:
+  simulate   replay a load trace against a service's autoscaling configuration
+
+Run "inferscale simulate --help" for its options.
+`;
+
+/** Runs the CLI with `args` (without the node and script paths); returns the exit code. */
+export function main(args: readonly string[], io: CliIo = processIo()): number {
+  const [command, ...rest] = args;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    io.stdout(command === undefined ? USAGE : rest[0] === 'simulate' ? SIMULATE_USAGE : USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'simulate') {
+    io.stderr(`inferscale: unknown command "${command}"; expected "simulate" (see inferscale --help)\n`);
+    return 2;
+  }
+  try {
+    return runSimulate(rest, io);
+  } catch (e) {
+    const known = e instanceof CliError || e instanceof TraceError || e instanceof ManifestError;
+    const message = (e as Error)?.message ?? String(e);
+    // Option errors from the simulator name the option; anything else is a bug worth its stack.
+    if (!known && !(e instanceof Error && message.startsWith('simulate '))) {
+      io.stderr(`inferscale simulate: internal error: ${message.split('\n')[0]}\n`);
+      if (io.env.INFERSCALE_DEBUG) io.stderr(`${(e as Error).stack ?? ''}\n`);
+      return 1;
+    }
+    io.stderr(`inferscale simulate: ${message.split('\n')[0]}\n`);
+    return 1;
+  }
+}
+
+/** The real process's streams. */
+export function processIo(): CliIo {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    stderrIsTty: process.stderr.isTTY === true,
+    cwd: process.cwd(),
+    env: process.env,
+  };
+}
+
+/** Runs `main` on `process.argv` and sets the exit code (used by `bin/inferscale.js`). */
+export function run(): void {
+  process.exitCode = main(process.argv.slice(2));
+}
+
+if (require.main === module) run();
