@@ -148,38 +148,55 @@ export const SYSTEM_NODE_GROUP_LABEL = 'inferscale.io/node-group';
 
 /** The system node group, resolved. */
 export interface ResolvedSystemNodeGroup {
+  /** EC2 instance type. */
   readonly instanceType: string;
+  /** EKS AMI type. */
   readonly amiType: string;
+  /** Fewest nodes (1 or more). */
   readonly minNodes: number;
+  /** Most nodes. */
   readonly maxNodes: number;
+  /** Nodes at creation; afterwards the cluster autoscaler owns the count. */
   readonly desiredNodes: number;
+  /** Root volume in GiB. */
   readonly diskSizeGiB: number;
+  /** Node labels, including `inferscale.io/node-group=system`. */
   readonly labels: Readonly<Record<string, string>>;
 }
 
 /** The network to create, resolved. */
 export interface ResolvedNetwork {
+  /** IPv4 range of the VPC. */
   readonly cidrBlock: string;
   /** Zone names when given; otherwise looked up at deployment. */
   readonly availabilityZones?: readonly string[];
+  /** Subnet CIDRs per zone. */
   readonly zones: readonly ZoneSubnets[];
+  /** One NAT gateway, or one per zone. */
   readonly natGateways: 'single' | 'perZone';
 }
 
 /** Every decision of an environment, before any resource exists. */
 export interface ResolvedInferenceEnvironment {
+  /** EKS cluster name. */
   readonly clusterName: string;
+  /** Kubernetes version `1.NN`. */
   readonly kubernetesVersion: string;
+  /** AWS region. */
   readonly region: string;
+  /** AWS partition of managed policy ARNs. */
   readonly partition: string;
-  /** Undefined when an existing VPC is used. */
+  /** The network to create; undefined when an existing VPC is used. */
   readonly network?: ResolvedNetwork;
+  /** CIDRs allowed to reach the public API endpoint. */
   readonly endpointPublicAccessCidrs: readonly string[];
-  /** Undefined when there is none. */
+  /** The system node group; undefined when there is none. */
   readonly systemNodeGroup?: ResolvedSystemNodeGroup;
+  /** The GPU node groups, in order. */
   readonly gpuNodeGroups: readonly ResolvedGpuNodeGroup[];
-  /** Undefined when the autoscaler is left out. */
+  /** Image and flags of the cluster autoscaler; undefined when it is left out. */
   readonly clusterAutoscaler?: { readonly image: string; readonly args: readonly string[]; readonly extraArgs: readonly string[] };
+  /** AWS tags for every taggable resource. */
   readonly tags: Readonly<Record<string, string>>;
 }
 

@@ -84,9 +84,13 @@ export interface ClusterAutoscalerObjectsOptions<R> {
 
 /** A Kubernetes object as plain JSON (apiVersion, kind, metadata, rest). */
 export interface AutoscalerObject<R> {
+  /** e.g. `apps/v1`. */
   readonly apiVersion: string;
+  /** e.g. `Deployment`. */
   readonly kind: string;
+  /** Name, namespace, labels; the ServiceAccount's annotations carry the role ARN (type `R`). */
   readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, R | string> };
+  /** Everything else (`spec`, `rules`, `roleRef`, `subjects`). */
   readonly [key: string]: unknown;
 }
 
