@@ -1,0 +1,177 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../lib/cli/main';
+import type { CliIo } from '../../lib/cli/main';
+
+const ROOT = join(__dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'inferscale.js');
+const FIXTURES = join(__dirname, 'fixtures');
+const TRACES_DIR = join(ROOT, '..', 'shared', 'traces');
+
+interface Run { code: number; stdout: string; stderr: string }
+
+/** Runs the real launcher from source in a child process, with a time limit. */
+function spawnCli(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      timeout: 30_000,
+      env: { ...process.env, INFERSCALE_FROM_SOURCE: '1', INFERSCALE_TRACES_DIR: TRACES_DIR },
+    }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs the CLI in this process with captured output. */
+function runInProcess(args: string[], cwd = ROOT): Run {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd, env: { INFERSCALE_TRACES_DIR: TRACES_DIR } };
+  const code = main(args, io);
+  return { code, stdout, stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'inferscale-cli-'));
+const reportFile = join(dir, 'report.html');
+const manifest = join(FIXTURES, 'llm.yaml');
+
+// The spawned runs start together: each pays for Node and the TypeScript loader.
+const spawned: Record<string, Promise<Run>> = {};
+beforeAll(() => {
+  spawned.summary = spawnCli(['simulate', '--manifest', manifest, '--trace', 'code', '--scale', '3', '--compare', 'configured,steady,legacy', '--report', reportFile]);
+  spawned.defaultApp = spawnCli(['simulate', '--service', 'llm', '--trace', 'spike', '--duration', '1200']);
+  spawned.unknownService = spawnCli(['simulate', '--manifest', manifest, '--service', 'nope']);
+  spawned.malformed = spawnCli(['simulate', '--manifest', manifest, '--trace', join(FIXTURES, 'malformed.csv')]);
+  spawned.negative = spawnCli(['simulate', '--manifest', manifest, '--trace', join(FIXTURES, 'negative.csv')]);
+  spawned.notHpa = spawnCli(['simulate', '--manifest', join(FIXTURES, 'deployment-only.yaml')]);
+  spawned.unknownOption = spawnCli(['simulate', '--frobnicate']);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('inferscale simulate (spawned)', () => {
+  test('prints the inputs and one summary row per compared preset', async () => {
+    const r = await spawned.summary;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('service llm (namespace inference): 1-8 replicas');
+    expect(r.stdout).toMatch(/trace code ×3: 3,437 s, 26,457 requests/);
+    expect(r.stdout).toMatch(/^behavior\s+peak replicas\s+time to capacity\s+s over target\s+failed requests\s+GPU-hours\s+lower bound\s+vs bound$/m);
+    expect(r.stdout).toMatch(/^burst \(configured\)\s+\d+\s+/m);
+    expect(r.stdout).toMatch(/^steady\s+\d+\s+/m);
+    expect(r.stdout).toMatch(/^legacy\s+\d+\s+/m);
+    expect(r.stdout).toContain(`report: ${reportFile}`);
+  }, 40_000);
+
+  test('writes a self-contained HTML report with the chart data and no external sources', async () => {
+    await spawned.summary;
+    const html = readFileSync(reportFile, 'utf8');
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    const json = /<script type="application\/json" id="inferscale-data">([\s\S]*?)<\/script>/.exec(html);
+    expect(json).not.toBeNull();
+    const data = JSON.parse(json![1]) as { name: string; seconds: number[]; requests: number[]; ready: number[]; latency: number[]; target: number }[];
+    expect(data.map((d) => d.name)).toEqual(['burst (configured)', 'steady', 'legacy']);
+    expect(data[0].seconds.length).toBe(data[0].requests.length);
+    expect(data[0].requests.length).toBeGreaterThan(1000);
+    expect(Math.max(...data[0].ready)).toBeGreaterThanOrEqual(1);
+    expect(data[0].target).toBe(4);
+    expect(html).toContain('new uPlot(');
+    expect(html).toContain('uPlot 1.6.32');
+    expect(html).not.toMatch(/<script[^>]+src=/i);
+    expect(html).not.toMatch(/<link[^>]+href=/i);
+    expect(html).not.toMatch(/@import/i);
+    expect(html).not.toMatch(/https?:\/\//i);
+  }, 40_000);
+
+  test('picks a service from the synthesized default app (charts-out/)', async () => {
+    const r = await spawned.defaultApp;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('service llm');
+    expect(r.stdout).toContain('trace spike: 1,200 s');
+  }, 40_000);
+
+  const oneErrorLine = (r: Run): string => {
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    return lines[0];
+  };
+
+  test('an unknown service: one error line, exit 1', async () => {
+    const r = await spawned.unknownService;
+    expect(oneErrorLine(r)).toBe('inferscale simulate: unknown service "nope" in ' + manifest + '; expected one of llm');
+    expect(r.code).toBe(1);
+  }, 40_000);
+
+  test('a malformed trace: one error line naming the line and field', async () => {
+    expect(oneErrorLine(await spawned.malformed)).toBe('inferscale simulate: malformed.csv line 3: requests is "oops"; expected a number, 0 or more');
+  }, 40_000);
+
+  test('a negative rate: one error line', async () => {
+    expect(oneErrorLine(await spawned.negative)).toBe('inferscale simulate: negative.csv line 3: requests is -2, a negative rate; expected a number, 0 or more');
+  }, 40_000);
+
+  test('a manifest that is not an HPA: one error line', async () => {
+    expect(oneErrorLine(await spawned.notHpa)).toBe('inferscale simulate: deployment-only.yaml: no HorizontalPodAutoscaler found (found Deployment/llm); expected an autoscaling/v2 HPA and the Deployment it scales');
+  }, 40_000);
+
+  test('an unknown option: one error line, exit 2', async () => {
+    const r = await spawned.unknownOption;
+    expect(oneErrorLine(r)).toMatch(/^inferscale simulate: Unknown option '--frobnicate'/);
+    expect(r.code).toBe(2);
+  }, 40_000);
+});
+
+describe('inferscale simulate (in process)', () => {
+  test('reads a timed CSV trace and prints JSON summaries', () => {
+    const r = runInProcess(['simulate', '--manifest', manifest, '--trace', join(FIXTURES, 'minutes.csv'), '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { service: string; trace: string; scenarios: { name: string; summary: { durationSeconds: number; totalRequests: number } }[] };
+    expect(out.service).toBe('llm');
+    expect(out.scenarios[0].summary.durationSeconds).toBe(1500);
+    expect(out.scenarios[0].summary.totalRequests).toBe(300 * 2 + 600 * 12 + 600 * 3);
+  });
+
+  test('model options reach the simulation (capacity, load time, node pool)', () => {
+    const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'step:duration=900,at=300', '--capacity', '8', '--load-time', '120', '--gpus-per-node', '4', '--node-provisioning', '90']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('capacity 8 requests/s per replica');
+    expect(r.stdout).toContain('model load 120 s');
+    expect(r.stdout).toContain('1 GPU/pod, 4 GPU/node, up to 2 nodes, 90 s to add one');
+  });
+
+  test('progress goes to stderr when asked', () => {
+    const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'diurnal:duration=7200', '--progress']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('simulating burst (configured): 50%');
+    expect(r.stderr).toContain('simulating burst (configured): 100%');
+  });
+
+  test.each([
+    [['simulate', '--manifest', manifest, '--trace', 'nosuchshape'], /^inferscale simulate: trace "nosuchshape" is not a shape \(step, spike, diurnal, ramp\), a named trace \(code, conv\) or an existing file\n$/],
+    [['simulate', '--manifest', manifest, '--scale=-2'], /^inferscale simulate: --scale is "-2"; expected a number greater than 0\n$/],
+    [['simulate', '--manifest', manifest, '--compare', 'burst,fast'], /^inferscale simulate: --compare: "fast" is not a behavior preset; expected configured, burst, steady, queue, default, legacy\n$/],
+    [['simulate', '--manifest', join(FIXTURES, 'missing.yaml')], /^inferscale simulate: manifest .*missing\.yaml does not exist\n$/],
+    [['simulate', '--app-dir', 'no-such-dir', '--service', 'llm'], /^inferscale simulate: no synthesized app in no-such-dir\/ .*run "npm run synth" first, or pass --manifest FILE\n$/],
+    [['simulate', '--manifest', manifest, '--capacity', '0'], /^inferscale simulate: --capacity is "0"; expected a number greater than 0\n$/],
+    [['frobnicate'], /^inferscale: unknown command "frobnicate"; expected "simulate" \(see inferscale --help\)\n$/],
+  ])('bad input %j: one error line', (args, message) => {
+    const r = runInProcess(args as string[]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+  });
+
+  test('--help prints the usage', () => {
+    const r = runInProcess(['simulate', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: inferscale simulate [options]');
+  });
+});
