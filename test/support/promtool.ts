@@ -49,7 +49,6 @@ export function requireTool(tool: PrometheusTool): string | undefined {
   if (found) return found;
   const message = `${tool} not found on PATH${process.env[OVERRIDES[tool]] ? ` (${OVERRIDES[tool]}=${process.env[OVERRIDES[tool]]} is not executable)` : ''}; ${INSTALL_HINT}`;
   if (isCI()) throw new Error(`${message}. CI must run these checks, so this is a failure, not a skip.`);
-  // eslint-disable-next-line no-console
   console.warn(`Skipping: ${message}`);
   return undefined;
 }
