@@ -90,12 +90,12 @@ export function buildAdapterConfig(services: readonly AdapterServiceMetrics[]): 
       const metricName = hpa.type === 'Pods' ? hpa.pods.metric.name : hpa.type === 'Object' ? hpa.object.metric.name : hpa.external.metric.name;
       const rule = def.adapterRule;
       if (!rule) {
-        problems.push({ path: at, message: `is a ${hpa.type} metric named ${show(metricName)}, but has no adapter rule; no API would serve it and the HPA would show <unknown>. Give the metric an adapterRule whose name.as is ${show(metricName)}` });
+        problems.push({ path: at, message: `is ${article(hpa.type)} ${hpa.type} metric named ${show(metricName)}, but has no adapter rule; no API would serve it and the HPA would show <unknown>. Give the metric an adapterRule whose name.as is ${show(metricName)}` });
         return;
       }
       const wantKind = hpa.type === 'External' ? 'external' : 'custom';
       if (rule.kind !== wantKind) {
-        problems.push({ path: `${at}.adapterRule.kind`, message: `is ${show(rule.kind)}, but the HPA reads a ${hpa.type} metric, which the adapter serves only from ${wantKind === 'external' ? 'externalRules' : 'rules'}; use kind ${show(wantKind)}` });
+        problems.push({ path: `${at}.adapterRule.kind`, message: `is ${show(rule.kind)}, but the HPA reads ${article(hpa.type)} ${hpa.type} metric, which the adapter serves only from ${wantKind === 'external' ? 'externalRules' : 'rules'}; use kind ${show(wantKind)}` });
       }
       if (!/\$\d|\$\{/.test(rule.name.as) && rule.name.as !== metricName) {
         problems.push({ path: `${at}.adapterRule.name.as`, message: `is ${show(rule.name.as)}, but the HPA asks for ${show(metricName)}; the HPA would show <unknown>. Make them equal` });
@@ -309,7 +309,7 @@ function checkResources(path: string, type: 'Pods' | 'Object' | 'External', reso
     return [{ path, message: `is ${show(resources)}: the rule is namespaced but maps no series label to the namespace resource, so the adapter fails every query for it. Map the namespace label (overrides: { namespace: { resource: "namespace" } }) or set namespaced: false` }];
   }
   if (!('overrides' in resources)) {
-    return [{ path, message: `is ${show(resources)}; a ${type} metric needs series labels mapped to the namespace and the ${type === 'Pods' ? 'pod' : 'described object'}, as overrides` }];
+    return [{ path, message: `is ${show(resources)}; ${article(type)} ${type} metric needs series labels mapped to the namespace and the ${type === 'Pods' ? 'pod' : 'described object'}, as overrides` }];
   }
   const missing: string[] = [];
   if (!hasNamespace) missing.push('namespace');
@@ -378,6 +378,10 @@ function executeTemplate(template: string, args: TemplateArgs): string {
     if (!field) throw new Error(`renderMetricsQuery: template action <<${action}>> is not supported; use <<.Series>>, <<.LabelMatchers>>, <<.GroupBy>> or <<.GroupBySlice>>`);
     out += before + args[field[1] as keyof TemplateArgs];
   }
+}
+
+function article(word: string): string {
+  return /^[AEIOU]/.test(word) ? 'an' : 'a';
 }
 
 function sortedEntries<T>(record: Readonly<Record<string, T>> | undefined): [string, T][] {
