@@ -1,4 +1,4 @@
-import { InferenceServiceProps, ScalingBehavior, ScalingMetric } from '../lib/core';
+import { GpuNodePoolProps, InferenceServiceProps, ScalingBehavior, ScalingMetric } from '../lib/core';
 
 /** Namespace of the default environment's inference services. */
 export const DEFAULT_NAMESPACE = 'inference';
@@ -46,6 +46,14 @@ export function defaultServices(): Record<string, InferenceServiceProps> {
       behavior: ScalingBehavior.steady(),
     },
   };
+}
+
+/**
+ * The default environment's GPU nodes: NVIDIA A10G (24 GB), one per g5.xlarge node, scaling
+ * from zero to eight nodes so the LLM's eight replicas always fit.
+ */
+export function defaultGpuNodePools(): GpuNodePoolProps[] {
+  return [{ name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 8 }];
 }
 
 /** Labels of the inference namespace: inference pods need no privileges, so enforce "restricted". */

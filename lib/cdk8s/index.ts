@@ -8,3 +8,8 @@ export type {
   InferenceServiceProps, MetricDefinition, HpaBehavior, HpaMetricSpec, ResolvedInferenceService,
   GpuNodePoolProps, ResolvedGpuNodePool, TimeSlicingProps,
 } from '../core';
+export * from './ai-inference-platform';
+export { Prometheus, PrometheusSource, PROMETHEUS_PORT, STACK_RELEASE_LABEL } from './prometheus';
+export type { PrometheusProps, EmbeddedPrometheusOptions, KubePrometheusStackOptions, PrometheusScrapedService } from './prometheus';
+export { PrometheusAdapter, ServingCertificate, ADAPTER_SECURE_PORT } from './prometheus-adapter';
+export type { PrometheusAdapterProps, CertManagerServingOptions } from './prometheus-adapter';

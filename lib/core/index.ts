@@ -9,3 +9,4 @@ export * from './inference-service';
 export * from './gpu-instances';
 export * from './gpu-node-pool';
 export * from './images';
+export * from './platform-checks';

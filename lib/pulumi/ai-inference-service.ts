@@ -39,7 +39,7 @@ export class AIInferenceService extends pulumi.ComponentResource {
     this.spec = service;
     this.objects = objects;
     const children: Record<string, pulumi.CustomResource> = {};
-    for (const obj of this.objects) children[obj.kind] = registerObject(name, obj, { parent: this });
+    for (const obj of this.objects) children[obj.kind] = registerObject(`${name}-${obj.kind.toLowerCase()}`, obj, { parent: this, ...(opts?.provider ? { provider: opts.provider } : {}) });
     this.children = children;
     this.serviceName = pulumi.output(service.name);
     this.registerOutputs({ serviceName: this.serviceName });

@@ -14,29 +14,74 @@ export interface KubernetesObject {
 }
 
 type ResourceClass = new (name: string, args: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+const typed = (c: unknown): ResourceClass => c as ResourceClass;
 
-/** The typed @pulumi/kubernetes class for each apiVersion/kind inferscale renders. */
-const CLASSES: Record<string, ResourceClass> = {
-  'v1/Namespace': k8s.core.v1.Namespace as unknown as ResourceClass,
-  'v1/ServiceAccount': k8s.core.v1.ServiceAccount as unknown as ResourceClass,
-  'v1/Service': k8s.core.v1.Service as unknown as ResourceClass,
-  'v1/ConfigMap': k8s.core.v1.ConfigMap as unknown as ResourceClass,
-  'apps/v1/Deployment': k8s.apps.v1.Deployment as unknown as ResourceClass,
-  'apps/v1/DaemonSet': k8s.apps.v1.DaemonSet as unknown as ResourceClass,
-  'policy/v1/PodDisruptionBudget': k8s.policy.v1.PodDisruptionBudget as unknown as ResourceClass,
-  'autoscaling/v2/HorizontalPodAutoscaler': k8s.autoscaling.v2.HorizontalPodAutoscaler as unknown as ResourceClass,
+/** The typed @pulumi/kubernetes class for each built-in apiVersion/kind inferscale renders. */
+const CLASSES: Readonly<Record<string, ResourceClass>> = {
+  'v1/Namespace': typed(k8s.core.v1.Namespace),
+  'v1/ServiceAccount': typed(k8s.core.v1.ServiceAccount),
+  'v1/Service': typed(k8s.core.v1.Service),
+  'v1/ConfigMap': typed(k8s.core.v1.ConfigMap),
+  'v1/PersistentVolumeClaim': typed(k8s.core.v1.PersistentVolumeClaim),
+  'apps/v1/Deployment': typed(k8s.apps.v1.Deployment),
+  'apps/v1/DaemonSet': typed(k8s.apps.v1.DaemonSet),
+  'apps/v1/StatefulSet': typed(k8s.apps.v1.StatefulSet),
+  'policy/v1/PodDisruptionBudget': typed(k8s.policy.v1.PodDisruptionBudget),
+  'autoscaling/v2/HorizontalPodAutoscaler': typed(k8s.autoscaling.v2.HorizontalPodAutoscaler),
+  'rbac.authorization.k8s.io/v1/ClusterRole': typed(k8s.rbac.v1.ClusterRole),
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': typed(k8s.rbac.v1.ClusterRoleBinding),
+  'rbac.authorization.k8s.io/v1/Role': typed(k8s.rbac.v1.Role),
+  'rbac.authorization.k8s.io/v1/RoleBinding': typed(k8s.rbac.v1.RoleBinding),
+  'apiregistration.k8s.io/v1/APIService': typed(k8s.apiregistration.v1.APIService),
 };
+
+/** API groups inferscale emits custom resources for (registered as `CustomResource`). */
+const CUSTOM_GROUPS = new Set(['monitoring.coreos.com', 'cert-manager.io']);
 
 /**
  * Registers one rendered object as its typed @pulumi/kubernetes resource, so `pulumi preview`
- * shows it by kind. The logical name is `<prefix>-<kind in lower case>`.
+ * shows it by kind; custom resources of known CRD groups become `CustomResource`s.
  *
+ * @param name the Pulumi logical name
  * @throws Error when inferscale has no typed class for the object's apiVersion and kind
  */
-export function registerObject(prefix: string, obj: KubernetesObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+export function registerObject(name: string, obj: KubernetesObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
   const key = `${obj.apiVersion}/${obj.kind}`;
   const Class = CLASSES[key];
-  if (!Class) throw new Error(`inferscale cannot register ${key} "${obj.metadata.name}" as a typed Kubernetes resource; supported: ${Object.keys(CLASSES).join(', ')}`);
-  const { apiVersion: _apiVersion, kind: _kind, ...args } = obj;
-  return new Class(`${prefix}-${obj.kind.toLowerCase()}`, args, opts);
+  if (Class) {
+    const { apiVersion: _apiVersion, kind: _kind, ...args } = obj;
+    return new Class(name, args, opts);
+  }
+  const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
+  if (CUSTOM_GROUPS.has(group)) return new k8s.apiextensions.CustomResource(name, { ...obj }, opts);
+  throw new Error(`inferscale cannot register ${key} "${obj.metadata.name}" as a typed Kubernetes resource; supported: ${[...Object.keys(CLASSES), ...[...CUSTOM_GROUPS].map((g) => `${g}/*`)].join(', ')}`);
+}
+
+/**
+ * Registers a set of rendered objects in apply order: Namespaces first, then every namespaced
+ * object depending on its Namespace (when in the set), and each APIService depending on the
+ * Service that backs it. Logical names are `<prefix>-<kind>-<namespace>-<name>` in lower
+ * case, so they are unique within the set and across components with other prefixes.
+ */
+export function registerObjects(prefix: string, objects: readonly KubernetesObject[], opts: pulumi.CustomResourceOptions): Map<KubernetesObject, pulumi.CustomResource> {
+  const out = new Map<KubernetesObject, pulumi.CustomResource>();
+  const namespaces = new Map<string, pulumi.CustomResource>();
+  const services = new Map<string, pulumi.CustomResource>();
+  const logical = (o: KubernetesObject): string => [prefix, o.kind.toLowerCase(), o.metadata.namespace, o.metadata.name].filter(Boolean).join('-');
+  const ordered = [...objects.filter((o) => o.kind === 'Namespace'), ...objects.filter((o) => o.kind !== 'Namespace' && o.kind !== 'APIService'), ...objects.filter((o) => o.kind === 'APIService')];
+  for (const obj of ordered) {
+    const deps: pulumi.Resource[] = [];
+    const ns = obj.metadata.namespace ? namespaces.get(obj.metadata.namespace) : undefined;
+    if (ns) deps.push(ns);
+    if (obj.kind === 'APIService') {
+      const svc = (obj.spec as { service?: { name?: string; namespace?: string } } | undefined)?.service;
+      const backing = svc ? services.get(`${svc.namespace}/${svc.name}`) : undefined;
+      if (backing) deps.push(backing);
+    }
+    const res = registerObject(logical(obj), obj, { ...opts, ...(deps.length ? { dependsOn: deps } : {}) });
+    if (obj.kind === 'Namespace') namespaces.set(obj.metadata.name, res);
+    if (obj.kind === 'Service') services.set(`${obj.metadata.namespace}/${obj.metadata.name}`, res);
+    out.set(obj, res);
+  }
+  return out;
 }

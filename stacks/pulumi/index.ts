@@ -1,11 +1,14 @@
-import * as k8s from '@pulumi/kubernetes';
-import { AIInferenceService } from '../../lib/pulumi';
-import { DEFAULT_NAMESPACE, DEFAULT_NAMESPACE_LABELS, defaultServices } from '../default-services';
+import { InferencePlatform } from '../../lib/pulumi';
+import { DEFAULT_NAMESPACE, defaultGpuNodePools, defaultServices } from '../default-services';
 
-// The default environment's services on the cluster of the ambient kubeconfig.
-const namespace = new k8s.core.v1.Namespace(DEFAULT_NAMESPACE, { metadata: { name: DEFAULT_NAMESPACE, labels: { ...DEFAULT_NAMESPACE_LABELS } } });
-
-const services = Object.entries(defaultServices()).map(([name, props]) => new AIInferenceService(name, props, { dependsOn: [namespace] }));
+// The default platform on the cluster of the ambient kubeconfig.
+const platform = new InferencePlatform('platform', {
+  namespaces: { inference: DEFAULT_NAMESPACE },
+  gpuNodePools: defaultGpuNodePools(),
+  services: defaultServices(),
+});
 
 /** Service names, for `pulumi stack output`. */
-export const serviceNames = services.map((s) => s.serviceName);
+export const serviceNames = platform.serviceNames;
+/** The Prometheus the adapter reads. */
+export const prometheusUrl = platform.prometheusUrl;

@@ -96,6 +96,8 @@ const SCALABLE_KINDS = new Set(['apps/Deployment', 'apps/ReplicaSet', 'apps/Stat
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const WELL_KNOWN_CLUSTER_ROLES = new Set(['cluster-admin', 'admin', 'edit', 'view']);
+/** Roles every cluster bootstraps, as `namespace/name`. */
+const WELL_KNOWN_ROLES = new Set(['kube-system/extension-apiserver-authentication-reader']);
 const PSS_LEVELS = new Set(['privileged', 'baseline', 'restricted']);
 
 /** A pod template found in a workload (or a Pod's own spec). */
@@ -851,7 +853,9 @@ function checkBindingRefs(e: Entry, idx: SetIndex, createdNamespaces: ReadonlySe
   const name = asString(roleRef?.name);
   const kind = asString(roleRef?.kind);
   if (roleRef && name && (kind === 'Role' || kind === 'ClusterRole')) {
-    const wellKnown = kind === 'ClusterRole' && (name.startsWith('system:') || WELL_KNOWN_CLUSTER_ROLES.has(name));
+    const wellKnown = kind === 'ClusterRole'
+      ? name.startsWith('system:') || WELL_KNOWN_CLUSTER_ROLES.has(name)
+      : WELL_KNOWN_ROLES.has(`${e.namespace}/${name}`);
     if (!wellKnown && !idx.find(kind, e.namespace, name, RBAC_GROUP) && !idx.isExternal(kind, e.namespace, name)) {
       const where = kind === 'Role' ? ` ${nsText(e.namespace)}` : '';
       e.r.add('roleRef', `roleRef ${kind} ${show(name)} is not in the set${where} and is not a well-known cluster role; add it or list it in externalRefs`);

@@ -1,0 +1,180 @@
+import { Chart, ChartProps } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import {
+  checkDnsLabel,
+  checkPlatformWiring,
+  GpuNodePoolProps,
+  InferenceServiceProps,
+  InferscaleValidationError,
+  prefixProblems,
+  Problem,
+  resolveGpuNodePool,
+  ResolvedGpuNodePool,
+} from '../core';
+import { AIInferenceService } from './ai-inference-service';
+import { DcgmExporter, DcgmExporterProps } from './dcgm-exporter';
+import { NvidiaDevicePlugin, NvidiaDevicePluginProps } from './nvidia-device-plugin';
+import { Prometheus, PrometheusSource } from './prometheus';
+import { PrometheusAdapter, PrometheusAdapterProps } from './prometheus-adapter';
+
+/** Namespaces of the platform. */
+export interface PlatformNamespacesProps {
+  /** Where services go unless they name their own. Pod Security "restricted". @default "inference" */
+  readonly inference?: string;
+  /** Device plugin and DCGM exporter. Pod Security "privileged" (see {@link AIInferencePlatform}). @default "gpu-system" */
+  readonly gpuSystem?: string;
+  /** Prometheus and the Prometheus Adapter. Pod Security "restricted" when inferscale creates it. @default "monitoring" */
+  readonly monitoring?: string;
+}
+
+/** Props of {@link AIInferencePlatform}. */
+export interface AIInferencePlatformProps extends ChartProps {
+  /** The GPU nodes: used for scheduling and capacity checks, and by the device plugin and DCGM exporter affinity. @default - none (then no service may ask for GPUs) */
+  readonly gpuNodePools?: readonly GpuNodePoolProps[];
+  /**
+   * The NVIDIA device plugin, on every pool whose AMI does not ship one; `false` leaves it out.
+   * @default - deployed when some pool needs it
+   */
+  readonly devicePlugin?: Omit<NvidiaDevicePluginProps, 'namespace' | 'pools' | 'timeSlicing'> | false;
+  /** The DCGM exporter, for GPU metrics; `false` leaves it out. @default - deployed when there are GPU pools */
+  readonly dcgmExporter?: Omit<DcgmExporterProps, 'namespace' | 'pools'> | false;
+  /** Where the adapter's Prometheus comes from. @default PrometheusSource.embedded() */
+  readonly prometheus?: PrometheusSource;
+  /** Prometheus Adapter options. @default - two replicas, self-signed serving certificate */
+  readonly adapter?: Omit<PrometheusAdapterProps, 'prometheusUrl' | 'services' | 'namespace'>;
+  /** Namespace names. @default - inference, gpu-system, monitoring */
+  readonly namespaces?: PlatformNamespacesProps;
+  /** The inference services, by construct id (also their default name). @default - none */
+  readonly services?: Readonly<Record<string, InferenceServiceProps>>;
+  /**
+   * Check that every GPU service's maxReplicas × GPUs per replica fits the matching pools'
+   * maxNodes. Turn off only when something else (Karpenter, a larger pool elsewhere) owns
+   * node capacity.
+   * @default true
+   */
+  readonly checkGpuCapacity?: boolean;
+}
+
+/**
+ * A complete GPU inference platform in one chart: namespaces with Pod Security labels, the
+ * NVIDIA device plugin, the DCGM exporter, Prometheus (embedded or an existing
+ * kube-prometheus-stack), the Prometheus Adapter with rules generated from every service's
+ * metrics, and the services themselves.
+ *
+ * The wiring between them is generated and checked before output: every HPA metric has an
+ * adapter rule; GPU metrics have the DCGM exporter; GPU services have a pool they select,
+ * whose resource (time-sliced or not) they request, whose nodes hold a replica and whose
+ * capacity holds maxReplicas; rate windows cover four scrapes.
+ *
+ * The GPU system namespace is Pod Security "privileged": the device plugin writes a socket
+ * under the kubelet's `/var/lib/kubelet/device-plugins` and the DCGM exporter reads the
+ * kubelet's pod-resources socket (and needs SYS_ADMIN for profiling fields), which no
+ * stricter level allows. Inference and monitoring namespaces are "restricted".
+ */
+export class AIInferencePlatform extends Chart {
+  /** Resolved GPU node pools. */
+  public readonly gpuNodePools: readonly ResolvedGpuNodePool[];
+  /** Resolved namespace names. */
+  public readonly namespaceNames: Required<PlatformNamespacesProps>;
+  /** Namespace objects inferscale creates. */
+  public readonly namespaces: readonly k8s.KubeNamespace[];
+  /** The device plugin, when deployed. */
+  public readonly devicePlugin?: NvidiaDevicePlugin;
+  /** The DCGM exporter, when deployed. */
+  public readonly dcgmExporter?: DcgmExporter;
+  /** Prometheus (server or monitors). */
+  public readonly prometheus: Prometheus;
+  /** The Prometheus Adapter. */
+  public readonly adapter: PrometheusAdapter;
+  /** The services by id. */
+  public readonly services: Readonly<Record<string, AIInferenceService>>;
+
+  /**
+   * @throws InferscaleValidationError listing every problem in props and in the wiring
+   */
+  public constructor(scope: Construct, id: string, props: AIInferencePlatformProps = {}) {
+    super(scope, id, { disableResourceNameHashes: true, ...props });
+    const owner = `AIInferencePlatform "${this.node.path}"`;
+    const problems: Problem[] = [];
+    const ns: Required<PlatformNamespacesProps> = {
+      inference: props.namespaces?.inference ?? 'inference',
+      gpuSystem: props.namespaces?.gpuSystem ?? 'gpu-system',
+      monitoring: props.namespaces?.monitoring ?? 'monitoring',
+    };
+    for (const [k, v] of Object.entries(ns)) problems.push(...checkDnsLabel(`namespaces.${k}`, v));
+    const pools: ResolvedGpuNodePool[] = [];
+    (props.gpuNodePools ?? []).forEach((p, i) => {
+      const r = resolveGpuNodePool(p);
+      problems.push(...prefixProblems(`gpuNodePools[${i}]`, r.problems));
+      if (r.pool) pools.push(r.pool);
+    });
+    const names = pools.map((p) => p.name);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) problems.push({ path: `gpuNodePools[${i}].name`, message: `is ${JSON.stringify(n)}, already used by gpuNodePools[${names.indexOf(n)}]; give each pool its own name` });
+    });
+    if (problems.length) throw new InferscaleValidationError(owner, problems);
+    this.gpuNodePools = pools;
+    this.namespaceNames = ns;
+
+    const stack = props.prometheus?.mode === 'kubePrometheusStack';
+    const wantsPlugin = props.devicePlugin !== false && pools.some((p) => !p.devicePluginPreinstalled);
+    const wantsDcgm = props.dcgmExporter !== false && pools.length > 0;
+    const namespaces: k8s.KubeNamespace[] = [];
+    const namespace = (name: string, level: 'restricted' | 'privileged', why: string): void => {
+      namespaces.push(new k8s.KubeNamespace(this, `Namespace-${name}`, {
+        metadata: {
+          name,
+          labels: { 'pod-security.kubernetes.io/enforce': level, 'pod-security.kubernetes.io/enforce-version': 'latest' },
+          annotations: { 'inferscale.io/pod-security-reason': why },
+        },
+      }));
+    };
+    if (wantsPlugin || wantsDcgm) {
+      namespace(ns.gpuSystem, 'privileged', 'The NVIDIA device plugin and DCGM exporter use kubelet hostPath sockets (device-plugins, pod-resources) and the DCGM exporter needs SYS_ADMIN for profiling fields.');
+    }
+    // An existing kube-prometheus-stack owns its namespace (its node exporter needs host access): leave it alone.
+    if (!stack) namespace(ns.monitoring, 'restricted', 'Prometheus and the Prometheus Adapter need no privileges.');
+    const serviceProps = props.services ?? {};
+    if (Object.values(serviceProps).some((s) => s.namespace === undefined || s.namespace === ns.inference)) {
+      namespace(ns.inference, 'restricted', 'Inference pods need no privileges.');
+    }
+    this.namespaces = namespaces;
+
+    if (wantsPlugin) {
+      this.devicePlugin = new NvidiaDevicePlugin(this, 'NvidiaDevicePlugin', { ...(props.devicePlugin || {}), namespace: ns.gpuSystem, pools });
+    }
+    if (wantsDcgm) {
+      this.dcgmExporter = new DcgmExporter(this, 'DcgmExporter', { ...(props.dcgmExporter || {}), namespace: ns.gpuSystem, pools });
+    }
+
+    const services: Record<string, AIInferenceService> = {};
+    for (const [sid, sp] of Object.entries(serviceProps)) {
+      services[sid] = new AIInferenceService(this, sid, { ...sp, namespace: sp.namespace ?? ns.inference });
+    }
+    this.services = services;
+
+    const wiring = checkPlatformWiring({
+      services: Object.fromEntries(Object.entries(services).map(([k, s]) => [k, s.spec])),
+      pools,
+      devicePlugin: wantsPlugin,
+      ...(this.dcgmExporter ? { dcgmSeries: this.dcgmExporter.metricNames } : {}),
+      checkGpuCapacity: props.checkGpuCapacity ?? true,
+    });
+    if (wiring.length) throw new InferscaleValidationError(owner, wiring);
+
+    const specs = Object.values(services).map((s) => s.spec);
+    this.prometheus = new Prometheus(this, 'Prometheus', {
+      ...(props.prometheus ? { source: props.prometheus } : {}),
+      namespace: ns.monitoring,
+      services: specs,
+      ...(this.dcgmExporter ? { dcgmExporter: this.dcgmExporter.scrapeJobHint } : {}),
+    });
+    this.adapter = new PrometheusAdapter(this, 'PrometheusAdapter', {
+      ...(props.adapter ?? {}),
+      namespace: ns.monitoring,
+      prometheusUrl: this.prometheus.url,
+      services: specs,
+    });
+  }
+}

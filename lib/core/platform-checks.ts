@@ -1,0 +1,92 @@
+import { replicasThatFit, ResolvedGpuNodePool, GPU_TAINT_KEY } from './gpu-node-pool';
+import { ResolvedInferenceService } from './inference-service';
+import { Problem } from './problems';
+
+/** The platform pieces the wiring checks look at. */
+export interface PlatformWiring {
+  /** Services by the key they were given under (`services.<key>` in paths). */
+  readonly services: Readonly<Record<string, ResolvedInferenceService>>;
+  /** GPU node pools. */
+  readonly pools: readonly ResolvedGpuNodePool[];
+  /** Whether inferscale deploys the NVIDIA device plugin. */
+  readonly devicePlugin: boolean;
+  /** The DCGM exporter's exported series names, or undefined when there is none. */
+  readonly dcgmSeries?: readonly string[];
+  /** Check that maxReplicas × GPUs per replica fits the pools. */
+  readonly checkGpuCapacity: boolean;
+}
+
+/**
+ * Checks the wiring between services and the platform, naming both sides:
+ * GPU metrics need the DCGM exporter exporting their series; GPU services need a node pool
+ * whose labels they select, whose taint they tolerate, which advertises the resource they
+ * request (time-sliced or not) and whose nodes hold one replica's GPUs; the pool needs a
+ * device plugin (deployed or shipped with its AMI); and maxReplicas × GPUs per replica must
+ * fit the matching pools unless capacity is owned elsewhere.
+ */
+export function checkPlatformWiring(w: PlatformWiring): Problem[] {
+  const problems: Problem[] = [];
+  for (const [key, svc] of Object.entries(w.services)) {
+    const at = `services.${key}`;
+    svc.metrics.forEach((m, i) => {
+      if (!m.requires.includes('dcgmExporter')) return;
+      const mp = `${at}.metrics[${i}] (${m.kind})`;
+      if (!w.dcgmSeries) {
+        problems.push({ path: mp, message: 'needs the DCGM exporter, but the platform has none (dcgmExporter is false). Keep the DCGM exporter or remove the metric' });
+        return;
+      }
+      for (const s of m.series.filter((x) => x.source === 'dcgm')) {
+        if (!w.dcgmSeries.includes(s.name)) {
+          problems.push({ path: mp, message: `reads ${s.name}, which the DCGM exporter does not export (it exports ${w.dcgmSeries.join(', ')}). Add the field to dcgmExporter.metrics` });
+        }
+      }
+    });
+    if (svc.gpu) problems.push(...checkGpuService(at, svc, w));
+  }
+  return problems;
+}
+
+function checkGpuService(at: string, svc: ResolvedInferenceService, w: PlatformWiring): Problem[] {
+  const gpu = svc.gpu!;
+  if (w.pools.length === 0) {
+    return [{ path: `${at}.gpu`, message: `asks for ${gpu.count} ${gpu.resourceName} per replica, but the platform has no gpuNodePools. Describe the GPU nodes in gpuNodePools so scheduling and capacity can be checked` }];
+  }
+  const selected = w.pools.filter((p) => Object.entries(gpu.nodeSelector).every(([k, v]) => p.labels[k] === v));
+  if (selected.length === 0) {
+    const wanted = Object.entries(gpu.nodeSelector).map(([k, v]) => `${k}=${v}`).join(', ');
+    const have = w.pools.map((p) => `${p.name} (${p.gpuProduct})`).join(', ');
+    return [{ path: `${at}.gpu`, message: `selects nodes labelled ${wanted}, but no GPU node pool has those labels (pools: ${have}). Fix gpu.product or gpu.nodeSelector, or add a matching pool` }];
+  }
+  const untolerated = selected.filter((p) => p.taints.some((t) => t.key !== GPU_TAINT_KEY));
+  if (untolerated.length === selected.length) {
+    return [{ path: `${at}.gpu`, message: `selects pool ${untolerated[0].name}, whose taints (${untolerated[0].taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(', ')}) the service does not tolerate` }];
+  }
+  const sameResource = selected.filter((p) => p.resourceName === gpu.resourceName);
+  if (sameResource.length === 0) {
+    const offers = selected.map((p) => `${p.name} advertises ${p.resourceName}${p.timeSlicing ? ` (time-sliced ×${p.timeSlicing.replicas})` : ' (no time-slicing)'}`).join('; ');
+    return [{ path: `${at}.gpu.resourceName`, message: `is ${JSON.stringify(gpu.resourceName)}, but the GPU node pools it selects advertise another resource: ${offers}. Use the pool's resource name or change the pool's time-slicing` }];
+  }
+  const fitting = sameResource.filter((p) => p.allocatablePerNode >= gpu.count);
+  if (fitting.length === 0) {
+    const biggest = sameResource.reduce((a, b) => (b.allocatablePerNode > a.allocatablePerNode ? b : a));
+    return [{ path: `${at}.gpu.count`, message: `is ${gpu.count}, but the largest matching node (pool ${biggest.name}, ${biggest.instanceType.name}) has ${biggest.allocatablePerNode} ${gpu.resourceName}; a replica never fits on one node. Use a larger instance type or fewer GPUs per replica` }];
+  }
+  const problems: Problem[] = [];
+  if (!w.devicePlugin) {
+    const bare = fitting.filter((p) => !p.devicePluginPreinstalled);
+    if (bare.length === fitting.length) {
+      problems.push({ path: `${at}.gpu`, message: `needs ${gpu.resourceName} from pool ${bare.map((p) => p.name).join(', ')}, whose AMI (${bare[0].ami}) does not ship the NVIDIA device plugin, but devicePlugin is false. Deploy the device plugin or use a Bottlerocket NVIDIA AMI` });
+    }
+  }
+  if (w.checkGpuCapacity) {
+    const fits = fitting.reduce((n, p) => n + replicasThatFit(p, gpu.count), 0);
+    if (svc.maxReplicas > fits) {
+      const detail = fitting.map((p) => `${p.name}: ${p.maxNodes} nodes × ${Math.floor(p.allocatablePerNode / gpu.count)} replicas`).join(', ');
+      problems.push({
+        path: `${at}.maxReplicas`,
+        message: `is ${svc.maxReplicas} (× ${gpu.count} ${gpu.resourceName} = ${svc.maxReplicas * gpu.count}), but the matching GPU node pools hold at most ${fits} replicas (${detail}); the rest would stay Pending. Raise maxNodes, lower maxReplicas, or set checkGpuCapacity: false when another autoscaler owns node capacity`,
+      });
+    }
+  }
+  return problems;
+}
