@@ -1,4 +1,4 @@
-import { replicasThatFit, ResolvedGpuNodePool, GPU_TAINT_KEY } from './gpu-node-pool';
+import { replicasThatFit, ResolvedGpuNodePool } from './gpu-node-pool';
 import { ResolvedInferenceService } from './inference-service';
 import { Problem } from './problems';
 
@@ -19,7 +19,7 @@ export interface PlatformWiring {
 /**
  * Checks the wiring between services and the platform, naming both sides:
  * GPU metrics need the DCGM exporter exporting their series; GPU services need a node pool
- * whose labels they select, whose taint they tolerate, which advertises the resource they
+ * whose labels they select (they always tolerate its `nvidia.com/gpu` taint), which advertises the resource they
  * request (time-sliced or not) and whose nodes hold one replica's GPUs; the pool needs a
  * device plugin (deployed or shipped with its AMI); and maxReplicas × GPUs per replica must
  * fit the matching pools unless capacity is owned elsewhere.
@@ -56,10 +56,6 @@ function checkGpuService(at: string, svc: ResolvedInferenceService, w: PlatformW
     const wanted = Object.entries(gpu.nodeSelector).map(([k, v]) => `${k}=${v}`).join(', ');
     const have = w.pools.map((p) => `${p.name} (${p.gpuProduct})`).join(', ');
     return [{ path: `${at}.gpu`, message: `selects nodes labelled ${wanted}, but no GPU node pool has those labels (pools: ${have}). Fix gpu.product or gpu.nodeSelector, or add a matching pool` }];
-  }
-  const untolerated = selected.filter((p) => p.taints.some((t) => t.key !== GPU_TAINT_KEY));
-  if (untolerated.length === selected.length) {
-    return [{ path: `${at}.gpu`, message: `selects pool ${untolerated[0].name}, whose taints (${untolerated[0].taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(', ')}) the service does not tolerate` }];
   }
   const sameResource = selected.filter((p) => p.resourceName === gpu.resourceName);
   if (sameResource.length === 0) {

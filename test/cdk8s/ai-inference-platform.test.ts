@@ -1,0 +1,118 @@
+import { App, Testing } from 'cdk8s';
+import { AIInferencePlatform, AIInferencePlatformProps, PrometheusSource, ScalingMetric } from '../../lib/cdk8s';
+import { expectValidManifests } from '../support/manifests';
+import { find, K8sObject } from '../support/synth';
+
+const LLM = {
+  image: 'vllm/vllm-openai:v0.11.0',
+  gpu: { count: 1 },
+  maxReplicas: 4,
+  metrics: [ScalingMetric.requestsPerSecond({ targetPerPod: 4 }), ScalingMetric.gpuUtilization({ targetPercent: 70 })],
+};
+const POOL = { name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 4 };
+
+function render(props: AIInferencePlatformProps): { objects: K8sObject[]; platform: AIInferencePlatform } {
+  const platform = new AIInferencePlatform(Testing.app(), 'platform', props);
+  const objects = Testing.synth(platform) as K8sObject[];
+  expectValidManifests(objects, { crdKinds: ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PodMonitor'] });
+  return { objects, platform };
+}
+
+const adapterConfig = (objects: K8sObject[]): string => find(objects, 'ConfigMap', 'prometheus-adapter-config').data['config.yaml'];
+
+describe('AIInferencePlatform', () => {
+  test('composes namespaces, device plugin, DCGM exporter, Prometheus, adapter and services', () => {
+    const { objects } = render({ gpuNodePools: [POOL], services: { llm: LLM } });
+    const kinds = (kind: string): string[] => objects.filter((o) => o.kind === kind).map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
+    expect(kinds('Namespace')).toEqual(['/gpu-system', '/inference', '/monitoring']);
+    expect(kinds('DaemonSet')).toEqual(['gpu-system/dcgm-exporter', 'gpu-system/nvidia-device-plugin']);
+    expect(kinds('Deployment')).toEqual(['inference/llm', 'monitoring/prometheus', 'monitoring/prometheus-adapter']);
+    expect(kinds('APIService')).toEqual(['/v1beta1.custom.metrics.k8s.io']);
+  });
+
+  test('namespaces carry Pod Security labels, and the privileged one says why', () => {
+    const { objects } = render({ gpuNodePools: [POOL], services: { llm: LLM } });
+    const level = (name: string): string => find(objects, 'Namespace', name).metadata.labels['pod-security.kubernetes.io/enforce'];
+    expect([level('inference'), level('monitoring'), level('gpu-system')]).toEqual(['restricted', 'restricted', 'privileged']);
+    expect(find(objects, 'Namespace', 'gpu-system').metadata.annotations['inferscale.io/pod-security-reason']).toMatch(/device-plugins.*pod-resources/);
+  });
+
+  test('services default to the inference namespace', () => {
+    const { objects } = render({ namespaces: { inference: 'serving' }, gpuNodePools: [POOL], services: { llm: LLM } });
+    expect(find(objects, 'HorizontalPodAutoscaler', 'llm').metadata.namespace).toBe('serving');
+  });
+
+  test('the adapter serves every metric of every service from rules generated from the catalogue', () => {
+    const { objects } = render({ gpuNodePools: [POOL], services: { llm: LLM } });
+    const config = adapterConfig(objects);
+    expect(config).toContain('as: ai_inference_requests_per_second');
+    expect(config).toContain('as: ai_inference_gpu_utilization_percent');
+    expect(config).toContain('sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)');
+  });
+
+  test('the external metrics APIService appears only when a service uses an External metric', () => {
+    const { objects } = render({
+      gpuNodePools: [POOL],
+      services: { llm: { ...LLM, metrics: [...LLM.metrics, ScalingMetric.externalQueue({ series: 'kafka_consumergroup_lag', selector: { consumergroup: 'llm' }, targetPerReplica: 100 })] } },
+    });
+    expect(objects.filter((o) => o.kind === 'APIService').map((o) => o.metadata.name).sort()).toEqual(['v1beta1.custom.metrics.k8s.io', 'v1beta1.external.metrics.k8s.io']);
+  });
+
+  test('the DCGM exporter is scraped with honor_labels so GPU series keep the workload pod', () => {
+    const { objects } = render({ gpuNodePools: [POOL], services: { llm: LLM } });
+    const config = find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml'];
+    expect(config).toMatch(/job_name: inferscale-dcgm-exporter\n\s+honor_labels: true/);
+  });
+
+  test('with an existing kube-prometheus-stack: no server, no monitoring namespace, monitors with the release label', () => {
+    const { objects, platform } = render({
+      gpuNodePools: [POOL],
+      services: { llm: LLM },
+      prometheus: PrometheusSource.existingKubePrometheusStack({ url: 'http://kps-prometheus.monitoring.svc:9090', releaseLabel: 'kps' }),
+    });
+    expect(objects.some((o) => o.kind === 'Namespace' && o.metadata.name === 'monitoring')).toBe(false);
+    expect(objects.some((o) => o.kind === 'Deployment' && o.metadata.name === 'prometheus')).toBe(false);
+    const monitors = objects.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1');
+    expect(monitors.length).toBeGreaterThan(0);
+    for (const m of monitors) expect(m.metadata.labels.release).toBe('kps');
+    expect(platform.adapter.args).toContain('--prometheus-url=http://kps-prometheus.monitoring.svc:9090');
+  });
+
+  test('Bottlerocket pools ship the device plugin, so the platform leaves it out', () => {
+    const { objects, platform } = render({ gpuNodePools: [{ ...POOL, ami: 'BOTTLEROCKET_x86_64_NVIDIA' }], services: { llm: LLM } });
+    expect(platform.devicePlugin).toBeUndefined();
+    expect(objects.some((o) => o.metadata.name === 'nvidia-device-plugin')).toBe(false);
+  });
+
+  test('a CPU-only platform has no GPU system namespace or daemons', () => {
+    const { objects } = render({ services: { embed: { image: 'ghcr.io/acme/embed:1', maxReplicas: 3 } } });
+    expect(objects.some((o) => o.kind === 'DaemonSet')).toBe(false);
+    expect(objects.some((o) => o.kind === 'Namespace' && o.metadata.name === 'gpu-system')).toBe(false);
+  });
+
+  test('wiring problems throw before output, naming the platform, the service and the field', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { gpuNodePools: [POOL], dcgmExporter: false, services: { llm: { ...LLM, maxReplicas: 9 } } }))
+      .toThrow(/^AIInferencePlatform "platform": services\.llm\.metrics\[1\] \(gpuUtilization\) needs the DCGM exporter[^\n]*\nAIInferencePlatform "platform": services\.llm\.maxReplicas is 9/);
+  });
+
+  test('invalid pools are reported with their index', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { gpuNodePools: [{ ...POOL, instanceType: 'm5.large' }] }))
+      .toThrow(/AIInferencePlatform "platform": gpuNodePools\[0\]\.instanceType/);
+  });
+
+  test('two pools with one name are refused', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { gpuNodePools: [POOL, POOL] }))
+      .toThrow('AIInferencePlatform "platform": gpuNodePools[1].name is "a10g", already used by gpuNodePools[0]; give each pool its own name');
+  });
+
+  test('a bad namespace name is refused', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { namespaces: { monitoring: 'Monitoring' } }))
+      .toThrow(/AIInferencePlatform "platform": namespaces\.monitoring is "Monitoring"; expected a DNS-1123 label/);
+  });
+
+  test('synthesizing twice gives identical output', () => {
+    const a = render({ gpuNodePools: [POOL], services: { llm: LLM } }).objects;
+    const b = render({ gpuNodePools: [POOL], services: { llm: LLM } }).objects;
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  });
+});
