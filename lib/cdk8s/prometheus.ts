@@ -349,7 +349,7 @@ export class Prometheus extends Construct {
 
     const interval = `${this.scrapeIntervalSeconds}s`;
     const monitorLabels = { 'app.kubernetes.io/managed-by': 'inferscale', [STACK_RELEASE_LABEL]: o.releaseLabel };
-    this.podMonitors = services.map((s, i) => new ApiObject(this, `PodMonitor-${i}-${s.name}`, {
+    this.podMonitors = services.map((s) => new ApiObject(this, `PodMonitor-${s.namespace ?? ''}-${s.name}`, {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PodMonitor',
       metadata: { name: s.name, ...(s.namespace ? { namespace: s.namespace } : {}), labels: monitorLabels },

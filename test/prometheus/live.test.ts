@@ -129,7 +129,8 @@ describeWithTools(['prometheus'], 'live Prometheus with the generated scrape con
     servers[A].waiting = 4;
     servers[B].waiting = 1;
 
-    const built = buildPrometheusConfig({ scrapeIntervalSeconds: SCRAPE_SECONDS, dcgmExporter: { namespace: GPU_NS, podLabels: EXPORTER_LABELS } });
+    // The fake exporter listens on a random loopback port rather than 9400.
+    const built = buildPrometheusConfig({ scrapeIntervalSeconds: SCRAPE_SECONDS, dcgmExporter: { namespace: GPU_NS, podLabels: EXPORTER_LABELS, port: dcgmExporter.port } });
     if (!built.config) throw new Error(JSON.stringify(built.problems));
     const pod = (name: string, server: FakeInferenceServer, annotations: Record<string, string>) => discoveredPod({
       namespace: NS, name, ip: '127.0.0.1', nodeName: 'ip-10-0-1-23', labels: svc.labels, annotations, containerPort: server.port,
@@ -139,18 +140,7 @@ describeWithTools(['prometheus'], 'live Prometheus with the generated scrape con
       namespace: GPU_NS, name: EXPORTER_POD, ip: '127.0.0.1', nodeName: 'ip-10-0-1-23', labels: EXPORTER_LABELS,
       annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(dcgmExporter.port) }, containerPort: dcgmExporter.port,
     });
-    // The exporter listens on a random port here, not 9400: match the generated keep rule's port.
-    const dcgmJob = built.config.scrape_configs.find((j) => j.job_name === DCGM_EXPORTER_JOB)!;
-    const config: PrometheusServerConfig = {
-      ...built.config,
-      scrape_configs: [
-        ...built.config.scrape_configs.map((j) => j.job_name !== DCGM_EXPORTER_JOB ? j : {
-          ...dcgmJob,
-          relabel_configs: dcgmJob.relabel_configs!.map((r) => r.source_labels?.[0] === '__meta_kubernetes_pod_container_port_number' ? { ...r, regex: String(dcgmExporter.port) } : r),
-        }),
-      ],
-    };
-    const swapped = withStaticTargets(config, {
+    const swapped = withStaticTargets(built.config, {
       [INFERENCE_PODS_JOB]: [
         pod(A, servers[A], annotated(servers[A])),
         pod(B, servers[B], annotated(servers[B], '/stats/prometheus')),
