@@ -199,7 +199,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
     }, null, 2)}\n`);
   } else {
     io.stdout(`${description.join('\n')}\n\n${formatTable(SUMMARY_COLUMNS, summaryRows(runs))}\n`);
-    io.stdout(`\ntime to capacity: longest wait for enough ready replicas after demand (60 s average) outgrew them; s over target: seconds whose ${stat} latency exceeded ${o.latencyTargetSeconds} s; lower bound: GPU-hours of a perfect-foresight scaler.\n`);
+    io.stdout(`\ntime to capacity: longest wait for enough ready replicas after sustained demand (60 s average) outgrew them; s short: seconds with fewer ready replicas than that demand needed; s over target: seconds whose ${stat} latency exceeded ${o.latencyTargetSeconds} s; lower bound: GPU-hours of a perfect-foresight scaler.\n`);
     for (const n of notes) io.stdout(`note: ${n}\n`);
   }
   if (v.report !== undefined) {

@@ -9,6 +9,7 @@ export const SUMMARY_COLUMNS: readonly string[] = [
   'behavior',
   'peak replicas',
   'time to capacity',
+  's short',
   's over target',
   'failed requests',
   'GPU-hours',
@@ -37,12 +38,13 @@ export function summaryRows(runs: readonly { readonly name: string; readonly res
     const hours = gpu ? s.gpuHours : s.replicaHours;
     const bound = gpu ? s.lowerBoundGpuHours : s.lowerBoundReplicaHours;
     const ttc = s.timeToCapacity;
-    const ttcText = ttc.episodes === 0 ? '-' : `${formatSeconds(ttc.maxSeconds)}${ttc.unresolved ? ' (not reached)' : ''}`;
+    const ttcText = ttc.episodes === 0 ? '-' : `${formatSeconds(ttc.maxSeconds)}${ttc.unresolved ? ` (${ttc.unresolved} not reached)` : ''}`;
     const failed = s.failedRequests > 0 ? `${formatCount(s.failedRequests)} (${s.failedPercent.toFixed(s.failedPercent < 0.1 ? 2 : 1)}%)` : '0';
     return [
       name,
       String(s.peakReplicas),
       ttcText,
+      formatCount(ttc.secondsShort),
       formatCount(s.secondsOverTarget),
       failed,
       `${hours.toFixed(2)}${gpu ? '' : ' (replica-h)'}`,

@@ -60,7 +60,7 @@ describe('inferscale simulate (spawned)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('service llm (namespace inference): 1-8 replicas');
     expect(r.stdout).toMatch(/trace code ×3: 3,437 s, 26,457 requests/);
-    expect(r.stdout).toMatch(/^behavior\s+peak replicas\s+time to capacity\s+s over target\s+failed requests\s+GPU-hours\s+lower bound\s+vs bound$/m);
+    expect(r.stdout).toMatch(/^behavior\s+peak replicas\s+time to capacity\s+s short\s+s over target\s+failed requests\s+GPU-hours\s+lower bound\s+vs bound$/m);
     expect(r.stdout).toMatch(/^burst \(configured\)\s+\d+\s+/m);
     expect(r.stdout).toMatch(/^steady\s+\d+\s+/m);
     expect(r.stdout).toMatch(/^legacy\s+\d+\s+/m);

@@ -55,20 +55,27 @@ export interface SimulationSyncs {
   readonly metricValues: Float64Array;
 }
 
-/** Episodes where demand needed more ready replicas than there were. */
+/**
+ * Bursts and the time until enough replicas were ready for them. A shortfall starts when the
+ * sustained demand (its trailing average over `demandWindowSeconds`) needs more ready replicas
+ * than there are; its time to capacity runs until as many replicas are ready as the highest need
+ * seen during the shortfall, even if the demand has fallen by then.
+ */
 export interface TimeToCapacity {
-  /** How many times ready replicas fell short of what the sustained demand needed. */
+  /** How many shortfalls there were. */
   readonly episodes: number;
-  /** Longest wait from the start of a shortfall to enough ready replicas, seconds. */
+  /** Longest time from the start of a shortfall to enough ready replicas, seconds (an unreached one counts to the end of the trace). */
   readonly maxSeconds: number;
-  /** Mean of those waits, seconds. */
+  /** Mean of those times, seconds. */
   readonly meanSeconds: number;
-  /** Shortfalls still open when the trace ended (counted to the end). */
+  /** Shortfalls whose capacity never arrived within the trace. */
   readonly unresolved: number;
-  /** Seconds in which the demand needed more than maxReplicas (no configuration of the HPA alone fixes those). */
+  /** Seconds with fewer ready replicas than the sustained demand needed. */
+  readonly secondsShort: number;
+  /** Seconds in which the demand needed more than maxReplicas (no HPA setting alone fixes those). */
   readonly secondsAboveMaxReplicas: number;
-  /** Start second and length of each episode, in order. */
-  readonly list: readonly { readonly start: number; readonly seconds: number }[];
+  /** Every shortfall: its start, the replicas it needed at most, and the time until they were ready. */
+  readonly list: readonly { readonly start: number; readonly replicas: number; readonly seconds: number; readonly reached: boolean }[];
 }
 
 /** The numbers that compare configurations. */
@@ -921,7 +928,9 @@ function summarize(service: SimulatedService, o: ResolvedSimulationOptions, requ
   let windowSum = 0;
   let inShortfall = false;
   let shortStart = 0;
-  const episodes: { start: number; seconds: number }[] = [];
+  let peakNeed = 0;
+  let secondsShort = 0;
+  const shortfalls: { start: number; end: number; need: number }[] = [];
   let aboveMax = 0;
   for (let t = 0; t < T; t++) {
     const a = requests[t];
@@ -937,27 +946,44 @@ function summarize(service: SimulatedService, o: ResolvedSimulationOptions, requ
     nodeSeconds += x.tlNodes[t];
     const need = Math.ceil(work[t] / cap - 1e-9);
     lowerSeconds += need < min ? min : need > max ? max : need;
-    // Sustained demand: the trailing average over the demand window.
+    // Sustained demand: the trailing average over the demand window (nothing before second 0,
+    // so a trace's first seconds are not mistaken for a burst).
     windowSum += work[t] - (t >= dw ? work[t - dw] : 0);
-    const sustained = Math.ceil(windowSum / Math.min(dw, t + 1) / cap - 1e-9);
+    const sustained = Math.ceil(windowSum / dw / cap - 1e-9);
     if (sustained > max) aboveMax++;
     const needed = sustained < min ? min : sustained > max ? max : sustained;
     const short = x.tlReady[t] < needed;
-    if (short && !inShortfall) {
-      inShortfall = true;
-      shortStart = t;
-    } else if (!short && inShortfall) {
+    if (short) {
+      secondsShort++;
+      if (!inShortfall) {
+        inShortfall = true;
+        shortStart = t;
+        peakNeed = needed;
+      } else if (needed > peakNeed) peakNeed = needed;
+    } else if (inShortfall) {
       inShortfall = false;
-      episodes.push({ start: shortStart, seconds: t - shortStart });
+      shortfalls.push({ start: shortStart, end: t, need: peakNeed });
     }
   }
-  let unresolved = 0;
-  if (inShortfall) {
-    unresolved = 1;
-    episodes.push({ start: shortStart, seconds: T - shortStart });
-  }
-  const maxEpisode = episodes.reduce((m, e) => Math.max(m, e.seconds), 0);
-  const meanEpisode = episodes.length ? episodes.reduce((s, e) => s + e.seconds, 0) / episodes.length : 0;
+  if (inShortfall) shortfalls.push({ start: shortStart, end: T, need: peakNeed });
+  // Time until `need` replicas are ready, searched from the end of each shortfall (during it,
+  // ready stays below the need). Starts increase, so one cached answer per level suffices.
+  const cache = new Map<number, { from: number; at: number }>();
+  const firstReady = (level: number, from: number): number => {
+    const c = cache.get(level);
+    if (c && from >= c.from && from <= c.at) return c.at;
+    let t = from;
+    while (t < T && x.tlReady[t] < level) t++;
+    cache.set(level, { from, at: t });
+    return t;
+  };
+  const list = shortfalls.map((e) => {
+    const at = firstReady(e.need, e.end);
+    return { start: e.start, replicas: e.need, seconds: at - e.start, reached: at < T };
+  });
+  const maxEpisode = list.reduce((m, e) => Math.max(m, e.seconds), 0);
+  const meanEpisode = list.length ? list.reduce((sum, e) => sum + e.seconds, 0) / list.length : 0;
+  const unresolved = list.filter((e) => !e.reached).length;
   const q = o.latencyQuantile;
   return {
     durationSeconds: T,
@@ -971,7 +997,15 @@ function summarize(service: SimulatedService, o: ResolvedSimulationOptions, requ
     latencyTargetSeconds: o.latencyTargetSeconds,
     latencyStatistic: q === 'mean' ? 'mean' : `p${String(Math.round(q * 1000) / 10)}`,
     worstLatencySeconds: worst,
-    timeToCapacity: { episodes: episodes.length, maxSeconds: maxEpisode, meanSeconds: meanEpisode, unresolved, secondsAboveMaxReplicas: aboveMax, list: episodes },
+    timeToCapacity: {
+      episodes: list.length,
+      maxSeconds: maxEpisode,
+      meanSeconds: meanEpisode,
+      unresolved,
+      secondsShort,
+      secondsAboveMaxReplicas: aboveMax,
+      list,
+    },
     replicaHours: boundSeconds / 3600,
     gpuHours: (boundSeconds * service.gpusPerPod) / 3600,
     nodeGpuHours: (nodeSeconds * o.gpusPerNode) / 3600,

@@ -39,6 +39,10 @@ describe('a burst under the burst preset', () => {
     // Nothing can be faster than scheduling plus model load after the first sync that sees it.
     expect(t - 600).toBeGreaterThanOrEqual(2 + 60);
     expect(r.summary.timeToCapacity.unresolved).toBe(0);
+    // The summary's time to capacity ends exactly when the fifth replica is ready.
+    const burst = r.summary.timeToCapacity.list.find((e) => e.start >= 600 && e.start < 700)!;
+    expect(burst.replicas).toBe(5);
+    expect(burst.start + burst.seconds).toBe(t);
     // One replica's queue overflows before help arrives; nothing fails once it has.
     const failedAfter = Array.from(r.timeline.failed.subarray(t + 30, 1800)).reduce((a, b) => a + b, 0);
     expect(r.summary.failedRequests).toBeGreaterThan(0);
