@@ -39,10 +39,12 @@ describe('a burst under the burst preset', () => {
     // Nothing can be faster than scheduling plus model load after the first sync that sees it.
     expect(t - 600).toBeGreaterThanOrEqual(2 + 60);
     expect(r.summary.timeToCapacity.unresolved).toBe(0);
-    // The summary's time to capacity ends exactly when the fifth replica is ready.
+    // The summary's time to capacity ends exactly when the replicas the burst needed at most
+    // (five, or six when the Poisson arrivals run above 20/s for a minute) are ready.
     const burst = r.summary.timeToCapacity.list.find((e) => e.start >= 600 && e.start < 700)!;
-    expect(burst.replicas).toBe(5);
-    expect(burst.start + burst.seconds).toBe(t);
+    expect([5, 6]).toContain(burst.replicas);
+    expect(burst.start + burst.seconds).toBe(firstIndex(r.timeline.readyReplicas, 600, (v) => v >= burst.replicas));
+    expect(burst.seconds).toBeLessThanOrEqual(8 * SYNC);
     // One replica's queue overflows before help arrives; nothing fails once it has.
     const failedAfter = Array.from(r.timeline.failed.subarray(t + 30, 1800)).reduce((a, b) => a + b, 0);
     expect(r.summary.failedRequests).toBeGreaterThan(0);
