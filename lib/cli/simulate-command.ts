@@ -66,6 +66,7 @@ Model (defaults come from the service; see the simulator's documentation):
   --initial-replicas N   ready replicas at the start (default minReplicas)
   --gpus-per-node N      GPUs per node (default 1)
   --max-nodes N          node pool limit (default: enough for maxReplicas)
+  --initial-nodes N      nodes up at the start, image cached (default: enough for the initial replicas)
   --node-provisioning S  seconds to launch a GPU node (default 180)
   --image-pull S         image pull on a fresh node (default 60)
   --token-weighting      charge requests by their tokens when the trace has token columns
@@ -91,6 +92,7 @@ const OPTIONS = {
   'initial-replicas': { type: 'string' },
   'gpus-per-node': { type: 'string' },
   'max-nodes': { type: 'string' },
+  'initial-nodes': { type: 'string' },
   'node-provisioning': { type: 'string' },
   'image-pull': { type: 'string' },
   'token-weighting': { type: 'boolean' },
@@ -158,6 +160,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
     nodes: {
       ...(v['gpus-per-node'] !== undefined ? { gpusPerNode: numberOption('gpus-per-node', v['gpus-per-node'], 'whole') } : {}),
       ...(v['max-nodes'] !== undefined ? { maxNodes: numberOption('max-nodes', v['max-nodes'], 'whole') } : {}),
+      ...(v['initial-nodes'] !== undefined ? { initialNodes: numberOption('initial-nodes', v['initial-nodes'], 'whole') } : {}),
       ...(v['node-provisioning'] !== undefined ? { provisioningSeconds: Math.round(numberOption('node-provisioning', v['node-provisioning'], 'nonNegative')!) } : {}),
     },
   };
