@@ -11,5 +11,6 @@ export type {
 export * from './ai-inference-platform';
 export { Prometheus, PrometheusSource, PROMETHEUS_PORT, STACK_RELEASE_LABEL } from './prometheus';
 export type { PrometheusProps, EmbeddedPrometheusOptions, KubePrometheusStackOptions, PrometheusScrapedService } from './prometheus';
+export type { DcgmExporterScrapeTarget } from '../core';
 export { PrometheusAdapter, ServingCertificate, ADAPTER_SECURE_PORT } from './prometheus-adapter';
 export type { PrometheusAdapterProps, CertManagerServingOptions } from './prometheus-adapter';

@@ -145,7 +145,7 @@ export function buildAdapterConfig(services: readonly AdapterServiceMetrics[]): 
 export function adapterConfigYaml(config: PrometheusAdapterConfig): string {
   return stringify(
     { rules: config.rules.map(toConfigRule), externalRules: config.externalRules.map(toConfigRule) },
-    { lineWidth: 0, sortMapEntries: false },
+    { lineWidth: 0, sortMapEntries: false, aliasDuplicateObjects: false },
   );
 }
 

@@ -10,3 +10,5 @@ export * from './gpu-instances';
 export * from './gpu-node-pool';
 export * from './images';
 export * from './platform-checks';
+export * from './adapter-config';
+export * from './prometheus-config';

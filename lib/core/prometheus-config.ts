@@ -204,7 +204,7 @@ export function withStaticTargets(config: PrometheusServerConfig, targets: Reado
 
 /** The configuration as YAML with stable key order. */
 export function prometheusConfigYaml(config: PrometheusServerConfig): string {
-  return stringify(config, { lineWidth: 0, sortMapEntries: false });
+  return stringify(config, { lineWidth: 0, sortMapEntries: false, aliasDuplicateObjects: false });
 }
 
 /** A service's metrics, for {@link checkRateWindows}. {@link ResolvedInferenceService} fits. */
