@@ -4,7 +4,8 @@
  */
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import { parseArgs } from 'node:util';
-import { AIInferenceService, ScalingMetric } from '../lib/cdk8s';
+import { AIInferencePlatform, AIInferenceService, ScalingMetric } from '../lib/cdk8s';
+import { InferenceServiceProps } from '../lib/core';
 
 interface Row { readonly name: string; readonly median: number; readonly min: number; readonly max: number; readonly extra?: string }
 
@@ -26,22 +27,37 @@ function measure(name: string, fn: () => void, extra?: (median: number) => strin
   return { name, median, min: samples[0], max: samples[samples.length - 1], extra: extra?.(median) };
 }
 
-/** An app with `n` services, alternating GPU LLMs and CPU services, synthesized to YAML in memory. */
+/** Service `i` of a benchmark fleet: alternating GPU LLMs and CPU services. */
+function benchService(i: number): InferenceServiceProps {
+  const gpu = i % 2 === 0;
+  return {
+    namespace: `team-${i % 10}`,
+    image: gpu ? 'vllm/vllm-openai:v0.11.0' : 'ghcr.io/acme/embed:1.0',
+    ...(gpu ? { gpu: { count: 1 + (i % 4) } } : {}),
+    maxReplicas: 4 + (i % 8),
+    metrics: gpu
+      ? [ScalingMetric.requestsPerSecond({ targetPerPod: 4 }), ScalingMetric.gpuUtilization({ targetPercent: 75 }), ScalingMetric.latency({ targetSeconds: 2 }), ScalingMetric.cpuUtilization(80)]
+      : [ScalingMetric.cpuUtilization(70), ScalingMetric.requestsPerSecond({ targetPerPod: 50 })],
+  };
+}
+
+/** An app with `n` services synthesized to YAML in memory. */
 function synthServices(n: number): void {
   const app = new App({ outdir: '/nonexistent', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const chart = new Chart(app, 'bench', { disableResourceNameHashes: true });
-  for (let i = 0; i < n; i++) {
-    const gpu = i % 2 === 0;
-    new AIInferenceService(chart, `svc-${i}`, {
-      namespace: `team-${i % 10}`,
-      image: gpu ? 'vllm/vllm-openai:v0.11.0' : 'ghcr.io/acme/embed:1.0',
-      ...(gpu ? { gpu: { count: 1 + (i % 4) } } : {}),
-      maxReplicas: 4 + (i % 8),
-      metrics: gpu
-        ? [ScalingMetric.requestsPerSecond({ targetPerPod: 4 }), ScalingMetric.gpuUtilization({ targetPercent: 75 }), ScalingMetric.latency({ targetSeconds: 2 }), ScalingMetric.cpuUtilization(80)]
-        : [ScalingMetric.cpuUtilization(70), ScalingMetric.requestsPerSecond({ targetPerPod: 50 })],
-    });
-  }
+  for (let i = 0; i < n; i++) new AIInferenceService(chart, `svc-${i}`, benchService(i));
+  app.synthYaml();
+}
+
+/** The whole platform with `n` services (device plugin, DCGM, Prometheus, adapter) synthesized to YAML in memory. */
+function synthPlatform(n: number): void {
+  const app = new App({ outdir: '/nonexistent', yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  const services: Record<string, InferenceServiceProps> = {};
+  for (let i = 0; i < n; i++) services[`svc-${i}`] = benchService(i);
+  new AIInferencePlatform(app, 'platform', {
+    gpuNodePools: [{ name: 'a10g-x4', instanceType: 'g5.12xlarge', maxNodes: 100 }],
+    services,
+  });
   app.synthYaml();
 }
 
@@ -54,6 +70,9 @@ for (const n of [1, 10, 100, 500]) {
   });
   if (row) rows.push(row);
 }
+
+const platform = measure('platform, 50 services', () => synthPlatform(50), (median) => `target < 3000 ms: ${median < 3000 ? 'met' : 'MISSED'}`);
+if (platform) rows.push(platform);
 
 const pad = (s: string, n: number): string => s.padEnd(n);
 const num = (x: number): string => x.toFixed(1).padStart(10);
