@@ -66,7 +66,7 @@ export function benchSimulator(runs: number): SimulatorBenchRow[] {
   const daySamples = Array.from({ length: runs }, () => time(() => {
     syncs = simulate(service, day).summary.syncs;
   }));
-  rows.push(stats('simulate 1 day (1 s, 15 s syncs)', daySamples, (m) => `${syncs} syncs, ${((m * 1000) / 86_400).toFixed(2)} µs/s; goal < 100 ms`));
+  rows.push(stats('sim 1 day, 1 s steps', daySamples, (m) => `${syncs} syncs, ${((m * 1000) / 86_400).toFixed(2)} µs/s; goal < 100 ms`));
 
   // 1,000 one-hour simulations: 4 behavior presets × 5 shapes × 50 seeds.
   const presets = ['configured', 'steady', 'queue', 'legacy'] as const;
@@ -81,13 +81,13 @@ export function benchSimulator(runs: number): SimulatorBenchRow[] {
   };
   const batchRuns = Math.max(1, Math.min(runs, 3));
   const batchSamples = Array.from({ length: batchRuns }, () => time(batch));
-  rows.push(stats('simulate 1,000 × 1 hour', batchSamples, (m) => `${(m / 1000).toFixed(2)} ms/simulation; goal < 30 s`));
+  rows.push(stats('sim 1,000 × 1 hour', batchSamples, (m) => `${(m / 1000).toFixed(2)} ms/simulation; goal < 30 s`));
   return rows;
 }
 
 if (require.main === module) {
   const runs = Number(process.argv[2] ?? 5);
   for (const r of benchSimulator(runs)) {
-    console.log(`${r.name.padEnd(36)}${r.median.toFixed(1).padStart(10)}${r.min.toFixed(1).padStart(10)}${r.max.toFixed(1).padStart(10)}  ${r.extra ?? ''}`);
+    console.log(`${r.name.padEnd(24)}${r.median.toFixed(1).padStart(10)}${r.min.toFixed(1).padStart(10)}${r.max.toFixed(1).padStart(10)}  ${r.extra ?? ''}`);
   }
 }
