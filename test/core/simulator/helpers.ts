@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { InferenceServiceProps, resolveInferenceService, ScalingBehavior, ScalingMetric } from '../../../lib/core';
 import { serviceFromResolved, SimulatedService } from '../../../lib/core/simulator';
 
@@ -33,3 +34,6 @@ export function firstIndex<T>(values: ArrayLike<T>, from: number, pred: (v: T, i
   for (let i = from; i < values.length; i++) if (pred(values[i], i)) return i;
   return -1;
 }
+
+/** The repository's real traces: `shared/traces` beside the checkout (CI lays a copy of shared/ there too). */
+export const TRACES_DIR = join(__dirname, '..', '..', '..', '..', 'shared', 'traces');

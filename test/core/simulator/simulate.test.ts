@@ -11,8 +11,7 @@ import {
   SYNC_REASONS,
   withBehaviorPreset,
 } from '../../../lib/core/simulator';
-import { firstIndex, llmService } from './helpers';
-import { TRACES_DIR } from './trace.test';
+import { firstIndex, llmService, TRACES_DIR } from './helpers';
 
 /** Nodes with room for every replica, image cached: capacity waits only for the model. */
 const WARM_NODES = { nodes: { gpusPerNode: 8, initialNodes: 1 } };

@@ -11,9 +11,8 @@ import {
   TraceError,
   traceStats,
 } from '../../../lib/core/simulator';
+import { TRACES_DIR } from './helpers';
 
-/** The repository's real traces: `shared/traces` beside the checkout. */
-export const TRACES_DIR = join(__dirname, '..', '..', '..', '..', 'shared', 'traces');
 
 describe('CSV traces', () => {
   test('reads the repository format with token columns', () => {
