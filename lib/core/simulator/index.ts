@@ -77,10 +77,11 @@
  *
  * A per-second timeline (requests, failures, latency, backlog, desired/ready replicas, pods,
  * nodes, utilization), a per-sync record (proposal, desired, reason, each metric's value) and
- * a summary: peak replicas, time from a shortfall of ready replicas to enough of them (demand
- * = 60 s trailing average), seconds over the latency target, failed requests, GPU-hours of pods
- * and of nodes, and the GPU-hours of a perfect-foresight lower bound (each second exactly
- * `ceil(load / C)` replicas within min and max, ready instantly).
+ * a summary: peak replicas; time to capacity (from a burst, when the 60 s average demand first
+ * needs more ready replicas than there are, until as many replicas are ready as the burst
+ * needed at most) and the seconds spent short; seconds over the latency target; failed
+ * requests; GPU-hours of pods and of nodes; and the GPU-hours of a perfect-foresight lower
+ * bound (each second exactly `ceil(load / C)` replicas within min and max, ready instantly).
  *
  * ## What it does not model
  *
