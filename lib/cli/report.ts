@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SimulationResult } from '../core/simulator';
-import { summaryRows, SUMMARY_COLUMNS } from './table';
+import { summaryColumns, summaryRows } from './table';
 
 /** Most points per chart series; longer runs are reduced to the maximum of each bucket of seconds. */
 export const MAX_POINTS = 3000;
@@ -101,7 +101,7 @@ export function renderReport(input: ReportInput): string {
   const lib = chartLibrary();
   const data = input.runs.map((r) => reportData(r.name, r.result));
   const rows = summaryRows(input.runs);
-  const table = `<table><thead><tr>${SUMMARY_COLUMNS.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${rows
+  const table = `<table><thead><tr>${summaryColumns(input.runs[0].result.service.gpusPerPod > 0).map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((row) => `<tr>${row.map((cell, i) => `<td${i > 0 ? ' class="n"' : ''}>${escapeHtml(cell)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
   const reduced = data.some((d) => d.step > 1) ? `<p class="note">Each chart point is the maximum over ${data[0].step} s.</p>` : '';

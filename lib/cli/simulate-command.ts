@@ -19,7 +19,7 @@ import {
 } from '../core/simulator';
 import { CliError, loadAppDir, loadManifest, loadTrace, pickService } from './inputs';
 import { renderReport } from './report';
-import { formatCount, formatTable, summaryRows, SUMMARY_COLUMNS } from './table';
+import { formatCount, formatTable, summaryColumns, summaryRows } from './table';
 
 /** Where the command writes, and what it knows about its environment. */
 export interface CliIo {
@@ -201,8 +201,8 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
       notes,
     }, null, 2)}\n`);
   } else {
-    io.stdout(`${description.join('\n')}\n\n${formatTable(SUMMARY_COLUMNS, summaryRows(runs))}\n`);
-    io.stdout(`\ntime to capacity: longest wait for enough ready replicas after sustained demand (60 s average) outgrew them; s short: seconds with fewer ready replicas than that demand needed; s over target: seconds whose ${stat} latency exceeded ${o.latencyTargetSeconds} s; lower bound: GPU-hours of a perfect-foresight scaler.\n`);
+    io.stdout(`${description.join('\n')}\n\n${formatTable(summaryColumns(service.gpusPerPod > 0), summaryRows(runs))}\n`);
+    io.stdout(`\ntime to capacity: longest wait for enough ready replicas after sustained demand (60 s average) outgrew them; s short: seconds with fewer ready replicas than that demand needed; s over target: seconds whose ${stat} latency exceeded ${o.latencyTargetSeconds} s; lower bound: ${service.gpusPerPod > 0 ? 'GPU' : 'replica'}-hours of a perfect-foresight scaler.\n`);
     for (const n of notes) io.stdout(`note: ${n}\n`);
   }
   if (v.report !== undefined) {

@@ -4,18 +4,20 @@
  */
 import type { SimulationResult } from '../core/simulator';
 
-/** Column headings of the summary table. */
-export const SUMMARY_COLUMNS: readonly string[] = [
-  'behavior',
-  'peak replicas',
-  'time to capacity',
-  's short',
-  's over target',
-  'failed requests',
-  'GPU-hours',
-  'lower bound',
-  'vs bound',
-];
+/** Column headings of the summary table; replica-hours instead of GPU-hours for a CPU-only service. */
+export function summaryColumns(gpu: boolean): string[] {
+  return [
+    'behavior',
+    'peak replicas',
+    'time to capacity',
+    's short',
+    's over target',
+    'failed requests',
+    gpu ? 'GPU-hours' : 'replica-hours',
+    'lower bound',
+    'vs bound',
+  ];
+}
 
 /** Seconds for people: `45 s`, `8 min 20 s`, `1 h 2 min`. */
 export function formatSeconds(seconds: number): string {
@@ -30,7 +32,7 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** One row of cells per run. GPU-hours become replica-hours for a CPU-only service. */
+/** One row of cells per run (see {@link summaryColumns}). */
 export function summaryRows(runs: readonly { readonly name: string; readonly result: SimulationResult }[]): string[][] {
   return runs.map(({ name, result }) => {
     const s = result.summary;
@@ -47,7 +49,7 @@ export function summaryRows(runs: readonly { readonly name: string; readonly res
       formatCount(ttc.secondsShort),
       formatCount(s.secondsOverTarget),
       failed,
-      `${hours.toFixed(2)}${gpu ? '' : ' (replica-h)'}`,
+      hours.toFixed(2),
       bound.toFixed(2),
       bound > 0 ? `${(hours / bound).toFixed(2)}×` : '-',
     ];
