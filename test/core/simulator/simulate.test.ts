@@ -190,3 +190,37 @@ describe('results', () => {
     expect(() => simulate(noRate, STEP)).toThrow(/no per-replica capacity.*give capacity\.requestsPerSecond/);
   });
 });
+
+describe('the metrics pipeline', () => {
+  const rpsOnly = (rateWindowSeconds: number) => llmService({
+    model: { loadTimeSeconds: 60 },
+    metrics: [ScalingMetric.requestsPerSecond({ targetPerPod: 4, rateWindowSeconds })],
+  });
+  const firstAsk = (r: SimulationResult, replicas: number): number => r.syncs.time[syncIndexAt(r, (d) => d >= replicas, 600)];
+
+  test('a longer rate window delays the scale-up (rate() averages the whole window)', () => {
+    // 2/s, then 5/s from 600 s: one replica still keeps up (it saturates at 5.5/s), so the
+    // counter's rate follows the arrivals and only the window decides when the HPA sees 5/s.
+    const small = syntheticTrace('step', { base: 2, peak: 5, atSeconds: 600, lengthSeconds: 1200, durationSeconds: 2400, noise: false });
+    const short = simulate(rpsOnly(60), small, WARM_NODES);
+    const long = simulate(rpsOnly(300), small, WARM_NODES);
+    expect(short.service.metrics[0].rateWindowSeconds).toBe(60);
+    expect(long.service.metrics[0].rateWindowSeconds).toBe(300);
+    // Two replicas once the windowed rate passes 4 × 1.1 (the tolerance band): about 0.87 of
+    // the window after the step, give or take a scrape and a sync.
+    expect(firstAsk(short, 2) - 600).toBeGreaterThanOrEqual(30);
+    expect(firstAsk(short, 2) - 600).toBeLessThanOrEqual(90);
+    expect(firstAsk(long, 2) - 600).toBeGreaterThanOrEqual(230);
+    expect(firstAsk(long, 2) - 600).toBeLessThanOrEqual(300);
+  });
+
+  test('the HPA sees requests per second per pod as Prometheus computes it', () => {
+    const r = simulate(rpsOnly(60), STEP, WARM_NODES);
+    // Well inside the burst with enough replicas: about 20/s over the ready pods.
+    const j = firstIndex(r.syncs.time, 0, (t) => t >= 1500);
+    const perPod = r.syncs.metricValues[j];
+    const ready = r.timeline.readyReplicas[r.syncs.time[j]];
+    expect(perPod * ready).toBeGreaterThan(16);
+    expect(perPod * ready).toBeLessThan(24);
+  });
+});
