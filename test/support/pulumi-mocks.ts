@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
+import { parse as parseYaml } from 'yaml';
 
 /** One resource registered while mocks were installed. */
 export interface RegisteredResource {
@@ -8,22 +10,142 @@ export interface RegisteredResource {
   readonly name: string;
   /** Inputs as given to the constructor (outputs resolved). */
   readonly inputs: Record<string, any>;
+  /** Reference (`<urn>::<id>`) of the provider the resource was registered with, if any. */
+  readonly provider?: string;
+}
+
+/** Options of {@link installMocks}. */
+export interface MockOptions {
+  /** Project name. @default "inferscale" */
+  readonly project?: string;
+  /** Stack name. @default "test" */
+  readonly stack?: string;
+  /** Run as a preview (`pulumi preview`) rather than an update. @default true */
+  readonly preview?: boolean;
+  /** Outputs the cloud would compute for a resource, merged over its inputs. @default - none */
+  readonly computed?: (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown>;
+  /** Results of provider functions (invokes). @default - the inputs, echoed */
+  readonly call?: (args: pulumi.runtime.MockCallArgs) => Record<string, any>;
 }
 
 /**
  * Installs Pulumi mocks that record every registered resource. Call before importing the code
  * under test (dynamic `import()`), as the Pulumi docs advise.
  */
-export function installMocks(): RegisteredResource[] {
+export function installMocks(options: MockOptions = {}): RegisteredResource[] {
   const registered: RegisteredResource[] = [];
   pulumi.runtime.setMocks({
     newResource: (args) => {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-      return { id: `${args.name}-id`, state: args.inputs };
+      registered.push({ type: args.type, name: args.name, inputs: args.inputs, ...(args.provider ? { provider: args.provider } : {}) });
+      return { id: `${args.name}-id`, state: { ...args.inputs, ...(options.computed?.(args) ?? {}) } };
     },
-    call: (args) => args.inputs,
-  }, 'inferscale', 'test', true);
+    call: (args) => (options.call ? options.call(args) : args.inputs),
+  }, options.project ?? 'inferscale', options.stack ?? 'test', options.preview ?? true);
   return registered;
+}
+
+/** Account id in the ARNs the AWS mocks compute. */
+export const MOCK_ACCOUNT = '123456789012';
+/** Zones the AWS mocks report for the region. */
+export const MOCK_ZONES: readonly string[] = ['us-west-2a', 'us-west-2b', 'us-west-2c', 'us-west-2d'];
+
+/** The OIDC issuer URL the AWS mocks give an EKS cluster named `name`. */
+export function mockIssuer(clusterName: string): string {
+  return `https://oidc.eks.us-west-2.amazonaws.com/id/${clusterName.toUpperCase()}`;
+}
+
+/**
+ * Outputs AWS computes that the inferscale components read: ARNs and names of IAM roles, the
+ * cluster's endpoint, CA and OIDC issuer, the OIDC provider's ARN, the node group's name and
+ * Auto Scaling group, and a launch template's version.
+ */
+export function awsComputedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+  switch (args.type) {
+    case 'aws:iam/role:Role':
+      return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${args.name}`, name: args.name };
+    case 'aws:eks/cluster:Cluster': {
+      const name = args.inputs.name ?? args.name;
+      return {
+        name,
+        arn: `arn:aws:eks:us-west-2:${MOCK_ACCOUNT}:cluster/${name}`,
+        endpoint: `https://${name}.gr7.us-west-2.eks.amazonaws.com`,
+        certificateAuthority: { data: 'LS0tLS1CRUdJTi1DQQ==' },
+        identities: [{ oidcs: [{ issuer: mockIssuer(name) }] }],
+      };
+    }
+    case 'aws:iam/openIdConnectProvider:OpenIdConnectProvider':
+      return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/${String(args.inputs.url).replace('https://', '')}` };
+    case 'aws:eks/nodeGroup:NodeGroup':
+      return {
+        nodeGroupName: `${args.name}-20260101`,
+        resources: [{ autoscalingGroups: [{ name: `eks-${args.name}-asg` }], remoteAccessSecurityGroupId: '' }],
+      };
+    case 'aws:ec2/launchTemplate:LaunchTemplate':
+      return { latestVersion: 1 };
+    default:
+      return {};
+  }
+}
+
+/** Provider functions the AWS components call: the region's availability zones. */
+export function awsCall(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+  return args.token === 'aws:index/getAvailabilityZones:getAvailabilityZones'
+    ? { names: [...MOCK_ZONES], zoneIds: [], id: 'us-west-2' }
+    : args.inputs;
+}
+
+/** Mocks for the AWS components: {@link awsComputedOutputs}, {@link awsCall}, run as an update. */
+export function installAwsMocks(options: Omit<MockOptions, 'computed' | 'call'> = {}): RegisteredResource[] {
+  return installMocks({ preview: false, ...options, computed: awsComputedOutputs, call: awsCall });
+}
+
+/**
+ * Speed: Pulumi captures a stack trace for every resource (its source position) and for many
+ * internal promises, and jest source-maps each one; that is most of the time a suite with a few
+ * hundred resources takes. Source positions mean nothing under mocks, so they are skipped for
+ * good; other stack traces are off until the returned function is called (call it once the
+ * resources are registered, so assertion failures keep their traces).
+ */
+export function quietRegistration(): () => void {
+  (pulumi.Resource as unknown as { callsites: () => unknown[] }).callsites = () => [];
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  return () => { Error.stackTraceLimit = saved; };
+}
+
+/** Waits until no resource has been registered for `stableTicks` ticks of `tickMs` (at most `maxTicks`). */
+export async function settle(registered: readonly unknown[], tickMs = 5, stableTicks = 3, maxTicks = 400): Promise<void> {
+  let stable = 0;
+  let last = -1;
+  for (let i = 0; i < maxTicks && stable < stableTicks; i++) {
+    await new Promise((r) => setTimeout(r, tickMs));
+    stable = registered.length === last ? stable + 1 : 0;
+    last = registered.length;
+  }
+}
+
+/**
+ * The `config:` map of a Pulumi stack file (`Pulumi.<stack>.yaml`), keys as written
+ * (`aws:region`, `inferscale:environment`).
+ */
+export function loadStackConfigFile(path: string): Record<string, unknown> {
+  const doc = parseYaml(readFileSync(path, 'utf8')) as { config?: Record<string, unknown> } | null;
+  return { ...(doc?.config ?? {}) };
+}
+
+/**
+ * Sets the stack config through the Pulumi runtime's config API, as the CLI hands it to a
+ * program: every key namespaced (`project:key` for keys written without one), strings as they
+ * are, structured values as JSON. Replaces any config set before.
+ *
+ * @param project namespace of keys written without one
+ */
+export function setStackConfig(config: Readonly<Record<string, unknown>>, project = 'inferscale', secretKeys: readonly string[] = []): void {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) {
+    values[key.includes(':') ? key : `${project}:${key}`] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  pulumi.runtime.setAllConfig(values, [...secretKeys]);
 }
 
 /** Resolves a Pulumi output in a mocked run. */

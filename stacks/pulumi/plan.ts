@@ -1,0 +1,238 @@
+import { App } from 'cdk8s';
+import { PrometheusSource } from '../../lib/cdk8s';
+import { AIInferencePlatform, AIInferencePlatformProps } from '../../lib/cdk8s/ai-inference-platform';
+import { GpuNodePoolProps, resolveGpuNodePool, ResolvedGpuNodePool } from '../../lib/core/gpu-node-pool';
+import { InferenceServiceProps, resolveInferenceService, ResolvedInferenceService } from '../../lib/core/inference-service';
+import { isDnsSubdomain } from '../../lib/core/names';
+import { InferscaleValidationError, prefixProblems, Problem, show } from '../../lib/core/problems';
+import { parseQuantity } from '../../lib/core/quantity';
+import { childPath, GPU_NODE_POOL_CONFIG_SHAPE } from '../../lib/core/service-config';
+import { InferenceEnvironmentArgs, resolveInferenceEnvironment, ResolvedInferenceEnvironment } from '../../lib/pulumi/inference-environment';
+import { InferencePlatformArgs } from '../../lib/pulumi/inference-platform';
+import { KubernetesObject } from '../../lib/pulumi/kubernetes-objects';
+import { parseStackConfig, StackConfigValues, StorageOptions } from './stack-config';
+
+/** Component name of the environment: prefix of every AWS child name, and the default cluster name. */
+export const ENVIRONMENT_NAME = 'inferscale';
+/** Component name of the platform: prefix of every Kubernetes child name. */
+export const PLATFORM_NAME = 'platform';
+/** Component name of the EBS CSI storage. */
+export const STORAGE_NAME = 'inferscale-storage';
+/** Default name of the StorageClass the program creates. */
+export const DEFAULT_STORAGE_CLASS = 'gp3';
+
+/** Every decision of the program, made before any resource is registered. */
+export interface StackPlan {
+  /** Args of the `InferenceEnvironment`. */
+  readonly environmentArgs: InferenceEnvironmentArgs;
+  /** The environment, resolved. */
+  readonly environment: ResolvedInferenceEnvironment;
+  /** Args of the `InferencePlatform`: pools from the environment, services, platform options. */
+  readonly platformArgs: InferencePlatformArgs;
+  /** The services, resolved, by id. */
+  readonly services: Readonly<Record<string, ResolvedInferenceService>>;
+  /** In-cluster URL of each service by id, e.g. `http://llm.inference.svc.cluster.local`. */
+  readonly endpoints: Readonly<Record<string, string>>;
+  /** The Kubernetes objects the platform renders (the dry run), exactly what will be registered. */
+  readonly platformObjects: readonly KubernetesObject[];
+  /** The EBS CSI driver and StorageClass to install; undefined for none. */
+  readonly storage?: Required<StorageOptions>;
+}
+
+/** The GPU node pool description inside a GPU node group's options: the keys the cdk8s side reads too. */
+export function poolPropsOf(group: Readonly<Record<string, unknown>>): GpuNodePoolProps {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(GPU_NODE_POOL_CONFIG_SHAPE)) if (group[key] !== undefined) out[key] = group[key];
+  return out as unknown as GpuNodePoolProps;
+}
+
+/** Config-style paths for catalogue metrics: `metrics[1] (gpuUtilization)` becomes `metrics[1].gpuUtilization`. */
+function configPath(path: string): string {
+  return path.replace(/metrics\[(\d+)\] \((\w+)\)/g, (_m, i: string, kind: string) => `metrics[${i}].${kind === 'object' ? 'objectMetric' : kind}`);
+}
+
+/** Where the problems of each construct of the platform live in the stack config. */
+const CONSTRUCT_CONFIG_PATHS: Readonly<Record<string, { readonly prefix: string; readonly strip?: string }>> = {
+  Prometheus: { prefix: 'platform.prometheus', strip: 'source.' },
+  PrometheusAdapter: { prefix: 'platform.adapter' },
+  DcgmExporter: { prefix: 'platform.dcgmExporter' },
+  NvidiaDevicePlugin: { prefix: 'platform.devicePlugin' },
+};
+
+/**
+ * Maps a problem the cdk8s platform reported to the stack config: `services.<id>...` stay,
+ * `services[i] (...)` become `services.<id>`, `namespaces.x` becomes `platform.namespaces.x`,
+ * `gpuNodePools[i]` becomes `environment.gpuNodeGroups[j]`, and construct options go under
+ * `platform.<construct>`.
+ */
+function platformProblem(owner: string, p: Problem, serviceIds: readonly string[], poolIndexes: readonly number[]): Problem {
+  let path = p.path.replace(/^services\[(\d+)\] \([^)]*\)/, (_m, i: string) => childPath('services', serviceIds[Number(i)] ?? i));
+  const construct = /^(\w+) "/.exec(owner)?.[1] ?? '';
+  if (construct === 'AIInferencePlatform') {
+    path = path
+      .replace(/^namespaces\./, 'platform.namespaces.')
+      .replace(/^gpuNodePools\[(\d+)\]/, (_m, i: string) => `environment.gpuNodeGroups[${poolIndexes[Number(i)] ?? i}]`);
+  } else if (!path.startsWith('services.')) {
+    const where = CONSTRUCT_CONFIG_PATHS[construct] ?? { prefix: `platform (${owner})` };
+    const rest = where.strip && path.startsWith(where.strip) ? path.slice(where.strip.length) : path;
+    path = rest ? `${where.prefix}.${rest}` : where.prefix;
+  }
+  return { path: configPath(path), message: p.message };
+}
+
+/**
+ * Renders the platform in a throw-away cdk8s app, as `InferencePlatform` will, and returns its
+ * objects or the problems it reports (wiring between services and pools, Prometheus and adapter
+ * options, deferred validations), mapped to config paths.
+ */
+function dryRunPlatform(props: AIInferencePlatformProps, serviceIds: readonly string[], poolIndexes: readonly number[]): { chart?: AIInferencePlatform; objects?: KubernetesObject[]; problems: Problem[] } {
+  try {
+    const chart = new AIInferencePlatform(new App({ outdir: '/dev/null' }), PLATFORM_NAME, props);
+    const errors = chart.node.validate();
+    if (errors.length) return { problems: errors.map((message) => ({ path: 'platform', message })) };
+    return { chart, objects: chart.toJson() as KubernetesObject[], problems: [] };
+  } catch (e) {
+    if (e instanceof InferscaleValidationError) return { problems: e.problems.map((p) => platformProblem(e.owner, p, serviceIds, poolIndexes)) };
+    return { problems: [{ path: 'platform', message: (e as Error).message }] };
+  }
+}
+
+/**
+ * Checks that one replica's CPU and memory requests fit on a node of a pool the service can
+ * run on. Capacity here is the instance's whole vCPUs and memory, an upper bound: the kubelet's
+ * reservation and the node's daemons take a share too, so a request equal to the instance size
+ * never schedules, and one just under it may not either.
+ */
+export function checkServicesFitNodes(services: Readonly<Record<string, { readonly props: InferenceServiceProps; readonly spec: ResolvedInferenceService }>>, pools: readonly ResolvedGpuNodePool[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const [id, { props, spec }] of Object.entries(services)) {
+    const gpu = spec.gpu;
+    if (!gpu) continue;
+    const candidates = pools.filter((p) => Object.entries(gpu.nodeSelector).every(([k, v]) => p.labels[k] === v) && p.resourceName === gpu.resourceName && p.allocatablePerNode >= gpu.count);
+    // No pool at all is the platform wiring check's to report.
+    if (candidates.length === 0) continue;
+    const largest = (measure: (p: ResolvedGpuNodePool) => number): ResolvedGpuNodePool => candidates.reduce((a, b) => (measure(b) > measure(a) ? b : a));
+    const checks = [
+      { resource: 'cpu' as const, capacity: (p: ResolvedGpuNodePool) => p.instanceType.vcpus, unit: (n: number) => `${n} vCPUs`, suggest: (n: number) => `"${Math.max(1, n - 1)}"` },
+      { resource: 'memory' as const, capacity: (p: ResolvedGpuNodePool) => p.instanceType.memoryGiB * 2 ** 30, unit: (n: number) => `${n / 2 ** 30} GiB of memory`, suggest: (n: number) => `"${Math.floor((n / 2 ** 30) * 0.75)}Gi"` },
+    ];
+    for (const c of checks) {
+      const request = spec.resources.requests[c.resource];
+      const value = parseQuantity(request);
+      const node = largest(c.capacity);
+      const capacity = c.capacity(node);
+      if (value === undefined || value < capacity) continue;
+      const given = props.resources?.[c.resource]?.request !== undefined || props.resources?.[c.resource]?.limit !== undefined;
+      problems.push({
+        path: `${childPath('services', id)}.resources.${c.resource}.request`,
+        message: `is ${show(request)}${given ? '' : ' (the default for a GPU service)'}, but the largest node it can run on (${node.instanceType.name}, pool ${node.name}) has ${c.unit(capacity)}, and the kubelet and the node's daemons reserve part of that: the pod would stay Pending. Request less, such as ${c.suggest(capacity)}, or use a larger instance type`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Keeps the first problem at each path: a type problem from parsing explains what a resolver then finds missing. */
+function firstPerPath(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    if (seen.has(p.path)) return false;
+    seen.add(p.path);
+    return true;
+  });
+}
+
+/**
+ * Plans the whole stack from its config values, before any resource exists: parses the config,
+ * resolves the environment (every GPU node group) and each service, renders the platform once
+ * in memory with the environment's GPU pools, and checks that GPU services fit their nodes.
+ * Returns the plan, or every problem found, each with its config path.
+ */
+export function planStack(values: StackConfigValues): { plan?: StackPlan; problems: Problem[] } {
+  const { config, problems } = parseStackConfig(values);
+
+  // Environment, and the GPU pools as the platform will see them.
+  const envArgs = config.environment;
+  let environment: ResolvedInferenceEnvironment | undefined;
+  if (values.environment !== undefined) {
+    const resolved = resolveInferenceEnvironment(ENVIRONMENT_NAME, envArgs);
+    problems.push(...prefixProblems('environment', resolved.problems));
+    environment = resolved.environment;
+  }
+  const groups = Array.isArray(envArgs.gpuNodeGroups) ? envArgs.gpuNodeGroups : [];
+  const poolProps: GpuNodePoolProps[] = [];
+  const pools: ResolvedGpuNodePool[] = [];
+  const poolIndexes: number[] = [];
+  groups.forEach((group, i) => {
+    if (typeof group !== 'object' || group === null) return;
+    const props = poolPropsOf(group as unknown as Record<string, unknown>);
+    const { pool } = resolveGpuNodePool(props);
+    if (!pool) return;
+    poolProps.push(props);
+    pools.push(pool);
+    poolIndexes.push(i);
+  });
+
+  // Storage for Prometheus' volume: installed with a new cluster unless turned off.
+  let storage: Required<StorageOptions> | undefined;
+  if (config.storage !== false && (config.storage !== undefined || envArgs.cluster === undefined)) {
+    storage = { storageClassName: config.storage?.storageClassName ?? DEFAULT_STORAGE_CLASS, defaultClass: config.storage?.defaultClass ?? true };
+    if (!isDnsSubdomain(storage.storageClassName)) {
+      problems.push({ path: 'storage.storageClassName', message: `is ${show(storage.storageClassName)}; expected a StorageClass name (a DNS-1123 subdomain) such as "gp3"` });
+    }
+  }
+
+  // Services, resolved in the namespace the platform puts them in.
+  const inferenceNamespace = config.platform.namespaces?.inference ?? 'inference';
+  const serviceProps = config.services ?? {};
+  const resolvedServices: Record<string, { props: InferenceServiceProps; spec: ResolvedInferenceService }> = {};
+  for (const [id, props] of Object.entries(serviceProps)) {
+    const { service, problems: serviceProblems } = resolveInferenceService({ ...props, namespace: props.namespace ?? inferenceNamespace }, id);
+    problems.push(...prefixProblems(childPath('services', id), serviceProblems).map((p) => ({ ...p, path: configPath(p.path) })));
+    if (service) resolvedServices[id] = { props, spec: service };
+  }
+
+  // The platform, rendered once in memory with what is valid so far, for its own checks.
+  const platform = config.platform;
+  let prometheus = platform.prometheus;
+  if (storage && (prometheus === undefined || prometheus.mode === 'embedded') && prometheus?.embeddedOptions?.storageClassName === undefined) {
+    prometheus = PrometheusSource.embedded({ ...(prometheus?.embeddedOptions ?? {}), storageClassName: storage.storageClassName });
+  }
+  const validServices = Object.fromEntries(Object.entries(resolvedServices).map(([id, s]) => [id, s.props]));
+  const platformArgs: InferencePlatformArgs = {
+    ...platform,
+    gpuNodePools: poolProps,
+    // Bottlerocket NVIDIA nodes run their own plugin; with no other pool there is nothing to deploy.
+    ...(pools.length > 0 && pools.every((p) => p.devicePluginPreinstalled) ? { devicePlugin: false } : {}),
+    ...(prometheus ? { prometheus } : {}),
+    services: validServices,
+  };
+  const dryRun = dryRunPlatform(platformArgs, Object.keys(validServices), poolIndexes);
+  problems.push(...dryRun.problems);
+  problems.push(...checkServicesFitNodes(resolvedServices, pools));
+
+  const all = firstPerPath(problems);
+  if (all.length > 0 || !environment || !dryRun.objects || !config.services) return { problems: all };
+
+  // In-cluster URLs, from the Services as rendered.
+  const endpoints: Record<string, string> = {};
+  for (const [id, { spec }] of Object.entries(resolvedServices)) {
+    const svc = dryRun.objects.find((o) => o.kind === 'Service' && o.metadata.name === spec.name && o.metadata.namespace === spec.namespace);
+    const ports = ((svc?.spec as { ports?: { name?: string; port: number }[] } | undefined)?.ports) ?? [];
+    const port = ports.find((p) => p.name === 'http')?.port ?? ports[0]?.port;
+    endpoints[id] = `http://${spec.name}.${spec.namespace}.svc.cluster.local${port === undefined || port === 80 ? '' : `:${port}`}`;
+  }
+
+  return {
+    problems: [],
+    plan: {
+      environmentArgs: envArgs,
+      environment,
+      platformArgs,
+      services: Object.fromEntries(Object.entries(resolvedServices).map(([id, s]) => [id, s.spec])),
+      endpoints,
+      platformObjects: dryRun.objects,
+      ...(storage ? { storage } : {}),
+    },
+  };
+}
