@@ -5,3 +5,4 @@
  */
 export * from './core';
 export * as hpa from './core/hpa';
+export * as simulator from './core/simulator';

@@ -6,6 +6,7 @@ import { App, Chart, YamlOutputType } from 'cdk8s';
 import { parseArgs } from 'node:util';
 import { AIInferencePlatform, AIInferenceService, ScalingMetric } from '../lib/cdk8s';
 import { InferenceServiceProps } from '../lib/core';
+import { benchSimulator } from './bench-simulator';
 
 interface Row { readonly name: string; readonly median: number; readonly min: number; readonly max: number; readonly extra?: string }
 
@@ -73,6 +74,8 @@ for (const n of [1, 10, 100, 500]) {
 
 const platform = measure('platform, 50 services', () => synthPlatform(50), (median) => `target < 3000 ms: ${median < 3000 ? 'met' : 'MISSED'}`);
 if (platform) rows.push(platform);
+
+for (const r of benchSimulator(runs)) if (!values.only || r.name.includes(values.only)) rows.push(r);
 
 const pad = (s: string, n: number): string => s.padEnd(n);
 const num = (x: number): string => x.toFixed(1).padStart(10);

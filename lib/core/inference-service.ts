@@ -446,6 +446,8 @@ export function resolveInferenceService(
     'prometheus.io/port': String(metricsPort),
     'prometheus.io/path': metricsPath,
     ...(modelName ? { 'inferscale.io/model': modelName } : {}),
+    // Read back by `inferscale simulate` when it replays synthesized YAML.
+    'inferscale.io/model-load-seconds': String(load),
   });
   const probe = (path: string, periodSeconds: number, failureThreshold: number): ResolvedProbe => ({ path, periodSeconds, failureThreshold, timeoutSeconds });
 

@@ -62,7 +62,7 @@ describe('resolveInferenceService defaults', () => {
         'app.kubernetes.io/name': 'llm',
         'inferscale.io/service': 'llm',
       },
-      podAnnotations: { 'prometheus.io/path': '/metrics', 'prometheus.io/port': '8000', 'prometheus.io/scrape': 'true' },
+      podAnnotations: { 'inferscale.io/model-load-seconds': '300', 'prometheus.io/path': '/metrics', 'prometheus.io/port': '8000', 'prometheus.io/scrape': 'true' },
     });
     // Optional fields are absent, not undefined, so they never reach the output.
     for (const key of ['namespace', 'command', 'args']) expect(Object.keys(s)).not.toContain(key);
@@ -113,6 +113,7 @@ describe('resolveInferenceService defaults', () => {
     expect(s.labels['app.kubernetes.io/name']).toBe('qwen');
     expect(s.podAnnotations).toEqual({
       'inferscale.io/model': 'Qwen/Qwen2.5-7B-Instruct',
+      'inferscale.io/model-load-seconds': '300',
       'prometheus.io/path': '/stats/prometheus',
       'prometheus.io/port': '9090',
       'prometheus.io/scrape': 'true',
