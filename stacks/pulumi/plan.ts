@@ -132,6 +132,19 @@ export function checkServicesFitNodes(services: Readonly<Record<string, { readon
   return problems;
 }
 
+/**
+ * When some GPU node groups have problems of their own, services are checked against the
+ * others only; problems that depend on the set of pools say so, since fixing those groups may
+ * fix them too.
+ */
+function notePartialPools(problems: readonly Problem[], invalidGroups: readonly number[]): Problem[] {
+  if (invalidGroups.length === 0) return [...problems];
+  const which = invalidGroups.map((i) => `environment.gpuNodeGroups[${i}]`).join(', ');
+  return problems.map((p) => (/^services\.[^.]+(\.gpu|\.maxReplicas|\.resources|\.metrics\[\d+\]\.gpuUtilization)/.test(p.path)
+    ? { ...p, message: `${p.message} (checked against the valid GPU node groups only: ${which} ${invalidGroups.length === 1 ? 'has problems of its own' : 'have problems of their own'})` }
+    : p));
+}
+
 /** Keeps the first problem at each path: a type problem from parsing explains what a resolver then finds missing. */
 function firstPerPath(problems: readonly Problem[]): Problem[] {
   const seen = new Set<string>();
@@ -163,11 +176,14 @@ export function planStack(values: StackConfigValues): { plan?: StackPlan; proble
   const poolProps: GpuNodePoolProps[] = [];
   const pools: ResolvedGpuNodePool[] = [];
   const poolIndexes: number[] = [];
+  const invalidGroups: number[] = [];
   groups.forEach((group, i) => {
-    if (typeof group !== 'object' || group === null) return;
-    const props = poolPropsOf(group as unknown as Record<string, unknown>);
-    const { pool } = resolveGpuNodePool(props);
-    if (!pool) return;
+    const props = typeof group === 'object' && group !== null ? poolPropsOf(group as unknown as Record<string, unknown>) : undefined;
+    const pool = props && resolveGpuNodePool(props).pool;
+    if (!props || !pool) {
+      invalidGroups.push(i);
+      return;
+    }
     poolProps.push(props);
     pools.push(pool);
     poolIndexes.push(i);
@@ -175,16 +191,18 @@ export function planStack(values: StackConfigValues): { plan?: StackPlan; proble
 
   // Storage for Prometheus' volume: installed with a new cluster unless turned off.
   let storage: Required<StorageOptions> | undefined;
+  let storageValid = false;
   if (config.storage !== false && (config.storage !== undefined || envArgs.cluster === undefined)) {
     storage = { storageClassName: config.storage?.storageClassName ?? DEFAULT_STORAGE_CLASS, defaultClass: config.storage?.defaultClass ?? true };
-    if (!isDnsSubdomain(storage.storageClassName)) {
+    storageValid = isDnsSubdomain(storage.storageClassName);
+    if (!storageValid) {
       problems.push({ path: 'storage.storageClassName', message: `is ${show(storage.storageClassName)}; expected a StorageClass name (a DNS-1123 subdomain) such as "gp3"` });
     }
   }
 
   // Services, resolved in the namespace the platform puts them in.
   const inferenceNamespace = config.platform.namespaces?.inference ?? 'inference';
-  const serviceProps = config.services ?? {};
+  const serviceProps = config.services;
   const resolvedServices: Record<string, { props: InferenceServiceProps; spec: ResolvedInferenceService }> = {};
   for (const [id, props] of Object.entries(serviceProps)) {
     const { service, problems: serviceProblems } = resolveInferenceService({ ...props, namespace: props.namespace ?? inferenceNamespace }, id);
@@ -195,7 +213,7 @@ export function planStack(values: StackConfigValues): { plan?: StackPlan; proble
   // The platform, rendered once in memory with what is valid so far, for its own checks.
   const platform = config.platform;
   let prometheus = platform.prometheus;
-  if (storage && (prometheus === undefined || prometheus.mode === 'embedded') && prometheus?.embeddedOptions?.storageClassName === undefined) {
+  if (storage && storageValid && (prometheus === undefined || prometheus.mode === 'embedded') && prometheus?.embeddedOptions?.storageClassName === undefined) {
     prometheus = PrometheusSource.embedded({ ...(prometheus?.embeddedOptions ?? {}), storageClassName: storage.storageClassName });
   }
   const validServices = Object.fromEntries(Object.entries(resolvedServices).map(([id, s]) => [id, s.props]));
@@ -207,12 +225,15 @@ export function planStack(values: StackConfigValues): { plan?: StackPlan; proble
     ...(prometheus ? { prometheus } : {}),
     services: validServices,
   };
-  const dryRun = dryRunPlatform(platformArgs, Object.keys(validServices), poolIndexes);
-  problems.push(...dryRun.problems);
-  problems.push(...checkServicesFitNodes(resolvedServices, pools));
+  // Without the environment's GPU node groups there is nothing to check services against.
+  const dryRun = values.environment === undefined || (groups.length > 0 && pools.length === 0)
+    ? { problems: [] }
+    : dryRunPlatform(platformArgs, Object.keys(validServices), poolIndexes);
+  problems.push(...notePartialPools(dryRun.problems, invalidGroups));
+  problems.push(...notePartialPools(checkServicesFitNodes(resolvedServices, pools), invalidGroups));
 
   const all = firstPerPath(problems);
-  if (all.length > 0 || !environment || !dryRun.objects || !config.services) return { problems: all };
+  if (all.length > 0 || !environment || !dryRun.objects) return { problems: all };
 
   // In-cluster URLs, from the Services as rendered.
   const endpoints: Record<string, string> = {};

@@ -5,6 +5,7 @@ import { InferenceServiceProps } from '../../lib/core/inference-service';
 import { Problem, show } from '../../lib/core/problems';
 import {
   booleanField,
+  childPath,
   ConfigField,
   ConfigShape,
   falseOrField,
@@ -13,6 +14,7 @@ import {
   numberField,
   objectField,
   parseConfigObject,
+  parseServiceConfig,
   parseServicesConfig,
   quantityField,
   required,
@@ -66,8 +68,8 @@ export interface StackConfig {
    * out, so the environment's resolver can still check the rest.
    */
   readonly environment: InferenceEnvironmentArgs;
-  /** The services, when all of them parsed. */
-  readonly services?: Readonly<Record<string, InferenceServiceProps>>;
+  /** The services that parsed without a problem, by id. */
+  readonly services: Readonly<Record<string, InferenceServiceProps>>;
   /** Platform options. */
   readonly platform: PlatformOptions;
   /** Storage options; `false` for none, `undefined` for the default (installed with a new cluster). */
@@ -245,11 +247,16 @@ export function parseStackConfig(values: StackConfigValues): { config: StackConf
     environment = parseConfigObject('environment', values.environment, ENVIRONMENT_CONFIG_SHAPE, problems);
   }
 
-  let services: Record<string, InferenceServiceProps> | undefined = {};
-  if (values.services !== undefined) {
-    const parsed = parseServicesConfig('services', values.services);
-    problems.push(...parsed.problems);
-    services = parsed.services;
+  // Each service on its own, so the ones that parse can still be checked against the platform.
+  const services: Record<string, InferenceServiceProps> = {};
+  if (isObject(values.services)) {
+    for (const [id, value] of Object.entries(values.services)) {
+      const parsed = parseServiceConfig(childPath('services', id), value);
+      problems.push(...parsed.problems);
+      if (parsed.service) services[id] = parsed.service;
+    }
+  } else if (values.services !== undefined) {
+    problems.push(...parseServicesConfig('services', values.services).problems);
   }
 
   let platform: Record<string, unknown> = {};
@@ -269,7 +276,7 @@ export function parseStackConfig(values: StackConfigValues): { config: StackConf
   return {
     config: {
       environment: environment as unknown as InferenceEnvironmentArgs,
-      ...(services ? { services } : {}),
+      services,
       platform: platform as PlatformOptions,
       ...(storage !== undefined ? { storage } : {}),
     },
