@@ -154,7 +154,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
     const cluster = named('aws:eks/cluster:Cluster', 'inferscale-cluster').inputs;
     expect(cluster).toMatchObject({
       name: CLUSTER,
-      version: '1.33',
+      version: '1.35',
       roleArn: `arn:aws:iam::${MOCK_ACCOUNT}:role/inferscale-cluster-role`,
       accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: true },
       tags: { project: 'inferscale', stack: 'dev' },
@@ -168,7 +168,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
     const ng = named(NODE_GROUP, 'inferscale-system-node-group').inputs;
     expect(ng).toMatchObject({
       clusterName: CLUSTER, instanceTypes: ['m6i.xlarge'], amiType: 'AL2023_x86_64_STANDARD', capacityType: 'ON_DEMAND', diskSize: 50,
-      scalingConfig: { minSize: 2, maxSize: 5, desiredSize: 2 }, labels: { 'inferscale.io/node-group': 'system' }, version: '1.33',
+      scalingConfig: { minSize: 2, maxSize: 5, desiredSize: 2 }, labels: { 'inferscale.io/node-group': 'system' }, version: '1.35',
     });
     expect(ng.taints).toBeUndefined();
     expect(ng.subnetIds).toEqual([0, 1, 2].map((i) => `inferscale-private-${i}-id`));
@@ -177,7 +177,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
   test('GPU node groups: NVIDIA AMI, GPU taint, pool labels, scaling from zero, on-demand and spot', () => {
     const a10g = named(NODE_GROUP, 'inferscale-gpu-a10g-node-group').inputs;
     const l4 = named(NODE_GROUP, 'inferscale-gpu-l4-node-group').inputs;
-    expect(a10g).toMatchObject({ instanceTypes: ['g5.xlarge'], amiType: 'AL2023_x86_64_NVIDIA', capacityType: 'ON_DEMAND', diskSize: 200, scalingConfig: { minSize: 0, maxSize: 4, desiredSize: 0 }, version: '1.33' });
+    expect(a10g).toMatchObject({ instanceTypes: ['g5.xlarge'], amiType: 'AL2023_x86_64_NVIDIA', capacityType: 'ON_DEMAND', diskSize: 200, scalingConfig: { minSize: 0, maxSize: 4, desiredSize: 0 }, version: '1.35' });
     expect(l4).toMatchObject({ instanceTypes: ['g6.xlarge'], amiType: 'AL2023_x86_64_NVIDIA', capacityType: 'SPOT', diskSize: 200, scalingConfig: { minSize: 0, maxSize: 4, desiredSize: 0 } });
     for (const [ng, pool, product] of [[a10g, 'a10g', 'NVIDIA-A10G'], [l4, 'l4', 'NVIDIA-L4']] as const) {
       expect(ng.taints).toEqual([{ key: 'nvidia.com/gpu', value: 'true', effect: 'NO_SCHEDULE' }]);
@@ -253,6 +253,15 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       expect(writes.sort()).toEqual(['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup']);
       expect(s.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${CLUSTER}`]: 'owned' } });
     }
+  });
+
+  test('cluster autoscaler: the release pinned for the cluster version, on system nodes, with its IAM role', () => {
+    const pod = named('kubernetes:apps/v1:Deployment', 'inferscale-cluster-autoscaler-deployment').inputs.spec.template.spec;
+    expect(pod.containers[0].image).toBe('registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.1');
+    expect(pod.containers[0].args).toContain(`--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/${CLUSTER}`);
+    expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux', 'inferscale.io/node-group': 'system' });
+    expect(named('kubernetes:core/v1:ServiceAccount', 'inferscale-cluster-autoscaler-serviceaccount').inputs.metadata.annotations)
+      .toEqual({ 'eks.amazonaws.com/role-arn': `arn:aws:iam::${MOCK_ACCOUNT}:role/inferscale-cluster-autoscaler-role` });
   });
 
   test('EBS CSI driver add-on with its role, and the gp3 StorageClass on the cluster', () => {
