@@ -32,6 +32,18 @@ export function advanceTime(state: HpaStateInput, seconds: number): HpaState {
   return { recommendations: recs, scaleUpEvents: age(state.scaleUpEvents), scaleDownEvents: age(state.scaleDownEvents) };
 }
 
+/** A copy of one stored recommendation. */
+export function copyRecommendation(r: HpaRecommendation): HpaRecommendation {
+  return { ageSeconds: r.ageSeconds, replicas: r.replicas };
+}
+
+/** A copy of one stored scale event; the optional `outdated` flag is kept only when it is defined. */
+export function copyScaleEvent(e: HpaScaleEvent): HpaScaleEvent {
+  const copy: HpaScaleEvent = { ageSeconds: e.ageSeconds, replicaChange: e.replicaChange };
+  if (e.outdated !== undefined) copy.outdated = e.outdated;
+  return copy;
+}
+
 /** `getLongestPolicyPeriod`. */
 function longestPolicyPeriod(rules: HpaScalingRules): number {
   let longest = 0;
@@ -41,7 +53,7 @@ function longestPolicyPeriod(rules: HpaScalingRules): number {
 
 /** Adds `{change, age 0}` to one direction's list (`markScaleEventsOutdated` + slot reuse). */
 function storeInList(events: readonly HpaScaleEvent[], longestPeriod: number, change: number): HpaScaleEvent[] {
-  const out = events.map((e) => ({ ...e }));
+  const out = events.map(copyScaleEvent);
   let oldIndex = -1;
   out.forEach((e, i) => {
     // Outdated flags are sticky: once set they stay set.
@@ -99,16 +111,17 @@ export function storeScaleEventUnchecked(
   prev: number,
   next: number,
 ): Pick<HpaState, 'scaleUpEvents' | 'scaleDownEvents'> {
-  const copy = (events: readonly HpaScaleEvent[]): HpaScaleEvent[] => events.map((e) => ({ ...e }));
-  if (behavior === null || next === prev) return { scaleUpEvents: copy(up), scaleDownEvents: copy(down) };
+  if (behavior === null || next === prev) {
+    return { scaleUpEvents: up.map(copyScaleEvent), scaleDownEvents: down.map(copyScaleEvent) };
+  }
   if (next > prev) {
     return {
       scaleUpEvents: storeInList(up, longestPolicyPeriod(behavior.scaleUp), next - prev),
-      scaleDownEvents: copy(down),
+      scaleDownEvents: down.map(copyScaleEvent),
     };
   }
   return {
-    scaleUpEvents: copy(up),
+    scaleUpEvents: up.map(copyScaleEvent),
     scaleDownEvents: storeInList(down, longestPolicyPeriod(behavior.scaleDown), prev - next),
   };
 }
@@ -122,7 +135,7 @@ export function storeRecommendation(
   replicas: number,
   isOld: (r: HpaRecommendation) => boolean,
 ): HpaRecommendation[] {
-  const out = recs.map((r) => ({ ...r }));
+  const out = recs.map(copyRecommendation);
   let oldIndex = -1;
   out.forEach((r, i) => {
     if (isOld(r)) oldIndex = i;

@@ -4,7 +4,7 @@
  */
 import { checkNormalizeOptions, normalizeCore } from './normalize';
 import { proposeReplicasIn } from './replica-calculator';
-import { storeScaleEventUnchecked } from './state';
+import { copyRecommendation, copyScaleEvent, storeScaleEventUnchecked } from './state';
 import { defaultTolerances, resolveTolerances } from './tolerance';
 import type {
   HpaMetricResult,
@@ -74,9 +74,9 @@ export function sync(input: SyncInput): SyncResult {
 
   // Step 2 of section 1: the initial recommendation.
   let recommendations: HpaRecommendation[] =
-    stored.length === 0 ? [{ ageSeconds: 0, replicas: current }] : stored.map((r) => ({ ...r }));
-  let scaleUpEvents = opts.scaleUpEvents.map((e) => ({ ...e }));
-  let scaleDownEvents = opts.scaleDownEvents.map((e) => ({ ...e }));
+    stored.length === 0 ? [{ ageSeconds: 0, replicas: current }] : stored.map(copyRecommendation);
+  let scaleUpEvents = opts.scaleUpEvents.map(copyScaleEvent);
+  let scaleDownEvents = opts.scaleDownEvents.map(copyScaleEvent);
 
   let desired = 0;
   let rescale = true;
@@ -137,12 +137,16 @@ export function sync(input: SyncInput): SyncResult {
     const metricDesired = proposal.replicas ?? 0;
     if (metricDesired > desired) desired = metricDesired;
     const normalized = normalizeCore({
-      ...opts,
       currentReplicas: current,
       proposedReplicas: desired,
       minReplicas,
       maxReplicas,
+      behavior,
       recommendations,
+      scaleUpEvents: opts.scaleUpEvents,
+      scaleDownEvents: opts.scaleDownEvents,
+      downscaleStabilizationSeconds: opts.downscaleStabilizationSeconds,
+      legacyScaleUpLimitFactor: opts.legacyScaleUpLimitFactor,
     });
     desired = normalized.replicas;
     reason = normalized.reason;

@@ -107,9 +107,35 @@ export function checkBehavior(ctx: string, behavior: HpaBehavior | null | undefi
   checkRules(ctx, 'behavior.scaleDown', behavior.scaleDown);
 }
 
+/** Whether `value` passes {@link checkNumber} with `min`. */
+function isNumberAtLeast(value: unknown, min: number): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value >= min;
+}
+
+/** Whether `value` passes {@link checkInt} with `min` and `max`. */
+function isIntBetween(value: unknown, min: number, max: number): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
+}
+
+/*
+ * The list checks below run on every sync over the whole stored state, so
+ * they first test the values without building any field path; only when
+ * something fails do they run the per-field checks, which throw the
+ * message naming the first offending field.
+ */
+
+function isValidRecommendation(r: HpaRecommendation | null | undefined): boolean {
+  return r !== null && r !== undefined && isNumberAtLeast(r.ageSeconds, 0) && isIntBetween(r.replicas, 0, MAX_INT32);
+}
+
+function isValidScaleEvent(e: HpaScaleEvent | null | undefined): boolean {
+  return e !== null && e !== undefined && isNumberAtLeast(e.ageSeconds, 0) && isIntBetween(e.replicaChange, 0, MAX_INT32);
+}
+
 /** Stored recommendations: ages >= 0, replicas integers >= 0. */
 export function checkRecommendations(ctx: string, field: string, recs: readonly HpaRecommendation[]): void {
   if (!Array.isArray(recs)) fail(ctx, `${field} must be an array`);
+  if (recs.every(isValidRecommendation)) return;
   recs.forEach((r, i) => {
     checkNumber(ctx, `${field}[${i}].ageSeconds`, r.ageSeconds, 0);
     checkReplicas(ctx, `${field}[${i}].replicas`, r.replicas);
@@ -119,6 +145,7 @@ export function checkRecommendations(ctx: string, field: string, recs: readonly 
 /** Stored scale events: ages >= 0, changes integers >= 0. */
 export function checkEvents(ctx: string, field: string, events: readonly HpaScaleEvent[]): void {
   if (!Array.isArray(events)) fail(ctx, `${field} must be an array`);
+  if (events.every(isValidScaleEvent)) return;
   events.forEach((e, i) => {
     checkNumber(ctx, `${field}[${i}].ageSeconds`, e.ageSeconds, 0);
     checkReplicas(ctx, `${field}[${i}].replicaChange`, e.replicaChange);
@@ -132,8 +159,23 @@ function checkOneTarget(ctx: string, field: string, a: [string, number | undefin
   if (hasA && hasB) fail(ctx, `${field}: set exactly one of ${a[0]} and ${b[0]}`);
 }
 
+/** Whether one pod sample passes the checks of {@link checkPods} (same rules, no messages). */
+function isValidPod(raw: unknown): boolean {
+  if (raw === null || typeof raw !== 'object') return false;
+  const p = raw as { state?: unknown; valueMilli?: unknown; requestMilli?: unknown };
+  const state = p.state ?? 'ready';
+  if (state !== 'ready' && state !== 'unready' && state !== 'missing' && state !== 'ignored') return false;
+  if (state === 'ready' && p.valueMilli === undefined) return false;
+  if (state === 'missing' && p.valueMilli !== undefined) return false;
+  if (p.valueMilli !== undefined && !isIntBetween(p.valueMilli, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) {
+    return false;
+  }
+  return p.requestMilli === undefined || isIntBetween(p.requestMilli, 0, Number.MAX_SAFE_INTEGER);
+}
+
 function checkPods(ctx: string, field: string, pods: unknown): void {
   if (!Array.isArray(pods)) fail(ctx, `${field}.pods must be an array`);
+  if ((pods as unknown[]).every(isValidPod)) return;
   (pods as unknown[]).forEach((raw, i) => {
     const pf = `${field}.pods[${i}]`;
     if (raw === null || typeof raw !== 'object') fail(ctx, `${pf} must be an object`);
