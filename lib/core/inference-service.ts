@@ -49,13 +49,13 @@ export interface ResourceRequirementProps {
 export interface ResourcesProps {
   /**
    * CPU. No limit by default: CFS throttling adds tail latency and the GPU is the bottleneck.
-   * @default { request: "4" } with a GPU, { request: "1" } without
+   * @default { request: "3" } with a GPU (fits the smallest 4-vCPU GPU nodes), { request: "1" } without
    */
   readonly cpu?: ResourceRequirementProps;
   /**
    * Memory. The limit defaults to the request, so the pod is never killed for memory it was
    * never promised.
-   * @default { request: "24Gi", limit: "24Gi" } with a GPU, { request: "2Gi", limit: "2Gi" } without
+   * @default { request: "12Gi", limit: "12Gi" } with a GPU (fits the smallest 16 GiB GPU nodes), { request: "2Gi", limit: "2Gi" } without
    */
   readonly memory?: ResourceRequirementProps;
 }
@@ -318,8 +318,8 @@ export function resolveInferenceService(
   const cpu = props.resources?.cpu ?? {};
   const memory = props.resources?.memory ?? {};
   // As in Kubernetes, a limit given without a request is also the request.
-  const cpuRequest = cpu.request ?? cpu.limit ?? (gpu ? '4' : '1');
-  const memoryRequest = memory.request ?? memory.limit ?? (gpu ? '24Gi' : '2Gi');
+  const cpuRequest = cpu.request ?? cpu.limit ?? (gpu ? '3' : '1');
+  const memoryRequest = memory.request ?? memory.limit ?? (gpu ? '12Gi' : '2Gi');
   const memoryLimit = memory.limit ?? memoryRequest;
   const requests: Record<string, string> = { cpu: cpuRequest, memory: memoryRequest };
   const limits: Record<string, string> = { memory: memoryLimit };

@@ -1,6 +1,7 @@
 import { replicasThatFit, ResolvedGpuNodePool } from './gpu-node-pool';
 import { ResolvedInferenceService } from './inference-service';
-import { Problem } from './problems';
+import { Problem, show } from './problems';
+import { parseQuantity } from './quantity';
 
 /** The platform pieces the wiring checks look at. */
 export interface PlatformWiring {
@@ -21,8 +22,9 @@ export interface PlatformWiring {
  * GPU metrics need the DCGM exporter exporting their series; GPU services need a node pool
  * whose labels they select (they always tolerate its `nvidia.com/gpu` taint), which advertises the resource they
  * request (time-sliced or not) and whose nodes hold one replica's GPUs; the pool needs a
- * device plugin (deployed or shipped with its AMI); and maxReplicas × GPUs per replica must
- * fit the matching pools unless capacity is owned elsewhere.
+ * device plugin (deployed or shipped with its AMI); a replica's CPU and memory must fit below
+ * the largest such node; and maxReplicas × GPUs per replica must fit the matching pools unless
+ * capacity is owned elsewhere.
  */
 export function checkPlatformWiring(w: PlatformWiring): Problem[] {
   const problems: Problem[] = [];
@@ -74,6 +76,7 @@ function checkGpuService(at: string, svc: ResolvedInferenceService, w: PlatformW
       problems.push({ path: `${at}.gpu`, message: `needs ${gpu.resourceName} from pool ${bare.map((p) => p.name).join(', ')}, whose AMI (${bare[0].ami}) does not ship the NVIDIA device plugin, but devicePlugin is false. Deploy the device plugin or use a Bottlerocket NVIDIA AMI` });
     }
   }
+  problems.push(...checkReplicaFitsNode(at, svc, fitting));
   if (w.checkGpuCapacity) {
     const fits = fitting.reduce((n, p) => n + replicasThatFit(p, gpu.count), 0);
     if (svc.maxReplicas > fits) {
@@ -83,6 +86,31 @@ function checkGpuService(at: string, svc: ResolvedInferenceService, w: PlatformW
         message: `is ${svc.maxReplicas} (× ${gpu.count} ${gpu.resourceName} = ${svc.maxReplicas * gpu.count}), but the matching GPU node pools hold at most ${fits} replicas (${detail}); the rest would stay Pending. Raise maxNodes, lower maxReplicas, or set checkGpuCapacity: false when another autoscaler owns node capacity`,
       });
     }
+  }
+  return problems;
+}
+
+/**
+ * A replica's CPU and memory requests must be below the largest node it can run on: the
+ * kubelet and the node's daemons reserve part of a node, so a request of a whole node stays
+ * Pending forever.
+ */
+function checkReplicaFitsNode(at: string, svc: ResolvedInferenceService, pools: readonly ResolvedGpuNodePool[]): Problem[] {
+  const problems: Problem[] = [];
+  const checks = [
+    { resource: 'cpu', capacity: (p: ResolvedGpuNodePool) => p.instanceType.vcpus, unit: (n: number) => `${n} vCPUs`, suggest: (n: number) => `"${Math.max(1, n - 1)}"` },
+    { resource: 'memory', capacity: (p: ResolvedGpuNodePool) => p.instanceType.memoryGiB * 2 ** 30, unit: (n: number) => `${n / 2 ** 30} GiB of memory`, suggest: (n: number) => `"${Math.floor((n / 2 ** 30) * 0.75)}Gi"` },
+  ] as const;
+  for (const c of checks) {
+    const request = svc.resources.requests[c.resource];
+    const value = parseQuantity(request);
+    const node = pools.reduce((a, b) => (c.capacity(b) > c.capacity(a) ? b : a));
+    const capacity = c.capacity(node);
+    if (value === undefined || value < capacity) continue;
+    problems.push({
+      path: `${at}.resources.${c.resource}.request`,
+      message: `is ${show(request)}, but the largest node it can run on (${node.instanceType.name}, pool ${node.name}) has ${c.unit(capacity)}, and the kubelet and the node's daemons reserve part of that: the pod would stay Pending. Request less, such as ${c.suggest(capacity)}, or use a larger instance type`,
+    });
   }
   return problems;
 }

@@ -5,7 +5,6 @@ import { GpuNodePoolProps, resolveGpuNodePool, ResolvedGpuNodePool } from '../..
 import { InferenceServiceProps, resolveInferenceService, ResolvedInferenceService } from '../../lib/core/inference-service';
 import { isDnsSubdomain } from '../../lib/core/names';
 import { InferscaleValidationError, prefixProblems, Problem, show } from '../../lib/core/problems';
-import { parseQuantity } from '../../lib/core/quantity';
 import { childPath, GPU_NODE_POOL_CONFIG_SHAPE } from '../../lib/core/service-config';
 import { InferenceEnvironmentArgs, resolveInferenceEnvironment, ResolvedInferenceEnvironment } from '../../lib/pulumi/inference-environment';
 import { InferencePlatformArgs } from '../../lib/pulumi/inference-platform';
@@ -97,40 +96,6 @@ function dryRunPlatform(props: AIInferencePlatformProps, serviceIds: readonly st
   }
 }
 
-/**
- * Checks that one replica's CPU and memory requests fit on a node of a pool the service can
- * run on. Capacity here is the instance's whole vCPUs and memory, an upper bound: the kubelet's
- * reservation and the node's daemons take a share too, so a request equal to the instance size
- * never schedules, and one just under it may not either.
- */
-export function checkServicesFitNodes(services: Readonly<Record<string, { readonly props: InferenceServiceProps; readonly spec: ResolvedInferenceService }>>, pools: readonly ResolvedGpuNodePool[]): Problem[] {
-  const problems: Problem[] = [];
-  for (const [id, { props, spec }] of Object.entries(services)) {
-    const gpu = spec.gpu;
-    if (!gpu) continue;
-    const candidates = pools.filter((p) => Object.entries(gpu.nodeSelector).every(([k, v]) => p.labels[k] === v) && p.resourceName === gpu.resourceName && p.allocatablePerNode >= gpu.count);
-    // No pool at all is the platform wiring check's to report.
-    if (candidates.length === 0) continue;
-    const largest = (measure: (p: ResolvedGpuNodePool) => number): ResolvedGpuNodePool => candidates.reduce((a, b) => (measure(b) > measure(a) ? b : a));
-    const checks = [
-      { resource: 'cpu' as const, capacity: (p: ResolvedGpuNodePool) => p.instanceType.vcpus, unit: (n: number) => `${n} vCPUs`, suggest: (n: number) => `"${Math.max(1, n - 1)}"` },
-      { resource: 'memory' as const, capacity: (p: ResolvedGpuNodePool) => p.instanceType.memoryGiB * 2 ** 30, unit: (n: number) => `${n / 2 ** 30} GiB of memory`, suggest: (n: number) => `"${Math.floor((n / 2 ** 30) * 0.75)}Gi"` },
-    ];
-    for (const c of checks) {
-      const request = spec.resources.requests[c.resource];
-      const value = parseQuantity(request);
-      const node = largest(c.capacity);
-      const capacity = c.capacity(node);
-      if (value === undefined || value < capacity) continue;
-      const given = props.resources?.[c.resource]?.request !== undefined || props.resources?.[c.resource]?.limit !== undefined;
-      problems.push({
-        path: `${childPath('services', id)}.resources.${c.resource}.request`,
-        message: `is ${show(request)}${given ? '' : ' (the default for a GPU service)'}, but the largest node it can run on (${node.instanceType.name}, pool ${node.name}) has ${c.unit(capacity)}, and the kubelet and the node's daemons reserve part of that: the pod would stay Pending. Request less, such as ${c.suggest(capacity)}, or use a larger instance type`,
-      });
-    }
-  }
-  return problems;
-}
 
 /**
  * When some GPU node groups have problems of their own, services are checked against the
@@ -230,7 +195,6 @@ export function planStack(values: StackConfigValues): { plan?: StackPlan; proble
     ? { problems: [] }
     : dryRunPlatform(platformArgs, Object.keys(validServices), poolIndexes);
   problems.push(...notePartialPools(dryRun.problems, invalidGroups));
-  problems.push(...notePartialPools(checkServicesFitNodes(resolvedServices, pools), invalidGroups));
 
   const all = firstPerPath(problems);
   if (all.length > 0 || !environment || !dryRun.objects) return { problems: all };

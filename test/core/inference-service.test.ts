@@ -36,7 +36,7 @@ describe('resolveInferenceService defaults', () => {
       env: [],
       model: { loadTimeSeconds: 300 },
       gpu: { count: 1, resourceName: 'nvidia.com/gpu', nodeSelector: { 'nvidia.com/gpu.present': 'true' } },
-      resources: { requests: { cpu: '4', memory: '24Gi' }, limits: { memory: '24Gi', 'nvidia.com/gpu': '1' } },
+      resources: { requests: { cpu: '3', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } },
       sharedMemorySize: '2Gi',
       minReplicas: 1,
       maxReplicas: 4,
@@ -128,7 +128,7 @@ describe('resolveInferenceService defaults', () => {
       product: 'NVIDIA-A10G',
       nodeSelector: { 'karpenter.k8s.aws/instance-gpu-manufacturer': 'nvidia', 'nvidia.com/gpu.product': 'NVIDIA-A10G' },
     });
-    expect(s.resources.limits).toEqual({ memory: '24Gi', 'nvidia.com/gpu.shared': '2' });
+    expect(s.resources.limits).toEqual({ memory: '12Gi', 'nvidia.com/gpu.shared': '2' });
   });
 
   test('a product adds its label to the default GPU node selector', () => {

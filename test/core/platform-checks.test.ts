@@ -74,6 +74,15 @@ describe('checkPlatformWiring', () => {
     }]);
   });
 
+  test('a replica asking for a whole node or more stays Pending; the GPU defaults fit a 4-vCPU, 16 GiB node', () => {
+    const services = { llm: svc({ resources: { cpu: { request: '4' }, memory: { request: '16Gi' } } }) };
+    expect(checkPlatformWiring(wiring({ services }))).toEqual([
+      { path: 'services.llm.resources.cpu.request', message: 'is "4", but the largest node it can run on (g5.xlarge, pool a10g) has 4 vCPUs, and the kubelet and the node\'s daemons reserve part of that: the pod would stay Pending. Request less, such as "3", or use a larger instance type' },
+      { path: 'services.llm.resources.memory.request', message: 'is "16Gi", but the largest node it can run on (g5.xlarge, pool a10g) has 16 GiB of memory, and the kubelet and the node\'s daemons reserve part of that: the pod would stay Pending. Request less, such as "12Gi", or use a larger instance type' },
+    ]);
+    expect(checkPlatformWiring(wiring({ services: { llm: svc() } }))).toEqual([]);
+  });
+
   test('capacity counts whole replicas per node: 3-GPU replicas on 4-GPU nodes fit once per node', () => {
     const pools = [gpuNodePool({ name: 'big', instanceType: 'g5.12xlarge', maxNodes: 2 })];
     expect(checkPlatformWiring(wiring({ pools, services: { llm: svc({ gpu: { count: 3 }, maxReplicas: 2 }) } }))).toEqual([]);

@@ -439,16 +439,16 @@ describe('bad configuration fails with every problem listed, before anything is 
     ]);
   });
 
-  test('a GPU replica that cannot fit on its nodes (the GPU defaults ask for a whole g5.xlarge and more)', async () => {
-    const problems = await problemsOf((c) => { delete c['inferscale:services'].llm.resources; });
+  test('a GPU replica that cannot fit on its nodes', async () => {
+    const problems = await problemsOf((c) => { c['inferscale:services'].llm.resources = { cpu: { request: '4' }, memory: { request: '24Gi' } }; });
     expect(problems).toEqual([
       {
         path: 'services.llm.resources.cpu.request',
-        message: 'is "4" (the default for a GPU service), but the largest node it can run on (g5.xlarge, pool a10g) has 4 vCPUs, and the kubelet and the node\'s daemons reserve part of that: the pod would stay Pending. Request less, such as "3", or use a larger instance type',
+        message: 'is "4", but the largest node it can run on (g5.xlarge, pool a10g) has 4 vCPUs, and the kubelet and the node\'s daemons reserve part of that: the pod would stay Pending. Request less, such as "3", or use a larger instance type',
       },
       {
         path: 'services.llm.resources.memory.request',
-        message: 'is "24Gi" (the default for a GPU service), but the largest node it can run on (g5.xlarge, pool a10g) has 16 GiB of memory, and the kubelet and the node\'s daemons reserve part of that: the pod would stay Pending. Request less, such as "12Gi", or use a larger instance type',
+        message: 'is "24Gi", but the largest node it can run on (g5.xlarge, pool a10g) has 16 GiB of memory, and the kubelet and the node\'s daemons reserve part of that: the pod would stay Pending. Request less, such as "12Gi", or use a larger instance type',
       },
     ]);
   });

@@ -68,7 +68,7 @@ describe('service from a resolved inference service', () => {
 
   test('carries load time, probes, requests and the burst behavior', () => {
     const s = llmService();
-    expect(s).toMatchObject({ modelLoadSeconds: 240, modelLoadSource: 'service', gpusPerPod: 1, cpuRequestMilli: 4000, minReplicas: 1, maxReplicas: 8, behaviorName: 'burst' });
+    expect(s).toMatchObject({ modelLoadSeconds: 240, modelLoadSource: 'service', gpusPerPod: 1, cpuRequestMilli: 3000, minReplicas: 1, maxReplicas: 8, behaviorName: 'burst' });
     expect(s.startupProbe).toEqual({ initialDelaySeconds: 0, periodSeconds: 10, failureThreshold: 36 });
     expect(s.behavior!.scaleDown.stabilizationWindowSeconds).toBe(600);
   });
