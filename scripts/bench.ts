@@ -6,6 +6,7 @@ import { App, Chart, YamlOutputType } from 'cdk8s';
 import { parseArgs } from 'node:util';
 import { AIInferencePlatform, AIInferenceService, ScalingMetric } from '../lib/cdk8s';
 import { InferenceServiceProps } from '../lib/core';
+import { benchPulumiProgram } from './bench-pulumi';
 import { benchSimulator } from './bench-simulator';
 
 interface Row { readonly name: string; readonly median: number; readonly min: number; readonly max: number; readonly extra?: string }
@@ -79,9 +80,14 @@ for (const r of benchSimulator(runs)) if (!values.only || r.name.includes(values
 
 const pad = (s: string, n: number): string => s.padEnd(n);
 const num = (x: number): string => x.toFixed(1).padStart(10);
-console.log(`runs per benchmark: ${runs} (after one warm-up); times in ms\n`);
-console.log(`${pad('benchmark', 24)}${'median'.padStart(10)}${'min'.padStart(10)}${'max'.padStart(10)}  notes`);
-for (const r of rows) console.log(`${pad(r.name, 24)}${num(r.median)}${num(r.min)}${num(r.max)}  ${r.extra ?? ''}`);
-if (perService.has(100) && perService.has(500)) {
-  console.log(`\nper-service cost, 500 vs 100 services: ${(perService.get(500)! / perService.get(100)!).toFixed(2)}x (1.00 = linear)`);
-}
+
+void (async () => {
+  for (const r of await benchPulumiProgram(runs)) if (!values.only || r.name.includes(values.only)) rows.push(r);
+  const width = Math.max(24, ...rows.map((r) => r.name.length + 2));
+  console.log(`runs per benchmark: ${runs} (after one warm-up); times in ms\n`);
+  console.log(`${pad('benchmark', width)}${'median'.padStart(10)}${'min'.padStart(10)}${'max'.padStart(10)}  notes`);
+  for (const r of rows) console.log(`${pad(r.name, width)}${num(r.median)}${num(r.min)}${num(r.max)}  ${r.extra ?? ''}`);
+  if (perService.has(100) && perService.has(500)) {
+    console.log(`\nper-service cost, 500 vs 100 services: ${(perService.get(500)! / perService.get(100)!).toFixed(2)}x (1.00 = linear)`);
+  }
+})();
