@@ -325,11 +325,11 @@ function seriesAndScrapeSteps(def: MetricDefinition, scope: MetricScope): Explai
   if (rule) {
     try { stored = seriesName(rule); } catch { stored = undefined; }
   }
-  const podScoped = rule?.kind === 'custom' && 'overrides' in rule.resources && Object.values(rule.resources.overrides).some((o) => o.resource === 'pod' || o.resource === 'pods');
   const seriesLines = def.series.length
     ? def.series.map((s) => `${s.name} (${s.type}${s.labels.length ? `; labels ${s.labels.join(', ')}` : ''}), ${exposedBy(s, scope)}: ${s.description}`)
     : [`the series read by ${rule ? show(rule.seriesQuery) : 'the metric'} (not described by the metric)`];
-  const seriesQuery = stored ? (podScoped ? `${stored}{namespace=${quote(namespace)},pod=~${quote(pods)}}` : stored) : undefined;
+  const matchers = rule ? seriesMatchers(rule, def.hpa, namespace, pods) : [];
+  const seriesQuery = stored ? `${stored}${matchers.length ? `{${matchers.join(',')}}` : ''}` : undefined;
   const seriesChecks = seriesQuery ? promQueryCheck(prom, seriesQuery) : [];
   const steps: ExplainStep[] = [{ kind: 'series', lines: seriesLines, checks: seriesChecks }];
 
@@ -369,6 +369,25 @@ function seriesAndScrapeSteps(def: MetricDefinition, scope: MetricScope): Explai
   }
   if (scrapeLines.length) steps.push({ kind: 'scrape', lines: scrapeLines, checks: scrapeChecks });
   return steps;
+}
+
+/** Label matchers that pick this service's series, as the rule's resources map them. */
+function seriesMatchers(rule: AdapterRule, hpa: HpaMetricSpec, namespace: string, podPattern: string): string[] {
+  const overrides = 'overrides' in rule.resources ? rule.resources.overrides : {};
+  const labelOf = (test: (resource: string) => boolean): string | undefined => Object.keys(overrides).sort().find((k) => !overrides[k].group && test(overrides[k].resource));
+  const nsLabel = labelOf((r) => r === 'namespace' || r === 'namespaces');
+  const out: string[] = [];
+  const selector = hpa.type === 'Pods' ? hpa.pods.metric.selector : hpa.type === 'Object' ? hpa.object.metric.selector : hpa.type === 'External' ? hpa.external.metric.selector : undefined;
+  for (const k of Object.keys(selector?.matchLabels ?? {}).sort()) out.push(`${k}=${quote(selector!.matchLabels[k])}`);
+  if (nsLabel) out.push(`${nsLabel}=${quote(namespace)}`);
+  if (hpa.type === 'Pods') {
+    const podLabel = labelOf((r) => r === 'pod' || r === 'pods');
+    if (podLabel) out.push(`${podLabel}=~${quote(podPattern)}`);
+  } else if (hpa.type === 'Object') {
+    const objectLabels = Object.keys(overrides).sort().filter((k) => k !== nsLabel);
+    if (objectLabels.length === 1) out.push(`${objectLabels[0]}=${quote(hpa.object.describedObject.name)}`);
+  }
+  return out;
 }
 
 function adapterStep(rule: AdapterRule, hpa: Exclude<HpaMetricSpec, { type: 'Resource' }>, scope: MetricScope, problems: string[]): ExplainStep {

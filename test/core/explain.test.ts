@@ -1,0 +1,200 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { AIInferencePlatform } from '../../lib/cdk8s';
+import {
+  deploymentPodPattern,
+  ExplainContext,
+  explainService,
+  formatExplanation,
+  MetricExplanation,
+  ServiceExplanation,
+} from '../../lib/core/explain';
+import { defaultApp } from '../../stacks/cdk8s/default-app';
+import { describeWithTools, runPromtool, withTempDir } from '../support/promtool';
+
+/** The default environment's platform, built in memory (nothing synthesized). */
+function defaultPlatform(): AIInferencePlatform {
+  const app = defaultApp(path.join(__dirname, 'never-written'));
+  return app.node.findAll().find((c): c is AIInferencePlatform => c instanceof AIInferencePlatform)!;
+}
+
+/** The context `inferscale explain` gives a platform's services. */
+function contextOf(platform: AIInferencePlatform, namespace: string): ExplainContext {
+  return {
+    namespace,
+    owner: `AIInferencePlatform "${platform.node.path}"`,
+    prometheus: { mode: platform.prometheus.mode, url: platform.prometheus.url, scrapeIntervalSeconds: platform.prometheus.scrapeIntervalSeconds },
+    adapter: { name: platform.adapter.name, namespace: platform.adapter.namespace, config: platform.adapter.config, metricsRelistIntervalSeconds: platform.adapter.metricsRelistIntervalSeconds },
+    ...(platform.dcgmExporter ? { dcgmExporter: { namespace: platform.dcgmExporter.namespace, name: platform.dcgmExporter.serviceName, port: platform.dcgmExporter.metricsPort } } : {}),
+  };
+}
+
+function step(m: MetricExplanation, kind: string): { lines: readonly string[]; checks: readonly string[] } {
+  const found = m.steps.find((s) => s.kind === kind);
+  if (!found) throw new Error(`metrics[${m.index}] (${m.kind}) has no ${kind} step; it has ${m.steps.map((s) => s.kind).join(', ')}`);
+  return found;
+}
+
+const platform = defaultPlatform();
+const llm = explainService(platform.services.llm.spec, contextOf(platform, 'inference'));
+const embeddings = explainService(platform.services.embeddings.spec, contextOf(platform, 'inference'));
+const CURL = "curl -sG http://127.0.0.1:9090/api/v1/query --data-urlencode 'query=";
+
+describe('explainService on the default environment', () => {
+  test('the llm service: objects, replicas, GPU, model load and the behavior in plain words', () => {
+    expect(llm.name).toBe('llm');
+    expect(llm.namespace).toBe('inference');
+    expect(llm.facts[0]).toBe('Deployment inference/llm (pods inferscale.io/service=llm), scaled by HorizontalPodAutoscaler inference/llm from 1 to 8 replicas');
+    expect(llm.facts[1]).toMatch(/^each replica: 1 nvidia\.com\/gpu, CPU request /);
+    expect(llm.facts).toContain('the scale-down window (10 min) covers the model load time, so a removed replica is not needed back sooner than it could load');
+    expect(llm.behaviorPreset).toBe('burst');
+    expect(llm.behavior).toBe('scales up at once, by at most 100% per 15 s or 4 pods per 15 s (whichever allows more); '
+      + 'scales down to the highest proposal of the last 10 min, by at most 1 pod per minute or 10% per minute (whichever allows more)');
+    expect(llm.checks).toContain('kubectl describe hpa llm -n inference');
+    expect(llm.setup).toEqual(['kubectl -n monitoring port-forward svc/prometheus 9090:9090']);
+    expect(llm.metrics.map((m) => m.kind)).toEqual(['requestsPerSecond', 'gpuUtilization', 'latency', 'cpuUtilization']);
+    expect(llm.metrics.flatMap((m) => m.problems)).toEqual([]);
+  });
+
+  test('requests per second: series, scrape job, adapter rule and its PromQL, custom metrics API, HPA block', () => {
+    const m = llm.metrics[0];
+    expect(m.steps.map((s) => s.kind)).toEqual(['series', 'scrape', 'adapter', 'metricsApi', 'hpa']);
+    expect(step(m, 'series').lines[0]).toBe('vllm:request_success_total (counter; labels namespace, pod), exposed by the app on port 8000 at /metrics of each pod: Requests handled, counted when each finishes.');
+    expect(step(m, 'series').checks).toEqual([`${CURL}vllm:request_success_total{namespace="inference",pod=~"llm-[a-z0-9]+-[a-z0-9]+"}'`]);
+    expect(step(m, 'scrape').lines[0]).toMatch(/^job inferscale-inference-pods of the embedded Prometheus \(http:\/\/prometheus\.monitoring\.svc:9090\), every 15 s: pods annotated prometheus\.io\/scrape "true"/);
+    const adapter = step(m, 'adapter');
+    expect(adapter.lines[0]).toBe('rule in rules (custom.metrics.k8s.io) of PrometheusAdapter monitoring/prometheus-adapter, series rediscovered every 1 min');
+    expect(adapter.lines).toContain('seriesQuery: vllm:request_success_total{namespace!="",pod!=""}');
+    expect(adapter.lines).toContain('name: ^vllm:request_success_total$ → vllm_request_success_per_second');
+    expect(adapter.lines).toContain('PromQL for the HPA\'s pods: sum(rate(vllm:request_success_total{namespace="inference",pod=~"<pods>"}[1m])) by (pod)');
+    expect(adapter.checks).toContain(`${CURL}sum(rate(vllm:request_success_total{namespace="inference",pod=~"llm-[a-z0-9]+-[a-z0-9]+"}[1m])) by (pod)'`);
+    expect(step(m, 'metricsApi').checks).toContain('kubectl get --raw "/apis/custom.metrics.k8s.io/v1beta1/namespaces/inference/pods/*/vllm_request_success_per_second?labelSelector=inferscale.io%2Fservice%3Dllm"');
+    expect(step(m, 'hpa').lines).toEqual([
+      'spec.metrics[0]: {"type":"Pods","pods":{"metric":{"name":"vllm_request_success_per_second"},"target":{"type":"AverageValue","averageValue":"4"}}}',
+      'wants ceil(sum over ready pods / 4) replicas: scales out while the average per pod is above 4; no change while within 10% of the target',
+    ]);
+    expect(step(m, 'hpa').checks).toEqual(["kubectl get hpa llm -n inference -o jsonpath='{.status.currentMetrics[0]}'"]);
+  });
+
+  test('GPU utilization: the DCGM exporter, its honor_labels job and the check for exported_pod', () => {
+    const m = llm.metrics[1];
+    expect(step(m, 'series').lines[0]).toMatch(/^DCGM_FI_DEV_GPU_UTIL \(gauge; labels namespace, pod, gpu\), exposed by the DCGM exporter gpu-system\/dcgm-exporter on port 9400/);
+    const scrape = step(m, 'scrape');
+    expect(scrape.lines[0]).toMatch(/^job inferscale-dcgm-exporter of the embedded Prometheus .*with honor_labels: true/);
+    expect(scrape.checks).toContain(`${CURL}up{namespace="gpu-system",pod=~"dcgm-exporter-[a-z0-9]+"}'`);
+    expect(scrape.checks.some((c) => c.includes('exported_pod=~"llm-[a-z0-9]+-[a-z0-9]+"') && c.endsWith('# must be empty: a result means honor_labels is missing'))).toBe(true);
+    expect(step(m, 'adapter').lines).toContain('PromQL for the HPA\'s pods: avg(DCGM_FI_DEV_GPU_UTIL{namespace="inference",pod=~"<pods>"}) by (pod)');
+  });
+
+  test('latency: the adapter discovers the _bucket series and takes a quantile over its rates', () => {
+    const m = llm.metrics[2];
+    expect(step(m, 'series').checks[0]).toContain('vllm:e2e_request_latency_seconds_bucket{namespace="inference",pod=~"llm-[a-z0-9]+-[a-z0-9]+"}');
+    expect(step(m, 'adapter').lines).toContain('PromQL for the HPA\'s pods: histogram_quantile(0.95, sum(rate(vllm:e2e_request_latency_seconds_bucket{namespace="inference",pod=~"<pods>"}[1m])) by (le, pod)) >= 0');
+  });
+
+  test('CPU: metrics-server and the resource metrics API, no Prometheus step', () => {
+    const m = llm.metrics[3];
+    expect(m.steps.map((s) => s.kind)).toEqual(['series', 'metricsApi', 'hpa']);
+    expect(step(m, 'metricsApi').checks).toContain('kubectl get --raw "/apis/metrics.k8s.io/v1beta1/namespaces/inference/pods?labelSelector=inferscale.io%2Fservice%3Dllm"');
+    expect(step(m, 'hpa').lines[1]).toMatch(/^wants ceil\(replicas × average cpu use \/ 80% of the request \(\d+m?\)\) replicas/);
+  });
+
+  test('the embeddings service: steady behavior and its separate metrics port', () => {
+    expect(embeddings.behavior).toBe('scales up on the lowest proposal of the last 1 min, by at most 50% per minute or 2 pods per minute (whichever allows more); '
+      + 'scales down to the highest proposal of the last 5 min, by at most 50% per minute');
+    expect(embeddings.facts[0]).toContain('from 2 to 10 replicas');
+    const rps = embeddings.metrics[1];
+    expect(step(rps, 'series').lines[0]).toContain('exposed by the app on port 9000 at /metrics of each pod');
+    expect(step(rps, 'scrape').lines[0]).toContain('on port 9000 at /metrics');
+    expect(step(rps, 'metricsApi').checks).toContain('kubectl get --raw "/apis/custom.metrics.k8s.io/v1beta1/namespaces/inference/pods/*/te_request_count_per_second?labelSelector=inferscale.io%2Fservice%3Dembeddings"');
+  });
+
+  test('formatted as text: one line per fact and step, checks under their step', () => {
+    const text = formatExplanation(llm);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('service inference/llm (AIInferencePlatform "platform")');
+    expect(lines).toContain('  behavior (burst): ' + llm.behavior);
+    expect(lines).toContain('  metrics[1] gpuUtilization: GPU utilization per pod, target 75%');
+    const adapterAt = lines.findIndex((l) => l.startsWith('    adapter      rule in rules'));
+    expect(adapterAt).toBeGreaterThan(0);
+    expect(lines[adapterAt + 1]).toBe('                 seriesQuery: vllm:request_success_total{namespace!="",pod!=""}');
+    expect(lines).toContain("                 check: kubectl get hpa llm -n inference -o jsonpath='{.status.currentMetrics[3]}'");
+    expect(text.endsWith('\n')).toBe(true);
+  });
+});
+
+describe('explainService in other contexts', () => {
+  const spec = platform.services.llm.spec;
+
+  test('no Prometheus and no adapter in the app: says what the cluster must provide, with no curl checks', () => {
+    const e = explainService(spec, { namespace: 'inference' });
+    const m = e.metrics[0];
+    expect(step(m, 'scrape').lines[0]).toMatch(/^no Prometheus in this app: the pods carry the annotations prometheus\.io\/scrape "true", prometheus\.io\/port "8000"/);
+    expect(step(m, 'adapter').lines[0]).toBe('no PrometheusAdapter in this app: your adapter needs this rule in rules (custom.metrics.k8s.io)');
+    expect(e.setup).toEqual([]);
+    expect(m.steps.flatMap((s) => s.checks).filter((c) => c.startsWith('curl'))).toEqual([]);
+  });
+
+  test('an adapter whose configuration lacks the rule: the metric has a problem', () => {
+    const e = explainService(spec, { ...contextOf(platform, 'inference'), adapter: { name: 'custom-adapter', namespace: 'metrics', config: { rules: [], externalRules: [] } } });
+    expect(e.metrics[0].problems).toEqual([
+      'the adapter\'s configuration has no rule serving "vllm_request_success_per_second" from "vllm:request_success_total{namespace!=\\"\\",pod!=\\"\\"}": the HPA would show <unknown>',
+    ]);
+    expect(e.metrics[3].problems).toEqual([]);
+  });
+
+  test('kube-prometheus-stack: the PodMonitor and its scrape pool, port-forward to the stack\'s Service', () => {
+    const e = explainService(spec, {
+      ...contextOf(platform, 'inference'),
+      prometheus: { mode: 'kubePrometheusStack', url: 'http://kps-prometheus.observability.svc.cluster.local:9090', releaseLabel: 'kps' },
+    });
+    expect(e.setup).toEqual(['kubectl -n observability port-forward svc/kps-prometheus 9090:9090']);
+    const scrape = step(e.metrics[0], 'scrape');
+    expect(scrape.lines[0]).toMatch(/^PodMonitor inference\/llm \(label release=kps, which the stack's Prometheus selects\) .* scrape pool podMonitor\/inference\/llm\/0/);
+    expect(scrape.checks).toContain('kubectl get podmonitor llm -n inference --show-labels');
+  });
+
+  test('a Prometheus outside the cluster: curl its URL directly, no port-forward', () => {
+    const e = explainService(spec, { ...contextOf(platform, 'inference'), prometheus: { mode: 'kubePrometheusStack', url: 'https://prometheus.example.com/' } });
+    expect(e.setup).toEqual([]);
+    expect(step(e.metrics[0], 'series').checks[0]).toMatch(/^curl -sG https:\/\/prometheus\.example\.com\/api\/v1\/query /);
+  });
+
+  test('pod names of the Deployment match its pattern; pods of a longer-named Deployment do not', () => {
+    const re = new RegExp(`^(?:${deploymentPodPattern('llm')})$`);
+    expect(re.test('llm-7d9f8c6b5-x2k4p')).toBe(true);
+    expect(re.test('llm-big-7d9f8c6b5-x2k4p')).toBe(false);
+    expect(re.test('llm-7d9f8c6b5')).toBe(false);
+  });
+});
+
+/** Every PromQL query in the checks, pulled out of the curl commands. */
+function queriesOf(explanations: readonly ServiceExplanation[]): string[] {
+  const out = new Set<string>();
+  for (const e of explanations) {
+    for (const m of e.metrics) {
+      for (const s of m.steps) {
+        for (const c of s.checks) {
+          const q = /--data-urlencode '?query=(.*?)'?(?:\s+#.*)?$/.exec(c);
+          if (q) out.add(q[1].replace(/'\\''/g, "'"));
+        }
+      }
+    }
+  }
+  return [...out];
+}
+
+describeWithTools(['promtool'], 'explain checks are valid PromQL', ({ promtool }) => {
+  test('promtool check rules accepts every query in the checks', () => {
+    const queries = queriesOf([llm, embeddings]);
+    expect(queries.length).toBeGreaterThanOrEqual(10);
+    withTempDir((dir) => {
+      const file = path.join(dir, 'explain.rules.yml');
+      fs.writeFileSync(file, stringify({ groups: [{ name: 'explain', rules: queries.map((expr, i) => ({ record: `inferscale_explain:q${i}`, expr })) }] }));
+      const r = runPromtool(promtool, ['check', 'rules', file]);
+      expect(r.output).toContain('SUCCESS');
+      expect(r.status).toBe(0);
+    });
+  });
+});
