@@ -119,6 +119,11 @@ function noSamples(): never {
   throw new MetricError('did not receive metrics for targeted pods (pods might be unready)');
 }
 
+/** A pod's request; every pod has one once {@link utilizationReplicas} has checked them. */
+function requestOf(p: HpaPodSample): number {
+  return p.requestMilli as number;
+}
+
 /**
  * Resource/ContainerResource with a Utilization target (`GetResourceReplicas`).
  * Missing pods enter a scale-down at `max(100, target)`% of their request.
@@ -130,19 +135,18 @@ function utilizationReplicas(m: HpaResourceMetric, target: number, ctx: MetricCo
   for (const p of m.pods) {
     if (p.requestMilli === undefined) throw new MetricError(`missing request for ${m.name}`);
   }
-  const req = (p: HpaPodSample): number => p.requestMilli as number;
-  const readyEntries: Entry[] = groups.ready.map((p) => ({ value: p.valueMilli as number, request: req(p) }));
+  const readyEntries: Entry[] = groups.ready.map((p) => ({ value: p.valueMilli as number, request: requestOf(p) }));
   const first = utilizationOf(readyEntries);
   const r = first.utilization / target;
   const replicas = finishPodRatio(ctx, r, groups.ready.length, groups, (missingFill, unreadyZero) => {
     const set = readyEntries.slice();
     if (missingFill === 'target') {
       const fallback = Math.max(100, target);
-      for (const p of groups.missing) set.push({ value: intDiv(req(p) * fallback, 100), request: req(p) });
+      for (const p of groups.missing) set.push({ value: intDiv(requestOf(p) * fallback, 100), request: requestOf(p) });
     } else if (missingFill === 'zero') {
-      for (const p of groups.missing) set.push({ value: 0, request: req(p) });
+      for (const p of groups.missing) set.push({ value: 0, request: requestOf(p) });
     }
-    if (unreadyZero) for (const p of groups.unready) set.push({ value: 0, request: req(p) });
+    if (unreadyZero) for (const p of groups.unready) set.push({ value: 0, request: requestOf(p) });
     return { ratio: utilizationOf(set).utilization / target, size: set.length };
   });
   return {
@@ -310,7 +314,15 @@ export function proposeReplicasIn(ctxName: string, input: ProposeReplicasInput):
     statusReplicas,
     tolerance: input.tolerance ?? defaultTolerances(),
   };
-  const results = input.metrics.map((m) => proposeForMetric(m, ctx));
+  return proposeReplicasUnchecked(ctx, input.metrics);
+}
+
+/** {@link proposeReplicas} without validation, for callers that validated already. */
+export function proposeReplicasUnchecked(
+  ctx: MetricContext,
+  metrics: readonly HpaMetricObservation[],
+): ProposeReplicasResult {
+  const results = metrics.map((m) => proposeForMetric(m, ctx));
 
   // Same loop as the controller: `replicas == 0 || proposal > replicas`.
   let replicas = 0;
@@ -323,6 +335,6 @@ export function proposeReplicasIn(ctxName: string, input: ProposeReplicasInput):
     if (replicas === 0 || res.replicas > replicas) replicas = res.replicas;
   }
   const anyValid = invalidMetrics < results.length;
-  const blocked = invalidMetrics >= results.length || (invalidMetrics > 0 && replicas < currentReplicas);
+  const blocked = invalidMetrics >= results.length || (invalidMetrics > 0 && replicas < ctx.currentReplicas);
   return { replicas: anyValid ? replicas : null, invalidMetrics, blocked, metrics: results };
 }

@@ -3,7 +3,7 @@
  * @module
  */
 import { checkNormalizeOptions, normalizeCore } from './normalize';
-import { proposeReplicasIn } from './replica-calculator';
+import { proposeReplicasUnchecked } from './replica-calculator';
 import { copyRecommendation, copyScaleEvent, storeScaleEventUnchecked } from './state';
 import { defaultTolerances, resolveTolerances } from './tolerance';
 import type {
@@ -109,12 +109,11 @@ export function sync(input: SyncInput): SyncResult {
 
   if (needsMetrics) {
     const base = input.tolerance ?? defaultTolerances();
-    const proposal = proposeReplicasIn(ctx, {
-      currentReplicas: current,
-      statusReplicas,
-      tolerance: resolveTolerances(base, behavior, configurableTolerance),
-      metrics: input.metrics,
-    });
+    // The metrics, replica counts and tolerances were validated above.
+    const proposal = proposeReplicasUnchecked(
+      { currentReplicas: current, statusReplicas, tolerance: resolveTolerances(base, behavior, configurableTolerance) },
+      input.metrics,
+    );
     proposedReplicas = proposal.replicas;
     invalidMetrics = proposal.invalidMetrics;
     metrics = proposal.metrics;

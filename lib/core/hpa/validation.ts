@@ -10,6 +10,7 @@ import type {
   HpaMetricObservation,
   HpaRecommendation,
   HpaScaleEvent,
+  HpaScalingPolicy,
   HpaScalingRules,
   HpaTolerances,
 } from './types';
@@ -18,6 +19,8 @@ import type {
 export const MAX_STABILIZATION_WINDOW_SECONDS = 3600;
 /** `MaxPeriodSeconds` in the API validation. */
 export const MAX_PERIOD_SECONDS = 1800;
+/** Largest replica count or replica change: replicas are `int32` in the API. */
+const MAX_REPLICAS = MAX_INT32;
 
 function fail(ctx: string, message: string): never {
   throw new Error(`${ctx}: ${message}`);
@@ -39,7 +42,7 @@ export function checkInt(ctx: string, field: string, value: unknown, min: number
 
 /** A replica count: integer in [min, MaxInt32]. */
 export function checkReplicas(ctx: string, field: string, value: unknown, min = 0): number {
-  return checkInt(ctx, field, value, min, MAX_INT32);
+  return checkInt(ctx, field, value, min, MAX_REPLICAS);
 }
 
 /** A finite number >= min. */
@@ -58,6 +61,16 @@ export function checkPositive(ctx: string, field: string, value: unknown): numbe
   return n;
 }
 
+/** Whether `value` passes {@link checkNumber} with `min`. */
+function isNumberAtLeast(value: unknown, min: number): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value >= min;
+}
+
+/** Whether `value` passes {@link checkInt} with `min` and `max`. */
+function isIntBetween(value: unknown, min: number, max: number): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
+}
+
 /** `maxReplicas >= 1` and `maxReplicas >= minReplicas`. */
 export function checkMinMax(ctx: string, minReplicas: unknown, maxReplicas: unknown): void {
   const min = checkReplicas(ctx, 'minReplicas', minReplicas);
@@ -71,6 +84,17 @@ export function checkTolerances(ctx: string, tolerance: HpaTolerances | undefine
   if (tolerance === null || typeof tolerance !== 'object') fail(ctx, 'tolerance must be an object { scaleUp, scaleDown }');
   checkNumber(ctx, 'tolerance.scaleUp', tolerance.scaleUp, 0);
   checkNumber(ctx, 'tolerance.scaleDown', tolerance.scaleDown, 0);
+}
+
+/** Whether one scaling policy passes the checks of {@link checkRules} (same rules, no messages). */
+function isValidPolicy(p: HpaScalingPolicy | null | undefined): boolean {
+  return (
+    p !== null &&
+    p !== undefined &&
+    (p.type === 'Pods' || p.type === 'Percent') &&
+    isIntBetween(p.value, 1, MAX_INT32) &&
+    isIntBetween(p.periodSeconds, 1, MAX_PERIOD_SECONDS)
+  );
 }
 
 function checkRules(ctx: string, field: string, rules: HpaScalingRules | undefined): void {
@@ -87,12 +111,15 @@ function checkRules(ctx: string, field: string, rules: HpaScalingRules | undefin
   if (!Array.isArray(rules.policies) || rules.policies.length === 0) {
     fail(ctx, `${field}.policies must contain at least one policy`);
   }
-  rules.policies.forEach((p, i) => {
-    const pf = `${field}.policies[${i}]`;
-    if (p.type !== 'Pods' && p.type !== 'Percent') fail(ctx, `${pf}.type (${show(p.type)}) must be Pods or Percent`);
-    checkInt(ctx, `${pf}.value`, p.value, 1, MAX_INT32);
-    checkInt(ctx, `${pf}.periodSeconds`, p.periodSeconds, 1, MAX_PERIOD_SECONDS);
-  });
+  // Checked on every sync: the field paths are built only for an invalid policy.
+  if (!rules.policies.every(isValidPolicy)) {
+    rules.policies.forEach((p, i) => {
+      const pf = `${field}.policies[${i}]`;
+      if (p.type !== 'Pods' && p.type !== 'Percent') fail(ctx, `${pf}.type (${show(p.type)}) must be Pods or Percent`);
+      checkInt(ctx, `${pf}.value`, p.value, 1, MAX_INT32);
+      checkInt(ctx, `${pf}.periodSeconds`, p.periodSeconds, 1, MAX_PERIOD_SECONDS);
+    });
+  }
   if (rules.tolerance !== undefined && rules.tolerance !== null) {
     checkNumber(ctx, `${field}.tolerance`, rules.tolerance, 0);
   }
@@ -107,16 +134,6 @@ export function checkBehavior(ctx: string, behavior: HpaBehavior | null | undefi
   checkRules(ctx, 'behavior.scaleDown', behavior.scaleDown);
 }
 
-/** Whether `value` passes {@link checkNumber} with `min`. */
-function isNumberAtLeast(value: unknown, min: number): boolean {
-  return typeof value === 'number' && Number.isFinite(value) && value >= min;
-}
-
-/** Whether `value` passes {@link checkInt} with `min` and `max`. */
-function isIntBetween(value: unknown, min: number, max: number): boolean {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
-}
-
 /*
  * The list checks below run on every sync over the whole stored state, so
  * they first test the values without building any field path; only when
@@ -125,11 +142,11 @@ function isIntBetween(value: unknown, min: number, max: number): boolean {
  */
 
 function isValidRecommendation(r: HpaRecommendation | null | undefined): boolean {
-  return r !== null && r !== undefined && isNumberAtLeast(r.ageSeconds, 0) && isIntBetween(r.replicas, 0, MAX_INT32);
+  return r !== null && r !== undefined && isNumberAtLeast(r.ageSeconds, 0) && isIntBetween(r.replicas, 0, MAX_REPLICAS);
 }
 
 function isValidScaleEvent(e: HpaScaleEvent | null | undefined): boolean {
-  return e !== null && e !== undefined && isNumberAtLeast(e.ageSeconds, 0) && isIntBetween(e.replicaChange, 0, MAX_INT32);
+  return e !== null && e !== undefined && isNumberAtLeast(e.ageSeconds, 0) && isIntBetween(e.replicaChange, 0, MAX_REPLICAS);
 }
 
 /** Stored recommendations: ages >= 0, replicas integers >= 0. */
