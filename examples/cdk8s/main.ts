@@ -3,7 +3,7 @@
  * CPU-only service composed next to it, written as plain YAML for kubectl, Argo CD or Flux.
  *
  *   npm install inferscale cdk8s cdk8s-plus-27 constructs
- *   npx tsx main.ts                  # writes dist/platform.yaml and dist/tools.yaml
+ *   npx tsx main.ts                  # writes dist/0000-platform.yaml, dist/0001-tools.yaml
  *   npx inferscale explain --app main.ts
  */
 import { App, Chart, YamlOutputType } from 'cdk8s';
