@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expectValidManifests, loadManifestDir } from '../support/manifests';
+import type { K8sObject } from '../support/synth';
 import {
   consumerProject,
   ConsumerProject,
@@ -47,8 +48,9 @@ describe('a cdk8s-only consumer', () => {
     const synth = expectSuccess(runNode(project.dir, 'out/main.js', [], { CDK8S_OUTDIR: out }));
     expect(synth.stderr).toBe('');
     expect(fs.readdirSync(out).sort()).toEqual(['0000-platform.yaml', '0001-tools.yaml']);
-    const objects = loadManifestDir(out);
-    expectValidManifests(objects);
+    const loaded = loadManifestDir(out);
+    expectValidManifests(loaded);
+    const objects = loaded as K8sObject[];
     const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
     expect(hpas.sort()).toEqual(['models/chat', 'models/embedder']);
     const adapterConfig = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-adapter-config');
