@@ -9,6 +9,7 @@ import {
   ResolvedInferenceService,
   ResolvedProbe,
 } from '../core';
+import { restrictedContainerSecurityContext } from './security';
 
 /** Props of {@link AIInferenceService}: the framework-neutral {@link InferenceServiceProps}. */
 export interface AIInferenceServiceProps extends InferenceServiceProps {}
@@ -215,14 +216,7 @@ function deploymentSpec(s: ResolvedInferenceService): k8s.DeploymentSpec {
           startupProbe: httpProbe(s.probes.startup, PORT_NAME),
           readinessProbe: httpProbe(s.probes.readiness, PORT_NAME),
           livenessProbe: httpProbe(s.probes.liveness, PORT_NAME),
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            readOnlyRootFilesystem: s.security.readOnlyRootFilesystem,
-            runAsNonRoot: true,
-            capabilities: { drop: ['ALL'] },
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: restrictedContainerSecurityContext(s.security.readOnlyRootFilesystem),
           ...(mounts.length ? { volumeMounts: mounts } : {}),
         }],
         ...(volumes.length ? { volumes } : {}),

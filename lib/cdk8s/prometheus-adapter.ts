@@ -9,6 +9,7 @@ import { ResourcesProps } from '../core/inference-service';
 import { checkDnsLabel } from '../core/names';
 import { InferscaleValidationError, Problem, show } from '../core/problems';
 import { checkQuantity } from '../core/quantity';
+import { restrictedContainerSecurityContext } from './security';
 
 /** Options of {@link ServingCertificate.certManager}. */
 export interface CertManagerServingOptions {
@@ -328,14 +329,7 @@ export class PrometheusAdapter extends Construct {
               readinessProbe: probe('/readyz'),
               livenessProbe: { ...probe('/livez'), initialDelaySeconds: 30 },
               resources,
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                privileged: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
+              securityContext: restrictedContainerSecurityContext(true),
               volumeMounts: [
                 { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },

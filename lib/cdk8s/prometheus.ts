@@ -17,6 +17,7 @@ import {
   prometheusConfigYaml,
 } from '../core/prometheus-config';
 import { checkQuantity } from '../core/quantity';
+import { restrictedContainerSecurityContext } from './security';
 
 /** Options of {@link PrometheusSource.embedded}. */
 export interface EmbeddedPrometheusOptions {
@@ -298,14 +299,7 @@ export class Prometheus extends Construct {
                 // WAL replay after a restart can take minutes on a large TSDB.
                 startupProbe: probe('/-/ready', 60),
                 resources,
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  privileged: false,
-                  readOnlyRootFilesystem: true,
-                  runAsNonRoot: true,
-                  capabilities: { drop: ['ALL'] },
-                  seccompProfile: { type: 'RuntimeDefault' },
-                },
+                securityContext: restrictedContainerSecurityContext(true),
                 volumeMounts: [
                   { name: 'config', mountPath: '/etc/prometheus', readOnly: true },
                   { name: 'data', mountPath: '/prometheus' },
