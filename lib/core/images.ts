@@ -34,3 +34,13 @@ export const IMAGES = Object.freeze({
 /** Name of one pinned image. */
 export type PinnedImage = keyof typeof IMAGES;
 
+
+/** Helm charts inferscale can install, pinned. */
+export const CHARTS = Object.freeze({
+  /**
+   * kube-prometheus-stack: operator, Prometheus, Alertmanager, Grafana, kube-state-metrics,
+   * node exporter. Installed only when asked to (Pulumi `InferencePlatform`).
+   * @see https://github.com/prometheus-community/helm-charts/tree/main/charts/kube-prometheus-stack
+   */
+  kubePrometheusStack: { repo: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '72.0.0' },
+} as const);

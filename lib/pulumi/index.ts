@@ -6,3 +6,4 @@ export * from './inference-environment';
 export { ScalingMetric, ScalingBehavior, InferscaleValidationError, gpuNodePool, resolveGpuNodePool } from '../core';
 export type { InferenceServiceProps, ResolvedInferenceService, GpuNodePoolProps, ResolvedGpuNodePool } from '../core';
 export { PrometheusSource, ServingCertificate } from '../cdk8s';
+export * from './kube-prometheus-stack';

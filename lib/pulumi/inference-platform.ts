@@ -1,10 +1,20 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import { AIInferencePlatform, AIInferencePlatformProps } from '../cdk8s/ai-inference-platform';
+import { InferscaleValidationError } from '../core/problems';
+import { checkKubePrometheusStackUrl, installKubePrometheusStack, KubePrometheusStackInstallArgs } from './kube-prometheus-stack';
 import { KubernetesObject, registerObjects } from './kubernetes-objects';
 
-/** Args of {@link InferencePlatform}: the same props as the cdk8s `AIInferencePlatform`. */
-export interface InferencePlatformArgs extends Omit<AIInferencePlatformProps, 'disableResourceNameHashes' | 'labels' | 'namespace'> {}
+/** Args of {@link InferencePlatform}: the same props as the cdk8s `AIInferencePlatform`, plus what only Pulumi can do. */
+export interface InferencePlatformArgs extends Omit<AIInferencePlatformProps, 'disableResourceNameHashes' | 'labels' | 'namespace'> {
+  /**
+   * With `prometheus: PrometheusSource.existingKubePrometheusStack(...)`, also install that
+   * stack (Helm release named after its `releaseLabel`, in the monitoring namespace) before the
+   * platform's monitors. Its URL must then be `kubePrometheusStackUrl(releaseLabel, namespace)`.
+   * @default - the stack is expected to exist already
+   */
+  readonly installKubePrometheusStack?: KubePrometheusStackInstallArgs;
+}
 
 /**
  * The GPU inference platform as a Pulumi component: every object the cdk8s
@@ -29,13 +39,26 @@ export class InferencePlatform extends pulumi.ComponentResource {
    * @throws InferscaleValidationError listing every problem in `args` and the wiring, before any resource is registered
    */
   public constructor(name: string, args: InferencePlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-    const chart = new AIInferencePlatform(new App({ outdir: '/dev/null' }), name, args);
+    const { installKubePrometheusStack: install, ...props } = args;
+    const chart = new AIInferencePlatform(new App({ outdir: '/dev/null' }), name, props);
     const errors = chart.node.validate();
     if (errors.length) throw new Error(errors.join('\n'));
+    const stack = props.prometheus?.stackOptions;
+    if (install) {
+      const owner = `InferencePlatform "${name}"`;
+      if (!stack) throw new InferscaleValidationError(owner, [{ path: 'installKubePrometheusStack', message: 'is set, but prometheus is not PrometheusSource.existingKubePrometheusStack(...); the stack to install is described there' }]);
+      const problems = checkKubePrometheusStackUrl('prometheus.url', stack.url, stack.releaseLabel, chart.namespaceNames.monitoring);
+      if (problems.length) throw new InferscaleValidationError(owner, problems);
+    }
     const objects = chart.toJson() as KubernetesObject[];
     super('inferscale:inference:InferencePlatform', name, {}, opts);
     this.objects = objects;
-    const registered = registerObjects(name, objects, { parent: this, ...(opts?.provider ? { provider: opts.provider } : {}) });
+    const childOpts: pulumi.CustomResourceOptions = { parent: this, ...(opts?.provider ? { provider: opts.provider } : {}) };
+    // The stack brings the monitoring namespace and the ServiceMonitor/PodMonitor CRDs: install it first.
+    const release = install && stack
+      ? installKubePrometheusStack(stack.releaseLabel, chart.namespaceNames.monitoring, chart.prometheus.scrapeIntervalSeconds, install, childOpts)
+      : undefined;
+    const registered = registerObjects(name, objects, childOpts, release ? [release] : []);
     this.children = objects.map((o) => registered.get(o)!);
     this.prometheusUrl = pulumi.output(chart.prometheus.url);
     this.serviceNames = pulumi.output(Object.values(chart.services).map((s) => s.spec.name));

@@ -60,17 +60,19 @@ export function registerObject(name: string, obj: KubernetesObject, opts: pulumi
 /**
  * Registers a set of rendered objects in apply order: Namespaces first, then every namespaced
  * object depending on its Namespace (when in the set), and each APIService depending on the
- * Service that backs it. Logical names are `<prefix>-<kind>-<namespace>-<name>` in lower
+ * Service that backs it; every object also depends on `dependsOn`. Logical names are `<prefix>-<kind>-<namespace>-<name>` in lower
  * case, so they are unique within the set and across components with other prefixes.
  */
-export function registerObjects(prefix: string, objects: readonly KubernetesObject[], opts: pulumi.CustomResourceOptions): Map<KubernetesObject, pulumi.CustomResource> {
+export function registerObjects(
+  prefix: string, objects: readonly KubernetesObject[], opts: pulumi.CustomResourceOptions, dependsOn: readonly pulumi.Resource[] = [],
+): Map<KubernetesObject, pulumi.CustomResource> {
   const out = new Map<KubernetesObject, pulumi.CustomResource>();
   const namespaces = new Map<string, pulumi.CustomResource>();
   const services = new Map<string, pulumi.CustomResource>();
   const logical = (o: KubernetesObject): string => [prefix, o.kind.toLowerCase(), o.metadata.namespace, o.metadata.name].filter(Boolean).join('-');
   const ordered = [...objects.filter((o) => o.kind === 'Namespace'), ...objects.filter((o) => o.kind !== 'Namespace' && o.kind !== 'APIService'), ...objects.filter((o) => o.kind === 'APIService')];
   for (const obj of ordered) {
-    const deps: pulumi.Resource[] = [];
+    const deps: pulumi.Resource[] = [...dependsOn];
     const ns = obj.metadata.namespace ? namespaces.get(obj.metadata.namespace) : undefined;
     if (ns) deps.push(ns);
     if (obj.kind === 'APIService') {
