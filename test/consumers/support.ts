@@ -206,7 +206,8 @@ export function consumerProject(tarball: string, options: ConsumerOptions): Cons
     for (const p of [...Object.keys(packed.dependencies ?? {}), ...options.packages]) {
       const folder = path.join(NODE_MODULES, p);
       if (!fs.existsSync(path.join(folder, 'package.json'))) throw new Error(`${p} is not installed in the repository's node_modules`);
-      dependencies[p] = `file:${folder}`;
+      // The real path: npm records links by it, and `npm ls` compares the spec with it.
+      dependencies[p] = `file:${fs.realpathSync(folder)}`;
     }
     fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: `consumer-${options.name}`, version: '1.0.0', private: true, dependencies }, null, 2)}\n`);
     for (const [rel, text] of Object.entries(options.files)) {
