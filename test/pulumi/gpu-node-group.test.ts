@@ -1,59 +1,12 @@
-import * as pulumi from '@pulumi/pulumi';
 import { bottlerocketUserData } from '../../lib/pulumi/aws/bottlerocket';
 import { checkAmiType, GPU_AMI_TYPES, instanceArchitecture, SYSTEM_AMI_TYPES } from '../../lib/pulumi/aws/node-images';
 import { autoDiscoveryFlag, checkTags, discoveryTags, eksTaintEffect, nodeTemplateTags } from '../../lib/pulumi/aws/autoscaler-tags';
 import { PolicyDocument } from '../../lib/pulumi/aws/iam-policies';
-
-/** One resource registered under the mocks, with the provider reference it was given. */
-interface Registered {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, any>;
-  readonly provider?: string;
-}
-
-/**
- * Mocks that record every resource and fill the computed outputs the components read: role
- * ARNs, the node group's Auto Scaling group, launch template versions.
- */
-function installAwsMocks(): Registered[] {
-  const registered: Registered[] = [];
-  pulumi.runtime.setMocks({
-    newResource: (args) => {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-      const computed: Record<string, unknown> = {};
-      if (args.type === 'aws:iam/role:Role') Object.assign(computed, { arn: `arn:aws:iam::123456789012:role/${args.name}`, name: args.name });
-      if (args.type === 'aws:eks/nodeGroup:NodeGroup') {
-        Object.assign(computed, {
-          nodeGroupName: `${args.name}-20260101`,
-          resources: [{ autoscalingGroups: [{ name: `eks-${args.name}-asg` }], remoteAccessSecurityGroupId: '' }],
-        });
-      }
-      if (args.type === 'aws:ec2/launchTemplate:LaunchTemplate') Object.assign(computed, { latestVersion: 3 });
-      return { id: `${args.name}-id`, state: { ...args.inputs, ...computed } };
-    },
-    call: (args) => args.inputs,
-  }, 'inferscale', 'test', false);
-  return registered;
-}
+import { installAwsMocks, MOCK_LAUNCH_TEMPLATE_VERSION, quietSettling, RegisteredResource, valueOf } from '../support/pulumi-mocks';
 
 const registered = installAwsMocks();
-
-// Speed: Pulumi captures a stack trace for every resource (its source position) and for many
-// internal promises, and jest source-maps each one; that is most of the time this suite would
-// take. Source positions mean nothing under mocks, so they are skipped, and other stack traces
-// are off from `quiet()` until `settle()` returns, i.e. while resources register, and on again
-// for the assertions.
-(pulumi.Resource as unknown as { callsites: () => unknown[] }).callsites = () => [];
-let savedStackTraceLimit: number | undefined;
-function quiet(): void {
-  savedStackTraceLimit ??= Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-}
-function loud(): void {
-  if (savedStackTraceLimit !== undefined) Error.stackTraceLimit = savedStackTraceLimit;
-  savedStackTraceLimit = undefined;
-}
+// Stack traces off from `quiet()` (before each test registers) until `settle()` returns.
+const { quiet, settle, loud } = quietSettling(registered);
 afterEach(loud);
 
 // Imported after the mocks are installed.
@@ -64,26 +17,7 @@ beforeAll(async () => {
   aws = await import('@pulumi/aws');
 });
 
-/** Waits until no resource has been registered for a few ticks; then stack traces are on again. */
-async function settle(): Promise<void> {
-  try {
-    let stable = 0;
-    let last = -1;
-    for (let i = 0; i < 200 && stable < 3; i++) {
-      await new Promise((r) => setTimeout(r, 5));
-      stable = registered.length === last ? stable + 1 : 0;
-      last = registered.length;
-    }
-  } finally {
-    loud();
-  }
-}
-
-function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
-}
-
-function only(type: string, name?: string): Registered {
+function only(type: string, name?: string): RegisteredResource {
   const found = registered.filter((r) => r.type === type && (name === undefined || r.name === name));
   if (found.length !== 1) throw new Error(`expected one ${type} ${name ?? ''}, found ${found.length}: ${registered.map((r) => `${r.type} ${r.name}`).join(', ')}`);
   return found[0];
@@ -337,7 +271,7 @@ describe('GpuNodeGroup under mocks', () => {
     expect(lt.blockDeviceMappings).toEqual([{ deviceName: '/dev/xvdb', ebs: { volumeSize: 250, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } }]);
     expect(lt.metadataOptions.httpTokens).toBe('required');
     const ng = only('aws:eks/nodeGroup:NodeGroup').inputs;
-    expect(ng.launchTemplate).toEqual({ id: 'gpu-launch-template-id', version: '3' });
+    expect(ng.launchTemplate).toEqual({ id: 'gpu-launch-template-id', version: String(MOCK_LAUNCH_TEMPLATE_VERSION) });
     expect(ng.diskSize).toBeUndefined();
   });
 

@@ -8,80 +8,11 @@ import {
 import { PolicyDocument, isReadOnlyAction, statementActions } from '../../lib/pulumi/aws/iam-policies';
 import { eksKubeconfig } from '../../lib/pulumi/aws/kubeconfig';
 import { checkNetworkPlan, cidrSubnet, parseCidr, planSubnets, subnetTags } from '../../lib/pulumi/aws/network-plan';
-
-/** One resource registered under the mocks, with the provider reference it was given. */
-interface Registered {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, any>;
-  readonly provider?: string;
-}
-
-const ISSUER = (name: string): string => `https://oidc.eks.us-west-2.amazonaws.com/id/${name.toUpperCase()}`;
-
-/**
- * Mocks that record every resource and fill the computed outputs the components read: the
- * cluster's endpoint, CA and OIDC issuer, ARNs, the node group's Auto Scaling group, and the
- * availability zones of the region.
- */
-function installAwsMocks(): Registered[] {
-  const registered: Registered[] = [];
-  pulumi.runtime.setMocks({
-    newResource: (args) => {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-      const computed: Record<string, unknown> = {};
-      switch (args.type) {
-        case 'aws:iam/role:Role':
-          Object.assign(computed, { arn: `arn:aws:iam::123456789012:role/${args.name}`, name: args.name });
-          break;
-        case 'aws:eks/cluster:Cluster':
-          Object.assign(computed, {
-            name: args.inputs.name ?? args.name,
-            arn: `arn:aws:eks:us-west-2:123456789012:cluster/${args.inputs.name}`,
-            endpoint: `https://${args.inputs.name}.gr7.us-west-2.eks.amazonaws.com`,
-            certificateAuthority: { data: 'LS0tLS1CRUdJTi1DQQ==' },
-            identities: [{ oidcs: [{ issuer: ISSUER(args.inputs.name) }] }],
-          });
-          break;
-        case 'aws:iam/openIdConnectProvider:OpenIdConnectProvider':
-          Object.assign(computed, { arn: `arn:aws:iam::123456789012:oidc-provider/${String(args.inputs.url).replace('https://', '')}` });
-          break;
-        case 'aws:eks/nodeGroup:NodeGroup':
-          Object.assign(computed, {
-            nodeGroupName: `${args.name}-20260101`,
-            resources: [{ autoscalingGroups: [{ name: `eks-${args.name}-asg` }], remoteAccessSecurityGroupId: '' }],
-          });
-          break;
-        case 'aws:ec2/launchTemplate:LaunchTemplate':
-          Object.assign(computed, { latestVersion: 1 });
-          break;
-      }
-      return { id: `${args.name}-id`, state: { ...args.inputs, ...computed } };
-    },
-    call: (args) => args.token === 'aws:index/getAvailabilityZones:getAvailabilityZones'
-      ? { names: ['us-west-2a', 'us-west-2b', 'us-west-2c', 'us-west-2d'], zoneIds: [], id: 'us-west-2' }
-      : args.inputs,
-  }, 'inferscale', 'test', false);
-  return registered;
-}
+import { installAwsMocks, mockIssuer, quietSettling, RegisteredResource, valueOf } from '../support/pulumi-mocks';
 
 const registered = installAwsMocks();
-
-// Speed: Pulumi captures a stack trace for every resource (its source position) and for many
-// internal promises, and jest source-maps each one; that is most of the time this suite would
-// take. Source positions mean nothing under mocks, so they are skipped, and other stack traces
-// are off from `quiet()` until `settle()` returns, i.e. while resources register, and on again
-// for the assertions.
-(pulumi.Resource as unknown as { callsites: () => unknown[] }).callsites = () => [];
-let savedStackTraceLimit: number | undefined;
-function quiet(): void {
-  savedStackTraceLimit ??= Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-}
-function loud(): void {
-  if (savedStackTraceLimit !== undefined) Error.stackTraceLimit = savedStackTraceLimit;
-  savedStackTraceLimit = undefined;
-}
+// Stack traces off from `quiet()` (before each test registers) until `settle()` returns.
+const { quiet, settle, loud } = quietSettling(registered);
 afterEach(loud);
 
 // Imported after the mocks are installed.
@@ -90,28 +21,9 @@ beforeAll(async () => {
   lib = await import('../../lib/pulumi/inference-environment');
 });
 
-/** Waits until no resource has been registered for a few ticks; then stack traces are on again. */
-async function settle(): Promise<void> {
-  try {
-    let stable = 0;
-    let last = -1;
-    for (let i = 0; i < 400 && stable < 3; i++) {
-      await new Promise((r) => setTimeout(r, 5));
-      stable = registered.length === last ? stable + 1 : 0;
-      last = registered.length;
-    }
-  } finally {
-    loud();
-  }
-}
+const ofType = (type: string): RegisteredResource[] => registered.filter((r) => r.type === type);
 
-function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
-}
-
-const ofType = (type: string): Registered[] => registered.filter((r) => r.type === type);
-
-function only(type: string, name: string): Registered {
+function only(type: string, name: string): RegisteredResource {
   const found = registered.filter((r) => r.type === type && r.name === name);
   if (found.length !== 1) throw new Error(`expected one ${type} ${name}, found ${found.length}: ${registered.map((r) => `${r.type} ${r.name}`).join(', ')}`);
   return found[0];
@@ -327,7 +239,7 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
 
   test('OIDC provider from the cluster issuer, for the STS audience, without pinned thumbprints', async () => {
     const oidc = only('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'env-oidc').inputs;
-    expect(oidc.url).toBe(ISSUER('inference'));
+    expect(oidc.url).toBe(mockIssuer('inference'));
     expect(oidc.clientIdLists).toEqual(['sts.amazonaws.com']);
     expect(oidc.thumbprintLists).toBeUndefined();
     expect(await valueOf(env.oidcProviderArn)).toBe('arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/INFERENCE');

@@ -55,6 +55,12 @@ export function mockIssuer(clusterName: string): string {
 }
 
 /**
+ * `latestVersion` the AWS mocks give every launch template; not 1, so a node group that uses
+ * the template's version is told apart from one that hard-codes the first.
+ */
+export const MOCK_LAUNCH_TEMPLATE_VERSION = 3;
+
+/**
  * Outputs AWS computes that the inferscale components read: ARNs and names of IAM roles, the
  * cluster's endpoint, CA and OIDC issuer, the OIDC provider's ARN, the node group's name and
  * Auto Scaling group, and a launch template's version.
@@ -81,7 +87,7 @@ export function awsComputedOutputs(args: pulumi.runtime.MockResourceArgs): Recor
         resources: [{ autoscalingGroups: [{ name: `eks-${args.name}-asg` }], remoteAccessSecurityGroupId: '' }],
       };
     case 'aws:ec2/launchTemplate:LaunchTemplate':
-      return { latestVersion: 1 };
+      return { latestVersion: MOCK_LAUNCH_TEMPLATE_VERSION };
     default:
       return {};
   }
@@ -107,10 +113,54 @@ export function installAwsMocks(options: Omit<MockOptions, 'computed' | 'call'> 
  * resources are registered, so assertion failures keep their traces).
  */
 export function quietRegistration(): () => void {
-  (pulumi.Resource as unknown as { callsites: () => unknown[] }).callsites = () => [];
+  skipSourcePositions();
   const saved = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   return () => { Error.stackTraceLimit = saved; };
+}
+
+function skipSourcePositions(): void {
+  (pulumi.Resource as unknown as { callsites: () => unknown[] }).callsites = () => [];
+}
+
+/** {@link quietRegistration} for a suite that registers resources test by test. */
+export interface QuietSettling {
+  /** Stack traces off until the next `settle()` or `loud()`; calling it again before then changes nothing. */
+  quiet(): void;
+  /** Waits for the registered resources as `settle(registered)` does, then turns stack traces on again. */
+  settle(): Promise<void>;
+  /** Stack traces on again, as before `quiet()`; for `afterEach`, in case a test failed before settling. */
+  loud(): void;
+}
+
+/**
+ * Speed for a suite that registers resources in many tests: source positions are skipped from
+ * now on, and stack traces are off from each `quiet()` (in `beforeEach`) until `settle()`
+ * returns, so the assertions that follow keep their traces.
+ *
+ * @param registered the array {@link installMocks} returned (emptied in place between tests)
+ */
+export function quietSettling(registered: readonly unknown[]): QuietSettling {
+  skipSourcePositions();
+  let saved: number | undefined;
+  const loud = (): void => {
+    if (saved !== undefined) Error.stackTraceLimit = saved;
+    saved = undefined;
+  };
+  return {
+    quiet: () => {
+      saved ??= Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+    },
+    settle: async () => {
+      try {
+        await settle(registered);
+      } finally {
+        loud();
+      }
+    },
+    loud,
+  };
 }
 
 /** Waits until no resource has been registered for `stableTicks` ticks of `tickMs` (at most `maxTicks`). */
