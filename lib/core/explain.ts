@@ -509,20 +509,20 @@ function hpaStep(hpa: HpaMetricSpec, index: number, scope: MetricScope): Explain
     case 'Resource': {
       const request = service.resources.requests[hpa.resource.name];
       const pct = targetValue(hpa.resource.target);
-      rule = `wants ceil(replicas × average ${hpa.resource.name} use / ${pct} of the request${request ? ` (${request})` : ''}) replicas`;
+      rule = `wants ceil(replicas × average ${hpa.resource.name} use / ${pct} of the request${request ? ` (${request})` : ''}) replicas, averaged over ready pods`;
       break;
     }
     case 'Pods':
-      rule = `wants ceil(sum over ready pods / ${targetValue(hpa.pods.target)}) replicas: scales out while the average per pod is above ${targetValue(hpa.pods.target)}`;
+      rule = `wants ceil(sum of the pods' values / ${targetValue(hpa.pods.target)}) replicas, so it scales out while the average per pod is above ${targetValue(hpa.pods.target)} (a pod without a value counts as 0 when scaling up, as ${targetValue(hpa.pods.target)} when scaling down)`;
       break;
     case 'Object':
       rule = hpa.object.target.type === 'Value'
-        ? `wants ceil(replicas × value / ${targetValue(hpa.object.target)}) replicas`
+        ? `wants ceil(ready replicas × value / ${targetValue(hpa.object.target)}) replicas`
         : `wants ceil(value / ${targetValue(hpa.object.target)}) replicas`;
       break;
     case 'External':
       rule = hpa.external.target.type === 'Value'
-        ? `wants ceil(replicas × value / ${targetValue(hpa.external.target)}) replicas`
+        ? `wants ceil(ready replicas × value / ${targetValue(hpa.external.target)}) replicas`
         : `wants ceil(value / ${targetValue(hpa.external.target)}) replicas`;
       break;
   }

@@ -72,7 +72,7 @@ describe('explainService on the default environment', () => {
     expect(step(m, 'metricsApi').checks).toContain('kubectl get --raw "/apis/custom.metrics.k8s.io/v1beta1/namespaces/inference/pods/*/vllm_request_success_per_second?labelSelector=inferscale.io%2Fservice%3Dllm"');
     expect(step(m, 'hpa').lines).toEqual([
       'spec.metrics[0]: {"type":"Pods","pods":{"metric":{"name":"vllm_request_success_per_second"},"target":{"type":"AverageValue","averageValue":"4"}}}',
-      'wants ceil(sum over ready pods / 4) replicas: scales out while the average per pod is above 4; no change while within 10% of the target',
+      'wants ceil(sum of the pods\' values / 4) replicas, so it scales out while the average per pod is above 4 (a pod without a value counts as 0 when scaling up, as 4 when scaling down); no change while within 10% of the target',
     ]);
     expect(step(m, 'hpa').checks).toEqual(["kubectl get hpa llm -n inference -o jsonpath='{.status.currentMetrics[0]}'"]);
   });
