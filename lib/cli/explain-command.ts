@@ -167,6 +167,8 @@ function loadApps(file: string, shown: string, exportName: string | undefined, c
   } finally {
     proto.synth = synth;
   }
+  // `module.exports = app` exports the App itself.
+  if (isConstruct(mod)) return [rootOf(mod)!, ...synthesized.filter((a) => a !== rootOf(mod))];
   const exported = typeof mod === 'object' && mod !== null ? mod : { default: mod };
 
   if (exportName !== undefined) {
