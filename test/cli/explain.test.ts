@@ -135,6 +135,13 @@ describe('inferscale explain (in process)', () => {
     expect(wrong.stderr).toBe(`inferscale explain: export "describe" of ${file} is not a cdk8s App or a function returning one\n`);
   });
 
+  test('a JavaScript file that exports the App itself', () => {
+    const r = runInProcess(['explain', '--app', join(FIXTURES, 'module-exports.js')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('service scripts/js-service (AIInferenceService "plain/js-service")');
+  });
+
   test('an unknown option exits 2; --help prints the usage', () => {
     const bad = runInProcess(['explain', '--frobnicate']);
     expect(bad.code).toBe(2);
