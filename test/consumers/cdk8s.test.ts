@@ -23,12 +23,21 @@ import {
   typeCheck,
 } from './support';
 
+/** The same names from an ES module: Node finds the named exports of the CommonJS build. */
+const ESM_IMPORTS = `import { App } from 'cdk8s';
+import { AIInferencePlatform, ScalingMetric } from 'inferscale/cdk8s';
+import { hpa, simulator, ScalingBehavior } from 'inferscale';
+const app = new App({ outdir: 'esm-out' });
+new AIInferencePlatform(app, 'esm', { services: { api: { image: 'example/api:1', maxReplicas: 2, metrics: [ScalingMetric.cpuUtilization(60)], behavior: ScalingBehavior.steady() } } });
+console.log([typeof hpa.sync, typeof simulator.simulate, app.charts.length].join(' '));
+`;
+
 let project: ConsumerProject;
 beforeAll(() => {
   project = consumerProject(packedTarball(), {
     name: 'cdk8s',
     packages: ['cdk8s', 'cdk8s-plus-27', 'constructs', '@types/node'],
-    files: { 'main.ts': example('cdk8s/main.ts'), 'tsconfig.json': consumerTsconfig() },
+    files: { 'main.ts': example('cdk8s/main.ts'), 'tsconfig.json': consumerTsconfig(), 'esm.mjs': ESM_IMPORTS },
   });
 }, 120_000);
 afterAll(() => project?.remove());
@@ -55,6 +64,11 @@ describe('a cdk8s-only consumer', () => {
     expect(hpas.sort()).toEqual(['models/chat', 'models/embedder']);
     const adapterConfig = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-adapter-config');
     expect(adapterConfig?.data['config.yaml']).toContain('as: vllm_num_requests_waiting');
+  });
+
+  test('an ES module imports the same names', () => {
+    const r = expectSuccess(runNode(project.dir, 'esm.mjs'));
+    expect(r.stdout.trim()).toBe('function function 1');
   });
 
   test('the installed inferscale command explains the compiled app', () => {
