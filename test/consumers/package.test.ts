@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expectSuccess, packedTarball, run } from './support';
+import { expectSuccess, packedTarball, ROOT, run } from './support';
 
 interface Manifest {
   main: string;
@@ -81,6 +81,15 @@ describe('the packed package', () => {
     expect(js.length).toBeGreaterThan(20);
     const missing = js.flatMap((f) => [f.replace(/\.js$/, '.d.ts'), `${f}.map`].filter((x) => !exists(x)));
     expect(missing).toEqual([]);
+  });
+
+  test('every compiled module comes from a source in lib/ (no leftovers of deleted files)', () => {
+    const orphans = files
+      .filter((f) => f.startsWith('dist/') && f.endsWith('.js'))
+      .map((f) => f.replace(/^dist\//, 'lib/').replace(/\.js$/, '.ts'))
+      .filter((src) => !fs.existsSync(path.join(ROOT, src)));
+    // Locally: remove dist/ and run npm run build, which does not delete old output.
+    expect(orphans).toEqual([]);
   });
 
   test('holds only the build, the launcher, the README and package.json: no sources, tests, stacks, examples or charts', () => {
