@@ -26,4 +26,11 @@ describe('package boundaries', () => {
     expect(loaded).toContain('cdk8s');
     expect(loaded.filter((m) => m.startsWith('@pulumi'))).toEqual([]);
   });
+
+  test('inferscale/pulumi loads no @pulumi/aws; inferscale/pulumi/aws does', () => {
+    const pulumiOnly = frameworkModulesLoadedBy('./lib/pulumi/index.ts');
+    expect(pulumiOnly).toContain('@pulumi/kubernetes');
+    expect(pulumiOnly).not.toContain('@pulumi/aws');
+    expect(frameworkModulesLoadedBy('./lib/pulumi/aws/index.ts')).toContain('@pulumi/aws');
+  });
 });

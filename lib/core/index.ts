@@ -13,3 +13,4 @@ export * from './platform-checks';
 export * from './adapter-config';
 export * from './prometheus-config';
 export { parseServiceConfig, parseServicesConfig, parseGpuNodePoolConfig, parseGpuNodePoolsConfig, parseMetricConfig, parseBehaviorConfig, METRIC_CONFIG_NAMES, BEHAVIOR_PRESET_NAMES } from './service-config';
+export * from './explain';

@@ -1,8 +1,6 @@
 export * from './ai-inference-service';
 export * from './inference-platform';
 export * from './kubernetes-objects';
-export * from './gpu-node-group';
-export * from './inference-environment';
 export { ScalingMetric, ScalingBehavior, InferscaleValidationError, gpuNodePool, resolveGpuNodePool } from '../core';
 export type { InferenceServiceProps, ResolvedInferenceService, GpuNodePoolProps, ResolvedGpuNodePool } from '../core';
 export { PrometheusSource, ServingCertificate } from '../cdk8s';

@@ -1,0 +1,8 @@
+/**
+ * inferscale's AWS components for Pulumi: the EKS environment and GPU node groups. Loads
+ * `@pulumi/aws`; `inferscale/pulumi` does not.
+ * @module
+ */
+export * from '../gpu-node-group';
+export * from '../inference-environment';
+export type { ZoneSubnets } from './network-plan';
