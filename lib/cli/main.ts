@@ -33,7 +33,7 @@ export function main(args: readonly string[], io: CliIo = processIo()): number {
   }
   if (command === 'explain') return runExplain(rest, io);
   if (command !== 'simulate') {
-    io.stderr(`inferscale: unknown command "${command}"; expected "simulate" (see inferscale --help)\n`);
+    io.stderr(`inferscale: unknown command "${command}"; expected "simulate" or "explain" (see inferscale --help)\n`);
     return 2;
   }
   try {

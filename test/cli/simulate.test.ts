@@ -161,7 +161,7 @@ describe('inferscale simulate (in process)', () => {
     [['simulate', '--manifest', join(FIXTURES, 'missing.yaml')], /^inferscale simulate: manifest .*missing\.yaml does not exist\n$/],
     [['simulate', '--app-dir', 'no-such-dir', '--service', 'llm'], /^inferscale simulate: no synthesized app in no-such-dir\/ .*run "npm run synth" first, or pass --manifest FILE\n$/],
     [['simulate', '--manifest', manifest, '--capacity', '0'], /^inferscale simulate: --capacity is "0"; expected a number greater than 0\n$/],
-    [['frobnicate'], /^inferscale: unknown command "frobnicate"; expected "simulate" \(see inferscale --help\)\n$/],
+    [['frobnicate'], /^inferscale: unknown command "frobnicate"; expected "simulate" or "explain" \(see inferscale --help\)\n$/],
   ])('bad input %j: one error line', (args, message) => {
     const r = runInProcess(args as string[]);
     expect(r.code).not.toBe(0);
