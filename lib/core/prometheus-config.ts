@@ -53,23 +53,36 @@ export interface PrometheusConfigOptions {
  * @see https://prometheus.io/docs/prometheus/latest/configuration/configuration/#relabel_config
  */
 export interface RelabelConfig {
+  /** Labels whose values are joined with `separator` and matched against `regex`. @default - none */
   readonly source_labels?: readonly string[];
+  /** String placed between the joined `source_labels` values. @default ";" */
   readonly separator?: string;
+  /** Regular expression (RE2, anchored at both ends) the joined value is matched against. @default "(.*)" */
   readonly regex?: string;
+  /** Label the `replace` action writes its result to. */
   readonly target_label?: string;
+  /** Value written by `replace`, with `$1`-style references to the regex's capture groups. @default "$1" */
   readonly replacement?: string;
+  /** What the step does with a match: rewrite a label, keep or drop the target, or map, drop or keep labels by name. @default "replace" */
   readonly action?: 'replace' | 'keep' | 'drop' | 'labelmap' | 'labeldrop' | 'labelkeep';
 }
 
 /** Kubernetes service discovery, as the scrape configuration spells it. */
 export interface KubernetesSdConfig {
+  /** Kind of Kubernetes object discovered as a target. */
   readonly role: 'pod' | 'endpoints' | 'service' | 'node';
-  readonly namespaces?: { readonly names: readonly string[] };
+  /** Namespaces searched for targets. @default - every namespace */
+  readonly namespaces?: {
+    /** Names of the namespaces. */
+    readonly names: readonly string[];
+  };
 }
 
 /** A static target group: addresses and the labels every target of the group carries. */
 export interface StaticConfig {
+  /** Addresses to scrape, `host:port`. */
   readonly targets: readonly string[];
+  /** Labels set on every target of the group (before relabeling). @default - none */
   readonly labels?: Readonly<Record<string, string>>;
 }
 
@@ -78,12 +91,19 @@ export interface StaticConfig {
  * @see https://prometheus.io/docs/prometheus/latest/configuration/configuration/#scrape_config
  */
 export interface ScrapeConfig {
+  /** Job name, the `job` label of every series the job scrapes; unique within the configuration. */
   readonly job_name: string;
+  /** Whether labels of the scraped series win over the target's labels when they clash. @default false */
   readonly honor_labels?: boolean;
+  /** Time between scrapes of this job, a Prometheus duration such as `"15s"`. @default - the global `scrape_interval` */
   readonly scrape_interval?: string;
+  /** HTTP path the metrics are fetched from. @default "/metrics" */
   readonly metrics_path?: string;
+  /** Kubernetes service discovery of the targets. @default - none */
   readonly kubernetes_sd_configs?: readonly KubernetesSdConfig[];
+  /** Fixed target groups. @default - none */
   readonly static_configs?: readonly StaticConfig[];
+  /** Relabeling steps applied, in order, to each target (discovered or static) before it is scraped. @default - none */
   readonly relabel_configs?: readonly RelabelConfig[];
 }
 
@@ -92,12 +112,18 @@ export interface ScrapeConfig {
  * @see https://prometheus.io/docs/prometheus/latest/configuration/configuration/
  */
 export interface PrometheusServerConfig {
+  /** Settings every job inherits unless it overrides them. */
   readonly global: {
+    /** Time between scrapes, a Prometheus duration such as `"15s"`. */
     readonly scrape_interval: string;
+    /** How long a scrape may take before it fails, a Prometheus duration (at most `scrape_interval`). */
     readonly scrape_timeout: string;
+    /** Time between rule evaluations, a Prometheus duration. */
     readonly evaluation_interval: string;
+    /** Labels added to every series when federated or remote-written. @default - none */
     readonly external_labels?: Readonly<Record<string, string>>;
   };
+  /** The scrape jobs. */
   readonly scrape_configs: readonly ScrapeConfig[];
 }
 
@@ -113,7 +139,12 @@ export interface PrometheusServerConfig {
  *
  * @see https://prometheus.io/docs/prometheus/latest/configuration/configuration/#kubernetes_sd_config
  */
-export function buildPrometheusConfig(options: PrometheusConfigOptions = {}): { config?: PrometheusServerConfig; problems: Problem[] } {
+export function buildPrometheusConfig(options: PrometheusConfigOptions = {}): {
+  /** The configuration; absent when there are problems. */
+  config?: PrometheusServerConfig;
+  /** What is wrong with the options; empty when the configuration was built. */
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   const interval = options.scrapeIntervalSeconds ?? DEFAULT_SCRAPE_INTERVAL_SECONDS;
   problems.push(...checkScrapeInterval('scrapeIntervalSeconds', interval));

@@ -64,7 +64,12 @@ export function convertDesiredReplicasWithRules(
   minReplicas: number,
   maxReplicas: number,
   legacyScaleUpLimitFactor: number = LEGACY_SCALE_UP_LIMIT_FACTOR,
-): { replicas: number; reason: HpaLimitReason } {
+): {
+  /** The desired replica count after the clamp. */
+  replicas: number;
+  /** `ScalingLimited` reason: which bound, if any, changed it. */
+  reason: HpaLimitReason;
+} {
   const scaleUpLimit = toInt32(Math.max(legacyScaleUpLimitFactor * currentReplicas, LEGACY_SCALE_UP_LIMIT_MINIMUM));
   let maximumAllowed: number;
   let limitReason: HpaLimitReason;

@@ -22,8 +22,11 @@ import { checkMetric, checkReplicas, checkTolerances } from './validation';
 
 /** Everything a single metric needs besides its own observation. */
 export interface MetricContext {
+  /** `scale.spec.replicas`: the replica count a proposal starts from. */
   currentReplicas: number;
+  /** `scale.status.replicas`: divides Object/External `AverageValue` targets. */
   statusReplicas: number;
+  /** The tolerance band: a usage ratio within it proposes no change. */
   tolerance: HpaTolerances;
 }
 

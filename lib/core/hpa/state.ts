@@ -8,8 +8,11 @@ import { checkBehavior, checkEvents, checkNumber, checkReplicas } from './valida
 
 /** Input of {@link advanceTime}: any object carrying some of the state lists (e.g. a {@link SyncResult}). */
 export interface HpaStateInput {
+  /** Stored recommendations, ages in seconds. @default - none (`null` is the same) */
   recommendations?: readonly HpaRecommendation[] | null;
+  /** Stored scale-up events, ages in seconds. @default - none (`null` is the same) */
   scaleUpEvents?: readonly HpaScaleEvent[] | null;
+  /** Stored scale-down events, ages in seconds. @default - none (`null` is the same) */
   scaleDownEvents?: readonly HpaScaleEvent[] | null;
 }
 
@@ -70,7 +73,9 @@ function storeInList(events: readonly HpaScaleEvent[], longestPeriod: number, ch
 export interface StoreScaleEventInput {
   /** `spec.behavior`; with `null` nothing is stored (the legacy path keeps no events). */
   behavior: HpaBehavior | null;
+  /** Stored scale-up events, ages in seconds relative to the rescale. @default - none */
   scaleUpEvents?: readonly HpaScaleEvent[];
+  /** Stored scale-down events, ages in seconds relative to the rescale. @default - none */
   scaleDownEvents?: readonly HpaScaleEvent[];
   /** Replica count before the rescale. */
   previousReplicas: number;

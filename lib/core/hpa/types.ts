@@ -54,6 +54,7 @@ export interface HpaPodSample {
 
 /** Resource or ContainerResource metric (e.g. `cpu`, `memory`). Exactly one target must be set. */
 export interface HpaResourceMetric {
+  /** Metric source type: `Resource` sums the resource over the pod's containers, `ContainerResource` reads one named container. */
   type: 'Resource' | 'ContainerResource';
   /** Resource name, e.g. `"cpu"`. Informational: CPU readiness is pre-classified by the caller. */
   name: string;
@@ -69,6 +70,7 @@ export interface HpaResourceMetric {
 
 /** Pods metric (a custom per-pod metric) with an AverageValue target. */
 export interface HpaPodsMetric {
+  /** Metric source type, always `"Pods"`. */
   type: 'Pods';
   /** Target average value per pod in milli-units (> 0). */
   targetAverageValueMilli: number;
@@ -78,6 +80,7 @@ export interface HpaPodsMetric {
 
 /** Object metric: one value describing a Kubernetes object. Exactly one target must be set. */
 export interface HpaObjectMetric {
+  /** Metric source type, always `"Object"`. */
   type: 'Object';
   /** `Value` target in milli-units (> 0). */
   targetValueMilli?: number;
@@ -102,6 +105,7 @@ export interface HpaObjectMetric {
 
 /** External metric: the sum of all returned series. Exactly one target must be set. */
 export interface HpaExternalMetric {
+  /** Metric source type, always `"External"`. */
   type: 'External';
   /** `Value` target in milli-units (> 0). */
   targetValueMilli?: number;
@@ -117,7 +121,9 @@ export interface HpaExternalMetric {
 
 /** A metric whose fetch (or computation) failed before the replica calculation. */
 export interface HpaInvalidMetric {
+  /** Source type of the metric that failed. */
   type: HpaMetricType;
+  /** Marks the metric as invalid; always `true`. It then proposes no replica count and counts in `invalidMetrics`. */
   invalid: true;
 }
 
@@ -134,7 +140,9 @@ export type HpaMetricObservation =
  * `1 - scaleDown <= r <= 1 + scaleUp` (both ends inclusive).
  */
 export interface HpaTolerances {
+  /** How far above 1.0 the usage ratio may rise before a scale-up, as a fraction (0.1 = 10 %; >= 0). */
   scaleUp: number;
+  /** How far below 1.0 the usage ratio may fall before a scale-down, as a fraction (0.1 = 10 %; >= 0). */
   scaleDown: number;
 }
 
@@ -168,6 +176,7 @@ export interface ProposeReplicasInput {
   statusReplicas?: number;
   /** Defaults to 0.1 in both directions (the controller flag default). */
   tolerance?: HpaTolerances;
+  /** The HPA's metrics as observed in this sync, in `spec.metrics` order; the result has one outcome per entry. */
   metrics: readonly HpaMetricObservation[];
 }
 
@@ -192,6 +201,7 @@ export type HpaScalingPolicyType = 'Pods' | 'Percent';
 
 /** `spec.behavior.scaleUp|scaleDown.policies[]` of autoscaling/v2. */
 export interface HpaScalingPolicy {
+  /** Unit of `value`: `Pods` is a number of pods, `Percent` a percent of the replicas at the start of the period. */
   type: HpaScalingPolicyType;
   /** Pods or percent per period (integer > 0). */
   value: number;
@@ -211,6 +221,11 @@ export interface HpaScalingRules {
    * scaleUp window (default 0); an absent scaleUp window is treated as 0.
    */
   stabilizationWindowSeconds?: number | null;
+  /**
+   * Which policy limits a change when there are several: `Max` the one allowing the biggest
+   * change, `Min` the one allowing the smallest; `Disabled` forbids scaling in this direction.
+   * The API defaults it to `Max`.
+   */
   selectPolicy: HpaSelectPolicy;
   /** At least one policy. */
   policies: readonly HpaScalingPolicy[];
@@ -224,7 +239,9 @@ export interface HpaScalingRules {
 
 /** `spec.behavior` of autoscaling/v2 (both directions present, as after API defaulting). */
 export interface HpaBehavior {
+  /** Rules for scaling up (`spec.behavior.scaleUp`). */
   scaleUp: HpaScalingRules;
+  /** Rules for scaling down (`spec.behavior.scaleDown`). */
   scaleDown: HpaScalingRules;
 }
 
@@ -232,6 +249,7 @@ export interface HpaBehavior {
 export interface HpaRecommendation {
   /** Seconds since it was recorded (0 = recorded during this sync). */
   ageSeconds: number;
+  /** The replica count the metric stage proposed then, before stabilization, rate limits and clamping. */
   replicas: number;
 }
 
@@ -247,8 +265,11 @@ export interface HpaScaleEvent {
 
 /** The per-HPA memory the controller keeps between syncs. */
 export interface HpaState {
+  /** Stored metric proposals, read by the stabilization windows; ages in seconds relative to this sync. */
   recommendations: HpaRecommendation[];
+  /** Stored scale-ups, read by the scaleUp policy rate limits; ages in seconds (always empty on the legacy path). */
   scaleUpEvents: HpaScaleEvent[];
+  /** Stored scale-downs, read by the scaleDown policy rate limits; ages in seconds (always empty on the legacy path). */
   scaleDownEvents: HpaScaleEvent[];
 }
 
@@ -265,10 +286,13 @@ export type HpaStabilizationReason = 'ReadyForNewScale' | 'ScaleUpStabilized' | 
 
 /** Input of {@link normalize}. */
 export interface NormalizeInput {
+  /** `scale.spec.replicas`: the replica count before this sync. */
   currentReplicas: number;
   /** The metric stage's proposal (raw; may lie outside [min, max]). */
   proposedReplicas: number;
+  /** `spec.minReplicas`: the fewest replicas the result may have. */
   minReplicas: number;
+  /** `spec.maxReplicas`: the most replicas the result may have (>= minReplicas). */
   maxReplicas: number;
   /** `spec.behavior`; `null` selects the legacy path. */
   behavior: HpaBehavior | null;
@@ -312,10 +336,13 @@ export interface SyncInput {
   statusReplicas?: number;
   /** Flag tolerance (`--horizontal-pod-autoscaler-tolerance`), default 0.1 both ways. */
   tolerance?: HpaTolerances;
+  /** The HPA's metrics as observed in this sync, in `spec.metrics` order. */
   metrics: readonly HpaMetricObservation[];
   /** `spec.minReplicas`; API default 1. */
   minReplicas?: number;
+  /** `spec.maxReplicas`: the most replicas the HPA may set (>= minReplicas). */
   maxReplicas: number;
+  /** `spec.behavior` after API defaulting (see {@link defaultBehavior}); `null` selects the legacy path. */
   behavior: HpaBehavior | null;
   /**
    * Stored recommendations from the previous sync (ages advanced). `null`,
@@ -323,10 +350,29 @@ export interface SyncInput {
    * controller then records `{replicas: currentReplicas, ageSeconds: 0}` first.
    */
   recommendations?: readonly HpaRecommendation[] | null;
+  /**
+   * Stored scale-up events from the previous sync (ages advanced); read only on the behavior path.
+   * @default - none
+   */
   scaleUpEvents?: readonly HpaScaleEvent[];
+  /**
+   * Stored scale-down events from the previous sync (ages advanced); read only on the behavior path.
+   * @default - none
+   */
   scaleDownEvents?: readonly HpaScaleEvent[];
+  /**
+   * `--horizontal-pod-autoscaler-downscale-stabilization` in seconds: the scaleDown stabilization
+   * window on the legacy path, and on the behavior path when `behavior.scaleDown` leaves it unset.
+   * @default 300
+   */
   downscaleStabilizationSeconds?: number;
+  /**
+   * Legacy-path scale-up factor: without `behavior`, one sync raises the replicas to at most
+   * `max(factor × currentReplicas, 4)` (hard-coded 2 in the controller; 8 in its unit tests).
+   * @default 2
+   */
   legacyScaleUpLimitFactor?: number;
+  /** Feature gates that change the controller's arithmetic. @default - each gate at its own default */
   featureGates?: HpaFeatureGates;
   /** Status of the HPA's `ScaledToZero` condition (only read with `HPAScaleToZero`). Default `false`. */
   scaledToZero?: boolean;
@@ -350,11 +396,16 @@ export interface SyncResult extends HpaState {
   replicas: number;
   /** True when any metric was invalid (whether or not scaling went ahead). */
   error: boolean;
+  /**
+   * Why the sync ended the way it did: the `ScalingLimited` reason of normalization, or the
+   * pre-check or metric-stage reason that stopped the sync before it.
+   */
   reason?: HpaSyncReason;
   /** True when the controller would write a new `scale.spec.replicas`. */
   rescaled: boolean;
   /** The metric stage proposal; `null` when metrics were not read or none was valid. */
   proposedReplicas: number | null;
+  /** Number of invalid metrics in this sync (0 when metrics were not read). */
   invalidMetrics: number;
   /** Per-metric outcomes (empty when metrics were not read). */
   metrics: HpaMetricResult[];

@@ -31,7 +31,14 @@ export interface CapacityOptions {
    * average request costs 1. Requests are still counted one by one for metrics and failures.
    * @default false
    */
-  readonly tokenWeighting?: boolean | { readonly contextWeight?: number; readonly generatedWeight?: number };
+  readonly tokenWeighting?:
+    | boolean
+    | {
+        /** Weight of one context (prompt) token. @default 1 */
+        readonly contextWeight?: number;
+        /** Weight of one generated token. @default 10 */
+        readonly generatedWeight?: number;
+      };
 }
 
 /** Pod start-up. */
@@ -133,43 +140,87 @@ export interface SimulationOptions {
 
 /** Every option resolved for one service. */
 export interface ResolvedSimulationOptions {
+  /** Requests per second one replica serves at the latency target. */
   readonly capacityRps: number;
+  /** Latency target, seconds. */
   readonly latencyTargetSeconds: number;
+  /** Which latency the target bounds: a quantile in (0, 1) or `mean`. */
   readonly latencyQuantile: number | 'mean';
+  /** Latency of one request on an idle replica, seconds. */
   readonly baseLatencySeconds: number;
+  /** Requests a replica processes at once (batch slots). */
   readonly slots: number;
   /** Requests per second a replica completes at 100 % utilization: slots / base latency. */
   readonly maxRps: number;
+  /** Client or gateway timeout, seconds: latency never exceeds it, and requests that would wait longer fail. */
   readonly requestTimeoutSeconds: number;
+  /** Requests that may wait per ready replica before new ones fail. */
   readonly queueLimitPerReplica: number;
-  readonly tokenWeights?: { readonly context: number; readonly generated: number };
+  /**
+   * Token weights of a request's cost (`context × context tokens + generated × generated tokens`,
+   * normalised so the trace's average request costs 1); absent when token weighting is off.
+   */
+  readonly tokenWeights?: {
+    /** Weight of one context (prompt) token. */
+    readonly context: number;
+    /** Weight of one generated token. */
+    readonly generated: number;
+  };
+  /** Ready replicas at second 0. */
   readonly initialReplicas: number;
+  /** Seconds from pod creation to binding when a GPU is free. */
   readonly schedulingSeconds: number;
+  /** Seconds of image pull for the first pod on a node. */
   readonly imagePullSeconds: number;
+  /** Seconds from container start until the model is loaded (whole seconds). */
   readonly modelLoadSeconds: number;
+  /** Where {@link modelLoadSeconds} came from (`option` when given as `pods.modelLoadSeconds`). */
   readonly modelLoadSource: LoadTimeSource;
+  /** GPUs (allocatable units) per node. */
   readonly gpusPerNode: number;
+  /** Fewest GPU nodes the cluster autoscaler keeps. */
   readonly minNodes: number;
+  /** Most GPU nodes (unused for a CPU-only service). */
   readonly maxNodes: number;
+  /** GPU nodes up at second 0, with the image cached. */
   readonly initialNodes: number;
+  /** Seconds from the autoscaler's decision to a node that takes GPU pods. */
   readonly provisioningSeconds: number;
+  /** Seconds an empty node stays before it is removed. */
   readonly scaleDownUnneededSeconds: number;
+  /** Prometheus scrape interval, seconds. */
   readonly scrapeIntervalSeconds: number;
+  /** Second of the first scrape. */
   readonly scrapeOffsetSeconds: number;
+  /** DCGM exporter collection interval, seconds. */
   readonly dcgmIntervalSeconds: number;
+  /** metrics-server resolution, seconds: CPU and memory samples average this window. */
   readonly resourceMetricsIntervalSeconds: number;
+  /** Extra age, seconds, of what the HPA reads through the adapter. */
   readonly adapterDelaySeconds: number;
+  /** HPA sync period, seconds. */
   readonly syncPeriodSeconds: number;
+  /** Second of the first sync. */
   readonly syncOffsetSeconds: number;
+  /** HPA tolerance around a usage ratio of 1.0, as a fraction, in both directions. */
   readonly tolerance: number;
+  /** The controller's scaleDown stabilization window, seconds, used where `behavior` leaves it unset and on the legacy path. */
   readonly downscaleStabilizationSeconds: number;
+  /** The controller's CPU initialization period, seconds. */
   readonly cpuInitializationPeriodSeconds: number;
+  /** CPU use of an idle ready pod, as a fraction of its CPU request. */
   readonly cpuIdleFraction: number;
+  /** Extra CPU at full load, as a fraction of the CPU request. */
   readonly cpuBusyFraction: number;
+  /** CPU while the model loads, as a fraction of the CPU request. */
   readonly cpuLoadingFraction: number;
+  /** GPU utilization (percent) DCGM reports for a pod while its model loads. */
   readonly gpuLoadingPercent: number;
+  /** Memory working set as a percent of the memory request. */
   readonly memoryPercent: number;
+  /** The `spec.behavior` simulated, or `null` for the controller's legacy path. */
   readonly behavior: hpa.HpaBehavior | null;
+  /** Trailing window, seconds, over which demand must persist to count as needing capacity. */
   readonly demandWindowSeconds: number;
 }
 

@@ -100,7 +100,17 @@ export interface SimulatedService {
   /** Where {@link modelLoadSeconds} came from. */
   readonly modelLoadSource: LoadTimeSource;
   /** Startup probe (or readiness probe when there is none): when the kubelet first sees the pod ready. */
-  readonly startupProbe: { readonly initialDelaySeconds: number; readonly periodSeconds: number; readonly failureThreshold: number };
+  readonly startupProbe: {
+    /** Seconds from container start to the first probe. */
+    readonly initialDelaySeconds: number;
+    /** Seconds between probes. */
+    readonly periodSeconds: number;
+    /**
+     * Failed probes after which the kubelet restarts the container; `Number.MAX_SAFE_INTEGER`
+     * without a startup probe (nothing restarts a pod that is slow to become ready).
+     */
+    readonly failureThreshold: number;
+  };
   /** preStop sleep, seconds. */
   readonly preStopSleepSeconds: number;
   /** `terminationGracePeriodSeconds`. */

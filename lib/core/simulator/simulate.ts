@@ -75,7 +75,16 @@ export interface TimeToCapacity {
   /** Seconds in which the demand needed more than maxReplicas (no HPA setting alone fixes those). */
   readonly secondsAboveMaxReplicas: number;
   /** Every shortfall: its start, the replicas it needed at most, and the time until they were ready. */
-  readonly list: readonly { readonly start: number; readonly replicas: number; readonly seconds: number; readonly reached: boolean }[];
+  readonly list: readonly {
+    /** Second of the trace at which the shortfall started. */
+    readonly start: number;
+    /** The most ready replicas the sustained demand needed during the shortfall (within min and max replicas). */
+    readonly replicas: number;
+    /** Seconds from the start until that many replicas were ready (to the end of the trace when never). */
+    readonly seconds: number;
+    /** True when that many replicas were ready before the trace ended. */
+    readonly reached: boolean;
+  }[];
 }
 
 /** The numbers that compare configurations. */

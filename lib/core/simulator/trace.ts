@@ -223,7 +223,18 @@ export function scaleTrace(trace: Trace, factor: number): Trace {
 }
 
 /** Total requests, mean and peak requests per second of a trace. */
-export function traceStats(trace: Trace): { seconds: number; total: number; mean: number; peak: number; peak60: number } {
+export function traceStats(trace: Trace): {
+  /** Length of the trace, seconds. */
+  seconds: number;
+  /** Requests in the whole trace. */
+  total: number;
+  /** Mean requests per second. */
+  mean: number;
+  /** Most requests in one second. */
+  peak: number;
+  /** Highest average requests per second over 60 consecutive seconds (the mean when the trace is shorter). */
+  peak60: number;
+} {
   const r = trace.requests;
   let total = 0;
   let peak = 0;
