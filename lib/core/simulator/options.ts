@@ -13,7 +13,7 @@ export interface CapacityOptions {
    * @default - the service's requests-per-second metric target (the catalogue defines that target as exactly this)
    */
   readonly requestsPerSecond?: number;
-  /** Latency target in seconds. @default - the service's latency metric target, else 2 × baseLatencySeconds */
+  /** Latency target in seconds. @default - the service's latency metric target, else 2 × baseLatencySeconds, else 1 */
   readonly latencyTargetSeconds?: number;
   /** Which latency the target bounds: a quantile in (0, 1) or `mean`. @default - the latency metric's, else 0.95 */
   readonly latencyQuantile?: number | 'mean';
@@ -55,7 +55,7 @@ export interface PodOptions {
 
 /** The GPU node pool the pods run on (ignored for CPU-only services, which always find room). */
 export interface NodePoolOptions {
-  /** GPUs (allocatable units) per node. @default 1 */
+  /** GPUs (allocatable units) per node. @default - max(1, ceil(GPUs per pod)): one replica per node */
   readonly gpusPerNode?: number;
   /** Fewest nodes the autoscaler keeps. @default 0 */
   readonly minNodes?: number;
