@@ -153,7 +153,12 @@ export interface ResolvedDcgmExporter {
   /** Priority class. */
   readonly priorityClassName: string;
   /** Requests and limits. */
-  readonly resources: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> };
+  readonly resources: {
+    /** Kubernetes quantities the scheduler reserves per resource, e.g. `cpu: "50m"`, `memory: "64Mi"` (empty: none). */
+    readonly requests: Readonly<Record<string, string>>;
+    /** Kubernetes quantities capping the container per resource (empty: no limits). */
+    readonly limits: Readonly<Record<string, string>>;
+  };
   /** Selector labels (stable: never change them on a live DaemonSet). */
   readonly selectorLabels: Readonly<Record<string, string>>;
   /** Labels on every object and pod. */
@@ -174,7 +179,12 @@ const FIELD_NAME = /^DCGM_FI_[A-Z0-9_]+$/;
 const FIELD_TYPES: readonly DcgmFieldType[] = ['gauge', 'counter', 'label'];
 
 /** Resolves every default of the exporter and validates everything (paths relative to the props). */
-export function resolveDcgmExporter(props: DcgmExporterProps = {}): { exporter?: ResolvedDcgmExporter; problems: Problem[] } {
+export function resolveDcgmExporter(props: DcgmExporterProps = {}): {
+  /** The exporter with every default filled in; absent when there is any problem. */
+  exporter?: ResolvedDcgmExporter;
+  /** Every invalid prop, with its path relative to the props; empty when valid. */
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   const name = props.name ?? DEFAULT_NAME;
   const namespace = props.namespace ?? DEFAULT_NAMESPACE;

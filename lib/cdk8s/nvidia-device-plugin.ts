@@ -108,7 +108,12 @@ export interface ResolvedNvidiaDevicePlugin {
   /** Priority class. */
   readonly priorityClassName: string;
   /** Requests and limits. */
-  readonly resources: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> };
+  readonly resources: {
+    /** Kubernetes quantities the scheduler reserves per resource, e.g. `cpu: "50m"`, `memory: "64Mi"` (empty: none). */
+    readonly requests: Readonly<Record<string, string>>;
+    /** Kubernetes quantities capping the container per resource (empty: no limits). */
+    readonly limits: Readonly<Record<string, string>>;
+  };
   /** Config file content (YAML), when time-slicing is on. */
   readonly configFile?: string;
   /** Selector labels (stable: never change them on a live DaemonSet). */
@@ -130,7 +135,12 @@ const CONFIG_HASH_ANNOTATION = 'inferscale.io/config-sha256';
  * with the pools it runs on. Returns the resolved plugin or every problem (paths relative to
  * the props).
  */
-export function resolveNvidiaDevicePlugin(props: NvidiaDevicePluginProps = {}): { plugin?: ResolvedNvidiaDevicePlugin; problems: Problem[] } {
+export function resolveNvidiaDevicePlugin(props: NvidiaDevicePluginProps = {}): {
+  /** The plugin with every default filled in; absent when there is any problem. */
+  plugin?: ResolvedNvidiaDevicePlugin;
+  /** Every invalid or inconsistent prop, with its path relative to the props; empty when valid. */
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   const name = props.name ?? DEFAULT_NAME;
   const namespace = props.namespace ?? DEFAULT_NAMESPACE;

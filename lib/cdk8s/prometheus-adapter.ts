@@ -18,7 +18,12 @@ export interface CertManagerServingOptions {
    * (CA and self-signed issuers put it there), since that is what cert-manager injects.
    * @default - a self-signed root CA and a CA Issuer of its own, as the upstream chart creates
    */
-  readonly issuer?: { readonly name: string; readonly kind?: 'Issuer' | 'ClusterIssuer' };
+  readonly issuer?: {
+    /** Name of the cert-manager Issuer or ClusterIssuer (an Issuer must be in the adapter's namespace). */
+    readonly name: string;
+    /** Whether `name` is a namespaced `Issuer` or a cluster-wide `ClusterIssuer`. @default "Issuer" */
+    readonly kind?: 'Issuer' | 'ClusterIssuer';
+  };
   /** Lifetime of the serving certificate (cert-manager renews it before expiry). @default "8760h" */
   readonly duration?: string;
 }

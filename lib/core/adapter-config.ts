@@ -25,7 +25,12 @@ export interface AdapterConfigRule {
   /** Label to resource mapping. */
   readonly resources: AdapterResources;
   /** Series name to metric name. */
-  readonly name: { readonly matches: string; readonly as: string };
+  readonly name: {
+    /** Regular expression matched against the series name, e.g. `^ai_inference_queue_depth$`. */
+    readonly matches: string;
+    /** Metric name served by the metrics API (what the HPA asks for); may refer to the groups of `matches` as `${1}`. */
+    readonly as: string;
+  };
   /** Query template. */
   readonly metricsQuery: string;
 }

@@ -139,7 +139,12 @@ const EXAMPLES = ['g4dn.xlarge', 'g5.xlarge', 'g5.12xlarge', 'g6.xlarge', 'g6e.x
  * an unknown size of a known family (listing that family's sizes), a family without NVIDIA
  * GPUs, or a name the catalogue does not know (listing examples).
  */
-export function checkGpuInstanceType(path: string, name: unknown): { type?: GpuInstanceType; problems: Problem[] } {
+export function checkGpuInstanceType(path: string, name: unknown): {
+  /** The catalogue entry of `name`; absent when it cannot be used. */
+  type?: GpuInstanceType;
+  /** Why `name` cannot be used (one problem at `path`); empty when it is in the catalogue. */
+  problems: Problem[];
+} {
   if (typeof name === 'string') {
     const found = BY_NAME.get(name);
     if (found) return { type: found, problems: [] };

@@ -177,7 +177,12 @@ const KUBELET_ALLOWED_PREFIXES = ['node.kubernetes.io', 'kubelet.kubernetes.io']
  * Resolves every default of a GPU node pool and validates everything. Returns either the
  * resolved pool or the complete list of problems (paths relative to the props).
  */
-export function resolveGpuNodePool(props: GpuNodePoolProps): { pool?: ResolvedGpuNodePool; problems: Problem[] } {
+export function resolveGpuNodePool(props: GpuNodePoolProps): {
+  /** The pool with every default filled in; absent when there is any problem. */
+  pool?: ResolvedGpuNodePool;
+  /** Every invalid or inconsistent prop, with its path relative to the props; empty when valid. */
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   problems.push(...checkDnsLabel('name', props.name));
   const { type, problems: typeProblems } = checkGpuInstanceType('instanceType', props.instanceType);
@@ -282,7 +287,12 @@ export function gpuNodePool(props: GpuNodePoolProps): ResolvedGpuNodePool {
 }
 
 /** Resolves and checks time-slicing props; `path` prefixes the problems (e.g. `timeSlicing`). */
-export function resolveTimeSlicing(path: string, props: TimeSlicingProps): { timeSlicing?: ResolvedTimeSlicing; problems: Problem[] } {
+export function resolveTimeSlicing(path: string, props: TimeSlicingProps): {
+  /** The time-slicing settings with every default filled in; absent when there is any problem. */
+  timeSlicing?: ResolvedTimeSlicing;
+  /** Every invalid prop, with its path prefixed by `path`; empty when valid. */
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   const replicas = props.replicas;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas)) {
@@ -382,7 +392,14 @@ export function gpuNodeSelectorTerms(options: GpuNodeSelectorOptions = {}): GpuN
  * Tolerations of GPU node daemons (device plugin, DCGM exporter): the GPU taint, and
  * `CriticalAddonsOnly` as NVIDIA's chart tolerates it.
  */
-export const GPU_DAEMON_TOLERATIONS: readonly { readonly key: string; readonly operator: 'Exists'; readonly effect?: 'NoSchedule' }[] = Object.freeze([
+export const GPU_DAEMON_TOLERATIONS: readonly {
+  /** Taint key tolerated, e.g. `nvidia.com/gpu`. */
+  readonly key: string;
+  /** Always `Exists`: any value of the taint is tolerated. */
+  readonly operator: 'Exists';
+  /** Taint effect tolerated. @default - every effect */
+  readonly effect?: 'NoSchedule';
+}[] = Object.freeze([
   { key: 'CriticalAddonsOnly', operator: 'Exists' },
   { key: GPU_TAINT_KEY, operator: 'Exists', effect: 'NoSchedule' },
 ]);

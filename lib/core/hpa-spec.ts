@@ -40,15 +40,74 @@ export interface HpaObjectReference {
   readonly name: string;
 }
 
+/** `ResourceMetricSource`: a resource of the pods' containers, as the resource metrics API (metrics-server) reports it. */
+export interface HpaResourceMetricSource {
+  /** Resource name, e.g. `cpu` or `memory`. */
+  readonly name: string;
+  /** Target: `Utilization` (percent of the pods' requests) or `AverageValue` (per pod). */
+  readonly target: HpaMetricTarget;
+}
+
+/** `PodsMetricSource`: a custom metric of each pod, averaged over the pods. */
+export interface HpaPodsMetricSource {
+  /** The metric, as the custom metrics API serves it for each pod. */
+  readonly metric: HpaMetricIdentifier;
+  /** Target: `AverageValue` (per pod). */
+  readonly target: HpaMetricTarget;
+}
+
+/** `ObjectMetricSource`: a custom metric describing one object in the HPA's namespace. */
+export interface HpaObjectMetricSource {
+  /** The object the metric is about, e.g. an Ingress. */
+  readonly describedObject: HpaObjectReference;
+  /** The metric, as the custom metrics API serves it for that object. */
+  readonly metric: HpaMetricIdentifier;
+  /** Target: `Value` (the object's total) or `AverageValue` (the total divided by the pods). */
+  readonly target: HpaMetricTarget;
+}
+
+/** `ExternalMetricSource`: a metric not tied to any Kubernetes object, e.g. a queue's length. */
+export interface HpaExternalMetricSource {
+  /** The metric, as the external metrics API serves it. */
+  readonly metric: HpaMetricIdentifier;
+  /** Target: `Value` (the total) or `AverageValue` (the total divided by the pods). */
+  readonly target: HpaMetricTarget;
+}
+
+/** A `spec.metrics` entry of type `Resource`. */
+export interface HpaResourceMetricSpec {
+  /** Always `Resource`. */
+  readonly type: 'Resource';
+  /** The resource and its target. */
+  readonly resource: HpaResourceMetricSource;
+}
+
+/** A `spec.metrics` entry of type `Pods`. */
+export interface HpaPodsMetricSpec {
+  /** Always `Pods`. */
+  readonly type: 'Pods';
+  /** The per-pod metric and its target. */
+  readonly pods: HpaPodsMetricSource;
+}
+
+/** A `spec.metrics` entry of type `Object`. */
+export interface HpaObjectMetricSpec {
+  /** Always `Object`. */
+  readonly type: 'Object';
+  /** The described object, its metric and the target. */
+  readonly object: HpaObjectMetricSource;
+}
+
+/** A `spec.metrics` entry of type `External`. */
+export interface HpaExternalMetricSpec {
+  /** Always `External`. */
+  readonly type: 'External';
+  /** The external metric and its target. */
+  readonly external: HpaExternalMetricSource;
+}
+
 /** One entry of `spec.metrics`. */
-export type HpaMetricSpec =
-  | { readonly type: 'Resource'; readonly resource: { readonly name: string; readonly target: HpaMetricTarget } }
-  | { readonly type: 'Pods'; readonly pods: { readonly metric: HpaMetricIdentifier; readonly target: HpaMetricTarget } }
-  | {
-    readonly type: 'Object';
-    readonly object: { readonly describedObject: HpaObjectReference; readonly metric: HpaMetricIdentifier; readonly target: HpaMetricTarget };
-  }
-  | { readonly type: 'External'; readonly external: { readonly metric: HpaMetricIdentifier; readonly target: HpaMetricTarget } };
+export type HpaMetricSpec = HpaResourceMetricSpec | HpaPodsMetricSpec | HpaObjectMetricSpec | HpaExternalMetricSpec;
 
 /** `HPAScalingPolicy`: at most `value` pods or percent per `periodSeconds`. */
 export interface HpaScalingPolicy {

@@ -42,5 +42,12 @@ export const CHARTS = Object.freeze({
    * node exporter. Installed only when asked to (Pulumi `InferencePlatform`).
    * @see https://github.com/prometheus-community/helm-charts/tree/main/charts/kube-prometheus-stack
    */
-  kubePrometheusStack: { repo: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '72.0.0' },
+  kubePrometheusStack: {
+    /** URL of the Helm repository serving the chart. */
+    repo: 'https://prometheus-community.github.io/helm-charts',
+    /** Chart name in that repository. */
+    chart: 'kube-prometheus-stack',
+    /** Chart version (not the Prometheus version). */
+    version: '72.0.0',
+  },
 } as const);

@@ -202,13 +202,37 @@ export interface ResolvedInferenceService {
   /** Container args. */
   readonly args?: readonly string[];
   /** Environment, sorted by name. */
-  readonly env: readonly { readonly name: string; readonly value: string }[];
+  readonly env: readonly {
+    /** Variable name. */
+    readonly name: string;
+    /** Variable value, verbatim. */
+    readonly value: string;
+  }[];
   /** Model. */
-  readonly model: { readonly name?: string; readonly loadTimeSeconds: number };
+  readonly model: {
+    /** Model identifier, recorded as the `inferscale.io/model` annotation; absent when not given. */
+    readonly name?: string;
+    /** Seconds from container start until the model is loaded and ready (1 to 3600). */
+    readonly loadTimeSeconds: number;
+  };
   /** GPU, if any. */
-  readonly gpu?: { readonly count: number; readonly resourceName: string; readonly product?: string; readonly nodeSelector: Readonly<Record<string, string>> };
+  readonly gpu?: {
+    /** Whole GPUs (or time-sliced shares) per replica, 1 or more. */
+    readonly count: number;
+    /** Extended resource requested, e.g. `nvidia.com/gpu` or `nvidia.com/gpu.shared`. */
+    readonly resourceName: string;
+    /** GPU product required on the `nvidia.com/gpu.product` node label (e.g. `NVIDIA-A10G`); absent for any GPU. */
+    readonly product?: string;
+    /** Node labels the pods require, sorted by key: the GPU node labels plus the product label, if any. */
+    readonly nodeSelector: Readonly<Record<string, string>>;
+  };
   /** Requests and limits, including the GPU limit. */
-  readonly resources: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> };
+  readonly resources: {
+    /** Kubernetes quantities the scheduler reserves: `cpu` (cores) and `memory` (bytes), e.g. `"3"` and `"12Gi"`. */
+    readonly requests: Readonly<Record<string, string>>;
+    /** Kubernetes quantities capping the container: `memory`, `cpu` when given, and the GPU resource (a count). */
+    readonly limits: Readonly<Record<string, string>>;
+  };
   /** `/dev/shm` size, if mounted. */
   readonly sharedMemorySize?: string;
   /** HPA bounds. */
@@ -224,13 +248,23 @@ export interface ResolvedInferenceService {
   /** Which preset produced the behavior. */
   readonly behaviorPreset: string;
   /** Probes. */
-  readonly probes: { readonly startup: ResolvedProbe; readonly readiness: ResolvedProbe; readonly liveness: ResolvedProbe };
+  readonly probes: {
+    /** Startup probe on the readiness path: the kubelet restarts the container if the model is not loaded within period × failure threshold seconds. */
+    readonly startup: ResolvedProbe;
+    /** Readiness probe: the pod gets traffic only while it answers. */
+    readonly readiness: ResolvedProbe;
+    /** Liveness probe: the kubelet restarts the container when it keeps failing. */
+    readonly liveness: ResolvedProbe;
+  };
   /** preStop sleep (0: none). */
   readonly preStopSleepSeconds: number;
   /** Pod termination grace period. */
   readonly terminationGracePeriodSeconds: number;
   /** PDB, if any. */
-  readonly disruptionBudget?: { readonly maxUnavailable: number | string };
+  readonly disruptionBudget?: {
+    /** Pods that may be down at once during voluntary disruptions: a count, or a percent such as `"25%"`. */
+    readonly maxUnavailable: number | string;
+  };
   /** Security. */
   readonly security: Required<SecurityProps>;
   /** Topology spread on. */
@@ -262,7 +296,12 @@ const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 export function resolveInferenceService(
   props: InferenceServiceProps,
   defaultName: string,
-): { service?: ResolvedInferenceService; problems: Problem[] } {
+): {
+  /** The service with every default filled in; absent when there is any problem. */
+  service?: ResolvedInferenceService;
+  /** Every invalid or inconsistent prop, with its path relative to the props; empty when valid. */
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   const name = props.name ?? defaultName;
   problems.push(...checkDnsLabel('name', name));

@@ -53,8 +53,22 @@ export interface SeriesRequirement {
 
 /** How adapter series labels map to Kubernetes resources. */
 export type AdapterResources =
-  | { readonly overrides: Readonly<Record<string, { readonly resource: string; readonly group?: string }>> }
-  | { readonly namespaced: false };
+  | {
+    /**
+     * Series label name to the Kubernetes resource its value names, e.g.
+     * `{ namespace: { resource: "namespace" }, pod: { resource: "pod" } }`.
+     */
+    readonly overrides: Readonly<Record<string, {
+      /** Resource name, singular or plural, e.g. `pod` or `ingresses`. */
+      readonly resource: string;
+      /** API group of the resource, e.g. `networking.k8s.io`. @default - the core group */
+      readonly group?: string;
+    }>>;
+  }
+  | {
+    /** `false`: the series belongs to no namespace, so queries are not narrowed to the HPA's namespace (cluster-wide external metrics). */
+    readonly namespaced: false;
+  };
 
 /**
  * One Prometheus Adapter discovery rule, in the adapter's config format.
@@ -68,7 +82,12 @@ export interface AdapterRule {
   /** Label to resource mapping. */
   readonly resources: AdapterResources;
   /** Series name to metric name. */
-  readonly name: { readonly matches: string; readonly as: string };
+  readonly name: {
+    /** Regular expression matched against the series name, e.g. `^ai_inference_queue_depth$`. */
+    readonly matches: string;
+    /** Metric name served by the metrics API (what the HPA asks for); may refer to the groups of `matches` as `${1}`. */
+    readonly as: string;
+  };
   /** Query template with `<<.Series>>`, `<<.LabelMatchers>>`, `<<.GroupBy>>`. */
   readonly metricsQuery: string;
 }

@@ -20,7 +20,12 @@ export function parseQuantity(value: string): number | undefined {
 }
 
 /** Checks that `value` is a non-negative Kubernetes quantity; returns its value too. */
-export function checkQuantity(path: string, value: unknown): { problems: Problem[]; value?: number } {
+export function checkQuantity(path: string, value: unknown): {
+  /** What is wrong with `value` (at `path`); empty when it is a valid quantity. */
+  problems: Problem[];
+  /** The quantity in base units (cores, bytes, …), when it is valid. */
+  value?: number;
+} {
   const parsed = typeof value === 'string' ? parseQuantity(value) : undefined;
   if (parsed === undefined || parsed < 0) {
     return { problems: [{ path, message: `is ${show(value)}; expected a non-negative Kubernetes quantity such as "500m", "2", "16Gi"` }] };
@@ -42,7 +47,12 @@ export function toQuantity(value: number): string | undefined {
 }
 
 /** Checks a positive metric target and formats it as a quantity. */
-export function checkTarget(path: string, value: unknown, unit: string): { problems: Problem[]; quantity?: string } {
+export function checkTarget(path: string, value: unknown, unit: string): {
+  /** What is wrong with `value` (at `path`); empty when it is a valid target. */
+  problems: Problem[];
+  /** The target formatted as a Kubernetes quantity (e.g. `"2250m"`), when it is valid. */
+  quantity?: string;
+} {
   const quantity = typeof value === 'number' ? toQuantity(value) : undefined;
   if (quantity === undefined) {
     return { problems: [{ path, message: `is ${show(value)}; expected a positive number of ${unit} with at most three decimals (milli precision)` }] };

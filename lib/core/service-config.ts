@@ -404,7 +404,12 @@ function adapterResourcesField(): ConfigField {
  *
  * @param path where the metric sits, e.g. `services.llm.metrics[1]`
  */
-export function parseMetricConfig(path: string, value: unknown): { metric?: ScalingMetric; problems: Problem[] } {
+export function parseMetricConfig(path: string, value: unknown): {
+  /** The metric the named catalogue factory built; absent when there is any problem. */
+  metric?: ScalingMetric;
+  /** Every problem in the config data, with its full config path (starting with `path`); empty when valid. */
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   if (!isPlainObject(value)) {
     problems.push(wrongType(path, value, `one key naming the metric, such as ${METRIC_EXAMPLE}`));
@@ -468,7 +473,12 @@ const BEHAVIOR_EXPECTED = `${BEHAVIOR_PRESET_NAMES.map((p) => show(p)).join(', '
  * `{ custom: { scaleUp: {...}, scaleDown: {...} } }` with the fields of `ScalingBehavior.custom`.
  * The rules themselves (windows, policies) are checked when the service is resolved.
  */
-export function parseBehaviorConfig(path: string, value: unknown): { behavior?: ScalingBehavior; problems: Problem[] } {
+export function parseBehaviorConfig(path: string, value: unknown): {
+  /** The preset or custom behavior; absent when there is any problem. */
+  behavior?: ScalingBehavior;
+  /** Every problem in the config data, with its full config path (starting with `path`); empty when valid. */
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   if (typeof value === 'string') {
     switch (value) {
@@ -582,7 +592,12 @@ export const GPU_NODE_POOL_CONFIG_SHAPE: ConfigShape = {
  *
  * @param path where the service sits, e.g. `services.llm`; prefixes every problem
  */
-export function parseServiceConfig(path: string, value: unknown): { service?: InferenceServiceProps; problems: Problem[] } {
+export function parseServiceConfig(path: string, value: unknown): {
+  /** The service's props, not yet resolved; absent when there is any problem. */
+  service?: InferenceServiceProps;
+  /** Every problem in the config data, with its full config path (starting with `path`); empty when valid. */
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   if (!isPlainObject(value)) {
     problems.push(wrongType(path, value, 'an inference service: an object with at least image and maxReplicas'));
@@ -598,7 +613,12 @@ export function parseServiceConfig(path: string, value: unknown): { service?: In
  *
  * @param path where the services sit, e.g. `services`
  */
-export function parseServicesConfig(path: string, value: unknown): { services?: Record<string, InferenceServiceProps>; problems: Problem[] } {
+export function parseServicesConfig(path: string, value: unknown): {
+  /** Each service's props, not yet resolved, keyed by id; absent when any service has a problem. */
+  services?: Record<string, InferenceServiceProps>;
+  /** Every problem of every service, with its full config path (starting with `path`); empty when valid. */
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   if (!isPlainObject(value)) {
     problems.push(wrongType(path, value, 'services keyed by id, such as { llm: { image: ..., maxReplicas: 4 } }'));
@@ -618,7 +638,12 @@ export function parseServicesConfig(path: string, value: unknown): { services?: 
  *
  * @param path where the pool sits, e.g. `gpuNodePools[0]`
  */
-export function parseGpuNodePoolConfig(path: string, value: unknown): { pool?: GpuNodePoolProps; problems: Problem[] } {
+export function parseGpuNodePoolConfig(path: string, value: unknown): {
+  /** The pool's props, not yet resolved; absent when there is any problem. */
+  pool?: GpuNodePoolProps;
+  /** Every problem in the config data, with its full config path (starting with `path`); empty when valid. */
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   if (!isPlainObject(value)) {
     problems.push(wrongType(path, value, 'a GPU node pool such as { name: "a10g", instanceType: "g5.xlarge", maxNodes: 2 }'));
@@ -633,7 +658,12 @@ export function parseGpuNodePoolConfig(path: string, value: unknown): { pool?: G
  *
  * @param path where the list sits, e.g. `gpuNodePools`
  */
-export function parseGpuNodePoolsConfig(path: string, value: unknown): { pools?: GpuNodePoolProps[]; problems: Problem[] } {
+export function parseGpuNodePoolsConfig(path: string, value: unknown): {
+  /** Each pool's props, not yet resolved, in list order; absent when any pool has a problem. */
+  pools?: GpuNodePoolProps[];
+  /** Every problem of every pool, with its full config path (starting with `path`); empty when valid. */
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   if (!Array.isArray(value)) {
     problems.push(wrongType(path, value, 'a list of GPU node pools'));

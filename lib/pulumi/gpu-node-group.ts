@@ -81,7 +81,12 @@ export interface ResolvedGpuNodeGroup {
  *
  * @param clusterName the cluster's name, for the discovery tags; checked by the caller
  */
-export function resolveGpuNodeGroup(options: GpuNodeGroupOptions, clusterName: string): { group?: ResolvedGpuNodeGroup; problems: Problem[] } {
+export function resolveGpuNodeGroup(options: GpuNodeGroupOptions, clusterName: string): {
+  /** The node group with every default filled in; absent when there is any problem. */
+  group?: ResolvedGpuNodeGroup;
+  /** Every invalid or inconsistent option, with its path relative to the options; empty when valid. */
+  problems: Problem[];
+} {
   const { pool, problems: poolProblems } = resolveGpuNodePool(options);
   const problems: Problem[] = [...poolProblems];
   for (const field of ['ssm', 'tagAutoScalingGroup'] as const) {

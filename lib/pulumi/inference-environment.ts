@@ -195,7 +195,14 @@ export interface ResolvedInferenceEnvironment {
   /** The GPU node groups, in order. */
   readonly gpuNodeGroups: readonly ResolvedGpuNodeGroup[];
   /** Image and flags of the cluster autoscaler; undefined when it is left out. */
-  readonly clusterAutoscaler?: { readonly image: string; readonly args: readonly string[]; readonly extraArgs: readonly string[] };
+  readonly clusterAutoscaler?: {
+    /** Container image, its minor version matching the cluster's. */
+    readonly image: string;
+    /** Every command-line flag: inferscale's defaults, then `extraArgs`. */
+    readonly args: readonly string[];
+    /** The user's extra flags alone, as given (empty when none). */
+    readonly extraArgs: readonly string[];
+  };
   /** AWS tags for every taggable resource. */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -273,7 +280,12 @@ function resolveNetwork(options: NetworkOptions, problems: Problem[]): ResolvedN
  *
  * @param name component name, the default cluster name
  */
-export function resolveInferenceEnvironment(name: string, args: InferenceEnvironmentArgs): { environment?: ResolvedInferenceEnvironment; problems: Problem[] } {
+export function resolveInferenceEnvironment(name: string, args: InferenceEnvironmentArgs): {
+  /** The environment with every default filled in; absent when there is any problem. */
+  environment?: ResolvedInferenceEnvironment;
+  /** Every invalid or inconsistent argument, with its property path; empty when valid. */
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   const existing = args.cluster;
   const clusterName = existing?.name ?? args.clusterName ?? name;

@@ -11,19 +11,32 @@ import { Problem, show } from '../core/problems';
 export interface KubePrometheusStackValues {
   /** Prometheus server settings. */
   readonly prometheus?: {
+    /** The Prometheus custom resource's spec. inferscale sets `scrapeInterval`; these fields are merged over it. @default - the chart's, with inferscale's scrape interval */
     readonly prometheusSpec?: {
       /** How long samples are kept, e.g. "15d". @default - the chart's ("10d") */
       readonly retention?: string;
       /** Storage: a volumeClaimTemplate spec. @default - an emptyDir (the chart's default) */
-      readonly storageSpec?: { readonly volumeClaimTemplate: { readonly spec: Readonly<Record<string, unknown>> } };
+      readonly storageSpec?: {
+        /** The PersistentVolumeClaim template of each Prometheus pod. */
+        readonly volumeClaimTemplate: {
+          /** A PersistentVolumeClaim spec, e.g. `{ storageClassName: "gp3", resources: { requests: { storage: "50Gi" } } }`. */
+          readonly spec: Readonly<Record<string, unknown>>;
+        };
+      };
       /** CPU and memory of the server. @default - the chart's */
       readonly resources?: Readonly<Record<string, unknown>>;
     };
   };
   /** Grafana. @default - the chart's (enabled) */
-  readonly grafana?: { readonly enabled?: boolean };
+  readonly grafana?: {
+    /** Whether the chart installs Grafana. @default true */
+    readonly enabled?: boolean;
+  };
   /** Alertmanager. @default - the chart's (enabled) */
-  readonly alertmanager?: { readonly enabled?: boolean };
+  readonly alertmanager?: {
+    /** Whether the chart installs Alertmanager. @default true */
+    readonly enabled?: boolean;
+  };
   /** Any other chart value, merged last. @default - none */
   readonly extra?: Readonly<Record<string, unknown>>;
 }

@@ -8,7 +8,14 @@ export interface KubernetesObject {
   /** e.g. `Deployment`. */
   readonly kind: string;
   /** Object metadata; `name` is always set by inferscale's constructs. */
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
+  readonly metadata: {
+    /** Object name; with the kind and namespace it makes the Pulumi resource name. */
+    readonly name: string;
+    /** Namespace of a namespaced object. @default - none (cluster-scoped, or the provider's default namespace) */
+    readonly namespace?: string;
+    /** Any other metadata (`labels`, `annotations`, ...). */
+    readonly [key: string]: unknown;
+  };
   /** Everything else (`spec`, `data`, ...). */
   readonly [key: string]: unknown;
 }
