@@ -8,8 +8,8 @@ import { IMAGES } from '../core/images';
 import { ResourcesProps } from '../core/inference-service';
 import { checkDnsLabel } from '../core/names';
 import { InferscaleValidationError, Problem, show } from '../core/problems';
-import { checkQuantity } from '../core/quantity';
 import { restrictedContainerSecurityContext } from './security';
+import { containerResources } from './resources';
 
 /** Options of {@link ServingCertificate.certManager}. */
 export interface CertManagerServingOptions {
@@ -199,7 +199,7 @@ export class PrometheusAdapter extends Construct {
       }
       if (cm?.duration !== undefined && !/^([0-9]+(\.[0-9]+)?(h|m|s))+$/.test(cm.duration)) problems.push({ path: 'servingCertificate.duration', message: `is ${show(cm.duration)}; expected a Go duration such as "8760h"` });
     }
-    const resources = resolveResources(props.resources, problems);
+    const resources = containerResources(props.resources, { cpu: { request: '100m' }, memory: { request: '256Mi', limit: '512Mi' } }, 'resources', problems);
     const services = props.services ?? [];
     const built = buildAdapterConfig(services);
     problems.push(...built.problems);
@@ -378,21 +378,4 @@ export class PrometheusAdapter extends Construct {
     this.customMetricsApiService = apiService('CustomMetricsApiService', 'custom.metrics.k8s.io');
     if (this.servesExternalMetrics) this.externalMetricsApiService = apiService('ExternalMetricsApiService', 'external.metrics.k8s.io');
   }
-}
-
-function resolveResources(resources: ResourcesProps | undefined, problems: Problem[]): k8s.ResourceRequirements {
-  const cpu = resources?.cpu ?? { request: '100m' };
-  const memory = resources?.memory ?? { request: '256Mi', limit: '512Mi' };
-  const requests: Record<string, k8s.Quantity> = {};
-  const limits: Record<string, k8s.Quantity> = {};
-  for (const [name, r] of [['cpu', cpu], ['memory', memory]] as const) {
-    for (const [field, target] of [['request', requests], ['limit', limits]] as const) {
-      const v = r[field];
-      if (v === undefined) continue;
-      const q = checkQuantity(`resources.${name}.${field}`, v);
-      problems.push(...q.problems);
-      if (!q.problems.length) target[name] = k8s.Quantity.fromString(v);
-    }
-  }
-  return { requests, ...(Object.keys(limits).length ? { limits } : {}) };
 }

@@ -18,6 +18,7 @@ import {
 } from '../core/prometheus-config';
 import { checkQuantity } from '../core/quantity';
 import { restrictedContainerSecurityContext } from './security';
+import { containerResources } from './resources';
 
 /** Options of {@link PrometheusSource.embedded}. */
 export interface EmbeddedPrometheusOptions {
@@ -223,7 +224,7 @@ export class Prometheus extends Construct {
       if (size.value === 0) problems.push({ path: 'source.storageSize', message: `is ${show(this.storageSize)}; the TSDB needs storage, expected a size such as "50Gi"` });
       if (o.storageClassName !== undefined) problems.push(...checkDnsLabelOrSubdomain('source.storageClassName', o.storageClassName));
       if (typeof this.image !== 'string' || !this.image || /\s/.test(this.image)) problems.push({ path: 'source.image', message: `is ${show(this.image)}; expected an image reference such as "quay.io/prometheus/prometheus:v3.5.0"` });
-      const resources = resolveResources(o.resources, problems);
+      const resources = containerResources(o.resources, { cpu: { request: '500m' }, memory: { request: '2Gi', limit: '4Gi' } }, 'source.resources', problems);
       const built = buildPrometheusConfig({ scrapeIntervalSeconds: this.scrapeIntervalSeconds, namespaces: o.discoveryNamespaces, dcgmExporter: props.dcgmExporter });
       problems.push(...built.problems.map((p) => ({ ...p, path: p.path.startsWith('dcgmExporter') ? p.path : `source.${p.path}` })));
       problems.push(...rateWindowProblems(services, this.scrapeIntervalSeconds));
@@ -390,21 +391,4 @@ function checkDnsLabelOrSubdomain(path: string, value: unknown): Problem[] {
     return [{ path, message: `is ${show(value)}; expected a StorageClass name (a DNS-1123 subdomain)` }];
   }
   return [];
-}
-
-function resolveResources(resources: ResourcesProps | undefined, problems: Problem[]): k8s.ResourceRequirements {
-  const cpu = resources?.cpu ?? { request: '500m' };
-  const memory = resources?.memory ?? { request: '2Gi', limit: '4Gi' };
-  const requests: Record<string, k8s.Quantity> = {};
-  const limits: Record<string, k8s.Quantity> = {};
-  for (const [name, r] of [['cpu', cpu], ['memory', memory]] as const) {
-    for (const [field, target] of [['request', requests], ['limit', limits]] as const) {
-      const v = r[field];
-      if (v === undefined) continue;
-      const q = checkQuantity(`source.resources.${name}.${field}`, v);
-      problems.push(...q.problems);
-      if (!q.problems.length) target[name] = k8s.Quantity.fromString(v);
-    }
-  }
-  return { requests, ...(Object.keys(limits).length ? { limits } : {}) };
 }
