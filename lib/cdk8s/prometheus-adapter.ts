@@ -6,7 +6,7 @@ import { adapterConfigYaml, AdapterServiceMetrics, buildAdapterConfig, Prometheu
 import { promDuration } from '../core/duration';
 import { IMAGES } from '../core/images';
 import { ResourcesProps } from '../core/inference-service';
-import { checkDnsLabel } from '../core/names';
+import { checkDnsLabel, isDnsSubdomain } from '../core/names';
 import { InferscaleValidationError, Problem, show } from '../core/problems';
 import { restrictedContainerSecurityContext } from './security';
 import { containerResources } from './resources';
@@ -194,7 +194,7 @@ export class PrometheusAdapter extends Construct {
     const cm = this.servingCertificate.certManagerOptions;
     if (this.servingCertificate.mode === 'certManager') {
       if (cm?.issuer !== undefined) {
-        if (typeof cm.issuer.name !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(cm.issuer.name)) problems.push({ path: 'servingCertificate.issuer.name', message: `is ${show(cm.issuer.name)}; expected the name of a cert-manager Issuer or ClusterIssuer` });
+        if (typeof cm.issuer.name !== 'string' || !isDnsSubdomain(cm.issuer.name)) problems.push({ path: 'servingCertificate.issuer.name', message: `is ${show(cm.issuer.name)}; expected the name of a cert-manager Issuer or ClusterIssuer` });
         if (cm.issuer.kind !== undefined && cm.issuer.kind !== 'Issuer' && cm.issuer.kind !== 'ClusterIssuer') problems.push({ path: 'servingCertificate.issuer.kind', message: `is ${show(cm.issuer.kind)}; expected "Issuer" or "ClusterIssuer"` });
       }
       if (cm?.duration !== undefined && !/^([0-9]+(\.[0-9]+)?(h|m|s))+$/.test(cm.duration)) problems.push({ path: 'servingCertificate.duration', message: `is ${show(cm.duration)}; expected a Go duration such as "8760h"` });

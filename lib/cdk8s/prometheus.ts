@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { IMAGES } from '../core/images';
 import { ResourcesProps } from '../core/inference-service';
 import { MetricDefinition } from '../core/metric';
-import { checkDnsLabel, checkLabels } from '../core/names';
+import { checkDnsLabel, checkLabels, isDnsSubdomain } from '../core/names';
 import { InferscaleValidationError, Problem, show } from '../core/problems';
 import {
   buildPrometheusConfig,
@@ -222,7 +222,9 @@ export class Prometheus extends Construct {
       const size = checkQuantity('source.storageSize', this.storageSize);
       problems.push(...size.problems);
       if (size.value === 0) problems.push({ path: 'source.storageSize', message: `is ${show(this.storageSize)}; the TSDB needs storage, expected a size such as "50Gi"` });
-      if (o.storageClassName !== undefined) problems.push(...checkDnsLabelOrSubdomain('source.storageClassName', o.storageClassName));
+      if (o.storageClassName !== undefined && (typeof o.storageClassName !== 'string' || !isDnsSubdomain(o.storageClassName))) {
+        problems.push({ path: 'source.storageClassName', message: `is ${show(o.storageClassName)}; expected a StorageClass name (a DNS-1123 subdomain)` });
+      }
       if (typeof this.image !== 'string' || !this.image || /\s/.test(this.image)) problems.push({ path: 'source.image', message: `is ${show(this.image)}; expected an image reference such as "quay.io/prometheus/prometheus:v3.5.0"` });
       const resources = containerResources(o.resources, { cpu: { request: '500m' }, memory: { request: '2Gi', limit: '4Gi' } }, 'source.resources', problems);
       const built = buildPrometheusConfig({ scrapeIntervalSeconds: this.scrapeIntervalSeconds, namespaces: o.discoveryNamespaces, dcgmExporter: props.dcgmExporter });
@@ -384,11 +386,4 @@ export class Prometheus extends Construct {
 function rateWindowProblems(services: readonly PrometheusScrapedService[], interval: number): Problem[] {
   if (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 1) return [];
   return checkRateWindows(services, interval);
-}
-
-function checkDnsLabelOrSubdomain(path: string, value: unknown): Problem[] {
-  if (typeof value !== 'string' || value.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(value)) {
-    return [{ path, message: `is ${show(value)}; expected a StorageClass name (a DNS-1123 subdomain)` }];
-  }
-  return [];
 }
