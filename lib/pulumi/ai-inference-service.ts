@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App, Chart } from 'cdk8s';
 import { AIInferenceService as AIInferenceServiceConstruct } from '../cdk8s/ai-inference-service';
-import { InferenceServiceProps, InferscaleValidationError, resolveInferenceService, ResolvedInferenceService } from '../core';
+import { InferenceServiceProps, InferscaleValidationError, ResolvedInferenceService } from '../core';
 import { KubernetesObject, registerObject } from './kubernetes-objects';
 
 /** Args of {@link AIInferenceService}: the same props as the cdk8s construct. */
@@ -32,9 +32,7 @@ export class AIInferenceService extends pulumi.ComponentResource {
    * @throws InferscaleValidationError listing every problem in `args`, before any resource is registered
    */
   public constructor(name: string, args: AIInferenceServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { service, problems } = resolveInferenceService(args, name);
-    if (!service) throw new InferscaleValidationError(`AIInferenceService "${name}"`, problems);
-    const objects = renderService(name, args);
+    const { spec: service, objects } = renderService(name, args);
     super('inferscale:inference:AIInferenceService', name, {}, opts);
     this.spec = service;
     this.objects = objects;
@@ -46,11 +44,28 @@ export class AIInferenceService extends pulumi.ComponentResource {
   }
 }
 
-/** Renders the cdk8s construct in a throw-away in-memory app and returns its objects. */
-export function renderService(id: string, props: InferenceServiceProps): KubernetesObject[] {
+/** What {@link renderService} returns. */
+export interface RenderedService {
+  /** Every default resolved. */
+  readonly spec: ResolvedInferenceService;
+  /** The objects, exactly as cdk8s synthesizes them. */
+  readonly objects: KubernetesObject[];
+}
+
+/**
+ * Renders the cdk8s construct in a throw-away in-memory app: its resolved spec and objects.
+ * @throws InferscaleValidationError owned by `AIInferenceService "<id>"` (not the throw-away chart's path)
+ */
+export function renderService(id: string, props: InferenceServiceProps): RenderedService {
   const chart = new Chart(new App({ outdir: '/dev/null' }), 'inferscale', { disableResourceNameHashes: true });
-  new AIInferenceServiceConstruct(chart, id, props);
+  let construct: AIInferenceServiceConstruct;
+  try {
+    construct = new AIInferenceServiceConstruct(chart, id, props);
+  } catch (e) {
+    if (e instanceof InferscaleValidationError) throw new InferscaleValidationError(`AIInferenceService "${id}"`, e.problems);
+    throw e;
+  }
   const errors = chart.node.validate();
   if (errors.length) throw new Error(errors.join('\n'));
-  return chart.toJson() as KubernetesObject[];
+  return { spec: construct.spec, objects: chart.toJson() as KubernetesObject[] };
 }
