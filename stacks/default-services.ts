@@ -55,9 +55,3 @@ export function defaultServices(): Record<string, InferenceServiceProps> {
 export function defaultGpuNodePools(): GpuNodePoolProps[] {
   return [{ name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 8 }];
 }
-
-/** Labels of the inference namespace: inference pods need no privileges, so enforce "restricted". */
-export const DEFAULT_NAMESPACE_LABELS: Readonly<Record<string, string>> = {
-  'pod-security.kubernetes.io/enforce': 'restricted',
-  'pod-security.kubernetes.io/enforce-version': 'latest',
-};

@@ -1,25 +1,11 @@
 import { join } from 'node:path';
-import { InferenceServiceProps, resolveInferenceService, ScalingBehavior, ScalingMetric } from '../../../lib/core';
+import { InferenceServiceProps, resolveInferenceService } from '../../../lib/core';
+import { defaultServices } from '../../../stacks/default-services';
 import { serviceFromResolved, SimulatedService } from '../../../lib/core/simulator';
 
-/** An LLM service like the default app's: 1-8 replicas of one GPU each, four metrics, burst preset. */
+/** The default app's LLM: 1-8 replicas of one GPU each, four metrics, burst preset. */
 export function llmProps(overrides: Partial<InferenceServiceProps> = {}): InferenceServiceProps {
-  return {
-    namespace: 'inference',
-    image: 'vllm/vllm-openai:v0.11.0',
-    model: { name: 'Qwen/Qwen2.5-7B-Instruct', loadTimeSeconds: 240 },
-    gpu: { count: 1 },
-    minReplicas: 1,
-    maxReplicas: 8,
-    metrics: [
-      ScalingMetric.requestsPerSecond({ targetPerPod: 4, counter: 'vllm:request_success_total' }),
-      ScalingMetric.gpuUtilization({ targetPercent: 75 }),
-      ScalingMetric.latency({ quantile: 0.95, targetSeconds: 4, histogram: 'vllm:e2e_request_latency_seconds' }),
-      ScalingMetric.cpuUtilization(80),
-    ],
-    behavior: ScalingBehavior.burst(),
-    ...overrides,
-  };
+  return { ...defaultServices().llm, ...overrides };
 }
 
 /** The simulated service of {@link llmProps}. */
