@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '..');
 
@@ -32,5 +33,23 @@ describe('package boundaries', () => {
     expect(pulumiOnly).toContain('@pulumi/kubernetes');
     expect(pulumiOnly).not.toContain('@pulumi/aws');
     expect(frameworkModulesLoadedBy('./lib/pulumi/aws/index.ts')).toContain('@pulumi/aws');
+  });
+});
+
+/** Every source file below `dir`, relative to the repository root. */
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.(ts|js|mjs|cjs)$/.test(e.name))
+    .map((e) => relative(ROOT, join(e.parentPath, e.name)))
+    .sort();
+}
+
+describe('the repository stands alone', () => {
+  // A fresh clone (or an installed package) has nothing beside it: no path may climb out of it.
+  test('no code in lib/, test/, stacks/, scripts/, bin/ or examples/ names a folder beside the checkout', () => {
+    const climbing = ['lib', 'test', 'stacks', 'scripts', 'bin', 'examples']
+      .flatMap(sources)
+      .filter((f) => /\.\.\/shared\b|['"]\.\.['"],\s*['"]shared['"]|shared\/traces/.test(readFileSync(join(ROOT, f), 'utf8')));
+    expect(climbing).toEqual([]);
   });
 });

@@ -4,14 +4,14 @@
  * 10 minutes, and prints the time to capacity, seconds over the latency target and GPU-hours
  * of each.
  *
- *   npx tsx examples/simulate/load-time.ts [path/to/azure-llm-2023-code.csv]
+ *   npx tsx examples/simulate/load-time.ts [path/to/trace.csv]
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { InferenceServiceProps, resolveInferenceService, ScalingBehavior, ScalingMetric, simulator } from 'inferscale';
 
-const file = process.argv[2] ?? join(__dirname, '..', '..', '..', 'shared', 'traces', 'azure-llm-2023-code.csv');
-const trace = simulator.scaleTrace(simulator.parseTrace(readFileSync(file, 'utf8'), 'code'), 4);
+const file = process.argv[2];
+const real = file ? simulator.parseTrace(readFileSync(file, 'utf8'), file) : simulator.readNamedTrace('code');
+const trace = simulator.scaleTrace(real, 4);
 
 /** The default environment's LLM: vLLM on one GPU, scaling on requests, GPU, latency and CPU. */
 function llm(loadTimeSeconds: number): InferenceServiceProps {

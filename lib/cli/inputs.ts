@@ -6,8 +6,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import {
+  isNamedTrace,
+  NAMED_TRACES,
+  namedTracePath,
   parseShapeSpec,
   parseTrace,
+  readNamedTrace,
   servicesFromYaml,
   SimulatedService,
   Trace,
@@ -23,44 +27,17 @@ export class CliError extends Error {
   }
 }
 
-/** The repository's real traces, by short name. */
-export const NAMED_TRACES: Readonly<Record<string, string>> = {
-  code: 'azure-llm-2023-code.csv',
-  conv: 'azure-llm-2023-conv.csv',
-};
-
-/**
- * Folders searched for the named traces, in order: `$INFERSCALE_TRACES_DIR`, `shared/traces`
- * beside the current folder and beside the package (a checkout with `shared/` next to it),
- * and `traces/` or `shared/traces` inside them.
- */
-export function traceDirs(cwd: string, env: NodeJS.ProcessEnv): string[] {
-  const packageRoot = resolve(__dirname, '..', '..');
-  const dirs = [
-    env.INFERSCALE_TRACES_DIR,
-    join(cwd, '..', 'shared', 'traces'),
-    join(packageRoot, '..', 'shared', 'traces'),
-    join(cwd, 'shared', 'traces'),
-    join(cwd, 'traces'),
-  ].filter((d): d is string => typeof d === 'string' && d.length > 0);
-  return [...new Set(dirs.map((d) => resolve(d)))];
-}
-
 /**
  * A trace from a CLI spec: a shape (`step`, `spike:peak=60`), a name of the repository's real
  * traces (`code`, `conv`), or a path to a CSV or JSON file.
  */
-export function loadTrace(spec: string, cwd: string, env: NodeJS.ProcessEnv, shapeDefaults: TraceShapeOptions): Trace {
+export function loadTrace(spec: string, cwd: string, shapeDefaults: TraceShapeOptions): Trace {
   const shape = parseShapeSpec(spec, shapeDefaults);
   if (shape) return shape;
-  const named = NAMED_TRACES[spec];
-  if (named !== undefined) {
-    const dirs = traceDirs(cwd, env);
-    for (const dir of dirs) {
-      const file = join(dir, named);
-      if (existsSync(file)) return { ...parseTrace(readFileSync(file, 'utf8'), named), name: spec };
-    }
-    throw new CliError(`trace "${spec}": ${named} not found in ${dirs.join(', ')}; set INFERSCALE_TRACES_DIR to the folder that holds it`);
+  if (isNamedTrace(spec)) {
+    const file = namedTracePath(spec);
+    if (!existsSync(file)) throw new CliError(`trace "${spec}": ${file} is missing; the package ships it in data/traces/, reinstall inferscale`);
+    return readNamedTrace(spec);
   }
   const file = resolve(cwd, spec);
   if (!existsSync(file) || !statSync(file).isFile()) {

@@ -45,8 +45,8 @@ Service (one of):
 
 Trace:
   --trace SPEC           step | spike | diurnal | ramp (optionally shape:peak=40,base=2,at=600,for=900,
-                         duration=3600,period=86400,seed=1,noise=0), code | conv (the repository's
-                         real one-hour traces), or a CSV / JSON file (default: step)
+                         duration=3600,period=86400,seed=1,noise=0), code | conv (Azure LLM traces
+                         shipped in the package, one hour each), or a CSV / JSON file (default: step)
   --scale N              multiply the request column by N (default 1)
   --duration SECONDS     length of synthetic shapes (default 3600)
   --seed N               seed of synthetic arrival noise (default 1)
@@ -134,7 +134,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
   const duration = numberOption('duration', v.duration, 'whole');
   const seed = v.seed === undefined ? undefined : Number(v.seed);
   if (seed !== undefined && !Number.isInteger(seed)) throw new CliError(`--seed is "${v.seed}"; expected a whole number`);
-  const rawTrace = loadTrace(v.trace ?? 'step', io.cwd, io.env, { ...(duration !== undefined ? { durationSeconds: duration } : {}), ...(seed !== undefined ? { seed } : {}) });
+  const rawTrace = loadTrace(v.trace ?? 'step', io.cwd, { ...(duration !== undefined ? { durationSeconds: duration } : {}), ...(seed !== undefined ? { seed } : {}) });
   const scale = numberOption('scale', v.scale, 'positive') ?? 1;
   const trace = scaleTrace(rawTrace, scale);
 

@@ -8,7 +8,6 @@ import type { CliIo } from '../../lib/cli/main';
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'inferscale.js');
 const FIXTURES = join(__dirname, 'fixtures');
-const TRACES_DIR = join(ROOT, '..', 'shared', 'traces');
 
 interface Run { code: number; stdout: string; stderr: string }
 
@@ -18,7 +17,7 @@ function spawnCli(args: string[]): Promise<Run> {
     execFile(process.execPath, [BIN, ...args], {
       cwd: ROOT,
       timeout: 30_000,
-      env: { ...process.env, INFERSCALE_FROM_SOURCE: '1', INFERSCALE_TRACES_DIR: TRACES_DIR },
+      env: { ...process.env, INFERSCALE_FROM_SOURCE: '1' },
     }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
@@ -30,7 +29,7 @@ function spawnCli(args: string[]): Promise<Run> {
 function runInProcess(args: string[], cwd = ROOT): Run {
   let stdout = '';
   let stderr = '';
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd, env: { INFERSCALE_TRACES_DIR: TRACES_DIR } };
+  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd, env: {} };
   const code = main(args, io);
   return { code, stdout, stderr };
 }

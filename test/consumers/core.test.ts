@@ -85,6 +85,11 @@ describe('a core-only consumer', () => {
     expect(sim.stderr).toBe('');
     expect(sim.status).toBe(0);
     expect(sim.stdout).toContain('service llm (namespace inference)');
+    // The real traces ship in the package: a named trace works with nothing beside it.
+    const real = run(bin, ['simulate', '--manifest', manifest, '--trace', 'code', '--duration', '600'], { cwd: project.dir });
+    expect(real.stderr).toBe('');
+    expect(real.status).toBe(0);
+    expect(real.stdout).toContain('trace code');
     const explain = run(bin, ['explain', '--app', 'burst.ts'], { cwd: project.dir });
     expect(explain.status).toBe(1);
     expect(explain.stderr).toBe('inferscale explain: explain builds a cdk8s app: install cdk8s, cdk8s-plus-27 and constructs beside inferscale\n');

@@ -3,7 +3,8 @@
  *
  * Replays a load trace against a service's real scaling configuration (the HPA spec and the
  * Deployment facts that decide how fast capacity arrives) and reports what users and the GPU
- * bill would see. Pure and framework-free: no cdk8s, no Pulumi, no I/O.
+ * bill would see. Pure and framework-free: no cdk8s, no Pulumi, and no I/O except
+ * {@link readNamedTrace}, which reads the traces shipped in the package.
  *
  * ```ts
  * import { simulator, resolveInferenceService } from 'inferscale';
@@ -93,6 +94,7 @@
  * @module
  */
 export { Prng } from './prng';
+export { NAMED_TRACES, NamedTrace, TRACES_DIR, isNamedTrace, namedTracePath, readNamedTrace } from './named-traces';
 export {
   MAX_TRACE_SECONDS,
   TRACE_SHAPES,

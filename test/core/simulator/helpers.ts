@@ -21,5 +21,5 @@ export function firstIndex<T>(values: ArrayLike<T>, from: number, pred: (v: T, i
   return -1;
 }
 
-/** The repository's real traces: `shared/traces` beside the checkout (CI lays a copy of shared/ there too). */
-export const TRACES_DIR = join(__dirname, '..', '..', '..', '..', 'shared', 'traces');
+/** The repository's real traces, shipped in the package: `data/traces`. */
+export const TRACES_DIR = join(__dirname, '..', '..', '..', 'data', 'traces');
