@@ -12,6 +12,7 @@ import {
   resolveGpuNodePool,
   ResolvedGpuNodePool,
 } from '../core';
+import { podSecurityLabels } from '../core/platform/pod-security';
 import { AIInferenceService } from './ai-inference-service';
 import { DcgmExporter, DcgmExporterProps } from './dcgm-exporter';
 import { NvidiaDevicePlugin, NvidiaDevicePluginProps } from './nvidia-device-plugin';
@@ -125,7 +126,7 @@ export class AIInferencePlatform extends Chart {
       namespaces.push(new k8s.KubeNamespace(this, `Namespace-${name}`, {
         metadata: {
           name,
-          labels: { 'pod-security.kubernetes.io/enforce': level, 'pod-security.kubernetes.io/enforce-version': 'latest' },
+          labels: podSecurityLabels(level),
           annotations: { 'inferscale.io/pod-security-reason': why },
         },
       }));

@@ -37,6 +37,20 @@ describe('AIInferencePlatform', () => {
     expect(find(objects, 'Namespace', 'gpu-system').metadata.annotations['inferscale.io/pod-security-reason']).toMatch(/device-plugins.*pod-resources/);
   });
 
+  test('every namespace warns and audits at its enforced level, each mode pinned to one version', () => {
+    const { objects } = render({ gpuNodePools: [POOL], services: { llm: LLM } });
+    for (const [name, level] of [['inference', 'restricted'], ['monitoring', 'restricted'], ['gpu-system', 'privileged']]) {
+      expect(find(objects, 'Namespace', name).metadata.labels).toEqual({
+        'pod-security.kubernetes.io/audit': level,
+        'pod-security.kubernetes.io/audit-version': 'v1.33',
+        'pod-security.kubernetes.io/enforce': level,
+        'pod-security.kubernetes.io/enforce-version': 'v1.33',
+        'pod-security.kubernetes.io/warn': level,
+        'pod-security.kubernetes.io/warn-version': 'v1.33',
+      });
+    }
+  });
+
   test('services default to the inference namespace', () => {
     const { objects } = render({ namespaces: { inference: 'serving' }, gpuNodePools: [POOL], services: { llm: LLM } });
     expect(find(objects, 'HorizontalPodAutoscaler', 'llm').metadata.namespace).toBe('serving');
