@@ -3,7 +3,6 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IMAGES } from '../core/images';
-import { ResourcesProps } from '../core/inference-service';
 import { MetricDefinition } from '../core/metric';
 import { checkDnsLabel, checkLabels, isDnsSubdomain } from '../core/names';
 import { InferscaleValidationError, Problem, show } from '../core/problems';
@@ -17,6 +16,7 @@ import {
   prometheusConfigYaml,
 } from '../core/prometheus-config';
 import { checkQuantity } from '../core/quantity';
+import { resolveResources, ResourcesProps } from '../core/resources';
 import { restrictedContainerSecurityContext } from './security';
 import { containerResources } from './resources';
 
@@ -226,7 +226,9 @@ export class Prometheus extends Construct {
         problems.push({ path: 'source.storageClassName', message: `is ${show(o.storageClassName)}; expected a StorageClass name (a DNS-1123 subdomain)` });
       }
       if (typeof this.image !== 'string' || !this.image || /\s/.test(this.image)) problems.push({ path: 'source.image', message: `is ${show(this.image)}; expected an image reference such as "quay.io/prometheus/prometheus:v3.5.0"` });
-      const resources = containerResources(o.resources, { cpu: { request: '500m' }, memory: { request: '2Gi', limit: '4Gi' } }, 'source.resources', problems);
+      const resolvedResources = resolveResources('source.resources', o.resources, { cpu: { request: '500m' }, memory: { request: '2Gi', limit: '4Gi' } });
+      problems.push(...resolvedResources.problems);
+      const resources = containerResources(resolvedResources.resources);
       const built = buildPrometheusConfig({ scrapeIntervalSeconds: this.scrapeIntervalSeconds, namespaces: o.discoveryNamespaces, dcgmExporter: props.dcgmExporter });
       problems.push(...built.problems.map((p) => ({ ...p, path: p.path.startsWith('dcgmExporter') ? p.path : `source.${p.path}` })));
       problems.push(...rateWindowProblems(services, this.scrapeIntervalSeconds));
