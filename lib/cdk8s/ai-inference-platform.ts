@@ -14,7 +14,7 @@ import {
 } from '../core';
 import { podSecurityLabels } from '../core/platform/pod-security';
 import { AIInferenceService } from './ai-inference-service';
-import { DcgmExporter, DcgmExporterProps } from './dcgm-exporter';
+import { DCGM_PROFILING_FIELDS, DcgmExporter, DcgmExporterProps } from './dcgm-exporter';
 import { NvidiaDevicePlugin, NvidiaDevicePluginProps } from './nvidia-device-plugin';
 import { Prometheus, PrometheusSource } from './prometheus';
 import { PrometheusAdapter, PrometheusAdapterProps } from './prometheus-adapter';
@@ -38,7 +38,11 @@ export interface AIInferencePlatformProps extends ChartProps {
    * @default - deployed when some pool needs it
    */
   readonly devicePlugin?: Omit<NvidiaDevicePluginProps, 'namespace' | 'pools' | 'timeSlicing'> | false;
-  /** The DCGM exporter, for GPU metrics; `false` leaves it out. @default - deployed when there are GPU pools */
+  /**
+   * The DCGM exporter, for GPU metrics; `false` leaves it out. Profiling fields (and the
+   * `SYS_ADMIN` capability they need) are added only when a service's metric reads one.
+   * @default - deployed when there are GPU pools
+   */
   readonly dcgmExporter?: Omit<DcgmExporterProps, 'namespace' | 'pools'> | false;
   /** Where the adapter's Prometheus comes from. @default PrometheusSource.embedded() */
   readonly prometheus?: PrometheusSource;
@@ -146,7 +150,12 @@ export class AIInferencePlatform extends Chart {
       this.devicePlugin = new NvidiaDevicePlugin(this, 'NvidiaDevicePlugin', { ...(props.devicePlugin || {}), namespace: ns.gpuSystem, pools });
     }
     if (wantsDcgm) {
-      this.dcgmExporter = new DcgmExporter(this, 'DcgmExporter', { ...(props.dcgmExporter || {}), namespace: ns.gpuSystem, pools });
+      const dcgm = props.dcgmExporter || {};
+      // Profiling fields (and the SYS_ADMIN they need) only when a service's metric reads one.
+      const profiling = DCGM_PROFILING_FIELDS.map((f) => f.name).filter((name) => Object.values(serviceProps)
+        .some((s) => (s.metrics ?? []).some((m) => m.definition?.series.some((x) => x.source === 'dcgm' && x.name === name))));
+      const requiredFields = [...(dcgm.requiredFields ?? []), ...profiling];
+      this.dcgmExporter = new DcgmExporter(this, 'DcgmExporter', { ...dcgm, ...(requiredFields.length ? { requiredFields } : {}), namespace: ns.gpuSystem, pools });
     }
 
     const services: Record<string, AIInferenceService> = {};

@@ -18,7 +18,8 @@ import { IMAGES } from '../core/images';
 import { DEFAULT_GPU_RESOURCE } from '../core/inference-service';
 import { checkDnsLabel, checkLabels, isDnsSubdomain } from '../core/names';
 import { formatProblems, InferscaleValidationError, Problem, show } from '../core/problems';
-import { checkQuantity, parseQuantity } from '../core/quantity';
+import { ResolvedResources, resolveResources, ResourcesProps } from '../core/resources';
+import { containerResources } from './resources';
 
 /**
  * How the device plugin exposes Multi-Instance GPU partitions: `none` ignores MIG, `single`
@@ -30,14 +31,6 @@ export type MigStrategy = 'none' | 'single' | 'mixed';
 
 /** Every {@link MigStrategy}. */
 export const MIG_STRATEGIES: readonly MigStrategy[] = Object.freeze(['none', 'single', 'mixed'] as const);
-
-/** Compute resources of a container, as Kubernetes quantities. */
-export interface DaemonResourcesProps {
-  /** Quantities the scheduler reserves, e.g. `{ cpu: '50m', memory: '64Mi' }`. @default - see the construct */
-  readonly requests?: Readonly<Record<string, string>>;
-  /** Hard caps. @default - see the construct */
-  readonly limits?: Readonly<Record<string, string>>;
-}
 
 /** Props of {@link NvidiaDevicePlugin}. */
 export interface NvidiaDevicePluginProps {
@@ -79,8 +72,8 @@ export interface NvidiaDevicePluginProps {
    * @default "system-node-critical"
    */
   readonly priorityClassName?: string;
-  /** Container resources. No limits by default: an OOM-killed plugin takes every GPU off the node. @default { requests: { cpu: "50m", memory: "64Mi" } } */
-  readonly resources?: DaemonResourcesProps;
+  /** Container resources. No limits by default: an OOM-killed plugin takes every GPU off the node. @default { cpu: { request: "50m" }, memory: { request: "64Mi" } } */
+  readonly resources?: ResourcesProps;
   /** Extra labels on every object and pod (never in selectors). @default - none */
   readonly labels?: Readonly<Record<string, string>>;
 }
@@ -108,12 +101,7 @@ export interface ResolvedNvidiaDevicePlugin {
   /** Priority class. */
   readonly priorityClassName: string;
   /** Requests and limits. */
-  readonly resources: {
-    /** Kubernetes quantities the scheduler reserves per resource, e.g. `cpu: "50m"`, `memory: "64Mi"` (empty: none). */
-    readonly requests: Readonly<Record<string, string>>;
-    /** Kubernetes quantities capping the container per resource (empty: no limits). */
-    readonly limits: Readonly<Record<string, string>>;
-  };
+  readonly resources: ResolvedResources;
   /** Config file content (YAML), when time-slicing is on. */
   readonly configFile?: string;
   /** Selector labels (stable: never change them on a live DaemonSet). */
@@ -154,7 +142,8 @@ export function resolveNvidiaDevicePlugin(props: NvidiaDevicePluginProps = {}): 
   const priorityClassName = props.priorityClassName ?? 'system-node-critical';
   problems.push(...checkPriorityClass('priorityClassName', priorityClassName));
   problems.push(...checkLabels('labels', props.labels));
-  const resources = resolveDaemonResources('resources', props.resources, { requests: { cpu: '50m', memory: '64Mi' }, limits: {} }, problems);
+  const { resources, problems: resourceProblems } = resolveResources('resources', props.resources, { cpu: { request: '50m' }, memory: { request: '64Mi' } });
+  problems.push(...resourceProblems);
 
   let explicit: ResolvedTimeSlicing | undefined;
   if (props.timeSlicing !== undefined) {
@@ -355,7 +344,7 @@ export class NvidiaDevicePlugin extends Construct {
               securityContext: mig
                 ? { capabilities: { add: ['SYS_ADMIN'] } }
                 : { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-              resources: daemonResources(p.resources),
+              resources: containerResources(p.resources),
               volumeMounts: mounts,
             }],
             volumes,
@@ -419,45 +408,6 @@ export function gpuDaemonAffinity(terms: readonly GpuNodeSelectorTerm[]): k8s.Af
         nodeSelectorTerms: terms.map((t) => ({ matchExpressions: t.matchExpressions.map((m) => ({ key: m.key, operator: m.operator, values: [...m.values] })) })),
       },
     },
-  };
-}
-
-/**
- * Resolves and checks container resources: `props` replaces `defaults` per field (requests,
- * limits). Shared by the GPU daemon constructs.
- * @internal
- */
-export function resolveDaemonResources(
-  path: string,
-  props: DaemonResourcesProps | undefined,
-  defaults: { requests: Record<string, string>; limits: Record<string, string> },
-  problems: Problem[],
-): { requests: Record<string, string>; limits: Record<string, string> } {
-  const requests = sortKeys(props?.requests ?? defaults.requests);
-  const limits = sortKeys(props?.limits ?? defaults.limits);
-  for (const [kind, record] of [['requests', requests], ['limits', limits]] as const) {
-    for (const [k, v] of Object.entries(record)) problems.push(...checkQuantity(`${path}.${kind}.${k}`, v).problems);
-  }
-  for (const [k, limit] of Object.entries(limits)) {
-    const r = requests[k] !== undefined ? parseQuantity(requests[k]) : undefined;
-    const l = parseQuantity(limit);
-    if (r !== undefined && l !== undefined && l < r) {
-      problems.push({ path: `${path}.limits.${k}`, message: `is ${show(limit)}, below the request ${show(requests[k])}; the API server rejects a limit under the request` });
-    }
-  }
-  return { requests, limits };
-}
-
-/**
- * Typed Kubernetes resource requirements from resolved quantities. Shared by the GPU daemon constructs.
- * @internal
- */
-export function daemonResources(r: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> }): k8s.ResourceRequirements {
-  const q = (record: Readonly<Record<string, string>>): Record<string, k8s.Quantity> =>
-    Object.fromEntries(Object.entries(record).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
-  return {
-    ...(Object.keys(r.requests).length ? { requests: q(r.requests) } : {}),
-    ...(Object.keys(r.limits).length ? { limits: q(r.limits) } : {}),
   };
 }
 

@@ -17,3 +17,4 @@ export { parseServiceConfig, parseServicesConfig, parseGpuNodePoolConfig, parseG
 export * from './explain';
 export * from './platform/pod-security';
 export * from './platform/prometheus-adapter';
+export * from './platform/dcgm-exporter';

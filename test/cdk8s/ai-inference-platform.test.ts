@@ -51,6 +51,18 @@ describe('AIInferencePlatform', () => {
     }
   });
 
+  test('the DCGM exporter gets no SYS_ADMIN unless a service reads a profiling field', () => {
+    const exporter = (objects: K8sObject[]): K8sObject => find(objects, 'DaemonSet', 'dcgm-exporter').spec.template.spec.containers[0];
+    const csv = (objects: K8sObject[]): string => find(objects, 'ConfigMap', 'dcgm-exporter-metrics').data['counters.csv'];
+    const plain = render({ gpuNodePools: [POOL], services: { llm: LLM } }).objects;
+    expect(exporter(plain).securityContext.capabilities).toEqual({ drop: ['ALL'] });
+    expect(csv(plain)).not.toContain('DCGM_FI_PROF_');
+
+    const mig = render({ gpuNodePools: [POOL], services: { llm: { ...LLM, metrics: [ScalingMetric.gpuUtilization({ targetPercent: 70, source: 'engineActive' })] } } }).objects;
+    expect(exporter(mig).securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['SYS_ADMIN'] });
+    expect(csv(mig).split('\n').filter((l) => l.startsWith('DCGM_FI_PROF_'))).toEqual(['DCGM_FI_PROF_GR_ENGINE_ACTIVE, gauge, Ratio of time the graphics engine is active.']);
+  });
+
   test('services default to the inference namespace', () => {
     const { objects } = render({ namespaces: { inference: 'serving' }, gpuNodePools: [POOL], services: { llm: LLM } });
     expect(find(objects, 'HorizontalPodAutoscaler', 'llm').metadata.namespace).toBe('serving');
