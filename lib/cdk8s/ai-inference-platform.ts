@@ -16,8 +16,9 @@ import { podSecurityLabels } from '../core/platform/pod-security';
 import { AIInferenceService } from './ai-inference-service';
 import { DCGM_PROFILING_FIELDS, DcgmExporter, DcgmExporterProps } from './dcgm-exporter';
 import { NvidiaDevicePlugin, NvidiaDevicePluginProps } from './nvidia-device-plugin';
-import { Prometheus, PrometheusSource } from './prometheus';
-import { PrometheusAdapter, PrometheusAdapterProps } from './prometheus-adapter';
+import { NetworkPoliciesProps, PlatformNetworkPolicies, PlatformNetworkPoliciesProps, resolveNetworkPolicies } from './network-policies';
+import { Prometheus, PROMETHEUS_PORT, PrometheusSource } from './prometheus';
+import { ADAPTER_SECURE_PORT, PrometheusAdapter, PrometheusAdapterProps } from './prometheus-adapter';
 
 /** Namespaces of the platform. */
 export interface PlatformNamespacesProps {
@@ -48,6 +49,15 @@ export interface AIInferencePlatformProps extends ChartProps {
   readonly prometheus?: PrometheusSource;
   /** Prometheus Adapter options. @default - two replicas, self-signed serving certificate */
   readonly adapter?: Omit<PrometheusAdapterProps, 'prometheusUrl' | 'services' | 'namespace'>;
+  /**
+   * Ingress NetworkPolicies for every part: metrics ports answer Prometheus only, Prometheus
+   * answers the adapter (and `prometheusClientNamespaces`), each model server answers its own
+   * namespace (and `inferenceClientNamespaces`), the adapter's secure port answers the API
+   * server. They take effect only where the network plugin enforces NetworkPolicies (on EKS,
+   * the VPC CNI network policy agent); `false` leaves them out.
+   * @default {} - on, each model server reachable from its own namespace only
+   */
+  readonly networkPolicies?: NetworkPoliciesProps | false;
   /** Namespace names. @default - inference, gpu-system, monitoring */
   readonly namespaces?: PlatformNamespacesProps;
   /** The inference services, by construct id (also their default name). @default - none */
@@ -94,6 +104,8 @@ export class AIInferencePlatform extends Chart {
   public readonly adapter: PrometheusAdapter;
   /** The services by id. */
   public readonly services: Readonly<Record<string, AIInferenceService>>;
+  /** The NetworkPolicies, unless `networkPolicies: false`. */
+  public readonly networkPolicies?: PlatformNetworkPolicies;
 
   /**
    * @throws InferscaleValidationError listing every problem in props and in the wiring
@@ -186,5 +198,23 @@ export class AIInferencePlatform extends Chart {
       prometheusUrl: this.prometheus.url,
       services: specs,
     });
+
+    if (props.networkPolicies !== false) {
+      const policyProps: PlatformNetworkPoliciesProps = {
+        ...(props.networkPolicies ?? {}),
+        platform: {
+          prometheus: this.prometheus.selectorLabels
+            ? { mode: 'embedded', server: { name: this.prometheus.name, namespace: this.prometheus.namespace, podLabels: this.prometheus.selectorLabels }, port: PROMETHEUS_PORT }
+            : { mode: 'external', url: this.prometheus.url },
+          adapter: { name: this.adapter.name, namespace: this.adapter.namespace, podLabels: this.adapter.spec.selectorLabels, port: ADAPTER_SECURE_PORT },
+          ...(this.dcgmExporter ? { dcgmExporter: { name: this.dcgmExporter.spec.name, namespace: this.dcgmExporter.namespace, podLabels: this.dcgmExporter.spec.selectorLabels, port: this.dcgmExporter.metricsPort } } : {}),
+          services: specs.map((s) => ({ name: s.name, namespace: s.namespace ?? ns.inference, podLabels: s.selectorLabels, port: s.port, metricsPort: s.metricsPort })),
+        },
+      };
+      // Checked here first, so that a mistake is reported at the path the user wrote.
+      const checked = resolveNetworkPolicies(policyProps, policyProps.platform);
+      if (checked.problems.length) throw new InferscaleValidationError(owner, prefixProblems('networkPolicies', checked.problems));
+      this.networkPolicies = new PlatformNetworkPolicies(this, 'NetworkPolicies', policyProps);
+    }
   }
 }

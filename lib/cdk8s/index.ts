@@ -14,3 +14,4 @@ export type { PrometheusProps, EmbeddedPrometheusOptions, KubePrometheusStackOpt
 export type { DcgmExporterScrapeTarget } from '../core';
 export { PrometheusAdapter, ServingCertificate, ADAPTER_SECURE_PORT } from './prometheus-adapter';
 export type { PrometheusAdapterProps, CertManagerServingOptions } from './prometheus-adapter';
+export * from './network-policies';

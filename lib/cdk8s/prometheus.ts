@@ -173,6 +173,8 @@ export class Prometheus extends Construct {
   public readonly storageSize?: string;
   /** Image (embedded). */
   public readonly image?: string;
+  /** Labels selecting the server's pods (embedded). */
+  public readonly selectorLabels?: Readonly<Record<string, string>>;
   /** ServiceAccount (embedded). */
   public readonly serviceAccount?: k8s.KubeServiceAccount;
   /** ClusterRole, when discovery spans every namespace (embedded). */
@@ -240,6 +242,7 @@ export class Prometheus extends Construct {
         ? [...new Set([...o.discoveryNamespaces, ...(props.dcgmExporter ? [props.dcgmExporter.namespace] : [])])].sort()
         : undefined;
       const selectorLabels = { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': this.name };
+      this.selectorLabels = { ...selectorLabels };
       const labels = { ...selectorLabels, 'app.kubernetes.io/component': 'monitoring', 'app.kubernetes.io/managed-by': 'inferscale' };
       const metadata = { name: this.name, namespace: this.namespace, labels };
       const configYaml = prometheusConfigYaml(this.config);

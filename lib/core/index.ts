@@ -18,3 +18,4 @@ export * from './explain';
 export * from './platform/pod-security';
 export * from './platform/prometheus-adapter';
 export * from './platform/dcgm-exporter';
+export * from './platform/network-policies';

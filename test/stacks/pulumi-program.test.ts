@@ -119,6 +119,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       'pulumi:providers:kubernetes': 1,
       'kubernetes:core/v1:Namespace': 3,
       'kubernetes:core/v1:ServiceAccount': 7,
+      'kubernetes:networking.k8s.io/v1:NetworkPolicy': 5,
       'kubernetes:core/v1:Service': 5,
       'kubernetes:core/v1:ConfigMap': 3,
       'kubernetes:core/v1:PersistentVolumeClaim': 1,
@@ -292,7 +293,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
 
   test('every Kubernetes object is registered with the environment\'s provider', () => {
     const k8sObjects = inventory.filter((r) => r.type.startsWith('kubernetes:'));
-    expect(k8sObjects.length).toBe(45);
+    expect(k8sObjects.length).toBe(50);
     for (const r of k8sObjects) expect(r.provider).toMatch(/^urn:pulumi:dev::inferscale::inferscale:aws:InferenceEnvironment\$pulumi:providers:kubernetes::inferscale-k8s::inferscale-k8s-id$/);
     // AWS resources use the default AWS provider.
     for (const r of inventory.filter((x) => x.type.startsWith('aws:'))) expect(r.provider ?? '').not.toContain('kubernetes');
