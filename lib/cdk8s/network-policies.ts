@@ -11,7 +11,8 @@ import { InferscaleValidationError } from '../core/problems';
 
 export { namespaceOfServiceUrl, resolveNetworkPolicies } from '../core/platform/network-policies';
 export type {
-  NetworkPoliciesProps, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPlatform, NetworkPolicyWorkload, ResolvedNetworkPolicy,
+  NetworkPoliciesProps, NetworkPolicyEmbeddedPrometheus, NetworkPolicyExternalPrometheus, NetworkPolicyIngressRule, NetworkPolicyPeer,
+  NetworkPolicyPlatform, NetworkPolicyServer, NetworkPolicyService, NetworkPolicyWorkload, ResolvedNetworkPolicy,
 } from '../core/platform/network-policies';
 
 /** Props of {@link PlatformNetworkPolicies}. */

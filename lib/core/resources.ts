@@ -46,7 +46,12 @@ const RESOURCE_NAMES: readonly (keyof ResourcesProps)[] = ['cpu', 'memory'];
  */
 export function resolveResources(
   path: string, props: ResourcesProps | undefined, defaults: ResourcesProps, options: ResolveResourcesOptions = {},
-): { resources: ResolvedResources; problems: Problem[] } {
+): {
+  /** Requests and limits; a quantity with a problem is still listed as given. */
+  resources: ResolvedResources;
+  /** Every invalid quantity and limit under its request; empty when valid. */
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   const requests: Record<string, string> = {};
   const limits: Record<string, string> = {};

@@ -75,13 +75,13 @@ export const DCGM_SERIES_LABELS: readonly string[] = Object.freeze(['gpu', 'UUID
 /** Labels that attribute a GPU series to the workload pod using the GPU. */
 export const DCGM_POD_ATTRIBUTION_LABELS: readonly string[] = Object.freeze(['namespace', 'pod', 'container']);
 
-/** Props of {@link DcgmExporter}. */
+/** Props of `DcgmExporter`, resolved by {@link resolveDcgmExporter}. */
 export interface DcgmExporterProps {
   /** Name of every object: a DNS-1123 label. @default "dcgm-exporter" */
   readonly name?: string;
   /**
    * Namespace of every object. It must allow Pod Security level `privileged`: see
-   * {@link DcgmExporter.POD_SECURITY_REASON}.
+   * `DcgmExporter.POD_SECURITY_REASON`.
    * @default "gpu-system"
    */
   readonly namespace?: string;

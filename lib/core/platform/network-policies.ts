@@ -67,18 +67,46 @@ export interface NetworkPolicyWorkload {
   readonly podLabels: Readonly<Record<string, string>>;
 }
 
+/** A workload that listens on one port the policies care about. */
+export interface NetworkPolicyServer extends NetworkPolicyWorkload {
+  /** Container port (TCP). */
+  readonly port: number;
+}
+
+/** An inference service: its HTTP port and its metrics port (may be the same). */
+export interface NetworkPolicyService extends NetworkPolicyServer {
+  /** Container port Prometheus scrapes (TCP). */
+  readonly metricsPort: number;
+}
+
+/** The Prometheus server the platform runs itself. */
+export interface NetworkPolicyEmbeddedPrometheus {
+  /** Discriminant. */
+  readonly mode: 'embedded';
+  /** Its pods. */
+  readonly server: NetworkPolicyWorkload;
+  /** Its web port (the adapter and named clients query it there). */
+  readonly port: number;
+}
+
+/** A Prometheus the platform does not run (kube-prometheus-stack). */
+export interface NetworkPolicyExternalPrometheus {
+  /** Discriminant. */
+  readonly mode: 'external';
+  /** Its URL, which names its namespace when it is an in-cluster Service. */
+  readonly url: string;
+}
+
 /** What {@link resolveNetworkPolicies} derives the policies from: the platform's parts. */
 export interface NetworkPolicyPlatform {
-  /** The Prometheus that scrapes: the embedded server (its pods and web port), or an existing one's namespace. */
-  readonly prometheus:
-  | { readonly mode: 'embedded'; readonly server: NetworkPolicyWorkload; readonly port: number }
-  | { readonly mode: 'external'; readonly url: string };
+  /** The Prometheus that scrapes: the embedded server, or an existing one. */
+  readonly prometheus: NetworkPolicyEmbeddedPrometheus | NetworkPolicyExternalPrometheus;
   /** The Prometheus Adapter and its secure port. */
-  readonly adapter: NetworkPolicyWorkload & { readonly port: number };
+  readonly adapter: NetworkPolicyServer;
   /** The DCGM exporter and its metrics port, when deployed. */
-  readonly dcgmExporter?: NetworkPolicyWorkload & { readonly port: number };
-  /** Inference services: HTTP port and metrics port (may be the same). */
-  readonly services: readonly (NetworkPolicyWorkload & { readonly port: number; readonly metricsPort: number })[];
+  readonly dcgmExporter?: NetworkPolicyServer;
+  /** Inference services. */
+  readonly services: readonly NetworkPolicyService[];
 }
 
 /**

@@ -115,7 +115,12 @@ export type ResolvedServingCertificate =
     /** A cert-manager Certificate, its CA injected into the APIServices. */
     readonly mode: 'certManager';
     /** Issuer given by the user; absent: a self-signed root and a CA Issuer of the adapter's own. */
-    readonly issuer?: { readonly name: string; readonly kind: 'Issuer' | 'ClusterIssuer' };
+    readonly issuer?: {
+      /** Name of the Issuer or ClusterIssuer. */
+      readonly name: string;
+      /** Its kind. */
+      readonly kind: 'Issuer' | 'ClusterIssuer';
+    };
     /** Certificate lifetime (Go duration). */
     readonly duration: string;
     /** Name of the Secret holding the serving certificate. */
