@@ -166,12 +166,14 @@ describe('ScalingMetric.gpuUtilization', () => {
 });
 
 describe('ScalingMetric.latency', () => {
-  test('defaults: p95 from histogram_quantile over _bucket rates grouped by le and the pod', () => {
+  test('defaults: p95 from histogram_quantile over _bucket rates grouped by le and the pod, 0 for pods whose _count did not grow', () => {
     const d = def(ScalingMetric.latency({ targetSeconds: 0.5 }));
     expect(d.kind).toBe('latency');
     expect(d.hpa).toEqual(podsHpa('ai_inference_latency_seconds_p95', '500m'));
     expect(d.adapterRule).toEqual(podsRule('ai_inference_latency_seconds_bucket', 'ai_inference_latency_seconds_p95',
-      'histogram_quantile(0.95, sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (le, <<.GroupBy>>)) >= 0'));
+      '(histogram_quantile(0.95, sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (le, <<.GroupBy>>)) >= 0)'
+      + ' or (sum(rate(ai_inference_latency_seconds_count{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>) == 0)'));
+    expect(d.idle).toEqual({ kind: 'value', value: 0, description: expect.stringContaining('0 seconds when no request finished in the window') });
     expect(d.series).toEqual([expect.objectContaining({ name: 'ai_inference_latency_seconds', type: 'histogram', source: 'app', labels: ['namespace', 'pod', 'le'] })]);
     expect(d.rateWindowSeconds).toBe(60);
     expect(d.requires).toEqual(['customMetricsApi']);
@@ -186,15 +188,17 @@ describe('ScalingMetric.latency', () => {
   ])('quantile %p is named %s and used as given in histogram_quantile', (quantile, label, summaryLabel) => {
     const d = def(ScalingMetric.latency({ targetSeconds: 2, quantile }));
     expect(d.hpa).toEqual(podsHpa(`ai_inference_latency_seconds_${label}`, '2'));
-    expect(d.adapterRule!.metricsQuery).toBe(`histogram_quantile(${quantile}, sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (le, <<.GroupBy>>)) >= 0`);
+    expect(d.adapterRule!.metricsQuery).toMatch(new RegExp(`^\\(histogram_quantile\\(${quantile}, sum\\(rate\\(<<\\.Series>>`));
     expect(d.summary).toBe(`${summaryLabel} latency per pod, target 2 s`);
   });
 
-  test('mean divides rate(_sum) by rate(_count), discovered through the _count series (never rate(sum) alone)', () => {
+  test('mean divides rate(_sum) by rate(_count), discovered through the _count series (never rate(sum) alone), 0 when _count did not grow', () => {
     const d = def(ScalingMetric.latency({ targetSeconds: 1.25, quantile: 'mean' }));
     expect(d.hpa).toEqual(podsHpa('ai_inference_latency_seconds_mean', '1250m'));
     expect(d.adapterRule).toEqual(podsRule('ai_inference_latency_seconds_count', 'ai_inference_latency_seconds_mean',
-      '(sum(rate(ai_inference_latency_seconds_sum{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>) / sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)) >= 0'));
+      '((sum(rate(ai_inference_latency_seconds_sum{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>) / sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)) >= 0)'
+      + ' or (sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>) == 0)'));
+    expect(d.idle).toEqual(expect.objectContaining({ kind: 'value', value: 0 }));
     expect(d.series).toEqual([expect.objectContaining({ name: 'ai_inference_latency_seconds', type: 'histogram', labels: ['namespace', 'pod'] })]);
     expect(d.summary).toBe('mean latency per pod, target 1.25 s');
   });
@@ -203,7 +207,8 @@ describe('ScalingMetric.latency', () => {
     const d = def(ScalingMetric.latency({ targetSeconds: 4, quantile: 0.9, histogram: 'vllm:e2e_request_latency_seconds', rateWindowSeconds: 120 }));
     expect(d.hpa).toEqual(podsHpa('vllm_e2e_request_latency_seconds_p90_2m', '4'));
     expect(d.adapterRule).toEqual(podsRule('vllm:e2e_request_latency_seconds_bucket', 'vllm_e2e_request_latency_seconds_p90_2m',
-      'histogram_quantile(0.9, sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (le, <<.GroupBy>>)) >= 0'));
+      '(histogram_quantile(0.9, sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (le, <<.GroupBy>>)) >= 0)'
+      + ' or (sum(rate(vllm:e2e_request_latency_seconds_count{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>) == 0)'));
     expect(d.series[0]).toEqual(expect.objectContaining({ name: 'vllm:e2e_request_latency_seconds', type: 'histogram' }));
     expect(d.rateWindowSeconds).toBe(120);
   });
