@@ -642,3 +642,31 @@ describe('metricIdentity', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 });
+
+describe('what an idle pod reports', () => {
+  const ingress = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'llm' };
+  test.each<[string, ScalingMetric, string, number | undefined]>([
+    ['cpuUtilization', ScalingMetric.cpuUtilization(70), 'reading', undefined],
+    ['requestsPerSecond', ScalingMetric.requestsPerSecond({ targetPerPod: 4 }), 'value', 0],
+    ['gpuUtilization', ScalingMetric.gpuUtilization({ targetPercent: 70 }), 'reading', undefined],
+    ['latency p95', ScalingMetric.latency({ targetSeconds: 1 }), 'value', 0],
+    ['latency mean', ScalingMetric.latency({ targetSeconds: 1, quantile: 'mean' }), 'value', 0],
+    ['errorRate', ScalingMetric.errorRate({ targetRatio: 0.1 }), 'value', 0],
+    ['inFlightRequests', ScalingMetric.inFlightRequests({ targetPerPod: 4 }), 'value', 0],
+    ['queueDepth', ScalingMetric.queueDepth({ targetPerPod: 4 }), 'value', 0],
+    ['externalQueue', ScalingMetric.externalQueue({ series: 'sqs_messages_visible', targetTotal: 5 }), 'value', 0],
+    ['objectMetric rate', ScalingMetric.objectMetric({ describedObject: ingress, series: 'nginx_ingress_controller_requests', targetValue: 5 }), 'value', 0],
+    ['objectMetric sum', ScalingMetric.objectMetric({ describedObject: ingress, series: 'ingress_connections_active', aggregation: 'sum', targetValue: 5 }), 'reading', undefined],
+    ['custom', ScalingMetric.custom({ type: 'Pods', name: 'x', seriesQuery: 'x', metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)', targetAverageValue: 1 }), 'query', undefined],
+  ])('%s', (_name, metric, kind, value) => {
+    const idle = def(metric).idle;
+    expect(idle.kind).toBe(kind);
+    expect(idle.kind === 'value' ? idle.value : undefined).toBe(value);
+    expect(idle.description).not.toBe('');
+  });
+
+  test('a counter whose label values appear lazily: the idle report says to export it at 0', () => {
+    expect(def(ScalingMetric.requestsPerSecond({ targetPerPod: 4, counter: 'vllm:request_success_total' })).idle.description)
+      .toBe('0 requests per second: the counter is flat (a pod that never served a request needs vllm:request_success_total exported at 0 from its start, or it is missing)');
+  });
+});
