@@ -75,7 +75,7 @@ export interface AIInferencePlatformProps extends ChartProps {
  * A complete GPU inference platform in one chart: namespaces with Pod Security labels, the
  * NVIDIA device plugin, the DCGM exporter, Prometheus (embedded or an existing
  * kube-prometheus-stack), the Prometheus Adapter with rules generated from every service's
- * metrics, and the services themselves.
+ * metrics, the services themselves, and ingress NetworkPolicies guarding each of them.
  *
  * The wiring between them is generated and checked before output: every HPA metric has an
  * adapter rule; GPU metrics have the DCGM exporter; GPU services have a pool they select,
@@ -85,7 +85,8 @@ export interface AIInferencePlatformProps extends ChartProps {
  * The GPU system namespace is Pod Security "privileged": the device plugin writes a socket
  * under the kubelet's `/var/lib/kubelet/device-plugins` and the DCGM exporter reads the
  * kubelet's pod-resources socket (and needs SYS_ADMIN for profiling fields), which no
- * stricter level allows. Inference and monitoring namespaces are "restricted".
+ * stricter level allows. Inference and monitoring namespaces are "restricted". Every
+ * namespace warns and audits at the level it enforces, each mode pinned to one version.
  */
 export class AIInferencePlatform extends Chart {
   /** Resolved GPU node pools. */
