@@ -6,6 +6,8 @@ import { prefixProblems, Problem, show } from './problems';
 import { checkQuantity } from './quantity';
 import { resolveResources, ResourcesProps } from './resources';
 
+export type { ResourceRequirementProps, ResourcesProps } from './resources';
+
 /** The model the service loads. */
 export interface ModelProps {
   /** Model identifier, recorded as the `inferscale.io/model` annotation. @default - not recorded */
