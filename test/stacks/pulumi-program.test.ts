@@ -556,6 +556,18 @@ describe('planning (pure): choices the program makes', () => {
     expect(mixed.platformObjects.filter((o) => o.kind === 'DaemonSet').map((o) => o.metadata.name).sort()).toEqual(['dcgm-exporter', 'nvidia-device-plugin']);
   });
 
+  test('NetworkPolicies: on by default, the client namespaces from config, off with false; daemon resources in the one shape', () => {
+    const policies = (p: import('../../stacks/pulumi/plan').StackPlan): any[] => p.platformObjects.filter((o) => o.kind === 'NetworkPolicy');
+    expect(policies(plan(() => undefined)).map((o) => o.metadata.name).sort()).toEqual(['dcgm-exporter', 'embeddings', 'llm', 'prometheus', 'prometheus-adapter']);
+    const named = plan((c) => { c['inferscale:platform'].networkPolicies = { inferenceClientNamespaces: ['ingress-nginx'] }; });
+    expect(policies(named).find((o) => o.metadata.name === 'llm').spec.ingress[0].from)
+      .toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } });
+    expect(policies(plan((c) => { c['inferscale:platform'].networkPolicies = false; }))).toEqual([]);
+    const sized = plan((c) => { c['inferscale:platform'].dcgmExporter = { resources: { memory: { request: '200Mi', limit: '300Mi' } } }; });
+    const dcgm: any = sized.platformObjects.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'dcgm-exporter');
+    expect(dcgm.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '200Mi' }, limits: { memory: '300Mi' } });
+  });
+
   test('storage: off with false, off by default for an existing cluster, and left alone when Prometheus names its class', () => {
     const off = plan((c) => { c['inferscale:storage'] = false; });
     expect(off.storage).toBeUndefined();
