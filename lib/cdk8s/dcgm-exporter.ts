@@ -34,9 +34,10 @@ const SCRAPE_LABEL = 'inferscale.io/scrape';
  * (without honor_labels) would pick up.
  *
  * Reproduces NVIDIA's distroless example manifest: root (the pod-resources socket is root-only),
- * no privilege escalation, all capabilities dropped except `SYS_ADMIN`, which profiling fields
- * (`DCGM_FI_PROF_*`) need and which is left out when none is exported; `NODE_NAME` from the
- * downward API so the `Hostname` label is the node.
+ * no privilege escalation, all capabilities dropped; `SYS_ADMIN`, which profiling fields
+ * (`DCGM_FI_PROF_*`) need, is added only when one is exported, and the default list has none
+ * (`requiredFields` or `metrics` ask for them); `NODE_NAME` from the downward API so the
+ * `Hostname` label is the node.
  *
  * @see https://github.com/NVIDIA/dcgm-exporter
  * @see https://docs.nvidia.com/datacenter/cloud-native/gpu-telemetry/latest/dcgm-exporter.html
