@@ -105,6 +105,8 @@ export interface NetworkPolicyPlatform {
   readonly adapter: NetworkPolicyServer;
   /** The DCGM exporter and its metrics port, when deployed. */
   readonly dcgmExporter?: NetworkPolicyServer;
+  /** metrics-server and its secure port, when deployed. */
+  readonly metricsServer?: NetworkPolicyServer;
   /** Inference services. */
   readonly services: readonly NetworkPolicyService[];
 }
@@ -114,9 +116,9 @@ export interface NetworkPolicyPlatform {
  * - metrics ports (each service's metrics port, the DCGM exporter) admit only Prometheus;
  * - each service's HTTP port admits its own namespace and `inferenceClientNamespaces`;
  * - the embedded Prometheus admits the adapter and `prometheusClientNamespaces`;
- * - the adapter's secure port admits any source: the API server reaches it through the
- *   aggregation layer, and on managed control planes (EKS) the API server is outside the pod
- *   network, at addresses no policy can name. Its other ports stay closed.
+ * - the secure ports of the adapter and metrics-server admit any source: the API server
+ *   reaches them through the aggregation layer, and on managed control planes (EKS) the API
+ *   server is outside the pod network, at addresses no policy can name. Other ports stay closed.
  *
  * Only ingress is restricted: egress (DNS, model downloads, the API server) is left open.
  * Traffic from the node a pod runs on (kubelet probes) is always allowed by NetworkPolicy
@@ -177,14 +179,16 @@ export function resolveNetworkPolicies(props: NetworkPoliciesProps, platform: Ne
       reason: 'Prometheus answers the Prometheus Adapter and the namespaces named in networkPolicies.prometheusClientNamespaces.',
     });
   }
-  const a = platform.adapter;
-  policies.push({
-    name: a.name,
-    namespace: a.namespace,
-    podLabels: a.podLabels,
-    ingress: [{ ports: [a.port], from: [] }],
-    reason: 'The API server reaches the adapter through the aggregation layer from addresses outside the pod network (on EKS, the control plane), which no policy can name: the secure port admits any source, every other port none.',
-  });
+  for (const [server, what] of [[platform.adapter, 'the adapter'], [platform.metricsServer, 'metrics-server']] as const) {
+    if (!server) continue;
+    policies.push({
+      name: server.name,
+      namespace: server.namespace,
+      podLabels: server.podLabels,
+      ingress: [{ ports: [server.port], from: [] }],
+      reason: `The API server reaches ${what} through the aggregation layer from addresses outside the pod network (on EKS, the control plane), which no policy can name: the secure port admits any source, every other port none.`,
+    });
+  }
   policies.sort((x, y) => (x.namespace === y.namespace ? compare(x.name, y.name) : compare(x.namespace, y.namespace)));
   return { policies, problems: [] };
 }

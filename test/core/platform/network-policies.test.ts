@@ -55,6 +55,12 @@ describe('resolveNetworkPolicies', () => {
     expect(policy(PLATFORM, 'prometheus-adapter').ingress).toEqual([{ ports: [6443], from: [] }]);
   });
 
+  test('metrics-server, when deployed, answers any source on its secure port, like the adapter', () => {
+    const withMs: NetworkPolicyPlatform = { ...PLATFORM, metricsServer: { name: 'metrics-server', namespace: 'kube-system', podLabels: { app: 'ms' }, port: 10250 } };
+    expect(policy(withMs, 'metrics-server')).toMatchObject({ namespace: 'kube-system', podLabels: { app: 'ms' }, ingress: [{ ports: [10250], from: [] }] });
+    expect(resolveNetworkPolicies({}, PLATFORM).policies!.map((p) => p.name)).not.toContain('metrics-server');
+  });
+
   test('an existing Prometheus: its namespace from the Service URL admitted on metrics ports, no Prometheus policy', () => {
     const stack: NetworkPolicyPlatform = { ...PLATFORM, prometheus: { mode: 'external', url: 'http://kube-prometheus-stack-prometheus.observability.svc:9090' } };
     expect(policy(stack, 'dcgm-exporter').ingress).toEqual([{ ports: [9400], from: [{ namespace: 'observability' }] }]);
