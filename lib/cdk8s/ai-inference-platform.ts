@@ -169,6 +169,10 @@ export class AIInferencePlatform extends Chart {
     if (Object.values(serviceProps).some((s) => s.namespace === undefined || s.namespace === ns.inference)) {
       namespace(ns.inference, 'restricted', 'Inference pods need no privileges.');
     }
+    const metricsServerNamespace = props.metricsServer === false ? undefined : props.metricsServer?.namespace;
+    if (metricsServerNamespace !== undefined && metricsServerNamespace !== 'kube-system' && !namespaces.some((n) => n.metadata.name === metricsServerNamespace)) {
+      namespace(metricsServerNamespace, 'restricted', 'metrics-server needs no privileges.');
+    }
     this.namespaces = namespaces;
 
     if (wantsPlugin) {
