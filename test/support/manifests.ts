@@ -13,8 +13,11 @@
  * 3. unknown fields against the `@kubernetes/client-node` models (typos, fields at the wrong level);
  * 4. rules the API server enforces in code: names, labels, selectors, pod specs, resources,
  *    probes, HPA (autoscaling/v2) limits, PDBs, Services, RBAC, ConfigMaps/Secrets, APIServices;
+ *    and what it accepts but the cluster then ignores: ClusterRole aggregation labels that
+ *    aggregate into nothing (or give `view` users writes);
  * 5. references inside the set (HPA targets, Service selectors and named target ports, service
- *    accounts, ConfigMaps/Secrets, PDB selectors, RBAC roleRefs, APIService services);
+ *    accounts, ConfigMaps/Secrets, PDB selectors and budgets that would block every drain of the
+ *    workloads they select, RBAC roleRefs, APIService services);
  * 6. Pod Security Standards for namespaces labelled `pod-security.kubernetes.io/enforce`.
  */
 import * as fs from 'node:fs';
