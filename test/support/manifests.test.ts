@@ -816,6 +816,22 @@ describe('references inside the set', () => {
     set(apiService, 'metadata.name', 'v1beta1.custom.metrics.k8s.io');
     expectProblem(objects, { path: 'metadata.name', message: /must be named <version>\.<group>, here "v1beta1\.external\.metrics\.k8s\.io"/ });
   });
+
+  it('reports an APIService whose service certificate the API server cannot verify', () => {
+    const apiService: Json = {
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: 'v1beta1.metrics.k8s.io' },
+      spec: { group: 'metrics.k8s.io', version: 'v1beta1', service: { name: 'llm', namespace: 'inference', port: 80 }, groupPriorityMinimum: 100, versionPriority: 100 },
+    };
+    const objects: Json[] = [...baseline(), apiService];
+    expectProblem(objects, {
+      object: 'APIService v1beta1.metrics.k8s.io', path: 'spec',
+      message: /^neither caBundle nor insecureSkipTLSVerify is set \(nor a cert-manager.io\/inject-ca-from annotation to fill caBundle\): the API server cannot verify the service's certificate, so the APIService never becomes Available$/,
+    });
+    set(apiService, 'metadata.annotations', { 'cert-manager.io/inject-ca-from': 'inference/llm-serving-cert' });
+    expect(checkManifests(objects)).toEqual([]);
+  });
 });
 
 describe('Pod Security Standards "restricted"', () => {

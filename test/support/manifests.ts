@@ -622,6 +622,10 @@ function checkApiService(e: Entry): void {
     if (spec.insecureSkipTLSVerify === true) r.add('spec.insecureSkipTLSVerify', 'insecureSkipTLSVerify is true without a service; not allowed for local APIServices');
   } else {
     for (const f of ['namespace', 'name']) if (!asString(svc[f])) r.add(joinPath('spec.service', f), `service.${f} is ${show(svc[f])}; required`);
+    const injected = asString(asRecord(asRecord(e.obj.metadata)?.annotations)?.['cert-manager.io/inject-ca-from']);
+    if (!hasCa && spec.insecureSkipTLSVerify !== true && !injected) {
+      r.add('spec', 'neither caBundle nor insecureSkipTLSVerify is set (nor a cert-manager.io/inject-ca-from annotation to fill caBundle): the API server cannot verify the service\'s certificate, so the APIService never becomes Available');
+    }
     const port = asNumber(svc.port);
     if (port !== undefined && (port < 1 || port > 65535)) r.add('spec.service.port', `service.port is ${port}; must be between 1 and 65535`);
   }
