@@ -80,8 +80,8 @@ export interface AIInferencePlatformProps extends ChartProps {
  * generated from every service's metrics, and the services themselves.
  *
  * The wiring between them is generated and checked before output: every HPA metric has an
- * adapter rule, or for CPU and memory a provider of metrics.k8s.io; GPU metrics have the DCGM exporter; GPU services have a pool they select,
- * whose resource (time-sliced or not) they request, whose nodes hold a replica and whose
+ * adapter rule, or for CPU and memory a provider of metrics.k8s.io; GPU metrics have the DCGM
+ * exporter; GPU services have a pool they select, whose resource (time-sliced or not) they request, whose nodes hold a replica and whose
  * capacity holds maxReplicas; rate windows cover four scrapes.
  *
  * The GPU system namespace is Pod Security "privileged": the device plugin writes a socket

@@ -29,8 +29,8 @@ export interface PlatformWiring {
 /**
  * Checks the wiring between services and the platform, naming both sides:
  * Resource metrics (CPU, memory) need a provider of `metrics.k8s.io`, since one metric the HPA
- * cannot read blocks every scale-down; GPU metrics need the DCGM exporter exporting their series; GPU services need a node pool
- * whose labels they select (they always tolerate its `nvidia.com/gpu` taint), which advertises the resource they
+ * cannot read blocks every scale-down; GPU metrics need the DCGM exporter exporting their
+ * series; GPU services need a node pool whose labels they select (they always tolerate its `nvidia.com/gpu` taint), which advertises the resource they
  * request (time-sliced or not) and whose nodes hold one replica's GPUs; the pool needs a
  * device plugin (deployed or shipped with its AMI); a replica's CPU and memory must fit below
  * the largest such node; and maxReplicas × GPUs per replica must fit the matching pools unless

@@ -69,8 +69,8 @@ export function registerObject(name: string, obj: KubernetesObject, opts: pulumi
  * object depending on its Namespace (when in the set), and each APIService last, depending on
  * the Service that backs it and the Deployments behind that Service, so the aggregation layer
  * never advertises an API group before a pod can answer for it (an unavailable APIService breaks
- * API discovery and namespace deletion cluster-wide); every object also depends on `dependsOn`. Logical names are `<prefix>-<kind>-<namespace>-<name>` in lower
- * case, so they are unique within the set and across components with other prefixes.
+ * API discovery and namespace deletion cluster-wide); every object also depends on `dependsOn`.
+ * Logical names are `<prefix>-<kind>-<namespace>-<name>` in lower case, so they are unique within the set and across components with other prefixes.
  */
 export function registerObjects(
   prefix: string, objects: readonly KubernetesObject[], opts: pulumi.CustomResourceOptions, dependsOn: readonly pulumi.Resource[] = [],
