@@ -170,7 +170,9 @@ export class AIInferencePlatform extends Chart {
       namespace(ns.inference, 'restricted', 'Inference pods need no privileges.');
     }
     const metricsServerNamespace = props.metricsServer === false ? undefined : props.metricsServer?.namespace;
-    if (metricsServerNamespace !== undefined && metricsServerNamespace !== 'kube-system' && !namespaces.some((n) => n.metadata.name === metricsServerNamespace)) {
+    // kube-system exists everywhere; an existing kube-prometheus-stack owns the monitoring namespace.
+    const existing = ['kube-system', ...(stack ? [ns.monitoring] : [])];
+    if (metricsServerNamespace !== undefined && !existing.includes(metricsServerNamespace) && !namespaces.some((n) => n.metadata.name === metricsServerNamespace)) {
       namespace(metricsServerNamespace, 'restricted', 'metrics-server needs no privileges.');
     }
     this.namespaces = namespaces;
