@@ -67,9 +67,11 @@ export function registerObject(name: string, obj: KubernetesObject, opts: pulumi
 
 /**
  * Registers a set of rendered objects in apply order: Namespaces first, then every namespaced
- * object depending on its Namespace (when in the set), and each APIService depending on the
- * Service that backs it; every object also depends on `dependsOn`. Logical names are `<prefix>-<kind>-<namespace>-<name>` in lower
- * case, so they are unique within the set and across components with other prefixes.
+ * object depending on its Namespace (when in the set), and each APIService last, depending on
+ * the Service that backs it and the Deployments behind that Service, so the aggregation layer
+ * never advertises an API group before a pod can answer for it (an unavailable APIService breaks
+ * API discovery and namespace deletion cluster-wide); every object also depends on `dependsOn`.
+ * Logical names are `<prefix>-<kind>-<namespace>-<name>` in lower case, so they are unique within the set and across components with other prefixes.
  */
 export function registerObjects(
   prefix: string, objects: readonly KubernetesObject[], opts: pulumi.CustomResourceOptions, dependsOn: readonly pulumi.Resource[] = [],
@@ -77,6 +79,7 @@ export function registerObjects(
   const out = new Map<KubernetesObject, pulumi.CustomResource>();
   const namespaces = new Map<string, pulumi.CustomResource>();
   const services = new Map<string, pulumi.CustomResource>();
+  const workloads: { namespace?: string; labels: Readonly<Record<string, string>>; resource: pulumi.CustomResource }[] = [];
   const logical = (o: KubernetesObject): string => [prefix, o.kind.toLowerCase(), o.metadata.namespace, o.metadata.name].filter(Boolean).join('-');
   const ordered = [...objects.filter((o) => o.kind === 'Namespace'), ...objects.filter((o) => o.kind !== 'Namespace' && o.kind !== 'APIService'), ...objects.filter((o) => o.kind === 'APIService')];
   for (const obj of ordered) {
@@ -87,10 +90,21 @@ export function registerObjects(
       const svc = (obj.spec as { service?: { name?: string; namespace?: string } } | undefined)?.service;
       const backing = svc ? services.get(`${svc.namespace}/${svc.name}`) : undefined;
       if (backing) deps.push(backing);
+      const backingObj = svc ? objects.find((o) => o.kind === 'Service' && o.metadata.namespace === svc.namespace && o.metadata.name === svc.name) : undefined;
+      const selector = (backingObj?.spec as { selector?: Record<string, string> } | undefined)?.selector;
+      if (selector && Object.keys(selector).length) {
+        for (const w of workloads) {
+          if (w.namespace === svc?.namespace && Object.entries(selector).every(([k, v]) => w.labels[k] === v)) deps.push(w.resource);
+        }
+      }
     }
     const res = registerObject(logical(obj), obj, { ...opts, ...(deps.length ? { dependsOn: deps } : {}) });
     if (obj.kind === 'Namespace') namespaces.set(obj.metadata.name, res);
     if (obj.kind === 'Service') services.set(`${obj.metadata.namespace}/${obj.metadata.name}`, res);
+    if (obj.kind === 'Deployment') {
+      const labels = (obj.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template?.metadata?.labels ?? {};
+      workloads.push({ namespace: obj.metadata.namespace, labels, resource: res });
+    }
     out.set(obj, res);
   }
   return out;

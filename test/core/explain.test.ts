@@ -27,6 +27,10 @@ function contextOf(platform: AIInferencePlatform, namespace: string): ExplainCon
     prometheus: { mode: platform.prometheus.mode, url: platform.prometheus.url, scrapeIntervalSeconds: platform.prometheus.scrapeIntervalSeconds },
     adapter: { name: platform.adapter.name, namespace: platform.adapter.namespace, config: platform.adapter.config, metricsRelistIntervalSeconds: platform.adapter.metricsRelistIntervalSeconds },
     ...(platform.dcgmExporter ? { dcgmExporter: { namespace: platform.dcgmExporter.namespace, name: platform.dcgmExporter.serviceName, port: platform.dcgmExporter.metricsPort } } : {}),
+    resourceMetrics: {
+      provider: platform.resourceMetricsProvider,
+      ...(platform.metricsServer ? { metricsServer: { namespace: platform.metricsServer.spec.namespace, name: platform.metricsServer.spec.name, metricResolutionSeconds: platform.metricsServer.spec.metricResolutionSeconds } } : {}),
+    },
   };
 }
 
@@ -106,11 +110,44 @@ describe('explainService on the default environment', () => {
     expect(lines[gpuAt + 1]).toBe('    when idle    the DCGM_FI_DEV_GPU_UTIL reading of the pod\'s GPUs at rest, near 0 %; the DCGM exporter reports it for as long as the pod holds its GPUs');
   });
 
-  test('CPU: metrics-server and the resource metrics API, no Prometheus step', () => {
+  test('CPU: the platform\'s metrics-server and the resource metrics API, no Prometheus step', () => {
     const m = llm.metrics[3];
     expect(m.steps.map((s) => s.kind)).toEqual(['series', 'metricsApi', 'hpa']);
-    expect(step(m, 'metricsApi').checks).toContain('kubectl get --raw "/apis/metrics.k8s.io/v1beta1/namespaces/inference/pods?labelSelector=inferscale.io%2Fservice%3Dllm"');
+    expect(step(m, 'series').checks).toEqual([
+      'kubectl get --raw "/api/v1/nodes/$(kubectl get pods -n inference -l inferscale.io/service=llm -o jsonpath=\'{.items[0].spec.nodeName}\')/proxy/metrics/resource" | grep container_cpu_usage_seconds_total',
+    ]);
+    expect(step(m, 'metricsApi')).toEqual({
+      kind: 'metricsApi',
+      lines: ['metrics.k8s.io, served by metrics-server kube-system/metrics-server (APIService v1beta1.metrics.k8s.io), which reads every kubelet each 15 s: cpu use of each pod of the service'],
+      checks: [
+        'kubectl get apiservice v1beta1.metrics.k8s.io   # AVAILABLE must be True',
+        'kubectl get deployment metrics-server -n kube-system',
+        'kubectl top pods -n inference -l inferscale.io/service=llm',
+        'kubectl get --raw "/apis/metrics.k8s.io/v1beta1/namespaces/inference/pods?labelSelector=inferscale.io%2Fservice%3Dllm"',
+      ],
+    });
+    expect(m.problems).toEqual([]);
     expect(step(m, 'hpa').lines[1]).toMatch(/^wants ceil\(replicas × average cpu use \/ 80% of the request \(\d+m?\)\) replicas/);
+  });
+
+  test('CPU with the cluster\'s own provider names it; the checks stay', () => {
+    const m = explainService(platform.services.llm.spec, { ...contextOf(platform, 'inference'), resourceMetrics: { provider: 'cluster' } }).metrics[3];
+    expect(step(m, 'metricsApi').lines).toEqual(['metrics.k8s.io, served by the cluster\'s own provider (metrics-server on GKE and AKS, the metrics-server add-on on EKS; APIService v1beta1.metrics.k8s.io): cpu use of each pod of the service']);
+    expect(step(m, 'metricsApi').checks.slice(0, 2)).toEqual(['kubectl get apiservice v1beta1.metrics.k8s.io   # AVAILABLE must be True', 'kubectl top pods -n inference -l inferscale.io/service=llm']);
+    expect(m.problems).toEqual([]);
+  });
+
+  test('CPU with no provider is a problem', () => {
+    const m = explainService(platform.services.llm.spec, { ...contextOf(platform, 'inference'), resourceMetrics: { provider: 'none' } }).metrics[3];
+    expect(m.problems).toEqual(['nothing serves metrics.k8s.io: the HPA shows <unknown> for this metric and never scales down. Deploy metrics-server or remove the metric']);
+  });
+
+  test('CPU on a lone service warns that the cluster must serve metrics.k8s.io', () => {
+    const m = explainService(platform.services.llm.spec).metrics[3];
+    expect(step(m, 'metricsApi').lines).toEqual([
+      'metrics.k8s.io (metrics-server): cpu use of each pod of the service',
+      'no metrics-server in this app: the cluster must serve metrics.k8s.io (GKE and AKS do; on EKS install the metrics-server add-on or add inferscale\'s MetricsServer), or this metric stays <unknown> and the HPA never scales down',
+    ]);
   });
 
   test('the embeddings service: steady behavior and its separate metrics port', () => {
