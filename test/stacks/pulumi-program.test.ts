@@ -64,7 +64,8 @@ beforeAll(async () => {
   cdk8sLib = await import('../../lib/cdk8s');
   core = await import('../../lib/core');
   serviceConfig = await import('../../lib/core/service-config');
-});
+  // Loading the whole program under mocks takes a few seconds, more on a busy machine.
+}, 60_000);
 
 const ofType = (type: string): RegisteredResource[] => inventory.filter((r) => r.type === type);
 const named = (type: string, name: string): RegisteredResource => {
