@@ -10,8 +10,8 @@ import { readStackConfig } from './stack-config';
 export interface ProgramOutputs {
   /** EKS cluster name. */
   readonly clusterName: pulumi.Output<string>;
-  /** AWS region of the cluster. */
-  readonly region: string;
+  /** AWS region of the cluster: the AWS provider's. */
+  readonly region: pulumi.Output<string>;
   /** Kubeconfig of the cluster (secret; authenticates through `aws eks get-token`). */
   readonly kubeconfig: pulumi.Output<string>;
   /** Names of the EKS node groups: system first, then the GPU node groups in order. */
@@ -114,7 +114,7 @@ export function program(config: pulumi.Config = new pulumi.Config('inferscale'))
     platform,
     outputs: {
       clusterName: environment.clusterName,
-      region: plan.environment.region,
+      region: environment.region,
       kubeconfig: pulumi.secret(environment.kubeconfig),
       nodeGroupNames: environment.nodeGroupNames,
       serviceEndpoints: plan.endpoints,
