@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 
@@ -65,31 +66,70 @@ export function registerObject(name: string, obj: KubernetesObject, opts: pulumi
 }
 
 /**
+ * The Pulumi logical name of a rendered object: `<prefix>-<kind>-<namespace>-<name>` in lower
+ * case, then a dash and eight hexadecimal characters of a hash of the four parts. The readable
+ * part alone is ambiguous (namespace `a-b` with name `c`, and namespace `a` with name `b-c`,
+ * read the same; so do prefix `a-b` with kind-less parts and prefix `a`); the hash of the parts
+ * as a list is not, so two objects, or two components, never share a name.
+ */
+export function kubernetesObjectName(prefix: string, obj: KubernetesObject): string {
+  const parts = [prefix, obj.kind, obj.metadata.namespace ?? '', obj.metadata.name];
+  const hash = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 8);
+  return `${legacyObjectName(prefix, obj)}-${hash}`;
+}
+
+/** The name inferscale gave objects before {@link kubernetesObjectName}: kept as an alias, so an upgrade renames in place. */
+function legacyObjectName(prefix: string, obj: KubernetesObject): string {
+  return [prefix, obj.kind.toLowerCase(), obj.metadata.namespace, obj.metadata.name].filter(Boolean).join('-');
+}
+
+/** Whether every label of `selector` is on `labels`. */
+function selects(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+  const wanted = Object.entries(selector ?? {});
+  return wanted.length > 0 && wanted.every(([k, v]) => labels?.[k] === v);
+}
+
+/**
  * Registers a set of rendered objects in apply order: Namespaces first, then every namespaced
  * object depending on its Namespace (when in the set), and each APIService depending on the
- * Service that backs it; every object also depends on `dependsOn`. Logical names are `<prefix>-<kind>-<namespace>-<name>` in lower
- * case, so they are unique within the set and across components with other prefixes.
+ * Service that backs it and on the Deployments that Service selects (the aggregated API is only
+ * available once a pod serves it, and the API server marks it unavailable until then); every
+ * object also depends on `dependsOn`. Logical names are {@link kubernetesObjectName}s, unique
+ * within the set and across components with other prefixes; each carries the name earlier
+ * versions used as an alias, so upgrading renames rather than replaces.
  */
 export function registerObjects(
   prefix: string, objects: readonly KubernetesObject[], opts: pulumi.CustomResourceOptions, dependsOn: readonly pulumi.Resource[] = [],
 ): Map<KubernetesObject, pulumi.CustomResource> {
   const out = new Map<KubernetesObject, pulumi.CustomResource>();
   const namespaces = new Map<string, pulumi.CustomResource>();
-  const services = new Map<string, pulumi.CustomResource>();
-  const logical = (o: KubernetesObject): string => [prefix, o.kind.toLowerCase(), o.metadata.namespace, o.metadata.name].filter(Boolean).join('-');
+  const key = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
+  const legacyCounts = new Map<string, number>();
+  for (const o of objects) legacyCounts.set(legacyObjectName(prefix, o), (legacyCounts.get(legacyObjectName(prefix, o)) ?? 0) + 1);
   const ordered = [...objects.filter((o) => o.kind === 'Namespace'), ...objects.filter((o) => o.kind !== 'Namespace' && o.kind !== 'APIService'), ...objects.filter((o) => o.kind === 'APIService')];
   for (const obj of ordered) {
     const deps: pulumi.Resource[] = [...dependsOn];
     const ns = obj.metadata.namespace ? namespaces.get(obj.metadata.namespace) : undefined;
     if (ns) deps.push(ns);
     if (obj.kind === 'APIService') {
-      const svc = (obj.spec as { service?: { name?: string; namespace?: string } } | undefined)?.service;
-      const backing = svc ? services.get(`${svc.namespace}/${svc.name}`) : undefined;
-      if (backing) deps.push(backing);
+      const ref = (obj.spec as { service?: { name?: string; namespace?: string } } | undefined)?.service;
+      const service = ref?.name ? objects.find((o) => o.kind === 'Service' && key(o.metadata.namespace, o.metadata.name) === key(ref.namespace, ref.name!)) : undefined;
+      if (service) {
+        deps.push(out.get(service)!);
+        const selector = (service.spec as { selector?: Record<string, string> } | undefined)?.selector;
+        for (const workload of objects.filter((o) => (o.kind === 'Deployment' || o.kind === 'StatefulSet') && o.metadata.namespace === service.metadata.namespace)) {
+          const labels = (workload.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template?.metadata?.labels;
+          if (selects(selector, labels)) deps.push(out.get(workload)!);
+        }
+      }
     }
-    const res = registerObject(logical(obj), obj, { ...opts, ...(deps.length ? { dependsOn: deps } : {}) });
+    const legacy = legacyObjectName(prefix, obj);
+    const res = registerObject(kubernetesObjectName(prefix, obj), obj, {
+      ...opts,
+      ...(deps.length ? { dependsOn: deps } : {}),
+      ...(legacyCounts.get(legacy) === 1 ? { aliases: [...(opts.aliases ?? []), { name: legacy }] } : {}),
+    });
     if (obj.kind === 'Namespace') namespaces.set(obj.metadata.name, res);
-    if (obj.kind === 'Service') services.set(`${obj.metadata.namespace}/${obj.metadata.name}`, res);
     out.set(obj, res);
   }
   return out;

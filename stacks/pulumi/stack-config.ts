@@ -87,7 +87,28 @@ const GPU_NODE_GROUP_SHAPE: ConfigShape = {
   tagAutoScalingGroup: bool(),
   tags: stringMapField(),
   kubernetesVersion: str(),
+  additionalInstanceTypes: stringsField(),
 };
+
+/** Objects of one shape by names of the user's choice (`accessEntries: { ops: {...} }`). */
+function namedObjectsField(shape: ConfigShape, expected: string): ConfigField<Record<string, unknown>> {
+  const entry = objectField(shape);
+  return {
+    expected,
+    parse(path, value, problems) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        problems.push({ path, message: `is ${show(value)}; expected ${expected}` });
+        return undefined;
+      }
+      const out: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(value)) {
+        const parsed = entry.parse(`${path}.${key}`, v, problems);
+        if (parsed !== undefined) out[key] = parsed;
+      }
+      return out;
+    },
+  };
+}
 
 /** The keys of {@link InferenceEnvironmentArgs} in config. */
 export const ENVIRONMENT_CONFIG_SHAPE: ConfigShape = {
@@ -110,6 +131,16 @@ export const ENVIRONMENT_CONFIG_SHAPE: ConfigShape = {
   clusterAutoscaler: falseOrField(objectField({ image: str(), extraArgs: stringsField() })),
   ssm: bool(),
   tags: stringMapField(),
+  accessEntries: namedObjectsField(
+    { principalArn: required(str()), policy: required(str()), namespaces: stringsField() },
+    'an object of access entries by name, such as { mlEngineers: { principalArn: "arn:aws:iam::123456789012:role/ml", policy: "edit" } }',
+  ),
+  kubeconfigProfile: str(),
+  kubeconfigRoleArn: str(),
+  addons: falseOrField(objectField({ mostRecent: bool(), versions: stringMapField() })),
+  deletionProtection: bool(),
+  controlPlaneLogging: falseOrField(objectField({ types: stringsField(), retentionDays: num() })),
+  secretsEncryption: falseOrField(objectField({ kmsKeyArn: str() })),
 };
 
 const DAEMON_RESOURCES: ConfigField = objectField({ requests: stringMapField(), limits: stringMapField() });
