@@ -555,6 +555,16 @@ export function resolveInferenceEnvironment(name: string, args: InferenceEnviron
   };
 }
 
+/**
+ * Why an environment cannot deploy: `region` was given and the AWS provider targets another.
+ * Undefined when they agree.
+ */
+export function providerRegionProblem(name: string, expected: string, actual: string): string | undefined {
+  return expected === actual
+    ? undefined
+    : `InferenceEnvironment "${name}": region is "${expected}", but the AWS provider targets "${actual}"; set the provider's region (aws:region) or change region`;
+}
+
 type K8sClass = new (name: string, args: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 
 /** Typed @pulumi/kubernetes class for each kind of the cluster autoscaler. */
@@ -672,7 +682,8 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
     const invokeOpts: pulumi.InvokeOutputOptions = { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) };
     const providerRegion = aws.getRegionOutput({}, invokeOpts).region;
     this.region = env.region === undefined ? providerRegion : providerRegion.apply((r) => {
-      if (r !== env.region) throw new pulumi.RunError(`InferenceEnvironment "${name}": region is "${env.region}", but the AWS provider targets "${r}"; set the provider's region (aws:region) or change region`);
+      const problem = providerRegionProblem(name, env.region!, r);
+      if (problem) throw new pulumi.RunError(problem);
       return r;
     });
     const profile: pulumi.Input<string | undefined> = env.kubeconfig.profile

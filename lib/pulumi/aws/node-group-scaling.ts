@@ -64,19 +64,24 @@ export interface ScalingGuardArgs {
 }
 
 /**
+ * Reads the live group (when it exists) and resolves to `minSize`, or rejects with
+ * {@link scalingChangeProblem}'s message when the new bounds exclude its desired size.
+ */
+export async function checkLiveScaling(clusterName: string, names: readonly string[], logicalName: string, minSize: number, maxSize: number, opts: pulumi.InvokeOptions): Promise<number> {
+  const found = autoNamedNodeGroup(logicalName, names);
+  if (found === undefined) return minSize;
+  const group = await aws.eks.getNodeGroup({ clusterName, nodeGroupName: found }, opts);
+  const problem = scalingChangeProblem(clusterName, found, group.scalingConfigs[0], minSize, maxSize, group.region);
+  if (problem) throw new pulumi.RunError(problem);
+  return minSize;
+}
+
+/**
  * `minSize` as an output that fails, before the node group is updated, when the new bounds
  * exclude the live desired size (see the module comment). Pass it as `scalingConfig.minSize`.
  */
 export function guardScalingBounds(args: ScalingGuardArgs, opts: { parent?: pulumi.Resource; provider?: pulumi.ProviderResource }): pulumi.Output<number> {
   const invokeOpts: pulumi.InvokeOutputOptions = { ...opts, ...(args.dependsOn !== undefined ? { dependsOn: args.dependsOn } : {}) };
   const groups = aws.eks.getNodeGroupsOutput({ clusterName: args.clusterName }, invokeOpts);
-  return pulumi.all([groups.clusterName, groups.names]).apply(async ([clusterName, names]) => {
-    const found = autoNamedNodeGroup(args.logicalName, names ?? []);
-    if (found === undefined) return args.minSize;
-    const group = await aws.eks.getNodeGroup({ clusterName, nodeGroupName: found }, opts);
-    const live = group.scalingConfigs[0];
-    const problem = scalingChangeProblem(clusterName, found, live, args.minSize, args.maxSize, group.region);
-    if (problem) throw new pulumi.RunError(problem);
-    return args.minSize;
-  });
+  return pulumi.all([groups.clusterName, groups.names]).apply(([clusterName, names]) => checkLiveScaling(clusterName, names ?? [], args.logicalName, args.minSize, args.maxSize, opts));
 }
