@@ -624,6 +624,17 @@ describe('InferenceEnvironment under mocks: variations', () => {
     expect(missingEdges(graph, [[entry, cluster], [graph.get('aws:eks/accessPolicyAssociation:AccessPolicyAssociation', 'env-access-ml-policy'), entry]])).toEqual([]);
   });
 
+  test('without add-ons, node groups still wait for the cluster: they name it by a plain string', async () => {
+    new lib.InferenceEnvironment('env', args({ addons: false }));
+    await settle();
+    expect(ofType('aws:eks/addon:Addon')).toEqual([]);
+    const graph = new ResourceGraph(registered);
+    const cluster = graph.get('aws:eks/cluster:Cluster', 'env-cluster');
+    const nodeGroups = graph.ofType('aws:eks/nodeGroup:NodeGroup');
+    expect(nodeGroups).toHaveLength(3);
+    expect(missingEdges(graph, nodeGroups.map((ng) => [ng, cluster] as const))).toEqual([]);
+  });
+
   test('the newest add-on versions when asked, pinned ones as given', async () => {
     new lib.InferenceEnvironment('env', args({ addons: { mostRecent: true, versions: { coredns: 'v1.12.4-eksbuild.1' } } }));
     await settle();
