@@ -20,7 +20,7 @@ afterEach(loud);
 let lib: typeof import('../../lib/pulumi/inference-environment');
 beforeAll(async () => {
   lib = await import('../../lib/pulumi/inference-environment');
-});
+}, 30_000);
 
 const ofType = (type: string): RegisteredResource[] => registered.filter((r) => r.type === type);
 

@@ -66,7 +66,8 @@ beforeAll(async () => {
   cdk8sLib = await import('../../lib/cdk8s');
   core = await import('../../lib/core');
   serviceConfig = await import('../../lib/core/service-config');
-});
+  // Loading Pulumi, the AWS and Kubernetes SDKs and cdk8s takes seconds on a busy machine.
+}, 30_000);
 
 const ofType = (type: string): RegisteredResource[] => inventory.filter((r) => r.type === type);
 /** The one registered Kubernetes object of `kind` with this namespace and name (found by what it is, not its logical name). */
