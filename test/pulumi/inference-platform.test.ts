@@ -45,6 +45,40 @@ describe('Pulumi InferencePlatform', () => {
     })).toThrow('InferencePlatform "platform": prometheus.url is "http://prometheus.monitoring.svc:9090", but the kube-prometheus-stack installed as release "kps" in "monitoring" serves "http://kps-prometheus.monitoring.svc:9090"; use that URL');
   });
 
+  test('two platforms installing the same release name never share a logical name; the old name stays an alias', async () => {
+    const stackArgs = (): import('../../lib/pulumi').InferencePlatformArgs => ({
+      gpuNodePools: [POOL],
+      services: { llm: LLM },
+      prometheus: lib.PrometheusSource.existingKubePrometheusStack({ url: lib.kubePrometheusStackUrl('kps', 'monitoring'), releaseLabel: 'kps' }),
+      installKubePrometheusStack: {},
+    });
+    new lib.InferencePlatform('blue', stackArgs());
+    new lib.InferencePlatform('green', stackArgs());
+    await settle();
+    const releases = registered.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release');
+    expect(releases.map((r) => [r.name, r.inputs.name])).toEqual([['blue-kube-prometheus-stack', 'kps'], ['green-kube-prometheus-stack', 'kps']]);
+    const names = registered.map((r) => `${r.type} ${r.name}`);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  test('child names are unambiguous: namespace "a-b" with name "c" and namespace "a" with name "b-c" differ', async () => {
+    const { kubernetesObjectName, registerObjects } = await import('../../lib/pulumi/kubernetes-objects');
+    const objects = [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'a-b' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b-c', namespace: 'a' } },
+    ];
+    const [one, two] = objects.map((o) => kubernetesObjectName('p', o));
+    expect(one).toMatch(/^p-configmap-a-b-c-[0-9a-f]{8}$/);
+    expect(two).toMatch(/^p-configmap-a-b-c-[0-9a-f]{8}$/);
+    expect(one).not.toBe(two);
+    // So do components whose names read alike: platform "a-b" with namespace "c", platform "a" with namespace "b-c".
+    const config = (namespace: string): import('../../lib/pulumi').KubernetesObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace } });
+    expect(kubernetesObjectName('a-b', config('c'))).not.toBe(kubernetesObjectName('a', config('b-c')));
+    registerObjects('p', objects, {});
+    await settle();
+    expect(registered.map((r) => r.name).sort()).toEqual([one, two].sort());
+  });
+
   test('without the install option no Helm release is registered', async () => {
     new lib.InferencePlatform('platform', { gpuNodePools: [POOL], services: { llm: LLM } });
     await settle();
