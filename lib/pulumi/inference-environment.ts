@@ -182,7 +182,10 @@ export interface InferenceEnvironmentArgs {
    * once on, EKS cannot turn it off.
    * @default {} (a new key)
    */
-  readonly secretsEncryption?: { readonly kmsKeyArn?: string } | false;
+  readonly secretsEncryption?: {
+    /** ARN of your symmetric KMS key. @default - a key the environment creates */
+    readonly kmsKeyArn?: string;
+  } | false;
   /**
    * Pinned thumbprints for the OIDC provider. IAM validates EKS issuers against its library of
    * trusted root CAs, so none are needed; when left out, IAM records the issuer's intermediate
@@ -273,7 +276,12 @@ export interface ResolvedInferenceEnvironment {
   /** Access entries by name. */
   readonly accessEntries: Readonly<Record<string, ResolvedAccessEntry>>;
   /** Credentials of the kubeconfig's `aws eks get-token`, when given (the provider's profile is read at deployment). */
-  readonly kubeconfig: { readonly profile?: string; readonly roleArn?: string };
+  readonly kubeconfig: {
+    /** `kubeconfigProfile`, when given. */
+    readonly profile?: string;
+    /** `kubeconfigRoleArn`, when given. */
+    readonly roleArn?: string;
+  };
   /** The EKS add-ons the environment installs; undefined for none. */
   readonly addons?: {
     /** Add-on names, in creation order. */
@@ -284,9 +292,17 @@ export interface ResolvedInferenceEnvironment {
   /** EKS deletion protection (new cluster only). */
   readonly deletionProtection: boolean;
   /** Control-plane logging; undefined for none (or an existing cluster). */
-  readonly controlPlaneLogging?: { readonly types: readonly string[]; readonly retentionDays: number };
+  readonly controlPlaneLogging?: {
+    /** Log types. */
+    readonly types: readonly string[];
+    /** Days CloudWatch keeps them. */
+    readonly retentionDays: number;
+  };
   /** Secrets encryption; undefined for none (or an existing cluster); no `kmsKeyArn` means a new key. */
-  readonly secretsEncryption?: { readonly kmsKeyArn?: string };
+  readonly secretsEncryption?: {
+    /** The user's key; absent when the environment creates one. */
+    readonly kmsKeyArn?: string;
+  };
 }
 
 function isInt(value: unknown): value is number {
@@ -788,7 +804,7 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
         clusterName: this.clusterName,
         principalArn: accessEntry.principalArn,
         policyArn: entry.policyArn,
-        accessScope: entry.accessScope.type === 'cluster' ? { type: 'cluster' } : { type: 'namespace', namespaces: [...entry.accessScope.namespaces] },
+        accessScope: entry.accessScope.type === 'cluster' ? { type: 'cluster' } : { type: 'namespace', namespaces: [...(entry.accessScope.namespaces ?? [])] },
       }, awsOpts({ dependsOn: [accessEntry] }));
       accessEntries[key] = accessEntry;
     }

@@ -14,15 +14,15 @@ import { Problem, show } from '../../core/problems';
  * (AmazonEKSClusterAdminPolicy, everything), `admin` (AmazonEKSAdminPolicy, most resources, no
  * cluster-wide RBAC changes), `edit` (AmazonEKSEditPolicy), `view` (AmazonEKSViewPolicy).
  */
-export const ACCESS_POLICIES = Object.freeze({
+export const ACCESS_POLICIES: Readonly<Record<AccessPolicyName, string>> = Object.freeze({
   'cluster-admin': 'AmazonEKSClusterAdminPolicy',
   admin: 'AmazonEKSAdminPolicy',
   edit: 'AmazonEKSEditPolicy',
   view: 'AmazonEKSViewPolicy',
 });
 
-/** Short name of an EKS access policy. */
-export type AccessPolicyName = keyof typeof ACCESS_POLICIES;
+/** Short name of an EKS access policy: cluster-admin, admin, edit or view (AmazonEKSClusterAdminPolicy, AmazonEKSAdminPolicy, AmazonEKSEditPolicy, AmazonEKSViewPolicy). */
+export type AccessPolicyName = 'cluster-admin' | 'admin' | 'edit' | 'view';
 
 /** One principal's access to the cluster. */
 export interface AccessEntryOptions {
@@ -44,8 +44,13 @@ export interface ResolvedAccessEntry {
   readonly principalArn: string;
   /** ARN of the EKS access policy. */
   readonly policyArn: string;
-  /** `cluster`, or `namespace` with the namespaces. */
-  readonly accessScope: { readonly type: 'cluster' } | { readonly type: 'namespace'; readonly namespaces: readonly string[] };
+  /** Where the policy applies. */
+  readonly accessScope: {
+    /** `cluster` for the whole cluster, `namespace` for `namespaces` only. */
+    readonly type: 'cluster' | 'namespace';
+    /** The namespaces, for type `namespace`. */
+    readonly namespaces?: readonly string[];
+  };
 }
 
 /** IAM role or user ARNs (not `sts` assumed-role session ARNs, which EKS refuses). */
