@@ -174,8 +174,8 @@ function nodeGroupDependsOn(given: pulumi.ComponentResourceOptions['dependsOn'],
  * let the group scale up from zero.
  *
  * Children (for component name `gpu`): `gpu-node-role`, `gpu-node-role-<policy>` attachments,
- * `gpu-node-group`, `gpu-launch-template` (Bottlerocket with settings only) and
- * `gpu-asg-<tag>` Auto Scaling group tags.
+ * `gpu-launch-template` (IMDSv2 with hop limit 1, the encrypted gp3 volume, Bottlerocket
+ * settings when any), `gpu-node-group` and `gpu-asg-<tag>` Auto Scaling group tags.
  *
  * Auto Scaling group tags: EKS tags the group of every managed node group with the two
  * discovery tags (`k8s.io/cluster-autoscaler/enabled`, `k8s.io/cluster-autoscaler/<cluster>`)
@@ -186,7 +186,12 @@ function nodeGroupDependsOn(given: pulumi.ComponentResourceOptions['dependsOn'],
  * scale-from-zero independent of that.
  *
  * `scalingConfig.desiredSize` starts at `minNodes` and is then owned by the cluster
- * autoscaler (changes are ignored), so `pulumi up` never resets the node count.
+ * autoscaler (changes are ignored), so `pulumi up` never resets the node count. New bounds that
+ * exclude the live desired size are refused before the update, with the commands that make room
+ * (EKS would refuse them halfway through).
+ *
+ * With `additionalInstanceTypes`, the group launches any of its types (for spot capacity, the
+ * one with capacity); they carry the same GPUs as `instanceType` and at least its size.
  *
  * Type token `inferscale:aws:GpuNodeGroup`.
  *

@@ -597,24 +597,50 @@ const AUTOSCALER_CLASSES: Record<string, K8sClass> = {
  * A whole GPU inference environment on AWS: VPC (public and private subnets in at least two
  * availability zones, internet gateway, NAT, route tables, and the subnet tags Kubernetes load
  * balancers look for), the EKS cluster and its IAM role, an IAM OIDC provider for service
- * account roles, a system node group, one or more {@link GpuNodeGroup}s, the cluster autoscaler
- * (its Kubernetes objects, and an IAM role only its service account can assume, allowed to
- * resize only this cluster's node groups), and a Kubernetes provider for the cluster.
+ * account roles, access entries, the EKS add-ons (vpc-cni, kube-proxy, CoreDNS, metrics-server),
+ * a system node group, one or more {@link GpuNodeGroup}s, the cluster autoscaler (its Kubernetes
+ * objects, and an IAM role only its service account can assume, allowed to resize only this
+ * cluster's node groups), and a Kubernetes provider for the cluster.
+ *
+ * What a production cluster gets by default: Secrets encrypted with a rotated KMS key,
+ * control-plane logs (api, audit, authenticator) kept 30 days, IMDSv2 with hop limit 1 on every
+ * node (launch templates), availability zones that need no opt-in (Local Zones refused by EKS
+ * are left out; pin `network.availabilityZones` to keep subnets stable). Deletion protection is
+ * off unless asked for.
+ *
+ * Region and credentials: everything follows the AWS provider in use (`opts.provider`, or the
+ * default one): the zone lookup, the add-on versions, and the kubeconfig, which signs with
+ * `aws eks get-token --region <the provider's region>`, the provider's profile
+ * (`kubeconfigProfile` to override) and `kubeconfigRoleArn` when given, as @pulumi/eks does.
+ *
+ * Order (what waits for what, and in reverse what `pulumi destroy` removes first): the cluster
+ * after its role, key policy and log group; the network add-ons after the cluster; every node
+ * group after the cluster and the network add-ons; CoreDNS and metrics-server after the system
+ * node group; the cluster autoscaler's Deployment after its RBAC, its IAM policy and the system
+ * node group.
+ *
+ * Node counts: the cluster autoscaler owns each group's desired size (`ignoreChanges`); a change
+ * of `minNodes`/`maxNodes` that would exclude a group's live desired size is refused before
+ * anything is updated, with the commands that make room (see `aws/node-group-scaling.ts`).
  *
  * With `vpc`, no network resources are created; with `cluster`, no cluster, cluster role, OIDC
- * provider or (by default) system node group.
+ * provider, key, log group, add-ons or (by default) system node group.
  *
  * Children (for component name `env`): `env-vpc`, `env-igw`, `env-public-<i>`,
  * `env-private-<i>`, `env-public-rt`, `env-public-rta-<i>`, `env-nat-eip-<i>`, `env-nat-<i>`,
  * `env-private-rt-<i>`, `env-private-rta-<i>`, `env-cluster-role`, `env-cluster-role-<policy>`,
- * `env-cluster`, `env-oidc`, `env-k8s`, `env-system-node-role`, `env-system-node-role-<policy>`,
- * `env-system-node-group`, `env-gpu-<pool>` (GpuNodeGroup), `env-cluster-autoscaler-role`,
- * `env-cluster-autoscaler-policy`, `env-cluster-autoscaler-<kind>`.
+ * `env-cluster-logs`, `env-secrets-key`, `env-secrets-key-alias`, `env-cluster-role-kms`,
+ * `env-cluster`, `env-oidc`, `env-k8s`, `env-access-<name>`, `env-access-<name>-policy`,
+ * `env-addon-<addon>`, `env-system-node-role`, `env-system-node-role-<policy>`,
+ * `env-system-launch-template`, `env-system-node-group`, `env-gpu-<pool>` (GpuNodeGroup),
+ * `env-cluster-autoscaler-role`, `env-cluster-autoscaler-policy`, `env-cluster-autoscaler-<kind>`.
  *
  * Type token `inferscale:aws:InferenceEnvironment`.
  *
  * @see https://docs.aws.amazon.com/eks/latest/userguide/creating-a-vpc.html
  * @see https://docs.aws.amazon.com/eks/latest/userguide/enable-iam-roles-for-service-accounts.html
+ * @see https://docs.aws.amazon.com/eks/latest/best-practices/cluster-access-management.html
+ * @see https://docs.aws.amazon.com/eks/latest/best-practices/control-plane-logs.html
  */
 export class InferenceEnvironment extends pulumi.ComponentResource {
   /** Every decision, resolved before any resource was registered. */
