@@ -9,6 +9,9 @@ export type {
   GpuNodePoolProps, ResolvedGpuNodePool, TimeSlicingProps,
 } from '../core';
 export * from './ai-inference-platform';
+export { MetricsServer } from './metrics-server';
+export type { MetricsServerProps, ResolvedMetricsServer } from './metrics-server';
+export { resolveMetricsServer, RESOURCE_METRICS_API, AGGREGATED_METRICS_READER } from '../core';
 export { Prometheus, PrometheusSource, PROMETHEUS_PORT, STACK_RELEASE_LABEL } from './prometheus';
 export type { PrometheusProps, EmbeddedPrometheusOptions, KubePrometheusStackOptions, PrometheusScrapedService } from './prometheus';
 export type { DcgmExporterScrapeTarget } from '../core';

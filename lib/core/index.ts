@@ -10,6 +10,7 @@ export * from './gpu-instances';
 export * from './gpu-node-pool';
 export * from './images';
 export * from './platform-checks';
+export * from './platform/metrics-server';
 export * from './adapter-config';
 export * from './prometheus-config';
 export { parseServiceConfig, parseServicesConfig, parseGpuNodePoolConfig, parseGpuNodePoolsConfig, parseMetricConfig, parseBehaviorConfig, METRIC_CONFIG_NAMES, BEHAVIOR_PRESET_NAMES } from './service-config';

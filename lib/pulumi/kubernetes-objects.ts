@@ -91,10 +91,10 @@ function selects(selector: Readonly<Record<string, string>> | undefined, labels:
 
 /**
  * Registers a set of rendered objects in apply order: Namespaces first, then every namespaced
- * object depending on its Namespace (when in the set), and each APIService depending on the
- * Service that backs it and on the Deployments that Service selects (the aggregated API is only
- * available once a pod serves it, and the API server marks it unavailable until then); every
- * object also depends on `dependsOn`. Logical names are {@link kubernetesObjectName}s, unique
+ * object depending on its Namespace (when in the set), and each APIService last, depending on
+ * the Service that backs it and the Deployments behind that Service, so the aggregation layer
+ * never advertises an API group before a pod can answer for it (an unavailable APIService breaks
+ * API discovery and namespace deletion cluster-wide); every object also depends on `dependsOn`. Logical names are {@link kubernetesObjectName}s, unique
  * within the set and across components with other prefixes; each carries the name earlier
  * versions used as an alias, so upgrading renames rather than replaces.
  */

@@ -184,6 +184,9 @@ export function planStack(values: StackConfigValues): { plan?: StackPlan; proble
   const validServices = Object.fromEntries(Object.entries(resolvedServices).map(([id, s]) => [id, s.props]));
   const platformArgs: InferencePlatformArgs = {
     ...platform,
+    // The environment installs the EKS metrics-server add-on, which serves metrics.k8s.io: a
+    // second metrics-server from the platform would fight it for APIService v1beta1.metrics.k8s.io.
+    ...(environment?.addons?.names.includes('metrics-server') ? { metricsServer: false, resourceMetricsProvider: 'cluster' } : {}),
     gpuNodePools: poolProps,
     // Bottlerocket NVIDIA nodes run their own plugin; with no other pool there is nothing to deploy.
     ...(pools.length > 0 && pools.every((p) => p.devicePluginPreinstalled) ? { devicePlugin: false } : {}),

@@ -1,11 +1,12 @@
-import { installMocks } from '../support/pulumi-mocks';
+import { installMocks, settle as settleRegistered } from '../support/pulumi-mocks';
 
 const registered = installMocks();
 
 let lib: typeof import('../../lib/pulumi');
 beforeAll(async () => { lib = await import('../../lib/pulumi'); });
 
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 100));
+/** Waits until the mocked engine has registered everything (a fixed delay is too short on a busy machine). */
+const settle = (): Promise<void> => settleRegistered(registered);
 const POOL = { name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 4 };
 const LLM = { image: 'vllm/vllm-openai:v0.11.0', gpu: { count: 1 }, maxReplicas: 4 };
 
@@ -45,10 +46,11 @@ describe('Pulumi InferencePlatform', () => {
     })).toThrow('InferencePlatform "platform": prometheus.url is "http://prometheus.monitoring.svc:9090", but the kube-prometheus-stack installed as release "kps" in "monitoring" serves "http://kps-prometheus.monitoring.svc:9090"; use that URL');
   });
 
-  test('two platforms installing the same release name never share a logical name; the old name stays an alias', async () => {
+  test('two platforms installing the same release name never share a logical name', async () => {
     const stackArgs = (): import('../../lib/pulumi').InferencePlatformArgs => ({
-      gpuNodePools: [POOL],
-      services: { llm: LLM },
+      metricsServer: false,
+      devicePlugin: false,
+      dcgmExporter: false,
       prometheus: lib.PrometheusSource.existingKubePrometheusStack({ url: lib.kubePrometheusStackUrl('kps', 'monitoring'), releaseLabel: 'kps' }),
       installKubePrometheusStack: {},
     });
@@ -84,5 +86,38 @@ describe('Pulumi InferencePlatform', () => {
     await settle();
     expect(registered.some((r) => r.type === 'kubernetes:helm.sh/v3:Release')).toBe(false);
     expect(registered.filter((r) => r.type === 'inferscale:inference:InferencePlatform')).toHaveLength(1);
+  });
+
+  test('registers metrics-server by default; its APIService last, depending on its Service and Deployment', async () => {
+    const created = new Map<unknown, string>();
+    const dependsOn = new Map<string, string[]>();
+    new lib.InferencePlatform('platform', { services: { embed: { image: 'ghcr.io/acme/embed:1', maxReplicas: 3, metrics: [lib.ScalingMetric.cpuUtilization(70)] } } }, {
+      transformations: [(a) => {
+        created.set(a.resource, a.name);
+        const deps = a.opts.dependsOn;
+        dependsOn.set(a.name, (Array.isArray(deps) ? deps : deps ? [deps] : []).map((d) => created.get(d) ?? '?'));
+        return undefined;
+      }],
+    });
+    await settle();
+    const names = registered.map((r) => r.name);
+    const { kubernetesObjectName } = await import('../../lib/pulumi/kubernetes-objects');
+    const nameOf = (kind: string, namespace: string | undefined, name: string): string => kubernetesObjectName('platform', { apiVersion: 'v1', kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
+    const apiService = nameOf('APIService', undefined, 'v1beta1.metrics.k8s.io');
+    const service = nameOf('Service', 'kube-system', 'metrics-server');
+    const deployment = nameOf('Deployment', 'kube-system', 'metrics-server');
+    expect(registered.find((r) => r.name === apiService)?.type).toBe('kubernetes:apiregistration.k8s.io/v1:APIService');
+    expect(registered.find((r) => r.name === deployment)?.inputs.spec.replicas).toBe(2);
+    expect(dependsOn.get(apiService)).toEqual([service, deployment]);
+    expect(names.indexOf(apiService)).toBeGreaterThan(Math.max(names.indexOf(service), names.indexOf(deployment)));
+    // The adapter's APIService waits for its own Service and Deployment the same way.
+    expect(dependsOn.get(nameOf('APIService', undefined, 'v1beta1.custom.metrics.k8s.io'))).toEqual([nameOf('Service', 'monitoring', 'prometheus-adapter'), nameOf('Deployment', 'monitoring', 'prometheus-adapter')]);
+  });
+
+  test('metricsServer: false registers none of it', async () => {
+    new lib.InferencePlatform('platform', { metricsServer: false, services: { embed: { image: 'ghcr.io/acme/embed:1', maxReplicas: 3, metrics: [lib.ScalingMetric.cpuUtilization(70)] } } });
+    await settle();
+    expect(registered.filter((r) => /metrics-server|v1beta1\.metrics\.k8s\.io|aggregated-metrics-reader/.test(r.inputs.metadata?.name ?? '')).map((r) => r.name)).toEqual([]);
+    expect(registered.some((r) => r.type === 'kubernetes:apiregistration.k8s.io/v1:APIService')).toBe(true);
   });
 });

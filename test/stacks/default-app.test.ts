@@ -70,4 +70,13 @@ describe('default environment', () => {
     expect(Object.keys(embedPod.containers[0].resources.limits)).toEqual(['memory']);
     expect(find(objects, 'Namespace', DEFAULT_NAMESPACE).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
+
+  test('serves metrics.k8s.io, which both services\' CPU metrics read: metrics-server with its APIService', () => {
+    const objects = loadManifestDir(CHARTS_OUT) as Record<string, any>[];
+    expect(find(objects, 'APIService', 'v1beta1.metrics.k8s.io').spec.service).toEqual({ name: 'metrics-server', namespace: 'kube-system', port: 443 });
+    expect(find(objects, 'Deployment', 'metrics-server').spec.replicas).toBe(2);
+    for (const name of ['llm', 'embeddings']) {
+      expect(find(objects, 'HorizontalPodAutoscaler', name).spec.metrics.some((m: any) => m.type === 'Resource' && m.resource.name === 'cpu')).toBe(true);
+    }
+  });
 });

@@ -133,6 +133,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       // Kubernetes: the provider, the cluster autoscaler, the StorageClass, the platform.
       'pulumi:providers:kubernetes': 1,
       'kubernetes:core/v1:Namespace': 3,
+      // No metrics-server of the platform's own: the EKS add-on serves metrics.k8s.io.
       'kubernetes:core/v1:ServiceAccount': 7,
       'kubernetes:core/v1:Service': 5,
       'kubernetes:core/v1:ConfigMap': 3,
@@ -389,6 +390,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       prometheus: cdk8sLib.PrometheusSource.embedded({ ...prometheus, storageClassName: 'gp3' }),
       adapter: { replicas: 2, metricsRelistIntervalSeconds: 60, servingCertificate: cdk8sLib.ServingCertificate.selfSigned() },
       checkGpuCapacity: true,
+      metricsServer: false,
     });
     const expected = Testing.synth(chart) as Record<string, any>[];
     const children = inventory.filter((r) => r.name.startsWith('platform-'));
@@ -601,6 +603,18 @@ describe('planning (pure): choices the program makes', () => {
     expect(r.problems).toEqual([]);
     return r.plan!;
   };
+
+  test('metrics.k8s.io has one provider: the EKS metrics-server add-on, or the platform\'s own without add-ons', () => {
+    const metricsApi = (p: import('../../stacks/pulumi/plan').StackPlan): string[] => p.platformObjects.filter((o) => o.kind === 'APIService').map((o) => o.metadata.name).sort();
+    const withAddon = plan(() => undefined);
+    expect(withAddon.environment.addons?.names).toContain('metrics-server');
+    expect(withAddon.platformArgs.metricsServer).toBe(false);
+    expect(metricsApi(withAddon)).toEqual(['v1beta1.custom.metrics.k8s.io']);
+    expect(withAddon.platformObjects.filter((o) => o.metadata.name === 'metrics-server')).toEqual([]);
+    const without = plan((c) => { c['inferscale:environment'].addons = false; });
+    expect(without.platformArgs.metricsServer).toBeUndefined();
+    expect(metricsApi(without)).toEqual(['v1beta1.custom.metrics.k8s.io', 'v1beta1.metrics.k8s.io']);
+  });
 
   test('no device plugin when every GPU group runs Bottlerocket, which ships its own', () => {
     const p = plan((c) => { for (const g of c['inferscale:environment'].gpuNodeGroups) g.ami = 'BOTTLEROCKET_x86_64_NVIDIA'; });

@@ -736,6 +736,44 @@ describe('references inside the set', () => {
     expectProblem(edited(['PodDisruptionBudget', 'spec.maxUnavailable', '150%']), { message: /must not be greater than 100%/ });
   });
 
+  it('reports a PDB that allows no eviction of a workload with stated replicas: node drains would never finish', () => {
+    const stated = (pdb: Json, replicas = 2): Json[] => edited(['Deployment', 'spec.replicas', replicas], ['PodDisruptionBudget', 'spec', { ...pdb, selector: { matchLabels: { 'app.kubernetes.io/name': 'llm' } } }]);
+    expect(checkManifests(stated({ minAvailable: 1 }))).toEqual([]);
+    expect(checkManifests(stated({ maxUnavailable: '10%' }))).toEqual([]);
+    expect(checkManifests(stated({ minAvailable: '50%' }))).toEqual([]);
+    expectProblem(stated({ minAvailable: 2 }), {
+      object: 'PodDisruptionBudget inference/llm', path: 'spec.minAvailable',
+      message: /^minAvailable is 2, but Deployment\/llm has 2 replicas: no pod may ever be evicted, so node drains never finish; allow at least one disruption$/,
+    });
+    expectProblem(stated({ minAvailable: '60%' }), { path: 'spec.minAvailable', message: /^minAvailable is "60%", but Deployment\/llm has 2 replicas/ });
+    expectProblem(stated({ maxUnavailable: 0 }, 3), { path: 'spec.maxUnavailable', message: /^maxUnavailable is 0 of 3 replicas \(Deployment\/llm\): no pod may ever be evicted/ });
+    // An HPA-owned Deployment states no replicas: the budget is left to the HPA's floor.
+    expect(checkManifests(edited(['PodDisruptionBudget', 'spec', { minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'llm' } } }]))).toEqual([]);
+  });
+
+  it('reports ClusterRole aggregation labels that aggregate nowhere, and writes aggregated into view', () => {
+    const role = (labels: Record<string, string>, verbs: string[] = ['get', 'list', 'watch']): Json[] => [{
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'system:aggregated-metrics-reader', labels },
+      rules: [{ apiGroups: ['metrics.k8s.io'], resources: ['pods', 'nodes'], verbs }],
+    }];
+    const upstream = { 'rbac.authorization.k8s.io/aggregate-to-view': 'true', 'rbac.authorization.k8s.io/aggregate-to-edit': 'true', 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' };
+    expect(checkManifests(role(upstream))).toEqual([]);
+    expectProblem(role({ 'rbac.authorization.k8s.io/aggregate-to-viewer': 'true' }), {
+      path: 'metadata.labels["rbac.authorization.k8s.io/aggregate-to-viewer"]',
+      message: /^label rbac.authorization.k8s.io\/aggregate-to-viewer aggregates into "viewer", which no bootstrap ClusterRole aggregates; use aggregate-to-admin, aggregate-to-edit or aggregate-to-view$/,
+    });
+    expectProblem(role({ 'rbac.authorization.k8s.io/aggregate-to-edit': 'yes' }), {
+      message: /^label rbac.authorization.k8s.io\/aggregate-to-edit is "yes"; the aggregating ClusterRoles select "true", so this role is aggregated nowhere$/,
+    });
+    expectProblem(role(upstream, ['get', 'delete']), {
+      path: 'rules[0].verbs',
+      message: /^verbs include "delete", but the role is aggregated into view: every read-only user would gain them; grant only get, list and watch$/,
+    });
+    expect(checkManifests(role({ 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' }, ['get', 'delete']))).toEqual([]);
+  });
+
   it('reports a RoleBinding to a Role that is not in the set', () => {
     const objects: Json[] = [
       ...baseline(),
@@ -777,6 +815,22 @@ describe('references inside the set', () => {
     expect(checkManifests(objects)).toEqual([]);
     set(apiService, 'metadata.name', 'v1beta1.custom.metrics.k8s.io');
     expectProblem(objects, { path: 'metadata.name', message: /must be named <version>\.<group>, here "v1beta1\.external\.metrics\.k8s\.io"/ });
+  });
+
+  it('reports an APIService whose service certificate the API server cannot verify', () => {
+    const apiService: Json = {
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: 'v1beta1.metrics.k8s.io' },
+      spec: { group: 'metrics.k8s.io', version: 'v1beta1', service: { name: 'llm', namespace: 'inference', port: 80 }, groupPriorityMinimum: 100, versionPriority: 100 },
+    };
+    const objects: Json[] = [...baseline(), apiService];
+    expectProblem(objects, {
+      object: 'APIService v1beta1.metrics.k8s.io', path: 'spec',
+      message: /^neither caBundle nor insecureSkipTLSVerify is set \(nor a cert-manager.io\/inject-ca-from annotation to fill caBundle\): the API server cannot verify the service's certificate, so the APIService never becomes Available$/,
+    });
+    set(apiService, 'metadata.annotations', { 'cert-manager.io/inject-ca-from': 'inference/llm-serving-cert' });
+    expect(checkManifests(objects)).toEqual([]);
   });
 });
 

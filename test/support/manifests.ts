@@ -13,8 +13,11 @@
  * 3. unknown fields against the `@kubernetes/client-node` models (typos, fields at the wrong level);
  * 4. rules the API server enforces in code: names, labels, selectors, pod specs, resources,
  *    probes, HPA (autoscaling/v2) limits, PDBs, Services, RBAC, ConfigMaps/Secrets, APIServices;
+ *    and what it accepts but the cluster then ignores: ClusterRole aggregation labels that
+ *    aggregate into nothing (or give `view` users writes);
  * 5. references inside the set (HPA targets, Service selectors and named target ports, service
- *    accounts, ConfigMaps/Secrets, PDB selectors, RBAC roleRefs, APIService services);
+ *    accounts, ConfigMaps/Secrets, PDB selectors and budgets that would block every drain of the
+ *    workloads they select, RBAC roleRefs, APIService services);
  * 6. Pod Security Standards for namespaces labelled `pod-security.kubernetes.io/enforce`.
  */
 import * as fs from 'node:fs';
@@ -458,6 +461,7 @@ function checkRbac(e: Entry): void {
   const { r, kind, obj } = e;
   if (kind === 'Role' || kind === 'ClusterRole') {
     const namespaced = kind === 'Role';
+    if (kind === 'ClusterRole') checkAggregationLabels(e);
     if (kind === 'ClusterRole' && isRecord(obj.aggregationRule)) return;
     asArray(obj.rules).forEach((x, i) => {
       const rule = asRecord(x);
@@ -500,6 +504,35 @@ function checkRbac(e: Entry): void {
       r.add(joinPath(at, 'kind'), `subject kind is ${show(sk)}; must be ServiceAccount, User or Group`);
     }
   });
+}
+
+/** The label prefix the bootstrap aggregated ClusterRoles select on. */
+const AGGREGATE_TO = `${RBAC_GROUP}/aggregate-to-`;
+/** Bootstrap ClusterRoles that aggregate labelled roles (their aggregationRule selects `<prefix><name>: "true"`). */
+const AGGREGATING_ROLES = new Set(['admin', 'edit', 'view']);
+const READ_VERBS = new Set(['get', 'list', 'watch']);
+
+/**
+ * Aggregation labels: the bootstrap `admin`, `edit` and `view` ClusterRoles select
+ * `rbac.authorization.k8s.io/aggregate-to-<role>: "true"`; any other role name or value
+ * aggregates into nothing, silently. A role aggregated into `view` must grant only read verbs,
+ * or every viewer in the cluster gains its writes.
+ */
+function checkAggregationLabels(e: Entry): void {
+  const labels = asStringMap(asRecord(e.obj.metadata)?.labels);
+  for (const [key, value] of Object.entries(labels)) {
+    if (!key.startsWith(AGGREGATE_TO)) continue;
+    const at = joinPath('metadata.labels', key);
+    const target = key.slice(AGGREGATE_TO.length);
+    if (!AGGREGATING_ROLES.has(target)) e.r.add(at, `label ${key} aggregates into ${show(target)}, which no bootstrap ClusterRole aggregates; use aggregate-to-admin, aggregate-to-edit or aggregate-to-view`);
+    if (value !== 'true') e.r.add(at, `label ${key} is ${show(value)}; the aggregating ClusterRoles select "true", so this role is aggregated nowhere`);
+    if (target === 'view') {
+      asArray(e.obj.rules).forEach((x, i) => {
+        const writes = asArray(asRecord(x)?.verbs).filter((v) => typeof v !== 'string' || !READ_VERBS.has(v));
+        if (writes.length) e.r.add(joinPath(joinPath('rules', i), 'verbs'), `verbs include ${writes.map((v) => show(v)).join(', ')}, but the role is aggregated into view: every read-only user would gain them; grant only get, list and watch`);
+      });
+    }
+  }
 }
 
 function checkDataKeys(e: Entry, fields: readonly string[], maxBytes: number): void {
@@ -589,6 +622,10 @@ function checkApiService(e: Entry): void {
     if (spec.insecureSkipTLSVerify === true) r.add('spec.insecureSkipTLSVerify', 'insecureSkipTLSVerify is true without a service; not allowed for local APIServices');
   } else {
     for (const f of ['namespace', 'name']) if (!asString(svc[f])) r.add(joinPath('spec.service', f), `service.${f} is ${show(svc[f])}; required`);
+    const injected = asString(asRecord(asRecord(e.obj.metadata)?.annotations)?.['cert-manager.io/inject-ca-from']);
+    if (!hasCa && spec.insecureSkipTLSVerify !== true && !injected) {
+      r.add('spec', 'neither caBundle nor insecureSkipTLSVerify is set (nor a cert-manager.io/inject-ca-from annotation to fill caBundle): the API server cannot verify the service\'s certificate, so the APIService never becomes Available');
+    }
     const port = asNumber(svc.port);
     if (port !== undefined && (port < 1 || port > 65535)) r.add('spec.service.port', `service.port is ${port}; must be between 1 and 65535`);
   }
@@ -774,11 +811,46 @@ function checkServiceRefs(e: Entry, idx: SetIndex): void {
 }
 
 function checkPdbRefs(e: Entry, idx: SetIndex): void {
-  const selector = asRecord(asRecord(e.obj.spec)?.selector);
-  if (!selector) return;
-  if (idx.podsIn(e.namespace).some(({ pod }) => selectorMatches(selector, pod.labels))) return;
+  const spec = asRecord(e.obj.spec);
+  const selector = asRecord(spec?.selector);
+  if (!spec || !selector) return;
+  const matched = idx.podsIn(e.namespace).filter(({ pod }) => selectorMatches(selector, pod.labels));
+  if (matched.length) {
+    checkPdbAllowsEviction(e, spec, matched.map(({ entry }) => entry));
+    return;
+  }
   if (idx.isExternal('Pod', e.namespace, '*')) return;
   e.r.add('spec.selector', `selector ${show(selector)} matches no pod template of the set ${nsText(e.namespace)}; the PodDisruptionBudget protects nothing`);
+}
+
+/**
+ * A budget that allows no disruption while every selected pod is healthy blocks every voluntary
+ * eviction: `kubectl drain`, node upgrades and the cluster autoscaler's scale-down never finish.
+ * Checked when every selected workload states its replicas (an HPA-owned one does not).
+ */
+function checkPdbAllowsEviction(e: Entry, spec: JsonObject, workloads: readonly Entry[]): void {
+  const unique = [...new Set(workloads)];
+  const counts = unique.map((w) => asNumber(asRecord(w.obj.spec)?.replicas));
+  if (counts.some((c) => c === undefined) || unique.some((w) => !SCALABLE_KINDS.has(`${w.group}/${w.kind}`))) return;
+  const replicas = (counts as number[]).reduce((a, b) => a + b, 0);
+  // The disruption controller scales percentages of the expected pods rounding up, for both fields.
+  const scaled = (v: unknown): number | undefined => {
+    if (typeof v === 'number') return v;
+    const m = typeof v === 'string' ? /^(\d+)%$/.exec(v) : null;
+    return m ? Math.ceil((Number(m[1]) * replicas) / 100) : undefined;
+  };
+  const names = unique.map((w) => `${w.kind}/${w.name}`).join(', ');
+  if (spec.minAvailable !== undefined && spec.minAvailable !== null) {
+    const min = scaled(spec.minAvailable);
+    if (min !== undefined && replicas > 0 && min >= replicas) {
+      e.r.add('spec.minAvailable', `minAvailable is ${show(spec.minAvailable)}, but ${names} ${unique.length === 1 ? 'has' : 'have'} ${replicas} replica${replicas === 1 ? '' : 's'}: no pod may ever be evicted, so node drains never finish; allow at least one disruption`);
+    }
+  } else if (spec.maxUnavailable !== undefined && spec.maxUnavailable !== null) {
+    const max = scaled(spec.maxUnavailable);
+    if (max === 0 && replicas > 0) {
+      e.r.add('spec.maxUnavailable', `maxUnavailable is ${show(spec.maxUnavailable)} of ${replicas} replica${replicas === 1 ? '' : 's'} (${names}): no pod may ever be evicted, so node drains never finish; allow at least one disruption`);
+    }
+  }
 }
 
 function checkPodRefs(e: Entry, idx: SetIndex): void {
