@@ -90,18 +90,23 @@ const GPU_NODE_GROUP_SHAPE: ConfigShape = {
   additionalInstanceTypes: stringsField(),
 };
 
+/** The value as a plain object, or undefined with a problem saying what was expected instead. */
+function objectOrProblem(path: string, value: unknown, expected: string, problems: Problem[]): Record<string, unknown> | undefined {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  problems.push({ path, message: `is ${show(value)}; expected ${expected}` });
+  return undefined;
+}
+
 /** Objects of one shape by names of the user's choice (`accessEntries: { ops: {...} }`). */
 function namedObjectsField(shape: ConfigShape, expected: string): ConfigField<Record<string, unknown>> {
   const entry = objectField(shape);
   return {
     expected,
     parse(path, value, problems) {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        problems.push({ path, message: `is ${show(value)}; expected ${expected}` });
-        return undefined;
-      }
+      const entries = objectOrProblem(path, value, expected, problems);
+      if (!entries) return undefined;
       const out: Record<string, unknown> = {};
-      for (const [key, v] of Object.entries(value)) {
+      for (const [key, v] of Object.entries(entries)) {
         const parsed = entry.parse(`${path}.${key}`, v, problems);
         if (parsed !== undefined) out[key] = parsed;
       }
@@ -163,10 +168,7 @@ function prometheusField(): ConfigField<PrometheusSource> {
   return {
     expected,
     parse(path, value, problems) {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        problems.push({ path, message: `is ${show(value)}; expected ${expected}` });
-        return undefined;
-      }
+      if (!objectOrProblem(path, value, expected, problems)) return undefined;
       const mode = (value as Record<string, unknown>).mode ?? 'embedded';
       if (mode === 'kubePrometheusStack') {
         const { mode: _mode, ...o } = parseConfigObject(path, value as Record<string, unknown>, STACK_PROMETHEUS_SHAPE, problems);

@@ -581,6 +581,20 @@ describe('planning (pure): one test per message of the program\'s own checks', (
     expect(plan!.platformObjects.filter((o) => o.kind === 'Certificate')).toHaveLength(1);
   });
 
+  test('access entries in config: an object by name, each with its principal and policy', () => {
+    expect(problemsOf((c) => { c['inferscale:environment'].accessEntries = ['arn:aws:iam::123456789012:role/ops']; })).toEqual([{
+      path: 'environment.accessEntries',
+      message: 'is ["arn:aws:iam::123456789012:role/ops"]; expected an object of access entries by name, such as { mlEngineers: { principalArn: "arn:aws:iam::123456789012:role/ml", policy: "edit" } }',
+    }]);
+    expect(problemsOf((c) => { c['inferscale:environment'].accessEntries = { ops: { principalArn: 'arn:aws:iam::123456789012:role/ops' } }; })).toEqual([
+      { path: 'environment.accessEntries.ops.policy', message: 'is missing; it is required: a string' },
+    ]);
+    const { plan: withAccess } = planLib.planStack(devValues((c) => { c['inferscale:environment'].accessEntries = { ops: { principalArn: 'arn:aws:iam::123456789012:role/ops', policy: 'view' } }; }));
+    expect(withAccess!.environment.accessEntries).toEqual({
+      ops: { principalArn: 'arn:aws:iam::123456789012:role/ops', policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy', accessScope: { type: 'cluster' } },
+    });
+  });
+
   test('storage: true is not a choice, and the StorageClass name must be a DNS subdomain', () => {
     expect(problemsOf((c) => { c['inferscale:storage'] = true; })).toEqual([
       { path: 'storage', message: 'is true; expected false (to leave it out) or an object with keys storageClassName, defaultClass. Leave the key out for the defaults' },
