@@ -147,7 +147,8 @@ export interface InferenceEnvironmentArgs {
   readonly endpointPublicAccessCidrs?: readonly string[];
   /**
    * More IAM roles and users with access to the cluster, by a name of your choice. Whoever runs
-   * `pulumi up` is cluster admin already (EKS's bootstrap entry for the creator).
+   * `pulumi up` is cluster admin already (EKS's bootstrap entry for the creator): do not list that
+   * principal again, EKS allows one entry per principal.
    * @default - none
    */
   readonly accessEntries?: Readonly<Record<string, AccessEntryOptions>>;
