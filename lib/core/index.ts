@@ -6,6 +6,7 @@ export * from './hpa-spec';
 export * from './metric';
 export * from './behavior';
 export * from './inference-service';
+export * from './model-cache';
 export * from './gpu-instances';
 export * from './gpu-node-pool';
 export * from './images';

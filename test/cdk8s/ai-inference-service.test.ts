@@ -63,7 +63,7 @@ describe('AIInferenceService', () => {
     expect(Object.keys(pod.containers[0].resources.limits)).toEqual(['memory']);
     expect(pod.tolerations).toBeUndefined();
     expect(pod.affinity).toBeUndefined();
-    expect(pod.volumes).toBeUndefined();
+    expect(pod.volumes.map((v: { name: string }) => v.name)).toEqual(['tmp', 'home', 'model-cache']);
   });
 
   test('the startup probe allows 1.5 x the model load time before the kubelet restarts the container', () => {
