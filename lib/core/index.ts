@@ -7,6 +7,8 @@ export * from './metric';
 export * from './behavior';
 export * from './inference-service';
 export * from './model-cache';
+export * from './platform/prometheus-storage';
+export * from './platform/storage-class';
 export * from './gpu-instances';
 export * from './gpu-node-pool';
 export * from './images';

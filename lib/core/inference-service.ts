@@ -139,7 +139,8 @@ export interface InferenceServiceProps {
   /**
    * Environment variables (sorted in the output). They win over the ones inferscale sets for a
    * non-root UID (`USER`, `LOGNAME`, `HOME`, `XDG_CACHE_HOME`, `XDG_CONFIG_HOME`,
-   * `VLLM_CACHE_ROOT`, `TRITON_CACHE_DIR`, `TORCHINDUCTOR_CACHE_DIR`, `HF_HOME`; see
+   * `VLLM_CACHE_ROOT`, `TRITON_CACHE_DIR`, `TORCHINDUCTOR_CACHE_DIR`, `HF_HOME`,
+   * `HUGGINGFACE_HUB_CACHE`; see
    * {@link serverRuntime}).
    * @default - only inferscale's
    */

@@ -247,7 +247,7 @@ export interface ServerRuntime {
  *   `XDG_CACHE_HOME`, `XDG_CONFIG_HOME`, `VLLM_CACHE_ROOT`, `TRITON_CACHE_DIR` and
  *   `TORCHINDUCTOR_CACHE_DIR` point below it explicitly, so each cache has a known writable home.
  * - `/tmp` on an emptyDir (vLLM's RPC sockets and Python's tempfile use it).
- * - `HF_HOME` on the model cache.
+ * - `HF_HOME` (and `HUGGINGFACE_HUB_CACHE`, its `hub` directory) on the model cache.
  *
  * With these, every path the engine writes is a volume, so `readOnlyRootFilesystem: true` works.
  *
@@ -275,6 +275,9 @@ export function serverRuntime(cache: ResolvedModelCache | undefined, sharedMemor
   let cacheBytes = 0;
   if (cache) {
     env.HF_HOME = MODEL_CACHE_PATH;
+    // The hub cache under it, spelled out too: some images set their own (text-embeddings-inference
+    // sets HUGGINGFACE_HUB_CACHE=/data), which the pod's variable overrides.
+    env.HUGGINGFACE_HUB_CACHE = `${MODEL_CACHE_PATH}/hub`;
     switch (cache.kind) {
       case 'emptyDir':
         volumes.push({ name: 'model-cache', mountPath: MODEL_CACHE_PATH, readOnly: false, source: { emptyDir: { sizeLimit: cache.sizeLimit } } });
@@ -299,4 +302,70 @@ function bytesToQuantity(bytes: number): string {
   if (Number.isInteger(gi)) return `${gi}Gi`;
   const mi = bytes / 2 ** 20;
   return Number.isInteger(mi) ? `${mi}Mi` : String(Math.ceil(bytes));
+}
+
+/**
+ * Share of a node's disk the kubelet lets pods fill: it evicts pods once less than 10 % is free
+ * (default hard eviction threshold `nodefs.available<10%`).
+ * @see https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/#hard-eviction-thresholds
+ */
+export const NODE_DISK_USABLE_SHARE = 0.9;
+
+/** A service's storage as the platform checks it. */
+export interface ModelCacheCheckInput {
+  /** Services by the key they were given under (`services.<key>` in paths). */
+  readonly services: Readonly<Record<string, {
+    /** Namespace of the service's pods. */
+    readonly namespace?: string;
+    /** Its model cache. */
+    readonly modelCache?: ResolvedModelCache;
+    /** Its requests (`ephemeral-storage` among them). */
+    readonly resources: { readonly requests: Readonly<Record<string, string>> };
+    /** Node labels its pods require, when it runs on GPU nodes. */
+    readonly gpu?: { readonly nodeSelector: Readonly<Record<string, string>> };
+  }>>;
+  /** GPU node pools with their disk size. */
+  readonly pools: readonly {
+    /** Pool name. */
+    readonly name: string;
+    /** Node labels. */
+    readonly labels: Readonly<Record<string, string>>;
+    /** Root volume size in GiB, which holds images, logs and emptyDirs. */
+    readonly diskSizeGiB: number;
+  }[];
+  /** Namespaces whose Pod Security level forbids hostPath volumes (baseline or restricted). */
+  readonly hostPathForbiddenIn: readonly string[];
+}
+
+/**
+ * Checks that each service's storage can run where the platform puts it: an `ephemeral-storage`
+ * request (the emptyDir model cache and scratch) must fit the disk of a GPU node it selects,
+ * below the kubelet's eviction threshold, or the pod stays Pending; and a hostPath cache is
+ * refused by Pod Security "baseline" and "restricted".
+ */
+export function checkModelCaches(input: ModelCacheCheckInput): Problem[] {
+  const problems: Problem[] = [];
+  for (const [key, svc] of Object.entries(input.services)) {
+    const at = `services.${key}.modelCache`;
+    if (svc.modelCache?.kind === 'hostPath' && svc.namespace !== undefined && input.hostPathForbiddenIn.includes(svc.namespace)) {
+      problems.push({
+        path: at,
+        message: `is a hostPath (${show(svc.modelCache.path)}), which Pod Security "restricted" on namespace ${show(svc.namespace)} forbids: the pods would be refused. Use ModelCache.persistentVolumeClaim with a local or shared PersistentVolume, or ModelCache.emptyDir`,
+      });
+    }
+    const request = svc.resources.requests['ephemeral-storage'];
+    const bytes = request === undefined ? undefined : parseQuantity(request);
+    if (!svc.gpu || bytes === undefined) continue;
+    const selected = input.pools.filter((p) => Object.entries(svc.gpu!.nodeSelector).every(([k, v]) => p.labels[k] === v));
+    if (selected.length === 0) continue;
+    const biggest = selected.reduce((a, b) => (b.diskSizeGiB > a.diskSizeGiB ? b : a));
+    const usable = biggest.diskSizeGiB * NODE_DISK_USABLE_SHARE * 2 ** 30;
+    if (bytes <= usable) continue;
+    const cache = svc.modelCache?.kind === 'emptyDir' ? `the model cache (${svc.modelCache.sizeLimit}) and ${SCRATCH_STORAGE} of scratch` : `${SCRATCH_STORAGE} of scratch`;
+    problems.push({
+      path: svc.modelCache?.kind === 'emptyDir' ? `${at}.sizeLimit` : at,
+      message: `needs ${request} of ephemeral-storage (${cache}), but the largest disk of the GPU nodes it selects is ${biggest.diskSizeGiB} GiB (pool ${biggest.name}), of which the kubelet lets pods fill ${Math.floor(biggest.diskSizeGiB * NODE_DISK_USABLE_SHARE)} GiB, shared with images and logs: the pod would stay Pending. Raise the pool's diskSizeGiB, give a smaller sizeLimit, or use ModelCache.persistentVolumeClaim`,
+    });
+  }
+  return problems;
 }

@@ -26,6 +26,7 @@ function problemsOf(props: InferenceServiceProps, defaultName = 'llm'): Problem[
 const RUNTIME_ENV = [
   { name: 'HF_HOME', value: '/model-cache' },
   { name: 'HOME', value: '/home/inferscale' },
+  { name: 'HUGGINGFACE_HUB_CACHE', value: '/model-cache/hub' },
   { name: 'LOGNAME', value: 'inferscale' },
   { name: 'TORCHINDUCTOR_CACHE_DIR', value: '/home/inferscale/.cache/torchinductor' },
   { name: 'TRITON_CACHE_DIR', value: '/home/inferscale/.cache/triton' },

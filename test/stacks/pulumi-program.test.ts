@@ -131,6 +131,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding': 5,
       'kubernetes:rbac.authorization.k8s.io/v1:Role': 1,
       'kubernetes:rbac.authorization.k8s.io/v1:RoleBinding': 2,
+      'kubernetes:scheduling.k8s.io/v1:PriorityClass': 1,
       'kubernetes:storage.k8s.io/v1:StorageClass': 1,
     });
   });
@@ -292,7 +293,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
 
   test('every Kubernetes object is registered with the environment\'s provider', () => {
     const k8sObjects = inventory.filter((r) => r.type.startsWith('kubernetes:'));
-    expect(k8sObjects.length).toBe(45);
+    expect(k8sObjects.length).toBe(46);
     for (const r of k8sObjects) expect(r.provider).toMatch(/^urn:pulumi:dev::inferscale::inferscale:aws:InferenceEnvironment\$pulumi:providers:kubernetes::inferscale-k8s::inferscale-k8s-id$/);
     // AWS resources use the default AWS provider.
     for (const r of inventory.filter((x) => x.type.startsWith('aws:'))) expect(r.provider ?? '').not.toContain('kubernetes');
@@ -350,7 +351,8 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
     ]);
     expect({ min: hpa('llm').minReplicas, max: hpa('llm').maxReplicas }).toEqual({ min: 1, max: 8 });
     const llm = named('kubernetes:apps/v1:Deployment', 'platform-deployment-inference-llm').inputs.spec.template.spec.containers[0];
-    expect(llm.resources).toEqual({ requests: { cpu: '3', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } });
+    // Qwen2.5-7B: a 20Gi model cache and 4Gi of scratch on the node's disk.
+    expect(llm.resources).toEqual({ requests: { cpu: '3', 'ephemeral-storage': '24Gi', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } });
     const embeddings = named('kubernetes:apps/v1:Deployment', 'platform-deployment-inference-embeddings').inputs.spec.template.spec;
     expect(embeddings.tolerations ?? []).toEqual([]);
   });
@@ -530,6 +532,11 @@ describe('planning (pure): one test per message of the program\'s own checks', (
     expect(problemsOf((c) => { c['inferscale:storage'].storageClassName = 'GP3 volumes'; })).toEqual([
       { path: 'storage.storageClassName', message: 'is "GP3 volumes"; expected a StorageClass name (a DNS-1123 subdomain) such as "gp3"' },
     ]);
+    // No storage installed and no class named: a claim that may never bind is refused.
+    expect(problemsOf((c) => { c['inferscale:storage'] = false; })).toEqual([{
+      path: 'platform.prometheus.storageSize',
+      message: 'is "50Gi", but no StorageClass is named: a claim without storageClassName binds only where the cluster has a default StorageClass (a new EKS cluster has none) and otherwise stays Pending. Use storage: PrometheusStorage.persistent({ storageClassName, size }), or PrometheusStorage.clusterDefault({ size }) when the cluster has a default class',
+    }]);
   });
 
   test('a service problem found when resolving keeps its config path', () => {
@@ -556,11 +563,13 @@ describe('planning (pure): choices the program makes', () => {
   });
 
   test('storage: off with false, off by default for an existing cluster, and left alone when Prometheus names its class', () => {
-    const off = plan((c) => { c['inferscale:storage'] = false; });
+    // Without a StorageClass to name, Prometheus keeps its TSDB on an emptyDir.
+    const off = plan((c) => { c['inferscale:storage'] = false; delete c['inferscale:platform'].prometheus.storageSize; });
     expect(off.storage).toBeUndefined();
-    expect(off.platformObjects.find((o) => o.kind === 'PersistentVolumeClaim')?.spec).not.toHaveProperty('storageClassName');
+    expect(off.platformObjects.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
     const existing = plan((c) => {
       delete c['inferscale:storage'];
+      delete c['inferscale:platform'].prometheus.storageSize;
       const env = c['inferscale:environment'];
       delete env.clusterName;
       delete env.network;
