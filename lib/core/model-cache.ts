@@ -113,7 +113,12 @@ export class ModelCache {
    * @param path where the cache sits in the props, e.g. `modelCache`
    * @param defaultSizeLimit the emptyDir size when none is given
    */
-  public resolve(path: string, defaultSizeLimit: string): { cache?: ResolvedModelCache; problems: Problem[] } {
+  public resolve(path: string, defaultSizeLimit: string): {
+    /** The cache with its defaults; absent when there is any problem. */
+    cache?: ResolvedModelCache;
+    /** Every invalid option, with its path under `path`; empty when valid. */
+    problems: Problem[];
+  } {
     const problems: Problem[] = [];
     switch (this.kind) {
       case 'emptyDir': {
@@ -320,9 +325,15 @@ export interface ModelCacheCheckInput {
     /** Its model cache. */
     readonly modelCache?: ResolvedModelCache;
     /** Its requests (`ephemeral-storage` among them). */
-    readonly resources: { readonly requests: Readonly<Record<string, string>> };
-    /** Node labels its pods require, when it runs on GPU nodes. */
-    readonly gpu?: { readonly nodeSelector: Readonly<Record<string, string>> };
+    readonly resources: {
+      /** Quantities by resource name. */
+      readonly requests: Readonly<Record<string, string>>;
+    };
+    /** Its GPU placement, when it runs on GPU nodes. */
+    readonly gpu?: {
+      /** Node labels its pods require. */
+      readonly nodeSelector: Readonly<Record<string, string>>;
+    };
   }>>;
   /** GPU node pools with their disk size. */
   readonly pools: readonly {

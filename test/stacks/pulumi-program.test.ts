@@ -280,6 +280,10 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       allowVolumeExpansion: true,
     });
     expect(named('kubernetes:core/v1:PersistentVolumeClaim', 'platform-persistentvolumeclaim-monitoring-prometheus-data').inputs.spec.storageClassName).toBe('gp3');
+    // The same class the cdk8s platform renders with ebsStorageClass (charts-out/).
+    const { spec } = core.resolveEbsStorageClass({ name: 'gp3', defaultClass: true });
+    const { name: _name, annotations, ...fields } = spec!;
+    expect(named('kubernetes:storage.k8s.io/v1:StorageClass', 'inferscale-storage-storageclass').inputs).toMatchObject({ ...fields, metadata: { name: 'gp3', annotations } });
   });
 
   test('Kubernetes provider from the cluster, with a secret kubeconfig that authenticates through aws eks get-token', () => {

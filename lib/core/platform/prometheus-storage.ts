@@ -104,7 +104,12 @@ export class PrometheusStorage {
    * Resolves the defaults and checks every option.
    * @param path where the storage sits in the props, e.g. `source.storage`
    */
-  public resolve(path: string): { storage?: ResolvedPrometheusStorage; problems: Problem[] } {
+  public resolve(path: string): {
+    /** The storage with its defaults; absent when there is any problem. */
+    storage?: ResolvedPrometheusStorage;
+    /** Every invalid option, with its path under `path`; empty when valid. */
+    problems: Problem[];
+  } {
     const problems: Problem[] = [];
     const sizeField = this.kind === 'ephemeral' ? 'sizeLimit' : 'size';
     const size = this.size ?? (this.kind === 'ephemeral' ? DEFAULT_PROMETHEUS_EPHEMERAL_SIZE : DEFAULT_PROMETHEUS_STORAGE_SIZE);

@@ -48,7 +48,12 @@ export const DEFAULT_STORAGE_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-d
  * @see https://docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html
  * @see https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/parameters.md
  */
-export function resolveEbsStorageClass(props: EbsStorageClassProps = {}): { spec?: ResolvedStorageClass; problems: Problem[] } {
+export function resolveEbsStorageClass(props: EbsStorageClassProps = {}): {
+  /** The StorageClass with every field resolved; absent when there is any problem. */
+  spec?: ResolvedStorageClass;
+  /** Every invalid prop, with its path relative to the props; empty when valid. */
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   const name = props.name ?? 'gp3';
   if (typeof name !== 'string' || !isDnsSubdomain(name)) {
