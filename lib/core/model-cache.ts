@@ -7,7 +7,7 @@ export interface EmptyDirModelCacheOptions {
   /**
    * Most the cache may hold; the kubelet evicts the pod past it, and the pod requests as much
    * `ephemeral-storage` (plus scratch space) so it only lands on a node with room for it.
-   * @default - from the parameter count in `model.name` ("7B": 7e9 × 2 bytes × 1.5), else "50Gi" with a GPU and "10Gi" without
+   * @default - from the parameter count in `model.name` ("7B": 7e9 × 2 bytes × 1.5), else "50Gi" with a GPU and "4Gi" without
    */
   readonly sizeLimit?: string;
 }
@@ -161,19 +161,23 @@ export const SERVER_USER = 'inferscale';
  * `ephemeral-storage` requested on top of an emptyDir cache for what else a server writes to the
  * node's disk: `/tmp`, its home (compile caches), and container logs.
  */
-export const SCRATCH_STORAGE = '4Gi';
+export const SCRATCH_STORAGE = '2Gi';
 
 /** Bytes per parameter of bf16/fp16 weights, the format most checkpoints are published in. */
 const BYTES_PER_PARAMETER = 2;
 /** Headroom over the weights: parameter counts in names are rounded down ("7B" is often 7.6e9), plus tokenizer and config files. */
 const CACHE_HEADROOM = 1.5;
-/** Emptydir size when the model name gives no parameter count. */
-const DEFAULT_CACHE_GIB = { gpu: 50, cpu: 10 } as const;
+/**
+ * Emptydir size when the model name gives no parameter count: enough for a 20B-parameter
+ * checkpoint on GPUs; on CPUs, for the embedding and reranking models served there (BAAI
+ * bge-large is 1.3 GB), small enough for 50 GiB system nodes to hold several replicas.
+ */
+const DEFAULT_CACHE_GIB = { gpu: 50, cpu: 4 } as const;
 
 /**
  * The emptyDir cache size a model needs, from the parameter count its name carries
  * (`Llama-3.1-8B`, `Qwen2.5-7B-Instruct`, `Mixtral-8x7B`): count × 2 bytes × 1.5, rounded up
- * to whole GiB. A name without a count (or no name) gets 50Gi with a GPU and 10Gi without.
+ * to whole GiB. A name without a count (or no name) gets 50Gi with a GPU and 4Gi without.
  * Give `ModelCache.emptyDir({ sizeLimit })` for quantized or unusual checkpoints.
  */
 export function defaultModelCacheSize(modelName: string | undefined, hasGpu: boolean): string {

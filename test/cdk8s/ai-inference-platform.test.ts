@@ -152,7 +152,7 @@ describe('AIInferencePlatform', () => {
 
   test('an emptyDir model cache that does not fit the GPU nodes\' disk is refused', () => {
     expect(() => new AIInferencePlatform(new App(), 'platform', { gpuNodePools: [{ ...POOL, diskSizeGiB: 100 }], services: { llm: { ...LLM, modelCache: ModelCache.emptyDir({ sizeLimit: '90Gi' }) } } }))
-      .toThrow('AIInferencePlatform "platform": services.llm.modelCache.sizeLimit needs 94Gi of ephemeral-storage (the model cache (90Gi) and 4Gi of scratch), but the largest disk of the GPU nodes it selects is 100 GiB (pool a10g), of which the kubelet lets pods fill 90 GiB, shared with images and logs: the pod would stay Pending. Raise the pool\'s diskSizeGiB, give a smaller sizeLimit, or use ModelCache.persistentVolumeClaim');
+      .toThrow('AIInferencePlatform "platform": services.llm.modelCache.sizeLimit needs 92Gi of ephemeral-storage (the model cache (90Gi) and 2Gi of scratch), but the largest disk of the GPU nodes it selects is 100 GiB (pool a10g), of which the kubelet lets pods fill 90 GiB, shared with images and logs: the pod would stay Pending. Raise the pool\'s diskSizeGiB, give a smaller sizeLimit, or use ModelCache.persistentVolumeClaim');
     // The same cache on a larger disk fits.
     expect(render({ gpuNodePools: [{ ...POOL, diskSizeGiB: 200 }], services: { llm: { ...LLM, modelCache: ModelCache.emptyDir({ sizeLimit: '90Gi' }) } } }).objects).toBeDefined();
   });

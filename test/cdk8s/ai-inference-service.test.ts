@@ -241,7 +241,7 @@ describe('AIInferenceService', () => {
     test('the default cache: an emptyDir sized from the model (7B × 2 bytes × 1.5 = 20Gi) and requested with scratch as ephemeral-storage', () => {
       const { objects } = render();
       expect(find(objects, 'Deployment', 'llm').spec.template.spec.volumes).toContainEqual({ name: 'model-cache', emptyDir: { sizeLimit: '20Gi' } });
-      expect(container(objects).resources.requests['ephemeral-storage']).toBe('24Gi');
+      expect(container(objects).resources.requests['ephemeral-storage']).toBe('22Gi');
       expect(container(objects).resources.limits).not.toHaveProperty('ephemeral-storage');
     });
 
@@ -250,7 +250,7 @@ describe('AIInferenceService', () => {
       expect(find(objects, 'Deployment', 'llm').spec.template.spec.volumes).toContainEqual({ name: 'model-cache', persistentVolumeClaim: { claimName: 'models', readOnly: true } });
       expect(container(objects).volumeMounts).toContainEqual({ name: 'model-cache', mountPath: '/model-cache', readOnly: true });
       expect(envOf(objects).HF_HUB_OFFLINE).toBe('1');
-      expect(container(objects).resources.requests['ephemeral-storage']).toBe('4Gi');
+      expect(container(objects).resources.requests['ephemeral-storage']).toBe('2Gi');
     });
 
     test('a node directory', () => {
@@ -262,7 +262,7 @@ describe('AIInferenceService', () => {
       const { objects } = render({ ...LLM, modelCache: false });
       expect(find(objects, 'Deployment', 'llm').spec.template.spec.volumes.map((v: { name: string }) => v.name)).toEqual(['dshm', 'tmp', 'home']);
       expect(envOf(objects)).not.toHaveProperty('HF_HOME');
-      expect(container(objects).resources.requests['ephemeral-storage']).toBe('4Gi');
+      expect(container(objects).resources.requests['ephemeral-storage']).toBe('2Gi');
     });
 
     test('the user\'s variables win over the runtime\'s', () => {

@@ -50,8 +50,8 @@ describe('resolveInferenceService defaults', () => {
       env: RUNTIME_ENV,
       model: { loadTimeSeconds: 300 },
       gpu: { count: 1, resourceName: 'nvidia.com/gpu', nodeSelector: { 'nvidia.com/gpu.present': 'true' } },
-      // 50Gi of model cache (no parameter count in a missing model name) + 4Gi of scratch.
-      resources: { requests: { cpu: '3', 'ephemeral-storage': '54Gi', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } },
+      // 50Gi of model cache (no parameter count in a missing model name) + 2Gi of scratch.
+      resources: { requests: { cpu: '3', 'ephemeral-storage': '52Gi', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } },
       sharedMemorySize: '2Gi',
       modelCache: { kind: 'emptyDir', sizeLimit: '50Gi' },
       volumes: [
@@ -101,8 +101,8 @@ describe('resolveInferenceService defaults', () => {
     expect(s.gpu).toBeUndefined();
     expect(Object.keys(s)).not.toContain('gpu');
     expect(Object.keys(s)).not.toContain('sharedMemorySize');
-    // 10Gi of model cache for a CPU service + 4Gi of scratch.
-    expect(s.resources).toEqual({ requests: { cpu: '1', 'ephemeral-storage': '14Gi', memory: '2Gi' }, limits: { memory: '2Gi' } });
+    // 4Gi of model cache for a CPU service + 2Gi of scratch.
+    expect(s.resources).toEqual({ requests: { cpu: '1', 'ephemeral-storage': '6Gi', memory: '2Gi' }, limits: { memory: '2Gi' } });
     expect(s.hpaMetrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
     expect(s.metrics.map((m) => m.kind)).toEqual(['cpuUtilization']);
     expect(s.behaviorPreset).toBe('burst');
@@ -164,7 +164,7 @@ describe('resolveInferenceService defaults', () => {
 
   test('resources: a CPU limit is added only when given; the memory limit follows the memory request', () => {
     const s = resolve({ ...GPU, resources: { cpu: { request: '8', limit: '8' }, memory: { request: '48Gi' } } });
-    expect(s.resources).toEqual({ requests: { cpu: '8', 'ephemeral-storage': '54Gi', memory: '48Gi' }, limits: { cpu: '8', memory: '48Gi', 'nvidia.com/gpu': '1' } });
+    expect(s.resources).toEqual({ requests: { cpu: '8', 'ephemeral-storage': '52Gi', memory: '48Gi' }, limits: { cpu: '8', memory: '48Gi', 'nvidia.com/gpu': '1' } });
   });
 
   test('sharedMemorySize can be set, also for a CPU service', () => {

@@ -16,16 +16,16 @@ describe('defaultModelCacheSize: parameter count × 2 bytes × 1.5, in whole GiB
     expect(defaultModelCacheSize(name, gpu)).toBe(size);
   });
 
-  test('no parameter count in the name: 50Gi with a GPU, 10Gi without', () => {
-    expect(defaultModelCacheSize('BAAI/bge-small-en-v1.5', false)).toBe('10Gi');
+  test('no parameter count in the name: 50Gi with a GPU, 4Gi without', () => {
+    expect(defaultModelCacheSize('BAAI/bge-small-en-v1.5', false)).toBe('4Gi');
     expect(defaultModelCacheSize(undefined, true)).toBe('50Gi');
   });
 });
 
 describe('serverRuntime', () => {
-  test('an emptyDir cache is requested on top of 4Gi of scratch', () => {
-    expect(serverRuntime({ kind: 'emptyDir', sizeLimit: '1536Mi' }, undefined).ephemeralStorage).toBe('5632Mi');
-    expect(serverRuntime({ kind: 'hostPath', path: '/mnt/models' }, undefined).ephemeralStorage).toBe('4Gi');
+  test('an emptyDir cache is requested on top of 2Gi of scratch', () => {
+    expect(serverRuntime({ kind: 'emptyDir', sizeLimit: '1536Mi' }, undefined).ephemeralStorage).toBe('3584Mi');
+    expect(serverRuntime({ kind: 'hostPath', path: '/mnt/models' }, undefined).ephemeralStorage).toBe('2Gi');
   });
 
   test('every variable naming a directory points into a volume of the pod', () => {
@@ -43,7 +43,7 @@ describe('modelCache in resolveInferenceService', () => {
   test('the default follows the model name', () => {
     const { service } = resolveInferenceService({ ...base, gpu: { count: 1 }, model: { name: 'meta-llama/Llama-3.1-8B-Instruct' } }, 'llm');
     expect(service!.modelCache).toEqual({ kind: 'emptyDir', sizeLimit: '23Gi' });
-    expect(service!.resources.requests['ephemeral-storage']).toBe('27Gi');
+    expect(service!.resources.requests['ephemeral-storage']).toBe('25Gi');
   });
 
   test('a given size wins over the model name', () => {

@@ -50,6 +50,7 @@ let core: typeof import('../../lib/core');
 let serviceConfig: typeof import('../../lib/core/service-config');
 let inventory: RegisteredResource[] = [];
 
+// Loading Pulumi and registering the whole program takes seconds, more on a loaded machine.
 beforeAll(async () => {
   const loud = quietRegistration();
   try {
@@ -64,7 +65,7 @@ beforeAll(async () => {
   cdk8sLib = await import('../../lib/cdk8s');
   core = await import('../../lib/core');
   serviceConfig = await import('../../lib/core/service-config');
-});
+}, 60_000);
 
 const ofType = (type: string): RegisteredResource[] => inventory.filter((r) => r.type === type);
 const named = (type: string, name: string): RegisteredResource => {
@@ -355,8 +356,8 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
     ]);
     expect({ min: hpa('llm').minReplicas, max: hpa('llm').maxReplicas }).toEqual({ min: 1, max: 8 });
     const llm = named('kubernetes:apps/v1:Deployment', 'platform-deployment-inference-llm').inputs.spec.template.spec.containers[0];
-    // Qwen2.5-7B: a 20Gi model cache and 4Gi of scratch on the node's disk.
-    expect(llm.resources).toEqual({ requests: { cpu: '3', 'ephemeral-storage': '24Gi', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } });
+    // Qwen2.5-7B: a 20Gi model cache and 2Gi of scratch on the node's disk.
+    expect(llm.resources).toEqual({ requests: { cpu: '3', 'ephemeral-storage': '22Gi', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } });
     const embeddings = named('kubernetes:apps/v1:Deployment', 'platform-deployment-inference-embeddings').inputs.spec.template.spec;
     expect(embeddings.tolerations ?? []).toEqual([]);
   });
