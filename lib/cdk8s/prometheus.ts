@@ -158,6 +158,7 @@ const INFERENCE_PORT_NAMES = { http: 'http', metrics: 'metrics' } as const;
  * without, and distributions may limit it to `kube-system` with a ResourceQuota.
  * @see https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/
  * @see https://kubernetes.io/docs/concepts/policy/resource-quotas/#limit-priority-class-consumption-by-default
+ * @see https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/FAQ.md#how-does-cluster-autoscaler-work-with-pod-priority-and-preemption (expendable cutoff -10)
  */
 export const PROMETHEUS_PRIORITY = 1_000_000;
 /** UID and GID of `nobody`, which the upstream image runs as. */
