@@ -3,16 +3,20 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
   checkDnsLabel,
+  checkModelCaches,
   checkPlatformWiring,
+  EbsStorageClassProps,
   GpuNodePoolProps,
   InferenceServiceProps,
   InferscaleValidationError,
   prefixProblems,
   Problem,
+  resolveEbsStorageClass,
   resolveGpuNodePool,
   ResolvedGpuNodePool,
   ResourceMetricsProvider,
   show,
+  ResolvedStorageClass,
 } from '../core';
 import { AIInferenceService } from './ai-inference-service';
 import { DcgmExporter, DcgmExporterProps } from './dcgm-exporter';
@@ -58,6 +62,14 @@ export interface AIInferencePlatformProps extends ChartProps {
   readonly resourceMetricsProvider?: Exclude<ResourceMetricsProvider, 'metricsServer'>;
   /** Where the adapter's Prometheus comes from. @default PrometheusSource.embedded() */
   readonly prometheus?: PrometheusSource;
+  /**
+   * Render an encrypted gp3 StorageClass of the EBS CSI driver (`WaitForFirstConsumer`); an
+   * embedded Prometheus that names no storage of its own keeps its TSDB on a claim of it. The
+   * EBS CSI driver must run on the cluster (EKS add-on `aws-ebs-csi-driver`); the Pulumi
+   * environment installs both, so leave this out there.
+   * @default - none: Prometheus stores as its source says (an emptyDir unless told otherwise)
+   */
+  readonly ebsStorageClass?: EbsStorageClassProps;
   /** Prometheus Adapter options. @default - two replicas, self-signed serving certificate */
   readonly adapter?: Omit<PrometheusAdapterProps, 'prometheusUrl' | 'services' | 'namespace'>;
   /** Namespace names. @default - inference, gpu-system, monitoring */
@@ -104,6 +116,10 @@ export class AIInferencePlatform extends Chart {
   public readonly metricsServer?: MetricsServer;
   /** Who serves `metrics.k8s.io` for the services' Resource metrics. */
   public readonly resourceMetricsProvider: ResourceMetricsProvider;
+  /** The EBS StorageClass, when rendered. */
+  public readonly storageClass?: k8s.KubeStorageClass;
+  /** The EBS StorageClass resolved, when rendered. */
+  public readonly storageClassSpec?: ResolvedStorageClass;
   /** Prometheus (server or monitors). */
   public readonly prometheus: Prometheus;
   /** The Prometheus Adapter. */
@@ -142,8 +158,29 @@ export class AIInferencePlatform extends Chart {
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i) problems.push({ path: `gpuNodePools[${i}].name`, message: `is ${JSON.stringify(n)}, already used by gpuNodePools[${names.indexOf(n)}]; give each pool its own name` });
     });
+    let storageClass: ResolvedStorageClass | undefined;
+    if (props.ebsStorageClass !== undefined) {
+      const r = resolveEbsStorageClass(props.ebsStorageClass);
+      problems.push(...prefixProblems('ebsStorageClass', r.problems));
+      storageClass = r.spec;
+    }
     if (problems.length) throw new InferscaleValidationError(owner, problems);
     this.gpuNodePools = pools;
+    if (storageClass) {
+      this.storageClassSpec = storageClass;
+      this.storageClass = new k8s.KubeStorageClass(this, 'StorageClass', {
+        metadata: {
+          name: storageClass.name,
+          labels: { 'app.kubernetes.io/managed-by': 'inferscale' },
+          ...(Object.keys(storageClass.annotations).length ? { annotations: { ...storageClass.annotations } } : {}),
+        },
+        provisioner: storageClass.provisioner,
+        parameters: { ...storageClass.parameters },
+        volumeBindingMode: storageClass.volumeBindingMode,
+        reclaimPolicy: storageClass.reclaimPolicy,
+        allowVolumeExpansion: storageClass.allowVolumeExpansion,
+      });
+    }
     this.namespaceNames = ns;
     this.resourceMetricsProvider = props.metricsServer === false ? provider ?? 'cluster' : 'metricsServer';
 
@@ -202,11 +239,23 @@ export class AIInferencePlatform extends Chart {
       checkGpuCapacity: props.checkGpuCapacity ?? true,
       resourceMetrics: this.resourceMetricsProvider,
     });
+    wiring.push(...checkModelCaches({
+      services: Object.fromEntries(Object.entries(services).map(([k, s]) => [k, s.spec])),
+      pools,
+      // The inference namespace is created with Pod Security "restricted".
+      hostPathForbiddenIn: namespaces.some((n) => n.name === ns.inference) ? [ns.inference] : [],
+    }));
     if (wiring.length) throw new InferscaleValidationError(owner, wiring);
 
     const specs = Object.values(services).map((s) => s.spec);
+    let source = props.prometheus;
+    if (storageClass && (source === undefined || source.mode === 'embedded')) {
+      const o = source?.embeddedOptions ?? {};
+      // An embedded server that names no storage of its own keeps its TSDB on the rendered class.
+      if (o.storage === undefined && o.storageClassName === undefined) source = PrometheusSource.embedded({ ...o, storageClassName: storageClass.name });
+    }
     this.prometheus = new Prometheus(this, 'Prometheus', {
-      ...(props.prometheus ? { source: props.prometheus } : {}),
+      ...(source ? { source } : {}),
       namespace: ns.monitoring,
       services: specs,
       ...(this.dcgmExporter ? { dcgmExporter: this.dcgmExporter.scrapeJobHint } : {}),

@@ -1,5 +1,5 @@
 import { App, Testing } from 'cdk8s';
-import { AIInferencePlatform, AIInferencePlatformProps, PrometheusSource, ScalingMetric } from '../../lib/cdk8s';
+import { AIInferencePlatform, AIInferencePlatformProps, ModelCache, PrometheusSource, PrometheusStorage, ScalingMetric } from '../../lib/cdk8s';
 import { expectValidManifests } from '../support/manifests';
 import { find, K8sObject } from '../support/synth';
 
@@ -164,5 +164,51 @@ describe('AIInferencePlatform', () => {
     const a = render({ gpuNodePools: [POOL], services: { llm: LLM } }).objects;
     const b = render({ gpuNodePools: [POOL], services: { llm: LLM } }).objects;
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  });
+
+  test('ebsStorageClass renders an encrypted gp3 class binding where the pod lands, and Prometheus stores on it', () => {
+    const { objects, platform } = render({ gpuNodePools: [POOL], services: { llm: LLM }, ebsStorageClass: {} });
+    const sc = find(objects, 'StorageClass', 'gp3');
+    expect(sc).toEqual({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'gp3', labels: { 'app.kubernetes.io/managed-by': 'inferscale' } },
+      provisioner: 'ebs.csi.aws.com',
+      parameters: { encrypted: 'true', type: 'gp3' },
+      volumeBindingMode: 'WaitForFirstConsumer',
+      reclaimPolicy: 'Delete',
+      allowVolumeExpansion: true,
+    });
+    expect(find(objects, 'PersistentVolumeClaim', 'prometheus-data').spec.storageClassName).toBe('gp3');
+    expect(platform.prometheus.storage).toEqual({ kind: 'persistent', storageClassName: 'gp3', size: '50Gi', retentionSize: '40960MB' });
+  });
+
+  test('ebsStorageClass as the default class, and a Prometheus that chose its own storage keeps it', () => {
+    const { objects } = render({ ebsStorageClass: { name: 'ebs-gp3', defaultClass: true }, prometheus: PrometheusSource.embedded({ storage: PrometheusStorage.ephemeral() }) });
+    expect(find(objects, 'StorageClass', 'ebs-gp3').metadata.annotations).toEqual({ 'storageclass.kubernetes.io/is-default-class': 'true' });
+    expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
+  });
+
+  test('without ebsStorageClass or a storage choice, Prometheus keeps its TSDB on an emptyDir: nothing to bind', () => {
+    const { objects } = render({ gpuNodePools: [POOL], services: { llm: LLM } });
+    expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim' || o.kind === 'StorageClass')).toEqual([]);
+    expect(find(objects, 'Deployment', 'prometheus').spec.template.spec.volumes).toContainEqual({ name: 'data', emptyDir: { sizeLimit: '10Gi' } });
+  });
+
+  test('a bad StorageClass name is refused', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { ebsStorageClass: { name: 'GP3' } }))
+      .toThrow('AIInferencePlatform "platform": ebsStorageClass.name is "GP3"; expected a StorageClass name (a DNS-1123 subdomain) such as "gp3"');
+  });
+
+  test('an emptyDir model cache that does not fit the GPU nodes\' disk is refused', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { gpuNodePools: [{ ...POOL, diskSizeGiB: 100 }], services: { llm: { ...LLM, modelCache: ModelCache.emptyDir({ sizeLimit: '90Gi' }) } } }))
+      .toThrow('AIInferencePlatform "platform": services.llm.modelCache.sizeLimit needs 92Gi of ephemeral-storage (the model cache (90Gi) and 2Gi of scratch), but the largest disk of the GPU nodes it selects is 100 GiB (pool a10g), of which the kubelet lets pods fill 90 GiB, shared with images and logs: the pod would stay Pending. Raise the pool\'s diskSizeGiB, give a smaller sizeLimit, or use ModelCache.persistentVolumeClaim');
+    // The same cache on a larger disk fits.
+    expect(render({ gpuNodePools: [{ ...POOL, diskSizeGiB: 200 }], services: { llm: { ...LLM, modelCache: ModelCache.emptyDir({ sizeLimit: '90Gi' }) } } }).objects).toBeDefined();
+  });
+
+  test('a hostPath model cache in the restricted inference namespace is refused', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { gpuNodePools: [POOL], services: { llm: { ...LLM, modelCache: ModelCache.hostPath({ path: '/mnt/models' }) } } }))
+      .toThrow('AIInferencePlatform "platform": services.llm.modelCache is a hostPath ("/mnt/models"), which Pod Security "restricted" on namespace "inference" forbids: the pods would be refused. Use ModelCache.persistentVolumeClaim with a local or shared PersistentVolume, or ModelCache.emptyDir');
   });
 });
