@@ -1,5 +1,6 @@
 export * from './problems';
 export * from './names';
+export * from './checks';
 export * from './quantity';
 export * from './duration';
 export * from './hpa-spec';

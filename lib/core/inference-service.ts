@@ -1,4 +1,5 @@
 import { checkBehavior, ScalingBehavior } from './behavior';
+import { checkHttpPath, checkImage, checkInteger, checkPort, isInteger, sortKeys } from './checks';
 import { HpaBehavior, HpaMetricSpec } from './hpa-spec';
 import { MetricDefinition, metricIdentity, ScalingMetric } from './metric';
 import { checkDnsLabel, checkLabels, isLabelValue } from './names';
@@ -306,16 +307,14 @@ export function resolveInferenceService(
   const name = props.name ?? defaultName;
   problems.push(...checkDnsLabel('name', name));
   if (props.namespace !== undefined) problems.push(...checkDnsLabel('namespace', props.namespace));
-  if (typeof props.image !== 'string' || !props.image || /\s/.test(props.image)) {
-    problems.push({ path: 'image', message: `is ${show(props.image)}; expected an image reference such as "vllm/vllm-openai:v0.11.0"` });
-  }
+  problems.push(...checkImage('image', props.image, 'vllm/vllm-openai:v0.11.0'));
   const port = props.port ?? 8000;
   const metricsPort = props.metricsPort ?? port;
   problems.push(...checkPort('port', port));
   // A default derived from an invalid value is not a second problem.
   if (props.metricsPort !== undefined) problems.push(...checkPort('metricsPort', metricsPort));
   const metricsPath = props.metricsPath ?? '/metrics';
-  problems.push(...checkPath('metricsPath', metricsPath));
+  problems.push(...checkHttpPath('metricsPath', metricsPath));
   const env = Object.keys(props.env ?? {}).sort().map((k) => ({ name: k, value: props.env![k] }));
   for (const e of env) {
     if (!ENV_NAME.test(e.name)) problems.push({ path: `env[${show(e.name)}]`, message: 'is not a valid environment variable name: letters, digits, "_", "-" or ".", not starting with a digit' });
@@ -325,9 +324,7 @@ export function resolveInferenceService(
 
   // Model
   const loadTimeSeconds = props.model?.loadTimeSeconds ?? 300;
-  if (typeof loadTimeSeconds !== 'number' || !Number.isInteger(loadTimeSeconds) || loadTimeSeconds < 1 || loadTimeSeconds > 3600) {
-    problems.push({ path: 'model.loadTimeSeconds', message: `is ${show(loadTimeSeconds)}; expected whole seconds from 1 to 3600 (the longest scale-down window the HPA accepts)` });
-  }
+  problems.push(...checkInteger('model.loadTimeSeconds', loadTimeSeconds, { min: 1, max: 3600, unit: 'seconds', note: '(the longest scale-down window the HPA accepts)' }));
   const modelName = props.model?.name;
   if (modelName !== undefined && (typeof modelName !== 'string' || !modelName.trim())) {
     problems.push({ path: 'model.name', message: `is ${show(modelName)}; expected a non-empty string` });
@@ -372,12 +369,12 @@ export function resolveInferenceService(
   // Replicas
   const minReplicas = props.minReplicas ?? 1;
   const maxReplicas = props.maxReplicas;
-  if (typeof minReplicas !== 'number' || !Number.isInteger(minReplicas) || minReplicas < 0) {
-    problems.push({ path: 'minReplicas', message: `is ${show(minReplicas)}; expected a whole number, 1 or more (0 only with scaleToZero)` });
+  if (!isInteger(minReplicas, { min: 0 })) {
+    problems.push(...checkInteger('minReplicas', minReplicas, { min: 1, note: '(0 only with scaleToZero)' }));
   }
-  if (typeof maxReplicas !== 'number' || !Number.isInteger(maxReplicas) || maxReplicas < 1) {
-    problems.push({ path: 'maxReplicas', message: `is ${show(maxReplicas)}; expected a whole number, 1 or more` });
-  } else if (typeof minReplicas === 'number' && minReplicas > maxReplicas) {
+  const maxProblems = checkInteger('maxReplicas', maxReplicas, { min: 1 });
+  problems.push(...maxProblems);
+  if (maxProblems.length === 0 && typeof minReplicas === 'number' && minReplicas > maxReplicas) {
     problems.push({ path: 'maxReplicas', message: `is ${maxReplicas}, below minReplicas (${minReplicas}); expected maxReplicas >= minReplicas` });
   }
 
@@ -418,8 +415,8 @@ export function resolveInferenceService(
   const pr = props.probes ?? {};
   const readinessPath = pr.readinessPath ?? '/health';
   const livenessPath = pr.livenessPath ?? readinessPath;
-  problems.push(...checkPath('probes.readinessPath', readinessPath));
-  if (pr.livenessPath !== undefined) problems.push(...checkPath('probes.livenessPath', livenessPath));
+  problems.push(...checkHttpPath('probes.readinessPath', readinessPath));
+  if (pr.livenessPath !== undefined) problems.push(...checkHttpPath('probes.livenessPath', livenessPath));
   const timeoutSeconds = checkPositiveInt(problems, 'probes.timeoutSeconds', pr.timeoutSeconds ?? 5);
   const startupPeriod = checkPositiveInt(problems, 'probes.startupPeriodSeconds', pr.startupPeriodSeconds ?? 10);
   const startupFailureThreshold = checkPositiveInt(problems, 'probes.startupFailureThreshold', pr.startupFailureThreshold ?? Math.ceil((1.5 * load) / startupPeriod));
@@ -436,18 +433,14 @@ export function resolveInferenceService(
   // Shutdown
   const preStopSleepSeconds = props.shutdown?.preStopSleepSeconds ?? 10;
   const drainSeconds = props.shutdown?.drainSeconds ?? 60;
-  if (!Number.isInteger(preStopSleepSeconds) || preStopSleepSeconds < 0 || preStopSleepSeconds > 300) {
-    problems.push({ path: 'shutdown.preStopSleepSeconds', message: `is ${show(preStopSleepSeconds)}; expected whole seconds from 0 to 300` });
-  }
-  if (!Number.isInteger(drainSeconds) || drainSeconds < 0) {
-    problems.push({ path: 'shutdown.drainSeconds', message: `is ${show(drainSeconds)}; expected whole seconds, 0 or more` });
-  }
+  problems.push(...checkInteger('shutdown.preStopSleepSeconds', preStopSleepSeconds, { min: 0, max: 300, unit: 'seconds' }));
+  problems.push(...checkInteger('shutdown.drainSeconds', drainSeconds, { min: 0, unit: 'seconds' }));
 
   // Disruption budget
   let disruptionBudget: ResolvedInferenceService['disruptionBudget'];
   if (props.disruptionBudget !== false) {
     const maxUnavailable = props.disruptionBudget?.maxUnavailable ?? 1;
-    const okNumber = typeof maxUnavailable === 'number' && Number.isInteger(maxUnavailable) && maxUnavailable >= 0;
+    const okNumber = isInteger(maxUnavailable, { min: 0 });
     const okPercent = typeof maxUnavailable === 'string' && /^(100|[1-9]?[0-9])%$/.test(maxUnavailable);
     if (!okNumber && !okPercent) {
       problems.push({ path: 'disruptionBudget.maxUnavailable', message: `is ${show(maxUnavailable)}; expected a whole number (0 or more) or a percent such as "25%"` });
@@ -529,32 +522,10 @@ export function resolveInferenceService(
   };
 }
 
-function sortKeys<T>(record: Readonly<Record<string, T>>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const k of Object.keys(record).sort()) out[k] = record[k];
-  return out;
-}
-
-function checkPort(path: string, port: unknown): Problem[] {
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    return [{ path, message: `is ${show(port)}; expected a port number from 1 to 65535` }];
-  }
-  return [];
-}
-
-function checkPath(path: string, value: unknown): Problem[] {
-  if (typeof value !== 'string' || !value.startsWith('/') || /\s/.test(value)) {
-    return [{ path, message: `is ${show(value)}; expected an HTTP path starting with "/"` }];
-  }
-  return [];
-}
-
 function checkPositiveInt(problems: Problem[], path: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    problems.push({ path, message: `is ${show(value)}; expected a whole number, 1 or more` });
-    return 1;
-  }
-  return value;
+  const found = checkInteger(path, value, { min: 1 });
+  problems.push(...found);
+  return found.length === 0 ? (value as number) : 1;
 }
 
 /** `request` undefined means "taken from the limit": only the limit is then checked. */
