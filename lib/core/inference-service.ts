@@ -321,6 +321,13 @@ export function resolveInferenceService(
     if (typeof e.value !== 'string') problems.push({ path: `env[${show(e.name)}]`, message: `value is ${show(e.value)}; expected a string` });
   }
   problems.push(...checkLabels('labels', props.labels));
+  const ownLabels = serviceLabels(name);
+  for (const key of Object.keys(props.labels ?? {})) {
+    if (Object.keys(ownLabels).includes(key)) {
+      const role = key === SERVICE_LABEL ? 'the selector label every object of the service is found by' : 'a label the service sets on every object';
+      problems.push({ path: `labels[${show(key)}]`, message: `is set by the service itself (${role}, here ${show(ownLabels[key])}); remove it` });
+    }
+  }
 
   // Model
   const loadTimeSeconds = props.model?.loadTimeSeconds ?? 300;
@@ -369,12 +376,11 @@ export function resolveInferenceService(
   // Replicas
   const minReplicas = props.minReplicas ?? 1;
   const maxReplicas = props.maxReplicas;
-  if (!isInteger(minReplicas, { min: 0 })) {
-    problems.push(...checkInteger('minReplicas', minReplicas, { min: 1, note: '(0 only with scaleToZero)' }));
-  }
+  const minOk = isInteger(minReplicas, { min: 0 });
+  if (!minOk) problems.push(...checkInteger('minReplicas', minReplicas, { min: 1, note: '(0 only with scaleToZero)' }));
   const maxProblems = checkInteger('maxReplicas', maxReplicas, { min: 1 });
   problems.push(...maxProblems);
-  if (maxProblems.length === 0 && typeof minReplicas === 'number' && minReplicas > maxReplicas) {
+  if (minOk && maxProblems.length === 0 && minReplicas > maxReplicas) {
     problems.push({ path: 'maxReplicas', message: `is ${maxReplicas}, below minReplicas (${minReplicas}); expected maxReplicas >= minReplicas` });
   }
 
@@ -394,6 +400,9 @@ export function resolveInferenceService(
       return;
     }
     seen.set(id, i);
+    if (!gpu && m.definition.requires.includes('dcgmExporter')) {
+      problems.push({ path: at, message: 'reads GPU telemetry, but the service asks for no GPUs (gpu is not set): the DCGM exporter reports nothing for its pods, so the HPA would show <unknown> for this metric forever. Add gpu, or scale on another metric' });
+    }
     metrics.push(m.definition);
   });
 
@@ -466,13 +475,7 @@ export function resolveInferenceService(
   if (problems.length > 0) return { problems };
 
   const selectorLabels = { [SERVICE_LABEL]: name };
-  const labels = sortKeys({
-    ...(props.labels ?? {}),
-    'app.kubernetes.io/name': name,
-    'app.kubernetes.io/component': 'inference',
-    'app.kubernetes.io/managed-by': 'inferscale',
-    ...selectorLabels,
-  });
+  const labels = sortKeys({ ...(props.labels ?? {}), ...ownLabels });
   const podAnnotations = sortKeys({
     'prometheus.io/scrape': 'true',
     'prometheus.io/port': String(metricsPort),
@@ -519,6 +522,16 @@ export function resolveInferenceService(
       labels,
       podAnnotations,
     },
+  };
+}
+
+/** The labels a service sets on every object itself; user labels may not override them. */
+function serviceLabels(name: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/component': 'inference',
+    'app.kubernetes.io/managed-by': 'inferscale',
+    [SERVICE_LABEL]: name,
   };
 }
 
