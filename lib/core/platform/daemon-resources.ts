@@ -28,7 +28,7 @@ export function resolveDaemonResources(
   props: DaemonResourcesProps | undefined,
   defaults: ResolvedDaemonResources,
   problems: Problem[],
-): { requests: Record<string, string>; limits: Record<string, string> } {
+): ResolvedDaemonResources {
   const requests = sortKeys(props?.requests ?? defaults.requests);
   const limits = sortKeys(props?.limits ?? defaults.limits);
   for (const [kind, record] of [['requests', requests], ['limits', limits]] as const) {
