@@ -10,7 +10,7 @@ import { describeBehavior } from './behavior';
 import { humanDuration } from './duration';
 import { HpaMetricSpec, HpaMetricTarget } from './hpa-spec';
 import { ResolvedInferenceService } from './inference-service';
-import { AdapterRule, MetricDefinition, MetricKind, SeriesRequirement } from './metric';
+import { AdapterRule, IdleReport, MetricDefinition, MetricKind, SeriesRequirement } from './metric';
 import { DCGM_EXPORTER_JOB, DEFAULT_SCRAPE_INTERVAL_SECONDS, INFERENCE_PODS_JOB } from './prometheus-config';
 import { DEFAULT_TOLERANCE } from './hpa';
 
@@ -88,6 +88,8 @@ export interface MetricExplanation {
   readonly summary: string;
   /** The HPA metric block. */
   readonly hpa: HpaMetricSpec;
+  /** What an idle pod (or object, or queue) reports, so the HPA can still scale down. */
+  readonly idle: IdleReport;
   /** The stages, in data-path order. */
   readonly steps: readonly ExplainStep[];
   /** Wiring that would leave the HPA at `<unknown>` for this metric. Empty when sound. */
@@ -197,6 +199,7 @@ export function formatExplanation(e: ServiceExplanation): string {
   for (const m of e.metrics) {
     out.push('');
     out.push(`  metrics[${m.index}] ${m.kind}: ${m.summary}`);
+    out.push(`    ${'when idle'.padEnd(STEP_LABEL_WIDTH)}${m.idle.description}`);
     for (const step of m.steps) {
       const label = STEP_LABELS[step.kind];
       step.lines.forEach((line, i) => out.push(`    ${(i === 0 ? label : '').padEnd(STEP_LABEL_WIDTH)}${line}`));
@@ -275,7 +278,7 @@ function explainMetric(def: MetricDefinition, index: number, scope: MetricScope)
     steps.push(metricsApiStep(hpa, rule, scope));
   }
   steps.push(hpaStep(hpa, index, scope));
-  return { index, kind: def.kind, summary: def.summary, hpa, steps, problems };
+  return { index, kind: def.kind, summary: def.summary, hpa, idle: def.idle, steps, problems };
 }
 
 function resourceSteps(def: MetricDefinition, resource: string, scope: MetricScope): ExplainStep[] {

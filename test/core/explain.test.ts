@@ -87,10 +87,23 @@ describe('explainService on the default environment', () => {
     expect(step(m, 'adapter').lines).toContain('PromQL for the HPA\'s pods: avg(DCGM_FI_DEV_GPU_UTIL{namespace="inference",pod=~"<pods>"}) by (pod)');
   });
 
-  test('latency: the adapter discovers the _bucket series and takes a quantile over its rates', () => {
+  test('latency: the adapter discovers the _bucket series and takes a quantile over its rates, or 0 for pods whose _count did not grow', () => {
     const m = llm.metrics[2];
     expect(step(m, 'series').checks[0]).toContain('vllm:e2e_request_latency_seconds_bucket{namespace="inference",pod=~"llm-[a-z0-9]+-[a-z0-9]+"}');
-    expect(step(m, 'adapter').lines).toContain('PromQL for the HPA\'s pods: histogram_quantile(0.95, sum(rate(vllm:e2e_request_latency_seconds_bucket{namespace="inference",pod=~"<pods>"}[1m])) by (le, pod)) >= 0');
+    expect(step(m, 'adapter').lines).toContain('PromQL for the HPA\'s pods: (histogram_quantile(0.95, sum(rate(vllm:e2e_request_latency_seconds_bucket{namespace="inference",pod=~"<pods>"}[1m])) by (le, pod)) >= 0)'
+      + ' or (sum(rate(vllm:e2e_request_latency_seconds_count{namespace="inference",pod=~"<pods>"}[1m])) by (pod) == 0)');
+  });
+
+  test('each metric says what an idle pod reports', () => {
+    expect(llm.metrics.map((m) => [m.kind, m.idle.kind, m.idle.kind === 'value' ? m.idle.value : undefined])).toEqual([
+      ['requestsPerSecond', 'value', 0], ['gpuUtilization', 'reading', undefined], ['latency', 'value', 0], ['cpuUtilization', 'reading', undefined],
+    ]);
+    const lines = formatExplanation(llm).split('\n');
+    const latencyAt = lines.indexOf('  metrics[2] latency: p95 latency per pod, target 4 s');
+    expect(lines[latencyAt + 1]).toBe('    when idle    0 seconds when no request finished in the window (vllm:e2e_request_latency_seconds_count flat); '
+      + 'unlabelled histograms are exported at 0 from the start, so a pod that never served a request reports 0 too');
+    const gpuAt = lines.indexOf('  metrics[1] gpuUtilization: GPU utilization per pod, target 75%');
+    expect(lines[gpuAt + 1]).toBe('    when idle    the DCGM_FI_DEV_GPU_UTIL reading of the pod\'s GPUs at rest, near 0 %; the DCGM exporter reports it for as long as the pod holds its GPUs');
   });
 
   test('CPU: metrics-server and the resource metrics API, no Prometheus step', () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,24 @@ describe('default environment', () => {
       rmSync(second.dir, { recursive: true, force: true });
     }
   });
+
+  test('`npx cdk8s synth` (cdk8s.yaml, the pinned cdk8s-cli) writes the same files as `npm run synth`', () => {
+    const out = mkdtempSync(join(tmpdir(), 'inferscale-cdk8s-cli-'));
+    try {
+      const r = spawnSync('npx', ['--no-install', 'cdk8s', 'synth', '--output', out], {
+        cwd: join(__dirname, '..', '..'),
+        encoding: 'utf8',
+        env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+      });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const files: Record<string, string> = {};
+      for (const f of readdirSync(out).sort()) files[f] = readFileSync(join(out, f), 'utf8');
+      expect(files).toEqual(first.files);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   test('everything in charts-out/ passes the manifest checks', () => {
     expectValidManifests(loadManifestDir(CHARTS_OUT));
