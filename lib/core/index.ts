@@ -13,6 +13,7 @@ export * from './images';
 export * from './platform-checks';
 export * from './platform/daemon-resources';
 export * from './platform/device-plugin';
+export * from './platform/node-capacity';
 export * from './adapter-config';
 export * from './prometheus-config';
 export { parseServiceConfig, parseServicesConfig, parseGpuNodePoolConfig, parseGpuNodePoolsConfig, parseMetricConfig, parseBehaviorConfig, METRIC_CONFIG_NAMES, BEHAVIOR_PRESET_NAMES } from './service-config';
