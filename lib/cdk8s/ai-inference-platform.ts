@@ -164,7 +164,8 @@ export class AIInferencePlatform extends Chart {
     const services = new Map<string, AIInferenceService>();
     for (const [sid, sp] of serviceProps) {
       const at = childPath('services', sid);
-      const svc = collect(problems, (path) => (path ? `${at}${path.startsWith('[') ? '' : '.'}${path}` : at), () =>
+      // A namespace the service did not name is namespaces.inference, already checked.
+      const svc = collect(problems, (path) => (path === 'namespace' && sp.namespace === undefined ? undefined : path ? `${at}${path.startsWith('[') ? '' : '.'}${path}` : at), () =>
         new AIInferenceService(this, constructIdOf(sid), { ...sp, name: sp.name ?? sid, namespace: sp.namespace ?? ns.inference }));
       if (svc) services.set(sid, svc);
     }

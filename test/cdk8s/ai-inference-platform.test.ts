@@ -121,6 +121,10 @@ describe('AIInferencePlatform', () => {
       .toThrow(/AIInferencePlatform "platform": namespaces\.monitoring is "Monitoring"; expected a DNS-1123 label/);
   });
 
+  test('a bad inference namespace is reported once, where the user wrote it', () => {
+    expect(errorOf({ namespaces: { inference: 'Serving' }, services: { embed: { image: 'ghcr.io/acme/embed:1', maxReplicas: 2 } } }).problems.map((p) => p.path)).toEqual(['namespaces.inference']);
+  });
+
   test('a whole-GPU pool and a time-sliced pool: one device plugin DaemonSet per setting, each service on its own pool', () => {
     const { objects, platform } = render({
       gpuNodePools: [POOL, { name: 'l4-shared', instanceType: 'g6.xlarge', minNodes: 0, maxNodes: 2, timeSlicing: { replicas: 4 } }],
