@@ -287,6 +287,10 @@ describe('NvidiaDevicePlugin validation (one test per message)', () => {
     expect(errorOf({ labels: { team: 'ML team' } })).toMatch(/labels\["team"\] value "ML team" is not a valid label value/);
   });
 
+  test('labels may not override the plugin\'s own', () => {
+    expect(errorOf({ labels: { 'app.kubernetes.io/instance': 'other' } })).toBe(`${OWNER}labels["app.kubernetes.io/instance"] is set by the device plugin itself (its selector and component labels); remove it`);
+  });
+
   test('an empty pool list would schedule the DaemonSet nowhere', () => {
     expect(errorOf({ pools: [] })).toBe(`${OWNER}pools is empty, so the DaemonSet would be scheduled nowhere; give at least one pool, or leave pools out to run on every GPU node`);
   });

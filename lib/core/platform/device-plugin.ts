@@ -133,6 +133,8 @@ export interface ResolvedNvidiaDevicePlugin {
   readonly resourceNames: readonly string[];
 }
 
+/** Labels the plugin sets on its objects itself; user labels may not override them. */
+const OWN_LABEL_KEYS = ['app.kubernetes.io/component', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/name', 'app.kubernetes.io/instance'];
 const DEFAULT_NAME = 'nvidia-device-plugin';
 const DEFAULT_NAMESPACE = 'gpu-system';
 
@@ -164,6 +166,9 @@ export function resolveNvidiaDevicePlugin(props: NvidiaDevicePluginProps = {}): 
   const priorityClassName = props.priorityClassName ?? 'system-node-critical';
   problems.push(...checkDnsSubdomain('priorityClassName', priorityClassName, 'a PriorityClass name such as "system-node-critical"'));
   problems.push(...checkLabels('labels', props.labels));
+  for (const key of Object.keys(props.labels ?? {})) {
+    if (OWN_LABEL_KEYS.includes(key)) problems.push({ path: `labels[${show(key)}]`, message: 'is set by the device plugin itself (its selector and component labels); remove it' });
+  }
   const resources = resolveDaemonResources('resources', props.resources, { requests: { cpu: '50m', memory: '64Mi' }, limits: {} }, problems);
 
   let explicit: ResolvedTimeSlicing | undefined;
