@@ -13,7 +13,10 @@ export interface GpuNodeDaemon {
 
 /**
  * DaemonSets every EKS node runs from the cluster's default add-ons, with their requests: the
- * VPC CNI (`aws-node`, 25m CPU) and kube-proxy (100m CPU); neither requests memory.
+ * VPC CNI (`aws-node`, 25m CPU) and kube-proxy (100m CPU); neither requests memory. The node
+ * exporter of a kube-prometheus-stack also runs on every node, but its chart requests nothing
+ * by default (`resources: {}` in the prometheus-node-exporter chart's values), so it costs the
+ * scheduler nothing.
  * @see https://github.com/aws/amazon-vpc-cni-k8s/blob/master/charts/aws-vpc-cni/values.yaml (resources.requests.cpu)
  * @see https://docs.aws.amazon.com/eks/latest/userguide/managing-kube-proxy.html (the add-on's DaemonSet requests cpu 100m)
  */
