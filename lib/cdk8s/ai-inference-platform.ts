@@ -139,7 +139,7 @@ export class AIInferencePlatform extends Chart {
         },
       }));
     };
-    // A map with no prototype: a service named "__proto__" or "constructor" is a key like any other.
+    // A Map, not an object: a service named "__proto__" or "constructor" is a key like any other.
     const serviceProps = new Map(Object.entries(props.services ?? {}));
     // Two namespaces of one name would be two objects of one name: that is already a problem.
     if (namespacesOk) {
