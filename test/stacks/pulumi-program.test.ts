@@ -425,7 +425,7 @@ describe('bad configuration fails with every problem listed, before anything is 
     expect(messageAt(problems, 'environment.gpuNodeGroups[0].instanceType')).toMatch(/"g5.xlarg", which is not a g5 size/);
     expect(messageAt(problems, 'environment.gpuNodeGroups[2].minNodes')).toMatch(/is 3, above maxNodes \(1\)/);
     expect(messageAt(problems, 'services.llm.maxReplicas')).toMatch(
-      /^is 8 \(× 1 nvidia.com\/gpu = 8\), but the matching GPU node pools hold at most 4 replicas \(l4: 4 nodes × 1 replicas\).* \(checked against the valid GPU node groups only: environment.gpuNodeGroups\[0\], environment.gpuNodeGroups\[2\] have problems of their own\)$/,
+      /^is 8, but the matching GPU node pools hold at most 4 replicas \(l4: 4 nodes × 1 replica, bound by GPUs: 1 nvidia.com\/gpu per node, 1 per replica\).* \(checked against the valid GPU node groups only: environment.gpuNodeGroups\[0\], environment.gpuNodeGroups\[2\] have problems of their own\)$/,
     );
     expect(messageAt(problems, 'services.embeddings.image')).toBe('is missing; it is required: a string');
     expect(problems).toHaveLength(4);
@@ -441,7 +441,7 @@ describe('bad configuration fails with every problem listed, before anything is 
       { path: 'environment.gpuNodeGroups[1].maxNodes', message: 'is "4" (a string); expected a number; write it without quotes' },
       {
         path: 'services.llm.maxReplicas',
-        message: expect.stringMatching(/hold at most 4 replicas \(a10g: 4 nodes × 1 replicas\).* \(checked against the valid GPU node groups only: environment.gpuNodeGroups\[1\] has problems of its own\)$/),
+        message: expect.stringMatching(/hold at most 4 replicas \(a10g: 4 nodes × 1 replica, bound by GPUs: .* \(checked against the valid GPU node groups only: environment.gpuNodeGroups\[1\] has problems of its own\)$/),
       },
     ]);
   });
@@ -451,11 +451,11 @@ describe('bad configuration fails with every problem listed, before anything is 
     expect(problems).toEqual([
       {
         path: 'services.llm.resources.cpu.request',
-        message: 'is "4", but the largest node it can run on (g5.xlarge, pool a10g) has 4 vCPUs, and the kubelet and the node\'s daemons reserve part of that: the pod would stay Pending. Request less, such as "3", or use a larger instance type',
+        message: 'is "4", but the largest node it can run on (g5.xlarge, pool a10g) offers pods 3645m of CPU (4 vCPUs − 80m kubelet reservation − 275m DaemonSets: aws-node, kube-proxy, nvidia-device-plugin, dcgm-exporter): the pod would stay Pending. Request at most "3645m", or use a larger instance type',
       },
       {
         path: 'services.llm.resources.memory.request',
-        message: 'is "24Gi", but the largest node it can run on (g5.xlarge, pool a10g) has 16 GiB of memory, and the kubelet and the node\'s daemons reserve part of that: the pod would stay Pending. Request less, such as "12Gi", or use a larger instance type',
+        message: 'is "24Gi", but the largest node it can run on (g5.xlarge, pool a10g) offers pods 13.64 GiB of memory (16 GiB − 7.5 % system − 993Mi kubelet reservation and eviction threshold − 192Mi DaemonSets): the pod would stay Pending. Request at most "13970Mi", or use a larger instance type',
       },
     ]);
   });
