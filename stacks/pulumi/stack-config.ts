@@ -281,12 +281,13 @@ export function parseStackConfig(values: StackConfigValues): { config: StackConf
   }
 
   // Each service on its own, so the ones that parse can still be checked against the platform.
-  const services: Record<string, InferenceServiceProps> = {};
+  // Entries, not assignments: an id such as "__proto__" stays an ordinary key.
+  const serviceEntries: [string, InferenceServiceProps][] = [];
   if (isObject(values.services)) {
     for (const [id, value] of Object.entries(values.services)) {
       const parsed = parseServiceConfig(childPath('services', id), value);
       problems.push(...parsed.problems);
-      if (parsed.service) services[id] = parsed.service;
+      if (parsed.service) serviceEntries.push([id, parsed.service]);
     }
   } else if (values.services !== undefined) {
     problems.push(...parseServicesConfig('services', values.services).problems);
@@ -309,7 +310,7 @@ export function parseStackConfig(values: StackConfigValues): { config: StackConf
   return {
     config: {
       environment: environment as unknown as InferenceEnvironmentArgs,
-      services,
+      services: Object.fromEntries(serviceEntries),
       platform: platform as PlatformOptions,
       ...(storage !== undefined ? { storage } : {}),
     },

@@ -52,6 +52,7 @@ let core: typeof import('../../lib/core');
 let serviceConfig: typeof import('../../lib/core/service-config');
 let inventory: RegisteredResource[] = [];
 
+// Loading Pulumi and registering the whole program takes seconds, more on a loaded machine.
 beforeAll(async () => {
   const loud = quietRegistration();
   try {
@@ -67,7 +68,7 @@ beforeAll(async () => {
   core = await import('../../lib/core');
   serviceConfig = await import('../../lib/core/service-config');
   // Loading Pulumi, the AWS and Kubernetes SDKs and cdk8s takes seconds on a busy machine.
-}, 30_000);
+}, 60_000);
 
 const ofType = (type: string): RegisteredResource[] => inventory.filter((r) => r.type === type);
 /** The one registered Kubernetes object of `kind` with this namespace and name (found by what it is, not its logical name). */
@@ -147,6 +148,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding': 5,
       'kubernetes:rbac.authorization.k8s.io/v1:Role': 1,
       'kubernetes:rbac.authorization.k8s.io/v1:RoleBinding': 2,
+      'kubernetes:scheduling.k8s.io/v1:PriorityClass': 1,
       'kubernetes:storage.k8s.io/v1:StorageClass': 1,
     });
   });
@@ -308,6 +310,10 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       allowVolumeExpansion: true,
     });
     expect(k8sObject('PersistentVolumeClaim', 'monitoring', 'prometheus-data').inputs.spec.storageClassName).toBe('gp3');
+    // The same class the cdk8s platform renders with ebsStorageClass (charts-out/).
+    const { spec } = core.resolveEbsStorageClass({ name: 'gp3', defaultClass: true });
+    const { name: _name, annotations, ...fields } = spec!;
+    expect(named('kubernetes:storage.k8s.io/v1:StorageClass', 'inferscale-storage-storageclass').inputs).toMatchObject({ ...fields, metadata: { name: 'gp3', annotations } });
   });
 
   test('Kubernetes provider from the cluster, with a secret kubeconfig that authenticates through aws eks get-token', () => {
@@ -322,7 +328,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
 
   test('every Kubernetes object is registered with the environment\'s provider', () => {
     const k8sObjects = inventory.filter((r) => r.type.startsWith('kubernetes:'));
-    expect(k8sObjects.length).toBe(45);
+    expect(k8sObjects.length).toBe(46);
     for (const r of k8sObjects) expect(r.provider).toMatch(/^urn:pulumi:dev::inferscale::inferscale:aws:InferenceEnvironment\$pulumi:providers:kubernetes::inferscale-k8s::inferscale-k8s-id$/);
     // AWS resources use the default AWS provider.
     for (const r of inventory.filter((x) => x.type.startsWith('aws:'))) expect(r.provider ?? '').not.toContain('kubernetes');
@@ -410,7 +416,8 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
     ]);
     expect({ min: hpa('llm').minReplicas, max: hpa('llm').maxReplicas }).toEqual({ min: 1, max: 8 });
     const llm = k8sObject('Deployment', 'inference', 'llm').inputs.spec.template.spec.containers[0];
-    expect(llm.resources).toEqual({ requests: { cpu: '3', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } });
+    // Qwen2.5-7B: a 20Gi model cache and 2Gi of scratch on the node's disk.
+    expect(llm.resources).toEqual({ requests: { cpu: '3', 'ephemeral-storage': '22Gi', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } });
     const embeddings = k8sObject('Deployment', 'inference', 'embeddings').inputs.spec.template.spec;
     expect(embeddings.tolerations ?? []).toEqual([]);
   });
@@ -476,7 +483,7 @@ describe('bad configuration fails with every problem listed, before anything is 
     expect(messageAt(problems, 'environment.gpuNodeGroups[0].instanceType')).toMatch(/"g5.xlarg", which is not a g5 size/);
     expect(messageAt(problems, 'environment.gpuNodeGroups[2].minNodes')).toMatch(/is 3, above maxNodes \(1\)/);
     expect(messageAt(problems, 'services.llm.maxReplicas')).toMatch(
-      /^is 8 \(× 1 nvidia.com\/gpu = 8\), but the matching GPU node pools hold at most 4 replicas \(l4: 4 nodes × 1 replicas\).* \(checked against the valid GPU node groups only: environment.gpuNodeGroups\[0\], environment.gpuNodeGroups\[2\] have problems of their own\)$/,
+      /^is 8, but the matching GPU node pools hold at most 4 replicas \(l4: 4 nodes × 1 replica, bound by GPUs: 1 nvidia.com\/gpu per node, 1 per replica\).* \(checked against the valid GPU node groups only: environment.gpuNodeGroups\[0\], environment.gpuNodeGroups\[2\] have problems of their own\)$/,
     );
     expect(messageAt(problems, 'services.embeddings.image')).toBe('is missing; it is required: a string');
     expect(problems).toHaveLength(4);
@@ -492,7 +499,7 @@ describe('bad configuration fails with every problem listed, before anything is 
       { path: 'environment.gpuNodeGroups[1].maxNodes', message: 'is "4" (a string); expected a number; write it without quotes' },
       {
         path: 'services.llm.maxReplicas',
-        message: expect.stringMatching(/hold at most 4 replicas \(a10g: 4 nodes × 1 replicas\).* \(checked against the valid GPU node groups only: environment.gpuNodeGroups\[1\] has problems of its own\)$/),
+        message: expect.stringMatching(/hold at most 4 replicas \(a10g: 4 nodes × 1 replica, bound by GPUs: .* \(checked against the valid GPU node groups only: environment.gpuNodeGroups\[1\] has problems of its own\)$/),
       },
     ]);
   });
@@ -502,11 +509,11 @@ describe('bad configuration fails with every problem listed, before anything is 
     expect(problems).toEqual([
       {
         path: 'services.llm.resources.cpu.request',
-        message: 'is "4", but the largest node it can run on (g5.xlarge, pool a10g) has 4 vCPUs, and the kubelet and the node\'s daemons reserve part of that: the pod would stay Pending. Request less, such as "3", or use a larger instance type',
+        message: 'is "4", but the largest node it can run on (g5.xlarge, pool a10g) offers pods 3645m of CPU (4 vCPUs − 80m kubelet reservation − 275m DaemonSets: aws-node, kube-proxy, nvidia-device-plugin, dcgm-exporter): the pod would stay Pending. Request at most "3645m", or use a larger instance type',
       },
       {
         path: 'services.llm.resources.memory.request',
-        message: 'is "24Gi", but the largest node it can run on (g5.xlarge, pool a10g) has 16 GiB of memory, and the kubelet and the node\'s daemons reserve part of that: the pod would stay Pending. Request less, such as "12Gi", or use a larger instance type',
+        message: 'is "24Gi", but the largest node it can run on (g5.xlarge, pool a10g) offers pods 13.64 GiB of memory (16 GiB − 7.5 % system − 993Mi kubelet reservation and eviction threshold − 192Mi DaemonSets): the pod would stay Pending. Request at most "13970Mi", or use a larger instance type',
       },
     ]);
   });
@@ -602,6 +609,11 @@ describe('planning (pure): one test per message of the program\'s own checks', (
     expect(problemsOf((c) => { c['inferscale:storage'].storageClassName = 'GP3 volumes'; })).toEqual([
       { path: 'storage.storageClassName', message: 'is "GP3 volumes"; expected a StorageClass name (a DNS-1123 subdomain) such as "gp3"' },
     ]);
+    // No storage installed and no class named: a claim that may never bind is refused.
+    expect(problemsOf((c) => { c['inferscale:storage'] = false; })).toEqual([{
+      path: 'platform.prometheus.storageSize',
+      message: 'is "50Gi", but no StorageClass is named: a claim without storageClassName binds only where the cluster has a default StorageClass (a new EKS cluster has none) and otherwise stays Pending. Use storage: PrometheusStorage.persistent({ storageClassName, size }), or PrometheusStorage.clusterDefault({ size }) when the cluster has a default class',
+    }]);
   });
 
   test('a service problem found when resolving keeps its config path', () => {
@@ -640,11 +652,13 @@ describe('planning (pure): choices the program makes', () => {
   });
 
   test('storage: off with false, off by default for an existing cluster, and left alone when Prometheus names its class', () => {
-    const off = plan((c) => { c['inferscale:storage'] = false; });
+    // Without a StorageClass to name, Prometheus keeps its TSDB on an emptyDir.
+    const off = plan((c) => { c['inferscale:storage'] = false; delete c['inferscale:platform'].prometheus.storageSize; });
     expect(off.storage).toBeUndefined();
-    expect(off.platformObjects.find((o) => o.kind === 'PersistentVolumeClaim')?.spec).not.toHaveProperty('storageClassName');
+    expect(off.platformObjects.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
     const existing = plan((c) => {
       delete c['inferscale:storage'];
+      delete c['inferscale:platform'].prometheus.storageSize;
       const env = c['inferscale:environment'];
       delete env.clusterName;
       delete env.network;
