@@ -14,6 +14,10 @@ import * as pulumi from '@pulumi/pulumi';
  * scaling configuration (`eks:ListNodegroups`, `eks:DescribeNodegroup`) and, when the new bounds
  * exclude the live desired size, fails with the command that moves the desired size inside the
  * new bounds and the `pulumi refresh` that records it. Within the bounds, nothing happens.
+ *
+ * The live group is found by the name Pulumi generated for it (logical name, a dash, seven
+ * hexadecimal characters); with a project-wide autonaming pattern that differs, no group is
+ * found and the check does nothing.
  */
 
 /** A node group's scaling configuration. */
