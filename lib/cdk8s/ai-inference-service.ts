@@ -110,34 +110,22 @@ export class AIInferenceService extends Construct {
     this.node.addValidation({ validate: () => this.checkUniqueName() });
   }
 
-  /** Two services with one name in one namespace would overwrite each other's objects. */
+  /**
+   * Two services with one name in one namespace would overwrite each other's objects. Looked up
+   * afresh on every validation: constructs may be added after an earlier one ran, and a cached
+   * index would miss them.
+   */
   private checkUniqueName(): string[] {
     const chart = Chart.of(this);
-    const first = servicesByName(chart).get(namespacedName(this, chart))![0];
-    if (first === this) return [];
+    const key = namespacedName(this, chart);
+    const first = chart.node.findAll().find((c): c is AIInferenceService => c instanceof AIInferenceService && namespacedName(c, chart) === key);
+    if (first === undefined || first === this) return [];
     return [formatProblems(`AIInferenceService "${this.node.path}"`, [{ path: 'name', message: `is ${JSON.stringify(this.spec.name)}, already used by AIInferenceService "${first.node.path}" in the same namespace; give each service its own name` }])];
   }
 }
 
-// Validation runs once all constructs exist, so one index per chart serves every service's check.
-const indexes = new WeakMap<Chart, Map<string, AIInferenceService[]>>();
-
 function namespacedName(svc: AIInferenceService, chart: Chart): string {
   return `${svc.spec.namespace ?? chart.namespace ?? ''}/${svc.spec.name}`;
-}
-
-function servicesByName(chart: Chart): Map<string, AIInferenceService[]> {
-  let index = indexes.get(chart);
-  if (!index) {
-    index = new Map();
-    for (const c of chart.node.findAll()) {
-      if (!(c instanceof AIInferenceService)) continue;
-      const key = namespacedName(c, chart);
-      index.set(key, [...(index.get(key) ?? []), c]);
-    }
-    indexes.set(chart, index);
-  }
-  return index;
 }
 
 function httpProbe(p: ResolvedProbe, port: string): k8s.Probe {
@@ -152,16 +140,15 @@ function httpProbe(p: ResolvedProbe, port: string): k8s.Probe {
 function deploymentSpec(s: ResolvedInferenceService): k8s.DeploymentSpec {
   const ports: k8s.ContainerPort[] = [{ name: PORT_NAME, containerPort: s.port, protocol: 'TCP' }];
   if (s.metricsPort !== s.port) ports.push({ name: METRICS_PORT_NAME, containerPort: s.metricsPort, protocol: 'TCP' });
-  const volumes: k8s.Volume[] = [];
-  const mounts: k8s.VolumeMount[] = [];
-  if (s.sharedMemorySize) {
-    volumes.push({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(s.sharedMemorySize) } });
-    mounts.push({ name: 'dshm', mountPath: '/dev/shm' });
-  }
-  if (s.security.readOnlyRootFilesystem) {
-    volumes.push({ name: 'tmp', emptyDir: {} });
-    mounts.push({ name: 'tmp', mountPath: '/tmp' });
-  }
+  const volumes: k8s.Volume[] = s.volumes.map((v) => ({
+    name: v.name,
+    ...('emptyDir' in v.source
+      ? { emptyDir: { ...(v.source.emptyDir.medium ? { medium: v.source.emptyDir.medium } : {}), ...(v.source.emptyDir.sizeLimit ? { sizeLimit: k8s.Quantity.fromString(v.source.emptyDir.sizeLimit) } : {}) } }
+      : 'persistentVolumeClaim' in v.source
+        ? { persistentVolumeClaim: { ...v.source.persistentVolumeClaim } }
+        : { hostPath: { ...v.source.hostPath } }),
+  }));
+  const mounts: k8s.VolumeMount[] = s.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, ...(v.readOnly ? { readOnly: true } : {}) }));
   const spread = (topologyKey: string): k8s.TopologySpreadConstraint => ({
     maxSkew: 1,
     topologyKey,
@@ -212,9 +199,9 @@ function deploymentSpec(s: ResolvedInferenceService): k8s.DeploymentSpec {
           readinessProbe: httpProbe(s.probes.readiness, PORT_NAME),
           livenessProbe: httpProbe(s.probes.liveness, PORT_NAME),
           securityContext: restrictedContainerSecurityContext(s.security.readOnlyRootFilesystem),
-          ...(mounts.length ? { volumeMounts: mounts } : {}),
+          volumeMounts: mounts,
         }],
-        ...(volumes.length ? { volumes } : {}),
+        volumes,
       },
     },
   };

@@ -10,6 +10,7 @@ import { describeBehavior } from './behavior';
 import { humanDuration } from './duration';
 import { HpaMetricSpec, HpaMetricTarget } from './hpa-spec';
 import { ResolvedInferenceService } from './inference-service';
+import { show as showValue } from './problems';
 import { AdapterRule, IdleReport, MetricDefinition, MetricKind, SeriesRequirement } from './metric';
 import { DCGM_EXPORTER_JOB, DEFAULT_SCRAPE_INTERVAL_SECONDS, INFERENCE_PODS_JOB } from './prometheus-config';
 import { DEFAULT_TOLERANCE } from './hpa';
@@ -125,6 +126,8 @@ export interface ServiceExplanation {
   readonly owner?: string;
   /** Replicas, selector, GPUs and model load time, one line each. */
   readonly facts: readonly string[];
+  /** Outages the configuration allows on a live cluster, each with its fix; empty when none. */
+  readonly warnings: readonly string[];
   /** Behavior preset name. */
   readonly behaviorPreset: string;
   /** The behavior in plain words ({@link describeBehavior}). */
@@ -185,6 +188,7 @@ export function explainService(service: ResolvedInferenceService, context: Expla
     namespace,
     ...(context.owner ? { owner: context.owner } : {}),
     facts,
+    warnings: disruptionWarnings(service),
     behaviorPreset: service.behaviorPreset,
     behavior: describeBehavior(service.behavior),
     setup: usesPrometheus && prom.portForward ? [prom.portForward] : [],
@@ -209,6 +213,7 @@ export function formatExplanation(e: ServiceExplanation): string {
   const out: string[] = [];
   out.push(`service ${e.namespace}/${e.name}${e.owner ? ` (${e.owner})` : ''}`);
   for (const f of e.facts) out.push(`  ${f}`);
+  for (const w of e.warnings) out.push(`  warning: ${w}`);
   out.push(`  behavior (${e.behaviorPreset}): ${e.behavior}`);
   for (const c of e.checks) out.push(`    check: ${c}`);
   if (e.setup.length) {
@@ -227,6 +232,31 @@ export function formatExplanation(e: ServiceExplanation): string {
     for (const p of m.problems) out.push(`    problem: ${p}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * What a voluntary disruption (a node drain for an upgrade, the cluster autoscaler removing a
+ * node, a spot interruption notice) does to a service held at one replica: a PodDisruptionBudget
+ * that lets one pod go evicts the only one, and the service is down for a model load. The
+ * disruption controller rounds a percent `maxUnavailable` up, so any percent above 0 allows it.
+ * @see https://kubernetes.io/docs/tasks/run-application/configure-pdb/#rounding-logic-when-specifying-percentages
+ */
+function disruptionWarnings(service: ResolvedInferenceService): string[] {
+  if (service.minReplicas !== 1) return [];
+  const load = humanDuration(service.model.loadTimeSeconds);
+  const budget = service.disruptionBudget;
+  const mu = budget?.maxUnavailable;
+  if (budget && (mu === 0 || mu === '0%')) {
+    return [`minReplicas is 1 and the PodDisruptionBudget allows no pod down (maxUnavailable ${showValue(mu)}): a drain of the node running the only replica waits until the HPA adds a second one, so node upgrades and the cluster autoscaler's scale-in stall on it. Set minReplicas: 2 to let drains proceed without an outage`];
+  }
+  const why = budget
+    ? `the PodDisruptionBudget's maxUnavailable is ${showValue(mu)}, so a node drain (upgrade, cluster autoscaler scale-in, spot interruption) evicts the only replica`
+    : 'there is no PodDisruptionBudget, so a node drain (upgrade, cluster autoscaler scale-in, spot interruption) evicts the only replica';
+  return [
+    `minReplicas is 1 and ${why}: whenever the HPA holds it at one replica, the service is down for one model load (${load}), longer when a new node must start first. `
+    + 'Fix: minReplicas: 2, so one replica serves while the other moves (the cost of a second replica at all times); '
+    + 'or disruptionBudget { maxUnavailable: 0 } (minAvailable 1), which keeps the replica serving but blocks the drain until the HPA scales up or someone deletes the pod, stalling node upgrades and scale-in',
+  ];
 }
 
 const STEP_LABELS: Readonly<Record<ExplainStepKind, string>> = {

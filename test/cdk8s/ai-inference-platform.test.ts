@@ -1,5 +1,5 @@
 import { App, Testing } from 'cdk8s';
-import { AIInferencePlatform, AIInferencePlatformProps, PrometheusSource, ScalingMetric } from '../../lib/cdk8s';
+import { AIInferencePlatform, AIInferencePlatformProps, InferscaleValidationError, ModelCache, PrometheusSource, PrometheusStorage, ScalingMetric } from '../../lib/cdk8s';
 import { expectValidManifests } from '../support/manifests';
 import { find, K8sObject } from '../support/synth';
 
@@ -16,6 +16,17 @@ function render(props: AIInferencePlatformProps): { objects: K8sObject[]; platfo
   const objects = Testing.synth(platform) as K8sObject[];
   expectValidManifests(objects, { crdKinds: ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PodMonitor'] });
   return { objects, platform };
+}
+
+/** The platform's validation error for `props`, as thrown. */
+function errorOf(props: AIInferencePlatformProps): InferscaleValidationError {
+  try {
+    new AIInferencePlatform(new App(), 'platform', props);
+  } catch (e) {
+    if (e instanceof InferscaleValidationError) return e;
+    throw e;
+  }
+  throw new Error('expected AIInferencePlatform to reject the props');
 }
 
 const adapterConfig = (objects: K8sObject[]): string => find(objects, 'ConfigMap', 'prometheus-adapter-config').data['config.yaml'];
@@ -176,7 +187,7 @@ describe('AIInferencePlatform', () => {
 
   test('two pools with one name are refused', () => {
     expect(() => new AIInferencePlatform(new App(), 'platform', { gpuNodePools: [POOL, POOL] }))
-      .toThrow('AIInferencePlatform "platform": gpuNodePools[1].name is "a10g", already used by gpuNodePools[0]; give each pool its own name');
+      .toThrow('AIInferencePlatform "platform": gpuNodePools[1].name is "a10g", already used by gpuNodePools[0].name; give each pool its own name');
   });
 
   test('a bad namespace name is refused', () => {
@@ -234,9 +245,118 @@ describe('AIInferencePlatform', () => {
       .toThrow(new Error('AIInferencePlatform "platform": resourceMetricsProvider is "gke"; expected "cluster" (the cluster serves metrics.k8s.io) or "none"'));
   });
 
+  test('a bad inference namespace is reported once, where the user wrote it', () => {
+    expect(errorOf({ namespaces: { inference: 'Serving' }, services: { embed: { image: 'ghcr.io/acme/embed:1', maxReplicas: 2 } } }).problems.map((p) => p.path)).toEqual(['namespaces.inference']);
+  });
+
+  test('a whole-GPU pool and a time-sliced pool: one device plugin DaemonSet per setting, each service on its own pool', () => {
+    const { objects, platform } = render({
+      gpuNodePools: [POOL, { name: 'l4-shared', instanceType: 'g6.xlarge', minNodes: 0, maxNodes: 2, timeSlicing: { replicas: 4 } }],
+      services: {
+        llm: LLM,
+        small: { image: 'vllm/vllm-openai:v0.11.0', gpu: { count: 1, resourceName: 'nvidia.com/gpu.shared' }, maxReplicas: 8, resources: { cpu: { request: '800m' }, memory: { request: '3Gi' } } },
+      },
+    });
+    const pools = (name: string): unknown => find(objects, 'DaemonSet', name).spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    expect(pools('nvidia-device-plugin')).toEqual([{ matchExpressions: [{ key: 'inferscale.io/gpu-pool', operator: 'In', values: ['a10g'] }] }]);
+    expect(pools('nvidia-device-plugin-timeslice-4')).toEqual([{ matchExpressions: [{ key: 'inferscale.io/gpu-pool', operator: 'In', values: ['l4-shared'] }] }]);
+    expect(platform.devicePlugin!.resourceNames).toEqual(['nvidia.com/gpu', 'nvidia.com/gpu.shared']);
+  });
+
+  test('every problem of every part at once, at the paths the user wrote', () => {
+    const error = errorOf({
+      gpuNodePools: [POOL],
+      devicePlugin: { image: 'nvcr.io/NVIDIA/k8s-device-plugin:v0.20.0' },
+      prometheus: PrometheusSource.embedded({ discoveryNamespaces: ['Inference'] }),
+      adapter: { replicas: 1 },
+      services: {
+        llm: { ...LLM, maxReplicas: 2 ** 31 },
+        embed: { image: 'ghcr.io/Acme/embed:1', maxReplicas: 3 },
+      },
+    });
+    expect(error.problems.map((p) => p.path)).toEqual([
+      'devicePlugin.image',
+      'services.llm.maxReplicas',
+      'services.embed.image',
+      'prometheus.discoveryNamespaces[0]',
+      'adapter.replicas',
+    ]);
+    expect(error.message.split('\n').every((line) => line.startsWith('AIInferencePlatform "platform": '))).toBe(true);
+  });
+
+  test('a service named __proto__ is an invalid name, not a broken construct tree', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { services: JSON.parse('{"__proto__": {"image": "ghcr.io/acme/embed:1", "maxReplicas": 2}}') }))
+      .toThrow('AIInferencePlatform "platform": services.__proto__.name is "__proto__"; expected a DNS-1123 label: 1-63 lowercase letters, digits or \'-\', starting and ending with a letter or digit');
+  });
+
+  test('a service named constructor synthesizes like any other', () => {
+    const { objects, platform } = render({ services: JSON.parse('{"constructor": {"image": "ghcr.io/acme/embed:1", "maxReplicas": 2}}') });
+    expect(find(objects, 'Deployment', 'constructor').metadata.namespace).toBe('inference');
+    expect(Object.keys(platform.services)).toEqual(['constructor']);
+  });
+
+  test('the monitoring namespace may not be the GPU system namespace', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { gpuNodePools: [POOL], namespaces: { monitoring: 'gpu-system' } }))
+      .toThrow('AIInferencePlatform "platform": namespaces.monitoring is "gpu-system", the same as namespaces.gpuSystem; the platform creates each with its own Pod Security level (gpuSystem privileged, monitoring restricted). Give each its own namespace');
+  });
+
+  test('a service outside Prometheus\' discovery namespaces is refused, naming both', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', {
+      gpuNodePools: [POOL],
+      prometheus: PrometheusSource.embedded({ discoveryNamespaces: ['serving'] }),
+      services: { llm: LLM },
+    })).toThrow('AIInferencePlatform "platform": services.llm.namespace is "inference", where Prometheus does not discover pods (prometheus.discoveryNamespaces: "serving"), so requestsPerSecond would show <unknown> in the HPA forever. Add the namespace to prometheus.discoveryNamespaces, or move the service');
+  });
+
   test('synthesizing twice gives identical output', () => {
     const a = render({ gpuNodePools: [POOL], services: { llm: LLM } }).objects;
     const b = render({ gpuNodePools: [POOL], services: { llm: LLM } }).objects;
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  });
+
+  test('ebsStorageClass renders an encrypted gp3 class binding where the pod lands, and Prometheus stores on it', () => {
+    const { objects, platform } = render({ gpuNodePools: [POOL], services: { llm: LLM }, ebsStorageClass: {} });
+    const sc = find(objects, 'StorageClass', 'gp3');
+    expect(sc).toEqual({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'gp3', labels: { 'app.kubernetes.io/managed-by': 'inferscale' } },
+      provisioner: 'ebs.csi.aws.com',
+      parameters: { encrypted: 'true', type: 'gp3' },
+      volumeBindingMode: 'WaitForFirstConsumer',
+      reclaimPolicy: 'Delete',
+      allowVolumeExpansion: true,
+    });
+    expect(find(objects, 'PersistentVolumeClaim', 'prometheus-data').spec.storageClassName).toBe('gp3');
+    expect(platform.prometheus.storage).toEqual({ kind: 'persistent', storageClassName: 'gp3', size: '50Gi', retentionSize: '40960MB' });
+  });
+
+  test('ebsStorageClass as the default class, and a Prometheus that chose its own storage keeps it', () => {
+    const { objects } = render({ ebsStorageClass: { name: 'ebs-gp3', defaultClass: true }, prometheus: PrometheusSource.embedded({ storage: PrometheusStorage.ephemeral() }) });
+    expect(find(objects, 'StorageClass', 'ebs-gp3').metadata.annotations).toEqual({ 'storageclass.kubernetes.io/is-default-class': 'true' });
+    expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
+  });
+
+  test('without ebsStorageClass or a storage choice, Prometheus keeps its TSDB on an emptyDir: nothing to bind', () => {
+    const { objects } = render({ gpuNodePools: [POOL], services: { llm: LLM } });
+    expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim' || o.kind === 'StorageClass')).toEqual([]);
+    expect(find(objects, 'Deployment', 'prometheus').spec.template.spec.volumes).toContainEqual({ name: 'data', emptyDir: { sizeLimit: '10Gi' } });
+  });
+
+  test('a bad StorageClass name is refused', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { ebsStorageClass: { name: 'GP3' } }))
+      .toThrow('AIInferencePlatform "platform": ebsStorageClass.name is "GP3"; expected a StorageClass name (a DNS-1123 subdomain) such as "gp3"');
+  });
+
+  test('an emptyDir model cache that does not fit the GPU nodes\' disk is refused', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { gpuNodePools: [{ ...POOL, diskSizeGiB: 100 }], services: { llm: { ...LLM, modelCache: ModelCache.emptyDir({ sizeLimit: '90Gi' }) } } }))
+      .toThrow('AIInferencePlatform "platform": services.llm.modelCache.sizeLimit needs 92Gi of ephemeral-storage (the model cache (90Gi) and 2Gi of scratch), but the largest disk of the GPU nodes it selects is 100 GiB (pool a10g), of which the kubelet lets pods fill 90 GiB, shared with images and logs: the pod would stay Pending. Raise the pool\'s diskSizeGiB, give a smaller sizeLimit, or use ModelCache.persistentVolumeClaim');
+    // The same cache on a larger disk fits.
+    expect(render({ gpuNodePools: [{ ...POOL, diskSizeGiB: 200 }], services: { llm: { ...LLM, modelCache: ModelCache.emptyDir({ sizeLimit: '90Gi' }) } } }).objects).toBeDefined();
+  });
+
+  test('a hostPath model cache in the restricted inference namespace is refused', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { gpuNodePools: [POOL], services: { llm: { ...LLM, modelCache: ModelCache.hostPath({ path: '/mnt/models' }) } } }))
+      .toThrow('AIInferencePlatform "platform": services.llm.modelCache is a hostPath ("/mnt/models"), which Pod Security "restricted" on namespace "inference" forbids: the pods would be refused. Use ModelCache.persistentVolumeClaim with a local or shared PersistentVolume, or ModelCache.emptyDir');
   });
 });

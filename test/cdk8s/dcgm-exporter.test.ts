@@ -251,11 +251,11 @@ describe('DcgmExporter validation (one test per message)', () => {
   });
 
   test('image must be a reference', () => {
-    expect(errorOf({ image: '' })).toBe(`${OWNER}image is ""; expected an image reference such as "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless"`);
+    expect(errorOf({ image: '' })).toBe(`${OWNER}image is ""; expected an image reference such as "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless": [registry[:port]/]repository[:tag][@sha256:digest], the repository in lower case`);
   });
 
   test('priority class must be a name', () => {
-    expect(errorOf({ priorityClassName: 'Critical!' })).toBe(`${OWNER}priorityClassName is "Critical!"; expected a PriorityClass name such as "system-node-critical"`);
+    expect(errorOf({ priorityClassName: 'Critical!' })).toBe(`${OWNER}priorityClassName is "Critical!"; expected a PriorityClass name such as "system-node-critical" (a DNS-1123 subdomain: lower-case letters, digits, '-' and '.')`);
   });
 
   test('an empty metrics list', () => {

@@ -235,7 +235,7 @@ describe('PrometheusAdapter', () => {
 
 describe('PrometheusAdapter errors', () => {
   test('one replica', () => {
-    expectError({ replicas: 1 }, 'replicas is 1; expected a whole number, 2 or more: the adapter is not autoscaled, and while no replica answers every HPA on a custom or external metric stalls');
+    expectError({ replicas: 1 }, 'replicas is 1; expected a whole number, 2 or more (the adapter is not autoscaled, and while no replica answers every HPA on a custom or external metric stalls)');
   });
 
   test('Prometheus URL', () => {
@@ -256,7 +256,7 @@ describe('PrometheusAdapter errors', () => {
   });
 
   test('image', () => {
-    expectError({ image: '' }, 'image is ""; expected an image reference such as "registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0"');
+    expectError({ image: '' }, 'image is ""; expected an image reference such as "registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0": [registry[:port]/]repository[:tag][@sha256:digest], the repository in lower case');
   });
 
   test('resources', () => {

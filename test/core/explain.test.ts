@@ -10,6 +10,7 @@ import {
   MetricExplanation,
   ServiceExplanation,
 } from '../../lib/core/explain';
+import { InferenceServiceProps, resolveInferenceService, ResolvedInferenceService } from '../../lib/core/inference-service';
 import { defaultApp } from '../../stacks/cdk8s/default-app';
 import { describeWithTools, runPromtool, withTempDir } from '../support/promtool';
 
@@ -44,6 +45,44 @@ const platform = defaultPlatform();
 const llm = explainService(platform.services.llm.spec, contextOf(platform, 'inference'));
 const embeddings = explainService(platform.services.embeddings.spec, contextOf(platform, 'inference'));
 const CURL = "curl -sG http://127.0.0.1:9090/api/v1/query --data-urlencode 'query=";
+
+describe('explainService: what a node drain does to a service at one replica', () => {
+  const resolve = (props: Partial<InferenceServiceProps>): ResolvedInferenceService => {
+    const r = resolveInferenceService({ image: 'vllm/vllm-openai:v0.11.0', gpu: { count: 1 }, maxReplicas: 4, model: { loadTimeSeconds: 240 }, ...props }, 'llm');
+    if (!r.service) throw new Error(JSON.stringify(r.problems));
+    return r.service;
+  };
+
+  test('minReplicas 1 with the default budget (maxUnavailable 1): one model load of outage per drain, and both fixes with their cost', () => {
+    expect(llm.warnings).toEqual([
+      'minReplicas is 1 and the PodDisruptionBudget\'s maxUnavailable is 1, so a node drain (upgrade, cluster autoscaler scale-in, spot interruption) evicts the only replica: '
+      + 'whenever the HPA holds it at one replica, the service is down for one model load (4 min), longer when a new node must start first. '
+      + 'Fix: minReplicas: 2, so one replica serves while the other moves (the cost of a second replica at all times); '
+      + 'or disruptionBudget { maxUnavailable: 0 } (minAvailable 1), which keeps the replica serving but blocks the drain until the HPA scales up or someone deletes the pod, stalling node upgrades and scale-in',
+    ]);
+    expect(formatExplanation(llm)).toContain(`\n  warning: ${llm.warnings[0]}\n`);
+  });
+
+  test('a percent budget rounds up to the only pod', () => {
+    expect(explainService(resolve({ disruptionBudget: { maxUnavailable: '25%' } })).warnings[0]).toMatch(/^minReplicas is 1 and the PodDisruptionBudget's maxUnavailable is "25%", so a node drain/);
+  });
+
+  test('no budget at all: the same outage', () => {
+    expect(explainService(resolve({ disruptionBudget: false })).warnings[0]).toMatch(/^minReplicas is 1 and there is no PodDisruptionBudget, so a node drain \(upgrade, cluster autoscaler scale-in, spot interruption\) evicts the only replica: whenever/);
+  });
+
+  test('a budget of no pod down: drains stall instead', () => {
+    expect(explainService(resolve({ disruptionBudget: { maxUnavailable: 0 } })).warnings).toEqual([
+      'minReplicas is 1 and the PodDisruptionBudget allows no pod down (maxUnavailable 0): a drain of the node running the only replica waits until the HPA adds a second one, so node upgrades and the cluster autoscaler\'s scale-in stall on it. Set minReplicas: 2 to let drains proceed without an outage',
+    ]);
+  });
+
+  test('two replicas or more: no warning', () => {
+    expect(embeddings.warnings).toEqual([]);
+    expect(explainService(resolve({ minReplicas: 2 })).warnings).toEqual([]);
+    expect(formatExplanation(embeddings)).not.toContain('warning:');
+  });
+});
 
 describe('explainService on the default environment', () => {
   test('the llm service: objects, replicas, GPU, model load and the behavior in plain words', () => {

@@ -22,6 +22,20 @@ function problemsOf(props: InferenceServiceProps, defaultName = 'llm'): Problem[
   return result.problems;
 }
 
+/** What every model server gets to run as a UID without a passwd entry, with the default cache. */
+const RUNTIME_ENV = [
+  { name: 'HF_HOME', value: '/model-cache' },
+  { name: 'HOME', value: '/home/inferscale' },
+  { name: 'HUGGINGFACE_HUB_CACHE', value: '/model-cache/hub' },
+  { name: 'LOGNAME', value: 'inferscale' },
+  { name: 'TORCHINDUCTOR_CACHE_DIR', value: '/home/inferscale/.cache/torchinductor' },
+  { name: 'TRITON_CACHE_DIR', value: '/home/inferscale/.cache/triton' },
+  { name: 'USER', value: 'inferscale' },
+  { name: 'VLLM_CACHE_ROOT', value: '/home/inferscale/.cache/vllm' },
+  { name: 'XDG_CACHE_HOME', value: '/home/inferscale/.cache' },
+  { name: 'XDG_CONFIG_HOME', value: '/home/inferscale/.config' },
+];
+
 const problem = (path: string, fragment: string): unknown => ({ path, message: expect.stringContaining(fragment) });
 
 describe('resolveInferenceService defaults', () => {
@@ -33,11 +47,19 @@ describe('resolveInferenceService defaults', () => {
       port: 8000,
       metricsPort: 8000,
       metricsPath: '/metrics',
-      env: [],
+      env: RUNTIME_ENV,
       model: { loadTimeSeconds: 300 },
       gpu: { count: 1, resourceName: 'nvidia.com/gpu', nodeSelector: { 'nvidia.com/gpu.present': 'true' } },
-      resources: { requests: { cpu: '3', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } },
+      // 50Gi of model cache (no parameter count in a missing model name) + 2Gi of scratch.
+      resources: { requests: { cpu: '3', 'ephemeral-storage': '52Gi', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } },
       sharedMemorySize: '2Gi',
+      modelCache: { kind: 'emptyDir', sizeLimit: '50Gi' },
+      volumes: [
+        { name: 'dshm', mountPath: '/dev/shm', readOnly: false, source: { emptyDir: { medium: 'Memory', sizeLimit: '2Gi' } } },
+        { name: 'tmp', mountPath: '/tmp', readOnly: false, source: { emptyDir: {} } },
+        { name: 'home', mountPath: '/home/inferscale', readOnly: false, source: { emptyDir: {} } },
+        { name: 'model-cache', mountPath: '/model-cache', readOnly: false, source: { emptyDir: { sizeLimit: '50Gi' } } },
+      ],
       minReplicas: 1,
       maxReplicas: 4,
       metrics: [ScalingMetric.gpuUtilization({ targetPercent: 70 }).definition],
@@ -79,7 +101,8 @@ describe('resolveInferenceService defaults', () => {
     expect(s.gpu).toBeUndefined();
     expect(Object.keys(s)).not.toContain('gpu');
     expect(Object.keys(s)).not.toContain('sharedMemorySize');
-    expect(s.resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '2Gi' } });
+    // 4Gi of model cache for a CPU service + 2Gi of scratch.
+    expect(s.resources).toEqual({ requests: { cpu: '1', 'ephemeral-storage': '6Gi', memory: '2Gi' }, limits: { memory: '2Gi' } });
     expect(s.hpaMetrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
     expect(s.metrics.map((m) => m.kind)).toEqual(['cpuUtilization']);
     expect(s.behaviorPreset).toBe('burst');
@@ -88,17 +111,18 @@ describe('resolveInferenceService defaults', () => {
     expect(s.probes.startup.failureThreshold).toBe(45);
   });
 
-  test('labels are sorted, user labels are kept, and the selector label cannot be overridden', () => {
-    const s = resolve({ ...GPU, labels: { team: 'ml', 'inferscale.io/service': 'other', 'a.example.com/tier': 'gold' } });
+  test('labels are sorted and user labels are kept beside the service\'s own', () => {
+    const s = resolve({ ...GPU, labels: { team: 'ml', 'a.example.com/tier': 'gold' } });
     expect(Object.keys(s.labels)).toEqual([...Object.keys(s.labels)].sort());
     expect(s.labels).toEqual(expect.objectContaining({ team: 'ml', 'a.example.com/tier': 'gold', 'inferscale.io/service': 'llm' }));
     expect(s.selectorLabels).toEqual({ 'inferscale.io/service': 'llm' });
   });
 
-  test('env is sorted by name; command and args are copied', () => {
+  test('env is sorted by name, user variables win over the runtime ones; command and args are copied', () => {
     const command = ['python3', '-m', 'vllm.entrypoints.openai.api_server'];
     const s = resolve({ ...GPU, env: { VLLM_PORT: '8000', HF_HOME: '/cache' }, command, args: ['--model', 'Qwen/Qwen2.5-7B-Instruct'] });
-    expect(s.env).toEqual([{ name: 'HF_HOME', value: '/cache' }, { name: 'VLLM_PORT', value: '8000' }]);
+    const expected = [...RUNTIME_ENV.map((e) => (e.name === 'HF_HOME' ? { name: 'HF_HOME', value: '/cache' } : e)), { name: 'VLLM_PORT', value: '8000' }];
+    expect(s.env).toEqual(expected.sort((a, b) => (a.name < b.name ? -1 : 1)));
     expect(s.command).toEqual(command);
     expect(s.command).not.toBe(command);
     expect(s.args).toEqual(['--model', 'Qwen/Qwen2.5-7B-Instruct']);
@@ -140,7 +164,7 @@ describe('resolveInferenceService defaults', () => {
 
   test('resources: a CPU limit is added only when given; the memory limit follows the memory request', () => {
     const s = resolve({ ...GPU, resources: { cpu: { request: '8', limit: '8' }, memory: { request: '48Gi' } } });
-    expect(s.resources).toEqual({ requests: { cpu: '8', memory: '48Gi' }, limits: { cpu: '8', memory: '48Gi', 'nvidia.com/gpu': '1' } });
+    expect(s.resources).toEqual({ requests: { cpu: '8', 'ephemeral-storage': '52Gi', memory: '48Gi' }, limits: { cpu: '8', memory: '48Gi', 'nvidia.com/gpu': '1' } });
   });
 
   test('sharedMemorySize can be set, also for a CPU service', () => {
@@ -244,6 +268,13 @@ describe('resolveInferenceService problems', () => {
     ['sharedMemorySize "2 GiB"', { ...GPU, sharedMemorySize: '2 GiB' }, 'sharedMemorySize', 'is "2 GiB"; expected a non-negative Kubernetes quantity'],
     ['minReplicas -1', { ...GPU, minReplicas: -1 }, 'minReplicas', 'is -1; expected a whole number, 1 or more'],
     ['maxReplicas 0', { ...GPU, maxReplicas: 0 }, 'maxReplicas', 'is 0; expected a whole number, 1 or more'],
+    ['maxReplicas 2**31 (int32 overflow)', { ...GPU, maxReplicas: 2 ** 31 }, 'maxReplicas', 'is 2147483648; expected a whole number from 1 to 2147483647 (the API server stores it as a 32-bit integer)'],
+    ['minReplicas 2**31 (int32 overflow)', { ...GPU, minReplicas: 2 ** 31 }, 'minReplicas', 'is 2147483648; expected a whole number from 1 to 2147483647 (the API server stores it as a 32-bit integer) (0 only with scaleToZero)'],
+    ['livenessFailureThreshold 2**31 (int32 overflow)', { ...GPU, probes: { livenessFailureThreshold: 2 ** 31 } }, 'probes.livenessFailureThreshold', 'is 2147483648; expected a whole number from 1 to 2147483647'],
+    ['image with an upper-case repository', { ...GPU, image: 'ghcr.io/Acme/llm:1' }, 'image', 'is "ghcr.io/Acme/llm:1"; expected an image reference such as "vllm/vllm-openai:v0.11.0": [registry[:port]/]repository[:tag][@sha256:digest], the repository in lower case'],
+    ['a label overriding the selector label', { ...GPU, labels: { 'inferscale.io/service': 'other' } }, 'labels["inferscale.io/service"]', 'is set by the service itself (the selector label every object of the service is found by, here "llm"); remove it'],
+    ['a label overriding one the service sets', { ...GPU, labels: { 'app.kubernetes.io/name': 'other' } }, 'labels["app.kubernetes.io/name"]', 'is set by the service itself (a label the service sets on every object, here "llm"); remove it'],
+    ['a GPU metric on a service without GPUs', { ...CPU, metrics: [ScalingMetric.gpuUtilization({ targetPercent: 70 })] }, 'metrics[0] (gpuUtilization)', 'reads GPU telemetry, but the service asks for no GPUs (gpu is not set): the DCGM exporter reports nothing for its pods, so the HPA would show <unknown> for this metric forever. Add gpu, or scale on another metric'],
     ['minReplicas above maxReplicas', { ...GPU, minReplicas: 5, maxReplicas: 4 }, 'maxReplicas', 'is 4, below minReplicas (5); expected maxReplicas >= minReplicas'],
     ['no metrics', { ...GPU, metrics: [] }, 'metrics', 'is empty; give at least one metric to scale on'],
     ['startupPeriodSeconds 0', { ...GPU, probes: { startupPeriodSeconds: 0 } }, 'probes.startupPeriodSeconds', 'is 0; expected a whole number, 1 or more'],

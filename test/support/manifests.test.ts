@@ -856,6 +856,59 @@ describe('references inside the set', () => {
   });
 });
 
+describe('storage, priority and writable paths', () => {
+  const claim = (spec: Json): Json => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'inference' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } }, ...spec } });
+  const storageClass = (name: string, isDefault = false): Json => ({
+    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name, ...(isDefault ? { annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } : {}) }, provisioner: 'ebs.csi.aws.com',
+  });
+
+  it('reports a claim without storageClassName when the cluster has no default StorageClass', () => {
+    const objects = [...baseline(), claim({})];
+    expectProblem(objects, { object: 'PersistentVolumeClaim inference/data', path: 'spec.storageClassName', message: /^storageClassName is unset and no StorageClass is the cluster's default .*; the claim would stay Pending on a cluster without one, such as a new EKS cluster\. Name a StorageClass$/ });
+    expect(checkManifests(objects, { defaultStorageClass: true })).toEqual([]);
+    expect(checkManifests([...objects, storageClass('gp3', true)])).toEqual([]);
+    expect(checkManifests([...baseline(), claim({ storageClassName: '' })])).toEqual([]);
+  });
+
+  it('reports a claim naming a StorageClass that is neither in the set nor external', () => {
+    const objects = [...baseline(), claim({ storageClassName: 'gp3' })];
+    expectProblem(objects, { path: 'spec.storageClassName', message: /^storageClassName is "gp3", but no StorageClass "gp3" is in the set; the claim would stay Pending/ });
+    expect(checkManifests([...objects, storageClass('gp3')])).toEqual([]);
+    expect(checkManifests(objects, { externalRefs: ['StorageClass/gp3'] })).toEqual([]);
+  });
+
+  it('reports a pod naming a PriorityClass that does not exist, but not the system classes', () => {
+    const objects = edited(['Deployment', `${POD}.priorityClassName`, 'inference-high']);
+    expectProblem(objects, { path: `${POD}.priorityClassName`, message: /^priorityClassName is "inference-high", but no PriorityClass "inference-high" is in the set; pods would be refused/ });
+    expect(checkManifests(objects, { externalRefs: ['PriorityClass/inference-high'] })).toEqual([]);
+    expect(checkManifests([...objects, { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'inference-high' }, value: 1000 }])).toEqual([]);
+    expect(checkManifests(edited(['Deployment', `${POD}.priorityClassName`, 'system-cluster-critical']))).toEqual([]);
+  });
+
+  it('reports a pod volume naming a claim that does not exist', () => {
+    const objects = edited(['Deployment', `${POD}.volumes[0]`, { name: 'cache', persistentVolumeClaim: { claimName: 'models' } }]);
+    expectProblem(objects, { path: `${POD}.volumes[0].persistentVolumeClaim.claimName`, message: /^claimName is "models", but no PersistentVolumeClaim "models" is in the set in namespace "inference"; pods would stay Pending/ });
+    expect(checkManifests(objects, { externalRefs: ['PersistentVolumeClaim/inference/models'] })).toEqual([]);
+  });
+
+  it('with readOnlyRootFilesystem, reports a written directory that is not on a writable volume', () => {
+    const readOnly = (...more: readonly (readonly [string, string, unknown])[]): Json[] => edited(['Deployment', `${C}.securityContext.readOnlyRootFilesystem`, true], ...more);
+    expect(checkManifests(readOnly())).toEqual([]);
+    expectProblem(readOnly(['Deployment', `${C}.env[0].value`, '/root/.cache']), {
+      path: `${C}.env`,
+      message: /^env HF_HOME is "\/root\/.cache", on the read-only root filesystem \(no volume is mounted there\); with readOnlyRootFilesystem the program fails when it writes there/,
+    });
+    const readOnlyMount = readOnly(['Deployment', `${C}.volumeMounts[0].readOnly`, true]);
+    expectProblem(readOnlyMount, { path: `${C}.env`, message: /^env HF_HOME is "\/cache", on the read-only volume mounted at "\/cache"/ });
+    // A read-only Hugging Face cache works offline.
+    const offline = readOnlyMount.map((o) => clone(o));
+    list(ofKind(offline, 'Deployment'), `${C}.env`).push({ name: 'HF_HUB_OFFLINE', value: '1' });
+    expect(checkManifests(offline)).toEqual([]);
+    // Without readOnlyRootFilesystem, the image decides what is writable.
+    expect(checkManifests(edited(['Deployment', `${C}.env[0].value`, '/root/.cache']))).toEqual([]);
+  });
+});
+
 describe('Pod Security Standards "restricted"', () => {
   it('passes the baseline Deployment when called directly, without a Namespace', () => {
     expect(checkRestrictedPodSecurity(get(ofKind(baseline(), 'Deployment'), POD), POD)).toEqual([]);

@@ -17,7 +17,8 @@
  *    aggregate into nothing (or give `view` users writes);
  * 5. references inside the set (HPA targets, Service selectors and named target ports, service
  *    accounts, ConfigMaps/Secrets, PDB selectors and budgets that would block every drain of the
- *    workloads they select, RBAC roleRefs, APIService services);
+ *    workloads they select, RBAC roleRefs, APIService services, claims and their StorageClass,
+ *    PriorityClasses);
  * 6. Pod Security Standards for namespaces labelled `pod-security.kubernetes.io/enforce`.
  */
 import * as fs from 'node:fs';
@@ -81,6 +82,12 @@ export interface CheckOptions {
   };
   /** A Pod Security Standards level every pod template must meet, whatever its namespace. */
   readonly podSecurity?: PodSecurityLevel;
+  /**
+   * The cluster has a default StorageClass, so a PersistentVolumeClaim without
+   * `storageClassName` binds. Off by default: a new EKS cluster has none, and such a claim stays
+   * Pending unless a StorageClass of the set is annotated `storageclass.kubernetes.io/is-default-class`.
+   */
+  readonly defaultStorageClass?: boolean;
 }
 
 /** Kinds of built-in cluster-scoped resources. */
@@ -99,6 +106,10 @@ const SCALABLE_KINDS = new Set(['apps/Deployment', 'apps/ReplicaSet', 'apps/Stat
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const WELL_KNOWN_CLUSTER_ROLES = new Set(['cluster-admin', 'admin', 'edit', 'view']);
+/** PriorityClasses every cluster has. */
+const WELL_KNOWN_PRIORITY_CLASSES = new Set(['system-node-critical', 'system-cluster-critical']);
+/** Annotation marking the cluster's default StorageClass. */
+const DEFAULT_STORAGE_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
 /** Roles every cluster bootstraps, as `namespace/name`. */
 const WELL_KNOWN_ROLES = new Set(['kube-system/extension-apiserver-authentication-reader']);
 const PSS_LEVELS = new Set(['privileged', 'baseline', 'restricted']);
@@ -968,6 +979,88 @@ function checkPodRefs(e: Entry, idx: SetIndex): void {
   }
 }
 
+/**
+ * A claim binds only to a StorageClass that exists: one named in the set (or external), or the
+ * cluster's default when it names none. Otherwise it stays Pending, and so do its pods.
+ */
+function checkPvcRefs(e: Entry, idx: SetIndex, defaultStorageClass: boolean): void {
+  const spec = asRecord(e.obj.spec);
+  if (!spec) return;
+  const className = spec.storageClassName;
+  if (className === '') return; // Static binding to a PersistentVolume of no class.
+  if (typeof className === 'string') {
+    if (!idx.find('StorageClass', '', className) && !idx.isExternal('StorageClass', '', className)) {
+      e.r.add('spec.storageClassName', `storageClassName is ${show(className)}, but no StorageClass ${show(className)} is in the set; the claim would stay Pending (add it or list it in externalRefs)`);
+    }
+    return;
+  }
+  const defaults = idx.entries.filter((x) => x.kind === 'StorageClass' && asStringMap(asRecord(x.obj.metadata)?.annotations)[DEFAULT_STORAGE_CLASS_ANNOTATION] === 'true');
+  if (defaults.length === 0 && !defaultStorageClass) {
+    e.r.add('spec.storageClassName', 'storageClassName is unset and no StorageClass is the cluster\'s default (none in the set is annotated storageclass.kubernetes.io/is-default-class, and defaultStorageClass is off); the claim would stay Pending on a cluster without one, such as a new EKS cluster. Name a StorageClass');
+  }
+}
+
+/**
+ * Environment variables naming a directory a program writes to (home, temp, caches of Python,
+ * Hugging Face, vLLM, Triton and PyTorch's inductor).
+ */
+const WRITTEN_PATH_VARIABLES = new Set([
+  'HOME', 'TMPDIR', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'HF_HOME', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'TRANSFORMERS_CACHE',
+  'VLLM_CACHE_ROOT', 'VLLM_CONFIG_ROOT', 'TRITON_CACHE_DIR', 'TORCHINDUCTOR_CACHE_DIR',
+]);
+
+/**
+ * With `readOnlyRootFilesystem`, a directory a program is told to write to (by one of
+ * {@link WRITTEN_PATH_VARIABLES}) must be on a writable volume, or the program fails at its
+ * first write. A read-only Hugging Face cache is fine with `HF_HUB_OFFLINE=1`.
+ */
+function checkWritablePaths(e: Entry): void {
+  for (const pod of e.pods) {
+    for (const field of ['initContainers', 'containers']) {
+      asArray(pod.spec[field]).forEach((c, i) => {
+        const container = asRecord(c);
+        if (!container || asRecord(container.securityContext)?.readOnlyRootFilesystem !== true) return;
+        const mounts = asArray(container.volumeMounts).flatMap((m) => {
+          const mount = asRecord(m);
+          const at = asString(mount?.mountPath);
+          return at ? [{ at: at.replace(/\/+$/, '') || '/', readOnly: mount?.readOnly === true }] : [];
+        });
+        const env = asArray(container.env).flatMap((x) => {
+          const v = asRecord(x);
+          const name = asString(v?.name);
+          return name !== undefined && typeof v?.value === 'string' ? [{ name, value: v.value as string }] : [];
+        });
+        const offline = env.some((v) => v.name === 'HF_HUB_OFFLINE' && /^(1|true|yes|on)$/i.test(v.value));
+        env.forEach(({ name, value }) => {
+          if (!WRITTEN_PATH_VARIABLES.has(name) || !value.startsWith('/')) return;
+          const mount = mounts.filter((m) => value === m.at || value.startsWith(`${m.at}/`)).sort((a, b) => b.at.length - a.at.length)[0];
+          const hfCache = name.startsWith('HF_') || name === 'HUGGINGFACE_HUB_CACHE' || name === 'TRANSFORMERS_CACHE';
+          if (mount && (!mount.readOnly || (hfCache && offline))) return;
+          const cAt = joinPath(joinPath(pod.specPath, field), i);
+          e.r.add(joinPath(cAt, 'env'), `env ${name} is ${show(value)}, ${mount ? `on the read-only volume mounted at ${show(mount.at)}` : 'on the read-only root filesystem (no volume is mounted there)'}; with readOnlyRootFilesystem the program fails when it writes there. Mount a writable volume (an emptyDir) at that path`);
+        });
+      });
+    }
+  }
+}
+
+/** Pods naming a PriorityClass that does not exist are refused; a claim that does not exist leaves them Pending. */
+function checkPodSchedulingRefs(e: Entry, idx: SetIndex): void {
+  for (const pod of e.pods) {
+    const pc = asString(pod.spec.priorityClassName);
+    if (pc !== undefined && pc !== '' && !WELL_KNOWN_PRIORITY_CLASSES.has(pc) && !idx.find('PriorityClass', '', pc) && !idx.isExternal('PriorityClass', '', pc)) {
+      e.r.add(joinPath(pod.specPath, 'priorityClassName'), `priorityClassName is ${show(pc)}, but no PriorityClass ${show(pc)} is in the set; pods would be refused (add it or list it in externalRefs)`);
+    }
+    asArray(pod.spec.volumes).forEach((v, i) => {
+      const claim = asString(asRecord(asRecord(v)?.persistentVolumeClaim)?.claimName);
+      if (claim === undefined || claim === '') return;
+      if (!idx.find('PersistentVolumeClaim', e.namespace, claim) && !idx.isExternal('PersistentVolumeClaim', e.namespace, claim)) {
+        e.r.add(joinPath(joinPath(joinPath(joinPath(pod.specPath, 'volumes'), i), 'persistentVolumeClaim'), 'claimName'), `claimName is ${show(claim)}, but no PersistentVolumeClaim ${show(claim)} is in the set ${nsText(e.namespace)}; pods would stay Pending (add it or list it in externalRefs)`);
+      }
+    });
+  }
+}
+
 function checkBindingRefs(e: Entry, idx: SetIndex, createdNamespaces: ReadonlySet<string>): void {
   const roleRef = asRecord(e.obj.roleRef);
   const name = asString(roleRef?.name);
@@ -1187,11 +1280,16 @@ export function checkManifests(objects: readonly unknown[], options: CheckOption
       case 'apiregistration.k8s.io/APIService':
         checkApiServiceRefs(e, idx);
         break;
+      case '/PersistentVolumeClaim':
+        checkPvcRefs(e, idx, options.defaultStorageClass ?? false);
+        break;
       default:
         break;
     }
     if (e.pods.length > 0) {
       checkPodRefs(e, idx);
+      checkPodSchedulingRefs(e, idx);
+      checkWritablePaths(e);
       const nsLevel = nsLevels.get(e.namespace);
       const level: PodSecurityLevel | undefined =
         options.podSecurity === 'restricted' || nsLevel === 'restricted' ? 'restricted' : (options.podSecurity ?? nsLevel);

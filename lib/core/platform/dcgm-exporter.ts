@@ -1,6 +1,7 @@
+import { checkDnsSubdomain, checkImage, checkPort, sortKeys } from '../checks';
 import { gpuNodeSelectorTerms, GpuNodeSelectorTerm, ResolvedGpuNodePool } from '../gpu-node-pool';
 import { IMAGES } from '../images';
-import { checkDnsLabel, checkLabels, isDnsSubdomain } from '../names';
+import { checkDnsLabel, checkLabels } from '../names';
 import { Problem, show } from '../problems';
 import { ResolvedResources, resolveResources, ResourcesProps } from '../resources';
 
@@ -193,17 +194,11 @@ export function resolveDcgmExporter(props: DcgmExporterProps = {}): {
   const namespace = props.namespace ?? DEFAULT_NAMESPACE;
   problems.push(...checkDnsLabel('name', name), ...checkDnsLabel('namespace', namespace));
   const image = props.image ?? IMAGES.dcgmExporter;
-  if (typeof image !== 'string' || !image || /\s/.test(image)) {
-    problems.push({ path: 'image', message: `is ${show(image)}; expected an image reference such as ${show(IMAGES.dcgmExporter)}` });
-  }
+  problems.push(...checkImage('image', image, IMAGES.dcgmExporter));
   const port = props.port ?? 9400;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    problems.push({ path: 'port', message: `is ${show(port)}; expected a port number from 1 to 65535` });
-  }
+  problems.push(...checkPort('port', port));
   const priorityClassName = props.priorityClassName ?? 'system-node-critical';
-  if (typeof priorityClassName !== 'string' || !isDnsSubdomain(priorityClassName)) {
-    problems.push({ path: 'priorityClassName', message: `is ${show(priorityClassName)}; expected a PriorityClass name such as "system-node-critical"` });
-  }
+  problems.push(...checkDnsSubdomain('priorityClassName', priorityClassName, 'a PriorityClass name such as "system-node-critical"'));
   problems.push(...checkLabels('labels', props.labels));
   const resources = resolveResources('resources', props.resources, { cpu: { request: '100m' }, memory: { request: '128Mi', limit: '256Mi' } });
   problems.push(...resources.problems);
@@ -293,10 +288,4 @@ function checkFields(path: string, fields: readonly DcgmField[]): Problem[] {
     problems.push({ path, message: 'holds only label fields, so the exporter would serve no series; add a gauge or counter such as DCGM_FI_DEV_GPU_UTIL' });
   }
   return problems;
-}
-
-function sortKeys<T>(record: Readonly<Record<string, T>>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const k of Object.keys(record).sort()) out[k] = record[k];
-  return out;
 }

@@ -1,3 +1,4 @@
+import { checkImage, checkInteger } from '../checks';
 import { adapterConfigYaml, AdapterServiceMetrics, buildAdapterConfig, PrometheusAdapterConfig } from '../adapter-config';
 import { promDuration } from '../duration';
 import { IMAGES } from '../images';
@@ -212,15 +213,9 @@ export function resolvePrometheusAdapter(props: PrometheusAdapterProps): {
   if (typeof props.prometheusUrl !== 'string' || !/^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/.test(props.prometheusUrl)) {
     problems.push({ path: 'prometheusUrl', message: `is ${show(props.prometheusUrl)}; expected the Prometheus HTTP API URL, such as "http://prometheus.monitoring.svc:9090" (Prometheus.url)` });
   }
-  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 2) {
-    problems.push({ path: 'replicas', message: `is ${show(replicas)}; expected a whole number, 2 or more: the adapter is not autoscaled, and while no replica answers every HPA on a custom or external metric stalls` });
-  }
-  if (typeof relist !== 'number' || !Number.isInteger(relist) || relist < 1 || relist > 3600) {
-    problems.push({ path: 'metricsRelistIntervalSeconds', message: `is ${show(relist)}; expected whole seconds from 1 to 3600` });
-  }
-  if (typeof image !== 'string' || !image || /\s/.test(image)) {
-    problems.push({ path: 'image', message: `is ${show(image)}; expected an image reference such as "registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0"` });
-  }
+  problems.push(...checkInteger('replicas', replicas, { min: 2, note: '(the adapter is not autoscaled, and while no replica answers every HPA on a custom or external metric stalls)' }));
+  problems.push(...checkInteger('metricsRelistIntervalSeconds', relist, { min: 1, max: 3600, unit: 'seconds' }));
+  problems.push(...checkImage('image', image, IMAGES.prometheusAdapter));
   const servingCertificate = resolveServingCertificate(serving, name, problems);
   const resources = resolveResources('resources', props.resources, { cpu: { request: '100m' }, memory: { request: '256Mi', limit: '512Mi' } });
   problems.push(...resources.problems);

@@ -42,7 +42,7 @@ describe('resolvePrometheusAdapter', () => {
   test('every problem at once, with paths relative to the props', () => {
     expect(resolvePrometheusAdapter({ prometheusUrl: 'prometheus:9090', replicas: 1, resources: { memory: { request: '1Gi', limit: '512Mi' } } }).problems).toEqual([
       { path: 'prometheusUrl', message: 'is "prometheus:9090"; expected the Prometheus HTTP API URL, such as "http://prometheus.monitoring.svc:9090" (Prometheus.url)' },
-      { path: 'replicas', message: 'is 1; expected a whole number, 2 or more: the adapter is not autoscaled, and while no replica answers every HPA on a custom or external metric stalls' },
+      { path: 'replicas', message: 'is 1; expected a whole number, 2 or more (the adapter is not autoscaled, and while no replica answers every HPA on a custom or external metric stalls)' },
       { path: 'resources.memory.limit', message: 'is "512Mi", below the request "1Gi"; the API server rejects a limit under the request' },
     ]);
   });
