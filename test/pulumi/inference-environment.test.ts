@@ -437,7 +437,8 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
 
   test('add-ons: vpc-cni, kube-proxy, CoreDNS and metrics-server at the default version for the cluster\'s Kubernetes version, conflicts overwritten', () => {
     const addons = ofType('aws:eks/addon:Addon');
-    expect(addons.map((a) => a.inputs.addonName)).toEqual(['vpc-cni', 'kube-proxy', 'coredns', 'metrics-server']);
+    // Registration order under mocks follows input resolution; the dependency graph orders creation.
+    expect(addons.map((a) => a.inputs.addonName).sort()).toEqual(['coredns', 'kube-proxy', 'metrics-server', 'vpc-cni']);
     for (const a of addons) {
       expect(a.name).toBe(`env-addon-${a.inputs.addonName}`);
       expect(a.inputs).toMatchObject({
@@ -448,6 +449,13 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
       });
     }
     expect(Object.keys(env.addons)).toEqual(['vpc-cni', 'kube-proxy', 'coredns', 'metrics-server']);
+  });
+
+  test('the VPC CNI runs its network policy agent, so the platform\'s NetworkPolicies are enforced; other add-ons keep their defaults', () => {
+    const addons = ofType('aws:eks/addon:Addon');
+    const config = (n: string): unknown => addons.find((a) => a.inputs.addonName === n)?.inputs.configurationValues;
+    expect(JSON.parse(config('vpc-cni') as string)).toEqual({ enableNetworkPolicy: 'true' });
+    expect(['kube-proxy', 'coredns', 'metrics-server'].map(config)).toEqual([undefined, undefined, undefined]);
   });
 
   test('dependency graph: what waits for what, so create and destroy run in the right order', () => {

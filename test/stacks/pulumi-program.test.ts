@@ -290,11 +290,12 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
   });
 
   test('EKS add-ons at EKS\'s default version for Kubernetes 1.35; the EBS CSI driver with its role; the gp3 StorageClass', () => {
-    expect(ofType('aws:eks/addon:Addon').map((a) => [a.name, a.inputs.addonVersion])).toEqual([
-      ['inferscale-addon-vpc-cni', mockAddonVersion('vpc-cni', '1.35', false)],
-      ['inferscale-addon-kube-proxy', mockAddonVersion('kube-proxy', '1.35', false)],
+    // Registration order under mocks follows input resolution; the dependency graph orders creation.
+    expect(ofType('aws:eks/addon:Addon').map((a) => [a.name, a.inputs.addonVersion]).sort()).toEqual([
       ['inferscale-addon-coredns', mockAddonVersion('coredns', '1.35', false)],
+      ['inferscale-addon-kube-proxy', mockAddonVersion('kube-proxy', '1.35', false)],
       ['inferscale-addon-metrics-server', mockAddonVersion('metrics-server', '1.35', false)],
+      ['inferscale-addon-vpc-cni', mockAddonVersion('vpc-cni', '1.35', false)],
       ['inferscale-storage-addon', mockAddonVersion('aws-ebs-csi-driver', '1.35', false)],
     ]);
     expect(named('aws:eks/addon:Addon', 'inferscale-storage-addon').inputs).toMatchObject({

@@ -73,6 +73,16 @@ export interface ManagedAddonArgs {
 }
 
 /**
+ * Add-on configuration inferscale sets, by add-on (`configurationValues`, JSON). The VPC CNI
+ * enforces NetworkPolicies only with its network policy agent on: without it the platform's
+ * policies are accepted by the API server and silently do nothing.
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html
+ */
+export const ADDON_CONFIGURATION: Readonly<Partial<Record<ManagedAddonName, Readonly<Record<string, string>>>>> = Object.freeze({
+  'vpc-cni': Object.freeze({ enableNetworkPolicy: 'true' }),
+});
+
+/**
  * One EKS add-on, its version pinned by `versions.versions[addonName]` or resolved for the
  * cluster's Kubernetes version (`aws.eks.getAddonVersion`), so raising `kubernetesVersion`
  * upgrades it with the cluster. Conflicts are resolved by overwriting, on create and on update:
@@ -96,6 +106,7 @@ export function managedAddon(name: string, args: ManagedAddonArgs, opts: pulumi.
     addonVersion: version,
     resolveConflictsOnCreate: 'OVERWRITE',
     resolveConflictsOnUpdate: 'OVERWRITE',
+    ...(ADDON_CONFIGURATION[args.addonName] ? { configurationValues: JSON.stringify(ADDON_CONFIGURATION[args.addonName]) } : {}),
     ...(args.serviceAccountRoleArn !== undefined ? { serviceAccountRoleArn: args.serviceAccountRoleArn } : {}),
     tags: { ...args.tags },
   }, opts);
