@@ -229,7 +229,7 @@ export class AIInferencePlatform extends Chart {
     // Two namespaces of one name would be two objects of one name: that is already a problem.
     if (namespacesOk) {
       if (wantsPlugin || wantsDcgm) {
-        namespace(ns.gpuSystem, 'privileged', 'The NVIDIA device plugin and DCGM exporter use kubelet hostPath sockets (device-plugins, pod-resources) and the DCGM exporter needs SYS_ADMIN for profiling fields.');
+        namespace(ns.gpuSystem, 'privileged', 'The NVIDIA device plugin and DCGM exporter use kubelet hostPath sockets (device-plugins, pod-resources) and the DCGM exporter needs SYS_ADMIN when it exports profiling fields.');
       }
       // An existing kube-prometheus-stack owns its namespace (its node exporter needs host access): leave it alone.
       if (!stack) namespace(ns.monitoring, 'restricted', 'Prometheus and the Prometheus Adapter need no privileges.');
