@@ -132,5 +132,10 @@ export type {
   SimulationOptions,
   UtilizationOptions,
 } from './options';
-export { LATENCY_BUCKETS_SECONDS, SYNC_REASONS, promRate, simulate } from './simulate';
-export type { SimulationResult, SimulationSummary, SimulationSyncs, SimulationTimeline, TimeToCapacity } from './simulate';
+export { simulate } from './simulate';
+export type { SimulationResult } from './simulate';
+export { LATENCY_BUCKETS_SECONDS } from './serving';
+export { SYNC_REASONS } from './controller-loop';
+export type { SimulationSyncs } from './controller-loop';
+export { histogramQuantile, promRate } from './scrapes';
+export type { SimulationSummary, SimulationTimeline, TimeToCapacity } from './summary';
