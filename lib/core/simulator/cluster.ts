@@ -180,7 +180,6 @@ export class Cluster {
         continue;
       }
       if (!n.up) next = Math.min(next, n.readyAt);
-      else if (n.gpusUsed === 0) next = Math.min(next, n.idleSince + o.scaleDownUnneededSeconds);
     }
     // Pod phase changes.
     for (let i = 0; i < pods.length; i++) {
@@ -260,6 +259,11 @@ export class Cluster {
         missing -= Math.floor(o.gpusPerNode / gpusPerPod) * gpusPerPod;
         live++;
       }
+    }
+    // Nodes left empty (also by pods that ended just now) are removed after the unneeded time.
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      if (!n.gone && n.up && n.gpusUsed === 0) next = Math.min(next, n.idleSince + o.scaleDownUnneededSeconds);
     }
     for (let i = 0; i < pods.length; i++) {
       const p = pods[i];
