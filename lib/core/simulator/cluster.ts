@@ -4,7 +4,9 @@
  * adds nodes for pods that fit nowhere and removes nodes left empty.
  * @module
  */
+import type { EngineExposition, PodScrapes } from './engine-metrics';
 import type { ResolvedSimulationOptions } from './options';
+import { Prng } from './prng';
 import type { SimulatedService } from './service';
 
 /** Where a pod is in its life. */
@@ -45,10 +47,14 @@ export class Pod {
   public endAt = Infinity;
   /** Index of its node, -1 when unbound or CPU-only. */
   public node = -1;
-  /** The served-requests counter (cumulative per pod) when the pod started serving. */
-  public servedBase = 0;
   /** First Prometheus scrape index at or after the pod became ready. */
   public firstScrape = 0;
+  /** The engine serving in it, once ready (a restart starts a new one). */
+  public engine: EngineExposition | null = null;
+  /** Its scrapes since the engine started. */
+  public scrapes: PodScrapes | null = null;
+  /** Container restarts. */
+  public restarts = 0;
 }
 
 /** One GPU node. */
@@ -63,9 +69,26 @@ export class Node {
   public imageAt = Infinity;
   /** Second it last became empty. */
   public idleSince = 0;
-  /** Removed by the cluster autoscaler. */
+  /** Removed by the cluster autoscaler (or reclaimed). */
   public gone = false;
+  /** Cordoned: takes no new pods (a spot interruption notice). */
+  public cordoned = false;
+  /** Second the cloud reclaims it (spot interruption), Infinity otherwise. */
+  public reclaimAt = Infinity;
 }
+
+/** What the cluster tells the rest of the model. */
+export interface ClusterHooks {
+  /** A pod became ready: its engine starts serving. */
+  readonly onReady: (pod: Pod, t: number) => void;
+  /** A pod's engine stops (pod deleted, container crashed, node reclaimed): its requests fail. */
+  readonly onStop: (pod: Pod, t: number) => void;
+}
+
+/** The kubelet's first restart back-off after a crash, seconds. @see https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restarts */
+export const CRASH_RESTART_DELAY_SECONDS = 10;
+/** The notice a spot (preemptible) node gets before it is reclaimed: two minutes on AWS. @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-instance-termination-notices.html */
+export const SPOT_NOTICE_SECONDS = 120;
 
 /** Seconds after the container starts at which the startup probe first succeeds. */
 export function readyTime(containerStart: number, loadSeconds: number, probe: SimulatedService['startupProbe']): number {
@@ -100,24 +123,32 @@ export class Cluster {
   public bound = 0;
   /** Next second at which anything changes. */
   public nextEvent = -Infinity;
+  /** Nodes launched and not removed, as of the last change. */
+  public liveNodeCount = 0;
   private readonly gpusPerPod: number;
   private readonly useNodes: boolean;
   private readonly neverReady: boolean;
 
+  private readonly prng: Prng;
+
   /**
-   * @param onReady called when a pod becomes ready, before it serves (its counters start there).
+   * @param initialReplicas ready pods at second 0 (with history, on nodes with the image).
+   * @param initialNodes nodes up at second 0.
    */
   public constructor(
     private readonly service: SimulatedService,
     private readonly o: ResolvedSimulationOptions,
-    private readonly onReady: (pod: Pod, t: number) => void,
+    initialReplicas: number,
+    initialNodes: number,
+    private readonly hooks: ClusterHooks,
   ) {
     this.gpusPerPod = service.gpusPerPod;
     this.useNodes = this.gpusPerPod > 0;
+    this.prng = new Prng(o.seed);
     const probe = service.startupProbe;
     this.neverReady = o.modelLoadSeconds > probe.initialDelaySeconds + probe.periodSeconds * probe.failureThreshold;
     const podsPerNode = this.useNodes ? Math.floor(o.gpusPerNode / this.gpusPerPod) : Infinity;
-    for (let i = 0; i < o.initialNodes && this.useNodes; i++) {
+    for (let i = 0; i < initialNodes && this.useNodes; i++) {
       const n = new Node();
       n.up = true;
       n.readyAt = -Infinity;
@@ -125,7 +156,7 @@ export class Cluster {
       n.idleSince = 0;
       this.nodes.push(n);
     }
-    for (let i = 0; i < o.initialReplicas; i++) {
+    for (let i = 0; i < initialReplicas; i++) {
       const p = new Pod();
       p.phase = PodPhase.Ready;
       p.createdAt = INITIAL_POD_CREATED_AT;
@@ -138,7 +169,15 @@ export class Cluster {
         this.nodes[node].gpusUsed += this.gpusPerPod;
       }
       this.pods.push(p);
+      hooks.onReady(p, 0);
     }
+    this.count();
+  }
+
+  /** `seconds` spread by the start-up spread (seeded; fixed when the spread is 0). */
+  private spread(seconds: number): number {
+    if (this.o.startupSpread === 0 || seconds === 0) return seconds;
+    return Math.max(0, Math.round(seconds * Math.exp(this.o.startupSpread * this.prng.normal())));
   }
 
   /** Pods not terminating: what the ReplicaSet counts (`status.replicas`). */
@@ -161,7 +200,7 @@ export class Cluster {
   }
 
   /** Brings pods and nodes up to second `t` and returns the next second anything changes. */
-  public advance(t: number): number {
+  private advance(t: number): number {
     const o = this.o;
     const { pods, nodes, gpusPerPod, useNodes } = this;
     let next = Infinity;
@@ -174,6 +213,12 @@ export class Cluster {
         n.up = true;
         n.idleSince = t;
       }
+      if (t >= n.reclaimAt) {
+        this.reclaim(i, t);
+        liveNodes--;
+        continue;
+      }
+      if (n.reclaimAt < Infinity) next = Math.min(next, n.reclaimAt);
       if (n.up && n.gpusUsed === 0 && liveNodes > o.minNodes && t >= n.idleSince + o.scaleDownUnneededSeconds) {
         n.gone = true;
         liveNodes--;
@@ -186,13 +231,14 @@ export class Cluster {
       const p = pods[i];
       if (p.phase === PodPhase.Pulling && t >= p.pullEnd) {
         p.phase = PodPhase.Loading;
-        p.readyAt = this.neverReady ? Infinity : readyTime(p.pullEnd, o.modelLoadSeconds, this.service.startupProbe);
+        p.readyAt = this.neverReady ? Infinity : readyTime(p.pullEnd, this.spread(o.modelLoadSeconds), this.service.startupProbe);
       }
       if (p.phase === PodPhase.Loading && t >= p.readyAt) {
         p.phase = PodPhase.Ready;
-        this.onReady(p, t);
+        this.hooks.onReady(p, t);
       }
       if (p.phase === PodPhase.Terminating && t >= p.endAt) {
+        this.hooks.onStop(p, t);
         if (p.node >= 0) {
           const n = nodes[p.node];
           n.gpusUsed -= gpusPerPod;
@@ -217,7 +263,7 @@ export class Cluster {
       if (useNodes) {
         for (let j = 0; j < nodes.length; j++) {
           const n = nodes[j];
-          if (!n.up || n.gone || o.gpusPerNode - n.gpusUsed < gpusPerPod) continue;
+          if (!n.up || n.gone || n.cordoned || o.gpusPerNode - n.gpusUsed < gpusPerPod) continue;
           if (best < 0) best = j;
           else {
             const b = nodes[best];
@@ -232,7 +278,7 @@ export class Cluster {
         }
         const n = nodes[best];
         n.gpusUsed += gpusPerPod;
-        if (n.imageAt === Infinity) n.imageAt = t + o.imagePullSeconds;
+        if (n.imageAt === Infinity) n.imageAt = t + this.spread(o.imagePullSeconds);
         p.pullEnd = Math.max(t, n.imageAt);
       } else {
         p.pullEnd = t;
@@ -249,11 +295,12 @@ export class Cluster {
         if (nodes[j].gone) continue;
         live++;
         if (!nodes[j].up) provisioningFree += o.gpusPerNode - nodes[j].gpusUsed;
+        if (nodes[j].cordoned) live--;
       }
       let missing = unschedulableGpus - provisioningFree;
       while (missing > 0 && live < o.maxNodes) {
         const n = new Node();
-        n.readyAt = t + o.provisioningSeconds;
+        n.readyAt = t + this.spread(o.provisioningSeconds);
         nodes.push(n);
         next = Math.min(next, n.readyAt);
         missing -= Math.floor(o.gpusPerNode / gpusPerPod) * gpusPerPod;
@@ -263,7 +310,7 @@ export class Cluster {
     // Nodes left empty (also by pods that ended just now) are removed after the unneeded time.
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i];
-      if (!n.gone && n.up && n.gpusUsed === 0) next = Math.min(next, n.idleSince + o.scaleDownUnneededSeconds);
+      if (!n.gone && n.up && n.gpusUsed === 0 && n.reclaimAt === Infinity) next = Math.min(next, n.idleSince + o.scaleDownUnneededSeconds);
     }
     for (let i = 0; i < pods.length; i++) {
       const p = pods[i];
@@ -277,9 +324,10 @@ export class Cluster {
 
   /**
    * Applies a new `spec.replicas`: the ReplicaSet creates pods, or deletes the lowest-ranked
-   * ones. A deleted pod runs its preStop sleep; a ready one also drains for `drainSeconds`.
+   * ones. A deleted pod leaves the endpoints at once and runs its preStop sleep (within the
+   * grace period); requests it still holds then fail.
    */
-  public applyReplicas(t: number, target: number, drainSeconds: number): void {
+  public applyReplicas(t: number, target: number): void {
     const pods = this.pods;
     let live = this.liveReplicas();
     for (; live < target; live++) {
@@ -298,18 +346,77 @@ export class Cluster {
       if (v.phase === PodPhase.Unscheduled) {
         pods[victim] = pods[pods.length - 1];
         pods.pop();
-      } else {
-        // preStop runs in a started container; a ready one also finishes its requests.
-        const stop = v.phase === PodPhase.Pulling ? 0 : this.service.preStopSleepSeconds + (v.phase === PodPhase.Ready ? drainSeconds : 0);
-        v.endAt = t + Math.min(this.service.terminationGracePeriodSeconds, stop);
-        v.phase = PodPhase.Terminating;
-      }
+      } else this.terminate(v, t);
       live--;
     }
     this.nextEvent = t;
   }
 
+  /**
+   * A ready pod's container crashes (the longest-ready one): its requests fail, and the kubelet
+   * restarts it after the back-off; it loads the model again. Returns the pod, if any was ready.
+   */
+  public crash(t: number): Pod | undefined {
+    const p = this.longestReady();
+    if (!p) return undefined;
+    this.hooks.onStop(p, t);
+    p.restarts++;
+    p.phase = PodPhase.Loading;
+    p.pullEnd = t + CRASH_RESTART_DELAY_SECONDS;
+    p.readyAt = this.neverReady ? Infinity : readyTime(p.pullEnd, this.spread(this.o.modelLoadSeconds), this.service.startupProbe);
+    this.nextEvent = t;
+    this.count();
+    return p;
+  }
+
+  /**
+   * The node of the longest-ready pod gets a spot interruption notice: it is cordoned, its pods
+   * are evicted (they terminate within their grace period; the ReplicaSet replaces them at
+   * once), and the cloud reclaims it after the notice. Returns the node's index, if any.
+   */
+  public interruptSpot(t: number, desired: number): number | undefined {
+    const p = this.longestReady();
+    if (!p || p.node < 0) return undefined;
+    const index = p.node;
+    const n = this.nodes[index];
+    n.cordoned = true;
+    n.reclaimAt = t + SPOT_NOTICE_SECONDS;
+    for (const q of this.pods) if (q.node === index && q.phase !== PodPhase.Terminating) this.terminate(q, t);
+    this.applyReplicas(t, desired);
+    this.count();
+    return index;
+  }
+
+  /** The node is gone: pods still on it stop now. */
+  private reclaim(index: number, t: number): void {
+    const n = this.nodes[index];
+    n.gone = true;
+    for (let i = 0; i < this.pods.length; i++) {
+      const p = this.pods[i];
+      if (p.node !== index) continue;
+      this.hooks.onStop(p, t);
+      this.pods[i] = this.pods[this.pods.length - 1];
+      this.pods.pop();
+      i--;
+    }
+    n.gpusUsed = 0;
+  }
+
+  private longestReady(): Pod | undefined {
+    let best: Pod | undefined;
+    for (const p of this.pods) if (p.phase === PodPhase.Ready && (!best || p.readyAt < best.readyAt)) best = p;
+    return best;
+  }
+
+  private terminate(v: Pod, t: number): void {
+    // preStop runs in a started container; the endpoint is removed at once, so no new requests arrive.
+    const stop = v.phase === PodPhase.Pulling ? 0 : this.service.preStopSleepSeconds;
+    v.endAt = t + Math.min(this.service.terminationGracePeriodSeconds, stop);
+    v.phase = PodPhase.Terminating;
+  }
+
   private count(): void {
+    this.liveNodeCount = this.liveNodes();
     let ready = 0;
     let bound = 0;
     for (let i = 0; i < this.pods.length; i++) {

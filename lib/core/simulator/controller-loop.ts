@@ -5,11 +5,17 @@
  */
 import * as hpa from '../hpa';
 import { Cluster, Pod, PodPhase } from './cluster';
-import type { ScrapedSeries } from './engine-metrics';
+import { EXPOSED_SERIES, histogramBuckets, PodScrapes, ScrapeLayout } from './engine-metrics';
 import type { ResolvedSimulationOptions } from './options';
-import { histogramQuantile, ScrapeClock, scrapeWindow } from './scrapes';
-import { LATENCY_BUCKETS_SECONDS } from './serving';
+import { histogramQuantile, promRate, ScrapeClock } from './scrapes';
 import type { SimulatedMetric, SimulatedService } from './service';
+
+/**
+ * How far back an instant query looks for a sample (Prometheus' default `--query.lookback-delta`):
+ * a gauge scraped within the last five minutes still answers.
+ * @see https://prometheus.io/docs/prometheus/latest/querying/basics/#staleness
+ */
+export const LOOKBACK_DELTA_SECONDS = 300;
 
 /** Why a sync ended as it did, one code per sync (see `SYNC_REASONS`). */
 export const SYNC_REASONS = [
@@ -35,12 +41,20 @@ export interface SimulationSyncs {
   readonly metricValues: Float64Array;
 }
 
-/** What a sync needs to know of the cluster's GPU and CPU use. */
-export interface UsageHistory {
-  /** Busy fraction of the ready replicas per second, percent. */
-  readonly utilizationPercent: Float32Array;
-  /** Prefix sums of the busy fraction (0-1): `[t]` is the sum over seconds before `t`. */
+/** What a sync reads besides the pods' own scrapes. */
+export interface ControllerInputs {
+  /** Prefix sums of the ready replicas' mean GPU busy share (0-1): `[t]` sums the seconds before `t`. */
   readonly busyPrefix: Float64Array;
+  /** Requests arrived at the service (an ingress counter), per scrape. */
+  readonly arrivals: Float64Array;
+  /** Requests waiting over the whole service (an external queue), per scrape. */
+  readonly totalWaiting: Float64Array;
+  /** Whether scrape `k` happened (false while Prometheus is down). */
+  readonly scraped: Uint8Array;
+  /** Whether the adapter can query Prometheus at second `t`. */
+  readonly prometheusUp: (t: number) => boolean;
+  /** Scrapes taken so far. */
+  readonly taken: () => number;
 }
 
 /** The HPA controller: its state between syncs and the record of every sync. */
@@ -60,7 +74,6 @@ export class ControllerLoop {
   private state: hpa.HpaState = { recommendations: [], scaleUpEvents: [], scaleDownEvents: [] };
   private index = 0;
   private readonly tolerance: { scaleUp: number; scaleDown: number };
-  private readonly window = scrapeWindow();
   private readonly duration: number;
 
   public constructor(
@@ -68,12 +81,13 @@ export class ControllerLoop {
     private readonly o: ResolvedSimulationOptions,
     private readonly cluster: Cluster,
     private readonly clock: ScrapeClock,
-    private readonly scraped: ScrapedSeries,
-    private readonly usage: UsageHistory,
+    private readonly layout: ScrapeLayout,
+    private readonly inputs: ControllerInputs,
+    initialReplicas: number,
     durationSeconds: number,
   ) {
     this.duration = durationSeconds;
-    this.desired = o.initialReplicas;
+    this.desired = initialReplicas;
     const count = o.syncOffsetSeconds < durationSeconds ? Math.floor((durationSeconds - 1 - o.syncOffsetSeconds) / o.syncPeriodSeconds) + 1 : 0;
     this.syncs = {
       time: new Int32Array(count),
@@ -93,7 +107,7 @@ export class ControllerLoop {
     const metrics = this.service.metrics;
     const j = this.index;
     const tau = t - o.adapterDelaySeconds;
-    const lastScrape = this.clock.lastAt(tau, this.scraped.taken);
+    const lastScrape = this.clock.lastAt(tau, this.inputs.taken());
     const observations: hpa.HpaMetricObservation[] = metrics.map((m) => this.observe(m, t, tau, lastScrape));
     const result = hpa.sync({
       recommendations: this.state.recommendations,
@@ -133,17 +147,20 @@ export class ControllerLoop {
   /** One metric as the HPA sees it at sync time `t` (data as of `tau`, last scrape `lastScrape`). */
   private observe(m: SimulatedMetric, t: number, tau: number, lastScrape: number): hpa.HpaMetricObservation {
     const ready = this.cluster.ready;
+    // With Prometheus down every adapter query fails; metrics-server does not need it.
+    const adapterDown = m.type !== 'Resource' && !this.inputs.prometheusUp(t);
     switch (m.signal) {
       case 'objectRequestRate': {
-        if (!this.clock.window(tau, m.rateWindowSeconds, lastScrape, 0, this.window)) return { type: 'Object', invalid: true };
-        const v = this.clock.rate(this.scraped.arrivals, 0, tau, m.rateWindowSeconds, this.window);
+        const v = adapterDown ? undefined : this.globalRate(this.inputs.arrivals, tau, m.rateWindowSeconds, lastScrape);
+        if (v === undefined) return { type: 'Object', invalid: true };
         return m.targetType === 'Value'
           ? { type: 'Object', targetValueMilli: m.target, valueMilli: Math.trunc(v * 1000), readyPodCount: ready }
           : { type: 'Object', targetAverageValueMilli: m.target, valueMilli: Math.trunc(v * 1000) };
       }
       case 'externalQueue': {
-        if (lastScrape < 0) return { type: 'External', invalid: true };
-        const v = Math.trunc(this.scraped.totalWaiting[lastScrape] * 1000);
+        const k = adapterDown ? -1 : this.lastPresent(lastScrape, tau);
+        if (k < 0) return { type: 'External', invalid: true };
+        const v = Math.trunc(this.inputs.totalWaiting[k] * 1000);
         return m.targetType === 'Value'
           ? { type: 'External', targetValueMilli: m.target, valuesMilli: [v], readyPodCount: ready }
           : { type: 'External', targetAverageValueMilli: m.target, valuesMilli: [v] };
@@ -151,6 +168,7 @@ export class ControllerLoop {
       default:
         break;
     }
+    if (adapterDown) return { type: 'Pods', invalid: true };
     const pods = this.cluster.pods;
     const samples: hpa.HpaPodSample[] = [];
     for (let i = 0; i < pods.length; i++) samples.push(this.podSample(m, pods[i], t, tau, lastScrape));
@@ -163,51 +181,107 @@ export class ControllerLoop {
   }
 
   private podSample(m: SimulatedMetric, p: Pod, t: number, tau: number, lastScrape: number): hpa.HpaPodSample {
-    const o = this.o;
     const signal = m.signal;
     if (signal === 'cpuUtilization' || signal === 'memoryUtilization') return this.resourceSample(signal, p, t, tau);
     if (p.phase === PodPhase.Terminating) return { state: 'ignored' };
     if (p.phase === PodPhase.Unscheduled || p.phase === PodPhase.Pulling) return { state: 'unready' };
-    if (signal === 'gpuUtilization') {
-      // DCGM collects every dcgmInterval; Prometheus scrapes the exporter; the HPA reads the last scrape.
-      if (lastScrape < 0) return { state: 'missing' };
-      const scrapedAt = this.clock.time(lastScrape);
-      const d = o.dcgmIntervalSeconds;
-      const collectedAt = Math.floor(scrapedAt / d) * d;
-      if (collectedAt < p.pullEnd) return { state: 'missing' };
-      const percent = p.readyAt <= collectedAt ? Math.round(this.usage.utilizationPercent[Math.min(this.duration - 1, collectedAt)]) : o.gpuLoadingPercent;
-      return { state: 'ready', valueMilli: percent * 1000 };
+    const exposed = m.series !== undefined ? EXPOSED_SERIES.get(m.series) : undefined;
+    if (!exposed) return { state: 'missing' };
+    // The DCGM exporter reports a loading pod's GPU; the engine's own series exist once it serves.
+    if (exposed.source === 'dcgm' && p.phase === PodPhase.Loading) {
+      if (lastScrape < 0 || this.clock.time(lastScrape) < p.pullEnd) return { state: 'missing' };
+      const loading = this.o.gpuLoadingPercent;
+      return { state: 'ready', valueMilli: Math.round((m.series === 'DCGM_FI_DEV_GPU_UTIL' ? loading : loading / 100) * 1000) };
     }
-    // The server's own series exist once it serves (after the model loaded).
-    if (p.phase !== PodPhase.Ready || lastScrape < p.firstScrape) return { state: 'missing' };
-    const s = this.scraped;
-    switch (signal) {
-      case 'inFlightRequests':
-        return { state: 'ready', valueMilli: Math.trunc(s.inFlight[lastScrape] * 1000) };
-      case 'queueDepth':
-        return { state: 'ready', valueMilli: Math.trunc(s.waiting[lastScrape] * 1000) };
-      default:
-        break;
+    const scrapes = p.scrapes;
+    if (p.phase !== PodPhase.Ready || !scrapes || lastScrape < p.firstScrape) return { state: 'missing' };
+    const offset = this.layout.offset(m.series!);
+    const reader = exposed.reader;
+    if (reader.type === 'gauge') {
+      const k = this.lastPresentOf(scrapes, lastScrape, tau, p.firstScrape);
+      if (k < 0) return { state: 'missing' };
+      return { state: 'ready', valueMilli: Math.trunc(scrapes.rows[scrapes.at(k) + offset] * 1000) };
     }
-    const w = this.window;
-    if (!this.clock.window(tau, m.rateWindowSeconds, lastScrape, p.firstScrape, w)) return { state: 'missing' };
-    if (signal === 'requestsPerSecond') {
-      const v = this.clock.rate(s.served, p.servedBase, tau, m.rateWindowSeconds, w);
+    const w = this.window(scrapes, tau, m.rateWindowSeconds, lastScrape, p.firstScrape);
+    if (!w) return { state: 'missing' };
+    const first = scrapes.at(w.first);
+    const last = scrapes.at(w.last);
+    const rows = scrapes.rows;
+    if (reader.type === 'counter') {
+      if (signal === 'errorRate') {
+        const failedSlot = this.layout.failedSlot();
+        const failed = failedSlot >= 0 ? rows[last + failedSlot] - rows[first + failedSlot] : 0;
+        const all = rows[last + offset] - rows[first + offset];
+        return { state: 'ready', valueMilli: Math.trunc((all > 1e-9 ? failed / all : 0) * 1000) };
+      }
+      const v = promRate(rows[first + offset], rows[last + offset], this.clock.time(w.first), this.clock.time(w.last), w.samples, tau - m.rateWindowSeconds, tau, m.rateWindowSeconds);
       return { state: 'ready', valueMilli: Math.trunc(v * 1000) };
     }
-    if (signal === 'errorRate') {
-      const failed = s.failed[w.last] - s.failed[w.first];
-      const all = s.served[w.last] - s.served[w.first] + failed;
-      return { state: 'ready', valueMilli: Math.trunc((all > 1e-9 ? failed / all : 0) * 1000) };
-    }
-    // latency
-    const nb = LATENCY_BUCKETS_SECONDS.length + 1;
-    const count = s.latencyBuckets[w.last * nb + nb - 1] - s.latencyBuckets[w.first * nb + nb - 1];
+    // A histogram: quantile over the bucket increases, or rate(sum) / rate(count) for a mean.
+    const buckets = histogramBuckets(reader.histogram);
+    const nb = buckets.length + 1;
+    const count = rows[last + offset + nb - 1] - rows[first + offset + nb - 1];
     if (!(count > 1e-9)) return { state: 'missing' };
     if (m.quantile === 'mean' || m.quantile === undefined) {
-      return { state: 'ready', valueMilli: Math.trunc(((s.latencySum[w.last] - s.latencySum[w.first]) / count) * 1000) };
+      return { state: 'ready', valueMilli: Math.trunc(((rows[last + offset + nb] - rows[first + offset + nb]) / count) * 1000) };
     }
-    return { state: 'ready', valueMilli: Math.trunc(histogramQuantile(m.quantile, LATENCY_BUCKETS_SECONDS, s.latencyBuckets, w.first, w.last) * 1000) };
+    const increase = new Float64Array(2 * nb);
+    for (let b = 0; b < nb; b++) increase[nb + b] = rows[last + offset + b] - rows[first + offset + b];
+    return { state: 'ready', valueMilli: Math.trunc(histogramQuantile(m.quantile, buckets, increase, 0, 1) * 1000) };
+  }
+
+  /** The first and last present scrape of a pod inside `(tau - window, tau]`, from its first scrape on, and how many. */
+  private window(scrapes: PodScrapes, tau: number, windowSeconds: number, lastScrape: number, firstScrape: number): { first: number; last: number; samples: number } | undefined {
+    const lo = tau - windowSeconds;
+    const clock = this.clock;
+    let k1 = lo < clock.offsetSeconds ? 0 : Math.floor((lo - clock.offsetSeconds) / clock.intervalSeconds) + 1;
+    if (k1 < firstScrape) k1 = firstScrape;
+    let first = -1;
+    let last = -1;
+    let samples = 0;
+    for (let k = k1; k <= lastScrape; k++) {
+      if (scrapes.at(k) < 0) continue;
+      if (first < 0) first = k;
+      last = k;
+      samples++;
+    }
+    return samples >= 2 ? { first, last, samples } : undefined;
+  }
+
+  /** The latest present scrape of a pod within the lookback delta, or -1. */
+  private lastPresentOf(scrapes: PodScrapes, lastScrape: number, tau: number, firstScrape: number): number {
+    for (let k = lastScrape; k >= firstScrape && k >= 0; k--) {
+      if (tau - this.clock.time(k) > LOOKBACK_DELTA_SECONDS) return -1;
+      if (scrapes.at(k) >= 0) return k;
+    }
+    return -1;
+  }
+
+  /** The latest scrape that happened, within the lookback delta, or -1. */
+  private lastPresent(lastScrape: number, tau: number): number {
+    for (let k = lastScrape; k >= 0; k--) {
+      if (tau - this.clock.time(k) > LOOKBACK_DELTA_SECONDS) return -1;
+      if (this.inputs.scraped[k]) return k;
+    }
+    return -1;
+  }
+
+  /** `rate()` of a service-wide counter. */
+  private globalRate(series: Float64Array, tau: number, windowSeconds: number, lastScrape: number): number | undefined {
+    const lo = tau - windowSeconds;
+    const clock = this.clock;
+    const k1 = lo < clock.offsetSeconds ? 0 : Math.floor((lo - clock.offsetSeconds) / clock.intervalSeconds) + 1;
+    let first = -1;
+    let last = -1;
+    let samples = 0;
+    for (let k = k1; k <= lastScrape; k++) {
+      if (!this.inputs.scraped[k]) continue;
+      if (first < 0) first = k;
+      last = k;
+      samples++;
+    }
+    if (samples < 2) return undefined;
+    return promRate(series[first], series[last], clock.time(first), clock.time(last), samples, lo, tau, windowSeconds);
   }
 
   /** metrics-server's CPU and memory, with the controller's CPU readiness rules. */
@@ -231,7 +305,7 @@ export class ControllerLoop {
     const from = Math.max(0, sampleAt - res);
     const to = Math.min(this.duration, Math.max(from, sampleAt));
     if (to > from) {
-      const prefix = this.usage.busyPrefix;
+      const prefix = this.inputs.busyPrefix;
       const readyFrom = Math.min(to, Math.max(from, p.readyAt));
       const busy = (prefix[to] - prefix[readyFrom]) / (to - from);
       const loadingShare = (readyFrom - from) / (to - from);

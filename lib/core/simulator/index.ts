@@ -109,7 +109,6 @@ export {
   traceStats,
 } from './trace';
 export type { Trace, TraceShape, TraceShapeOptions } from './trace';
-export { erlangC, latencyMean, latencyQuantile, slotsForTarget } from './queueing';
 export {
   BEHAVIOR_PRESETS,
   MODEL_LOAD_ANNOTATION,
@@ -121,21 +120,44 @@ export {
   withBehaviorPreset,
 } from './service';
 export type { BehaviorPresetName, LoadTimeSource, MetricSignal, SimulatedMetric, SimulatedService, SkippedMetric } from './service';
-export { resolveSimulationOptions } from './options';
+export {
+  DEFAULT_E2E_OUTPUT_TOKENS,
+  DEFAULT_OUTPUT_TOKENS,
+  DEFAULT_PROMPT_TOKENS,
+  DEFAULT_PULL_BYTES_PER_SECOND,
+  DEFAULT_REQUEST_TIMEOUT_SECONDS,
+  DEFAULT_SLO,
+  DEFAULT_STARTUP_SPREAD,
+  ENGINE_START_SECONDS,
+  resolveSimulationOptions,
+} from './options';
 export type {
-  CapacityOptions,
   ControllerOptions,
+  FaultOptions,
   MetricsPipelineOptions,
   NodePoolOptions,
   PodOptions,
   ResolvedSimulationOptions,
+  RoutingPolicy,
+  ServingOptions,
   SimulationOptions,
+  SloOptions,
   UtilizationOptions,
 } from './options';
 export { simulate } from './simulate';
 export type { SimulationResult } from './simulate';
-export { LATENCY_BUCKETS_SECONDS } from './serving';
 export { SYNC_REASONS } from './controller-loop';
 export type { SimulationSyncs } from './controller-loop';
 export { histogramQuantile, promRate } from './scrapes';
-export type { SimulationSummary, SimulationTimeline, TimeToCapacity } from './summary';
+export type { FaultReport, LatencyStats, SimulationSummary, SimulationTimeline, SloSeconds, TimeToCapacity } from './summary';
+export { EngineExposition, EXPOSED_SERIES, HistogramCounter, INTER_TOKEN_BUCKETS, REQUEST_LATENCY_BUCKETS, TTFT_BUCKETS } from './engine-metrics';
+export type { EngineHistogram, ExposedSeries, SeriesReader, SeriesSource } from './engine-metrics';
+export { instantBoundSeconds, leadTimeBoundSeconds, steadyState, sustainableRate } from './bounds';
+export type { SteadyState } from './bounds';
+export { Cohort, CohortQueue, Replica } from './serving';
+export type { ServingObserver } from './serving';
+export { DEFAULT_PROFILE_ID, SERVING_PROFILES } from './profiles/catalogue';
+export { decodeStepSeconds } from './profiles/types';
+export type { ProfileSource, ServingProfile } from './profiles/types';
+export { fitProfile, parseBenchResults, ProfileFitError } from './profiles/fit';
+export type { BenchResult, ProfileFitOptions } from './profiles/fit';

@@ -1,25 +1,30 @@
 /**
  * The simulation loop: one step per second, an HPA sync every sync period. Each part of the
- * model lives in its own module: `cluster.ts` (pods, nodes, cluster autoscaler), `serving.ts`
- * (the replicas' queues), `engine-metrics.ts` and `scrapes.ts` (what Prometheus stores and how
- * the adapter reads it), `controller-loop.ts` (the HPA), `summary.ts` and `bounds.ts`.
- * See `index.ts` for the model as a whole.
+ * model lives in its own module: `cluster.ts` (pods, nodes, cluster autoscaler, start-up),
+ * `serving.ts` (token-aware continuous batching per replica), `routing.ts` (the gateway),
+ * `engine-metrics.ts` and `scrapes.ts` (what pods expose, what Prometheus stores, how the
+ * adapter reads it), `controller-loop.ts` (the HPA), `faults.ts`, `workload.ts`, `summary.ts`
+ * and `bounds.ts`. See `index.ts` for the model as a whole.
  * @module
  */
-import { Cluster } from './cluster';
-import { ControllerLoop, SimulationSyncs } from './controller-loop';
-import { ScrapedSeries } from './engine-metrics';
+import { instantBoundSeconds, leadTimeBoundSeconds, replicasNeeded } from './bounds';
+import { Cluster, Pod, PodPhase } from './cluster';
+import { ControllerLoop, LOOKBACK_DELTA_SECONDS, SimulationSyncs } from './controller-loop';
+import { EngineExposition, PodScrapes, ScrapeLayout } from './engine-metrics';
+import { FaultSchedule } from './faults';
 import { ResolvedSimulationOptions, resolveSimulationOptions, SimulationOptions } from './options';
+import { route } from './routing';
 import { ScrapeClock } from './scrapes';
-import { QueueingServing, ServingSecond } from './serving';
+import { Cohort, Replica } from './serving';
 import type { SimulatedService } from './service';
-import { SimulationSummary, SimulationTimeline, summarize } from './summary';
+import { RequestStats, SimulationSummary, SimulationTimeline, sloSeconds, timeToCapacity } from './summary';
 import type { Trace } from './trace';
+import { capacitySeries, demandSeries, requestMix } from './workload';
 
-/** Seconds of load averaged for the queue's state at second 0. */
-const INITIAL_RATE_SECONDS = 60;
 /** How often (simulated seconds) progress is reported. */
 const PROGRESS_EVERY_SECONDS = 3600;
+/** The trace's first minutes size the replicas running at second 0. */
+const INITIAL_STATE_SECONDS = 300;
 
 /** Output of {@link simulate}. */
 export interface SimulationResult {
@@ -29,6 +34,8 @@ export interface SimulationResult {
   readonly options: ResolvedSimulationOptions;
   /** Name of the trace. */
   readonly traceName: string;
+  /** Ready replicas at second 0. */
+  readonly initialReplicas: number;
   /** Per-second series. */
   readonly timeline: SimulationTimeline;
   /** Per-sync series. */
@@ -40,9 +47,10 @@ export interface SimulationResult {
 }
 
 /**
- * Replays `trace` against `service`: a fluid M/M/c queue per replica pool, pods that start
- * through scheduling, node provisioning, image pull and model load, a Prometheus / DCGM /
- * metrics-server pipeline, and the HPA controller model every sync period.
+ * Replays `trace` against `service`: token-aware continuous batching per replica with the
+ * serving profile, pods that start through scheduling, node provisioning, image pull and model
+ * load, the engine's and the DCGM exporter's series scraped by Prometheus and read through the
+ * adapter's semantics, and the HPA controller model every sync period.
  *
  * Deterministic: the same inputs give the same result.
  *
@@ -51,80 +59,234 @@ export interface SimulationResult {
 export function simulate(service: SimulatedService, trace: Trace, options: SimulationOptions = {}): SimulationResult {
   const o = resolveSimulationOptions(service, options);
   const T = trace.requests.length;
-  const warnings = startWarnings(service, o);
+  const warnings = startWarnings(service, o, options);
   const requests = trace.requests;
-  const work = tokenWork(trace, o);
+  const mix = requestMix(trace, o);
+  const capacity = capacitySeries(o.profile, mix, o.slo.interTokenSeconds);
+  const demand = demandSeries(requests, o.demandWindowSeconds);
+  const needed = replicasNeeded(demand, capacity);
   const useNodes = service.gpusPerPod > 0;
 
-  const timeline = {
+  // The initial state: what the trace's first minutes need, not minReplicas.
+  const initialReplicas = o.initialReplicas ?? initialFromTrace(requests, capacity, service.minReplicas, service.maxReplicas);
+  const podsPerNode = useNodes ? Math.floor(o.gpusPerNode / service.gpusPerPod) : Infinity;
+  const initialNodes = o.initialNodes ?? (useNodes ? Math.max(o.minNodes, Math.ceil(initialReplicas / podsPerNode)) : 0);
+  if (useNodes && initialNodes * podsPerNode < initialReplicas) {
+    throw new Error(`simulate "${service.name}": nodes.initialNodes (${initialNodes}) cannot hold the ${initialReplicas} initial replicas; use at least ${Math.ceil(initialReplicas / podsPerNode)}`);
+  }
+
+  const timeline: SimulationTimeline = {
     requests,
     failed: new Float32Array(T),
-    latencySeconds: new Float32Array(T),
-    backlog: new Float32Array(T),
+    ttftSeconds: new Float32Array(T),
+    interTokenSeconds: new Float32Array(T),
+    e2eSeconds: new Float32Array(T),
+    waiting: new Float32Array(T),
+    oldestWithoutFirstTokenSeconds: new Float32Array(T),
+    oldestUnfinishedSeconds: new Float32Array(T),
+    running: new Float32Array(T),
     readyReplicas: new Uint16Array(T),
     desiredReplicas: new Uint16Array(T),
+    neededReplicas: needed,
     pods: new Uint16Array(T),
     nodes: new Uint16Array(T),
     utilizationPercent: new Float32Array(T),
+    kvUsagePercent: new Float32Array(T),
   };
-  const busyPrefix = new Float64Array(T + 1);
+  const stats = new RequestStats();
   const clock = new ScrapeClock(o.scrapeIntervalSeconds, o.scrapeOffsetSeconds, T);
-  const needsHistogram = service.metrics.some((m) => m.signal === 'latency');
-  const scraped = new ScrapedSeries(clock.count, needsHistogram);
-  const serving = new QueueingServing(o, meanOf(work, 0, Math.min(T, INITIAL_RATE_SECONDS)), needsHistogram);
-  const cluster = new Cluster(service, o, (pod, t) => {
-    pod.servedBase = serving.servedPerPod;
-    pod.firstScrape = clock.firstFrom(t);
+  const layout = new ScrapeLayout(service.metrics.flatMap((m) => (m.series !== undefined ? [m.series] : [])));
+  const longestWindow = Math.max(LOOKBACK_DELTA_SECONDS, ...service.metrics.map((m) => m.rateWindowSeconds));
+  const ringScrapes = Math.ceil(longestWindow / clock.intervalSeconds) + 2;
+  const faults = new FaultSchedule(o.faults);
+  const busyPrefix = new Float64Array(T + 1);
+  const arrivalsScraped = new Float64Array(clock.count);
+  const waitingScraped = new Float64Array(clock.count);
+  const scraped = new Uint8Array(clock.count);
+  let taken = 0;
+
+  const cluster = new Cluster(service, o, initialReplicas, initialNodes, {
+    onReady: (pod: Pod, t: number) => {
+      const exposition = new EngineExposition(stats);
+      exposition.replica = new Replica(o.profile, o.requestTimeoutSeconds, exposition);
+      pod.engine = exposition;
+      pod.scrapes = layout.width > 0 ? new PodScrapes(ringScrapes, layout.width) : null;
+      pod.firstScrape = clock.firstFrom(t);
+    },
+    onStop: (pod: Pod) => {
+      if (pod.engine) {
+        stats.preemptionsOfStopped += pod.engine.replica.preemptionsTotal;
+        pod.engine.replica.abortAll();
+      }
+      pod.engine = null;
+      pod.scrapes = null;
+    },
   });
-  const controller = new ControllerLoop(service, o, cluster, clock, scraped, { utilizationPercent: timeline.utilizationPercent, busyPrefix }, T);
-  const second: ServingSecond = { latencySeconds: 0, busyFraction: 0, inFlightPerReplica: 0, waitingPerReplica: 0, failed: 0 };
+  const controller = new ControllerLoop(service, o, cluster, clock, layout, {
+    busyPrefix,
+    arrivals: arrivalsScraped,
+    totalWaiting: waitingScraped,
+    scraped,
+    prometheusUp: (t) => !faults.prometheusDown(t),
+    taken: () => taken,
+  }, initialReplicas, T);
+
   let nextScrapeAt = clock.count > 0 ? clock.time(0) : Infinity;
   let boundPodSeconds = 0;
+  let arrivedTotal = 0;
+  let busySum = 0;
+  let readySeconds = 0;
+  const readyEngines: Replica[] = [];
+  const shares: number[] = [];
 
   for (let t = 0; t < T; t++) {
+    faults.apply(t, cluster, controller.desired);
     cluster.step(t);
+
+    // The gateway spreads this second's arrivals over the ready replicas.
+    const pods = cluster.pods;
+    let readyCount = 0;
+    for (let i = 0; i < pods.length; i++) {
+      const p = pods[i];
+      if (p.phase === PodPhase.Ready && p.engine) readyEngines[readyCount++] = p.engine.replica;
+    }
+    readyEngines.length = readyCount;
+    const arriving = requests[t];
+    arrivedTotal += arriving;
+    if (arriving > 0) {
+      const m = mix[t];
+      if (readyCount === 0 || m.prompt + m.output > o.profile.maxModelLength) stats.failed(arriving);
+      else {
+        route(o.routing, readyEngines, arriving, shares);
+        for (let i = 0; i < readyCount; i++) {
+          if (!(shares[i] > 0)) continue;
+          const c = new Cohort();
+          c.count = shares[i];
+          c.arrival = t;
+          c.prompt = m.prompt;
+          c.output = m.output;
+          readyEngines[i].enqueue(c);
+        }
+      }
+    }
+
+    // Every engine serves its second (terminating pods drain what they hold).
+    let waiting = 0;
+    let running = 0;
+    let busy = 0;
+    let kv = 0;
+    let oldestWithoutFirstToken = Infinity;
+    let oldestHeld = Infinity;
+    for (let i = 0; i < pods.length; i++) {
+      const p = pods[i];
+      const e = p.engine;
+      if (!e) continue;
+      e.replica.step(t);
+      waiting += e.replica.waitingCount();
+      running += e.replica.running();
+      oldestWithoutFirstToken = Math.min(oldestWithoutFirstToken, e.replica.oldestWithoutFirstToken());
+      oldestHeld = Math.min(oldestHeld, e.replica.oldestHeld());
+      if (p.phase === PodPhase.Ready) {
+        busy += e.replica.busyFraction;
+        kv += e.replica.kvUsage();
+      }
+    }
+    stats.closeSecond(t, o.slo.quantile, timeline);
     const ready = cluster.ready;
-    serving.step(requests[t], work[t], ready, second);
-    timeline.failed[t] = second.failed;
-    timeline.latencySeconds[t] = second.latencySeconds;
-    timeline.backlog[t] = serving.backlogRequests;
+    timeline.waiting[t] = waiting;
+    // Ages at the end of the second (a request arrives at the start of its second).
+    timeline.oldestWithoutFirstTokenSeconds[t] = Number.isFinite(oldestWithoutFirstToken) ? t + 1 - oldestWithoutFirstToken : 0;
+    timeline.oldestUnfinishedSeconds[t] = Number.isFinite(oldestHeld) ? t + 1 - oldestHeld : 0;
+    timeline.running[t] = running;
     timeline.readyReplicas[t] = ready;
     timeline.desiredReplicas[t] = controller.desired;
-    timeline.pods[t] = cluster.pods.length;
+    timeline.pods[t] = pods.length;
+    const meanBusy = ready > 0 ? busy / ready : 0;
+    timeline.utilizationPercent[t] = meanBusy * 100;
+    timeline.kvUsagePercent[t] = ready > 0 ? (kv / ready) * 100 : 0;
+    busyPrefix[t + 1] = busyPrefix[t] + meanBusy;
+    busySum += busy;
+    readySeconds += ready;
     boundPodSeconds += cluster.bound;
-    timeline.utilizationPercent[t] = second.busyFraction * 100;
-    busyPrefix[t + 1] = busyPrefix[t] + second.busyFraction;
-    if (useNodes) timeline.nodes[t] = cluster.liveNodes();
+    if (useNodes) timeline.nodes[t] = cluster.liveNodeCount;
+
     if (t === nextScrapeAt) {
-      scraped.scrape(serving, second, ready);
+      const k = taken++;
+      if (!faults.prometheusDown(t)) {
+        scraped[k] = 1;
+        arrivalsScraped[k] = arrivedTotal;
+        waitingScraped[k] = waiting;
+        for (let i = 0; i < pods.length; i++) {
+          const p = pods[i];
+          if (p.engine && p.scrapes) p.scrapes.record(k, layout, p.engine);
+        }
+      }
       nextScrapeAt += clock.intervalSeconds;
     }
-    if (controller.step(t)) cluster.applyReplicas(t, controller.desired, o.baseLatencySeconds);
+    if (controller.step(t)) cluster.applyReplicas(t, controller.desired);
     if (options.onProgress && (t + 1) % PROGRESS_EVERY_SECONDS === 0) options.onProgress(t + 1, T);
   }
   if (options.onProgress) options.onProgress(T, T);
 
-  const summary = summarize(service, o, requests, work, {
-    failedTotal: serving.failedTotal,
-    tlLatency: timeline.latencySeconds,
-    tlReady: timeline.readyReplicas,
-    tlDesired: timeline.desiredReplicas,
-    tlNodes: timeline.nodes,
-    boundPodSeconds,
-    servedWorkTotal: serving.servedWork,
-    capacityWorkTotal: serving.capacityWork,
+  // Nodes: billed from provisioning start to removal; GPU-hours of pods for comparison.
+  let nodeSeconds = 0;
+  let peakDesired = 0;
+  let peakReady = 0;
+  let peakNodes = 0;
+  for (let t = 0; t < T; t++) {
+    nodeSeconds += timeline.nodes[t];
+    if (timeline.desiredReplicas[t] > peakDesired) peakDesired = timeline.desiredReplicas[t];
+    if (timeline.readyReplicas[t] > peakReady) peakReady = timeline.readyReplicas[t];
+    if (timeline.nodes[t] > peakNodes) peakNodes = timeline.nodes[t];
+  }
+  const startupSeconds = o.provisioningSeconds + o.imagePullSeconds + o.schedulingSeconds + o.modelLoadSeconds;
+  const nodesPerReplica = useNodes ? service.gpusPerPod / o.gpusPerNode : 0;
+  const instant = instantBoundSeconds(needed);
+  const leadTime = leadTimeBoundSeconds(needed, startupSeconds);
+  const total = arrivedTotal;
+  // Requests still held by engines when the trace ends are neither finished nor failed.
+  const failed = stats.failedTotal;
+  let preemptions = stats.preemptionsOfStopped;
+  for (const p of cluster.pods) preemptions += p.engine?.replica.preemptionsTotal ?? 0;
+  const summary: SimulationSummary = {
+    durationSeconds: T,
+    totalRequests: total,
+    finishedRequests: stats.finishedTotal,
+    failedRequests: failed,
+    failedPercent: total > 0 ? (100 * failed) / total : 0,
+    peakReplicas: peakDesired,
+    peakReadyReplicas: peakReady,
+    peakNodes,
+    slo: o.slo,
+    sloViolationSeconds: sloSeconds(timeline, o.slo),
+    failedRatioMet: total > 0 ? failed / total <= o.slo.failedRatio : true,
+    ...stats.distributions(),
+    preemptions,
+    timeToCapacity: timeToCapacity(timeline.readyReplicas, requests, capacity, service.minReplicas, service.maxReplicas, o.demandWindowSeconds),
+    replicaHours: boundPodSeconds / 3600,
+    gpuHours: (boundPodSeconds * service.gpusPerPod) / 3600,
+    nodeHours: nodeSeconds / 3600,
+    nodeGpuHours: (nodeSeconds * o.gpusPerNode) / 3600,
+    bounds: {
+      instantReplicaHours: instant / 3600,
+      instantNodeHours: (instant * nodesPerReplica) / 3600,
+      leadTimeReplicaHours: leadTime / 3600,
+      leadTimeNodeHours: (leadTime * nodesPerReplica) / 3600,
+      startupSeconds,
+    },
+    meanUtilizationPercent: readySeconds > 0 ? (100 * busySum) / readySeconds : 0,
     syncs: controller.syncs.time.length,
     scaleUps: controller.scaleUps,
     scaleDowns: controller.scaleDowns,
-    blocked: controller.blocked,
-  });
-  if (summary.lowerBoundReplicaHours > summary.replicaHours + 1e-9) {
-    warnings.push('the perfect-foresight bound is above the simulated replica-hours: the configuration served less than the load needed (see failed requests and seconds over target)');
-  }
+    blockedSyncs: controller.blocked,
+    faults: faults.report(timeline, controller.syncs, T),
+  };
+  if (peakReady === 0 && total > 0) warnings.push('no replica was ready at any time: every request failed');
   return {
     service: { ...service, behavior: o.behavior, behaviorName: options.behavior === undefined ? service.behaviorName : o.behavior === null ? 'legacy' : 'custom' },
     options: o,
     traceName: trace.name,
+    initialReplicas,
     timeline,
     syncs: controller.syncs,
     summary,
@@ -132,10 +294,24 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
   };
 }
 
+/** Replicas for the first minutes' demand at what one replica sustains, within min and max. */
+function initialFromTrace(requests: Float64Array, capacity: Float64Array, min: number, max: number): number {
+  const n = Math.min(requests.length, INITIAL_STATE_SECONDS);
+  let arrivals = 0;
+  let perReplica = 0;
+  for (let t = 0; t < n; t++) {
+    arrivals += requests[t];
+    perReplica += capacity[t];
+  }
+  const need = n > 0 && perReplica > 0 ? Math.ceil(arrivals / perReplica - 1e-9) : min;
+  return Math.max(min, Math.min(max, need));
+}
+
 /** What the reader should know about the inputs before the run. */
-function startWarnings(service: SimulatedService, o: ResolvedSimulationOptions): string[] {
+function startWarnings(service: SimulatedService, o: ResolvedSimulationOptions, options: SimulationOptions): string[] {
   const warnings: string[] = [];
   for (const s of service.skippedMetrics) warnings.push(`metric ${s.name} is not simulated: ${s.reason}`);
+  if (options.serving?.profile === undefined) warnings.push(`no serving profile given; simulated ${o.profile.id} (${o.profile.model} on ${o.profile.gpu}); pick one with serving.profile / --profile`);
   if (o.modelLoadSource === 'default') warnings.push(`the model load time is unknown; assumed ${o.modelLoadSeconds} s (set it with pods.modelLoadSeconds / --load-time)`);
   if (o.modelLoadSource === 'startupProbe') warnings.push(`model load time ${o.modelLoadSeconds} s estimated from the startup probe budget (budget / 1.5)`);
   const probe = service.startupProbe;
@@ -146,29 +322,3 @@ function startWarnings(service: SimulatedService, o: ResolvedSimulationOptions):
   if (service.metrics.length === 0) warnings.push('no simulated metric: the HPA never changes the replica count');
   return warnings;
 }
-
-function meanOf(a: Float64Array, from: number, to: number): number {
-  let sum = 0;
-  for (let i = from; i < to; i++) sum += a[i];
-  return to > from ? sum / (to - from) : 0;
-}
-
-/** Work per second: requests, or requests weighted by tokens (normalised to a mean of 1 per request). */
-function tokenWork(trace: Trace, o: ResolvedSimulationOptions): Float64Array {
-  const w = o.tokenWeights;
-  if (!w || (!trace.contextTokens && !trace.generatedTokens)) return trace.requests;
-  const T = trace.requests.length;
-  const cost = new Float64Array(T);
-  let totalCost = 0;
-  let totalReq = 0;
-  for (let t = 0; t < T; t++) {
-    cost[t] = (trace.contextTokens?.[t] ?? 0) * w.context + (trace.generatedTokens?.[t] ?? 0) * w.generated;
-    totalCost += cost[t];
-    totalReq += trace.requests[t];
-  }
-  if (!(totalCost > 0)) return trace.requests;
-  const perRequest = totalCost / totalReq;
-  for (let t = 0; t < T; t++) cost[t] /= perRequest;
-  return cost;
-}
-

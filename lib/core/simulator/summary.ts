@@ -1,32 +1,45 @@
 /**
- * The numbers that compare configurations: latency over target, failures, time to capacity,
- * replica-, GPU- and node-hours, and the bounds.
+ * What users saw and what the cluster cost: per-second SLO checks, latency distributions,
+ * failures, time to capacity, replica-, GPU- and node-hours against the two bounds.
  * @module
  */
 import type { ResolvedSimulationOptions } from './options';
-import type { SimulatedService } from './service';
-import { instantBoundSeconds } from './bounds';
+import type { ServingObserver } from './serving';
 
 /** Per-second series of one simulation (index = second of the trace). */
 export interface SimulationTimeline {
   /** Requests arriving. */
   readonly requests: Float64Array;
-  /** Requests that failed (queue full, or no ready replica). */
+  /** Requests that failed (timeout, rejected, no ready replica, replica gone). */
   readonly failed: Float32Array;
-  /** Latency (the target's quantile, or the mean) of requests arriving in that second, seconds. */
-  readonly latencySeconds: Float32Array;
-  /** Requests waiting beyond the steady-state queue (the overload backlog). */
-  readonly backlog: Float32Array;
+  /** TTFT of requests whose first token came that second, at the SLO quantile; NaN when none did. */
+  readonly ttftSeconds: Float32Array;
+  /** Inter-token latency of tokens emitted that second, at the SLO quantile; NaN when none were. */
+  readonly interTokenSeconds: Float32Array;
+  /** End-to-end latency of requests that finished that second, at the SLO quantile; NaN when none did. */
+  readonly e2eSeconds: Float32Array;
+  /** Requests waiting for admission over all replicas. */
+  readonly waiting: Float32Array;
+  /** Age of the oldest request still without a first token at the end of the second, seconds (0 when none). */
+  readonly oldestWithoutFirstTokenSeconds: Float32Array;
+  /** Age of the oldest request not finished at the end of the second, seconds (0 when none). */
+  readonly oldestUnfinishedSeconds: Float32Array;
+  /** Requests running over all replicas. */
+  readonly running: Float32Array;
   /** Pods that are Ready and receive traffic. */
   readonly readyReplicas: Uint16Array;
   /** `spec.replicas` as the HPA last set it. */
   readonly desiredReplicas: Uint16Array;
+  /** Replicas the instant bound runs that second: the demand over what one replica sustains at the SLOs. */
+  readonly neededReplicas: Int32Array;
   /** Pods that exist in any phase: Pending, loading, ready or terminating. */
   readonly pods: Uint16Array;
   /** GPU nodes launched (up or provisioning). */
   readonly nodes: Uint16Array;
-  /** Busy fraction of the ready replicas, percent (what DCGM would report as GPU utilization). */
+  /** Mean GPU busy share of the ready replicas, percent (what DCGM reports as GPU utilization). */
   readonly utilizationPercent: Float32Array;
+  /** Mean KV-cache usage of the ready replicas, percent. */
+  readonly kvUsagePercent: Float32Array;
 }
 
 /**
@@ -61,12 +74,60 @@ export interface TimeToCapacity {
   }[];
 }
 
+/** A latency distribution over the whole run. */
+export interface LatencyStats {
+  /** Median, seconds. */
+  readonly p50: number;
+  /** 95th percentile, seconds. */
+  readonly p95: number;
+  /** 99th percentile, seconds. */
+  readonly p99: number;
+  /** Mean, seconds. */
+  readonly mean: number;
+}
+
+/** Seconds in which an SLO was broken. */
+export interface SloSeconds {
+  /** The TTFT quantile of the first tokens in that second was above the limit, or a request had waited longer than the limit without one. */
+  readonly ttft: number;
+  /** The inter-token latency quantile of that second was above the limit. */
+  readonly interToken: number;
+  /** The end-to-end quantile of the requests that finished in that second was above the limit, or a request had been in the system longer. */
+  readonly e2e: number;
+  /** Requests failed in that second. */
+  readonly failed: number;
+}
+
+/** What the HPA did around one injected fault. */
+export interface FaultReport {
+  /** What happened. */
+  readonly kind: 'metricsOutage' | 'podCrash' | 'spotInterruption';
+  /** Second it started. */
+  readonly atSeconds: number;
+  /** Second it ended (the outage's end; the crashed pod or replacement ready again; -1 when never). */
+  readonly endSeconds: number;
+  /** `spec.replicas` just before. */
+  readonly desiredBefore: number;
+  /** Highest `spec.replicas` from the fault to five minutes after its end. */
+  readonly desiredPeakAfter: number;
+  /** Ready replicas just before. */
+  readonly readyBefore: number;
+  /** Fewest ready replicas from the fault to its end. */
+  readonly readyLowest: number;
+  /** Syncs whose metric stage was blocked from the fault to five minutes after its end. */
+  readonly blockedSyncs: number;
+  /** Requests that failed from the fault to five minutes after its end. */
+  readonly failedRequests: number;
+}
+
 /** The numbers that compare configurations. */
 export interface SimulationSummary {
   /** Trace length, seconds. */
   readonly durationSeconds: number;
   /** Requests in the trace. */
   readonly totalRequests: number;
+  /** Requests that finished. */
+  readonly finishedRequests: number;
   /** Requests that failed. */
   readonly failedRequests: number;
   /** Failed requests in percent of all. */
@@ -77,30 +138,46 @@ export interface SimulationSummary {
   readonly peakReadyReplicas: number;
   /** Most GPU nodes. */
   readonly peakNodes: number;
-  /** Seconds with requests whose latency was above the target. */
-  readonly secondsOverTarget: number;
-  /** The latency target, seconds. */
-  readonly latencyTargetSeconds: number;
-  /** `p95`, `p99`, `mean`, ...: what the latency series holds. */
-  readonly latencyStatistic: string;
-  /** Worst latency of a second with requests. */
-  readonly worstLatencySeconds: number;
+  /** The SLOs checked. */
+  readonly slo: ResolvedSimulationOptions['slo'];
+  /** Seconds in which each SLO was broken. */
+  readonly sloViolationSeconds: SloSeconds;
+  /** Whether the whole run met the failed-request ratio. */
+  readonly failedRatioMet: boolean;
+  /** Time to first token over the run. */
+  readonly ttft: LatencyStats;
+  /** Inter-token latency over the run (per token). */
+  readonly interToken: LatencyStats;
+  /** End-to-end latency over the run. */
+  readonly e2e: LatencyStats;
+  /** Queue time over the run. */
+  readonly queueTime: LatencyStats;
+  /** Requests preempted (KV cache full) and recomputed. */
+  readonly preemptions: number;
   /** Time from a shortfall of ready replicas to enough of them. */
   readonly timeToCapacity: TimeToCapacity;
   /** Pod-hours of pods bound to a node (pulling, loading, ready, terminating). */
   readonly replicaHours: number;
   /** GPU-hours held by those pods. */
   readonly gpuHours: number;
-  /** GPU-hours of the nodes launched (what the cloud bills). */
+  /** Node-hours of the GPU nodes, from provisioning start to removal (what the cloud bills). */
+  readonly nodeHours: number;
+  /** GPU-hours of those nodes. */
   readonly nodeGpuHours: number;
-  /**
-   * Replica-hours of a perfect-foresight scaler: each second exactly the replicas that second's
-   * load needs at capacity (`ceil(load / capacity)`, within min and max), ready instantly.
-   */
-  readonly lowerBoundReplicaHours: number;
-  /** GPU-hours of that scaler (its replica-hours × GPUs per pod). */
-  readonly lowerBoundGpuHours: number;
-  /** Served requests over what the ready replicas could have served, percent. */
+  /** The two lower bounds, in the units the cloud bills. */
+  readonly bounds: {
+    /** Replica-hours of the instant bound (each second's need, ready at once). */
+    readonly instantReplicaHours: number;
+    /** Node-hours of the instant bound (replicas packed onto nodes without waste). */
+    readonly instantNodeHours: number;
+    /** Replica-hours of the lead-time bound (clairvoyant, each replica started a start-up time ahead). */
+    readonly leadTimeReplicaHours: number;
+    /** Node-hours of the lead-time bound. */
+    readonly leadTimeNodeHours: number;
+    /** The start-up time the lead-time bound pays per replica start, seconds. */
+    readonly startupSeconds: number;
+  };
+  /** Mean GPU busy share of the ready replicas, percent. */
   readonly meanUtilizationPercent: number;
   /** HPA syncs. */
   readonly syncs: number;
@@ -110,79 +187,194 @@ export interface SimulationSummary {
   readonly scaleDowns: number;
   /** Syncs the metric stage blocked (no valid metric, or an invalid one on a scale-down). */
   readonly blockedSyncs: number;
+  /** What the HPA did around each injected fault. */
+  readonly faults: readonly FaultReport[];
 }
 
-/** Totals the loop gathered, and the series the summary reads. */
-export interface Totals {
-  /** Failed requests. */
-  readonly failedTotal: number;
-  /** Latency per second. */
-  readonly tlLatency: Float32Array;
-  /** Ready replicas per second. */
-  readonly tlReady: Uint16Array;
-  /** `spec.replicas` per second. */
-  readonly tlDesired: Uint16Array;
-  /** Live nodes per second. */
-  readonly tlNodes: Uint16Array;
-  /** Seconds of pods bound to a node, summed over pods. */
-  readonly boundPodSeconds: number;
-  /** Work served. */
-  readonly servedWorkTotal: number;
-  /** Work the ready replicas could have served. */
-  readonly capacityWorkTotal: number;
-  /** HPA syncs. */
-  readonly syncs: number;
-  /** Syncs that raised `spec.replicas`. */
-  readonly scaleUps: number;
-  /** Syncs that lowered it. */
-  readonly scaleDowns: number;
-  /** Syncs the metric stage blocked. */
-  readonly blocked: number;
+/** Log-spaced buckets of the run-wide latency distributions: 1 ms to about 3 hours, 2.5 % wide. */
+const STATS_MIN_SECONDS = 1e-3;
+const STATS_GROWTH = 1.025;
+const STATS_BUCKETS = Math.ceil(Math.log(1e4 / STATS_MIN_SECONDS) / Math.log(STATS_GROWTH)) + 1;
+const INVERSE_LOG_GROWTH = 1 / Math.log(STATS_GROWTH);
+const LOG_MIN = Math.log(STATS_MIN_SECONDS);
+
+/** A weighted latency distribution on log-spaced buckets. */
+class Distribution {
+  private readonly weights = new Float64Array(STATS_BUCKETS);
+  private total = 0;
+  private sum = 0;
+
+  public add(weight: number, value: number): void {
+    if (!(weight > 0)) return;
+    const i = value <= STATS_MIN_SECONDS ? 0 : Math.min(STATS_BUCKETS - 1, Math.ceil((Math.log(value) - LOG_MIN) * INVERSE_LOG_GROWTH));
+    this.weights[i] += weight;
+    this.total += weight;
+    this.sum += weight * value;
+  }
+
+  public quantile(q: number): number {
+    if (!(this.total > 0)) return 0;
+    const rank = q * this.total;
+    let seen = 0;
+    for (let i = 0; i < STATS_BUCKETS; i++) {
+      seen += this.weights[i];
+      if (seen >= rank) return STATS_MIN_SECONDS * STATS_GROWTH ** i;
+    }
+    return STATS_MIN_SECONDS * STATS_GROWTH ** (STATS_BUCKETS - 1);
+  }
+
+  public stats(): LatencyStats {
+    return { p50: this.quantile(0.5), p95: this.quantile(0.95), p99: this.quantile(0.99), mean: this.total > 0 ? this.sum / this.total : 0 };
+  }
 }
 
-/** The summary of one run. */
-export function summarize(service: SimulatedService, o: ResolvedSimulationOptions, requests: Float64Array, work: Float64Array, x: Totals): SimulationSummary {
-  const T = requests.length;
-  let total = 0;
-  let over = 0;
-  let worst = 0;
-  let peakDesired = 0;
-  let peakReady = 0;
-  let peakNodes = 0;
-  let nodeSeconds = 0;
-  const boundSeconds = x.boundPodSeconds;
-  const min = service.minReplicas;
-  const max = service.maxReplicas;
-  const cap = o.capacityRps;
-  const dw = o.demandWindowSeconds;
-  const lowerSeconds = instantBoundSeconds(work, cap, min, max);
+/** Weighted values of one second, for its quantile (preallocated: one per second adds up). */
+class SecondSample {
+  private values = new Float64Array(16);
+  private weights = new Float64Array(16);
+  private n = 0;
+  private total = 0;
+
+  public add(weight: number, value: number): void {
+    if (!(weight > 0)) return;
+    if (this.n === this.values.length) {
+      const v = new Float64Array(this.n * 2);
+      v.set(this.values);
+      this.values = v;
+      const w = new Float64Array(this.n * 2);
+      w.set(this.weights);
+      this.weights = w;
+    }
+    // Insertion keeps the values sorted; a second holds a handful of cohorts.
+    let i = this.n++;
+    while (i > 0 && this.values[i - 1] > value) {
+      this.values[i] = this.values[i - 1];
+      this.weights[i] = this.weights[i - 1];
+      i--;
+    }
+    this.values[i] = value;
+    this.weights[i] = weight;
+    this.total += weight;
+  }
+
+  /** The weighted `q` quantile (NaN when empty), and clears the sample. */
+  public take(q: number): number {
+    let result = NaN;
+    const rank = q * this.total;
+    let seen = 0;
+    for (let i = 0; i < this.n; i++) {
+      seen += this.weights[i];
+      result = this.values[i];
+      if (seen >= rank) break;
+    }
+    this.n = 0;
+    this.total = 0;
+    return result;
+  }
+}
+
+/** Collects what requests saw, per second and over the run: the serving model's observer. */
+export class RequestStats implements ServingObserver {
+  /** Requests finished. */
+  public finishedTotal = 0;
+  /** Requests failed. */
+  public failedTotal = 0;
+  /** Requests failed this second. */
+  public failedNow = 0;
+  /** Preemptions counted by engines that have stopped since. */
+  public preemptionsOfStopped = 0;
+  private readonly ttftRun = new Distribution();
+  private readonly itlRun = new Distribution();
+  private readonly e2eRun = new Distribution();
+  private readonly queueRun = new Distribution();
+  private readonly ttftNow = new SecondSample();
+  private readonly itlNow = new SecondSample();
+  private readonly e2eNow = new SecondSample();
+
+  /** {@inheritDoc ServingObserver.queueTime} */
+  public queueTime(count: number, seconds: number): void {
+    this.queueRun.add(count, seconds);
+  }
+
+  /** {@inheritDoc ServingObserver.timeToFirstToken} */
+  public timeToFirstToken(count: number, seconds: number): void {
+    this.ttftRun.add(count, seconds);
+    this.ttftNow.add(count, seconds);
+  }
+
+  /** {@inheritDoc ServingObserver.interTokenLatency} */
+  public interTokenLatency(tokens: number, seconds: number): void {
+    this.itlRun.add(tokens, seconds);
+    this.itlNow.add(tokens, seconds);
+  }
+
+  /** {@inheritDoc ServingObserver.finished} */
+  public finished(count: number, seconds: number): void {
+    this.finishedTotal += count;
+    this.e2eRun.add(count, seconds);
+    this.e2eNow.add(count, seconds);
+  }
+
+  /** {@inheritDoc ServingObserver.failed} */
+  public failed(count: number): void {
+    this.failedTotal += count;
+    this.failedNow += count;
+  }
+
+  /** Closes second `t`: writes its quantiles and failures to the timeline. */
+  public closeSecond(t: number, q: number, timeline: SimulationTimeline): void {
+    timeline.ttftSeconds[t] = this.ttftNow.take(q);
+    timeline.interTokenSeconds[t] = this.itlNow.take(q);
+    timeline.e2eSeconds[t] = this.e2eNow.take(q);
+    timeline.failed[t] = this.failedNow;
+    this.failedNow = 0;
+  }
+
+  /** The run-wide distributions. */
+  public distributions(): { ttft: LatencyStats; interToken: LatencyStats; e2e: LatencyStats; queueTime: LatencyStats } {
+    return { ttft: this.ttftRun.stats(), interToken: this.itlRun.stats(), e2e: this.e2eRun.stats(), queueTime: this.queueRun.stats() };
+  }
+}
+
+/** Seconds in which each SLO was broken. */
+export function sloSeconds(timeline: SimulationTimeline, slo: ResolvedSimulationOptions['slo']): SloSeconds {
+  let ttft = 0;
+  let interToken = 0;
+  let e2e = 0;
+  let failed = 0;
+  for (let t = 0; t < timeline.requests.length; t++) {
+    // A user still waiting past a limit is a broken SLO in that second, first token or not.
+    if (timeline.ttftSeconds[t] > slo.ttftSeconds || timeline.oldestWithoutFirstTokenSeconds[t] > slo.ttftSeconds) ttft++;
+    if (timeline.interTokenSeconds[t] > slo.interTokenSeconds) interToken++;
+    if (timeline.e2eSeconds[t] > slo.e2eSeconds || timeline.oldestUnfinishedSeconds[t] > slo.e2eSeconds) e2e++;
+    if (timeline.failed[t] > 1e-9) failed++;
+  }
+  return { ttft, interToken, e2e, failed };
+}
+
+/**
+ * Shortfalls of ready replicas against the sustained need (the trailing average of the demand
+ * over `demandWindowSeconds`, over what a replica sustains), within min and max replicas.
+ */
+export function timeToCapacity(
+  ready: ArrayLike<number>, demand: ArrayLike<number>, capacity: ArrayLike<number>, min: number, max: number, demandWindowSeconds: number,
+): TimeToCapacity {
+  const T = ready.length;
+  const dw = demandWindowSeconds;
   let windowSum = 0;
   let inShortfall = false;
   let shortStart = 0;
   let peakNeed = 0;
   let secondsShort = 0;
-  const shortfalls: { start: number; end: number; need: number }[] = [];
   let aboveMax = 0;
+  const shortfalls: { start: number; end: number; need: number }[] = [];
   for (let t = 0; t < T; t++) {
-    const a = requests[t];
-    total += a;
-    const lat = x.tlLatency[t];
-    if (a > 0) {
-      if (lat > o.latencyTargetSeconds + 1e-9) over++;
-      if (lat > worst) worst = lat;
-    }
-    if (x.tlDesired[t] > peakDesired) peakDesired = x.tlDesired[t];
-    if (x.tlReady[t] > peakReady) peakReady = x.tlReady[t];
-    if (x.tlNodes[t] > peakNodes) peakNodes = x.tlNodes[t];
-    nodeSeconds += x.tlNodes[t];
-    // Sustained demand: the trailing average over the demand window (nothing before second 0,
-    // so a trace's first seconds are not mistaken for a burst).
-    windowSum += work[t] - (t >= dw ? work[t - dw] : 0);
-    const sustained = Math.ceil(windowSum / dw / cap - 1e-9);
+    // Nothing before second 0, so a trace's first seconds are not mistaken for a burst.
+    windowSum += demand[t] - (t >= dw ? demand[t - dw] : 0);
+    const sustained = capacity[t] > 0 ? Math.ceil(windowSum / dw / capacity[t] - 1e-9) : 0;
     if (sustained > max) aboveMax++;
     const needed = sustained < min ? min : sustained > max ? max : sustained;
-    const short = x.tlReady[t] < needed;
-    if (short) {
+    if (ready[t] < needed) {
       secondsShort++;
       if (!inShortfall) {
         inShortfall = true;
@@ -195,55 +387,18 @@ export function summarize(service: SimulatedService, o: ResolvedSimulationOption
     }
   }
   if (inShortfall) shortfalls.push({ start: shortStart, end: T, need: peakNeed });
-  // Time until `need` replicas are ready, searched from the end of each shortfall (during it,
-  // ready stays below the need). Starts increase, so one cached answer per level suffices.
-  const cache = new Map<number, { from: number; at: number }>();
-  const firstReady = (level: number, from: number): number => {
-    const c = cache.get(level);
-    if (c && from >= c.from && from <= c.at) return c.at;
-    let t = from;
-    while (t < T && x.tlReady[t] < level) t++;
-    cache.set(level, { from, at: t });
-    return t;
-  };
   const list = shortfalls.map((e) => {
-    const at = firstReady(e.need, e.end);
+    let at = e.end;
+    while (at < T && ready[at] < e.need) at++;
     return { start: e.start, replicas: e.need, seconds: at - e.start, reached: at < T };
   });
-  const maxEpisode = list.reduce((m, e) => Math.max(m, e.seconds), 0);
-  const meanEpisode = list.length ? list.reduce((sum, e) => sum + e.seconds, 0) / list.length : 0;
-  const unresolved = list.filter((e) => !e.reached).length;
-  const q = o.latencyQuantile;
   return {
-    durationSeconds: T,
-    totalRequests: total,
-    failedRequests: x.failedTotal,
-    failedPercent: total > 0 ? (100 * x.failedTotal) / total : 0,
-    peakReplicas: peakDesired,
-    peakReadyReplicas: peakReady,
-    peakNodes,
-    secondsOverTarget: over,
-    latencyTargetSeconds: o.latencyTargetSeconds,
-    latencyStatistic: q === 'mean' ? 'mean' : `p${String(Math.round(q * 1000) / 10)}`,
-    worstLatencySeconds: worst,
-    timeToCapacity: {
-      episodes: list.length,
-      maxSeconds: maxEpisode,
-      meanSeconds: meanEpisode,
-      unresolved,
-      secondsShort,
-      secondsAboveMaxReplicas: aboveMax,
-      list,
-    },
-    replicaHours: boundSeconds / 3600,
-    gpuHours: (boundSeconds * service.gpusPerPod) / 3600,
-    nodeGpuHours: (nodeSeconds * o.gpusPerNode) / 3600,
-    lowerBoundReplicaHours: lowerSeconds / 3600,
-    lowerBoundGpuHours: (lowerSeconds * service.gpusPerPod) / 3600,
-    meanUtilizationPercent: x.capacityWorkTotal > 0 ? (100 * x.servedWorkTotal) / x.capacityWorkTotal : 0,
-    syncs: x.syncs,
-    scaleUps: x.scaleUps,
-    scaleDowns: x.scaleDowns,
-    blockedSyncs: x.blocked,
+    episodes: list.length,
+    maxSeconds: list.reduce((m, e) => Math.max(m, e.seconds), 0),
+    meanSeconds: list.length ? list.reduce((s, e) => s + e.seconds, 0) / list.length : 0,
+    unresolved: list.filter((e) => !e.reached).length,
+    secondsShort,
+    secondsAboveMaxReplicas: aboveMax,
+    list,
   };
 }

@@ -5,17 +5,17 @@ import { llmService } from './helpers';
 
 /**
  * Recorded summaries of a few service × trace pairs: restructuring the simulator must not change
- * what it computes. Re-record deliberately (after a model change) with RECORD_SUMMARIES=1.
+ * what it computes. Re-record deliberately (after a model change, saying why in the commit) with
+ * RECORD_SUMMARIES=1.
  */
 const FILE = join(__dirname, 'fixtures', 'recorded-summaries.json');
 const STEP = syntheticTrace('step', { base: 2, peak: 20, atSeconds: 600, lengthSeconds: 1200, durationSeconds: 3000 });
 
 const RUNS: Record<string, () => SimulationResult> = {
   'burst/step': () => simulate(llmService(), STEP),
-  'steady/step-warm': () => simulate(withBehaviorPreset(llmService({ model: { loadTimeSeconds: 60 } }), 'steady'), STEP, { nodes: { gpusPerNode: 8, initialNodes: 1 } }),
-  'burst/code×3': () => simulate(llmService(), scaleTrace(readNamedTrace('code'), 3)),
-  'legacy/conv×2': () => simulate(withBehaviorPreset(llmService(), 'legacy'), scaleTrace(readNamedTrace('conv'), 2)),
-  'default/code×3 tokens': () => simulate(withBehaviorPreset(llmService(), 'default'), scaleTrace(readNamedTrace('code'), 3), { capacity: { tokenWeighting: true } }),
+  'steady/step-warm h100': () => simulate(withBehaviorPreset(llmService({ model: { loadTimeSeconds: 60 } }), 'steady'), STEP, { serving: { profile: 'llama-3.1-8b-fp8/h100' }, nodes: { gpusPerNode: 8, initialNodes: 1 } }),
+  'legacy/code': () => simulate(withBehaviorPreset(llmService(), 'legacy'), readNamedTrace('code')),
+  'default/conv×0.5 round-robin': () => simulate(withBehaviorPreset(llmService(), 'default'), scaleTrace(readNamedTrace('conv'), 0.5), { serving: { routing: 'round-robin' } }),
 };
 
 /** The summary and a fingerprint of every sync's decision. */
