@@ -7,7 +7,7 @@
  *   npx inferscale explain --app main.ts
  */
 import { App, Chart, YamlOutputType } from 'cdk8s';
-import { AIInferencePlatform, AIInferenceService, PrometheusSource, ScalingBehavior, ScalingMetric } from 'inferscale/cdk8s';
+import { AIInferencePlatform, AIInferenceService, ModelCache, PrometheusSource, PrometheusStorage, ScalingBehavior, ScalingMetric } from 'inferscale/cdk8s';
 
 const app = new App({ outdir: process.env.CDK8S_OUTDIR ?? 'dist', outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
 
@@ -18,15 +18,22 @@ const platform = new AIInferencePlatform(app, 'platform', {
   namespaces: { inference: 'models', monitoring: 'metrics' },
   // L4 nodes (one GPU each) that scale from zero; maxNodes must hold every replica's GPUs.
   gpuNodePools: [{ name: 'l4', instanceType: 'g6.xlarge', minNodes: 0, maxNodes: 6 }],
-  // Scrape every 10 s and keep a week: the 1 min rate windows then hold six scrapes.
-  prometheus: PrometheusSource.embedded({ scrapeIntervalSeconds: 10, retentionTime: '7d', storageSize: '20Gi' }),
+  // An encrypted gp3 StorageClass (needs the EBS CSI driver on the cluster).
+  ebsStorageClass: { name: 'gp3' },
+  // Scrape every 10 s and keep a week on a 20Gi gp3 volume: the 1 min rate windows then hold six scrapes.
+  prometheus: PrometheusSource.embedded({
+    scrapeIntervalSeconds: 10,
+    retentionTime: '7d',
+    storage: PrometheusStorage.persistent({ storageClassName: 'gp3', size: '20Gi' }),
+  }),
   services: {
     chat: {
       image: 'vllm/vllm-openai:v0.11.0',
       args: ['--model', 'meta-llama/Llama-3.1-8B-Instruct', '--port', '8000'],
-      env: { HOME: '/tmp', HF_HOME: '/tmp/huggingface' },
       // Sizes the startup probe and the scale-down window (at least the load time).
       model: { name: 'meta-llama/Llama-3.1-8B-Instruct', loadTimeSeconds: 300 },
+      // Weights on the node's disk, once per pod: 8B × 2 bytes × 1.5 is sized by default; say it.
+      modelCache: ModelCache.emptyDir({ sizeLimit: '24Gi' }),
       gpu: { count: 1 },
       minReplicas: 1,
       maxReplicas: 6,

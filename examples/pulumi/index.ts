@@ -23,7 +23,6 @@ const platform = new InferencePlatform('inference', {
     llm: {
       image: 'vllm/vllm-openai:v0.11.0',
       args: ['--model', 'Qwen/Qwen2.5-7B-Instruct', '--port', '8000'],
-      env: { HOME: '/tmp', HF_HOME: '/tmp/huggingface' },
       model: { name: 'Qwen/Qwen2.5-7B-Instruct', loadTimeSeconds: 240 },
       gpu: { count: 1 },
       maxReplicas: 4,

@@ -3,17 +3,24 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
   checkDnsLabel,
+  checkModelCaches,
   checkPlatformWiring,
+  EbsStorageClassProps,
   GpuNodePoolProps,
   InferenceServiceProps,
   InferscaleValidationError,
   prefixProblems,
   Problem,
+  resolveEbsStorageClass,
   resolveGpuNodePool,
   ResolvedGpuNodePool,
+  ResourceMetricsProvider,
+  show,
+  ResolvedStorageClass,
 } from '../core';
 import { AIInferenceService } from './ai-inference-service';
 import { DcgmExporter, DcgmExporterProps } from './dcgm-exporter';
+import { MetricsServer, MetricsServerProps } from './metrics-server';
 import { NvidiaDevicePlugin, NvidiaDevicePluginProps } from './nvidia-device-plugin';
 import { Prometheus, PrometheusSource } from './prometheus';
 import { PrometheusAdapter, PrometheusAdapterProps } from './prometheus-adapter';
@@ -39,8 +46,30 @@ export interface AIInferencePlatformProps extends ChartProps {
   readonly devicePlugin?: Omit<NvidiaDevicePluginProps, 'namespace' | 'pools' | 'timeSlicing'> | false;
   /** The DCGM exporter, for GPU metrics; `false` leaves it out. @default - deployed when there are GPU pools */
   readonly dcgmExporter?: Omit<DcgmExporterProps, 'namespace' | 'pools'> | false;
+  /**
+   * metrics-server, which serves `metrics.k8s.io` for the services' CPU and memory metrics (and
+   * `kubectl top`); EKS does not install one. `false` leaves it out when the cluster already
+   * has one (GKE, AKS, the EKS metrics-server add-on): two providers cannot share its APIService.
+   * @default - deployed in kube-system (see {@link MetricsServer})
+   */
+  readonly metricsServer?: MetricsServerProps | false;
+  /**
+   * With `metricsServer: false`, who serves `metrics.k8s.io`: `"cluster"`, the cluster's own
+   * provider, or `"none"`, nobody, which makes every Resource metric an error (the HPA could
+   * never read it and would never scale down).
+   * @default "cluster" when metricsServer is false
+   */
+  readonly resourceMetricsProvider?: Exclude<ResourceMetricsProvider, 'metricsServer'>;
   /** Where the adapter's Prometheus comes from. @default PrometheusSource.embedded() */
   readonly prometheus?: PrometheusSource;
+  /**
+   * Render an encrypted gp3 StorageClass of the EBS CSI driver (`WaitForFirstConsumer`); an
+   * embedded Prometheus that names no storage of its own keeps its TSDB on a claim of it. The
+   * EBS CSI driver must run on the cluster (EKS add-on `aws-ebs-csi-driver`); the Pulumi
+   * environment installs both, so leave this out there.
+   * @default - none: Prometheus stores as its source says (an emptyDir unless told otherwise)
+   */
+  readonly ebsStorageClass?: EbsStorageClassProps;
   /** Prometheus Adapter options. @default - two replicas, self-signed serving certificate */
   readonly adapter?: Omit<PrometheusAdapterProps, 'prometheusUrl' | 'services' | 'namespace'>;
   /** Namespace names. @default - inference, gpu-system, monitoring */
@@ -58,13 +87,13 @@ export interface AIInferencePlatformProps extends ChartProps {
 
 /**
  * A complete GPU inference platform in one chart: namespaces with Pod Security labels, the
- * NVIDIA device plugin, the DCGM exporter, Prometheus (embedded or an existing
- * kube-prometheus-stack), the Prometheus Adapter with rules generated from every service's
- * metrics, and the services themselves.
+ * NVIDIA device plugin, the DCGM exporter, metrics-server (unless the cluster has one),
+ * Prometheus (embedded or an existing kube-prometheus-stack), the Prometheus Adapter with rules
+ * generated from every service's metrics, and the services themselves.
  *
  * The wiring between them is generated and checked before output: every HPA metric has an
- * adapter rule; GPU metrics have the DCGM exporter; GPU services have a pool they select,
- * whose resource (time-sliced or not) they request, whose nodes hold a replica and whose
+ * adapter rule, or for CPU and memory a provider of metrics.k8s.io; GPU metrics have the DCGM
+ * exporter; GPU services have a pool they select, whose resource (time-sliced or not) they request, whose nodes hold a replica and whose
  * capacity holds maxReplicas; rate windows cover four scrapes.
  *
  * The GPU system namespace is Pod Security "privileged": the device plugin writes a socket
@@ -83,6 +112,14 @@ export class AIInferencePlatform extends Chart {
   public readonly devicePlugin?: NvidiaDevicePlugin;
   /** The DCGM exporter, when deployed. */
   public readonly dcgmExporter?: DcgmExporter;
+  /** metrics-server, when deployed. */
+  public readonly metricsServer?: MetricsServer;
+  /** Who serves `metrics.k8s.io` for the services' Resource metrics. */
+  public readonly resourceMetricsProvider: ResourceMetricsProvider;
+  /** The EBS StorageClass, when rendered. */
+  public readonly storageClass?: k8s.KubeStorageClass;
+  /** The EBS StorageClass resolved, when rendered. */
+  public readonly storageClassSpec?: ResolvedStorageClass;
   /** Prometheus (server or monitors). */
   public readonly prometheus: Prometheus;
   /** The Prometheus Adapter. */
@@ -109,13 +146,43 @@ export class AIInferencePlatform extends Chart {
       problems.push(...prefixProblems(`gpuNodePools[${i}]`, r.problems));
       if (r.pool) pools.push(r.pool);
     });
+    const provider = props.resourceMetricsProvider;
+    if (provider !== undefined) {
+      if (provider !== 'cluster' && provider !== 'none') {
+        problems.push({ path: 'resourceMetricsProvider', message: `is ${show(provider)}; expected "cluster" (the cluster serves metrics.k8s.io) or "none"` });
+      } else if (props.metricsServer !== false) {
+        problems.push({ path: 'resourceMetricsProvider', message: `is ${show(provider)}, but metricsServer is not false, so the platform deploys metrics-server and serves metrics.k8s.io itself${provider === 'cluster' ? '; two providers cannot share APIService v1beta1.metrics.k8s.io' : ''}. Set metricsServer: false, or remove resourceMetricsProvider` });
+      }
+    }
     const names = pools.map((p) => p.name);
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i) problems.push({ path: `gpuNodePools[${i}].name`, message: `is ${JSON.stringify(n)}, already used by gpuNodePools[${names.indexOf(n)}]; give each pool its own name` });
     });
+    let storageClass: ResolvedStorageClass | undefined;
+    if (props.ebsStorageClass !== undefined) {
+      const r = resolveEbsStorageClass(props.ebsStorageClass);
+      problems.push(...prefixProblems('ebsStorageClass', r.problems));
+      storageClass = r.spec;
+    }
     if (problems.length) throw new InferscaleValidationError(owner, problems);
     this.gpuNodePools = pools;
+    if (storageClass) {
+      this.storageClassSpec = storageClass;
+      this.storageClass = new k8s.KubeStorageClass(this, 'StorageClass', {
+        metadata: {
+          name: storageClass.name,
+          labels: { 'app.kubernetes.io/managed-by': 'inferscale' },
+          ...(Object.keys(storageClass.annotations).length ? { annotations: { ...storageClass.annotations } } : {}),
+        },
+        provisioner: storageClass.provisioner,
+        parameters: { ...storageClass.parameters },
+        volumeBindingMode: storageClass.volumeBindingMode,
+        reclaimPolicy: storageClass.reclaimPolicy,
+        allowVolumeExpansion: storageClass.allowVolumeExpansion,
+      });
+    }
     this.namespaceNames = ns;
+    this.resourceMetricsProvider = props.metricsServer === false ? provider ?? 'cluster' : 'metricsServer';
 
     const stack = props.prometheus?.mode === 'kubePrometheusStack';
     const wantsPlugin = props.devicePlugin !== false && pools.some((p) => !p.devicePluginPreinstalled);
@@ -139,6 +206,12 @@ export class AIInferencePlatform extends Chart {
     if (Object.values(serviceProps).some((s) => s.namespace === undefined || s.namespace === ns.inference)) {
       namespace(ns.inference, 'restricted', 'Inference pods need no privileges.');
     }
+    const metricsServerNamespace = props.metricsServer === false ? undefined : props.metricsServer?.namespace;
+    // kube-system exists everywhere; an existing kube-prometheus-stack owns the monitoring namespace.
+    const existing = ['kube-system', ...(stack ? [ns.monitoring] : [])];
+    if (metricsServerNamespace !== undefined && !existing.includes(metricsServerNamespace) && !namespaces.some((n) => n.metadata.name === metricsServerNamespace)) {
+      namespace(metricsServerNamespace, 'restricted', 'metrics-server needs no privileges.');
+    }
     this.namespaces = namespaces;
 
     if (wantsPlugin) {
@@ -146,6 +219,10 @@ export class AIInferencePlatform extends Chart {
     }
     if (wantsDcgm) {
       this.dcgmExporter = new DcgmExporter(this, 'DcgmExporter', { ...(props.dcgmExporter || {}), namespace: ns.gpuSystem, pools });
+    }
+
+    if (props.metricsServer !== false) {
+      this.metricsServer = new MetricsServer(this, 'MetricsServer', props.metricsServer ?? {});
     }
 
     const services: Record<string, AIInferenceService> = {};
@@ -160,12 +237,25 @@ export class AIInferencePlatform extends Chart {
       devicePlugin: wantsPlugin,
       ...(this.dcgmExporter ? { dcgmSeries: this.dcgmExporter.metricNames } : {}),
       checkGpuCapacity: props.checkGpuCapacity ?? true,
+      resourceMetrics: this.resourceMetricsProvider,
     });
+    wiring.push(...checkModelCaches({
+      services: Object.fromEntries(Object.entries(services).map(([k, s]) => [k, s.spec])),
+      pools,
+      // The inference namespace is created with Pod Security "restricted".
+      hostPathForbiddenIn: namespaces.some((n) => n.name === ns.inference) ? [ns.inference] : [],
+    }));
     if (wiring.length) throw new InferscaleValidationError(owner, wiring);
 
     const specs = Object.values(services).map((s) => s.spec);
+    let source = props.prometheus;
+    if (storageClass && (source === undefined || source.mode === 'embedded')) {
+      const o = source?.embeddedOptions ?? {};
+      // An embedded server that names no storage of its own keeps its TSDB on the rendered class.
+      if (o.storage === undefined && o.storageClassName === undefined) source = PrometheusSource.embedded({ ...o, storageClassName: storageClass.name });
+    }
     this.prometheus = new Prometheus(this, 'Prometheus', {
-      ...(props.prometheus ? { source: props.prometheus } : {}),
+      ...(source ? { source } : {}),
       namespace: ns.monitoring,
       services: specs,
       ...(this.dcgmExporter ? { dcgmExporter: this.dcgmExporter.scrapeJobHint } : {}),

@@ -157,16 +157,15 @@ function quantities(record: Readonly<Record<string, string>>): Record<string, k8
 function deploymentSpec(s: ResolvedInferenceService): k8s.DeploymentSpec {
   const ports: k8s.ContainerPort[] = [{ name: PORT_NAME, containerPort: s.port, protocol: 'TCP' }];
   if (s.metricsPort !== s.port) ports.push({ name: METRICS_PORT_NAME, containerPort: s.metricsPort, protocol: 'TCP' });
-  const volumes: k8s.Volume[] = [];
-  const mounts: k8s.VolumeMount[] = [];
-  if (s.sharedMemorySize) {
-    volumes.push({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(s.sharedMemorySize) } });
-    mounts.push({ name: 'dshm', mountPath: '/dev/shm' });
-  }
-  if (s.security.readOnlyRootFilesystem) {
-    volumes.push({ name: 'tmp', emptyDir: {} });
-    mounts.push({ name: 'tmp', mountPath: '/tmp' });
-  }
+  const volumes: k8s.Volume[] = s.volumes.map((v) => ({
+    name: v.name,
+    ...('emptyDir' in v.source
+      ? { emptyDir: { ...(v.source.emptyDir.medium ? { medium: v.source.emptyDir.medium } : {}), ...(v.source.emptyDir.sizeLimit ? { sizeLimit: k8s.Quantity.fromString(v.source.emptyDir.sizeLimit) } : {}) } }
+      : 'persistentVolumeClaim' in v.source
+        ? { persistentVolumeClaim: { ...v.source.persistentVolumeClaim } }
+        : { hostPath: { ...v.source.hostPath } }),
+  }));
+  const mounts: k8s.VolumeMount[] = s.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, ...(v.readOnly ? { readOnly: true } : {}) }));
   const spread = (topologyKey: string): k8s.TopologySpreadConstraint => ({
     maxSkew: 1,
     topologyKey,
@@ -217,9 +216,9 @@ function deploymentSpec(s: ResolvedInferenceService): k8s.DeploymentSpec {
           readinessProbe: httpProbe(s.probes.readiness, PORT_NAME),
           livenessProbe: httpProbe(s.probes.liveness, PORT_NAME),
           securityContext: restrictedContainerSecurityContext(s.security.readOnlyRootFilesystem),
-          ...(mounts.length ? { volumeMounts: mounts } : {}),
+          volumeMounts: mounts,
         }],
-        ...(volumes.length ? { volumes } : {}),
+        volumes,
       },
     },
   };

@@ -3,12 +3,18 @@ export { NvidiaDevicePlugin, resolveNvidiaDevicePlugin, devicePluginConfigFile, 
 export type { NvidiaDevicePluginProps, ResolvedNvidiaDevicePlugin, MigStrategy, DaemonResourcesProps } from './nvidia-device-plugin';
 export { DcgmExporter, resolveDcgmExporter, dcgmMetricsCsv, DEFAULT_DCGM_FIELDS, DCGM_SERIES_LABELS, DCGM_POD_ATTRIBUTION_LABELS } from './dcgm-exporter';
 export type { DcgmExporterProps, ResolvedDcgmExporter, DcgmField, DcgmFieldType, DcgmScrapeJobHint } from './dcgm-exporter';
-export { ScalingMetric, ScalingBehavior, InferscaleValidationError, gpuNodePool, resolveGpuNodePool, IMAGES } from '../core';
+export { ScalingMetric, ScalingBehavior, InferscaleValidationError, gpuNodePool, resolveGpuNodePool, IMAGES, ModelCache, PrometheusStorage } from '../core';
 export type {
   InferenceServiceProps, MetricDefinition, HpaBehavior, HpaMetricSpec, ResolvedInferenceService,
   GpuNodePoolProps, ResolvedGpuNodePool, TimeSlicingProps,
+  EmptyDirModelCacheOptions, PersistentVolumeClaimModelCacheOptions, HostPathModelCacheOptions, ResolvedModelCache,
+  PersistentPrometheusStorageOptions, ClusterDefaultPrometheusStorageOptions, EphemeralPrometheusStorageOptions, ResolvedPrometheusStorage,
+  EbsStorageClassProps, ResolvedStorageClass,
 } from '../core';
 export * from './ai-inference-platform';
+export { MetricsServer } from './metrics-server';
+export type { MetricsServerProps, ResolvedMetricsServer } from './metrics-server';
+export { resolveMetricsServer, RESOURCE_METRICS_API, AGGREGATED_METRICS_READER } from '../core';
 export { Prometheus, PrometheusSource, PROMETHEUS_PORT, STACK_RELEASE_LABEL } from './prometheus';
 export type { PrometheusProps, EmbeddedPrometheusOptions, KubePrometheusStackOptions, PrometheusScrapedService } from './prometheus';
 export type { DcgmExporterScrapeTarget } from '../core';

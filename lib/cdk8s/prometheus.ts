@@ -16,7 +16,7 @@ import {
   PrometheusServerConfig,
   prometheusConfigYaml,
 } from '../core/prometheus-config';
-import { checkQuantity } from '../core/quantity';
+import { PrometheusStorage, ResolvedPrometheusStorage } from '../core/platform/prometheus-storage';
 import { restrictedContainerSecurityContext } from './security';
 import { containerResources } from './resources';
 
@@ -26,10 +26,24 @@ export interface EmbeddedPrometheusOptions {
   readonly scrapeIntervalSeconds?: number;
   /** How long samples are kept (`--storage.tsdb.retention.time`). @default "15d" */
   readonly retentionTime?: string;
-  /** Size of the PersistentVolumeClaim holding the TSDB. @default "50Gi" */
-  readonly storageSize?: string;
-  /** StorageClass of the claim. @default - the cluster's default StorageClass */
+  /**
+   * Where the TSDB lives: `PrometheusStorage.persistent({ storageClassName, size })`,
+   * `PrometheusStorage.clusterDefault({ size })` or `PrometheusStorage.ephemeral({ sizeLimit })`.
+   * HPAs read only the last minutes, so an emptyDir serves autoscaling anywhere; a claim keeps
+   * history across reschedules but binds only with a StorageClass that exists and provisions.
+   * @default - `storageClassName` given: a claim of that class; otherwise PrometheusStorage.ephemeral() (as kube-prometheus-stack without a storageSpec)
+   */
+  readonly storage?: PrometheusStorage;
+  /** Shorthand for `storage: PrometheusStorage.persistent({ storageClassName, size: storageSize })`. @default - see storage */
   readonly storageClassName?: string;
+  /** Size of the claim with `storageClassName`; alone it is an error, since a claim without a class may never bind. @default "50Gi" */
+  readonly storageSize?: string;
+  /**
+   * PriorityClass of the server. Every HPA with a Prometheus metric depends on this one pod, so
+   * it should preempt ordinary workloads rather than wait behind them.
+   * @default - a PriorityClass `<namespace>-<name>` of value 1000000 rendered with the server
+   */
+  readonly priorityClassName?: string;
   /** Container image. @default - the pinned `IMAGES.prometheus` */
   readonly image?: string;
   /** CPU and memory. @default { cpu: { request: "500m" }, memory: { request: "2Gi", limit: "4Gi" } } */
@@ -136,6 +150,17 @@ export const PROMETHEUS_PORT = 9090;
 export const STACK_RELEASE_LABEL = 'release';
 /** Container port names of `AIInferenceService` pods. */
 const INFERENCE_PORT_NAMES = { http: 'http', metrics: 'metrics' } as const;
+/**
+ * Priority of the embedded Prometheus. Above every workload without a class (0) and the
+ * cluster autoscaler's default cutoff for expendable pods (-10), far below the system classes
+ * (`system-cluster-critical` is 2000000000). inferscale renders its own class rather than use
+ * `system-cluster-critical`: that class is meant for components the cluster itself cannot run
+ * without, and distributions may limit it to `kube-system` with a ResourceQuota.
+ * @see https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/
+ * @see https://kubernetes.io/docs/concepts/policy/resource-quotas/#limit-priority-class-consumption-by-default
+ * @see https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/FAQ.md#how-does-cluster-autoscaler-work-with-pod-priority-and-preemption (expendable cutoff -10)
+ */
+export const PROMETHEUS_PRIORITY = 1_000_000;
 /** UID and GID of `nobody`, which the upstream image runs as. */
 const NOBODY = 65534;
 
@@ -169,8 +194,14 @@ export class Prometheus extends Construct {
   public readonly config?: PrometheusServerConfig;
   /** Retention (embedded). */
   public readonly retentionTime?: string;
-  /** Storage size (embedded). */
+  /** Storage size (embedded): the claim's size or the emptyDir's limit. */
   public readonly storageSize?: string;
+  /** The TSDB storage, resolved (embedded). */
+  public readonly storage?: ResolvedPrometheusStorage;
+  /** PriorityClass of the server's pod (embedded). */
+  public readonly priorityClassName?: string;
+  /** The PriorityClass rendered for the server, unless `priorityClassName` names an existing one (embedded). */
+  public readonly priorityClass?: k8s.KubePriorityClass;
   /** Image (embedded). */
   public readonly image?: string;
   /** ServiceAccount (embedded). */
@@ -181,7 +212,7 @@ export class Prometheus extends Construct {
   public readonly roles: readonly k8s.KubeRole[];
   /** ConfigMap with `prometheus.yml` (embedded). */
   public readonly configMap?: k8s.KubeConfigMap;
-  /** TSDB storage (embedded). */
+  /** TSDB storage, when it is persistent (embedded). */
   public readonly persistentVolumeClaim?: k8s.KubePersistentVolumeClaim;
   /** The server (embedded). */
   public readonly deployment?: k8s.KubeDeployment;
@@ -216,17 +247,17 @@ export class Prometheus extends Construct {
       const o = source.embeddedOptions ?? {};
       this.scrapeIntervalSeconds = o.scrapeIntervalSeconds ?? DEFAULT_SCRAPE_INTERVAL_SECONDS;
       this.retentionTime = o.retentionTime ?? '15d';
-      this.storageSize = o.storageSize ?? '50Gi';
       this.image = o.image ?? IMAGES.prometheus;
       problems.push(...checkPrometheusDuration('source.retentionTime', this.retentionTime));
-      const size = checkQuantity('source.storageSize', this.storageSize);
-      problems.push(...size.problems);
-      if (size.value === 0) problems.push({ path: 'source.storageSize', message: `is ${show(this.storageSize)}; the TSDB needs storage, expected a size such as "50Gi"` });
-      if (o.storageClassName !== undefined && (typeof o.storageClassName !== 'string' || !isDnsSubdomain(o.storageClassName))) {
-        problems.push({ path: 'source.storageClassName', message: `is ${show(o.storageClassName)}; expected a StorageClass name (a DNS-1123 subdomain)` });
+      const storage = resolveStorage(o, problems);
+      this.storage = storage;
+      this.storageSize = storage?.size;
+      this.priorityClassName = o.priorityClassName ?? `${this.namespace}-${this.name}`;
+      if (o.priorityClassName !== undefined && (typeof o.priorityClassName !== 'string' || !isDnsSubdomain(o.priorityClassName))) {
+        problems.push({ path: 'source.priorityClassName', message: `is ${show(o.priorityClassName)}; expected the name of an existing PriorityClass (a DNS-1123 subdomain) such as "system-cluster-critical"` });
       }
       if (typeof this.image !== 'string' || !this.image || /\s/.test(this.image)) problems.push({ path: 'source.image', message: `is ${show(this.image)}; expected an image reference such as "quay.io/prometheus/prometheus:v3.5.0"` });
-      const resources = containerResources(o.resources, { cpu: { request: '500m' }, memory: { request: '2Gi', limit: '4Gi' } }, 'source.resources', problems);
+      const requested = containerResources(o.resources, { cpu: { request: '500m' }, memory: { request: '2Gi', limit: '4Gi' } }, 'source.resources', problems);
       const built = buildPrometheusConfig({ scrapeIntervalSeconds: this.scrapeIntervalSeconds, namespaces: o.discoveryNamespaces, dcgmExporter: props.dcgmExporter });
       problems.push(...built.problems.map((p) => ({ ...p, path: p.path.startsWith('dcgmExporter') ? p.path : `source.${p.path}` })));
       problems.push(...rateWindowProblems(services, this.scrapeIntervalSeconds));
@@ -259,14 +290,30 @@ export class Prometheus extends Construct {
         new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', { metadata: { name: clusterName, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName }, subjects });
       }
       this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', { metadata: { ...metadata, name: `${this.name}-config` }, data: { 'prometheus.yml': configYaml } });
-      this.persistentVolumeClaim = new k8s.KubePersistentVolumeClaim(this, 'PersistentVolumeClaim', {
-        metadata: { ...metadata, name: `${this.name}-data` },
-        spec: {
-          accessModes: ['ReadWriteOnce'],
-          ...(o.storageClassName ? { storageClassName: o.storageClassName } : {}),
-          resources: { requests: { storage: k8s.Quantity.fromString(this.storageSize) } },
-        },
-      });
+      const store = this.storage!;
+      if (store.kind === 'persistent') {
+        this.persistentVolumeClaim = new k8s.KubePersistentVolumeClaim(this, 'PersistentVolumeClaim', {
+          metadata: { ...metadata, name: `${this.name}-data` },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            ...(store.storageClassName ? { storageClassName: store.storageClassName } : {}),
+            resources: { requests: { storage: k8s.Quantity.fromString(store.size) } },
+          },
+        });
+      }
+      // An emptyDir is on the node's disk: the scheduler needs to know how much.
+      const resources: k8s.ResourceRequirements = store.kind === 'ephemeral'
+        ? { ...requested, requests: { ...requested.requests, 'ephemeral-storage': k8s.Quantity.fromString(store.size) } }
+        : requested;
+      if (o.priorityClassName === undefined) {
+        this.priorityClass = new k8s.KubePriorityClass(this, 'PriorityClass', {
+          metadata: { name: this.priorityClassName, labels },
+          value: PROMETHEUS_PRIORITY,
+          globalDefault: false,
+          preemptionPolicy: 'PreemptLowerPriority',
+          description: `Prometheus ${this.namespace}/${this.name}: every HPA with a Prometheus metric reads it, so it preempts ordinary workloads rather than waiting behind them.`,
+        });
+      }
       const probe = (path: string, failureThreshold: number): k8s.Probe => ({
         httpGet: { path, port: k8s.IntOrString.fromString('web') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold,
       });
@@ -286,6 +333,7 @@ export class Prometheus extends Construct {
             },
             spec: {
               serviceAccountName: this.name,
+              priorityClassName: this.priorityClassName,
               securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, fsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } },
               containers: [{
                 name: 'prometheus',
@@ -294,6 +342,7 @@ export class Prometheus extends Construct {
                   '--config.file=/etc/prometheus/prometheus.yml',
                   '--storage.tsdb.path=/prometheus',
                   `--storage.tsdb.retention.time=${this.retentionTime}`,
+                  `--storage.tsdb.retention.size=${store.retentionSize}`,
                   `--web.listen-address=:${PROMETHEUS_PORT}`,
                 ],
                 ports: [{ name: 'web', containerPort: PROMETHEUS_PORT, protocol: 'TCP' }],
@@ -310,7 +359,9 @@ export class Prometheus extends Construct {
               }],
               volumes: [
                 { name: 'config', configMap: { name: `${this.name}-config` } },
-                { name: 'data', persistentVolumeClaim: { claimName: `${this.name}-data` } },
+                store.kind === 'persistent'
+                  ? { name: 'data', persistentVolumeClaim: { claimName: `${this.name}-data` } }
+                  : { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString(store.size) } },
               ],
             },
           },
@@ -386,4 +437,35 @@ export class Prometheus extends Construct {
 function rateWindowProblems(services: readonly PrometheusScrapedService[], interval: number): Problem[] {
   if (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 1) return [];
   return checkRateWindows(services, interval);
+}
+
+/** The storage choice: `storage`, or the `storageClassName`/`storageSize` shorthand, or an emptyDir. */
+function resolveStorage(o: EmbeddedPrometheusOptions, problems: Problem[]): ResolvedPrometheusStorage | undefined {
+  const shorthand = o.storageClassName !== undefined || o.storageSize !== undefined;
+  if (o.storage !== undefined) {
+    if (shorthand) {
+      problems.push({ path: 'source.storage', message: `is given together with ${o.storageClassName !== undefined ? 'storageClassName' : 'storageSize'}; give the storage choice once, in storage` });
+      return undefined;
+    }
+    if (!(o.storage instanceof PrometheusStorage)) {
+      problems.push({ path: 'source.storage', message: `is ${show(o.storage)}; expected PrometheusStorage.persistent({ storageClassName, size }), PrometheusStorage.clusterDefault({ size }) or PrometheusStorage.ephemeral({ sizeLimit })` });
+      return undefined;
+    }
+    const r = o.storage.resolve('source.storage');
+    problems.push(...r.problems);
+    return r.storage;
+  }
+  if (o.storageClassName === undefined && o.storageSize !== undefined) {
+    problems.push({
+      path: 'source.storageSize',
+      message: `is ${show(o.storageSize)}, but no StorageClass is named: a claim without storageClassName binds only where the cluster has a default StorageClass (a new EKS cluster has none) and otherwise stays Pending. Use storage: PrometheusStorage.persistent({ storageClassName, size }), or PrometheusStorage.clusterDefault({ size }) when the cluster has a default class`,
+    });
+    return undefined;
+  }
+  const choice = o.storageClassName !== undefined
+    ? PrometheusStorage.persistent({ storageClassName: o.storageClassName, ...(o.storageSize !== undefined ? { size: o.storageSize } : {}) })
+    : PrometheusStorage.ephemeral();
+  const r = choice.resolve('source');
+  problems.push(...r.problems.map((p) => (p.path === 'source.size' ? { ...p, path: 'source.storageSize' } : p)));
+  return r.storage;
 }

@@ -281,6 +281,9 @@ function contextOf(svc: AnyConstruct, namespace: string, serviceCount: number): 
   const prometheus = near('Prometheus');
   const adapter = near('PrometheusAdapter');
   const dcgm = near('DcgmExporter');
+  const metricsServer = near('MetricsServer');
+  const msSpec = isRecord(metricsServer?.spec) ? metricsServer.spec : undefined;
+  const provider = platform ? platform.resourceMetricsProvider : msSpec ? 'metricsServer' : undefined;
   const stack = prometheus?.mode === 'kubePrometheusStack';
   const release = stack ? releaseLabelOf(prometheus) : undefined;
   return {
@@ -305,12 +308,18 @@ function contextOf(svc: AnyConstruct, namespace: string, serviceCount: number): 
       },
     } : {}),
     ...(dcgm ? { dcgmExporter: { namespace: String(dcgm.namespace), name: String(dcgm.serviceName), port: Number(dcgm.metricsPort) } } : {}),
+    ...(provider === 'metricsServer' || provider === 'cluster' || provider === 'none' ? {
+      resourceMetrics: {
+        provider,
+        ...(msSpec ? { metricsServer: { namespace: String(msSpec.namespace), name: String(msSpec.name), metricResolutionSeconds: Number(msSpec.metricResolutionSeconds) } } : {}),
+      },
+    } : {}),
   };
 }
 
 /** The platform field holding each part. */
 function partField(name: string): string {
-  return name === 'Prometheus' ? 'prometheus' : name === 'PrometheusAdapter' ? 'adapter' : 'dcgmExporter';
+  return name === 'Prometheus' ? 'prometheus' : name === 'PrometheusAdapter' ? 'adapter' : name === 'MetricsServer' ? 'metricsServer' : 'dcgmExporter';
 }
 
 /** The `release` label kube-prometheus-stack selects monitors by, read from a PodMonitor or ServiceMonitor. */

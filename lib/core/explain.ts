@@ -10,9 +10,12 @@ import { describeBehavior } from './behavior';
 import { humanDuration } from './duration';
 import { HpaMetricSpec, HpaMetricTarget } from './hpa-spec';
 import { ResolvedInferenceService } from './inference-service';
-import { AdapterRule, MetricDefinition, MetricKind, SeriesRequirement } from './metric';
+import { show as showValue } from './problems';
+import { AdapterRule, IdleReport, MetricDefinition, MetricKind, SeriesRequirement } from './metric';
 import { DCGM_EXPORTER_JOB, DEFAULT_SCRAPE_INTERVAL_SECONDS, INFERENCE_PODS_JOB } from './prometheus-config';
 import { DEFAULT_TOLERANCE } from './hpa';
+import { RESOURCE_METRICS_API } from './platform/metrics-server';
+import { ResourceMetricsProvider } from './platform-checks';
 
 /** The Prometheus that scrapes a service, as {@link explainService} describes it. */
 export interface ExplainPrometheus {
@@ -51,6 +54,21 @@ export interface ExplainDcgmExporter {
   readonly port: number;
 }
 
+/** Who serves the resource metrics API (`metrics.k8s.io`) that CPU and memory metrics read. */
+export interface ExplainResourceMetrics {
+  /** `metricsServer`: inferscale's own; `cluster`: the cluster's (GKE, AKS, the EKS add-on); `none`: nobody. */
+  readonly provider: ResourceMetricsProvider;
+  /** inferscale's metrics-server (provider `metricsServer`). @default - not shown */
+  readonly metricsServer?: {
+    /** Namespace of its Deployment. */
+    readonly namespace: string;
+    /** Name of its Deployment. */
+    readonly name: string;
+    /** Seconds between its kubelet scrapes (`--metric-resolution`). */
+    readonly metricResolutionSeconds: number;
+  };
+}
+
 /** What surrounds a service: who scrapes it, who serves its metrics. Unknown parts are left out. */
 export interface ExplainContext {
   /** Namespace the service's objects live in (its own, or the chart's). @default - the service's namespace, else "default" */
@@ -63,6 +81,8 @@ export interface ExplainContext {
   readonly adapter?: ExplainAdapter;
   /** The DCGM exporter, for GPU metrics. @default - none in the app */
   readonly dcgmExporter?: ExplainDcgmExporter;
+  /** Who serves `metrics.k8s.io` for CPU and memory metrics. @default - unknown: the cluster must serve it */
+  readonly resourceMetrics?: ExplainResourceMetrics;
 }
 
 /** The stages of one metric's data path. */
@@ -88,6 +108,8 @@ export interface MetricExplanation {
   readonly summary: string;
   /** The HPA metric block. */
   readonly hpa: HpaMetricSpec;
+  /** What an idle pod (or object, or queue) reports, so the HPA can still scale down. */
+  readonly idle: IdleReport;
   /** The stages, in data-path order. */
   readonly steps: readonly ExplainStep[];
   /** Wiring that would leave the HPA at `<unknown>` for this metric. Empty when sound. */
@@ -104,6 +126,8 @@ export interface ServiceExplanation {
   readonly owner?: string;
   /** Replicas, selector, GPUs and model load time, one line each. */
   readonly facts: readonly string[];
+  /** Outages the configuration allows on a live cluster, each with its fix; empty when none. */
+  readonly warnings: readonly string[];
   /** Behavior preset name. */
   readonly behaviorPreset: string;
   /** The behavior in plain words ({@link describeBehavior}). */
@@ -164,6 +188,7 @@ export function explainService(service: ResolvedInferenceService, context: Expla
     namespace,
     ...(context.owner ? { owner: context.owner } : {}),
     facts,
+    warnings: disruptionWarnings(service),
     behaviorPreset: service.behaviorPreset,
     behavior: describeBehavior(service.behavior),
     setup: usesPrometheus && prom.portForward ? [prom.portForward] : [],
@@ -188,6 +213,7 @@ export function formatExplanation(e: ServiceExplanation): string {
   const out: string[] = [];
   out.push(`service ${e.namespace}/${e.name}${e.owner ? ` (${e.owner})` : ''}`);
   for (const f of e.facts) out.push(`  ${f}`);
+  for (const w of e.warnings) out.push(`  warning: ${w}`);
   out.push(`  behavior (${e.behaviorPreset}): ${e.behavior}`);
   for (const c of e.checks) out.push(`    check: ${c}`);
   if (e.setup.length) {
@@ -197,6 +223,7 @@ export function formatExplanation(e: ServiceExplanation): string {
   for (const m of e.metrics) {
     out.push('');
     out.push(`  metrics[${m.index}] ${m.kind}: ${m.summary}`);
+    out.push(`    ${'when idle'.padEnd(STEP_LABEL_WIDTH)}${m.idle.description}`);
     for (const step of m.steps) {
       const label = STEP_LABELS[step.kind];
       step.lines.forEach((line, i) => out.push(`    ${(i === 0 ? label : '').padEnd(STEP_LABEL_WIDTH)}${line}`));
@@ -205,6 +232,31 @@ export function formatExplanation(e: ServiceExplanation): string {
     for (const p of m.problems) out.push(`    problem: ${p}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * What a voluntary disruption (a node drain for an upgrade, the cluster autoscaler removing a
+ * node, a spot interruption notice) does to a service held at one replica: a PodDisruptionBudget
+ * that lets one pod go evicts the only one, and the service is down for a model load. The
+ * disruption controller rounds a percent `maxUnavailable` up, so any percent above 0 allows it.
+ * @see https://kubernetes.io/docs/tasks/run-application/configure-pdb/#rounding-logic-when-specifying-percentages
+ */
+function disruptionWarnings(service: ResolvedInferenceService): string[] {
+  if (service.minReplicas !== 1) return [];
+  const load = humanDuration(service.model.loadTimeSeconds);
+  const budget = service.disruptionBudget;
+  const mu = budget?.maxUnavailable;
+  if (budget && (mu === 0 || mu === '0%')) {
+    return [`minReplicas is 1 and the PodDisruptionBudget allows no pod down (maxUnavailable ${showValue(mu)}): a drain of the node running the only replica waits until the HPA adds a second one, so node upgrades and the cluster autoscaler's scale-in stall on it. Set minReplicas: 2 to let drains proceed without an outage`];
+  }
+  const why = budget
+    ? `the PodDisruptionBudget's maxUnavailable is ${showValue(mu)}, so a node drain (upgrade, cluster autoscaler scale-in, spot interruption) evicts the only replica`
+    : 'there is no PodDisruptionBudget, so a node drain (upgrade, cluster autoscaler scale-in, spot interruption) evicts the only replica';
+  return [
+    `minReplicas is 1 and ${why}: whenever the HPA holds it at one replica, the service is down for one model load (${load}), longer when a new node must start first. `
+    + 'Fix: minReplicas: 2, so one replica serves while the other moves (the cost of a second replica at all times); '
+    + 'or disruptionBudget { maxUnavailable: 0 } (minAvailable 1), which keeps the replica serving but blocks the drain until the HPA scales up or someone deletes the pod, stalling node upgrades and scale-in',
+  ];
 }
 
 const STEP_LABELS: Readonly<Record<ExplainStepKind, string>> = {
@@ -266,7 +318,7 @@ function explainMetric(def: MetricDefinition, index: number, scope: MetricScope)
   const problems: string[] = [];
   const hpa = def.hpa;
   if (hpa.type === 'Resource') {
-    steps.push(...resourceSteps(def, hpa.resource.name, scope));
+    steps.push(...resourceSteps(def, hpa.resource.name, scope, problems));
   } else {
     const rule = def.adapterRule;
     steps.push(...seriesAndScrapeSteps(def, scope));
@@ -275,26 +327,48 @@ function explainMetric(def: MetricDefinition, index: number, scope: MetricScope)
     steps.push(metricsApiStep(hpa, rule, scope));
   }
   steps.push(hpaStep(hpa, index, scope));
-  return { index, kind: def.kind, summary: def.summary, hpa, steps, problems };
+  return { index, kind: def.kind, summary: def.summary, hpa, idle: def.idle, steps, problems };
 }
 
-function resourceSteps(def: MetricDefinition, resource: string, scope: MetricScope): ExplainStep[] {
-  const { namespace, service } = scope;
+function resourceSteps(def: MetricDefinition, resource: string, scope: MetricScope, problems: string[]): ExplainStep[] {
+  const { namespace, service, context } = scope;
   const series = def.series[0];
+  const selector = Object.entries(service.selectorLabels).map(([k, v]) => `${k}=${v}`).join(',');
+  const api = RESOURCE_METRICS_API.apiService;
+  const what = `${resource} use of each pod of the service`;
+  const r = context.resourceMetrics;
+  const checks = [
+    `kubectl get apiservice ${api}   # AVAILABLE must be True`,
+    `kubectl top pods -n ${namespace} -l ${selector}`,
+    `kubectl get --raw "/apis/metrics.k8s.io/v1beta1/namespaces/${namespace}/pods?labelSelector=${selectorParam(service.selectorLabels)}"`,
+  ];
+  let lines: string[];
+  if (r?.provider === 'metricsServer' && r.metricsServer) {
+    const m = r.metricsServer;
+    lines = [`metrics.k8s.io, served by metrics-server ${m.namespace}/${m.name} (APIService ${api}), which reads every kubelet each ${humanDuration(m.metricResolutionSeconds)}: ${what}`];
+    checks.splice(1, 0, `kubectl get deployment ${m.name} -n ${m.namespace}`);
+  } else if (r?.provider === 'metricsServer') {
+    lines = [`metrics.k8s.io, served by inferscale's metrics-server (APIService ${api}): ${what}`];
+  } else if (r?.provider === 'cluster') {
+    lines = [`metrics.k8s.io, served by the cluster's own provider (metrics-server on GKE and AKS, the metrics-server add-on on EKS; APIService ${api}): ${what}`];
+  } else if (r?.provider === 'none') {
+    lines = [`metrics.k8s.io: nothing serves it in this platform (metricsServer is false and resourceMetricsProvider is "none")`];
+    problems.push(`nothing serves metrics.k8s.io: the HPA shows <unknown> for this metric and never scales down. Deploy metrics-server or remove the metric`);
+  } else {
+    lines = [
+      `metrics.k8s.io (metrics-server): ${what}`,
+      `no metrics-server in this app: the cluster must serve metrics.k8s.io (GKE and AKS do; on EKS install the metrics-server add-on or add inferscale's MetricsServer), or this metric stays <unknown> and the HPA never scales down`,
+    ];
+  }
   return [
     {
       kind: 'series',
-      lines: [`${series ? `${series.name} (${series.type}) ` : ''}measured by the kubelet (cAdvisor) for each container and read by metrics-server; Prometheus and the adapter are not involved`],
-      checks: [`kubectl top pods -n ${namespace} -l ${Object.entries(service.selectorLabels).map(([k, v]) => `${k}=${v}`).join(',')}`],
+      lines: [`${series ? `${series.name} (${series.type}) ` : ''}measured by the kubelet (cAdvisor) for each container and served at the kubelet's /metrics/resource, which metrics-server reads; Prometheus and the adapter are not involved`],
+      checks: series
+        ? [`kubectl get --raw "/api/v1/nodes/$(kubectl get pods -n ${namespace} -l ${selector} -o jsonpath='{.items[0].spec.nodeName}')/proxy/metrics/resource" | grep ${series.name}`]
+        : [],
     },
-    {
-      kind: 'metricsApi',
-      lines: [`metrics.k8s.io (metrics-server): ${resource} use of each pod of the service`],
-      checks: [
-        `kubectl get apiservice v1beta1.metrics.k8s.io`,
-        `kubectl get --raw "/apis/metrics.k8s.io/v1beta1/namespaces/${namespace}/pods?labelSelector=${selectorParam(service.selectorLabels)}"`,
-      ],
-    },
+    { kind: 'metricsApi', lines, checks },
   ];
 }
 

@@ -29,6 +29,13 @@ export const IMAGES = Object.freeze({
    * @see https://github.com/prometheus/prometheus/releases
    */
   prometheus: 'quay.io/prometheus/prometheus:v3.14.0',
+  /**
+   * metrics-server: serves the resource metrics API (`metrics.k8s.io`, CPU and memory per pod
+   * and node) that HPA Resource metrics read, scraped from each kubelet. Release v0.9.0, the
+   * image its release manifests pin (`manifests/components/release/kustomization.yaml`).
+   * @see https://github.com/kubernetes-sigs/metrics-server/releases
+   */
+  metricsServer: 'registry.k8s.io/metrics-server/metrics-server:v0.9.0',
 } as const);
 
 /** Name of one pinned image. */

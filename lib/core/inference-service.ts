@@ -1,6 +1,7 @@
 import { checkBehavior, ScalingBehavior } from './behavior';
 import { HpaBehavior, HpaMetricSpec } from './hpa-spec';
 import { MetricDefinition, metricIdentity, ScalingMetric } from './metric';
+import { defaultModelCacheSize, ModelCache, ResolvedModelCache, ServerVolume, serverRuntime } from './model-cache';
 import { checkDnsLabel, checkLabels, isLabelValue } from './names';
 import { prefixProblems, Problem, show } from './problems';
 import { checkQuantity } from './quantity';
@@ -105,7 +106,12 @@ export interface SecurityProps {
   readonly runAsGroup?: number;
   /** Group owning mounted volumes. @default 1000 */
   readonly fsGroup?: number;
-  /** Mount the root filesystem read-only. Off by default: model servers write caches. @default false */
+  /**
+   * Mount the root filesystem read-only. Every path a model server writes (`/tmp`, its home
+   * and caches, the model cache) is a volume, so engines that keep to those paths run with it.
+   * Off by default: images that write elsewhere (their own install directory) would crash.
+   * @default false
+   */
   readonly readOnlyRootFilesystem?: boolean;
 }
 
@@ -130,7 +136,14 @@ export interface InferenceServiceProps {
   readonly command?: readonly string[];
   /** Container args. @default - the image's cmd */
   readonly args?: readonly string[];
-  /** Environment variables (sorted in the output). @default - none */
+  /**
+   * Environment variables (sorted in the output). They win over the ones inferscale sets for a
+   * non-root UID (`USER`, `LOGNAME`, `HOME`, `XDG_CACHE_HOME`, `XDG_CONFIG_HOME`,
+   * `VLLM_CACHE_ROOT`, `TRITON_CACHE_DIR`, `TORCHINDUCTOR_CACHE_DIR`, `HF_HOME`,
+   * `HUGGINGFACE_HUB_CACHE`; see
+   * {@link serverRuntime}).
+   * @default - only inferscale's
+   */
   readonly env?: Readonly<Record<string, string>>;
   /** Model identity and load time. @default - load time 300 s */
   readonly model?: ModelProps;
@@ -138,6 +151,12 @@ export interface InferenceServiceProps {
   readonly gpu?: GpuProps;
   /** CPU and memory. @default - see ResourcesProps */
   readonly resources?: ResourcesProps;
+  /**
+   * Where downloaded weights are kept, mounted at `/model-cache` with `HF_HOME` pointing there;
+   * `false` leaves them in the server's home directory (an emptyDir without a size limit).
+   * @default ModelCache.emptyDir() - sized from the model name, with a matching ephemeral-storage request
+   */
+  readonly modelCache?: ModelCache | false;
   /** Size of the in-memory `/dev/shm` volume (PyTorch and NCCL need more than the 64 MiB default). @default "2Gi" with a GPU, none without */
   readonly sharedMemorySize?: string;
   /** Fewest replicas. 0 needs `scaleToZero` and an Object or External metric. @default 1 */
@@ -228,13 +247,17 @@ export interface ResolvedInferenceService {
   };
   /** Requests and limits, including the GPU limit. */
   readonly resources: {
-    /** Kubernetes quantities the scheduler reserves: `cpu` (cores) and `memory` (bytes), e.g. `"3"` and `"12Gi"`. */
+    /** Kubernetes quantities the scheduler reserves: `cpu` (cores), `memory` and `ephemeral-storage` (bytes), e.g. `"3"`, `"12Gi"` and `"24Gi"`. */
     readonly requests: Readonly<Record<string, string>>;
     /** Kubernetes quantities capping the container: `memory`, `cpu` when given, and the GPU resource (a count). */
     readonly limits: Readonly<Record<string, string>>;
   };
   /** `/dev/shm` size, if mounted. */
   readonly sharedMemorySize?: string;
+  /** The model cache, unless turned off. */
+  readonly modelCache?: ResolvedModelCache;
+  /** Pod volumes and their mounts: `/dev/shm`, `/tmp`, the server's home, the model cache. */
+  readonly volumes: readonly ServerVolume[];
   /** HPA bounds. */
   readonly minReplicas: number;
   /** HPA bounds. */
@@ -316,8 +339,8 @@ export function resolveInferenceService(
   if (props.metricsPort !== undefined) problems.push(...checkPort('metricsPort', metricsPort));
   const metricsPath = props.metricsPath ?? '/metrics';
   problems.push(...checkPath('metricsPath', metricsPath));
-  const env = Object.keys(props.env ?? {}).sort().map((k) => ({ name: k, value: props.env![k] }));
-  for (const e of env) {
+  const userEnv = Object.keys(props.env ?? {}).sort().map((k) => ({ name: k, value: props.env![k] }));
+  for (const e of userEnv) {
     if (!ENV_NAME.test(e.name)) problems.push({ path: `env[${show(e.name)}]`, message: 'is not a valid environment variable name: letters, digits, "_", "-" or ".", not starting with a digit' });
     if (typeof e.value !== 'string') problems.push({ path: `env[${show(e.name)}]`, message: `value is ${show(e.value)}; expected a string` });
   }
@@ -368,6 +391,25 @@ export function resolveInferenceService(
   if (gpu && Number.isInteger(gpu.count) && gpu.count >= 1) limits[gpu.resourceName] = String(gpu.count);
   const sharedMemorySize = props.sharedMemorySize ?? (gpu ? '2Gi' : undefined);
   if (sharedMemorySize !== undefined) problems.push(...checkQuantity('sharedMemorySize', sharedMemorySize).problems);
+
+  // Model cache, and what the server needs to run as a UID without a passwd entry.
+  let modelCache: ResolvedModelCache | undefined;
+  if (props.modelCache !== false) {
+    const choice = props.modelCache ?? ModelCache.emptyDir();
+    if (!(choice instanceof ModelCache)) {
+      problems.push({ path: 'modelCache', message: `is ${show(choice)}; expected false or a ModelCache: ModelCache.emptyDir({ sizeLimit }), ModelCache.persistentVolumeClaim({ claimName }) or ModelCache.hostPath({ path })` });
+    } else {
+      const r = choice.resolve('modelCache', defaultModelCacheSize(typeof modelName === 'string' ? modelName : undefined, props.gpu !== undefined));
+      problems.push(...r.problems);
+      modelCache = r.cache;
+    }
+  }
+  const runtime = serverRuntime(modelCache, sharedMemorySize);
+  requests['ephemeral-storage'] = runtime.ephemeralStorage;
+  // The user's variables win over the runtime's.
+  const given = new Set(userEnv.map((e) => e.name));
+  const env = [...userEnv, ...Object.entries(runtime.env).filter(([k]) => !given.has(k)).map(([name, value]) => ({ name, value }))]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   // Replicas
   const minReplicas = props.minReplicas ?? 1;
@@ -506,6 +548,8 @@ export function resolveInferenceService(
       ...(gpu ? { gpu } : {}),
       resources: { requests: sortKeys(requests), limits: sortKeys(limits) },
       ...(sharedMemorySize ? { sharedMemorySize } : {}),
+      ...(modelCache ? { modelCache } : {}),
+      volumes: runtime.volumes,
       minReplicas,
       maxReplicas,
       metrics,

@@ -1,5 +1,6 @@
 import { promDuration } from './duration';
 import { HpaLabelSelector, HpaMetricSpec, HpaMetricTarget, HpaObjectReference } from './hpa-spec';
+import { avgGauge, histogramMean, histogramQuantile, orIdleZero, ratioOfRates, SERIES, sumGauge, sumRate } from './metrics/promql';
 import { checkLabels, isDnsSubdomain } from './names';
 import { Problem, show } from './problems';
 import { checkTarget } from './quantity';
@@ -95,6 +96,34 @@ export interface AdapterRule {
 /** What a platform must provide for a metric to have values. */
 export type MetricRequirement = 'resourceMetricsApi' | 'customMetricsApi' | 'externalMetricsApi' | 'dcgmExporter';
 
+/**
+ * What a metric reports while its pods (or its object, or its queue) serve nothing.
+ *
+ * An idle pod must still have a value: a pod without one is missing for the HPA, and a metric
+ * missing for every pod is invalid, which blocks every scale-down. So an idle service would
+ * never shrink.
+ * - `value`: the adapter query gives this number for an idle pod (0 for rates, ratios,
+ *   latencies and requests waiting or in flight), as long as the pod exports the series.
+ * - `reading`: the source's own reading at rest (CPU or GPU use, a gauge of an exporter);
+ *   present as long as the source exports it.
+ * - `query`: a custom metric; its own query decides.
+ */
+export type IdleReport =
+  | {
+    /** The query fixes the idle value. */
+    readonly kind: 'value';
+    /** The value an idle pod (or object, or queue) reports. */
+    readonly value: number;
+    /** What an idle pod reports and what must exist for it, for docs and `explain`. */
+    readonly description: string;
+  }
+  | {
+    /** `reading`: the source's reading at rest; `query`: whatever a custom query gives. */
+    readonly kind: 'reading' | 'query';
+    /** What an idle pod reports and what must exist for it, for docs and `explain`. */
+    readonly description: string;
+  };
+
 /** Everything one metric means, from app series to HPA block. Pure data. */
 export interface MetricDefinition {
   /** Which catalogue entry produced it. */
@@ -111,6 +140,8 @@ export interface MetricDefinition {
   readonly requires: readonly MetricRequirement[];
   /** One line for people: what it scales on and the target. */
   readonly summary: string;
+  /** What an idle pod (or object, or queue) reports. */
+  readonly idle: IdleReport;
 }
 
 /** Options of {@link ScalingMetric.requestsPerSecond}. */
@@ -267,10 +298,11 @@ export class ScalingMetric {
       kind: 'requestsPerSecond',
       hpa: podsMetric(name, target.quantity!),
       series: [appSeries(counter, 'counter', [], 'Requests handled, counted when each finishes.')],
-      adapterRule: podsRule(counter, name, `sum(rate(<<.Series>>{<<.LabelMatchers>>}[${promDuration(window)}])) by (<<.GroupBy>>)`),
+      adapterRule: podsRule(counter, name, sumRate(SERIES, promDuration(window))),
       rateWindowSeconds: window,
       requires: ['customMetricsApi'],
       summary: `requests per second per pod, target ${options.targetPerPod}`,
+      idle: { kind: 'value', value: 0, description: `0 requests per second: the counter is flat (a pod that never served a request needs ${counter} exported at 0 from its start, or it is missing)` },
     });
   }
 
@@ -291,7 +323,8 @@ export class ScalingMetric {
     if (problems.length) return new ScalingMetric('gpuUtilization', problems);
     const series = source === 'utilization' ? DEFAULT_SERIES.dcgmGpuUtil : DEFAULT_SERIES.dcgmEngineActive;
     const name = source === 'utilization' ? 'ai_inference_gpu_utilization_percent' : 'ai_inference_gpu_engine_active_percent';
-    const scale = source === 'utilization' ? '' : ' * 100';
+    // DCGM_FI_PROF_GR_ENGINE_ACTIVE is a ratio; the metric is a percent like DCGM_FI_DEV_GPU_UTIL.
+    const scale = source === 'utilization' ? undefined : 100;
     return new ScalingMetric('gpuUtilization', [], {
       kind: 'gpuUtilization',
       hpa: podsMetric(name, String(pct)),
@@ -304,16 +337,17 @@ export class ScalingMetric {
           ? 'GPU utilization in percent per GPU, attributed to the workload pod (not the exporter pod).'
           : 'Fraction of time the graphics engine was active per GPU or MIG slice, attributed to the workload pod.',
       }],
-      adapterRule: podsRule(series, name, `avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)${scale}`),
+      adapterRule: podsRule(series, name, avgGauge(SERIES, scale)),
       requires: ['customMetricsApi', 'dcgmExporter'],
       summary: `GPU utilization per pod, target ${pct}%`,
+      idle: { kind: 'reading', description: `the ${series} reading of the pod's GPUs at rest, near 0 %; the DCGM exporter reports it for as long as the pod holds its GPUs` },
     });
   }
 
   /**
    * Request latency per pod at a quantile of the latency histogram, or its mean (Pods metric).
    * Uses `histogram_quantile` over bucket rates, or rate(sum)/rate(count): never rate(sum) alone.
-   * Idle pods have no latency; their NaN is filtered out so the HPA treats them as missing.
+   * A pod that served no request in the window reports 0, not NaN: its `_count` did not grow.
    */
   public static latency(options: LatencyOptions): ScalingMetric {
     const histogram = options.histogram ?? DEFAULT_SERIES.latencySeconds;
@@ -330,10 +364,8 @@ export class ScalingMetric {
     const label = quantile === 'mean' ? 'mean' : `p${quantileLabel(quantile)}`;
     const name = `${histogram.replace(/:/g, '_')}_${label}${windowSuffix(window)}`;
     const rule: AdapterRule = quantile === 'mean'
-      ? podsRule(`${histogram}_count`, name,
-        `(sum(rate(${histogram}_sum{<<.LabelMatchers>>}[${w}])) by (<<.GroupBy>>) / sum(rate(<<.Series>>{<<.LabelMatchers>>}[${w}])) by (<<.GroupBy>>)) >= 0`)
-      : podsRule(`${histogram}_bucket`, name,
-        `histogram_quantile(${quantile}, sum(rate(<<.Series>>{<<.LabelMatchers>>}[${w}])) by (le, <<.GroupBy>>)) >= 0`);
+      ? podsRule(`${histogram}_count`, name, orIdleZero(histogramMean(`${histogram}_sum`, SERIES, w), SERIES, w))
+      : podsRule(`${histogram}_bucket`, name, orIdleZero(histogramQuantile(quantile, SERIES, w), `${histogram}_count`, w));
     return new ScalingMetric('latency', [], {
       kind: 'latency',
       hpa: podsMetric(name, target.quantity!),
@@ -342,6 +374,7 @@ export class ScalingMetric {
       rateWindowSeconds: window,
       requires: ['customMetricsApi'],
       summary: `${quantile === 'mean' ? 'mean' : `p${quantileLabel(quantile).replace('_', '.')}`} latency per pod, target ${options.targetSeconds} s`,
+      idle: { kind: 'value', value: 0, description: `0 seconds when no request finished in the window (${histogram}_count flat); unlabelled histograms are exported at 0 from the start, so a pod that never served a request reports 0 too` },
     });
   }
 
@@ -366,17 +399,15 @@ export class ScalingMetric {
     // A non-default matcher is a different metric: give it its own stable name.
     const matcherSuffix = options.errorMatcher === undefined ? '' : `_${fnv1a(matcher)}`;
     const name = `${stripTotal(counter)}_error_ratio${matcherSuffix}${windowSuffix(window)}`;
-    const all = `sum(rate(<<.Series>>{<<.LabelMatchers>>}[${w}])) by (<<.GroupBy>>)`;
-    const failed = `sum(rate(<<.Series>>{<<.LabelMatchers>>,${matcher}}[${w}])) by (<<.GroupBy>>)`;
     return new ScalingMetric('errorRate', [], {
       kind: 'errorRate',
       hpa: podsMetric(name, target.quantity!),
       series: [appSeries(counter, 'counter', [matcher.split(/[=!~]/)[0].trim()], 'Requests handled, with the HTTP status code as a label.')],
-      // A pod without failures has no failed series: count it as 0, and never divide by 0.
-      adapterRule: podsRule(counter, name, `(${failed} or ${all} * 0) / clamp_min(${all}, 1e-9)`),
+      adapterRule: podsRule(counter, name, ratioOfRates(SERIES, matcher, w)),
       rateWindowSeconds: window,
       requires: ['customMetricsApi'],
       summary: `failed request ratio per pod, target ${ratio}`,
+      idle: { kind: 'value', value: 0, description: `0: no request failed, and 0/0 counts as 0 (a pod that never served a request needs a ${counter} series exported at 0 from its start, or it is missing)` },
     });
   }
 
@@ -409,10 +440,12 @@ export class ScalingMetric {
         seriesQuery: options.series,
         resources: { namespaced: false },
         name: { matches: `^${options.series}$`, as: options.series },
-        metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)',
+        metricsQuery: sumGauge(SERIES),
       },
       requires: ['externalMetricsApi'],
       summary: `external queue ${options.series}${selector ? ` ${JSON.stringify(options.selector)}` : ''}, target ${options.targetPerReplica !== undefined ? `${options.targetPerReplica} per replica` : `${options.targetTotal} in total`}`,
+      // No `or vector(0)`: an exporter that is down must read as unknown, not as an empty queue.
+      idle: { kind: 'value', value: 0, description: `0: the exporter reports an empty queue as 0; while it exports no ${options.series} series the metric is missing (unknown, never 0)` },
     });
   }
 
@@ -439,9 +472,7 @@ export class ScalingMetric {
     const group = ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : undefined;
     const resource = options.resource ?? plural(kind);
     const name = aggregation === 'rate' ? `${stripTotal(options.series)}_per_second${windowSuffix(window)}` : options.series;
-    const query = aggregation === 'rate'
-      ? `sum(rate(<<.Series>>{<<.LabelMatchers>>}[${promDuration(window)}])) by (<<.GroupBy>>)`
-      : 'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)';
+    const query = aggregation === 'rate' ? sumRate(SERIES, promDuration(window)) : sumGauge(SERIES);
     return new ScalingMetric('object', [], {
       kind: 'object',
       hpa: { type: 'Object', object: { describedObject: { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name }, metric: { name }, target: target.target! } },
@@ -456,6 +487,9 @@ export class ScalingMetric {
       ...(aggregation === 'rate' ? { rateWindowSeconds: window } : {}),
       requires: ['customMetricsApi'],
       summary: `${name} of ${ref.kind} ${ref.name}`,
+      idle: aggregation === 'rate'
+        ? { kind: 'value', value: 0, description: `0 per second: the counter of the ${ref.kind} is flat` }
+        : { kind: 'reading', description: `the gauge's reading for the ${ref.kind} at rest` },
     });
   }
 
@@ -499,6 +533,7 @@ export class ScalingMetric {
       },
       requires: [external ? 'externalMetricsApi' : 'customMetricsApi'],
       summary: `${options.name} (${options.type} metric)`,
+      idle: { kind: 'query', description: 'whatever the metricsQuery gives; it must give a number when idle, or the HPA cannot scale down' },
     });
   }
 
@@ -512,6 +547,7 @@ export class ScalingMetric {
       series: [{ name: `container_${resource === 'cpu' ? 'cpu_usage_seconds_total' : 'memory_working_set_bytes'}`, type: resource === 'cpu' ? 'counter' : 'gauge', source: 'kubelet', labels: ['namespace', 'pod'], description: `${resource} use from the kubelet, served by metrics-server.` }],
       requires: ['resourceMetricsApi'],
       summary: `${resource} utilization, target ${pct}% of the request`,
+      idle: { kind: 'reading', description: `the pod's ${resource} use at rest, measured by the kubelet and served by metrics-server` },
     });
   }
 
@@ -525,9 +561,10 @@ export class ScalingMetric {
       kind,
       hpa: podsMetric(gauge.replace(/:/g, '_'), target.quantity!),
       series: [appSeries(gauge, 'gauge', [], description)],
-      adapterRule: podsRule(gauge, gauge.replace(/:/g, '_'), 'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)'),
+      adapterRule: podsRule(gauge, gauge.replace(/:/g, '_'), sumGauge(SERIES)),
       requires: ['customMetricsApi'],
       summary: `${what}, target ${options.targetPerPod}`,
+      idle: { kind: 'value', value: 0, description: `0: the gauge reads 0 while nothing is ${kind === 'queueDepth' ? 'queued' : 'in flight'} (the app exports it from its start)` },
     });
   }
 

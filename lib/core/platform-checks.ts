@@ -3,6 +3,13 @@ import { ResolvedInferenceService } from './inference-service';
 import { Problem, show } from './problems';
 import { parseQuantity } from './quantity';
 
+/**
+ * Who serves the resource metrics API (`metrics.k8s.io`) that HPA Resource and
+ * ContainerResource metrics read: `metricsServer`, the one inferscale deploys; `cluster`, the
+ * cluster's own (GKE, AKS, the EKS metrics-server add-on); `none`, nobody.
+ */
+export type ResourceMetricsProvider = 'metricsServer' | 'cluster' | 'none';
+
 /** The platform pieces the wiring checks look at. */
 export interface PlatformWiring {
   /** Services by the key they were given under (`services.<key>` in paths). */
@@ -15,12 +22,15 @@ export interface PlatformWiring {
   readonly dcgmSeries?: readonly string[];
   /** Check that maxReplicas × GPUs per replica fits the pools. */
   readonly checkGpuCapacity: boolean;
+  /** Who serves `metrics.k8s.io`. @default "metricsServer" */
+  readonly resourceMetrics?: ResourceMetricsProvider;
 }
 
 /**
  * Checks the wiring between services and the platform, naming both sides:
- * GPU metrics need the DCGM exporter exporting their series; GPU services need a node pool
- * whose labels they select (they always tolerate its `nvidia.com/gpu` taint), which advertises the resource they
+ * Resource metrics (CPU, memory) need a provider of `metrics.k8s.io`, since one metric the HPA
+ * cannot read blocks every scale-down; GPU metrics need the DCGM exporter exporting their
+ * series; GPU services need a node pool whose labels they select (they always tolerate its `nvidia.com/gpu` taint), which advertises the resource they
  * request (time-sliced or not) and whose nodes hold one replica's GPUs; the pool needs a
  * device plugin (deployed or shipped with its AMI); a replica's CPU and memory must fit below
  * the largest such node; and maxReplicas × GPUs per replica must fit the matching pools unless
@@ -31,8 +41,11 @@ export function checkPlatformWiring(w: PlatformWiring): Problem[] {
   for (const [key, svc] of Object.entries(w.services)) {
     const at = `services.${key}`;
     svc.metrics.forEach((m, i) => {
-      if (!m.requires.includes('dcgmExporter')) return;
       const mp = `${at}.metrics[${i}] (${m.kind})`;
+      if (m.requires.includes('resourceMetricsApi') && w.resourceMetrics === 'none') {
+        problems.push({ path: mp, message: 'is a Resource metric read from the resource metrics API (metrics.k8s.io), but the platform has no provider of it (metricsServer is false and resourceMetricsProvider is "none"): the HPA could never read this metric, and one metric it cannot read blocks every scale-down. Remove metricsServer: false to deploy metrics-server, set resourceMetricsProvider: "cluster" if the cluster serves metrics.k8s.io (GKE, AKS, the EKS metrics-server add-on), or remove the metric' });
+      }
+      if (!m.requires.includes('dcgmExporter')) return;
       if (!w.dcgmSeries) {
         problems.push({ path: mp, message: 'needs the DCGM exporter, but the platform has none (dcgmExporter is false). Keep the DCGM exporter or remove the metric' });
         return;

@@ -2,6 +2,7 @@ import { CustomBehaviorProps, ScalingBehavior } from './behavior';
 import { GpuNodePoolProps } from './gpu-node-pool';
 import { InferenceServiceProps } from './inference-service';
 import { ScalingMetric } from './metric';
+import { ModelCache } from './model-cache';
 import { Problem, show } from './problems';
 
 /**
@@ -527,6 +528,37 @@ function behaviorField(): ConfigField<ScalingBehavior> {
   };
 }
 
+const MODEL_CACHE_EXPECTED = 'false, { emptyDir: { sizeLimit } }, { persistentVolumeClaim: { claimName, readOnly } } or { hostPath: { path } }';
+const MODEL_CACHE_KINDS: Readonly<Record<string, { shape: ConfigShape; build: (o: Record<string, any>) => ModelCache }>> = {
+  emptyDir: { shape: { sizeLimit: quantityField() }, build: (o) => ModelCache.emptyDir(o) },
+  persistentVolumeClaim: { shape: { claimName: required(str()), readOnly: booleanField() }, build: (o) => ModelCache.persistentVolumeClaim(o as never) },
+  hostPath: { shape: { path: required(str()) }, build: (o) => ModelCache.hostPath(o as never) },
+};
+
+/** `false`, or a one-key object naming the {@link ModelCache} factory with its options. */
+function modelCacheField(): ConfigField<ModelCache | false> {
+  return {
+    expected: MODEL_CACHE_EXPECTED,
+    parse(path, value, problems) {
+      if (value === false) return false;
+      const keys = isPlainObject(value) ? Object.keys(value) : [];
+      if (!isPlainObject(value) || keys.length !== 1) {
+        problems.push(wrongType(path, value, MODEL_CACHE_EXPECTED));
+        return undefined;
+      }
+      const kind = MODEL_CACHE_KINDS[keys[0]];
+      const at = childPath(path, keys[0]);
+      if (!kind) {
+        problems.push({ path: at, message: `is not a kind of model cache${didYouMean(keys[0], Object.keys(MODEL_CACHE_KINDS))}; expected ${MODEL_CACHE_EXPECTED}` });
+        return undefined;
+      }
+      const before = problems.length;
+      const options = objectField<Record<string, unknown>>(kind.shape).parse(at, value[keys[0]] ?? {}, problems);
+      return options && problems.length === before ? kind.build(options) : undefined;
+    },
+  };
+}
+
 const REQUEST_LIMIT_SHAPE: ConfigShape = { request: quantityField(), limit: quantityField() };
 
 /** CPU and memory, shaped like `ResourcesProps`: `{ cpu: { request, limit }, memory: { request, limit } }`. */
@@ -549,6 +581,7 @@ export const SERVICE_CONFIG_SHAPE: ConfigShape = {
   model: objectField({ name: str(), loadTimeSeconds: num() }),
   gpu: objectField({ count: required(num()), resourceName: str(), product: str(), nodeSelector: stringMapField() }),
   resources: objectField(RESOURCES_CONFIG_SHAPE),
+  modelCache: modelCacheField(),
   sharedMemorySize: quantityField(),
   minReplicas: num(),
   maxReplicas: required(num()),

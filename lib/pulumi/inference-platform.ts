@@ -18,9 +18,11 @@ export interface InferencePlatformArgs extends Omit<AIInferencePlatformProps, 'd
 
 /**
  * The GPU inference platform as a Pulumi component: every object the cdk8s
- * `AIInferencePlatform` renders (namespaces, device plugin, DCGM exporter, Prometheus, the
- * Prometheus Adapter and its APIServices, the services) registered as a typed
- * @pulumi/kubernetes child, in apply order. Type token `inferscale:inference:InferencePlatform`.
+ * `AIInferencePlatform` renders (namespaces, device plugin, DCGM exporter, metrics-server,
+ * Prometheus, the Prometheus Adapter and its APIServices, the services) registered as a typed
+ * @pulumi/kubernetes child, in apply order: each APIService after the Service and Deployment
+ * serving it. Pass `metricsServer: false` when the cluster already serves `metrics.k8s.io`
+ * (the EKS `metrics-server` add-on). Type token `inferscale:inference:InferencePlatform`.
  */
 export class InferencePlatform extends pulumi.ComponentResource {
   /** The rendered objects, exactly as cdk8s synthesizes them. */

@@ -40,6 +40,8 @@ const CLASSES: Readonly<Record<string, ResourceClass>> = {
   'rbac.authorization.k8s.io/v1/Role': typed(k8s.rbac.v1.Role),
   'rbac.authorization.k8s.io/v1/RoleBinding': typed(k8s.rbac.v1.RoleBinding),
   'apiregistration.k8s.io/v1/APIService': typed(k8s.apiregistration.v1.APIService),
+  'scheduling.k8s.io/v1/PriorityClass': typed(k8s.scheduling.v1.PriorityClass),
+  'storage.k8s.io/v1/StorageClass': typed(k8s.storage.v1.StorageClass),
 };
 
 /** API groups inferscale emits custom resources for (registered as `CustomResource`). */
@@ -65,10 +67,15 @@ export function registerObject(name: string, obj: KubernetesObject, opts: pulumi
 }
 
 /**
- * Registers a set of rendered objects in apply order: Namespaces first, then every namespaced
- * object depending on its Namespace (when in the set), and each APIService depending on the
- * Service that backs it; every object also depends on `dependsOn`. Logical names are `<prefix>-<kind>-<namespace>-<name>` in lower
- * case, so they are unique within the set and across components with other prefixes.
+ * Registers a set of rendered objects in apply order: Namespaces, PriorityClasses and
+ * StorageClasses first, then every namespaced object depending on its Namespace (when in the
+ * set), each workload on the PriorityClass its pods name (the API server refuses pods naming a
+ * missing one), and each APIService last, depending on the Service that backs it and the
+ * Deployments behind that Service, so the aggregation layer never advertises an API group
+ * before a pod can answer for it (an unavailable APIService breaks API discovery and namespace
+ * deletion cluster-wide); every object also depends on `dependsOn`. Logical names are
+ * `<prefix>-<kind>-<namespace>-<name>` in lower case, so they are unique within the set and
+ * across components with other prefixes.
  */
 export function registerObjects(
   prefix: string, objects: readonly KubernetesObject[], opts: pulumi.CustomResourceOptions, dependsOn: readonly pulumi.Resource[] = [],
@@ -76,20 +83,38 @@ export function registerObjects(
   const out = new Map<KubernetesObject, pulumi.CustomResource>();
   const namespaces = new Map<string, pulumi.CustomResource>();
   const services = new Map<string, pulumi.CustomResource>();
+  const workloads: { namespace?: string; labels: Readonly<Record<string, string>>; resource: pulumi.CustomResource }[] = [];
   const logical = (o: KubernetesObject): string => [prefix, o.kind.toLowerCase(), o.metadata.namespace, o.metadata.name].filter(Boolean).join('-');
-  const ordered = [...objects.filter((o) => o.kind === 'Namespace'), ...objects.filter((o) => o.kind !== 'Namespace' && o.kind !== 'APIService'), ...objects.filter((o) => o.kind === 'APIService')];
+  const priorityClasses = new Map<string, pulumi.CustomResource>();
+  const first = new Set(['Namespace', 'PriorityClass', 'StorageClass']);
+  const ordered = [...objects.filter((o) => first.has(o.kind)), ...objects.filter((o) => !first.has(o.kind) && o.kind !== 'APIService'), ...objects.filter((o) => o.kind === 'APIService')];
   for (const obj of ordered) {
     const deps: pulumi.Resource[] = [...dependsOn];
     const ns = obj.metadata.namespace ? namespaces.get(obj.metadata.namespace) : undefined;
     if (ns) deps.push(ns);
+    const priority = (obj.spec as { template?: { spec?: { priorityClassName?: string } } } | undefined)?.template?.spec?.priorityClassName;
+    const priorityClass = priority ? priorityClasses.get(priority) : undefined;
+    if (priorityClass) deps.push(priorityClass);
     if (obj.kind === 'APIService') {
       const svc = (obj.spec as { service?: { name?: string; namespace?: string } } | undefined)?.service;
       const backing = svc ? services.get(`${svc.namespace}/${svc.name}`) : undefined;
       if (backing) deps.push(backing);
+      const backingObj = svc ? objects.find((o) => o.kind === 'Service' && o.metadata.namespace === svc.namespace && o.metadata.name === svc.name) : undefined;
+      const selector = (backingObj?.spec as { selector?: Record<string, string> } | undefined)?.selector;
+      if (selector && Object.keys(selector).length) {
+        for (const w of workloads) {
+          if (w.namespace === svc?.namespace && Object.entries(selector).every(([k, v]) => w.labels[k] === v)) deps.push(w.resource);
+        }
+      }
     }
     const res = registerObject(logical(obj), obj, { ...opts, ...(deps.length ? { dependsOn: deps } : {}) });
     if (obj.kind === 'Namespace') namespaces.set(obj.metadata.name, res);
+    if (obj.kind === 'PriorityClass') priorityClasses.set(obj.metadata.name, res);
     if (obj.kind === 'Service') services.set(`${obj.metadata.namespace}/${obj.metadata.name}`, res);
+    if (obj.kind === 'Deployment') {
+      const labels = (obj.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template?.metadata?.labels ?? {};
+      workloads.push({ namespace: obj.metadata.namespace, labels, resource: res });
+    }
     out.set(obj, res);
   }
   return out;

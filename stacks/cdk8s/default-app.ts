@@ -6,13 +6,16 @@ export { DEFAULT_NAMESPACE };
 
 /**
  * The default environment as a cdk8s app: the whole GPU inference platform (device plugin,
- * DCGM exporter, Prometheus, Prometheus Adapter) with the two default services, written as one
- * YAML file per chart to `outdir`.
+ * DCGM exporter, Prometheus on a gp3 EBS volume, Prometheus Adapter) with the two default
+ * services, written as one YAML file per chart to `outdir`.
  */
 export function defaultApp(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   new AIInferencePlatform(app, 'platform', {
     namespaces: { inference: DEFAULT_NAMESPACE },
+    // Prometheus' TSDB on an encrypted gp3 EBS volume: a new EKS cluster has no default
+    // StorageClass. Needs the EBS CSI driver (EKS add-on aws-ebs-csi-driver) on the cluster.
+    ebsStorageClass: { name: 'gp3' },
     gpuNodePools: defaultGpuNodePools(),
     services: defaultServices(),
   });

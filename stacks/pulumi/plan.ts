@@ -178,8 +178,9 @@ export function planStack(values: StackConfigValues): { plan?: StackPlan; proble
   // The platform, rendered once in memory with what is valid so far, for its own checks.
   const platform = config.platform;
   let prometheus = platform.prometheus;
-  if (storage && storageValid && (prometheus === undefined || prometheus.mode === 'embedded') && prometheus?.embeddedOptions?.storageClassName === undefined) {
-    prometheus = PrometheusSource.embedded({ ...(prometheus?.embeddedOptions ?? {}), storageClassName: storage.storageClassName });
+  if (storage && (prometheus === undefined || prometheus.mode === 'embedded') && prometheus?.embeddedOptions?.storageClassName === undefined) {
+    // An invalid class name is reported once, at storage.storageClassName; the dry run uses the default name.
+    prometheus = PrometheusSource.embedded({ ...(prometheus?.embeddedOptions ?? {}), storageClassName: storageValid ? storage.storageClassName : DEFAULT_STORAGE_CLASS });
   }
   const validServices = Object.fromEntries(Object.entries(resolvedServices).map(([id, s]) => [id, s.props]));
   const platformArgs: InferencePlatformArgs = {

@@ -1,5 +1,5 @@
 import { App, Testing } from 'cdk8s';
-import { AIInferencePlatform, AIInferencePlatformProps, PrometheusSource, ScalingMetric } from '../../lib/cdk8s';
+import { AIInferencePlatform, AIInferencePlatformProps, ModelCache, PrometheusSource, PrometheusStorage, ScalingMetric } from '../../lib/cdk8s';
 import { expectValidManifests } from '../support/manifests';
 import { find, K8sObject } from '../support/synth';
 
@@ -26,8 +26,8 @@ describe('AIInferencePlatform', () => {
     const kinds = (kind: string): string[] => objects.filter((o) => o.kind === kind).map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
     expect(kinds('Namespace')).toEqual(['/gpu-system', '/inference', '/monitoring']);
     expect(kinds('DaemonSet')).toEqual(['gpu-system/dcgm-exporter', 'gpu-system/nvidia-device-plugin']);
-    expect(kinds('Deployment')).toEqual(['inference/llm', 'monitoring/prometheus', 'monitoring/prometheus-adapter']);
-    expect(kinds('APIService')).toEqual(['/v1beta1.custom.metrics.k8s.io']);
+    expect(kinds('Deployment')).toEqual(['inference/llm', 'kube-system/metrics-server', 'monitoring/prometheus', 'monitoring/prometheus-adapter']);
+    expect(kinds('APIService')).toEqual(['/v1beta1.custom.metrics.k8s.io', '/v1beta1.metrics.k8s.io']);
   });
 
   test('namespaces carry Pod Security labels, and the privileged one says why', () => {
@@ -55,7 +55,7 @@ describe('AIInferencePlatform', () => {
       gpuNodePools: [POOL],
       services: { llm: { ...LLM, metrics: [...LLM.metrics, ScalingMetric.externalQueue({ series: 'kafka_consumergroup_lag', selector: { consumergroup: 'llm' }, targetPerReplica: 100 })] } },
     });
-    expect(objects.filter((o) => o.kind === 'APIService').map((o) => o.metadata.name).sort()).toEqual(['v1beta1.custom.metrics.k8s.io', 'v1beta1.external.metrics.k8s.io']);
+    expect(objects.filter((o) => o.kind === 'APIService').map((o) => o.metadata.name).sort()).toEqual(['v1beta1.custom.metrics.k8s.io', 'v1beta1.external.metrics.k8s.io', 'v1beta1.metrics.k8s.io']);
   });
 
   test('the DCGM exporter is scraped with honor_labels so GPU series keep the workload pod', () => {
@@ -110,9 +110,105 @@ describe('AIInferencePlatform', () => {
       .toThrow(/AIInferencePlatform "platform": namespaces\.monitoring is "Monitoring"; expected a DNS-1123 label/);
   });
 
+  test('metrics-server is deployed by default, serving metrics.k8s.io for the CPU and memory metrics', () => {
+    const { objects, platform } = render({ services: { embed: { image: 'ghcr.io/acme/embed:1', maxReplicas: 3, metrics: [ScalingMetric.cpuUtilization(70)] } } });
+    expect(platform.resourceMetricsProvider).toBe('metricsServer');
+    expect(platform.metricsServer?.spec.namespace).toBe('kube-system');
+    expect(find(objects, 'APIService', 'v1beta1.metrics.k8s.io').spec.service).toEqual({ name: 'metrics-server', namespace: 'kube-system', port: 443 });
+    expect(find(objects, 'Deployment', 'metrics-server').spec.replicas).toBe(2);
+    // kube-system exists in every cluster: the platform neither creates nor relabels it.
+    expect(objects.some((o) => o.kind === 'Namespace' && o.metadata.name === 'kube-system')).toBe(false);
+  });
+
+  test('metricsServer: false leaves every metrics-server object out, trusting the cluster\'s own provider', () => {
+    const { objects, platform } = render({ metricsServer: false, services: { embed: { image: 'ghcr.io/acme/embed:1', maxReplicas: 3, metrics: [ScalingMetric.cpuUtilization(70)] } } });
+    expect(platform.metricsServer).toBeUndefined();
+    expect(platform.resourceMetricsProvider).toBe('cluster');
+    const left = objects.filter((o) => o.metadata.name === 'v1beta1.metrics.k8s.io' || /metrics-server|aggregated-metrics-reader/.test(o.metadata.name));
+    expect(left.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
+    // Only the adapter's authentication-reader binding remains in kube-system.
+    expect(objects.filter((o) => o.metadata.namespace === 'kube-system').map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['RoleBinding/monitoring-prometheus-adapter-auth-reader']);
+  });
+
+  test('metrics-server options pass through; a namespace of its own is created, restricted', () => {
+    const { objects } = render({ metricsServer: { namespace: 'metrics', replicas: 3 }, services: { embed: { image: 'ghcr.io/acme/embed:1', maxReplicas: 3 } } });
+    expect(find(objects, 'Deployment', 'metrics-server').metadata.namespace).toBe('metrics');
+    expect(find(objects, 'Deployment', 'metrics-server').spec.replicas).toBe(3);
+    expect(find(objects, 'Namespace', 'metrics').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  test('a Resource metric with no metrics.k8s.io provider is refused, saying how to fix it', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', {
+      metricsServer: false,
+      resourceMetricsProvider: 'none',
+      services: { embed: { image: 'ghcr.io/acme/embed:1', maxReplicas: 3, metrics: [ScalingMetric.requestsPerSecond({ targetPerPod: 5 }), ScalingMetric.cpuUtilization(70)] } },
+    })).toThrow(new Error('AIInferencePlatform "platform": services.embed.metrics[1] (cpuUtilization) is a Resource metric read from the resource metrics API (metrics.k8s.io), but the platform has no provider of it (metricsServer is false and resourceMetricsProvider is "none"): the HPA could never read this metric, and one metric it cannot read blocks every scale-down. Remove metricsServer: false to deploy metrics-server, set resourceMetricsProvider: "cluster" if the cluster serves metrics.k8s.io (GKE, AKS, the EKS metrics-server add-on), or remove the metric'));
+  });
+
+  test('with no provider, services without Resource metrics are fine', () => {
+    const { platform } = render({ metricsServer: false, resourceMetricsProvider: 'none', services: { embed: { image: 'ghcr.io/acme/embed:1', maxReplicas: 3, metrics: [ScalingMetric.requestsPerSecond({ targetPerPod: 5 })] } } });
+    expect(platform.resourceMetricsProvider).toBe('none');
+  });
+
+  test('resourceMetricsProvider next to a deployed metrics-server is refused: never two providers of one APIService', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { resourceMetricsProvider: 'cluster' }))
+      .toThrow(new Error('AIInferencePlatform "platform": resourceMetricsProvider is "cluster", but metricsServer is not false, so the platform deploys metrics-server and serves metrics.k8s.io itself; two providers cannot share APIService v1beta1.metrics.k8s.io. Set metricsServer: false, or remove resourceMetricsProvider'));
+  });
+
+  test('an unknown resourceMetricsProvider is refused', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { metricsServer: false, resourceMetricsProvider: 'gke' as 'cluster' }))
+      .toThrow(new Error('AIInferencePlatform "platform": resourceMetricsProvider is "gke"; expected "cluster" (the cluster serves metrics.k8s.io) or "none"'));
+  });
+
   test('synthesizing twice gives identical output', () => {
     const a = render({ gpuNodePools: [POOL], services: { llm: LLM } }).objects;
     const b = render({ gpuNodePools: [POOL], services: { llm: LLM } }).objects;
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  });
+
+  test('ebsStorageClass renders an encrypted gp3 class binding where the pod lands, and Prometheus stores on it', () => {
+    const { objects, platform } = render({ gpuNodePools: [POOL], services: { llm: LLM }, ebsStorageClass: {} });
+    const sc = find(objects, 'StorageClass', 'gp3');
+    expect(sc).toEqual({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'gp3', labels: { 'app.kubernetes.io/managed-by': 'inferscale' } },
+      provisioner: 'ebs.csi.aws.com',
+      parameters: { encrypted: 'true', type: 'gp3' },
+      volumeBindingMode: 'WaitForFirstConsumer',
+      reclaimPolicy: 'Delete',
+      allowVolumeExpansion: true,
+    });
+    expect(find(objects, 'PersistentVolumeClaim', 'prometheus-data').spec.storageClassName).toBe('gp3');
+    expect(platform.prometheus.storage).toEqual({ kind: 'persistent', storageClassName: 'gp3', size: '50Gi', retentionSize: '40960MB' });
+  });
+
+  test('ebsStorageClass as the default class, and a Prometheus that chose its own storage keeps it', () => {
+    const { objects } = render({ ebsStorageClass: { name: 'ebs-gp3', defaultClass: true }, prometheus: PrometheusSource.embedded({ storage: PrometheusStorage.ephemeral() }) });
+    expect(find(objects, 'StorageClass', 'ebs-gp3').metadata.annotations).toEqual({ 'storageclass.kubernetes.io/is-default-class': 'true' });
+    expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
+  });
+
+  test('without ebsStorageClass or a storage choice, Prometheus keeps its TSDB on an emptyDir: nothing to bind', () => {
+    const { objects } = render({ gpuNodePools: [POOL], services: { llm: LLM } });
+    expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim' || o.kind === 'StorageClass')).toEqual([]);
+    expect(find(objects, 'Deployment', 'prometheus').spec.template.spec.volumes).toContainEqual({ name: 'data', emptyDir: { sizeLimit: '10Gi' } });
+  });
+
+  test('a bad StorageClass name is refused', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { ebsStorageClass: { name: 'GP3' } }))
+      .toThrow('AIInferencePlatform "platform": ebsStorageClass.name is "GP3"; expected a StorageClass name (a DNS-1123 subdomain) such as "gp3"');
+  });
+
+  test('an emptyDir model cache that does not fit the GPU nodes\' disk is refused', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { gpuNodePools: [{ ...POOL, diskSizeGiB: 100 }], services: { llm: { ...LLM, modelCache: ModelCache.emptyDir({ sizeLimit: '90Gi' }) } } }))
+      .toThrow('AIInferencePlatform "platform": services.llm.modelCache.sizeLimit needs 92Gi of ephemeral-storage (the model cache (90Gi) and 2Gi of scratch), but the largest disk of the GPU nodes it selects is 100 GiB (pool a10g), of which the kubelet lets pods fill 90 GiB, shared with images and logs: the pod would stay Pending. Raise the pool\'s diskSizeGiB, give a smaller sizeLimit, or use ModelCache.persistentVolumeClaim');
+    // The same cache on a larger disk fits.
+    expect(render({ gpuNodePools: [{ ...POOL, diskSizeGiB: 200 }], services: { llm: { ...LLM, modelCache: ModelCache.emptyDir({ sizeLimit: '90Gi' }) } } }).objects).toBeDefined();
+  });
+
+  test('a hostPath model cache in the restricted inference namespace is refused', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { gpuNodePools: [POOL], services: { llm: { ...LLM, modelCache: ModelCache.hostPath({ path: '/mnt/models' }) } } }))
+      .toThrow('AIInferencePlatform "platform": services.llm.modelCache is a hostPath ("/mnt/models"), which Pod Security "restricted" on namespace "inference" forbids: the pods would be refused. Use ModelCache.persistentVolumeClaim with a local or shared PersistentVolume, or ModelCache.emptyDir');
   });
 });

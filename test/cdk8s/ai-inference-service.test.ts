@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AIInferenceService, AIInferenceServiceProps, InferscaleValidationError, ScalingBehavior, ScalingMetric } from '../../lib/cdk8s';
+import { AIInferenceService, AIInferenceServiceProps, InferscaleValidationError, ModelCache, ScalingBehavior, ScalingMetric } from '../../lib/cdk8s';
 import { checkRestrictedPodSecurity, expectValidManifests } from '../support/manifests';
 import { find, newChart, synth, K8sObject } from '../support/synth';
 
@@ -21,7 +21,8 @@ function render(props: AIInferenceServiceProps = LLM, id = 'llm'): { objects: K8
   const chart = newChart();
   const svc = new AIInferenceService(chart, id, props);
   const objects = synth(chart);
-  expectValidManifests(objects);
+  // The claim the model cache tests name exists in the cluster.
+  expectValidManifests(objects, { externalRefs: ['PersistentVolumeClaim/*/models'] });
   return { objects, svc, chart };
 }
 
@@ -63,7 +64,7 @@ describe('AIInferenceService', () => {
     expect(Object.keys(pod.containers[0].resources.limits)).toEqual(['memory']);
     expect(pod.tolerations).toBeUndefined();
     expect(pod.affinity).toBeUndefined();
-    expect(pod.volumes).toBeUndefined();
+    expect(pod.volumes.map((v: { name: string }) => v.name)).toEqual(['tmp', 'home', 'model-cache']);
   });
 
   test('the startup probe allows 1.5 x the model load time before the kubelet restarts the container', () => {
@@ -219,5 +220,81 @@ describe('AIInferenceService', () => {
 
   test('synthesizing twice gives identical output', () => {
     expect(JSON.stringify(render().objects)).toBe(JSON.stringify(render().objects));
+  });
+
+  describe('non-root runtime and model cache', () => {
+    const container = (objects: K8sObject[]): K8sObject => find(objects, 'Deployment', 'llm').spec.template.spec.containers[0];
+    const envOf = (objects: K8sObject[]): Record<string, string> => Object.fromEntries(container(objects).env.map((e: { name: string; value: string }) => [e.name, e.value]));
+
+    test('USER, LOGNAME and HOME for a UID without a passwd entry; every cache below a writable volume', () => {
+      const { objects } = render();
+      const env = envOf(objects);
+      expect(env).toMatchObject({ USER: 'inferscale', LOGNAME: 'inferscale', HOME: '/home/inferscale', HF_HOME: '/model-cache', XDG_CACHE_HOME: '/home/inferscale/.cache' });
+      expect(container(objects).volumeMounts).toEqual([
+        { name: 'dshm', mountPath: '/dev/shm' },
+        { name: 'tmp', mountPath: '/tmp' },
+        { name: 'home', mountPath: '/home/inferscale' },
+        { name: 'model-cache', mountPath: '/model-cache' },
+      ]);
+    });
+
+    test('the default cache: an emptyDir sized from the model (7B × 2 bytes × 1.5 = 20Gi) and requested with scratch as ephemeral-storage', () => {
+      const { objects } = render();
+      expect(find(objects, 'Deployment', 'llm').spec.template.spec.volumes).toContainEqual({ name: 'model-cache', emptyDir: { sizeLimit: '20Gi' } });
+      expect(container(objects).resources.requests['ephemeral-storage']).toBe('22Gi');
+      expect(container(objects).resources.limits).not.toHaveProperty('ephemeral-storage');
+    });
+
+    test('a read-only shared claim: mounted read-only, and the hub client told to stay offline', () => {
+      const { objects } = render({ ...LLM, modelCache: ModelCache.persistentVolumeClaim({ claimName: 'models', readOnly: true }) });
+      expect(find(objects, 'Deployment', 'llm').spec.template.spec.volumes).toContainEqual({ name: 'model-cache', persistentVolumeClaim: { claimName: 'models', readOnly: true } });
+      expect(container(objects).volumeMounts).toContainEqual({ name: 'model-cache', mountPath: '/model-cache', readOnly: true });
+      expect(envOf(objects).HF_HUB_OFFLINE).toBe('1');
+      expect(container(objects).resources.requests['ephemeral-storage']).toBe('2Gi');
+    });
+
+    test('a node directory', () => {
+      const { objects } = render({ ...LLM, modelCache: ModelCache.hostPath({ path: '/mnt/models' }) });
+      expect(find(objects, 'Deployment', 'llm').spec.template.spec.volumes).toContainEqual({ name: 'model-cache', hostPath: { path: '/mnt/models', type: 'DirectoryOrCreate' } });
+    });
+
+    test('modelCache false: no cache volume and no HF_HOME; weights go to the home emptyDir', () => {
+      const { objects } = render({ ...LLM, modelCache: false });
+      expect(find(objects, 'Deployment', 'llm').spec.template.spec.volumes.map((v: { name: string }) => v.name)).toEqual(['dshm', 'tmp', 'home']);
+      expect(envOf(objects)).not.toHaveProperty('HF_HOME');
+      expect(container(objects).resources.requests['ephemeral-storage']).toBe('2Gi');
+    });
+
+    test('the user\'s variables win over the runtime\'s', () => {
+      expect(envOf(render({ ...LLM, env: { HOME: '/tmp', HF_HOME: '/tmp/hf' } }).objects)).toMatchObject({ HOME: '/tmp', HF_HOME: '/tmp/hf', USER: 'inferscale' });
+    });
+
+    test('readOnlyRootFilesystem: every path the engine is told to write is a writable volume (the manifest checker agrees)', () => {
+      for (const modelCache of [undefined, ModelCache.persistentVolumeClaim({ claimName: 'models', readOnly: true }), false] as const) {
+        const { objects } = render({ ...LLM, ...(modelCache === undefined ? {} : { modelCache }), security: { readOnlyRootFilesystem: true } });
+        expect(container(objects).securityContext.readOnlyRootFilesystem).toBe(true);
+        expect(checkRestrictedPodSecurity(find(objects, 'Deployment', 'llm').spec.template.spec)).toEqual([]);
+      }
+    });
+
+    const cacheErrors: readonly [string, ModelCache, string][] = [
+      ['size limit not a quantity', ModelCache.emptyDir({ sizeLimit: 'big' }), 'modelCache.sizeLimit is "big"; expected a non-negative Kubernetes quantity such as "500m", "2", "16Gi"'],
+      ['size limit 0', ModelCache.emptyDir({ sizeLimit: '0' }), 'modelCache.sizeLimit is "0"; a model cache needs room for the weights, expected a size such as "20Gi"'],
+      ['claim name', ModelCache.persistentVolumeClaim({ claimName: 'Models' }), 'modelCache.claimName is "Models"; expected the name of a PersistentVolumeClaim in the service\'s namespace (a DNS-1123 subdomain)'],
+      ['read-only flag', ModelCache.persistentVolumeClaim({ claimName: 'models', readOnly: 'yes' as never }), 'modelCache.readOnly is "yes"; expected true or false'],
+      ['relative node path', ModelCache.hostPath({ path: 'models' }), 'modelCache.path is "models"; expected an absolute directory on the node other than "/", without ".." or spaces, such as "/mnt/models"'],
+      ['node path climbing out', ModelCache.hostPath({ path: '/mnt/../etc' }), 'modelCache.path is "/mnt/../etc"; expected an absolute directory on the node other than "/", without ".." or spaces, such as "/mnt/models"'],
+      ['not a ModelCache', { kind: 'emptyDir' } as never, 'modelCache is {"kind":"emptyDir"}; expected false or a ModelCache: ModelCache.emptyDir({ sizeLimit }), ModelCache.persistentVolumeClaim({ claimName }) or ModelCache.hostPath({ path })'],
+    ];
+    test.each(cacheErrors)('model cache error: %s', (_what, modelCache, message) => {
+      let error: unknown;
+      try {
+        render({ ...LLM, modelCache });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InferscaleValidationError);
+      expect((error as Error).message).toBe(`AIInferenceService "test/llm": ${message}`);
+    });
   });
 });

@@ -4,6 +4,7 @@ import { EmbeddedPrometheusOptions, Prometheus, PrometheusProps, PrometheusScrap
 import { IMAGES } from '../../lib/core/images';
 import { resolveInferenceService } from '../../lib/core/inference-service';
 import { ScalingMetric } from '../../lib/core/metric';
+import { PrometheusStorage } from '../../lib/core/platform/prometheus-storage';
 import { InferscaleValidationError } from '../../lib/core/problems';
 import { buildPrometheusConfig, DcgmExporterScrapeTarget } from '../../lib/core/prometheus-config';
 import { checkRestrictedPodSecurity, expectValidManifests } from '../support/manifests';
@@ -23,11 +24,12 @@ function service(name: string, extra: { metricsPort?: number; metricsPath?: stri
   return s;
 }
 
-function render(props: PrometheusProps = {}): { objects: K8sObject[]; prom: Prometheus; chart: Chart } {
+function render(props: PrometheusProps = {}, cluster: { defaultStorageClass?: boolean } = {}): { objects: K8sObject[]; prom: Prometheus; chart: Chart } {
   const chart = newChart();
   const prom = new Prometheus(chart, 'prometheus', props);
   const objects = synth(chart);
-  expectValidManifests(objects, { crdKinds: MONITOR_KINDS });
+  // The StorageClasses the tests name exist in the cluster.
+  expectValidManifests(objects, { crdKinds: MONITOR_KINDS, externalRefs: ['StorageClass/gp3'], ...cluster });
   return { objects, prom, chart };
 }
 
@@ -47,14 +49,14 @@ function expectError(props: PrometheusProps, message: string): void {
 }
 
 describe('Prometheus, embedded (the default)', () => {
-  test('renders a ServiceAccount, ClusterRole and binding, ConfigMap, PersistentVolumeClaim, Deployment and Service', () => {
+  test('renders a ServiceAccount, ClusterRole and binding, ConfigMap, PriorityClass, Deployment and Service; no claim by default', () => {
     const { objects } = render({ services: [service('llm')], dcgmExporter: DCGM });
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual([
       'ClusterRole//monitoring-prometheus',
       'ClusterRoleBinding//monitoring-prometheus',
       'ConfigMap/monitoring/prometheus-config',
       'Deployment/monitoring/prometheus',
-      'PersistentVolumeClaim/monitoring/prometheus-data',
+      'PriorityClass//monitoring-prometheus',
       'Service/monitoring/prometheus',
       'ServiceAccount/monitoring/prometheus',
     ]);
@@ -66,7 +68,9 @@ describe('Prometheus, embedded (the default)', () => {
     expect(prom.url).toBe('http://prometheus.monitoring.svc:9090');
     expect(prom.scrapeIntervalSeconds).toBe(15);
     expect(prom.retentionTime).toBe('15d');
-    expect(prom.storageSize).toBe('50Gi');
+    expect(prom.storageSize).toBe('10Gi');
+    expect(prom.storage).toEqual({ kind: 'ephemeral', size: '10Gi', retentionSize: '8192MB' });
+    expect(prom.priorityClassName).toBe('monitoring-prometheus');
     expect(prom.image).toBe(IMAGES.prometheus);
     expect(prom.name).toBe('prometheus');
     expect(prom.namespace).toBe('monitoring');
@@ -103,13 +107,21 @@ describe('Prometheus, embedded (the default)', () => {
     expect(d.spec.strategy).toEqual({ type: 'Recreate' });
     const c = d.spec.template.spec.containers[0];
     expect(c.image).toBe(IMAGES.prometheus);
-    expect(c.args).toEqual(['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--storage.tsdb.retention.time=30d', '--web.listen-address=:9090']);
+    expect(c.args).toEqual([
+      '--config.file=/etc/prometheus/prometheus.yml',
+      '--storage.tsdb.path=/prometheus',
+      '--storage.tsdb.retention.time=30d',
+      // 80 % of the 10Gi emptyDir, so old blocks go before the kubelet evicts the pod.
+      '--storage.tsdb.retention.size=8192MB',
+      '--web.listen-address=:9090',
+    ]);
     expect(c.readinessProbe.httpGet).toEqual({ path: '/-/ready', port: 'web' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/-/healthy', port: 'web' });
     expect(d.spec.template.spec.volumes).toEqual([
       { name: 'config', configMap: { name: 'prometheus-config' } },
-      { name: 'data', persistentVolumeClaim: { claimName: 'prometheus-data' } },
+      { name: 'data', emptyDir: { sizeLimit: '10Gi' } },
     ]);
+    expect(c.resources.requests['ephemeral-storage']).toBe('10Gi');
     expect(d.spec.template.spec.serviceAccountName).toBe('prometheus');
   });
 
@@ -125,9 +137,48 @@ describe('Prometheus, embedded (the default)', () => {
     expect(hash(embedded({ scrapeIntervalSeconds: 10 }).objects)).not.toBe(hash(embedded().objects));
   });
 
-  test('storage size and class', () => {
-    const pvc = find(embedded({ storageSize: '200Gi', storageClassName: 'gp3' }).objects, 'PersistentVolumeClaim', 'prometheus-data');
+  test('storage size and class (shorthand)', () => {
+    const { objects } = embedded({ storageSize: '200Gi', storageClassName: 'gp3' });
+    const pvc = find(objects, 'PersistentVolumeClaim', 'prometheus-data');
     expect(pvc.spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'gp3', resources: { requests: { storage: '200Gi' } } });
+    const pod = find(objects, 'Deployment', 'prometheus').spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'data', persistentVolumeClaim: { claimName: 'prometheus-data' } });
+    expect(pod.containers[0].args).toContain('--storage.tsdb.retention.size=163840MB');
+    expect(pod.containers[0].resources.requests).not.toHaveProperty('ephemeral-storage');
+  });
+
+  test('PrometheusStorage.persistent: a claim of the named class, 50Gi by default', () => {
+    const { objects, prom } = embedded({ storage: PrometheusStorage.persistent({ storageClassName: 'gp3' }) });
+    expect(find(objects, 'PersistentVolumeClaim', 'prometheus-data').spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'gp3', resources: { requests: { storage: '50Gi' } } });
+    expect(prom.storage).toEqual({ kind: 'persistent', storageClassName: 'gp3', size: '50Gi', retentionSize: '40960MB' });
+  });
+
+  test('PrometheusStorage.clusterDefault: a claim without a class, said explicitly', () => {
+    const { objects } = render({ source: PrometheusSource.embedded({ storage: PrometheusStorage.clusterDefault({ size: '20Gi' }) }) }, { defaultStorageClass: true });
+    expect(find(objects, 'PersistentVolumeClaim', 'prometheus-data').spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } } });
+  });
+
+  test('PrometheusStorage.ephemeral: an emptyDir with its limit requested as ephemeral-storage', () => {
+    const { objects } = embedded({ storage: PrometheusStorage.ephemeral({ sizeLimit: '4Gi' }) });
+    expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
+    const pod = find(objects, 'Deployment', 'prometheus').spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'data', emptyDir: { sizeLimit: '4Gi' } });
+    expect(pod.containers[0].resources.requests['ephemeral-storage']).toBe('4Gi');
+  });
+
+  test('a PriorityClass above ordinary workloads, below the system classes', () => {
+    const { objects } = render();
+    const pc = find(objects, 'PriorityClass', 'monitoring-prometheus');
+    expect(pc.value).toBe(1000000);
+    expect(pc.globalDefault).toBe(false);
+    expect(pc.preemptionPolicy).toBe('PreemptLowerPriority');
+    expect(find(objects, 'Deployment', 'prometheus').spec.template.spec.priorityClassName).toBe('monitoring-prometheus');
+  });
+
+  test('an existing PriorityClass is used as it is, and none is rendered', () => {
+    const { objects } = embedded({ priorityClassName: 'system-cluster-critical' });
+    expect(objects.filter((o) => o.kind === 'PriorityClass')).toEqual([]);
+    expect(find(objects, 'Deployment', 'prometheus').spec.template.spec.priorityClassName).toBe('system-cluster-critical');
   });
 
   test('Service on 9090', () => {
@@ -205,15 +256,42 @@ describe('Prometheus errors', () => {
   });
 
   test('storage size', () => {
-    expectError({ source: PrometheusSource.embedded({ storageSize: 'lots' }) }, 'source.storageSize is "lots"; expected a non-negative Kubernetes quantity such as "500m", "2", "16Gi"');
+    expectError({ source: PrometheusSource.embedded({ storageClassName: 'gp3', storageSize: 'lots' }) }, 'source.storageSize is "lots"; expected a non-negative Kubernetes quantity such as "500m", "2", "16Gi"');
   });
 
   test('storage size 0', () => {
-    expectError({ source: PrometheusSource.embedded({ storageSize: '0' }) }, 'source.storageSize is "0"; the TSDB needs storage, expected a size such as "50Gi"');
+    expectError({ source: PrometheusSource.embedded({ storageClassName: 'gp3', storageSize: '0' }) }, 'source.storageSize is "0"; the TSDB needs at least "1Gi"');
+  });
+
+  test('storage size without a class', () => {
+    expectError({ source: PrometheusSource.embedded({ storageSize: '200Gi' }) },
+      'source.storageSize is "200Gi", but no StorageClass is named: a claim without storageClassName binds only where the cluster has a default StorageClass (a new EKS cluster has none) and otherwise stays Pending. Use storage: PrometheusStorage.persistent({ storageClassName, size }), or PrometheusStorage.clusterDefault({ size }) when the cluster has a default class');
   });
 
   test('storage class', () => {
-    expectError({ source: PrometheusSource.embedded({ storageClassName: 'GP3' }) }, 'source.storageClassName is "GP3"; expected a StorageClass name (a DNS-1123 subdomain)');
+    expectError({ source: PrometheusSource.embedded({ storageClassName: 'GP3' }) }, 'source.storageClassName is "GP3"; expected a StorageClass name (a DNS-1123 subdomain) such as "gp3", or PrometheusStorage.clusterDefault() when the cluster has a default StorageClass');
+  });
+
+  test('storage class of PrometheusStorage.persistent', () => {
+    expectError({ source: PrometheusSource.embedded({ storage: PrometheusStorage.persistent({ storageClassName: '' }) }) },
+      'source.storage.storageClassName is ""; expected a StorageClass name (a DNS-1123 subdomain) such as "gp3", or PrometheusStorage.clusterDefault() when the cluster has a default StorageClass');
+  });
+
+  test('emptyDir size limit', () => {
+    expectError({ source: PrometheusSource.embedded({ storage: PrometheusStorage.ephemeral({ sizeLimit: '512Mi' }) }) }, 'source.storage.sizeLimit is "512Mi"; the TSDB needs at least "1Gi"');
+  });
+
+  test('storage given twice', () => {
+    expectError({ source: PrometheusSource.embedded({ storage: PrometheusStorage.ephemeral(), storageClassName: 'gp3' }) }, 'source.storage is given together with storageClassName; give the storage choice once, in storage');
+  });
+
+  test('storage not a PrometheusStorage', () => {
+    expectError({ source: PrometheusSource.embedded({ storage: { kind: 'ephemeral' } as never }) },
+      'source.storage is {"kind":"ephemeral"}; expected PrometheusStorage.persistent({ storageClassName, size }), PrometheusStorage.clusterDefault({ size }) or PrometheusStorage.ephemeral({ sizeLimit })');
+  });
+
+  test('priority class', () => {
+    expectError({ source: PrometheusSource.embedded({ priorityClassName: 'Critical' }) }, 'source.priorityClassName is "Critical"; expected the name of an existing PriorityClass (a DNS-1123 subdomain) such as "system-cluster-critical"');
   });
 
   test('image', () => {
@@ -255,6 +333,6 @@ describe('Prometheus errors', () => {
 
   test('every problem at once', () => {
     const chart = newChart();
-    expect(() => new Prometheus(chart, 'p', { name: 'P', source: PrometheusSource.embedded({ retentionTime: 'x', storageSize: 'y' }) })).toThrow(/name is "P".*\n.*source.retentionTime.*\n.*source.storageSize/);
+    expect(() => new Prometheus(chart, 'p', { name: 'P', source: PrometheusSource.embedded({ retentionTime: 'x', storageClassName: 'gp3', storageSize: 'y' }) })).toThrow(/name is "P".*\n.*source.retentionTime.*\n.*source.storageSize/);
   });
 });

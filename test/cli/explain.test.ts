@@ -66,6 +66,11 @@ describe('inferscale explain (spawned)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('app stacks/cdk8s/default-app.ts: service inference/embeddings');
     expect(r.stdout).not.toContain('service inference/llm');
+    // The platform's metrics-server serves the CPU metric.
+    expect(r.stdout).toContain('    metrics API  metrics.k8s.io, served by metrics-server kube-system/metrics-server (APIService v1beta1.metrics.k8s.io), which reads every kubelet each 15 s: cpu use of each pod of the service\n'
+      + '                 check: kubectl get apiservice v1beta1.metrics.k8s.io   # AVAILABLE must be True\n'
+      + '                 check: kubectl get deployment metrics-server -n kube-system\n'
+      + '                 check: kubectl top pods -n inference -l inferscale.io/service=embeddings\n');
   }, 40_000);
 
   test('--app with a function returning the App: kube-prometheus-stack, External and Object metrics', async () => {

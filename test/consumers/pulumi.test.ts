@@ -98,7 +98,7 @@ describe('a Pulumi consumer', () => {
     ]));
     const hpas = result.registered.filter((x) => x.type === 'kubernetes:autoscaling/v2:HorizontalPodAutoscaler').map((x) => x.inputs.metadata.name);
     expect(hpas.sort()).toEqual(['llm', 'reranker']);
-    expect(result.registered.filter((x) => x.type === 'kubernetes:apiregistration.k8s.io/v1:APIService').map((x) => x.inputs.metadata.name)).toEqual(['v1beta1.custom.metrics.k8s.io']);
+    expect(result.registered.filter((x) => x.type === 'kubernetes:apiregistration.k8s.io/v1:APIService').map((x) => x.inputs.metadata.name).sort()).toEqual(['v1beta1.custom.metrics.k8s.io', 'v1beta1.metrics.k8s.io']);
     expect(result.registered.filter((x) => x.type.startsWith('aws:'))).toEqual([]);
     expect(result.outputs).toEqual({ prometheusUrl: 'http://prometheus.monitoring.svc:9090', services: ['llm', 'reranker'] });
     if (awsSplit) expect(result.awsModulesLoaded).toBe(0);

@@ -10,6 +10,7 @@ import {
   MetricExplanation,
   ServiceExplanation,
 } from '../../lib/core/explain';
+import { InferenceServiceProps, resolveInferenceService, ResolvedInferenceService } from '../../lib/core/inference-service';
 import { defaultApp } from '../../stacks/cdk8s/default-app';
 import { describeWithTools, runPromtool, withTempDir } from '../support/promtool';
 
@@ -27,6 +28,10 @@ function contextOf(platform: AIInferencePlatform, namespace: string): ExplainCon
     prometheus: { mode: platform.prometheus.mode, url: platform.prometheus.url, scrapeIntervalSeconds: platform.prometheus.scrapeIntervalSeconds },
     adapter: { name: platform.adapter.name, namespace: platform.adapter.namespace, config: platform.adapter.config, metricsRelistIntervalSeconds: platform.adapter.metricsRelistIntervalSeconds },
     ...(platform.dcgmExporter ? { dcgmExporter: { namespace: platform.dcgmExporter.namespace, name: platform.dcgmExporter.serviceName, port: platform.dcgmExporter.metricsPort } } : {}),
+    resourceMetrics: {
+      provider: platform.resourceMetricsProvider,
+      ...(platform.metricsServer ? { metricsServer: { namespace: platform.metricsServer.spec.namespace, name: platform.metricsServer.spec.name, metricResolutionSeconds: platform.metricsServer.spec.metricResolutionSeconds } } : {}),
+    },
   };
 }
 
@@ -40,6 +45,44 @@ const platform = defaultPlatform();
 const llm = explainService(platform.services.llm.spec, contextOf(platform, 'inference'));
 const embeddings = explainService(platform.services.embeddings.spec, contextOf(platform, 'inference'));
 const CURL = "curl -sG http://127.0.0.1:9090/api/v1/query --data-urlencode 'query=";
+
+describe('explainService: what a node drain does to a service at one replica', () => {
+  const resolve = (props: Partial<InferenceServiceProps>): ResolvedInferenceService => {
+    const r = resolveInferenceService({ image: 'vllm/vllm-openai:v0.11.0', gpu: { count: 1 }, maxReplicas: 4, model: { loadTimeSeconds: 240 }, ...props }, 'llm');
+    if (!r.service) throw new Error(JSON.stringify(r.problems));
+    return r.service;
+  };
+
+  test('minReplicas 1 with the default budget (maxUnavailable 1): one model load of outage per drain, and both fixes with their cost', () => {
+    expect(llm.warnings).toEqual([
+      'minReplicas is 1 and the PodDisruptionBudget\'s maxUnavailable is 1, so a node drain (upgrade, cluster autoscaler scale-in, spot interruption) evicts the only replica: '
+      + 'whenever the HPA holds it at one replica, the service is down for one model load (4 min), longer when a new node must start first. '
+      + 'Fix: minReplicas: 2, so one replica serves while the other moves (the cost of a second replica at all times); '
+      + 'or disruptionBudget { maxUnavailable: 0 } (minAvailable 1), which keeps the replica serving but blocks the drain until the HPA scales up or someone deletes the pod, stalling node upgrades and scale-in',
+    ]);
+    expect(formatExplanation(llm)).toContain(`\n  warning: ${llm.warnings[0]}\n`);
+  });
+
+  test('a percent budget rounds up to the only pod', () => {
+    expect(explainService(resolve({ disruptionBudget: { maxUnavailable: '25%' } })).warnings[0]).toMatch(/^minReplicas is 1 and the PodDisruptionBudget's maxUnavailable is "25%", so a node drain/);
+  });
+
+  test('no budget at all: the same outage', () => {
+    expect(explainService(resolve({ disruptionBudget: false })).warnings[0]).toMatch(/^minReplicas is 1 and there is no PodDisruptionBudget, so a node drain \(upgrade, cluster autoscaler scale-in, spot interruption\) evicts the only replica: whenever/);
+  });
+
+  test('a budget of no pod down: drains stall instead', () => {
+    expect(explainService(resolve({ disruptionBudget: { maxUnavailable: 0 } })).warnings).toEqual([
+      'minReplicas is 1 and the PodDisruptionBudget allows no pod down (maxUnavailable 0): a drain of the node running the only replica waits until the HPA adds a second one, so node upgrades and the cluster autoscaler\'s scale-in stall on it. Set minReplicas: 2 to let drains proceed without an outage',
+    ]);
+  });
+
+  test('two replicas or more: no warning', () => {
+    expect(embeddings.warnings).toEqual([]);
+    expect(explainService(resolve({ minReplicas: 2 })).warnings).toEqual([]);
+    expect(formatExplanation(embeddings)).not.toContain('warning:');
+  });
+});
 
 describe('explainService on the default environment', () => {
   test('the llm service: objects, replicas, GPU, model load and the behavior in plain words', () => {
@@ -87,17 +130,63 @@ describe('explainService on the default environment', () => {
     expect(step(m, 'adapter').lines).toContain('PromQL for the HPA\'s pods: avg(DCGM_FI_DEV_GPU_UTIL{namespace="inference",pod=~"<pods>"}) by (pod)');
   });
 
-  test('latency: the adapter discovers the _bucket series and takes a quantile over its rates', () => {
+  test('latency: the adapter discovers the _bucket series and takes a quantile over its rates, or 0 for pods whose _count did not grow', () => {
     const m = llm.metrics[2];
     expect(step(m, 'series').checks[0]).toContain('vllm:e2e_request_latency_seconds_bucket{namespace="inference",pod=~"llm-[a-z0-9]+-[a-z0-9]+"}');
-    expect(step(m, 'adapter').lines).toContain('PromQL for the HPA\'s pods: histogram_quantile(0.95, sum(rate(vllm:e2e_request_latency_seconds_bucket{namespace="inference",pod=~"<pods>"}[1m])) by (le, pod)) >= 0');
+    expect(step(m, 'adapter').lines).toContain('PromQL for the HPA\'s pods: (histogram_quantile(0.95, sum(rate(vllm:e2e_request_latency_seconds_bucket{namespace="inference",pod=~"<pods>"}[1m])) by (le, pod)) >= 0)'
+      + ' or (sum(rate(vllm:e2e_request_latency_seconds_count{namespace="inference",pod=~"<pods>"}[1m])) by (pod) == 0)');
   });
 
-  test('CPU: metrics-server and the resource metrics API, no Prometheus step', () => {
+  test('each metric says what an idle pod reports', () => {
+    expect(llm.metrics.map((m) => [m.kind, m.idle.kind, m.idle.kind === 'value' ? m.idle.value : undefined])).toEqual([
+      ['requestsPerSecond', 'value', 0], ['gpuUtilization', 'reading', undefined], ['latency', 'value', 0], ['cpuUtilization', 'reading', undefined],
+    ]);
+    const lines = formatExplanation(llm).split('\n');
+    const latencyAt = lines.indexOf('  metrics[2] latency: p95 latency per pod, target 4 s');
+    expect(lines[latencyAt + 1]).toBe('    when idle    0 seconds when no request finished in the window (vllm:e2e_request_latency_seconds_count flat); '
+      + 'unlabelled histograms are exported at 0 from the start, so a pod that never served a request reports 0 too');
+    const gpuAt = lines.indexOf('  metrics[1] gpuUtilization: GPU utilization per pod, target 75%');
+    expect(lines[gpuAt + 1]).toBe('    when idle    the DCGM_FI_DEV_GPU_UTIL reading of the pod\'s GPUs at rest, near 0 %; the DCGM exporter reports it for as long as the pod holds its GPUs');
+  });
+
+  test('CPU: the platform\'s metrics-server and the resource metrics API, no Prometheus step', () => {
     const m = llm.metrics[3];
     expect(m.steps.map((s) => s.kind)).toEqual(['series', 'metricsApi', 'hpa']);
-    expect(step(m, 'metricsApi').checks).toContain('kubectl get --raw "/apis/metrics.k8s.io/v1beta1/namespaces/inference/pods?labelSelector=inferscale.io%2Fservice%3Dllm"');
+    expect(step(m, 'series').checks).toEqual([
+      'kubectl get --raw "/api/v1/nodes/$(kubectl get pods -n inference -l inferscale.io/service=llm -o jsonpath=\'{.items[0].spec.nodeName}\')/proxy/metrics/resource" | grep container_cpu_usage_seconds_total',
+    ]);
+    expect(step(m, 'metricsApi')).toEqual({
+      kind: 'metricsApi',
+      lines: ['metrics.k8s.io, served by metrics-server kube-system/metrics-server (APIService v1beta1.metrics.k8s.io), which reads every kubelet each 15 s: cpu use of each pod of the service'],
+      checks: [
+        'kubectl get apiservice v1beta1.metrics.k8s.io   # AVAILABLE must be True',
+        'kubectl get deployment metrics-server -n kube-system',
+        'kubectl top pods -n inference -l inferscale.io/service=llm',
+        'kubectl get --raw "/apis/metrics.k8s.io/v1beta1/namespaces/inference/pods?labelSelector=inferscale.io%2Fservice%3Dllm"',
+      ],
+    });
+    expect(m.problems).toEqual([]);
     expect(step(m, 'hpa').lines[1]).toMatch(/^wants ceil\(replicas × average cpu use \/ 80% of the request \(\d+m?\)\) replicas/);
+  });
+
+  test('CPU with the cluster\'s own provider names it; the checks stay', () => {
+    const m = explainService(platform.services.llm.spec, { ...contextOf(platform, 'inference'), resourceMetrics: { provider: 'cluster' } }).metrics[3];
+    expect(step(m, 'metricsApi').lines).toEqual(['metrics.k8s.io, served by the cluster\'s own provider (metrics-server on GKE and AKS, the metrics-server add-on on EKS; APIService v1beta1.metrics.k8s.io): cpu use of each pod of the service']);
+    expect(step(m, 'metricsApi').checks.slice(0, 2)).toEqual(['kubectl get apiservice v1beta1.metrics.k8s.io   # AVAILABLE must be True', 'kubectl top pods -n inference -l inferscale.io/service=llm']);
+    expect(m.problems).toEqual([]);
+  });
+
+  test('CPU with no provider is a problem', () => {
+    const m = explainService(platform.services.llm.spec, { ...contextOf(platform, 'inference'), resourceMetrics: { provider: 'none' } }).metrics[3];
+    expect(m.problems).toEqual(['nothing serves metrics.k8s.io: the HPA shows <unknown> for this metric and never scales down. Deploy metrics-server or remove the metric']);
+  });
+
+  test('CPU on a lone service warns that the cluster must serve metrics.k8s.io', () => {
+    const m = explainService(platform.services.llm.spec).metrics[3];
+    expect(step(m, 'metricsApi').lines).toEqual([
+      'metrics.k8s.io (metrics-server): cpu use of each pod of the service',
+      'no metrics-server in this app: the cluster must serve metrics.k8s.io (GKE and AKS do; on EKS install the metrics-server add-on or add inferscale\'s MetricsServer), or this metric stays <unknown> and the HPA never scales down',
+    ]);
   });
 
   test('the embeddings service: steady behavior and its separate metrics port', () => {

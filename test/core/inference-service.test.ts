@@ -22,6 +22,20 @@ function problemsOf(props: InferenceServiceProps, defaultName = 'llm'): Problem[
   return result.problems;
 }
 
+/** What every model server gets to run as a UID without a passwd entry, with the default cache. */
+const RUNTIME_ENV = [
+  { name: 'HF_HOME', value: '/model-cache' },
+  { name: 'HOME', value: '/home/inferscale' },
+  { name: 'HUGGINGFACE_HUB_CACHE', value: '/model-cache/hub' },
+  { name: 'LOGNAME', value: 'inferscale' },
+  { name: 'TORCHINDUCTOR_CACHE_DIR', value: '/home/inferscale/.cache/torchinductor' },
+  { name: 'TRITON_CACHE_DIR', value: '/home/inferscale/.cache/triton' },
+  { name: 'USER', value: 'inferscale' },
+  { name: 'VLLM_CACHE_ROOT', value: '/home/inferscale/.cache/vllm' },
+  { name: 'XDG_CACHE_HOME', value: '/home/inferscale/.cache' },
+  { name: 'XDG_CONFIG_HOME', value: '/home/inferscale/.config' },
+];
+
 const problem = (path: string, fragment: string): unknown => ({ path, message: expect.stringContaining(fragment) });
 
 describe('resolveInferenceService defaults', () => {
@@ -33,11 +47,19 @@ describe('resolveInferenceService defaults', () => {
       port: 8000,
       metricsPort: 8000,
       metricsPath: '/metrics',
-      env: [],
+      env: RUNTIME_ENV,
       model: { loadTimeSeconds: 300 },
       gpu: { count: 1, resourceName: 'nvidia.com/gpu', nodeSelector: { 'nvidia.com/gpu.present': 'true' } },
-      resources: { requests: { cpu: '3', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } },
+      // 50Gi of model cache (no parameter count in a missing model name) + 2Gi of scratch.
+      resources: { requests: { cpu: '3', 'ephemeral-storage': '52Gi', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } },
       sharedMemorySize: '2Gi',
+      modelCache: { kind: 'emptyDir', sizeLimit: '50Gi' },
+      volumes: [
+        { name: 'dshm', mountPath: '/dev/shm', readOnly: false, source: { emptyDir: { medium: 'Memory', sizeLimit: '2Gi' } } },
+        { name: 'tmp', mountPath: '/tmp', readOnly: false, source: { emptyDir: {} } },
+        { name: 'home', mountPath: '/home/inferscale', readOnly: false, source: { emptyDir: {} } },
+        { name: 'model-cache', mountPath: '/model-cache', readOnly: false, source: { emptyDir: { sizeLimit: '50Gi' } } },
+      ],
       minReplicas: 1,
       maxReplicas: 4,
       metrics: [ScalingMetric.gpuUtilization({ targetPercent: 70 }).definition],
@@ -79,7 +101,8 @@ describe('resolveInferenceService defaults', () => {
     expect(s.gpu).toBeUndefined();
     expect(Object.keys(s)).not.toContain('gpu');
     expect(Object.keys(s)).not.toContain('sharedMemorySize');
-    expect(s.resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '2Gi' } });
+    // 4Gi of model cache for a CPU service + 2Gi of scratch.
+    expect(s.resources).toEqual({ requests: { cpu: '1', 'ephemeral-storage': '6Gi', memory: '2Gi' }, limits: { memory: '2Gi' } });
     expect(s.hpaMetrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
     expect(s.metrics.map((m) => m.kind)).toEqual(['cpuUtilization']);
     expect(s.behaviorPreset).toBe('burst');
@@ -95,10 +118,11 @@ describe('resolveInferenceService defaults', () => {
     expect(s.selectorLabels).toEqual({ 'inferscale.io/service': 'llm' });
   });
 
-  test('env is sorted by name; command and args are copied', () => {
+  test('env is sorted by name, user variables win over the runtime ones; command and args are copied', () => {
     const command = ['python3', '-m', 'vllm.entrypoints.openai.api_server'];
     const s = resolve({ ...GPU, env: { VLLM_PORT: '8000', HF_HOME: '/cache' }, command, args: ['--model', 'Qwen/Qwen2.5-7B-Instruct'] });
-    expect(s.env).toEqual([{ name: 'HF_HOME', value: '/cache' }, { name: 'VLLM_PORT', value: '8000' }]);
+    const expected = [...RUNTIME_ENV.map((e) => (e.name === 'HF_HOME' ? { name: 'HF_HOME', value: '/cache' } : e)), { name: 'VLLM_PORT', value: '8000' }];
+    expect(s.env).toEqual(expected.sort((a, b) => (a.name < b.name ? -1 : 1)));
     expect(s.command).toEqual(command);
     expect(s.command).not.toBe(command);
     expect(s.args).toEqual(['--model', 'Qwen/Qwen2.5-7B-Instruct']);
@@ -140,7 +164,7 @@ describe('resolveInferenceService defaults', () => {
 
   test('resources: a CPU limit is added only when given; the memory limit follows the memory request', () => {
     const s = resolve({ ...GPU, resources: { cpu: { request: '8', limit: '8' }, memory: { request: '48Gi' } } });
-    expect(s.resources).toEqual({ requests: { cpu: '8', memory: '48Gi' }, limits: { cpu: '8', memory: '48Gi', 'nvidia.com/gpu': '1' } });
+    expect(s.resources).toEqual({ requests: { cpu: '8', 'ephemeral-storage': '52Gi', memory: '48Gi' }, limits: { cpu: '8', memory: '48Gi', 'nvidia.com/gpu': '1' } });
   });
 
   test('sharedMemorySize can be set, also for a CPU service', () => {

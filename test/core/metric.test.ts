@@ -166,12 +166,14 @@ describe('ScalingMetric.gpuUtilization', () => {
 });
 
 describe('ScalingMetric.latency', () => {
-  test('defaults: p95 from histogram_quantile over _bucket rates grouped by le and the pod', () => {
+  test('defaults: p95 from histogram_quantile over _bucket rates grouped by le and the pod, 0 for pods whose _count did not grow', () => {
     const d = def(ScalingMetric.latency({ targetSeconds: 0.5 }));
     expect(d.kind).toBe('latency');
     expect(d.hpa).toEqual(podsHpa('ai_inference_latency_seconds_p95', '500m'));
     expect(d.adapterRule).toEqual(podsRule('ai_inference_latency_seconds_bucket', 'ai_inference_latency_seconds_p95',
-      'histogram_quantile(0.95, sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (le, <<.GroupBy>>)) >= 0'));
+      '(histogram_quantile(0.95, sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (le, <<.GroupBy>>)) >= 0)'
+      + ' or (sum(rate(ai_inference_latency_seconds_count{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>) == 0)'));
+    expect(d.idle).toEqual({ kind: 'value', value: 0, description: expect.stringContaining('0 seconds when no request finished in the window') });
     expect(d.series).toEqual([expect.objectContaining({ name: 'ai_inference_latency_seconds', type: 'histogram', source: 'app', labels: ['namespace', 'pod', 'le'] })]);
     expect(d.rateWindowSeconds).toBe(60);
     expect(d.requires).toEqual(['customMetricsApi']);
@@ -186,15 +188,17 @@ describe('ScalingMetric.latency', () => {
   ])('quantile %p is named %s and used as given in histogram_quantile', (quantile, label, summaryLabel) => {
     const d = def(ScalingMetric.latency({ targetSeconds: 2, quantile }));
     expect(d.hpa).toEqual(podsHpa(`ai_inference_latency_seconds_${label}`, '2'));
-    expect(d.adapterRule!.metricsQuery).toBe(`histogram_quantile(${quantile}, sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (le, <<.GroupBy>>)) >= 0`);
+    expect(d.adapterRule!.metricsQuery).toMatch(new RegExp(`^\\(histogram_quantile\\(${quantile}, sum\\(rate\\(<<\\.Series>>`));
     expect(d.summary).toBe(`${summaryLabel} latency per pod, target 2 s`);
   });
 
-  test('mean divides rate(_sum) by rate(_count), discovered through the _count series (never rate(sum) alone)', () => {
+  test('mean divides rate(_sum) by rate(_count), discovered through the _count series (never rate(sum) alone), 0 when _count did not grow', () => {
     const d = def(ScalingMetric.latency({ targetSeconds: 1.25, quantile: 'mean' }));
     expect(d.hpa).toEqual(podsHpa('ai_inference_latency_seconds_mean', '1250m'));
     expect(d.adapterRule).toEqual(podsRule('ai_inference_latency_seconds_count', 'ai_inference_latency_seconds_mean',
-      '(sum(rate(ai_inference_latency_seconds_sum{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>) / sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)) >= 0'));
+      '((sum(rate(ai_inference_latency_seconds_sum{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>) / sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)) >= 0)'
+      + ' or (sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>) == 0)'));
+    expect(d.idle).toEqual(expect.objectContaining({ kind: 'value', value: 0 }));
     expect(d.series).toEqual([expect.objectContaining({ name: 'ai_inference_latency_seconds', type: 'histogram', labels: ['namespace', 'pod'] })]);
     expect(d.summary).toBe('mean latency per pod, target 1.25 s');
   });
@@ -203,7 +207,8 @@ describe('ScalingMetric.latency', () => {
     const d = def(ScalingMetric.latency({ targetSeconds: 4, quantile: 0.9, histogram: 'vllm:e2e_request_latency_seconds', rateWindowSeconds: 120 }));
     expect(d.hpa).toEqual(podsHpa('vllm_e2e_request_latency_seconds_p90_2m', '4'));
     expect(d.adapterRule).toEqual(podsRule('vllm:e2e_request_latency_seconds_bucket', 'vllm_e2e_request_latency_seconds_p90_2m',
-      'histogram_quantile(0.9, sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (le, <<.GroupBy>>)) >= 0'));
+      '(histogram_quantile(0.9, sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (le, <<.GroupBy>>)) >= 0)'
+      + ' or (sum(rate(vllm:e2e_request_latency_seconds_count{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>) == 0)'));
     expect(d.series[0]).toEqual(expect.objectContaining({ name: 'vllm:e2e_request_latency_seconds', type: 'histogram' }));
     expect(d.rateWindowSeconds).toBe(120);
   });
@@ -635,5 +640,33 @@ describe('metricIdentity', () => {
       id(ScalingMetric.objectMetric({ describedObject: { apiVersion: 'v1', kind: 'Service', name: 'b' }, series: 'req_total', targetValue: 1 })),
     ];
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('what an idle pod reports', () => {
+  const ingress = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'llm' };
+  test.each<[string, ScalingMetric, string, number | undefined]>([
+    ['cpuUtilization', ScalingMetric.cpuUtilization(70), 'reading', undefined],
+    ['requestsPerSecond', ScalingMetric.requestsPerSecond({ targetPerPod: 4 }), 'value', 0],
+    ['gpuUtilization', ScalingMetric.gpuUtilization({ targetPercent: 70 }), 'reading', undefined],
+    ['latency p95', ScalingMetric.latency({ targetSeconds: 1 }), 'value', 0],
+    ['latency mean', ScalingMetric.latency({ targetSeconds: 1, quantile: 'mean' }), 'value', 0],
+    ['errorRate', ScalingMetric.errorRate({ targetRatio: 0.1 }), 'value', 0],
+    ['inFlightRequests', ScalingMetric.inFlightRequests({ targetPerPod: 4 }), 'value', 0],
+    ['queueDepth', ScalingMetric.queueDepth({ targetPerPod: 4 }), 'value', 0],
+    ['externalQueue', ScalingMetric.externalQueue({ series: 'sqs_messages_visible', targetTotal: 5 }), 'value', 0],
+    ['objectMetric rate', ScalingMetric.objectMetric({ describedObject: ingress, series: 'nginx_ingress_controller_requests', targetValue: 5 }), 'value', 0],
+    ['objectMetric sum', ScalingMetric.objectMetric({ describedObject: ingress, series: 'ingress_connections_active', aggregation: 'sum', targetValue: 5 }), 'reading', undefined],
+    ['custom', ScalingMetric.custom({ type: 'Pods', name: 'x', seriesQuery: 'x', metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)', targetAverageValue: 1 }), 'query', undefined],
+  ])('%s', (_name, metric, kind, value) => {
+    const idle = def(metric).idle;
+    expect(idle.kind).toBe(kind);
+    expect(idle.kind === 'value' ? idle.value : undefined).toBe(value);
+    expect(idle.description).not.toBe('');
+  });
+
+  test('a counter whose label values appear lazily: the idle report says to export it at 0', () => {
+    expect(def(ScalingMetric.requestsPerSecond({ targetPerPod: 4, counter: 'vllm:request_success_total' })).idle.description)
+      .toBe('0 requests per second: the counter is flat (a pod that never served a request needs vllm:request_success_total exported at 0 from its start, or it is missing)');
   });
 });

@@ -20,6 +20,7 @@ import {
   withStaticTargets,
 } from '../../lib/core/prometheus-config';
 import { describeWithTools } from '../support/promtool';
+import { sampleRequest } from './catalogue';
 import { discoveredPod, driveLoad, FakeExporter, FakeInferenceServer, post, RunningPrometheus, sleep, startPrometheus, VectorSample, waitForTargets } from './fakes';
 
 const NS = 'inference';
@@ -38,6 +39,9 @@ const HELD = { [A]: 3, [B]: 1 } as const;
 const INGRESS_RATE = 50;
 /** After the first scrape of every target, scraping continues this long before the queries, so each rate window is full. */
 const SETTLE_SECONDS = WINDOW_SECONDS + 1.5;
+
+/** What the fake exporters read: busy, or at rest once the load has stopped. */
+const exporterState = { idle: false, ingressFrozenAt: 0 };
 
 const METRICS = [
   ScalingMetric.requestsPerSecond({ targetPerPod: 20, rateWindowSeconds: WINDOW_SECONDS }),
@@ -64,24 +68,27 @@ const dcgm = (pod: string | undefined, gpu: string, value: number, series = 'DCG
   return `${series}{gpu="${gpu}",UUID="GPU-1d0e-${gpu}",device="nvidia${gpu}",modelName="NVIDIA A10G",Hostname="ip-10-0-1-23"${attribution}} ${value}`;
 };
 
-/** The DCGM exporter with pod attribution: A uses GPUs 0 and 1, B GPU 2; GPU 3 is free. */
+/** The DCGM exporter with pod attribution: A uses GPUs 0 and 1, B GPU 2, idle C GPU 4; GPU 3 is free. At rest every GPU reads 0. */
 function dcgmExposition(): string {
+  const v = (busy: number): number => (exporterState.idle ? 0 : busy);
   return [
     '# TYPE DCGM_FI_DEV_GPU_UTIL gauge',
-    dcgm(A, '0', 80), dcgm(A, '1', 60), dcgm(B, '2', 30), dcgm(undefined, '3', 55),
+    dcgm(A, '0', v(80)), dcgm(A, '1', v(60)), dcgm(B, '2', v(30)), dcgm(undefined, '3', v(55)), dcgm(C, '4', 0),
     '# TYPE DCGM_FI_PROF_GR_ENGINE_ACTIVE gauge',
-    dcgm(A, '0', 0.25, 'DCGM_FI_PROF_GR_ENGINE_ACTIVE'), dcgm(A, '1', 0.75, 'DCGM_FI_PROF_GR_ENGINE_ACTIVE'), dcgm(B, '2', 0.5, 'DCGM_FI_PROF_GR_ENGINE_ACTIVE'),
+    dcgm(A, '0', v(0.25), 'DCGM_FI_PROF_GR_ENGINE_ACTIVE'), dcgm(A, '1', v(0.75), 'DCGM_FI_PROF_GR_ENGINE_ACTIVE'), dcgm(B, '2', v(0.5), 'DCGM_FI_PROF_GR_ENGINE_ACTIVE'),
+    dcgm(C, '4', 0, 'DCGM_FI_PROF_GR_ENGINE_ACTIVE'),
     '',
   ].join('\n');
 }
 
-/** Exporters outside the pods: Kafka lag and an ingress controller counting at a constant rate. */
+/** Exporters outside the pods: Kafka lag and an ingress controller counting at a constant rate (empty and flat at rest). */
 function queueExposition(start: number): string {
-  const ingress = INGRESS_RATE * ((Date.now() - start) / 1000);
+  const ingress = INGRESS_RATE * (((exporterState.ingressFrozenAt || Date.now()) - start) / 1000);
+  const lag = exporterState.idle ? [0, 0] : [40, 60];
   return [
     '# TYPE kafka_consumergroup_lag gauge',
-    'kafka_consumergroup_lag{consumergroup="llm",topic="prompts",partition="0"} 40',
-    'kafka_consumergroup_lag{consumergroup="llm",topic="prompts",partition="1"} 60',
+    `kafka_consumergroup_lag{consumergroup="llm",topic="prompts",partition="0"} ${lag[0]}`,
+    `kafka_consumergroup_lag{consumergroup="llm",topic="prompts",partition="1"} ${lag[1]}`,
     'kafka_consumergroup_lag{consumergroup="batch",topic="prompts",partition="0"} 1000',
     '# TYPE nginx_ingress_controller_requests counter',
     `nginx_ingress_controller_requests{namespace="${NS}",ingress="llm",status="200"} ${(ingress * 0.8).toFixed(3)}`,
@@ -108,6 +115,7 @@ const byPod = (samples: VectorSample[]): Record<string, number> => Object.fromEn
 describeWithTools(['prometheus'], 'live Prometheus with the generated scrape configuration', ({ prometheus }) => {
   let env: Env | undefined;
   const cleanups: (() => Promise<void>)[] = [];
+  let stopLoad: () => Promise<void> = async () => undefined;
 
   beforeAll(async () => {
     const began = Date.now();
@@ -163,6 +171,7 @@ describeWithTools(['prometheus'], 'live Prometheus with the generated scrape con
     for (const [p, n] of Object.entries(HELD)) for (let i = 0; i < n; i++) void post(servers[p].port, '/v1/hold');
     const load = driveLoad(new Map([[servers[A].port, RATE[A]], [servers[B].port, RATE[B]]]));
     cleanups.unshift(() => load.stop());
+    stopLoad = () => load.stop();
     await waitForTargets(prom, 5);
     await sleep(SETTLE_SECONDS * 1000);
     const evalTime = Date.now() / 1000;
@@ -207,8 +216,8 @@ describeWithTools(['prometheus'], 'live Prometheus with the generated scrape con
   });
 
   test('GPU utilization is averaged over each pod\'s own GPUs, attributed by the exporter (honor_labels)', async () => {
-    expect(byPod(await podQuery(rule((d) => d.adapterRule?.name.as === 'ai_inference_gpu_utilization_percent')))).toEqual({ [A]: 70, [B]: 30 });
-    expect(byPod(await podQuery(rule((d) => d.adapterRule?.name.as === 'ai_inference_gpu_engine_active_percent')))).toEqual({ [A]: 50, [B]: 50 });
+    expect(byPod(await podQuery(rule((d) => d.adapterRule?.name.as === 'ai_inference_gpu_utilization_percent')))).toEqual({ [A]: 70, [B]: 30, [C]: 0 });
+    expect(byPod(await podQuery(rule((d) => d.adapterRule?.name.as === 'ai_inference_gpu_engine_active_percent')))).toEqual({ [A]: 50, [B]: 50, [C]: 0 });
     // The exporter's own target labels did not win: no exported_* labels, workload pods kept.
     const series = await env!.prom.query('DCGM_FI_DEV_GPU_UTIL', env!.evalTime);
     expect(series.filter((s) => Object.keys(s.metric).some((k) => k.startsWith('exported_')))).toEqual([]);
@@ -217,14 +226,16 @@ describeWithTools(['prometheus'], 'live Prometheus with the generated scrape con
     expect(series.find((s) => s.metric.gpu === '3')!.metric).toMatchObject({ namespace: GPU_NS, pod: EXPORTER_POD });
   });
 
-  test('p95 and mean latency per pod come from the histogram; an idle pod has none', async () => {
+  test('p95 and mean latency per pod come from the histogram; a pod that never served a request reports 0', async () => {
     const p95 = byPod(await podQuery(rule((d) => d.kind === 'latency' && d.adapterRule!.name.as.endsWith('_p95_4s'))));
-    expect(Object.keys(p95).sort()).toEqual([A, B]);
+    expect(Object.keys(p95).sort()).toEqual([A, B, C]);
+    expect(p95[C]).toBe(0);
     // Every A request took 0.3 s (bucket 0.25-0.5), every B request 0.08 s (bucket 0.05-0.1).
     expect(p95[A]).toBeCloseTo(0.25 + 0.25 * 0.95, 6);
     expect(p95[B]).toBeCloseTo(0.05 + 0.05 * 0.95, 6);
     const mean = byPod(await podQuery(rule((d) => d.kind === 'latency' && d.adapterRule!.name.as.endsWith('_mean_4s'))));
-    expect(Object.keys(mean).sort()).toEqual([A, B]);
+    expect(Object.keys(mean).sort()).toEqual([A, B, C]);
+    expect(mean[C]).toBe(0);
     expect(mean[A]).toBeCloseTo(LATENCY[A], 6);
     expect(mean[B]).toBeCloseTo(LATENCY[B], 6);
   });
@@ -265,4 +276,31 @@ describeWithTools(['prometheus'], 'live Prometheus with the generated scrape con
     // Bounded in time: setup plus load must stay well inside the suite's budget.
     expect(env!.setupMs).toBeLessThan(30_000);
   });
+
+  test('idle: once the load stops, every adapter query still gives every pod (and the Ingress and the queue) a finite value, the stated idle value', async () => {
+    const { prom, servers, svc } = env!;
+    await stopLoad();
+    for (const server of Object.values(servers)) {
+      server.releaseHeld();
+      server.queueDepth = 0;
+      server.waiting = 0;
+    }
+    exporterState.idle = true;
+    exporterState.ingressFrozenAt = Date.now();
+    // One scrape to see the last requests, then a whole rate window of flat counters.
+    await sleep(SETTLE_SECONDS * 1000);
+    const idleAt = Date.now() / 1000;
+    const answers = await Promise.all(svc.metrics.map(async (def) => {
+      const request = sampleRequest(def, PODS);
+      const samples = await prom.query(renderMetricsQuery(def.adapterRule!, request), idleAt);
+      const key = (s: VectorSample): string => s.metric.pod ?? s.metric.ingress ?? '(total)';
+      return [def.adapterRule!.name.as, Object.fromEntries(samples.map((s) => [key(s), s.value]))] as const;
+    }));
+    const expected = svc.metrics.map((def) => {
+      const value = def.idle.kind === 'value' ? def.idle.value : 0; // the fakes read 0 at rest
+      const who = def.hpa.type === 'Pods' ? PODS : def.hpa.type === 'Object' ? ['llm'] : ['(total)'];
+      return [def.adapterRule!.name.as, Object.fromEntries(who.map((w) => [w, value]))] as const;
+    });
+    expect(answers).toEqual(expected);
+  }, 15_000);
 });

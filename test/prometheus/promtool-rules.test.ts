@@ -6,7 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { adapterEntries, CATALOGUE, CatalogueEntry, SAMPLE_NAMESPACE, sampleQuery, scalingMetricFactories } from './catalogue';
+import { renderMetricsQuery } from '../../lib/core/adapter-config';
+import { histogramQuantile as busyQuantile } from '../../lib/core/metrics/promql';
+import { adapterEntries, CATALOGUE, CatalogueEntry, SAMPLE_NAMESPACE, sampleQuery, sampleRequest, scalingMetricFactories } from './catalogue';
 import { describeWithTools, runPromtool, withTempDir } from '../support/promtool';
 
 const NS = SAMPLE_NAMESPACE;
@@ -69,7 +71,7 @@ const INPUT = [
   series('ai_inference_requests_total', pod(NOT_ASKED, { status: '500' }), counter(999)),
   series('ai_inference_requests_total', pod(A, { status: '500' }, OTHER_NS), counter(999)),
   // Latency: A 100 obs/s (40 ≤ 0.25 s, 90 ≤ 0.5 s, 100 ≤ 1 s), sum 30 s/s; B 20 obs/s all ≤ 0.25 s, sum 3 s/s;
-  // C idle (buckets flat): no latency, so the pod must be missing, not 0 or NaN.
+  // C idle (buckets flat): latency 0, never missing or NaN; D exports no histogram: missing (unknown), never 0.
   ...histogram(A, { '0.1': 0, '0.25': 600, '0.5': 1350, '1': 1500, '+Inf': 1500 }, 450),
   ...histogram(B, { '0.1': 0, '0.25': 300, '0.5': 300, '1': 300, '+Inf': 300 }, 45),
   ...histogram(C, { '0.1': 0, '0.25': 0, '0.5': 0, '1': 0, '+Inf': 0 }, 0),
@@ -120,12 +122,14 @@ const EXPECTED: Record<string, Sample[]> = {
   latency_p95: perPod({
     [A]: histogramQuantile(0.95, [[0.1, 0], [0.25, 40], [0.5, 90], [1, 100], [Infinity, 100]]),
     [B]: histogramQuantile(0.95, [[0.1, 0], [0.25, 20], [0.5, 20], [1, 20], [Infinity, 20]]),
+    [C]: 0,
   }),
   latency_p99_9: perPod({
     [A]: histogramQuantile(0.999, [[0.1, 0], [0.25, 40], [0.5, 90], [1, 100], [Infinity, 100]]),
     [B]: histogramQuantile(0.999, [[0.1, 0], [0.25, 20], [0.5, 20], [1, 20], [Infinity, 20]]),
+    [C]: 0,
   }),
-  latency_mean: perPod({ [A]: 30 / 100, [B]: 3 / 20 }),
+  latency_mean: perPod({ [A]: 30 / 100, [B]: 3 / 20, [C]: 0 }),
   errors: perPod({ [A]: 20 / 100, [B]: 3 / 30, [C]: 0, [D]: 0 }),
   errors_timeouts: perPod({ [A]: 0, [B]: 3 / 30, [C]: 0, [D]: 0 }),
   in_flight: perPod({ [A]: 3, [B]: 5, [C]: 0 }),
@@ -146,13 +150,84 @@ function expSamples(id: string, samples: Sample[]): { labels: string; value: num
   }));
 }
 
-function rulesFile(entries: readonly CatalogueEntry[]): string {
+function rulesFile(entries: readonly CatalogueEntry[], pods: readonly string[] = PODS): string {
   const rules = entries.flatMap((e) => [
-    { record: rule(e.id), expr: sampleQuery(e.definition, PODS) },
+    { record: rule(e.id), expr: sampleQuery(e.definition, pods) },
     // One pod renders an equality matcher (pod="a") instead of a regex (pod=~"a|b").
     ...(e.definition.hpa.type === 'Pods' ? [{ record: rule(`${e.id}_one_pod`), expr: sampleQuery(e.definition, [A]) }] : []),
   ]);
   return stringify({ groups: [{ name: 'inferscale-adapter-queries', interval: INTERVAL, rules }] }, { lineWidth: 0 });
+}
+
+/* Idle: A and B served requests for 5 minutes (A with failures), then nothing for 10 minutes; C and D
+   never served one but export every series at 0 from their start; E exports nothing at all. Gauges,
+   GPUs and queues read 0 at rest. Queries are evaluated at 15 minutes. */
+const IDLE_EVAL_TIME = '15m';
+const IDLE_PODS = [A, B, C, D, 'llm-7d9f8-silent'];
+/** A counter rising by n per 15 s for 5 minutes, then flat for 10 (61 samples, like the others). */
+const busyThenFlat = (perScrape: number): string => `0+${perScrape}x20 ${perScrape * 20}x40`;
+const flatZero = '0x60';
+const IDLE_INPUT = [
+  ...[A, B, C, D].flatMap((p) => {
+    const busy = p === A || p === B;
+    const c = (n: number): string => (busy ? busyThenFlat(n) : flatZero);
+    return [
+      series('ai_inference_requests_total', pod(p, { status: '200' }), c(100)),
+      ...(p === A ? [series('ai_inference_requests_total', pod(p, { status: '500' }), c(10))] : []),
+      ...histogramOf(p, { '0.1': c(0), '0.25': c(50), '0.5': c(90), '1': c(100), '+Inf': c(100) }, c(30)),
+      series('DCGM_FI_DEV_GPU_UTIL', DCGM(p, p.slice(-1)), flatZero),
+      series('DCGM_FI_PROF_GR_ENGINE_ACTIVE', DCGM(p, p.slice(-1)), flatZero),
+      series('ai_inference_requests_in_flight', pod(p), flatZero),
+      series('ai_inference_queue_depth', pod(p), flatZero),
+      series('vllm:num_requests_waiting', pod(p), flatZero),
+    ];
+  }),
+  series('kafka_consumergroup_lag', { consumergroup: 'llm', topic: 'prompts', partition: '0' }, flatZero),
+  series('sqs_messages_visible', { queue: 'a' }, flatZero),
+  series('redis_key_size', { key: 'jobs', db: '0' }, flatZero),
+  series('nginx_ingress_controller_requests', { namespace: NS, ingress: 'llm', status: '200' }, busyThenFlat(600)),
+  series('ingress_connections_active', { namespace: NS, ingress: 'llm', controller_pod: 'a' }, flatZero),
+];
+
+/** Histogram series with the given values per bucket bound, `_count` equal to the `+Inf` bucket. */
+function histogramOf(p: string, buckets: Record<string, string>, sumValues: string): { series: string; values: string }[] {
+  return [
+    ...Object.entries(buckets).map(([le, values]) => series('ai_inference_latency_seconds_bucket', pod(p, { le }), values)),
+    series('ai_inference_latency_seconds_count', pod(p), buckets['+Inf']),
+    series('ai_inference_latency_seconds_sum', pod(p), sumValues),
+  ];
+}
+
+/**
+ * What each query must return for idle pods: the entry's stated idle value, or for readings the
+ * fixture's reading at rest (0). Every pod that exports the series has a value; E has none.
+ */
+function idleExpected(e: CatalogueEntry): Sample[] {
+  const idle = e.definition.idle;
+  const value = idle.kind === 'value' ? idle.value : 0;
+  switch (e.definition.hpa.type) {
+    case 'Pods': return perPod(Object.fromEntries([A, B, C, D].map((p) => [p, value])));
+    case 'Object': return [{ labels: { ingress: 'llm' }, value }];
+    default: return [{ labels: {}, value }];
+  }
+}
+
+/** Runs `promtool test rules` on `rules` with `input` and the expected samples per recorded rule; returns its result. */
+function promtoolTest(promtool: string, rules: string, input: { series: string; values: string }[], evalTime: string, expected: { id: string; samples: Sample[] }[]): ReturnType<typeof runPromtool> {
+  return withTempDir((dir) => {
+    fs.writeFileSync(path.join(dir, 'rules.yml'), rules);
+    const unitTest = {
+      rule_files: ['rules.yml'],
+      evaluation_interval: INTERVAL,
+      tests: [{
+        interval: INTERVAL,
+        input_series: input,
+        promql_expr_test: expected.map(({ id, samples }) => ({ expr: rule(id), eval_time: evalTime, exp_samples: expSamples(id, samples) })),
+      }],
+    };
+    fs.writeFileSync(path.join(dir, 'test.yml'), stringify(unitTest, { lineWidth: 0 }));
+    return runPromtool(promtool, ['test', 'rules', 'test.yml'], { cwd: dir });
+  });
 }
 
 describe('catalogue fixture', () => {
@@ -224,5 +299,20 @@ describeWithTools(['promtool'], 'adapter queries under promtool', ({ promtool })
       expect(r.status).not.toBe(0);
       expect(r.output).toContain('FAILED');
     });
+  });
+
+  test('promtool test rules, idle: every query gives every pod that exports its series the stated idle value, 10 minutes after the last request', () => {
+    const r = promtoolTest(promtool, rulesFile(adapterEntries(), IDLE_PODS), IDLE_INPUT, IDLE_EVAL_TIME,
+      adapterEntries().map((e) => ({ id: e.id, samples: idleExpected(e) })));
+    if (r.status !== 0) throw new Error(`promtool test rules failed:\n${r.output}`);
+    expect(r.output).toContain('SUCCESS');
+  });
+
+  test('the idle fixture has teeth: without its idle branch the p95 query has no value for any idle pod', () => {
+    const p95 = adapterEntries().find((e) => e.id === 'latency_p95')!.definition;
+    const busyOnly = { ...p95.adapterRule!, metricsQuery: busyQuantile(0.95, '<<.Series>>', '1m') };
+    const rules = stringify({ groups: [{ name: 'g', interval: INTERVAL, rules: [{ record: rule('busy_only'), expr: renderMetricsQuery(busyOnly, sampleRequest(p95, IDLE_PODS)) }] }] });
+    const r = promtoolTest(promtool, rules, IDLE_INPUT, IDLE_EVAL_TIME, [{ id: 'busy_only', samples: [] }]);
+    if (r.status !== 0) throw new Error(`promtool test rules failed:\n${r.output}`);
   });
 });

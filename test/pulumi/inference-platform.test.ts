@@ -51,4 +51,35 @@ describe('Pulumi InferencePlatform', () => {
     expect(registered.some((r) => r.type === 'kubernetes:helm.sh/v3:Release')).toBe(false);
     expect(registered.filter((r) => r.type === 'inferscale:inference:InferencePlatform')).toHaveLength(1);
   });
+
+  test('registers metrics-server by default; its APIService last, depending on its Service and Deployment', async () => {
+    const created = new Map<unknown, string>();
+    const dependsOn = new Map<string, string[]>();
+    new lib.InferencePlatform('platform', { services: { embed: { image: 'ghcr.io/acme/embed:1', maxReplicas: 3, metrics: [lib.ScalingMetric.cpuUtilization(70)] } } }, {
+      transformations: [(a) => {
+        created.set(a.resource, a.name);
+        const deps = a.opts.dependsOn;
+        dependsOn.set(a.name, (Array.isArray(deps) ? deps : deps ? [deps] : []).map((d) => created.get(d) ?? '?'));
+        return undefined;
+      }],
+    });
+    await settle();
+    const names = registered.map((r) => r.name);
+    const apiService = 'platform-apiservice-v1beta1.metrics.k8s.io';
+    const service = 'platform-service-kube-system-metrics-server';
+    const deployment = 'platform-deployment-kube-system-metrics-server';
+    expect(registered.find((r) => r.name === apiService)?.type).toBe('kubernetes:apiregistration.k8s.io/v1:APIService');
+    expect(registered.find((r) => r.name === deployment)?.inputs.spec.replicas).toBe(2);
+    expect(dependsOn.get(apiService)).toEqual([service, deployment]);
+    expect(names.indexOf(apiService)).toBeGreaterThan(Math.max(names.indexOf(service), names.indexOf(deployment)));
+    // The adapter's APIService waits for its own Service and Deployment the same way.
+    expect(dependsOn.get('platform-apiservice-v1beta1.custom.metrics.k8s.io')).toEqual(['platform-service-monitoring-prometheus-adapter', 'platform-deployment-monitoring-prometheus-adapter']);
+  });
+
+  test('metricsServer: false registers none of it', async () => {
+    new lib.InferencePlatform('platform', { metricsServer: false, services: { embed: { image: 'ghcr.io/acme/embed:1', maxReplicas: 3, metrics: [lib.ScalingMetric.cpuUtilization(70)] } } });
+    await settle();
+    expect(registered.filter((r) => /metrics-server|v1beta1\.metrics\.k8s\.io|aggregated-metrics-reader/.test(r.name)).map((r) => r.name)).toEqual([]);
+    expect(registered.some((r) => r.type === 'kubernetes:apiregistration.k8s.io/v1:APIService')).toBe(true);
+  });
 });

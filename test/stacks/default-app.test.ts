@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,24 @@ describe('default environment', () => {
     }
   });
 
+  test('`npx cdk8s synth` (cdk8s.yaml, the pinned cdk8s-cli) writes the same files as `npm run synth`', () => {
+    const out = mkdtempSync(join(tmpdir(), 'inferscale-cdk8s-cli-'));
+    try {
+      const r = spawnSync('npx', ['--no-install', 'cdk8s', 'synth', '--output', out], {
+        cwd: join(__dirname, '..', '..'),
+        encoding: 'utf8',
+        env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+      });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const files: Record<string, string> = {};
+      for (const f of readdirSync(out).sort()) files[f] = readFileSync(join(out, f), 'utf8');
+      expect(files).toEqual(first.files);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   test('everything in charts-out/ passes the manifest checks', () => {
     expectValidManifests(loadManifestDir(CHARTS_OUT));
   });
@@ -50,5 +69,14 @@ describe('default environment', () => {
     const embedPod = find(objects, 'Deployment', 'embeddings').spec.template.spec;
     expect(Object.keys(embedPod.containers[0].resources.limits)).toEqual(['memory']);
     expect(find(objects, 'Namespace', DEFAULT_NAMESPACE).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  test('serves metrics.k8s.io, which both services\' CPU metrics read: metrics-server with its APIService', () => {
+    const objects = loadManifestDir(CHARTS_OUT) as Record<string, any>[];
+    expect(find(objects, 'APIService', 'v1beta1.metrics.k8s.io').spec.service).toEqual({ name: 'metrics-server', namespace: 'kube-system', port: 443 });
+    expect(find(objects, 'Deployment', 'metrics-server').spec.replicas).toBe(2);
+    for (const name of ['llm', 'embeddings']) {
+      expect(find(objects, 'HorizontalPodAutoscaler', name).spec.metrics.some((m: any) => m.type === 'Resource' && m.resource.name === 'cpu')).toBe(true);
+    }
   });
 });

@@ -50,6 +50,7 @@ let core: typeof import('../../lib/core');
 let serviceConfig: typeof import('../../lib/core/service-config');
 let inventory: RegisteredResource[] = [];
 
+// Loading Pulumi and registering the whole program takes seconds, more on a loaded machine.
 beforeAll(async () => {
   const loud = quietRegistration();
   try {
@@ -64,7 +65,7 @@ beforeAll(async () => {
   cdk8sLib = await import('../../lib/cdk8s');
   core = await import('../../lib/core');
   serviceConfig = await import('../../lib/core/service-config');
-});
+}, 60_000);
 
 const ofType = (type: string): RegisteredResource[] => inventory.filter((r) => r.type === type);
 const named = (type: string, name: string): RegisteredResource => {
@@ -118,19 +119,20 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       // Kubernetes: the provider, the cluster autoscaler, the StorageClass, the platform.
       'pulumi:providers:kubernetes': 1,
       'kubernetes:core/v1:Namespace': 3,
-      'kubernetes:core/v1:ServiceAccount': 7,
-      'kubernetes:core/v1:Service': 5,
+      'kubernetes:core/v1:ServiceAccount': 8,
+      'kubernetes:core/v1:Service': 6,
       'kubernetes:core/v1:ConfigMap': 3,
       'kubernetes:core/v1:PersistentVolumeClaim': 1,
-      'kubernetes:apps/v1:Deployment': 5,
+      'kubernetes:apps/v1:Deployment': 6,
       'kubernetes:apps/v1:DaemonSet': 2,
-      'kubernetes:policy/v1:PodDisruptionBudget': 3,
+      'kubernetes:policy/v1:PodDisruptionBudget': 4,
       'kubernetes:autoscaling/v2:HorizontalPodAutoscaler': 2,
-      'kubernetes:apiregistration.k8s.io/v1:APIService': 1,
-      'kubernetes:rbac.authorization.k8s.io/v1:ClusterRole': 4,
-      'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding': 5,
+      'kubernetes:apiregistration.k8s.io/v1:APIService': 2,
+      'kubernetes:rbac.authorization.k8s.io/v1:ClusterRole': 6,
+      'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding': 7,
       'kubernetes:rbac.authorization.k8s.io/v1:Role': 1,
-      'kubernetes:rbac.authorization.k8s.io/v1:RoleBinding': 2,
+      'kubernetes:rbac.authorization.k8s.io/v1:RoleBinding': 3,
+      'kubernetes:scheduling.k8s.io/v1:PriorityClass': 1,
       'kubernetes:storage.k8s.io/v1:StorageClass': 1,
     });
   });
@@ -279,6 +281,10 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       allowVolumeExpansion: true,
     });
     expect(named('kubernetes:core/v1:PersistentVolumeClaim', 'platform-persistentvolumeclaim-monitoring-prometheus-data').inputs.spec.storageClassName).toBe('gp3');
+    // The same class the cdk8s platform renders with ebsStorageClass (charts-out/).
+    const { spec } = core.resolveEbsStorageClass({ name: 'gp3', defaultClass: true });
+    const { name: _name, annotations, ...fields } = spec!;
+    expect(named('kubernetes:storage.k8s.io/v1:StorageClass', 'inferscale-storage-storageclass').inputs).toMatchObject({ ...fields, metadata: { name: 'gp3', annotations } });
   });
 
   test('Kubernetes provider from the cluster, with a secret kubeconfig that authenticates through aws eks get-token', () => {
@@ -292,7 +298,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
 
   test('every Kubernetes object is registered with the environment\'s provider', () => {
     const k8sObjects = inventory.filter((r) => r.type.startsWith('kubernetes:'));
-    expect(k8sObjects.length).toBe(45);
+    expect(k8sObjects.length).toBe(56);
     for (const r of k8sObjects) expect(r.provider).toMatch(/^urn:pulumi:dev::inferscale::inferscale:aws:InferenceEnvironment\$pulumi:providers:kubernetes::inferscale-k8s::inferscale-k8s-id$/);
     // AWS resources use the default AWS provider.
     for (const r of inventory.filter((x) => x.type.startsWith('aws:'))) expect(r.provider ?? '').not.toContain('kubernetes');
@@ -350,7 +356,8 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
     ]);
     expect({ min: hpa('llm').minReplicas, max: hpa('llm').maxReplicas }).toEqual({ min: 1, max: 8 });
     const llm = named('kubernetes:apps/v1:Deployment', 'platform-deployment-inference-llm').inputs.spec.template.spec.containers[0];
-    expect(llm.resources).toEqual({ requests: { cpu: '3', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } });
+    // Qwen2.5-7B: a 20Gi model cache and 2Gi of scratch on the node's disk.
+    expect(llm.resources).toEqual({ requests: { cpu: '3', 'ephemeral-storage': '22Gi', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } });
     const embeddings = named('kubernetes:apps/v1:Deployment', 'platform-deployment-inference-embeddings').inputs.spec.template.spec;
     expect(embeddings.tolerations ?? []).toEqual([]);
   });
@@ -530,6 +537,11 @@ describe('planning (pure): one test per message of the program\'s own checks', (
     expect(problemsOf((c) => { c['inferscale:storage'].storageClassName = 'GP3 volumes'; })).toEqual([
       { path: 'storage.storageClassName', message: 'is "GP3 volumes"; expected a StorageClass name (a DNS-1123 subdomain) such as "gp3"' },
     ]);
+    // No storage installed and no class named: a claim that may never bind is refused.
+    expect(problemsOf((c) => { c['inferscale:storage'] = false; })).toEqual([{
+      path: 'platform.prometheus.storageSize',
+      message: 'is "50Gi", but no StorageClass is named: a claim without storageClassName binds only where the cluster has a default StorageClass (a new EKS cluster has none) and otherwise stays Pending. Use storage: PrometheusStorage.persistent({ storageClassName, size }), or PrometheusStorage.clusterDefault({ size }) when the cluster has a default class',
+    }]);
   });
 
   test('a service problem found when resolving keeps its config path', () => {
@@ -556,11 +568,13 @@ describe('planning (pure): choices the program makes', () => {
   });
 
   test('storage: off with false, off by default for an existing cluster, and left alone when Prometheus names its class', () => {
-    const off = plan((c) => { c['inferscale:storage'] = false; });
+    // Without a StorageClass to name, Prometheus keeps its TSDB on an emptyDir.
+    const off = plan((c) => { c['inferscale:storage'] = false; delete c['inferscale:platform'].prometheus.storageSize; });
     expect(off.storage).toBeUndefined();
-    expect(off.platformObjects.find((o) => o.kind === 'PersistentVolumeClaim')?.spec).not.toHaveProperty('storageClassName');
+    expect(off.platformObjects.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
     const existing = plan((c) => {
       delete c['inferscale:storage'];
+      delete c['inferscale:platform'].prometheus.storageSize;
       const env = c['inferscale:environment'];
       delete env.clusterName;
       delete env.network;

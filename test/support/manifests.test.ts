@@ -736,6 +736,44 @@ describe('references inside the set', () => {
     expectProblem(edited(['PodDisruptionBudget', 'spec.maxUnavailable', '150%']), { message: /must not be greater than 100%/ });
   });
 
+  it('reports a PDB that allows no eviction of a workload with stated replicas: node drains would never finish', () => {
+    const stated = (pdb: Json, replicas = 2): Json[] => edited(['Deployment', 'spec.replicas', replicas], ['PodDisruptionBudget', 'spec', { ...pdb, selector: { matchLabels: { 'app.kubernetes.io/name': 'llm' } } }]);
+    expect(checkManifests(stated({ minAvailable: 1 }))).toEqual([]);
+    expect(checkManifests(stated({ maxUnavailable: '10%' }))).toEqual([]);
+    expect(checkManifests(stated({ minAvailable: '50%' }))).toEqual([]);
+    expectProblem(stated({ minAvailable: 2 }), {
+      object: 'PodDisruptionBudget inference/llm', path: 'spec.minAvailable',
+      message: /^minAvailable is 2, but Deployment\/llm has 2 replicas: no pod may ever be evicted, so node drains never finish; allow at least one disruption$/,
+    });
+    expectProblem(stated({ minAvailable: '60%' }), { path: 'spec.minAvailable', message: /^minAvailable is "60%", but Deployment\/llm has 2 replicas/ });
+    expectProblem(stated({ maxUnavailable: 0 }, 3), { path: 'spec.maxUnavailable', message: /^maxUnavailable is 0 of 3 replicas \(Deployment\/llm\): no pod may ever be evicted/ });
+    // An HPA-owned Deployment states no replicas: the budget is left to the HPA's floor.
+    expect(checkManifests(edited(['PodDisruptionBudget', 'spec', { minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'llm' } } }]))).toEqual([]);
+  });
+
+  it('reports ClusterRole aggregation labels that aggregate nowhere, and writes aggregated into view', () => {
+    const role = (labels: Record<string, string>, verbs: string[] = ['get', 'list', 'watch']): Json[] => [{
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'system:aggregated-metrics-reader', labels },
+      rules: [{ apiGroups: ['metrics.k8s.io'], resources: ['pods', 'nodes'], verbs }],
+    }];
+    const upstream = { 'rbac.authorization.k8s.io/aggregate-to-view': 'true', 'rbac.authorization.k8s.io/aggregate-to-edit': 'true', 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' };
+    expect(checkManifests(role(upstream))).toEqual([]);
+    expectProblem(role({ 'rbac.authorization.k8s.io/aggregate-to-viewer': 'true' }), {
+      path: 'metadata.labels["rbac.authorization.k8s.io/aggregate-to-viewer"]',
+      message: /^label rbac.authorization.k8s.io\/aggregate-to-viewer aggregates into "viewer", which no bootstrap ClusterRole aggregates; use aggregate-to-admin, aggregate-to-edit or aggregate-to-view$/,
+    });
+    expectProblem(role({ 'rbac.authorization.k8s.io/aggregate-to-edit': 'yes' }), {
+      message: /^label rbac.authorization.k8s.io\/aggregate-to-edit is "yes"; the aggregating ClusterRoles select "true", so this role is aggregated nowhere$/,
+    });
+    expectProblem(role(upstream, ['get', 'delete']), {
+      path: 'rules[0].verbs',
+      message: /^verbs include "delete", but the role is aggregated into view: every read-only user would gain them; grant only get, list and watch$/,
+    });
+    expect(checkManifests(role({ 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' }, ['get', 'delete']))).toEqual([]);
+  });
+
   it('reports a RoleBinding to a Role that is not in the set', () => {
     const objects: Json[] = [
       ...baseline(),
@@ -777,6 +815,75 @@ describe('references inside the set', () => {
     expect(checkManifests(objects)).toEqual([]);
     set(apiService, 'metadata.name', 'v1beta1.custom.metrics.k8s.io');
     expectProblem(objects, { path: 'metadata.name', message: /must be named <version>\.<group>, here "v1beta1\.external\.metrics\.k8s\.io"/ });
+  });
+
+  it('reports an APIService whose service certificate the API server cannot verify', () => {
+    const apiService: Json = {
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: 'v1beta1.metrics.k8s.io' },
+      spec: { group: 'metrics.k8s.io', version: 'v1beta1', service: { name: 'llm', namespace: 'inference', port: 80 }, groupPriorityMinimum: 100, versionPriority: 100 },
+    };
+    const objects: Json[] = [...baseline(), apiService];
+    expectProblem(objects, {
+      object: 'APIService v1beta1.metrics.k8s.io', path: 'spec',
+      message: /^neither caBundle nor insecureSkipTLSVerify is set \(nor a cert-manager.io\/inject-ca-from annotation to fill caBundle\): the API server cannot verify the service's certificate, so the APIService never becomes Available$/,
+    });
+    set(apiService, 'metadata.annotations', { 'cert-manager.io/inject-ca-from': 'inference/llm-serving-cert' });
+    expect(checkManifests(objects)).toEqual([]);
+  });
+});
+
+describe('storage, priority and writable paths', () => {
+  const claim = (spec: Json): Json => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'inference' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } }, ...spec } });
+  const storageClass = (name: string, isDefault = false): Json => ({
+    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name, ...(isDefault ? { annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } : {}) }, provisioner: 'ebs.csi.aws.com',
+  });
+
+  it('reports a claim without storageClassName when the cluster has no default StorageClass', () => {
+    const objects = [...baseline(), claim({})];
+    expectProblem(objects, { object: 'PersistentVolumeClaim inference/data', path: 'spec.storageClassName', message: /^storageClassName is unset and no StorageClass is the cluster's default .*; the claim would stay Pending on a cluster without one, such as a new EKS cluster\. Name a StorageClass$/ });
+    expect(checkManifests(objects, { defaultStorageClass: true })).toEqual([]);
+    expect(checkManifests([...objects, storageClass('gp3', true)])).toEqual([]);
+    expect(checkManifests([...baseline(), claim({ storageClassName: '' })])).toEqual([]);
+  });
+
+  it('reports a claim naming a StorageClass that is neither in the set nor external', () => {
+    const objects = [...baseline(), claim({ storageClassName: 'gp3' })];
+    expectProblem(objects, { path: 'spec.storageClassName', message: /^storageClassName is "gp3", but no StorageClass "gp3" is in the set; the claim would stay Pending/ });
+    expect(checkManifests([...objects, storageClass('gp3')])).toEqual([]);
+    expect(checkManifests(objects, { externalRefs: ['StorageClass/gp3'] })).toEqual([]);
+  });
+
+  it('reports a pod naming a PriorityClass that does not exist, but not the system classes', () => {
+    const objects = edited(['Deployment', `${POD}.priorityClassName`, 'inference-high']);
+    expectProblem(objects, { path: `${POD}.priorityClassName`, message: /^priorityClassName is "inference-high", but no PriorityClass "inference-high" is in the set; pods would be refused/ });
+    expect(checkManifests(objects, { externalRefs: ['PriorityClass/inference-high'] })).toEqual([]);
+    expect(checkManifests([...objects, { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'inference-high' }, value: 1000 }])).toEqual([]);
+    expect(checkManifests(edited(['Deployment', `${POD}.priorityClassName`, 'system-cluster-critical']))).toEqual([]);
+  });
+
+  it('reports a pod volume naming a claim that does not exist', () => {
+    const objects = edited(['Deployment', `${POD}.volumes[0]`, { name: 'cache', persistentVolumeClaim: { claimName: 'models' } }]);
+    expectProblem(objects, { path: `${POD}.volumes[0].persistentVolumeClaim.claimName`, message: /^claimName is "models", but no PersistentVolumeClaim "models" is in the set in namespace "inference"; pods would stay Pending/ });
+    expect(checkManifests(objects, { externalRefs: ['PersistentVolumeClaim/inference/models'] })).toEqual([]);
+  });
+
+  it('with readOnlyRootFilesystem, reports a written directory that is not on a writable volume', () => {
+    const readOnly = (...more: readonly (readonly [string, string, unknown])[]): Json[] => edited(['Deployment', `${C}.securityContext.readOnlyRootFilesystem`, true], ...more);
+    expect(checkManifests(readOnly())).toEqual([]);
+    expectProblem(readOnly(['Deployment', `${C}.env[0].value`, '/root/.cache']), {
+      path: `${C}.env`,
+      message: /^env HF_HOME is "\/root\/.cache", on the read-only root filesystem \(no volume is mounted there\); with readOnlyRootFilesystem the program fails when it writes there/,
+    });
+    const readOnlyMount = readOnly(['Deployment', `${C}.volumeMounts[0].readOnly`, true]);
+    expectProblem(readOnlyMount, { path: `${C}.env`, message: /^env HF_HOME is "\/cache", on the read-only volume mounted at "\/cache"/ });
+    // A read-only Hugging Face cache works offline.
+    const offline = readOnlyMount.map((o) => clone(o));
+    list(ofKind(offline, 'Deployment'), `${C}.env`).push({ name: 'HF_HUB_OFFLINE', value: '1' });
+    expect(checkManifests(offline)).toEqual([]);
+    // Without readOnlyRootFilesystem, the image decides what is writable.
+    expect(checkManifests(edited(['Deployment', `${C}.env[0].value`, '/root/.cache']))).toEqual([]);
   });
 });
 

@@ -13,8 +13,12 @@
  * 3. unknown fields against the `@kubernetes/client-node` models (typos, fields at the wrong level);
  * 4. rules the API server enforces in code: names, labels, selectors, pod specs, resources,
  *    probes, HPA (autoscaling/v2) limits, PDBs, Services, RBAC, ConfigMaps/Secrets, APIServices;
+ *    and what it accepts but the cluster then ignores: ClusterRole aggregation labels that
+ *    aggregate into nothing (or give `view` users writes);
  * 5. references inside the set (HPA targets, Service selectors and named target ports, service
- *    accounts, ConfigMaps/Secrets, PDB selectors, RBAC roleRefs, APIService services);
+ *    accounts, ConfigMaps/Secrets, PDB selectors and budgets that would block every drain of the
+ *    workloads they select, RBAC roleRefs, APIService services, claims and their StorageClass,
+ *    PriorityClasses);
  * 6. Pod Security Standards for namespaces labelled `pod-security.kubernetes.io/enforce`.
  */
 import * as fs from 'node:fs';
@@ -78,6 +82,12 @@ export interface CheckOptions {
   };
   /** A Pod Security Standards level every pod template must meet, whatever its namespace. */
   readonly podSecurity?: PodSecurityLevel;
+  /**
+   * The cluster has a default StorageClass, so a PersistentVolumeClaim without
+   * `storageClassName` binds. Off by default: a new EKS cluster has none, and such a claim stays
+   * Pending unless a StorageClass of the set is annotated `storageclass.kubernetes.io/is-default-class`.
+   */
+  readonly defaultStorageClass?: boolean;
 }
 
 /** Kinds of built-in cluster-scoped resources. */
@@ -96,6 +106,10 @@ const SCALABLE_KINDS = new Set(['apps/Deployment', 'apps/ReplicaSet', 'apps/Stat
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const WELL_KNOWN_CLUSTER_ROLES = new Set(['cluster-admin', 'admin', 'edit', 'view']);
+/** PriorityClasses every cluster has. */
+const WELL_KNOWN_PRIORITY_CLASSES = new Set(['system-node-critical', 'system-cluster-critical']);
+/** Annotation marking the cluster's default StorageClass. */
+const DEFAULT_STORAGE_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
 /** Roles every cluster bootstraps, as `namespace/name`. */
 const WELL_KNOWN_ROLES = new Set(['kube-system/extension-apiserver-authentication-reader']);
 const PSS_LEVELS = new Set(['privileged', 'baseline', 'restricted']);
@@ -458,6 +472,7 @@ function checkRbac(e: Entry): void {
   const { r, kind, obj } = e;
   if (kind === 'Role' || kind === 'ClusterRole') {
     const namespaced = kind === 'Role';
+    if (kind === 'ClusterRole') checkAggregationLabels(e);
     if (kind === 'ClusterRole' && isRecord(obj.aggregationRule)) return;
     asArray(obj.rules).forEach((x, i) => {
       const rule = asRecord(x);
@@ -500,6 +515,35 @@ function checkRbac(e: Entry): void {
       r.add(joinPath(at, 'kind'), `subject kind is ${show(sk)}; must be ServiceAccount, User or Group`);
     }
   });
+}
+
+/** The label prefix the bootstrap aggregated ClusterRoles select on. */
+const AGGREGATE_TO = `${RBAC_GROUP}/aggregate-to-`;
+/** Bootstrap ClusterRoles that aggregate labelled roles (their aggregationRule selects `<prefix><name>: "true"`). */
+const AGGREGATING_ROLES = new Set(['admin', 'edit', 'view']);
+const READ_VERBS = new Set(['get', 'list', 'watch']);
+
+/**
+ * Aggregation labels: the bootstrap `admin`, `edit` and `view` ClusterRoles select
+ * `rbac.authorization.k8s.io/aggregate-to-<role>: "true"`; any other role name or value
+ * aggregates into nothing, silently. A role aggregated into `view` must grant only read verbs,
+ * or every viewer in the cluster gains its writes.
+ */
+function checkAggregationLabels(e: Entry): void {
+  const labels = asStringMap(asRecord(e.obj.metadata)?.labels);
+  for (const [key, value] of Object.entries(labels)) {
+    if (!key.startsWith(AGGREGATE_TO)) continue;
+    const at = joinPath('metadata.labels', key);
+    const target = key.slice(AGGREGATE_TO.length);
+    if (!AGGREGATING_ROLES.has(target)) e.r.add(at, `label ${key} aggregates into ${show(target)}, which no bootstrap ClusterRole aggregates; use aggregate-to-admin, aggregate-to-edit or aggregate-to-view`);
+    if (value !== 'true') e.r.add(at, `label ${key} is ${show(value)}; the aggregating ClusterRoles select "true", so this role is aggregated nowhere`);
+    if (target === 'view') {
+      asArray(e.obj.rules).forEach((x, i) => {
+        const writes = asArray(asRecord(x)?.verbs).filter((v) => typeof v !== 'string' || !READ_VERBS.has(v));
+        if (writes.length) e.r.add(joinPath(joinPath('rules', i), 'verbs'), `verbs include ${writes.map((v) => show(v)).join(', ')}, but the role is aggregated into view: every read-only user would gain them; grant only get, list and watch`);
+      });
+    }
+  }
 }
 
 function checkDataKeys(e: Entry, fields: readonly string[], maxBytes: number): void {
@@ -589,6 +633,10 @@ function checkApiService(e: Entry): void {
     if (spec.insecureSkipTLSVerify === true) r.add('spec.insecureSkipTLSVerify', 'insecureSkipTLSVerify is true without a service; not allowed for local APIServices');
   } else {
     for (const f of ['namespace', 'name']) if (!asString(svc[f])) r.add(joinPath('spec.service', f), `service.${f} is ${show(svc[f])}; required`);
+    const injected = asString(asRecord(asRecord(e.obj.metadata)?.annotations)?.['cert-manager.io/inject-ca-from']);
+    if (!hasCa && spec.insecureSkipTLSVerify !== true && !injected) {
+      r.add('spec', 'neither caBundle nor insecureSkipTLSVerify is set (nor a cert-manager.io/inject-ca-from annotation to fill caBundle): the API server cannot verify the service\'s certificate, so the APIService never becomes Available');
+    }
     const port = asNumber(svc.port);
     if (port !== undefined && (port < 1 || port > 65535)) r.add('spec.service.port', `service.port is ${port}; must be between 1 and 65535`);
   }
@@ -774,11 +822,46 @@ function checkServiceRefs(e: Entry, idx: SetIndex): void {
 }
 
 function checkPdbRefs(e: Entry, idx: SetIndex): void {
-  const selector = asRecord(asRecord(e.obj.spec)?.selector);
-  if (!selector) return;
-  if (idx.podsIn(e.namespace).some(({ pod }) => selectorMatches(selector, pod.labels))) return;
+  const spec = asRecord(e.obj.spec);
+  const selector = asRecord(spec?.selector);
+  if (!spec || !selector) return;
+  const matched = idx.podsIn(e.namespace).filter(({ pod }) => selectorMatches(selector, pod.labels));
+  if (matched.length) {
+    checkPdbAllowsEviction(e, spec, matched.map(({ entry }) => entry));
+    return;
+  }
   if (idx.isExternal('Pod', e.namespace, '*')) return;
   e.r.add('spec.selector', `selector ${show(selector)} matches no pod template of the set ${nsText(e.namespace)}; the PodDisruptionBudget protects nothing`);
+}
+
+/**
+ * A budget that allows no disruption while every selected pod is healthy blocks every voluntary
+ * eviction: `kubectl drain`, node upgrades and the cluster autoscaler's scale-down never finish.
+ * Checked when every selected workload states its replicas (an HPA-owned one does not).
+ */
+function checkPdbAllowsEviction(e: Entry, spec: JsonObject, workloads: readonly Entry[]): void {
+  const unique = [...new Set(workloads)];
+  const counts = unique.map((w) => asNumber(asRecord(w.obj.spec)?.replicas));
+  if (counts.some((c) => c === undefined) || unique.some((w) => !SCALABLE_KINDS.has(`${w.group}/${w.kind}`))) return;
+  const replicas = (counts as number[]).reduce((a, b) => a + b, 0);
+  // The disruption controller scales percentages of the expected pods rounding up, for both fields.
+  const scaled = (v: unknown): number | undefined => {
+    if (typeof v === 'number') return v;
+    const m = typeof v === 'string' ? /^(\d+)%$/.exec(v) : null;
+    return m ? Math.ceil((Number(m[1]) * replicas) / 100) : undefined;
+  };
+  const names = unique.map((w) => `${w.kind}/${w.name}`).join(', ');
+  if (spec.minAvailable !== undefined && spec.minAvailable !== null) {
+    const min = scaled(spec.minAvailable);
+    if (min !== undefined && replicas > 0 && min >= replicas) {
+      e.r.add('spec.minAvailable', `minAvailable is ${show(spec.minAvailable)}, but ${names} ${unique.length === 1 ? 'has' : 'have'} ${replicas} replica${replicas === 1 ? '' : 's'}: no pod may ever be evicted, so node drains never finish; allow at least one disruption`);
+    }
+  } else if (spec.maxUnavailable !== undefined && spec.maxUnavailable !== null) {
+    const max = scaled(spec.maxUnavailable);
+    if (max === 0 && replicas > 0) {
+      e.r.add('spec.maxUnavailable', `maxUnavailable is ${show(spec.maxUnavailable)} of ${replicas} replica${replicas === 1 ? '' : 's'} (${names}): no pod may ever be evicted, so node drains never finish; allow at least one disruption`);
+    }
+  }
 }
 
 function checkPodRefs(e: Entry, idx: SetIndex): void {
@@ -845,6 +928,88 @@ function checkPodRefs(e: Entry, idx: SetIndex): void {
         });
       });
     }
+  }
+}
+
+/**
+ * A claim binds only to a StorageClass that exists: one named in the set (or external), or the
+ * cluster's default when it names none. Otherwise it stays Pending, and so do its pods.
+ */
+function checkPvcRefs(e: Entry, idx: SetIndex, defaultStorageClass: boolean): void {
+  const spec = asRecord(e.obj.spec);
+  if (!spec) return;
+  const className = spec.storageClassName;
+  if (className === '') return; // Static binding to a PersistentVolume of no class.
+  if (typeof className === 'string') {
+    if (!idx.find('StorageClass', '', className) && !idx.isExternal('StorageClass', '', className)) {
+      e.r.add('spec.storageClassName', `storageClassName is ${show(className)}, but no StorageClass ${show(className)} is in the set; the claim would stay Pending (add it or list it in externalRefs)`);
+    }
+    return;
+  }
+  const defaults = idx.entries.filter((x) => x.kind === 'StorageClass' && asStringMap(asRecord(x.obj.metadata)?.annotations)[DEFAULT_STORAGE_CLASS_ANNOTATION] === 'true');
+  if (defaults.length === 0 && !defaultStorageClass) {
+    e.r.add('spec.storageClassName', 'storageClassName is unset and no StorageClass is the cluster\'s default (none in the set is annotated storageclass.kubernetes.io/is-default-class, and defaultStorageClass is off); the claim would stay Pending on a cluster without one, such as a new EKS cluster. Name a StorageClass');
+  }
+}
+
+/**
+ * Environment variables naming a directory a program writes to (home, temp, caches of Python,
+ * Hugging Face, vLLM, Triton and PyTorch's inductor).
+ */
+const WRITTEN_PATH_VARIABLES = new Set([
+  'HOME', 'TMPDIR', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'HF_HOME', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'TRANSFORMERS_CACHE',
+  'VLLM_CACHE_ROOT', 'VLLM_CONFIG_ROOT', 'TRITON_CACHE_DIR', 'TORCHINDUCTOR_CACHE_DIR',
+]);
+
+/**
+ * With `readOnlyRootFilesystem`, a directory a program is told to write to (by one of
+ * {@link WRITTEN_PATH_VARIABLES}) must be on a writable volume, or the program fails at its
+ * first write. A read-only Hugging Face cache is fine with `HF_HUB_OFFLINE=1`.
+ */
+function checkWritablePaths(e: Entry): void {
+  for (const pod of e.pods) {
+    for (const field of ['initContainers', 'containers']) {
+      asArray(pod.spec[field]).forEach((c, i) => {
+        const container = asRecord(c);
+        if (!container || asRecord(container.securityContext)?.readOnlyRootFilesystem !== true) return;
+        const mounts = asArray(container.volumeMounts).flatMap((m) => {
+          const mount = asRecord(m);
+          const at = asString(mount?.mountPath);
+          return at ? [{ at: at.replace(/\/+$/, '') || '/', readOnly: mount?.readOnly === true }] : [];
+        });
+        const env = asArray(container.env).flatMap((x) => {
+          const v = asRecord(x);
+          const name = asString(v?.name);
+          return name !== undefined && typeof v?.value === 'string' ? [{ name, value: v.value as string }] : [];
+        });
+        const offline = env.some((v) => v.name === 'HF_HUB_OFFLINE' && /^(1|true|yes|on)$/i.test(v.value));
+        env.forEach(({ name, value }) => {
+          if (!WRITTEN_PATH_VARIABLES.has(name) || !value.startsWith('/')) return;
+          const mount = mounts.filter((m) => value === m.at || value.startsWith(`${m.at}/`)).sort((a, b) => b.at.length - a.at.length)[0];
+          const hfCache = name.startsWith('HF_') || name === 'HUGGINGFACE_HUB_CACHE' || name === 'TRANSFORMERS_CACHE';
+          if (mount && (!mount.readOnly || (hfCache && offline))) return;
+          const cAt = joinPath(joinPath(pod.specPath, field), i);
+          e.r.add(joinPath(cAt, 'env'), `env ${name} is ${show(value)}, ${mount ? `on the read-only volume mounted at ${show(mount.at)}` : 'on the read-only root filesystem (no volume is mounted there)'}; with readOnlyRootFilesystem the program fails when it writes there. Mount a writable volume (an emptyDir) at that path`);
+        });
+      });
+    }
+  }
+}
+
+/** Pods naming a PriorityClass that does not exist are refused; a claim that does not exist leaves them Pending. */
+function checkPodSchedulingRefs(e: Entry, idx: SetIndex): void {
+  for (const pod of e.pods) {
+    const pc = asString(pod.spec.priorityClassName);
+    if (pc !== undefined && pc !== '' && !WELL_KNOWN_PRIORITY_CLASSES.has(pc) && !idx.find('PriorityClass', '', pc) && !idx.isExternal('PriorityClass', '', pc)) {
+      e.r.add(joinPath(pod.specPath, 'priorityClassName'), `priorityClassName is ${show(pc)}, but no PriorityClass ${show(pc)} is in the set; pods would be refused (add it or list it in externalRefs)`);
+    }
+    asArray(pod.spec.volumes).forEach((v, i) => {
+      const claim = asString(asRecord(asRecord(v)?.persistentVolumeClaim)?.claimName);
+      if (claim === undefined || claim === '') return;
+      if (!idx.find('PersistentVolumeClaim', e.namespace, claim) && !idx.isExternal('PersistentVolumeClaim', e.namespace, claim)) {
+        e.r.add(joinPath(joinPath(joinPath(joinPath(pod.specPath, 'volumes'), i), 'persistentVolumeClaim'), 'claimName'), `claimName is ${show(claim)}, but no PersistentVolumeClaim ${show(claim)} is in the set ${nsText(e.namespace)}; pods would stay Pending (add it or list it in externalRefs)`);
+      }
+    });
   }
 }
 
@@ -1064,11 +1229,16 @@ export function checkManifests(objects: readonly unknown[], options: CheckOption
       case 'apiregistration.k8s.io/APIService':
         checkApiServiceRefs(e, idx);
         break;
+      case '/PersistentVolumeClaim':
+        checkPvcRefs(e, idx, options.defaultStorageClass ?? false);
+        break;
       default:
         break;
     }
     if (e.pods.length > 0) {
       checkPodRefs(e, idx);
+      checkPodSchedulingRefs(e, idx);
+      checkWritablePaths(e);
       const nsLevel = nsLevels.get(e.namespace);
       const level: PodSecurityLevel | undefined =
         options.podSecurity === 'restricted' || nsLevel === 'restricted' ? 'restricted' : (options.podSecurity ?? nsLevel);

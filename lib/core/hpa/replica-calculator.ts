@@ -9,16 +9,18 @@ import { defaultTolerances, isWithinTolerance } from './tolerance';
 import type {
   HpaExternalMetric,
   HpaInvalidMetric,
+  HpaMetricFailureReason,
   HpaMetricObservation,
   HpaMetricResult,
   HpaObjectMetric,
   HpaPodSample,
   HpaResourceMetric,
+  HpaScalingActiveCondition,
   HpaTolerances,
   ProposeReplicasInput,
   ProposeReplicasResult,
 } from './types';
-import { checkMetric, checkReplicas, checkTolerances } from './validation';
+import { checkMetric, checkReplicas, checkTolerances, isKnownMetricType } from './validation';
 
 /** Everything a single metric needs besides its own observation. */
 export interface MetricContext {
@@ -262,18 +264,25 @@ function computeMetric(m: Exclude<HpaMetricObservation, HpaInvalidMetric>, ctx: 
  * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
  */
 export function proposeForMetric(m: HpaMetricObservation, ctx: MetricContext): HpaMetricResult {
-  if (isInvalidMetric(m)) return { replicas: null, error: `failed to get ${m.type} metric` };
+  // The controller's `default:` branch of computeReplicasForMetric: an unknown source type.
+  if (!isKnownMetricType(m.type)) {
+    return { replicas: null, error: `unknown metric source type ${JSON.stringify(m.type)}`, reason: 'InvalidMetricSourceType' };
+  }
+  const reason: HpaMetricFailureReason = `FailedGet${m.type}Metric`;
+  if (isInvalidMetric(m)) return { replicas: null, error: `failed to get ${m.type} metric`, reason };
   try {
     return computeMetric(m, ctx);
   } catch (e) {
-    if (e instanceof MetricError) return { replicas: null, error: e.message };
+    if (e instanceof MetricError) return { replicas: null, error: e.message, reason };
     throw e;
   }
 }
 
 /**
  * The metric stage of one sync (`computeReplicasForMetrics`): one proposal
- * per metric, then the maximum over the valid ones. A lower proposal never
+ * per metric, then the maximum over the valid ones. A metric of a source type
+ * the controller does not know is invalid (`InvalidMetricSourceType`), like
+ * one whose value could not be read. A lower proposal never
  * wins, so one metric that wants to scale up beats others that want to
  * scale down. The result is `blocked` when every metric is invalid (or there
  * are none), or when some are invalid and the maximum is below
@@ -339,5 +348,12 @@ export function proposeReplicasUnchecked(
   }
   const anyValid = invalidMetrics < results.length;
   const blocked = invalidMetrics >= results.length || (invalidMetrics > 0 && replicas < ctx.currentReplicas);
-  return { replicas: anyValid ? replicas : null, invalidMetrics, blocked, metrics: results };
+  // As the controller: a blocked sync reports the first invalid metric's condition.
+  const firstInvalid = results.find((r) => r.replicas === null);
+  const scalingActive: HpaScalingActiveCondition | undefined = !blocked
+    ? { status: 'True', reason: 'ValidMetricFound' }
+    : firstInvalid?.reason
+      ? { status: 'False', reason: firstInvalid.reason, message: `the HPA was unable to compute the replica count: ${firstInvalid.error}` }
+      : undefined;
+  return { replicas: anyValid ? replicas : null, invalidMetrics, blocked, metrics: results, ...(scalingActive ? { scalingActive } : {}) };
 }

@@ -9,6 +9,7 @@ import { defaultTolerances, resolveTolerances } from './tolerance';
 import type {
   HpaMetricResult,
   HpaRecommendation,
+  HpaScalingActiveCondition,
   HpaStabilizationReason,
   HpaSyncReason,
   SyncInput,
@@ -31,9 +32,12 @@ import { checkMetric, checkMinMax, checkRecommendations, checkReplicas, checkTol
  *    - `currentReplicas < minReplicas` → `minReplicas` (even with scaleUp `Disabled`).
  * 3. Metric stage ({@link proposeReplicas}) with the tolerances of this HPA
  *    (`behavior.*.tolerance` override the flag value when
- *    `HPAConfigurableTolerance` is on, the default). If it is blocked (every
+ *    `HPAConfigurableTolerance` is on, the default). A metric the controller
+ *    cannot use (unreadable, or of an unknown source type) is invalid: its
+ *    reason goes to `metrics[i].reason`. If the stage is blocked (every
  *    metric invalid, or some invalid and the proposal below `currentReplicas`)
- *    nothing changes and nothing is stored; `error` is `true`.
+ *    nothing changes and nothing is stored; `error` is `true` and
+ *    `scalingActive` carries the first invalid metric's reason and message.
  * 4. {@link normalize} (legacy path when `behavior` is `null`).
  * 5. If the result differs from `currentReplicas`, the target is rescaled
  *    and, with `behavior` set, the scale event is stored.
@@ -106,6 +110,7 @@ export function sync(input: SyncInput): SyncResult {
   let metrics: HpaMetricResult[] = [];
   let stabilizationReason: HpaStabilizationReason | undefined;
   let error = false;
+  let scalingActive: HpaScalingActiveCondition | undefined;
 
   if (needsMetrics) {
     const base = input.tolerance ?? defaultTolerances();
@@ -118,6 +123,7 @@ export function sync(input: SyncInput): SyncResult {
     invalidMetrics = proposal.invalidMetrics;
     metrics = proposal.metrics;
     error = invalidMetrics > 0 || proposal.blocked;
+    scalingActive = proposal.scalingActive;
     if (proposal.blocked) {
       return {
         replicas: current,
@@ -131,6 +137,7 @@ export function sync(input: SyncInput): SyncResult {
         scaleUpEvents,
         scaleDownEvents,
         scaledToZero,
+        ...(scalingActive ? { scalingActive } : {}),
       };
     }
     const metricDesired = proposal.replicas ?? 0;
@@ -182,5 +189,6 @@ export function sync(input: SyncInput): SyncResult {
   };
   if (reason !== undefined) result.reason = reason;
   if (stabilizationReason !== undefined) result.stabilizationReason = stabilizationReason;
+  if (scalingActive !== undefined) result.scalingActive = scalingActive;
   return result;
 }

@@ -14,8 +14,39 @@
  * @module
  */
 
-/** Metric source types of autoscaling/v2 `spec.metrics[].type`. */
+/**
+ * Metric source types of autoscaling/v2 `spec.metrics[].type` that the controller knows.
+ *
+ * An observation whose `type` is any other string (a type from a newer API version, or one that
+ * skipped validation) is what the controller calls an unknown metric source type: an invalid
+ * metric with reason `InvalidMetricSourceType`. It proposes nothing, the other metrics still
+ * scale up, and it blocks scale-down like any invalid metric.
+ */
 export type HpaMetricType = 'Resource' | 'ContainerResource' | 'Pods' | 'Object' | 'External';
+
+/**
+ * The `ScalingActive=False` condition reason the controller records for a metric it cannot use:
+ * `FailedGet<Type>Metric` when reading or computing a known metric type fails,
+ * `InvalidMetricSourceType` when the type is unknown.
+ * @see https://github.com/kubernetes/kubernetes/blob/master/pkg/controller/podautoscaler/horizontal.go
+ */
+export type HpaMetricFailureReason =
+  | 'FailedGetResourceMetric'
+  | 'FailedGetContainerResourceMetric'
+  | 'FailedGetPodsMetric'
+  | 'FailedGetObjectMetric'
+  | 'FailedGetExternalMetric'
+  | 'InvalidMetricSourceType';
+
+/** The HPA's `ScalingActive` condition after the metric stage, as the controller sets it. */
+export interface HpaScalingActiveCondition {
+  /** `True` when some metric gave a usable proposal, `False` when the sync was blocked. */
+  status: 'True' | 'False';
+  /** `ValidMetricFound`, or the failure reason of the first invalid metric. */
+  reason: 'ValidMetricFound' | HpaMetricFailureReason;
+  /** For `False`: `the HPA was unable to compute the replica count: <the metric's error>`. */
+  message?: string;
+}
 
 /**
  * How the controller classified one pod selected by the scale target's selector.
@@ -162,6 +193,8 @@ export interface HpaMetricResult {
   replicas: number | null;
   /** Why the metric is invalid (the controller's error text). */
   error?: string;
+  /** For an invalid metric: the `ScalingActive` condition reason the controller records for it. */
+  reason?: HpaMetricFailureReason;
   /** The usage ratio the proposal was derived from (first ratio, before filling in pods). */
   usageRatio?: number;
   /** Status values. */
@@ -194,6 +227,11 @@ export interface ProposeReplicasResult {
   blocked: boolean;
   /** Per-metric outcome, in input order. */
   metrics: HpaMetricResult[];
+  /**
+   * The `ScalingActive` condition: `True` (`ValidMetricFound`) unless blocked; when blocked,
+   * `False` with the first invalid metric's reason and message. Absent when blocked with no metrics.
+   */
+  scalingActive?: HpaScalingActiveCondition;
 }
 
 /** Scaling policy type of autoscaling/v2. */
@@ -413,4 +451,10 @@ export interface SyncResult extends HpaState {
   stabilizationReason?: HpaStabilizationReason;
   /** The `ScaledToZero` condition after this sync (always `false` without `HPAScaleToZero`). */
   scaledToZero: boolean;
+  /**
+   * The `ScalingActive` condition the metric stage sets: `False` with the first invalid metric's
+   * reason and message when the sync is blocked, otherwise `True` (`ValidMetricFound`).
+   * Absent when metrics were not read.
+   */
+  scalingActive?: HpaScalingActiveCondition;
 }

@@ -8,6 +8,7 @@ import { MAX_INT32 } from './numeric';
 import type {
   HpaBehavior,
   HpaMetricObservation,
+  HpaMetricType,
   HpaRecommendation,
   HpaScaleEvent,
   HpaScalingPolicy,
@@ -212,14 +213,19 @@ function checkPods(ctx: string, field: string, pods: unknown): void {
   });
 }
 
-/** Validates one metric observation's shape and targets. */
+/** True for the metric source types the controller computes (see {@link HpaMetricType}). */
+export function isKnownMetricType(type: string): type is HpaMetricType {
+  return type === 'Resource' || type === 'ContainerResource' || type === 'Pods' || type === 'Object' || type === 'External';
+}
+
+/** Validates one metric observation's shape and targets; an unknown source type passes (it is an invalid metric, as in the controller). */
 export function checkMetric(ctx: string, m: HpaMetricObservation, i: number): void {
   const field = `metrics[${i}]`;
   if (m === null || typeof m !== 'object') fail(ctx, `${field} must be an object`);
-  const t = m.type;
-  if (t !== 'Resource' && t !== 'ContainerResource' && t !== 'Pods' && t !== 'Object' && t !== 'External') {
-    fail(ctx, `${field}.type (${show(t)}) must be one of Resource, ContainerResource, Pods, Object, External`);
-  }
+  const t: unknown = m.type;
+  if (typeof t !== 'string') fail(ctx, `${field}.type (${show(t)}) must be a string such as Resource, ContainerResource, Pods, Object or External`);
+  // An unknown type is the controller's InvalidMetricSourceType, not an input error: nothing else to check.
+  if (!isKnownMetricType(t)) return;
   if ('invalid' in m) {
     if (m.invalid !== true) fail(ctx, `${field}.invalid must be true when present`);
     return;

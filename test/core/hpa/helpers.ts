@@ -43,6 +43,12 @@ export const objectAverage = (valueMilli: number, targetAverageValueMilli: numbe
 /** A metric whose fetch failed. */
 export const invalid = (type: hpa.HpaMetricType = 'Pods'): hpa.HpaInvalidMetric => ({ type, invalid: true });
 
+/**
+ * A metric of a source type the controller does not know, as in the controller's own test
+ * `TestScaleUpBothMetricsEmpty` (`Type: "CheddarCheese"`); typed callers cannot write one.
+ */
+export const unknownType = (type = 'CheddarCheese'): hpa.HpaMetricObservation => ({ type } as unknown as hpa.HpaMetricObservation);
+
 /** proposeReplicas for one metric; returns its replica proposal. */
 export const one = (
   metric: hpa.HpaMetricObservation,

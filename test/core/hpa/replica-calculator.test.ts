@@ -9,6 +9,7 @@ import {
   one,
   podsMetric,
   ready,
+  unknownType,
   unready,
 } from './helpers';
 
@@ -302,6 +303,27 @@ describe('multiple metrics', () => {
       invalidMetrics: 2,
       blocked: true,
     });
+  });
+
+  it('records the controller\'s condition reason for each invalid metric type', () => {
+    const res = hpa.proposeReplicas({ currentReplicas: 5, metrics: [invalid('Resource'), invalid('ContainerResource'), invalid('Pods'), invalid('Object'), invalid('External')] });
+    expect(res.metrics.map((m) => m.reason)).toEqual(['FailedGetResourceMetric', 'FailedGetContainerResourceMetric', 'FailedGetPodsMetric', 'FailedGetObjectMetric', 'FailedGetExternalMetric']);
+    // Blocked: the condition comes from the first invalid metric.
+    expect(res.scalingActive).toEqual({ status: 'False', reason: 'FailedGetResourceMetric', message: 'the HPA was unable to compute the replica count: failed to get Resource metric' });
+  });
+
+  it('a metric that fails in the calculation carries its type\'s reason too', () => {
+    const res = hpa.proposeReplicas({ currentReplicas: 2, metrics: [cpu(50, [])] });
+    expect(res.metrics[0]).toEqual({ replicas: null, error: 'no pods returned by selector while calculating replica count', reason: 'FailedGetResourceMetric' });
+  });
+
+  it('an unknown source type is an invalid metric: it blocks a scale-down but not a scale-up', () => {
+    const down = hpa.proposeReplicas({ currentReplicas: 5, metrics: [p(3), unknownType('Percentile')] });
+    expect(down).toMatchObject({ replicas: 3, invalidMetrics: 1, blocked: true });
+    expect(down.metrics[1]).toEqual({ replicas: null, error: 'unknown metric source type "Percentile"', reason: 'InvalidMetricSourceType' });
+    expect(down.scalingActive).toEqual({ status: 'False', reason: 'InvalidMetricSourceType', message: 'the HPA was unable to compute the replica count: unknown metric source type "Percentile"' });
+    const up = hpa.proposeReplicas({ currentReplicas: 5, metrics: [unknownType('Percentile'), p(8)] });
+    expect(up).toMatchObject({ replicas: 8, invalidMetrics: 1, blocked: false, scalingActive: { status: 'True', reason: 'ValidMetricFound' } });
   });
 
   it('no metrics at all -> blocked', () => {

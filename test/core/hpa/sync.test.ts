@@ -1,5 +1,5 @@
 import * as hpa from '../../../lib/core/hpa';
-import { behaviorWith, invalid, objectAverage, objectValue, recs } from './helpers';
+import { behaviorWith, cpu, invalid, objectAverage, objectValue, ready, recs, unknownType } from './helpers';
 
 /** A metric that proposes exactly `n` replicas whenever the ratio is outside tolerance. */
 const wants = (n: number): hpa.HpaObjectMetric => objectAverage(n * 1000, 1000);
@@ -93,6 +93,64 @@ describe('sync: metric stage blocking', () => {
       metrics: [objectAverage(12_000, 1000)],
     });
     expect(res.replicas).toBe(11);
+  });
+});
+
+describe('sync: a metric of an unknown source type (InvalidMetricSourceType)', () => {
+  const unknownMetric = {
+    replicas: null,
+    error: 'unknown metric source type "CheddarCheese"',
+    reason: 'InvalidMetricSourceType',
+  };
+  const blockedCondition = {
+    status: 'False',
+    reason: 'InvalidMetricSourceType',
+    message: 'the HPA was unable to compute the replica count: unknown metric source type "CheddarCheese"',
+  };
+
+  it('alone: no change, ScalingActive False with reason InvalidMetricSourceType (the controller\'s TestScaleUpBothMetricsEmpty)', () => {
+    const res = hpa.sync({ currentReplicas: 3, minReplicas: 2, maxReplicas: 6, behavior: null, metrics: [unknownType()] });
+    expect(res).toEqual({
+      replicas: 3,
+      error: true,
+      reason: 'FailedComputeMetricsReplicas',
+      rescaled: false,
+      proposedReplicas: null,
+      invalidMetrics: 1,
+      metrics: [unknownMetric],
+      recommendations: recs([0, 3]),
+      scaleUpEvents: [],
+      scaleDownEvents: [],
+      scaledToZero: false,
+      scalingActive: blockedCondition,
+    });
+  });
+
+  it('next to a valid metric that wants more replicas: the scale-up goes ahead, the error is reported', () => {
+    // CPU at 200% of a 50% target on 2 pods wants ceil(4 × 2) = 8; default behavior allows 2 + 4 = 6.
+    const res = hpa.sync({
+      currentReplicas: 2, maxReplicas: 10, behavior: hpa.defaultBehavior(),
+      metrics: [unknownType(), cpu(50, [ready(2000), ready(2000)])],
+    });
+    expect(res).toMatchObject({ replicas: 6, rescaled: true, error: true, proposedReplicas: 8, invalidMetrics: 1, scalingActive: { status: 'True', reason: 'ValidMetricFound' } });
+    expect(res.metrics[0]).toEqual(unknownMetric);
+  });
+
+  it('next to a valid metric that wants fewer replicas: scale-down is blocked and nothing is stored', () => {
+    // CPU at 10% of a 50% target on 4 pods wants ceil(0.2 × 4) = 1.
+    const prior = recs([30, 4]);
+    const res = hpa.sync({
+      currentReplicas: 4, maxReplicas: 10, behavior: hpa.defaultBehavior(), recommendations: prior,
+      metrics: [cpu(50, [ready(100), ready(100), ready(100), ready(100)]), unknownType()],
+    });
+    expect(res).toMatchObject({ replicas: 4, rescaled: false, error: true, reason: 'FailedComputeMetricsReplicas', proposedReplicas: 1, invalidMetrics: 1, scalingActive: blockedCondition });
+    expect(res.metrics[1]).toEqual(unknownMetric);
+    expect(res.recommendations).toEqual(prior);
+  });
+
+  it('a type that is not a string is still an input error', () => {
+    expect(() => hpa.sync({ currentReplicas: 3, maxReplicas: 6, behavior: null, metrics: [{ type: 7 } as unknown as hpa.HpaMetricObservation] }))
+      .toThrow('hpa.sync: metrics[0].type (7) must be a string such as Resource, ContainerResource, Pods, Object or External');
   });
 });
 
