@@ -114,6 +114,16 @@ export class CohortQueue {
     return c;
   }
 
+  /** The cohort at the back. */
+  public back(): Cohort {
+    return this.items[this.items.length - 1];
+  }
+
+  /** Removes and returns the back. */
+  public pop(): Cohort {
+    return this.items.pop() as Cohort;
+  }
+
   /** Empties the queue, returning what it held. */
   public drain(): Cohort[] {
     const all = this.items.slice(this.head);
@@ -182,7 +192,7 @@ export class Replica {
   /** Requests waiting for admission, oldest first (preempted ones go back to the front). */
   public readonly waiting = new CohortQueue();
   /** Admitted requests whose prompt is being prefilled, in admission order. */
-  public readonly prefilling: Cohort[] = [];
+  public readonly prefilling = new CohortQueue();
   /** Share of the last second the GPU ran kernels (0-1). */
   public busyFraction = 0;
   /** Decode steps in the last second (0 when nothing decoded). */
@@ -210,6 +220,8 @@ export class Replica {
   private decodeContextBase = 0;
   /** KV tokens reserved by prefilling cohorts. */
   private prefillKv = 0;
+  /** Prompt tokens still to prefill: Σ count × prefillLeft over prefilling cohorts. */
+  private prefillDemand = 0;
   private runningTotal = 0;
   private waitingTotal = 0;
   private catchUpBusy = 0;
@@ -240,9 +252,10 @@ export class Replica {
   /** Arrival second of the oldest request without a first token (Infinity when none). */
   public oldestWithoutFirstToken(): number {
     let oldest = this.waiting.length > 0 ? this.waiting.at(0).arrival : Infinity;
+    // In arrival order: the first one without a first token is the oldest.
     for (let i = 0; i < this.prefilling.length; i++) {
-      const c = this.prefilling[i];
-      if (!c.firstToken && c.arrival < oldest) oldest = c.arrival;
+      const c = this.prefilling.at(i);
+      if (!c.firstToken) return c.arrival < oldest ? c.arrival : oldest;
     }
     return oldest;
   }
@@ -250,7 +263,7 @@ export class Replica {
   /** Arrival second of the oldest request it holds (Infinity when none). */
   public oldestHeld(): number {
     let oldest = this.oldestWithoutFirstToken();
-    if (this.prefilling.length > 0 && this.prefilling[0].arrival < oldest) oldest = this.prefilling[0].arrival;
+    if (this.prefilling.length > 0 && this.prefilling.at(0).arrival < oldest) oldest = this.prefilling.at(0).arrival;
     const order = this.decodeOrder;
     for (let i = this.decodeHead; i < order.length; i++) {
       if (!order[i].decoding) continue;
@@ -274,9 +287,9 @@ export class Replica {
   /** Fails every request it holds (the replica is gone). */
   public abortAll(): void {
     for (const c of this.waiting.drain()) this.fail(c.count);
-    for (const c of this.prefilling) this.fail(c.count);
+    for (const c of this.prefilling.drain()) this.fail(c.count);
     for (let i = this.decodeHead; i < this.decodeOrder.length; i++) if (this.decodeOrder[i].decoding) this.fail(this.decodeOrder[i].count);
-    this.prefilling.length = 0;
+    this.prefillDemand = 0;
     this.decodeOrder.length = 0;
     this.decodeHead = 0;
     this.finishing.clear();
@@ -297,8 +310,7 @@ export class Replica {
     // admitted prompts riding along with them.
     const batch = this.decodeBatch > EMPTY_COHORT ? this.decodeBatch : 0;
     const context = this.decodeContextBase + this.decodeBatch * this.tokenClock;
-    let prefillDemand = 0;
-    for (let i = 0; i < this.prefilling.length; i++) prefillDemand += this.prefilling[i].count * this.prefilling[i].prefillLeft;
+    const prefillDemand = this.prefillDemand > EMPTY_COHORT ? this.prefillDemand : 0;
     const decodeStep = batch > 0 ? decodeStepSeconds(p, batch, context) : 0;
     let steps = 0;
     let prefilled = 0;
@@ -346,14 +358,13 @@ export class Replica {
       this.waitingTotal -= c.count;
       this.fail(c.count);
     }
-    let n = 0;
-    while (n < this.prefilling.length && this.prefilling[n].arrival <= limit) {
-      const c = this.prefilling[n++];
+    while (this.prefilling.length > 0 && this.prefilling.at(0).arrival <= limit) {
+      const c = this.prefilling.shift();
       this.fail(c.count);
       this.runningTotal -= c.count;
       this.prefillKv -= c.count * (c.prompt + c.generated);
+      this.prefillDemand -= c.count * c.prefillLeft;
     }
-    if (n > 0) this.prefilling.splice(0, n);
     const order = this.decodeOrder;
     while (this.decodeHead < order.length) {
       const c = order[this.decodeHead];
@@ -384,6 +395,7 @@ export class Replica {
       }
       admitted.prefillLeft = perRequest;
       this.prefillKv += admitted.count * perRequest;
+      this.prefillDemand += admitted.count * perRequest;
       kv += admitted.count * perRequest;
       this.runningTotal += admitted.count;
       this.prefilling.push(admitted);
@@ -419,46 +431,41 @@ export class Replica {
 
   /** Prefills `tokens` prompt tokens in admission order, each taking `wallPerToken` of the second. */
   private prefill(t: number, tokens: number, wallPerToken: number, firstStepSeconds: number): void {
-    if (this.prefilling.length === 0 || tokens <= 0) return;
     let done = 0;
-    let kept = 0;
-    for (let i = 0; i < this.prefilling.length; i++) {
-      const c = this.prefilling[i];
+    while (tokens > EMPTY_COHORT && this.prefilling.length > 0) {
+      const c = this.prefilling.at(0);
       const need = c.count * c.prefillLeft;
-      if (tokens <= EMPTY_COHORT) {
-        this.prefilling[kept++] = c;
-        continue;
-      }
-      if (need <= tokens + EMPTY_COHORT) {
-        tokens -= need;
-        done += need;
-        this.promptTokensTotal += need;
-        c.prefillLeft = 0;
-        this.prefillKv -= c.count * (c.prompt + c.generated);
-        // The prefill's last chunk ends `done` tokens into the second; the first token one step later.
-        const firstTokenAt = t + done * wallPerToken + firstStepSeconds;
-        if (!c.firstToken) {
-          this.observer.timeToFirstToken(c.count, firstTokenAt - c.arrival);
-          c.firstToken = true;
-        }
-        if (c.generated === 0) {
-          c.generated = 1;
-          this.generationTokensTotal += c.count;
-        }
-        if (c.generated >= c.output) {
-          this.runningTotal -= c.count;
-          this.requestSuccessTotal += c.count;
-          this.observer.finished(c.count, firstTokenAt - c.arrival, c.output);
-        } else this.enterDecoding(c, t, firstTokenAt);
-      } else {
+      if (need > tokens + EMPTY_COHORT) {
+        // The head gets the rest of the second's prefill and stays at the head.
         c.prefillLeft -= tokens / c.count;
         this.promptTokensTotal += tokens;
-        done += tokens;
-        tokens = 0;
-        this.prefilling[kept++] = c;
+        this.prefillDemand -= tokens;
+        return;
       }
+      this.prefilling.shift();
+      tokens -= need;
+      done += need;
+      this.promptTokensTotal += need;
+      this.prefillDemand -= need;
+      c.prefillLeft = 0;
+      this.prefillKv -= c.count * (c.prompt + c.generated);
+      // The prefill's last chunk ends `done` tokens into the second; the first token one step later.
+      const firstTokenAt = t + done * wallPerToken + firstStepSeconds;
+      if (!c.firstToken) {
+        this.observer.timeToFirstToken(c.count, firstTokenAt - c.arrival);
+        c.firstToken = true;
+      }
+      if (c.generated === 0) {
+        c.generated = 1;
+        this.generationTokensTotal += c.count;
+      }
+      if (c.generated >= c.output) {
+        this.runningTotal -= c.count;
+        this.requestSuccessTotal += c.count;
+        this.observer.finished(c.count, firstTokenAt - c.arrival, c.output);
+      } else this.enterDecoding(c, t, firstTokenAt);
     }
-    this.prefilling.length = kept;
+    if (this.prefilling.length === 0) this.prefillDemand = 0;
   }
 
   /**
@@ -531,11 +538,12 @@ export class Replica {
       let victim: Cohort;
       let held: number;
       if (this.prefilling.length > 0) {
-        const c = this.prefilling[this.prefilling.length - 1];
+        const c = this.prefilling.back();
         held = c.prompt + c.generated;
         const count = Math.min(c.count, (kv - capacity) / held + EMPTY_COHORT);
-        victim = count >= c.count - EMPTY_COHORT ? (this.prefilling.pop() as Cohort) : c.split(count);
+        victim = count >= c.count - EMPTY_COHORT ? this.prefilling.pop() : c.split(count);
         this.prefillKv -= victim.count * held;
+        this.prefillDemand -= victim.count * victim.prefillLeft;
       } else {
         const order = this.decodeOrder;
         while (order.length > this.decodeHead && !order[order.length - 1].decoding) order.pop();
