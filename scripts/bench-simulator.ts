@@ -5,7 +5,7 @@
  * - one day at 1 s resolution with 15 s syncs for one service (goal: under 100 ms), on the
  *   default profile (Qwen2.5-7B on A10G, overloaded at the diurnal peak) and on an H100;
  * - a batch of one-day simulations over worker threads, one per core (goal: 1,000 under 60 s
- *   on a 2-core machine). Reports wall time and the CPU time of the main thread's runs.
+ *   on a 2-core machine); 100 by default, with the time 1,000 would take.
  *
  * The service is an LLM like the default app's: four metrics (requests per second, GPU
  * utilization, p95 latency from histogram buckets, CPU), the burst preset, 1-8 GPU replicas.
@@ -56,6 +56,12 @@ function stats(name: string, samples: number[], extra: (median: number) => strin
   return { name, median, min: sorted[0], max: sorted[sorted.length - 1], extra: extra(median) };
 }
 
+/**
+ * One-day simulations in the batch benchmark by default: enough to measure the rate on all
+ * cores while `npm run bench` stays a few minutes long (`--batch 1000` runs the goal's count).
+ */
+export const DEFAULT_BATCH = 100;
+
 /** A one-day trace: a diurnal wave between 2 and 30 requests/s with Poisson arrivals. */
 function dayTrace(seed: number): Trace {
   return syntheticTrace('diurnal', { durationSeconds: 86_400, base: 2, peak: 30, seed });
@@ -93,7 +99,7 @@ function runBatch(count: number, workers: number): Promise<number> {
  * Runs the simulator benchmarks: each one-day benchmark `runs` times (after one warm-up), the
  * batch of `batch` one-day simulations once.
  */
-export async function benchSimulator(runs: number, batch = 1000): Promise<SimulatorBenchRow[]> {
+export async function benchSimulator(runs: number, batch = DEFAULT_BATCH): Promise<SimulatorBenchRow[]> {
   const service = llm();
   const rows: SimulatorBenchRow[] = [];
   const day = dayTrace(3);
@@ -107,7 +113,8 @@ export async function benchSimulator(runs: number, batch = 1000): Promise<Simula
   }
   const workers = Math.max(1, availableParallelism());
   const wall = await runBatch(batch, workers);
-  rows.push({ name: `sim ${batch.toLocaleString('en-US')} × 1 day, ${workers} workers`, median: wall, min: wall, max: wall, extra: `${(wall / batch).toFixed(1)} ms/simulation wall; goal: 1,000 in < 60 s` });
+  const thousand = (wall / batch) * 1000;
+  rows.push({ name: `sim ${batch.toLocaleString('en-US')} × 1 day, ${workers} workers`, median: wall, min: wall, max: wall, extra: `${(wall / batch).toFixed(1)} ms/simulation wall; 1,000 would take ${(thousand / 1000).toFixed(0)} s; goal < 60 s` });
   return rows;
 }
 
@@ -118,7 +125,7 @@ if (!isMainThread) {
   parentPort!.postMessage('done');
 } else if (require.main === module) {
   const runs = Number(process.argv[2] ?? 5);
-  const batch = Number(process.argv[3] ?? 1000);
+  const batch = Number(process.argv[3] ?? DEFAULT_BATCH);
   void benchSimulator(runs, batch).then((rows) => {
     for (const r of rows) {
       console.log(`${r.name.padEnd(44)}${r.median.toFixed(1).padStart(10)}${r.min.toFixed(1).padStart(10)}${r.max.toFixed(1).padStart(10)}  ${r.extra ?? ''}`);

@@ -1,18 +1,18 @@
 /**
  * Benchmarks: prints a table of medians. Run with `npm run bench`.
  * Options: --runs N (default 7), --only NAME (substring of a benchmark name), --batch N (one-day
- * simulations in the simulator's batch benchmark, default 1000).
+ * simulations in the simulator's batch benchmark, default 100).
  */
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import { parseArgs } from 'node:util';
 import { AIInferencePlatform, AIInferenceService, ScalingMetric } from '../lib/cdk8s';
 import { InferenceServiceProps } from '../lib/core';
 import { benchPulumiProgram } from './bench-pulumi';
-import { benchSimulator } from './bench-simulator';
+import { benchSimulator, DEFAULT_BATCH } from './bench-simulator';
 
 interface Row { readonly name: string; readonly median: number; readonly min: number; readonly max: number; readonly extra?: string }
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, only: { type: 'string' }, batch: { type: 'string', default: '1000' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, only: { type: 'string' }, batch: { type: 'string', default: String(DEFAULT_BATCH) } } });
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number, 1 or more; got ${values.runs}`);
 

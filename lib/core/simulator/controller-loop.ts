@@ -7,7 +7,7 @@ import * as hpa from '../hpa';
 import { Cluster, Pod, PodPhase } from './cluster';
 import { EXPOSED_SERIES, histogramBuckets, PodScrapes, ScrapeLayout } from './engine-metrics';
 import type { ResolvedSimulationOptions } from './options';
-import { histogramQuantile, promRate, ScrapeClock } from './scrapes';
+import { histogramQuantileBetween, promRate, ScrapeClock } from './scrapes';
 import type { SimulatedMetric, SimulatedService } from './service';
 
 /**
@@ -225,9 +225,7 @@ export class ControllerLoop {
     if (m.quantile === 'mean' || m.quantile === undefined) {
       return { state: 'ready', valueMilli: Math.trunc(((rows[last + offset + nb] - rows[first + offset + nb]) / count) * 1000) };
     }
-    const increase = new Float64Array(2 * nb);
-    for (let b = 0; b < nb; b++) increase[nb + b] = rows[last + offset + b] - rows[first + offset + b];
-    return { state: 'ready', valueMilli: Math.trunc(histogramQuantile(m.quantile, buckets, increase, 0, 1) * 1000) };
+    return { state: 'ready', valueMilli: Math.trunc(histogramQuantileBetween(m.quantile, buckets, rows, first + offset, last + offset) * 1000) };
   }
 
   /** The first and last present scrape of a pod inside `(tau - window, tau]`, from its first scrape on, and how many. */

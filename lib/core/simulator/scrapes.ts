@@ -110,12 +110,18 @@ export function promRate(first: number, last: number, t1: number, t2: number, sa
  */
 export function histogramQuantile(q: number, buckets: readonly number[], at: ArrayLike<number>, first: number, last: number): number {
   const nb = buckets.length + 1;
-  const count = at[last * nb + nb - 1] - at[first * nb + nb - 1];
+  return histogramQuantileBetween(q, buckets, at, first * nb, last * nb);
+}
+
+/** {@link histogramQuantile} between two rows of cumulative counts that start at `from` and `to` in `rows`. */
+export function histogramQuantileBetween(q: number, buckets: readonly number[], rows: ArrayLike<number>, from: number, to: number): number {
+  const nb = buckets.length + 1;
+  const count = rows[to + nb - 1] - rows[from + nb - 1];
   if (!(count > 1e-9)) return NaN;
   const rank = q * count;
   let prev = 0;
   for (let b = 0; b < nb; b++) {
-    const cum = at[last * nb + b] - at[first * nb + b];
+    const cum = rows[to + b] - rows[from + b];
     if (cum >= rank) {
       if (b === nb - 1) break;
       const lower = b === 0 ? 0 : buckets[b - 1];
