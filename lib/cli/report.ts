@@ -106,7 +106,7 @@ function scriptJson(value: unknown): string {
 export interface ReportInput {
   /** Page title. */
   readonly title: string;
-  /** Lines describing the inputs (service, trace, capacity model). */
+  /** Lines describing the inputs (service, serving profile, SLOs, trace). */
   readonly description: readonly string[];
   /** Lines under the table (the bounds). */
   readonly footer?: readonly string[];

@@ -168,7 +168,7 @@ export interface SimulationOptions {
   readonly utilization?: UtilizationOptions;
   /** Replaces the service's `spec.behavior` (`null`: the legacy path). @default - the service's */
   readonly behavior?: hpa.HpaBehavior | null;
-  /** Trailing window over which demand must persist to count as needing capacity (time-to-capacity). @default 60 */
+  /** Trailing window over which demand must persist to count as needing capacity (time to capacity, the bounds' need). @default 60 */
   readonly demandWindowSeconds?: number;
   /** Called about every simulated hour and at the end with (seconds done, seconds total). */
   readonly onProgress?: (done: number, total: number) => void;
@@ -275,7 +275,7 @@ export const DEFAULT_STARTUP_SPREAD = 0.1;
 
 /**
  * Resolves every default of {@link SimulationOptions} for `service`.
- * @throws Error naming the option, e.g. `simulate "llm": capacity.requestsPerSecond is -1; expected a number greater than 0`.
+ * @throws Error naming the option, e.g. `simulate "llm": slo.ttftSeconds is 0; expected a number greater than 0`.
  */
 export function resolveSimulationOptions(service: SimulatedService, options: SimulationOptions = {}): ResolvedSimulationOptions {
   const ctx = `simulate "${service.name}"`;
