@@ -4,6 +4,7 @@
  * @module
  */
 import * as hpa from '../hpa';
+import { DEFAULT_SERIES } from '../metric';
 import { Cluster, Pod, PodPhase } from './cluster';
 import { EXPOSED_SERIES, histogramBuckets, PodScrapes, ScrapeLayout } from './engine-metrics';
 import type { ResolvedSimulationOptions } from './options';
@@ -190,8 +191,7 @@ export class ControllerLoop {
     // The DCGM exporter reports a loading pod's GPU; the engine's own series exist once it serves.
     if (exposed.source === 'dcgm' && p.phase === PodPhase.Loading) {
       if (lastScrape < 0 || this.clock.time(lastScrape) < p.pullEnd) return { state: 'missing' };
-      const loading = this.o.gpuLoadingPercent;
-      return { state: 'ready', valueMilli: Math.round((m.series === 'DCGM_FI_DEV_GPU_UTIL' ? loading : loading / 100) * 1000) };
+      return { state: 'ready', valueMilli: Math.round(this.o.gpuLoadingPercent * 1000) };
     }
     const scrapes = p.scrapes;
     if (p.phase !== PodPhase.Ready || !scrapes || lastScrape < p.firstScrape) return { state: 'missing' };
@@ -200,7 +200,9 @@ export class ControllerLoop {
     if (reader.type === 'gauge') {
       const k = this.lastPresentOf(scrapes, lastScrape, tau, p.firstScrape);
       if (k < 0) return { state: 'missing' };
-      return { state: 'ready', valueMilli: Math.trunc(scrapes.rows[scrapes.at(k) + offset] * 1000) };
+      // The GPU utilization metric is a percent: the adapter scales the engine-active ratio by 100.
+      const scale = signal === 'gpuUtilization' && m.series === DEFAULT_SERIES.dcgmEngineActive ? 100 : 1;
+      return { state: 'ready', valueMilli: Math.trunc(scrapes.rows[scrapes.at(k) + offset] * scale * 1000) };
     }
     const w = this.window(scrapes, tau, m.rateWindowSeconds, lastScrape, p.firstScrape);
     if (!w) return { state: 'missing' };

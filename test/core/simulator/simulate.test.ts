@@ -211,6 +211,35 @@ describe('the engine\'s own metrics, read by the HPA through the catalogue\'s se
     expect(r.summary.peakReplicas).toBeGreaterThan(r.initialReplicas);
   });
 
+  test('every catalogue kind is simulated through its series, in the units its HPA target uses', () => {
+    const s = llmService({
+      metrics: [
+        ScalingMetric.requestsPerSecond({ targetPerPod: 2 }),
+        ScalingMetric.latency({ quantile: 0.9, targetSeconds: 10 }),
+        ScalingMetric.latency({ quantile: 'mean', targetSeconds: 10, histogram: 'vllm:time_to_first_token_seconds' }),
+        ScalingMetric.errorRate({ targetRatio: 0.05 }),
+        ScalingMetric.inFlightRequests({ targetPerPod: 8 }),
+        ScalingMetric.queueDepth({ targetPerPod: 4 }),
+        ScalingMetric.gpuUtilization({ targetPercent: 90, source: 'engineActive' }),
+        ScalingMetric.externalQueue({ series: 'queue_length', targetPerReplica: 5 }),
+        ScalingMetric.memoryUtilization(80),
+      ],
+    });
+    expect(s.skippedMetrics).toEqual([]);
+    const r = simulate(s, syntheticTrace('step', { base: 1, peak: 4, durationSeconds: 1500 }), { pods: { startupSpread: 0 } });
+    const n = s.metrics.length;
+    const j = firstIndex(r.syncs.time, 0, (t) => t >= 1200);
+    const seen = Array.from({ length: n }, (_, i) => r.syncs.metricValues[j * n + i]);
+    for (const v of seen) expect(Number.isFinite(v)).toBe(true);
+    // Requests/s per pod and an e2e p90 of seconds; TTFT well under that; no errors; the GPU in percent.
+    expect(seen[0]).toBeGreaterThan(0);
+    expect(seen[1]).toBeGreaterThan(seen[2]);
+    expect(seen[3]).toBe(0);
+    expect(seen[6]).toBeGreaterThan(50);
+    expect(seen[6]).toBeLessThanOrEqual(100);
+    expect(seen[8]).toBe(60);
+  });
+
   test('GPU utilization reads near 100 % as soon as a replica has work, so an HPA on it adds replicas the load does not need', () => {
     const s = llmService({ metrics: [ScalingMetric.gpuUtilization({ targetPercent: 75 })] });
     // One request per second of the conversation trace's mean size: one A10G replica's worth.
