@@ -139,6 +139,11 @@ function loadProfile(spec: string, cwd: string): string | ServingProfile {
   }
 }
 
+/** What the HPA did around each injected fault, one line per fault and run. */
+export function faultLines(runs: readonly { readonly name: string; readonly result: SimulationResult }[]): string[] {
+  return runs.flatMap(({ name, result }) => result.summary.faults.map((f) => `fault ${f.kind} at ${formatSeconds(f.atSeconds)} (${name}): spec.replicas ${f.desiredBefore} before, up to ${f.desiredPeakAfter} after; ready ${f.readyBefore} before, ${f.readyLowest} at the lowest; ${f.blockedSyncs} blocked syncs; ${formatCount(f.failedRequests)} failed requests${f.endSeconds >= 0 ? `; over after ${formatSeconds(f.endSeconds - f.atSeconds)}` : '; not over by the end'}`));
+}
+
 /**
  * The specs of a `--trace` list: split at commas, except inside a shape's options
  * (`step:peak=40,base=2,code` is `step:peak=40,base=2` and `code`).
@@ -307,11 +312,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
     io.stdout(`${header.join('\n')}\n`);
     for (const { trace, runs } of perTrace) {
       io.stdout(`\n${traceLine(trace, runs[0].result)}\n${formatTable(summaryColumns(service.gpusPerPod > 0), summaryRows(runs))}\n${boundsLine(runs[0].result)}\n`);
-      for (const { name, result } of runs) {
-        for (const f of result.summary.faults) {
-          io.stdout(`fault ${f.kind} at ${formatSeconds(f.atSeconds)} (${name}): spec.replicas ${f.desiredBefore} before, up to ${f.desiredPeakAfter} after; ready ${f.readyBefore} before, ${f.readyLowest} at the lowest; ${f.blockedSyncs} blocked syncs; ${formatCount(f.failedRequests)} failed requests${f.endSeconds >= 0 ? `; over after ${formatSeconds(f.endSeconds - f.atSeconds)}` : '; not over by the end'}\n`);
-        }
-      }
+      for (const line of faultLines(runs)) io.stdout(`${line}\n`);
     }
     io.stdout(`\ns over: seconds whose ${q} (of requests that got a first token, tokens, or requests that finished then) broke the SLO; node-hours: GPU nodes from provisioning start to removal; vs instant / vs lead-time: node-hours over each lower bound; time to capacity: longest wait for enough ready replicas after sustained demand (60 s average) outgrew them.\n`);
     for (const n of notes) io.stdout(`note: ${n}\n`);
@@ -319,7 +320,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
   if (v.report !== undefined) {
     const file = resolve(io.cwd, v.report);
     const { trace, runs } = perTrace[0];
-    const html = renderReport({ title: `inferscale simulate: ${service.name} on ${trace.name}`, description: [...header, traceLine(trace, runs[0].result)], footer: [boundsLine(runs[0].result)], runs, notes });
+    const html = renderReport({ title: `inferscale simulate: ${service.name} on ${trace.name}`, description: [...header, traceLine(trace, runs[0].result)], footer: [boundsLine(runs[0].result), ...faultLines(runs)], runs, notes });
     try {
       writeFileSync(file, html);
     } catch (e) {
