@@ -1,8 +1,9 @@
 /**
  * Benchmark of the whole Pulumi program (stacks/pulumi) under Pulumi's mocks, with the config of
  * Pulumi.dev.yaml: parsing and checking the config, rendering the platform, and registering
- * every resource (about 110: VPC, EKS, node groups, IAM, the cluster autoscaler, the EBS CSI
- * driver, the platform's Kubernetes objects). The mocks answer at once, so this is the program's
+ * every resource (about 120: VPC, EKS, KMS key, log group, add-ons, launch templates, node
+ * groups, IAM, the cluster autoscaler, the EBS CSI driver, the platform's Kubernetes objects;
+ * plus the provider lookups: region, add-on versions, live node groups). The mocks answer at once, so this is the program's
  * own cost, not AWS's. Target: under 10 s.
  *
  * Called by `scripts/bench.ts` (`npm run bench`); also runnable alone:

@@ -6,6 +6,7 @@ import {
   checkModelCaches,
   checkPlatformWiring,
   EbsStorageClassProps,
+  checkUnique,
   GpuNodePoolProps,
   InferenceServiceProps,
   InferscaleValidationError,
@@ -18,6 +19,7 @@ import {
   show,
   ResolvedStorageClass,
 } from '../core';
+import { childPath } from '../core/service-config';
 import { AIInferenceService } from './ai-inference-service';
 import { DcgmExporter, DcgmExporterProps } from './dcgm-exporter';
 import { MetricsServer, MetricsServerProps } from './metrics-server';
@@ -133,6 +135,8 @@ export class AIInferencePlatform extends Chart {
   public constructor(scope: Construct, id: string, props: AIInferencePlatformProps = {}) {
     super(scope, id, { disableResourceNameHashes: true, ...props });
     const owner = `AIInferencePlatform "${this.node.path}"`;
+    // Every part is checked, even after another failed, and everything found is thrown at once,
+    // at the path the user wrote (services.<id>.maxReplicas, prometheus.discoveryNamespaces[0]).
     const problems: Problem[] = [];
     const ns: Required<PlatformNamespacesProps> = {
       inference: props.namespaces?.inference ?? 'inference',
@@ -140,11 +144,18 @@ export class AIInferencePlatform extends Chart {
       monitoring: props.namespaces?.monitoring ?? 'monitoring',
     };
     for (const [k, v] of Object.entries(ns)) problems.push(...checkDnsLabel(`namespaces.${k}`, v));
+    problems.push(...checkDistinctNamespaces(ns));
+    const namespacesOk = problems.length === 0;
     const pools: ResolvedGpuNodePool[] = [];
+    const poolIndexes: number[] = [];
+    const poolProblems: Problem[] = [];
     (props.gpuNodePools ?? []).forEach((p, i) => {
       const r = resolveGpuNodePool(p);
-      problems.push(...prefixProblems(`gpuNodePools[${i}]`, r.problems));
-      if (r.pool) pools.push(r.pool);
+      poolProblems.push(...prefixProblems(`gpuNodePools[${i}]`, r.problems));
+      if (r.pool) {
+        pools.push(r.pool);
+        poolIndexes.push(i);
+      }
     });
     const provider = props.resourceMetricsProvider;
     if (provider !== undefined) {
@@ -154,17 +165,14 @@ export class AIInferencePlatform extends Chart {
         problems.push({ path: 'resourceMetricsProvider', message: `is ${show(provider)}, but metricsServer is not false, so the platform deploys metrics-server and serves metrics.k8s.io itself${provider === 'cluster' ? '; two providers cannot share APIService v1beta1.metrics.k8s.io' : ''}. Set metricsServer: false, or remove resourceMetricsProvider` });
       }
     }
-    const names = pools.map((p) => p.name);
-    names.forEach((n, i) => {
-      if (names.indexOf(n) !== i) problems.push({ path: `gpuNodePools[${i}].name`, message: `is ${JSON.stringify(n)}, already used by gpuNodePools[${names.indexOf(n)}]; give each pool its own name` });
-    });
+    poolProblems.push(...checkUnique(pools, (p) => p.name, (i) => `gpuNodePools[${poolIndexes[i]}].name`, 'pool'));
+    problems.push(...poolProblems);
     let storageClass: ResolvedStorageClass | undefined;
     if (props.ebsStorageClass !== undefined) {
       const r = resolveEbsStorageClass(props.ebsStorageClass);
       problems.push(...prefixProblems('ebsStorageClass', r.problems));
       storageClass = r.spec;
     }
-    if (problems.length) throw new InferscaleValidationError(owner, problems);
     this.gpuNodePools = pools;
     if (storageClass) {
       this.storageClassSpec = storageClass;
@@ -197,14 +205,18 @@ export class AIInferencePlatform extends Chart {
         },
       }));
     };
-    if (wantsPlugin || wantsDcgm) {
-      namespace(ns.gpuSystem, 'privileged', 'The NVIDIA device plugin and DCGM exporter use kubelet hostPath sockets (device-plugins, pod-resources) and the DCGM exporter needs SYS_ADMIN for profiling fields.');
-    }
-    // An existing kube-prometheus-stack owns its namespace (its node exporter needs host access): leave it alone.
-    if (!stack) namespace(ns.monitoring, 'restricted', 'Prometheus and the Prometheus Adapter need no privileges.');
-    const serviceProps = props.services ?? {};
-    if (Object.values(serviceProps).some((s) => s.namespace === undefined || s.namespace === ns.inference)) {
-      namespace(ns.inference, 'restricted', 'Inference pods need no privileges.');
+    // A Map, not an object: a service named "__proto__" or "constructor" is a key like any other.
+    const serviceProps = new Map(Object.entries(props.services ?? {}));
+    // Two namespaces of one name would be two objects of one name: that is already a problem.
+    if (namespacesOk) {
+      if (wantsPlugin || wantsDcgm) {
+        namespace(ns.gpuSystem, 'privileged', 'The NVIDIA device plugin and DCGM exporter use kubelet hostPath sockets (device-plugins, pod-resources) and the DCGM exporter needs SYS_ADMIN for profiling fields.');
+      }
+      // An existing kube-prometheus-stack owns its namespace (its node exporter needs host access): leave it alone.
+      if (!stack) namespace(ns.monitoring, 'restricted', 'Prometheus and the Prometheus Adapter need no privileges.');
+      if ([...serviceProps.values()].some((s) => s.namespace === undefined || s.namespace === ns.inference)) {
+        namespace(ns.inference, 'restricted', 'Inference pods need no privileges.');
+      }
     }
     const metricsServerNamespace = props.metricsServer === false ? undefined : props.metricsServer?.namespace;
     // kube-system exists everywhere; an existing kube-prometheus-stack owns the monitoring namespace.
@@ -215,56 +227,133 @@ export class AIInferencePlatform extends Chart {
     this.namespaces = namespaces;
 
     if (wantsPlugin) {
-      this.devicePlugin = new NvidiaDevicePlugin(this, 'NvidiaDevicePlugin', { ...(props.devicePlugin || {}), namespace: ns.gpuSystem, pools });
+      this.devicePlugin = collect(problems, partPath('devicePlugin'), () => new NvidiaDevicePlugin(this, 'NvidiaDevicePlugin', { ...(props.devicePlugin || {}), namespace: ns.gpuSystem, pools }));
     }
     if (wantsDcgm) {
-      this.dcgmExporter = new DcgmExporter(this, 'DcgmExporter', { ...(props.dcgmExporter || {}), namespace: ns.gpuSystem, pools });
+      this.dcgmExporter = collect(problems, partPath('dcgmExporter'), () => new DcgmExporter(this, 'DcgmExporter', { ...(props.dcgmExporter || {}), namespace: ns.gpuSystem, pools }));
     }
 
     if (props.metricsServer !== false) {
-      this.metricsServer = new MetricsServer(this, 'MetricsServer', props.metricsServer ?? {});
+      this.metricsServer = collect(problems, partPath('metricsServer'), () => new MetricsServer(this, 'MetricsServer', props.metricsServer || {}));
     }
 
-    const services: Record<string, AIInferenceService> = {};
-    for (const [sid, sp] of Object.entries(serviceProps)) {
-      services[sid] = new AIInferenceService(this, sid, { ...sp, namespace: sp.namespace ?? ns.inference });
+    const services = new Map<string, AIInferenceService>();
+    for (const [sid, sp] of serviceProps) {
+      const at = childPath('services', sid);
+      // A namespace the service did not name is namespaces.inference, already checked.
+      const svc = collect(problems, (path) => (path === 'namespace' && sp.namespace === undefined ? undefined : path ? `${at}${path.startsWith('[') ? '' : '.'}${path}` : at), () =>
+        new AIInferenceService(this, constructIdOf(sid), { ...sp, name: sp.name ?? sid, namespace: sp.namespace ?? ns.inference }));
+      if (svc) services.set(sid, svc);
     }
-    this.services = services;
+    this.services = Object.fromEntries(services);
+    const specIds = [...services.keys()];
+    const specs = [...services.values()].map((s) => s.spec);
 
-    const wiring = checkPlatformWiring({
-      services: Object.fromEntries(Object.entries(services).map(([k, s]) => [k, s.spec])),
-      pools,
-      devicePlugin: wantsPlugin,
-      ...(this.dcgmExporter ? { dcgmSeries: this.dcgmExporter.metricNames } : {}),
-      checkGpuCapacity: props.checkGpuCapacity ?? true,
-      resourceMetrics: this.resourceMetricsProvider,
-    });
-    wiring.push(...checkModelCaches({
-      services: Object.fromEntries(Object.entries(services).map(([k, s]) => [k, s.spec])),
-      pools,
-      // The inference namespace is created with Pod Security "restricted".
-      hostPathForbiddenIn: namespaces.some((n) => n.name === ns.inference) ? [ns.inference] : [],
-    }));
-    if (wiring.length) throw new InferscaleValidationError(owner, wiring);
+    // The wiring is checked only on sound parts: against a pool or daemon with problems of its
+    // own, it would report what fixing those changes.
+    const partsSound = poolProblems.length === 0 && (!wantsPlugin || this.devicePlugin) && (!wantsDcgm || this.dcgmExporter);
+    if (partsSound) {
+      const serviceSpecs = Object.fromEntries([...services].map(([k, s]) => [k, s.spec]));
+      problems.push(...checkPlatformWiring({
+        services: serviceSpecs,
+        pools,
+        devicePlugin: wantsPlugin,
+        ...(this.dcgmExporter ? { dcgmSeries: this.dcgmExporter.metricNames } : {}),
+        checkGpuCapacity: props.checkGpuCapacity ?? true,
+        resourceMetrics: this.resourceMetricsProvider,
+        gpuNodeDaemons: [
+          ...(this.devicePlugin ? [{ name: this.devicePlugin.spec.name, requests: this.devicePlugin.spec.resources.requests, poolNames: this.devicePlugin.spec.poolNames }] : []),
+          ...(this.dcgmExporter ? [{ name: this.dcgmExporter.spec.name, requests: this.dcgmExporter.spec.resources.requests }] : []),
+        ],
+        ...(props.prometheus?.embeddedOptions?.discoveryNamespaces ? { discoveryNamespaces: props.prometheus.embeddedOptions.discoveryNamespaces } : {}),
+      }));
+      problems.push(...checkModelCaches({
+        services: serviceSpecs,
+        pools,
+        // The inference namespace is created with Pod Security "restricted".
+        hostPathForbiddenIn: namespaces.some((n) => n.name === ns.inference) ? [ns.inference] : [],
+      }));
+    }
 
-    const specs = Object.values(services).map((s) => s.spec);
     let source = props.prometheus;
     if (storageClass && (source === undefined || source.mode === 'embedded')) {
       const o = source?.embeddedOptions ?? {};
       // An embedded server that names no storage of its own keeps its TSDB on the rendered class.
       if (o.storage === undefined && o.storageClassName === undefined) source = PrometheusSource.embedded({ ...o, storageClassName: storageClass.name });
     }
-    this.prometheus = new Prometheus(this, 'Prometheus', {
+    // Paths of a part's problems about the services it was given, as the user wrote them.
+    const serviceRef = (path: string): string => path.replace(/^services\[(\d+)\](?: \([^)]*\))?/, (_m, i: string) => childPath('services', specIds[Number(i)] ?? i));
+    const prometheus = collect(problems, (path) => {
+      if (path === 'namespace' || path === 'name') return undefined;
+      if (path.startsWith('services[')) return serviceRef(path);
+      return path.startsWith('source.') ? `prometheus.${path.slice('source.'.length)}` : `prometheus.${path}`;
+    }, () => new Prometheus(this, 'Prometheus', {
       ...(source ? { source } : {}),
       namespace: ns.monitoring,
       services: specs,
       ...(this.dcgmExporter ? { dcgmExporter: this.dcgmExporter.scrapeJobHint } : {}),
-    });
-    this.adapter = new PrometheusAdapter(this, 'PrometheusAdapter', {
+    }));
+    const adapter = collect(problems, (path) => {
+      if (path === 'namespace') return undefined;
+      if (path.startsWith('services[')) return serviceRef(path);
+      return path === 'prometheusUrl' ? 'prometheus.url' : `adapter.${path}`;
+    }, () => new PrometheusAdapter(this, 'PrometheusAdapter', {
       ...(props.adapter ?? {}),
       namespace: ns.monitoring,
-      prometheusUrl: this.prometheus.url,
+      // With a Prometheus that has problems of its own, the adapter's other options are still checked.
+      prometheusUrl: prometheus?.url ?? `http://prometheus.${ns.monitoring}.svc:9090`,
       services: specs,
-    });
+    }));
+
+    if (problems.length || !prometheus || !adapter) throw new InferscaleValidationError(owner, problems);
+    this.prometheus = prometheus;
+    this.adapter = adapter;
   }
+}
+
+/**
+ * Builds one part of the platform; when it throws its validation error, adds its problems at the
+ * platform's paths (`path` maps a part's path to the user's, `undefined` drops a duplicate) and
+ * returns `undefined`.
+ */
+function collect<T>(problems: Problem[], path: (partPath: string) => string | undefined, build: () => T): T | undefined {
+  try {
+    return build();
+  } catch (e) {
+    if (!(e instanceof InferscaleValidationError)) throw e;
+    for (const p of e.problems) {
+      const at = path(p.path);
+      if (at !== undefined) problems.push({ path: at, message: p.message });
+    }
+    return undefined;
+  }
+}
+
+/** Maps a part's paths under its option: `image` becomes `devicePlugin.image`; `namespace` (the platform's) is dropped. */
+function partPath(option: string): (path: string) => string | undefined {
+  return (path) => (path === 'namespace' ? undefined : path ? `${option}${path.startsWith('[') ? '' : '.'}${path}` : option);
+}
+
+/**
+ * The construct id of a service: its key, unless the key names a property every object has
+ * (`constructor`, `__proto__`), which the construct tree cannot hold as a child id.
+ */
+function constructIdOf(key: string): string {
+  return key in Object.prototype ? `Service[${key}]` : key;
+}
+
+/** Each namespace gets its own Pod Security level, so no two may be the same. */
+function checkDistinctNamespaces(ns: Required<PlatformNamespacesProps>): Problem[] {
+  const problems: Problem[] = [];
+  const levels: Record<keyof PlatformNamespacesProps, string> = { inference: 'restricted', gpuSystem: 'privileged', monitoring: 'restricted' };
+  const keys = ['inference', 'gpuSystem', 'monitoring'] as const;
+  keys.forEach((k, i) => {
+    const first = keys.slice(0, i).find((other) => ns[other] === ns[k]);
+    if (first === undefined) return;
+    problems.push({
+      path: `namespaces.${k}`,
+      message: `is ${show(ns[k])}, the same as namespaces.${first}; the platform creates each with its own Pod Security level (${first} ${levels[first]}, ${k} ${levels[k]}). Give each its own namespace`,
+    });
+  });
+  return problems;
 }

@@ -109,34 +109,22 @@ export class AIInferenceService extends Construct {
     this.node.addValidation({ validate: () => this.checkUniqueName() });
   }
 
-  /** Two services with one name in one namespace would overwrite each other's objects. */
+  /**
+   * Two services with one name in one namespace would overwrite each other's objects. Looked up
+   * afresh on every validation: constructs may be added after an earlier one ran, and a cached
+   * index would miss them.
+   */
   private checkUniqueName(): string[] {
     const chart = Chart.of(this);
-    const first = servicesByName(chart).get(namespacedName(this, chart))![0];
-    if (first === this) return [];
+    const key = namespacedName(this, chart);
+    const first = chart.node.findAll().find((c): c is AIInferenceService => c instanceof AIInferenceService && namespacedName(c, chart) === key);
+    if (first === undefined || first === this) return [];
     return [formatProblems(`AIInferenceService "${this.node.path}"`, [{ path: 'name', message: `is ${JSON.stringify(this.spec.name)}, already used by AIInferenceService "${first.node.path}" in the same namespace; give each service its own name` }])];
   }
 }
 
-// Validation runs once all constructs exist, so one index per chart serves every service's check.
-const indexes = new WeakMap<Chart, Map<string, AIInferenceService[]>>();
-
 function namespacedName(svc: AIInferenceService, chart: Chart): string {
   return `${svc.spec.namespace ?? chart.namespace ?? ''}/${svc.spec.name}`;
-}
-
-function servicesByName(chart: Chart): Map<string, AIInferenceService[]> {
-  let index = indexes.get(chart);
-  if (!index) {
-    index = new Map();
-    for (const c of chart.node.findAll()) {
-      if (!(c instanceof AIInferenceService)) continue;
-      const key = namespacedName(c, chart);
-      index.set(key, [...(index.get(key) ?? []), c]);
-    }
-    indexes.set(chart, index);
-  }
-  return index;
 }
 
 function httpProbe(p: ResolvedProbe, port: string): k8s.Probe {

@@ -259,7 +259,8 @@ export class Prometheus extends Construct {
       if (typeof this.image !== 'string' || !this.image || /\s/.test(this.image)) problems.push({ path: 'source.image', message: `is ${show(this.image)}; expected an image reference such as "quay.io/prometheus/prometheus:v3.5.0"` });
       const requested = containerResources(o.resources, { cpu: { request: '500m' }, memory: { request: '2Gi', limit: '4Gi' } }, 'source.resources', problems);
       const built = buildPrometheusConfig({ scrapeIntervalSeconds: this.scrapeIntervalSeconds, namespaces: o.discoveryNamespaces, dcgmExporter: props.dcgmExporter });
-      problems.push(...built.problems.map((p) => ({ ...p, path: p.path.startsWith('dcgmExporter') ? p.path : `source.${p.path}` })));
+      // The option is `discoveryNamespaces` here; the config builder calls it `namespaces`.
+      problems.push(...built.problems.map((p) => ({ ...p, path: p.path.startsWith('dcgmExporter') ? p.path : `source.${p.path.replace(/^namespaces\[/, 'discoveryNamespaces[')}` })));
       problems.push(...rateWindowProblems(services, this.scrapeIntervalSeconds));
       if (problems.length) throw new InferscaleValidationError(owner, problems);
       this.config = built.config!;

@@ -36,6 +36,11 @@ export interface GpuInstanceType {
   readonly accelerator: string;
   /** CPU architecture. Every type in the catalogue is x86_64. */
   readonly architecture: 'x86_64';
+  /**
+   * Pods the kubelet admits on an EKS node of this type with the VPC CNI's default IP mode: the
+   * `max-pods` EKS AMIs set, and what they size the kubelet's memory reservation by.
+   */
+  readonly maxPods: number;
 }
 
 /** What all sizes of one family share. */
@@ -48,6 +53,19 @@ interface FamilySpec {
   /** [size, vCPUs, memory GiB, GPUs]. */
   readonly sizes: readonly (readonly [string, number, number, number])[];
 }
+
+/**
+ * Pods per node, as the EKS AMIs set `max-pods` (one IP per pod from the node's ENIs; prefix
+ * delegation raises it).
+ * @see https://github.com/aws/amazon-vpc-cni-k8s/blob/master/misc/eni-max-pods.txt
+ */
+const MAX_PODS: Readonly<Record<string, number>> = {
+  'g4dn.xlarge': 29, 'g4dn.2xlarge': 29, 'g4dn.4xlarge': 29, 'g4dn.8xlarge': 58, 'g4dn.16xlarge': 58, 'g4dn.12xlarge': 234, 'g4dn.metal': 737,
+  'g5.xlarge': 58, 'g5.2xlarge': 58, 'g5.4xlarge': 234, 'g5.8xlarge': 234, 'g5.16xlarge': 234, 'g5.12xlarge': 737, 'g5.24xlarge': 737, 'g5.48xlarge': 345,
+  'g6.xlarge': 58, 'g6.2xlarge': 58, 'g6.4xlarge': 234, 'g6.8xlarge': 234, 'g6.16xlarge': 737, 'g6.12xlarge': 234, 'g6.24xlarge': 737, 'g6.48xlarge': 737,
+  'g6e.xlarge': 58, 'g6e.2xlarge': 58, 'g6e.4xlarge': 234, 'g6e.8xlarge': 234, 'g6e.16xlarge': 737, 'g6e.12xlarge': 292, 'g6e.24xlarge': 492, 'g6e.48xlarge': 492,
+  'p4d.24xlarge': 737, 'p4de.24xlarge': 737, 'p5.4xlarge': 118, 'p5.48xlarge': 100,
+};
 
 const FAMILIES: Readonly<Record<string, FamilySpec>> = {
   // NVIDIA T4 (Turing), 16 GB.
@@ -111,6 +129,7 @@ export const GPU_INSTANCE_TYPES: readonly GpuInstanceType[] = Object.freeze(
           migCapable: f.migCapable,
           accelerator: f.accelerator,
           architecture: 'x86_64',
+          maxPods: MAX_PODS[`${family}.${size}`],
         }),
       ),
   ),

@@ -1,3 +1,4 @@
+import { checkInteger, sortKeys } from './checks';
 import { checkGpuInstanceType, GpuInstanceType } from './gpu-instances';
 import { DEFAULT_GPU_RESOURCE, GPU_PRESENT_LABEL, GPU_PRODUCT_LABEL } from './inference-service';
 import { checkDnsLabel, checkLabels } from './names';
@@ -195,9 +196,7 @@ export function resolveGpuNodePool(props: GpuNodePoolProps): {
     problems.push({ path: 'capacityType', message: `is ${show(capacityType)}; expected "ON_DEMAND" or "SPOT"` });
   }
   const diskSizeGiB = props.diskSizeGiB ?? 100;
-  if (typeof diskSizeGiB !== 'number' || !Number.isInteger(diskSizeGiB) || diskSizeGiB < 20 || diskSizeGiB > 16384) {
-    problems.push({ path: 'diskSizeGiB', message: `is ${show(diskSizeGiB)}; expected whole GiB from 20 to 16384` });
-  }
+  problems.push(...checkInteger('diskSizeGiB', diskSizeGiB, { min: 20, max: 16384, unit: 'GiB' }));
 
   const minNodes = props.minNodes ?? 1;
   const maxNodes = props.maxNodes;
@@ -454,10 +453,4 @@ function bottlerocketSettings(ts: ResolvedTimeSlicing | undefined): Record<strin
       },
     },
   };
-}
-
-function sortKeys<T>(record: Readonly<Record<string, T>>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const k of Object.keys(record).sort()) out[k] = record[k];
-  return out;
 }

@@ -1,5 +1,6 @@
 export * from './problems';
 export * from './names';
+export * from './checks';
 export * from './quantity';
 export * from './duration';
 export * from './hpa-spec';
@@ -14,6 +15,9 @@ export * from './gpu-node-pool';
 export * from './images';
 export * from './platform-checks';
 export * from './platform/metrics-server';
+export * from './platform/daemon-resources';
+export * from './platform/device-plugin';
+export * from './platform/node-capacity';
 export * from './adapter-config';
 export * from './prometheus-config';
 export { parseServiceConfig, parseServicesConfig, parseGpuNodePoolConfig, parseGpuNodePoolsConfig, parseMetricConfig, parseBehaviorConfig, METRIC_CONFIG_NAMES, BEHAVIOR_PRESET_NAMES } from './service-config';

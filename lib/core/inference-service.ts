@@ -1,4 +1,5 @@
 import { checkBehavior, ScalingBehavior } from './behavior';
+import { checkHttpPath, checkImage, checkInteger, checkPort, isInteger, sortKeys } from './checks';
 import { HpaBehavior, HpaMetricSpec } from './hpa-spec';
 import { MetricDefinition, metricIdentity, ScalingMetric } from './metric';
 import { defaultModelCacheSize, ModelCache, ResolvedModelCache, ServerVolume, serverRuntime } from './model-cache';
@@ -329,28 +330,31 @@ export function resolveInferenceService(
   const name = props.name ?? defaultName;
   problems.push(...checkDnsLabel('name', name));
   if (props.namespace !== undefined) problems.push(...checkDnsLabel('namespace', props.namespace));
-  if (typeof props.image !== 'string' || !props.image || /\s/.test(props.image)) {
-    problems.push({ path: 'image', message: `is ${show(props.image)}; expected an image reference such as "vllm/vllm-openai:v0.11.0"` });
-  }
+  problems.push(...checkImage('image', props.image, 'vllm/vllm-openai:v0.11.0'));
   const port = props.port ?? 8000;
   const metricsPort = props.metricsPort ?? port;
   problems.push(...checkPort('port', port));
   // A default derived from an invalid value is not a second problem.
   if (props.metricsPort !== undefined) problems.push(...checkPort('metricsPort', metricsPort));
   const metricsPath = props.metricsPath ?? '/metrics';
-  problems.push(...checkPath('metricsPath', metricsPath));
+  problems.push(...checkHttpPath('metricsPath', metricsPath));
   const userEnv = Object.keys(props.env ?? {}).sort().map((k) => ({ name: k, value: props.env![k] }));
   for (const e of userEnv) {
     if (!ENV_NAME.test(e.name)) problems.push({ path: `env[${show(e.name)}]`, message: 'is not a valid environment variable name: letters, digits, "_", "-" or ".", not starting with a digit' });
     if (typeof e.value !== 'string') problems.push({ path: `env[${show(e.name)}]`, message: `value is ${show(e.value)}; expected a string` });
   }
   problems.push(...checkLabels('labels', props.labels));
+  const ownLabels = serviceLabels(name);
+  for (const key of Object.keys(props.labels ?? {})) {
+    if (Object.keys(ownLabels).includes(key)) {
+      const role = key === SERVICE_LABEL ? 'the selector label every object of the service is found by' : 'a label the service sets on every object';
+      problems.push({ path: `labels[${show(key)}]`, message: `is set by the service itself (${role}, here ${show(ownLabels[key])}); remove it` });
+    }
+  }
 
   // Model
   const loadTimeSeconds = props.model?.loadTimeSeconds ?? 300;
-  if (typeof loadTimeSeconds !== 'number' || !Number.isInteger(loadTimeSeconds) || loadTimeSeconds < 1 || loadTimeSeconds > 3600) {
-    problems.push({ path: 'model.loadTimeSeconds', message: `is ${show(loadTimeSeconds)}; expected whole seconds from 1 to 3600 (the longest scale-down window the HPA accepts)` });
-  }
+  problems.push(...checkInteger('model.loadTimeSeconds', loadTimeSeconds, { min: 1, max: 3600, unit: 'seconds', note: '(the longest scale-down window the HPA accepts)' }));
   const modelName = props.model?.name;
   if (modelName !== undefined && (typeof modelName !== 'string' || !modelName.trim())) {
     problems.push({ path: 'model.name', message: `is ${show(modelName)}; expected a non-empty string` });
@@ -414,12 +418,11 @@ export function resolveInferenceService(
   // Replicas
   const minReplicas = props.minReplicas ?? 1;
   const maxReplicas = props.maxReplicas;
-  if (typeof minReplicas !== 'number' || !Number.isInteger(minReplicas) || minReplicas < 0) {
-    problems.push({ path: 'minReplicas', message: `is ${show(minReplicas)}; expected a whole number, 1 or more (0 only with scaleToZero)` });
-  }
-  if (typeof maxReplicas !== 'number' || !Number.isInteger(maxReplicas) || maxReplicas < 1) {
-    problems.push({ path: 'maxReplicas', message: `is ${show(maxReplicas)}; expected a whole number, 1 or more` });
-  } else if (typeof minReplicas === 'number' && minReplicas > maxReplicas) {
+  const minOk = isInteger(minReplicas, { min: 0 });
+  if (!minOk) problems.push(...checkInteger('minReplicas', minReplicas, { min: 1, note: '(0 only with scaleToZero)' }));
+  const maxProblems = checkInteger('maxReplicas', maxReplicas, { min: 1 });
+  problems.push(...maxProblems);
+  if (minOk && maxProblems.length === 0 && minReplicas > maxReplicas) {
     problems.push({ path: 'maxReplicas', message: `is ${maxReplicas}, below minReplicas (${minReplicas}); expected maxReplicas >= minReplicas` });
   }
 
@@ -439,6 +442,9 @@ export function resolveInferenceService(
       return;
     }
     seen.set(id, i);
+    if (!gpu && m.definition.requires.includes('dcgmExporter')) {
+      problems.push({ path: at, message: 'reads GPU telemetry, but the service asks for no GPUs (gpu is not set): the DCGM exporter reports nothing for its pods, so the HPA would show <unknown> for this metric forever. Add gpu, or scale on another metric' });
+    }
     metrics.push(m.definition);
   });
 
@@ -460,8 +466,8 @@ export function resolveInferenceService(
   const pr = props.probes ?? {};
   const readinessPath = pr.readinessPath ?? '/health';
   const livenessPath = pr.livenessPath ?? readinessPath;
-  problems.push(...checkPath('probes.readinessPath', readinessPath));
-  if (pr.livenessPath !== undefined) problems.push(...checkPath('probes.livenessPath', livenessPath));
+  problems.push(...checkHttpPath('probes.readinessPath', readinessPath));
+  if (pr.livenessPath !== undefined) problems.push(...checkHttpPath('probes.livenessPath', livenessPath));
   const timeoutSeconds = checkPositiveInt(problems, 'probes.timeoutSeconds', pr.timeoutSeconds ?? 5);
   const startupPeriod = checkPositiveInt(problems, 'probes.startupPeriodSeconds', pr.startupPeriodSeconds ?? 10);
   const startupFailureThreshold = checkPositiveInt(problems, 'probes.startupFailureThreshold', pr.startupFailureThreshold ?? Math.ceil((1.5 * load) / startupPeriod));
@@ -478,18 +484,14 @@ export function resolveInferenceService(
   // Shutdown
   const preStopSleepSeconds = props.shutdown?.preStopSleepSeconds ?? 10;
   const drainSeconds = props.shutdown?.drainSeconds ?? 60;
-  if (!Number.isInteger(preStopSleepSeconds) || preStopSleepSeconds < 0 || preStopSleepSeconds > 300) {
-    problems.push({ path: 'shutdown.preStopSleepSeconds', message: `is ${show(preStopSleepSeconds)}; expected whole seconds from 0 to 300` });
-  }
-  if (!Number.isInteger(drainSeconds) || drainSeconds < 0) {
-    problems.push({ path: 'shutdown.drainSeconds', message: `is ${show(drainSeconds)}; expected whole seconds, 0 or more` });
-  }
+  problems.push(...checkInteger('shutdown.preStopSleepSeconds', preStopSleepSeconds, { min: 0, max: 300, unit: 'seconds' }));
+  problems.push(...checkInteger('shutdown.drainSeconds', drainSeconds, { min: 0, unit: 'seconds' }));
 
   // Disruption budget
   let disruptionBudget: ResolvedInferenceService['disruptionBudget'];
   if (props.disruptionBudget !== false) {
     const maxUnavailable = props.disruptionBudget?.maxUnavailable ?? 1;
-    const okNumber = typeof maxUnavailable === 'number' && Number.isInteger(maxUnavailable) && maxUnavailable >= 0;
+    const okNumber = isInteger(maxUnavailable, { min: 0 });
     const okPercent = typeof maxUnavailable === 'string' && /^(100|[1-9]?[0-9])%$/.test(maxUnavailable);
     if (!okNumber && !okPercent) {
       problems.push({ path: 'disruptionBudget.maxUnavailable', message: `is ${show(maxUnavailable)}; expected a whole number (0 or more) or a percent such as "25%"` });
@@ -515,13 +517,7 @@ export function resolveInferenceService(
   if (problems.length > 0) return { problems };
 
   const selectorLabels = { [SERVICE_LABEL]: name };
-  const labels = sortKeys({
-    ...(props.labels ?? {}),
-    'app.kubernetes.io/name': name,
-    'app.kubernetes.io/component': 'inference',
-    'app.kubernetes.io/managed-by': 'inferscale',
-    ...selectorLabels,
-  });
+  const labels = sortKeys({ ...(props.labels ?? {}), ...ownLabels });
   const podAnnotations = sortKeys({
     'prometheus.io/scrape': 'true',
     'prometheus.io/port': String(metricsPort),
@@ -573,32 +569,20 @@ export function resolveInferenceService(
   };
 }
 
-function sortKeys<T>(record: Readonly<Record<string, T>>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const k of Object.keys(record).sort()) out[k] = record[k];
-  return out;
-}
-
-function checkPort(path: string, port: unknown): Problem[] {
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    return [{ path, message: `is ${show(port)}; expected a port number from 1 to 65535` }];
-  }
-  return [];
-}
-
-function checkPath(path: string, value: unknown): Problem[] {
-  if (typeof value !== 'string' || !value.startsWith('/') || /\s/.test(value)) {
-    return [{ path, message: `is ${show(value)}; expected an HTTP path starting with "/"` }];
-  }
-  return [];
+/** The labels a service sets on every object itself; user labels may not override them. */
+function serviceLabels(name: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/component': 'inference',
+    'app.kubernetes.io/managed-by': 'inferscale',
+    [SERVICE_LABEL]: name,
+  };
 }
 
 function checkPositiveInt(problems: Problem[], path: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    problems.push({ path, message: `is ${show(value)}; expected a whole number, 1 or more` });
-    return 1;
-  }
-  return value;
+  const found = checkInteger(path, value, { min: 1 });
+  problems.push(...found);
+  return found.length === 0 ? (value as number) : 1;
 }
 
 /** `request` undefined means "taken from the limit": only the limit is then checked. */

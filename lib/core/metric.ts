@@ -1,3 +1,4 @@
+import { sortKeys } from './checks';
 import { promDuration } from './duration';
 import { HpaLabelSelector, HpaMetricSpec, HpaMetricTarget, HpaObjectReference } from './hpa-spec';
 import { avgGauge, histogramMean, histogramQuantile, orIdleZero, ratioOfRates, SERIES, sumGauge, sumRate } from './metrics/promql';
@@ -609,9 +610,7 @@ function selectorKey(selector: HpaLabelSelector | undefined): string {
 
 function selectorOf(labels: Readonly<Record<string, string>> | undefined): HpaLabelSelector | undefined {
   if (!labels || Object.keys(labels).length === 0) return undefined;
-  const sorted: Record<string, string> = {};
-  for (const k of Object.keys(labels).sort()) sorted[k] = labels[k];
-  return { matchLabels: sorted };
+  return { matchLabels: sortKeys(labels) };
 }
 
 function podsMetric(name: string, averageValue: string): HpaMetricSpec {

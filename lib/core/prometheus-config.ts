@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { checkHttpPath, checkPort, sortKeys } from './checks';
 import { promDuration } from './duration';
 import { SERVICE_LABEL } from './inference-service';
 import { MetricDefinition } from './metric';
@@ -317,14 +318,9 @@ function checkScrapeInterval(path: string, value: unknown): Problem[] {
 function checkDcgmTarget(path: string, t: DcgmExporterScrapeTarget): Problem[] {
   const problems = [...checkDnsLabel(`${path}.namespace`, t.namespace), ...checkLabels(`${path}.podLabels`, t.podLabels), ...checkLabels(`${path}.serviceLabels`, t.serviceLabels)];
   if (!t.podLabels || Object.keys(t.podLabels).length === 0) problems.push({ path: `${path}.podLabels`, message: 'is empty; give the labels of the exporter\'s pods, or every pod in its namespace would be scraped as the exporter' });
-  if (t.port !== undefined && (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535)) problems.push({ path: `${path}.port`, message: `is ${show(t.port)}; expected a port number from 1 to 65535` });
-  if (t.path !== undefined && (typeof t.path !== 'string' || !t.path.startsWith('/'))) problems.push({ path: `${path}.path`, message: `is ${show(t.path)}; expected an HTTP path starting with "/"` });
+  if (t.port !== undefined) problems.push(...checkPort(`${path}.port`, t.port));
+  if (t.path !== undefined) problems.push(...checkHttpPath(`${path}.path`, t.path));
   if (t.portName !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(t.portName)) problems.push({ path: `${path}.portName`, message: `is ${show(t.portName)}; expected a port name (lowercase letters, digits and '-')` });
   return problems;
 }
 
-function sortKeys(record: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of Object.keys(record).sort()) out[k] = record[k];
-  return out;
-}

@@ -214,12 +214,12 @@ export function stringMapField(): ConfigField<Record<string, string>> {
         return undefined;
       }
       const text = stringField();
-      const out: Record<string, string> = {};
+      const out: [string, string][] = [];
       for (const [k, v] of Object.entries(value)) {
         const parsed = text.parse(`${path}[${show(k)}]`, v, problems);
-        if (parsed !== undefined) out[k] = parsed;
+        if (parsed !== undefined) out.push([k, parsed]);
       }
-      return out;
+      return Object.fromEntries(out);
     },
   };
 }
@@ -657,13 +657,14 @@ export function parseServicesConfig(path: string, value: unknown): {
     problems.push(wrongType(path, value, 'services keyed by id, such as { llm: { image: ..., maxReplicas: 4 } }'));
     return { problems };
   }
-  const services: Record<string, InferenceServiceProps> = {};
+  // Entries, not assignments: an id such as "__proto__" stays an ordinary key.
+  const entries: [string, InferenceServiceProps][] = [];
   for (const [id, v] of Object.entries(value)) {
     const r = parseServiceConfig(childPath(path, id), v);
     problems.push(...r.problems);
-    if (r.service) services[id] = r.service;
+    if (r.service) entries.push([id, r.service]);
   }
-  return problems.length ? { problems } : { services, problems };
+  return problems.length ? { problems } : { services: Object.fromEntries(entries), problems };
 }
 
 /**

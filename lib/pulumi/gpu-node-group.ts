@@ -1,10 +1,13 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { gpuInstanceType } from '../core/gpu-instances';
 import { GpuNodePoolProps, resolveGpuNodePool, ResolvedGpuNodePool } from '../core/gpu-node-pool';
 import { InferscaleValidationError, Problem, show } from '../core/problems';
 import { AUTOSCALER_TAG_PREFIX, checkTags, discoveryTags } from './aws/autoscaler-tags';
 import { bottlerocketUserData } from './aws/bottlerocket';
 import { managedPolicyArn, nodeManagedPolicies, serviceTrustPolicy } from './aws/iam-policies';
+import { nodeLaunchTemplateArgs } from './aws/launch-template';
+import { guardScalingBounds } from './aws/node-group-scaling';
 
 /**
  * AWS-side options of a GPU node group, on top of the GPU node pool description that the cdk8s
@@ -26,6 +29,15 @@ export interface GpuNodeGroupOptions extends GpuNodePoolProps {
    * @default true
    */
   readonly tagAutoScalingGroup?: boolean;
+  /**
+   * More instance types for the group, after `instanceType`: with SPOT capacity, EKS launches
+   * whichever of them has capacity (capacity-optimized), so a reclaimed type does not leave the
+   * pool empty. Each must carry the same GPUs (product and count) as `instanceType` and at least
+   * its vCPUs and memory, since the pool's labels and the cluster autoscaler's node template
+   * describe `instanceType`.
+   * @default - none: only `instanceType`
+   */
+  readonly additionalInstanceTypes?: readonly string[];
   /** Extra AWS tags for the node group and its IAM role. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
   /** Kubernetes version of the nodes. @default - the cluster's version */
@@ -47,9 +59,6 @@ export interface GpuNodeGroupArgs extends GpuNodeGroupOptions {
   /** Subnets for the nodes, normally the private subnets of the cluster's VPC. */
   readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
 }
-
-/** Root volume of a Bottlerocket node is small; images and model caches live on the data volume. */
-const BOTTLEROCKET_DATA_VOLUME = '/dev/xvdb';
 
 /** EKS cluster names: 1-100 letters, digits, `-` or `_`, starting with a letter or digit. */
 const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
@@ -73,6 +82,8 @@ export interface ResolvedGpuNodeGroup {
   readonly autoScalingGroupTags: Readonly<Record<string, string>>;
   /** Bottlerocket user data (TOML) when the pool needs settings on the node, else undefined. */
   readonly userData?: string;
+  /** Every instance type of the group: `instanceType`, then `additionalInstanceTypes`. */
+  readonly instanceTypes: readonly string[];
 }
 
 /**
@@ -99,6 +110,25 @@ export function resolveGpuNodeGroup(options: GpuNodeGroupOptions, clusterName: s
     if (key.startsWith(`${AUTOSCALER_TAG_PREFIX}/`)) problems.push({ path: `tags[${show(key)}]`, message: 'is a cluster-autoscaler tag, which the node group derives from the pool; remove it' });
     if (typeof value !== 'string') problems.push({ path: `tags[${show(key)}]`, message: `is ${show(value)}; expected a string` });
   }
+  const extraTypes = options.additionalInstanceTypes ?? [];
+  if (!Array.isArray(extraTypes)) {
+    problems.push({ path: 'additionalInstanceTypes', message: `is ${show(extraTypes)}; expected a list of GPU instance types such as ["g6.2xlarge"]` });
+  } else if (pool) {
+    const base = pool.instanceType;
+    extraTypes.forEach((name: unknown, i) => {
+      const path = `additionalInstanceTypes[${i}]`;
+      const type = typeof name === 'string' ? gpuInstanceType(name) : undefined;
+      if (!type) {
+        problems.push({ path, message: `is ${show(name)}; expected a GPU instance type from the catalogue, such as "g6.2xlarge"` });
+      } else if (type.name === base.name || extraTypes.indexOf(name) !== i) {
+        problems.push({ path, message: `is ${show(name)}, already in the group; list each instance type once` });
+      } else if (type.gpuProduct !== base.gpuProduct || type.gpus !== base.gpus) {
+        problems.push({ path, message: `is ${show(name)} (${type.gpus} × ${type.gpuProduct}), but instanceType ${base.name} has ${base.gpus} × ${base.gpuProduct}; the pool's labels and the autoscaler's node template describe one GPU shape, so every type must match it` });
+      } else if (type.vcpus < base.vcpus || type.memoryGiB < base.memoryGiB) {
+        problems.push({ path, message: `is ${show(name)} (${type.vcpus} vCPUs, ${type.memoryGiB} GiB), smaller than instanceType ${base.name} (${base.vcpus} vCPUs, ${base.memoryGiB} GiB); the autoscaler plans with instanceType's size, so pods sized for it would not fit. Use types at least as large` });
+      }
+    });
+  }
   if (!pool || problems.length > 0) return { problems };
 
   const tags = { ...(options.tags ?? {}), ...discoveryTags(clusterName), ...pool.autoscalerTags };
@@ -113,6 +143,7 @@ export function resolveGpuNodeGroup(options: GpuNodeGroupOptions, clusterName: s
       tags,
       autoScalingGroupTags: pool.autoscalerTags,
       ...(userData ? { userData } : {}),
+      instanceTypes: [pool.instanceType.name, ...(extraTypes as string[])],
     },
   };
 }
@@ -143,8 +174,8 @@ function nodeGroupDependsOn(given: pulumi.ComponentResourceOptions['dependsOn'],
  * let the group scale up from zero.
  *
  * Children (for component name `gpu`): `gpu-node-role`, `gpu-node-role-<policy>` attachments,
- * `gpu-node-group`, `gpu-launch-template` (Bottlerocket with settings only) and
- * `gpu-asg-<tag>` Auto Scaling group tags.
+ * `gpu-launch-template` (IMDSv2 with hop limit 1, the encrypted gp3 volume, Bottlerocket
+ * settings when any), `gpu-node-group` and `gpu-asg-<tag>` Auto Scaling group tags.
  *
  * Auto Scaling group tags: EKS tags the group of every managed node group with the two
  * discovery tags (`k8s.io/cluster-autoscaler/enabled`, `k8s.io/cluster-autoscaler/<cluster>`)
@@ -155,7 +186,12 @@ function nodeGroupDependsOn(given: pulumi.ComponentResourceOptions['dependsOn'],
  * scale-from-zero independent of that.
  *
  * `scalingConfig.desiredSize` starts at `minNodes` and is then owned by the cluster
- * autoscaler (changes are ignored), so `pulumi up` never resets the node count.
+ * autoscaler (changes are ignored), so `pulumi up` never resets the node count. New bounds that
+ * exclude the live desired size are refused before the update, with the commands that make room
+ * (EKS would refuse them halfway through).
+ *
+ * With `additionalInstanceTypes`, the group launches any of its types (for spot capacity, the
+ * one with capacity); they carry the same GPUs as `instanceType` and at least its size.
  *
  * Type token `inferscale:aws:GpuNodeGroup`.
  *
@@ -178,8 +214,8 @@ export class GpuNodeGroup extends pulumi.ComponentResource {
   public readonly nodeRole: aws.iam.Role;
   /** The EKS managed node group. */
   public readonly nodeGroup: aws.eks.NodeGroup;
-  /** The launch template, only for Bottlerocket pools with node settings (time-slicing). */
-  public readonly launchTemplate?: aws.ec2.LaunchTemplate;
+  /** The launch template: IMDSv2 with hop limit 1, the volume, Bottlerocket settings when any. */
+  public readonly launchTemplate: aws.ec2.LaunchTemplate;
   /** The Auto Scaling group tags, by tag key (empty when `tagAutoScalingGroup` is false). */
   public readonly autoScalingGroupTags: Readonly<Record<string, aws.autoscaling.Tag>>;
   /** Name of the EKS node group. */
@@ -227,32 +263,32 @@ export class GpuNodeGroup extends pulumi.ComponentResource {
       policyArn: managedPolicyArn(policy, partition),
     }, awsOpts()));
 
-    if (group.userData) {
-      this.launchTemplate = new aws.ec2.LaunchTemplate(`${name}-launch-template`, {
-        description: `Bottlerocket settings and data volume for GPU pool ${pool.name}`,
-        userData: Buffer.from(group.userData).toString('base64'),
-        blockDeviceMappings: [{
-          deviceName: BOTTLEROCKET_DATA_VOLUME,
-          ebs: { volumeSize: pool.diskSizeGiB, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' },
-        }],
-        metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 2 },
-        tags: { ...userTags },
-      }, awsOpts());
-    }
+    this.launchTemplate = new aws.ec2.LaunchTemplate(`${name}-launch-template`, {
+      ...nodeLaunchTemplateArgs({
+        amiType: pool.ami,
+        diskSizeGiB: pool.diskSizeGiB,
+        ...(group.userData ? { userData: group.userData } : {}),
+        description: `GPU pool ${pool.name} of EKS cluster ${args.clusterName}: IMDSv2 with hop limit 1, encrypted gp3 volume${group.userData ? ', Bottlerocket settings' : ''}`,
+      }),
+      tags: { ...userTags },
+    }, awsOpts());
 
     const dependsOn = nodeGroupDependsOn(opts?.dependsOn, attachments);
-    this.nodeGroup = new aws.eks.NodeGroup(`${name}-node-group`, {
+    const logicalName = `${name}-node-group`;
+    this.nodeGroup = new aws.eks.NodeGroup(logicalName, {
       clusterName: args.clusterName,
       nodeRoleArn: this.nodeRole.arn,
       subnetIds: args.subnetIds,
-      instanceTypes: [pool.instanceType.name],
+      instanceTypes: [...group.instanceTypes],
       amiType: pool.ami,
       capacityType: pool.capacityType,
-      // A launch template owns the volumes; EKS rejects diskSize next to one.
-      ...(this.launchTemplate
-        ? { launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.apply(String) } }
-        : { diskSize: pool.diskSizeGiB }),
-      scalingConfig: { minSize: pool.minNodes, maxSize: pool.maxNodes, desiredSize: pool.minNodes },
+      // The launch template owns the volume; EKS rejects diskSize next to one.
+      launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.apply(String) },
+      scalingConfig: {
+        minSize: guardScalingBounds({ clusterName: args.clusterName, logicalName, minSize: pool.minNodes, maxSize: pool.maxNodes, dependsOn }, { parent: this, ...(opts?.provider ? { provider: opts.provider } : {}) }),
+        maxSize: pool.maxNodes,
+        desiredSize: pool.minNodes,
+      },
       updateConfig: { maxUnavailable: 1 },
       labels: { ...pool.labels },
       taints: pool.taints.map((t) => ({ key: t.key, value: t.value, effect: t.awsEffect })),

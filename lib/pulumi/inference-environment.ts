@@ -18,12 +18,17 @@ import {
 import {
   CLUSTER_MANAGED_POLICIES,
   clusterAutoscalerPolicy,
+  clusterEncryptionPolicy,
   managedPolicyArn,
   nodeManagedPolicies,
   serviceAccountTrustPolicy,
   serviceTrustPolicy,
 } from './aws/iam-policies';
+import { AccessEntryOptions, resolveAccessEntries, ResolvedAccessEntry } from './aws/access-entries';
+import { AddonVersionOptions, checkAddonVersionOptions, managedAddon, ManagedAddonName, NODE_NETWORK_ADDONS } from './aws/addons';
 import { eksKubeconfig } from './aws/kubeconfig';
+import { nodeLaunchTemplateArgs } from './aws/launch-template';
+import { guardScalingBounds } from './aws/node-group-scaling';
 import { checkNetworkPlan, parseCidr, planSubnets, subnetTags, ZoneSubnets } from './aws/network-plan';
 import { checkAmiType, SYSTEM_AMI_TYPES } from './aws/node-images';
 import { checkClusterName, GpuNodeGroup, GpuNodeGroupOptions, resolveGpuNodeGroup, ResolvedGpuNodeGroup } from './gpu-node-group';
@@ -99,6 +104,20 @@ export interface ClusterAutoscalerOptions {
   readonly extraArgs?: readonly string[];
 }
 
+/** Control-plane log types EKS can send to CloudWatch Logs. */
+export const CONTROL_PLANE_LOG_TYPES = Object.freeze(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const);
+
+/** Retentions CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS: readonly number[] = Object.freeze([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]);
+
+/** Control-plane logging. */
+export interface ControlPlaneLoggingOptions {
+  /** Log types. @default ["api", "audit", "authenticator"] */
+  readonly types?: readonly (typeof CONTROL_PLANE_LOG_TYPES)[number][];
+  /** Days CloudWatch keeps them. @default 30 */
+  readonly retentionDays?: number;
+}
+
 /** Args of {@link InferenceEnvironment}. */
 export interface InferenceEnvironmentArgs {
   /** EKS cluster name, unique in the account and region. @default - the component name */
@@ -106,9 +125,10 @@ export interface InferenceEnvironmentArgs {
   /** Kubernetes version, `1.NN`. @default "1.33" */
   readonly kubernetesVersion?: string;
   /**
-   * AWS region, for the kubeconfig and the cluster autoscaler. Must be the region of the AWS
-   * provider in use.
-   * @default - the `aws:region` config (or `AWS_REGION`)
+   * The region you expect. The region itself always comes from the AWS provider in use (the
+   * kubeconfig, the cluster autoscaler and every lookup follow it); when this is given, a
+   * provider in another region is refused at deployment.
+   * @default - no check
    */
   readonly region?: string;
   /** AWS partition for managed policy ARNs. @default "aws" */
@@ -119,8 +139,54 @@ export interface InferenceEnvironmentArgs {
   readonly network?: NetworkOptions;
   /** Use this cluster instead of creating one. @default - a new cluster */
   readonly cluster?: ExistingCluster;
-  /** CIDRs allowed to reach the public API endpoint. @default ["0.0.0.0/0"] */
+  /**
+   * CIDRs allowed to reach the public API endpoint. Whoever runs `pulumi up` must be inside
+   * them: the program creates Kubernetes objects through this endpoint.
+   * @default ["0.0.0.0/0"] (still authenticated: IAM and access entries)
+   */
   readonly endpointPublicAccessCidrs?: readonly string[];
+  /**
+   * More IAM roles and users with access to the cluster, by a name of your choice. Whoever runs
+   * `pulumi up` is cluster admin already (EKS's bootstrap entry for the creator): do not list that
+   * principal again, EKS allows one entry per principal.
+   * @default - none
+   */
+  readonly accessEntries?: Readonly<Record<string, AccessEntryOptions>>;
+  /**
+   * AWS CLI profile the kubeconfig's `aws eks get-token` signs with.
+   * @default - the `profile` of the AWS provider passed in `opts.provider`, else the `aws:profile` config, else the AWS CLI's default credentials
+   */
+  readonly kubeconfigProfile?: string;
+  /**
+   * IAM role the kubeconfig's `aws eks get-token` assumes. Give the role your AWS provider
+   * assumes (`assumeRoles`): a provider's assumed role cannot be read back from it.
+   * @default - none
+   */
+  readonly kubeconfigRoleArn?: string;
+  /**
+   * EKS add-ons: vpc-cni, kube-proxy, CoreDNS and metrics-server, versions resolved for
+   * `kubernetesVersion`; or `false` for none.
+   * @default - installed with a new cluster, none with an existing one
+   */
+  readonly addons?: AddonVersionOptions | false;
+  /** EKS deletion protection: the cluster cannot be deleted until it is turned off. New cluster only. @default false */
+  readonly deletionProtection?: boolean;
+  /**
+   * Control-plane logs to CloudWatch Logs, in a log group the environment creates with a
+   * retention, or `false` for none. New cluster only.
+   * @default { types: ["api", "audit", "authenticator"], retentionDays: 30 }
+   */
+  readonly controlPlaneLogging?: ControlPlaneLoggingOptions | false;
+  /**
+   * Envelope encryption of Kubernetes Secrets with a KMS key: `{}` for a key the environment
+   * creates (rotated yearly), `{ kmsKeyArn }` for your own, `false` for none. New cluster only;
+   * once on, EKS cannot turn it off.
+   * @default {} (a new key)
+   */
+  readonly secretsEncryption?: {
+    /** ARN of your symmetric KMS key. @default - a key the environment creates */
+    readonly kmsKeyArn?: string;
+  } | false;
   /**
    * Pinned thumbprints for the OIDC provider. IAM validates EKS issuers against its library of
    * trusted root CAs, so none are needed; when left out, IAM records the issuer's intermediate
@@ -139,6 +205,9 @@ export interface InferenceEnvironmentArgs {
   /** AWS tags for every taggable resource. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
+
+/** The EKS add-ons the environment installs, in creation order; the EBS CSI driver comes with storage. */
+export const ENVIRONMENT_ADDONS: readonly ManagedAddonName[] = Object.freeze(['vpc-cni', 'kube-proxy', 'coredns', 'metrics-server']);
 
 /** Default Kubernetes version: the one inferscale's manifests are validated against. */
 export const DEFAULT_KUBERNETES_VERSION = '1.33';
@@ -182,8 +251,8 @@ export interface ResolvedInferenceEnvironment {
   readonly clusterName: string;
   /** Kubernetes version `1.NN`. */
   readonly kubernetesVersion: string;
-  /** AWS region. */
-  readonly region: string;
+  /** The region the provider must be in, when `region` was given. */
+  readonly region?: string;
   /** AWS partition of managed policy ARNs. */
   readonly partition: string;
   /** The network to create; undefined when an existing VPC is used. */
@@ -205,6 +274,36 @@ export interface ResolvedInferenceEnvironment {
   };
   /** AWS tags for every taggable resource. */
   readonly tags: Readonly<Record<string, string>>;
+  /** Access entries by name. */
+  readonly accessEntries: Readonly<Record<string, ResolvedAccessEntry>>;
+  /** Credentials of the kubeconfig's `aws eks get-token`, when given (the provider's profile is read at deployment). */
+  readonly kubeconfig: {
+    /** `kubeconfigProfile`, when given. */
+    readonly profile?: string;
+    /** `kubeconfigRoleArn`, when given. */
+    readonly roleArn?: string;
+  };
+  /** The EKS add-ons the environment installs; undefined for none. */
+  readonly addons?: {
+    /** Add-on names, in creation order. */
+    readonly names: readonly ManagedAddonName[];
+    /** How versions are chosen. */
+    readonly versions: AddonVersionOptions;
+  };
+  /** EKS deletion protection (new cluster only). */
+  readonly deletionProtection: boolean;
+  /** Control-plane logging; undefined for none (or an existing cluster). */
+  readonly controlPlaneLogging?: {
+    /** Log types. */
+    readonly types: readonly string[];
+    /** Days CloudWatch keeps them. */
+    readonly retentionDays: number;
+  };
+  /** Secrets encryption; undefined for none (or an existing cluster); no `kmsKeyArn` means a new key. */
+  readonly secretsEncryption?: {
+    /** The user's key; absent when the environment creates one. */
+    readonly kmsKeyArn?: string;
+  };
 }
 
 function isInt(value: unknown): value is number {
@@ -305,9 +404,9 @@ export function resolveInferenceEnvironment(name: string, args: InferenceEnviron
   if (typeof kubernetesVersion !== 'string' || !/^1\.\d{2}$/.test(kubernetesVersion)) {
     problems.push({ path: 'kubernetesVersion', message: `is ${show(kubernetesVersion)}; expected an EKS version "1.NN" such as "${DEFAULT_KUBERNETES_VERSION}"` });
   }
-  const region = args.region ?? aws.config.region;
-  if (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-    problems.push({ path: 'region', message: `is ${show(region)}; expected an AWS region such as "us-west-2" (set region, or the aws:region config)` });
+  const region = args.region;
+  if (region !== undefined && (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))) {
+    problems.push({ path: 'region', message: `is ${show(region)}; expected an AWS region such as "us-west-2", or leave it out: the region comes from the AWS provider` });
   }
   const partition = args.partition ?? 'aws';
   if (!['aws', 'aws-cn', 'aws-us-gov'].includes(partition)) {
@@ -391,13 +490,71 @@ export function resolveInferenceEnvironment(name: string, args: InferenceEnviron
   const tags = { ...(args.tags ?? {}) };
   problems.push(...checkTags('tags', tags));
 
+  const access = resolveAccessEntries(args.accessEntries, partition);
+  problems.push(...access.problems);
+  for (const key of ['kubeconfigProfile', 'kubeconfigRoleArn'] as const) {
+    const value = args[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) problems.push({ path: key, message: `is ${show(value)}; expected a non-empty string` });
+  }
+  if (typeof args.kubeconfigRoleArn === 'string' && !/^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(args.kubeconfigRoleArn)) {
+    problems.push({ path: 'kubeconfigRoleArn', message: `is ${show(args.kubeconfigRoleArn)}; expected the ARN of an IAM role, such as "arn:aws:iam::123456789012:role/deployer"` });
+  }
+
+  let addons: ResolvedInferenceEnvironment['addons'];
+  const addonOptions = args.addons === undefined ? (existing ? false : {}) : args.addons;
+  if (addonOptions !== false) {
+    if (typeof addonOptions !== 'object' || addonOptions === null) {
+      problems.push({ path: 'addons', message: `is ${show(addonOptions)}; expected false or { mostRecent, versions }` });
+    } else {
+      problems.push(...checkAddonVersionOptions('addons', addonOptions));
+      addons = { names: ENVIRONMENT_ADDONS, versions: { mostRecent: addonOptions.mostRecent ?? false, versions: { ...(addonOptions.versions ?? {}) } } };
+      if (existing && args.kubernetesVersion === undefined) {
+        problems.push({ path: 'kubernetesVersion', message: 'is not set; with an existing cluster and addons, give its Kubernetes version so the add-on versions match it' });
+      }
+      if (!existing && systemOptions === false) {
+        problems.push({ path: 'addons', message: 'installs CoreDNS and metrics-server, which need untainted nodes, but systemNodeGroup is false; keep a system node group or set addons: false' });
+      }
+    }
+  }
+
+  // Options of a cluster the environment creates.
+  const newClusterOnly: Problem[] = [];
+  for (const key of ['deletionProtection', 'controlPlaneLogging', 'secretsEncryption'] as const) {
+    if (existing && args[key] !== undefined && args[key] !== false) newClusterOnly.push({ path: key, message: `applies to a cluster the environment creates; with cluster (an existing one), set it on that cluster instead` });
+  }
+  problems.push(...newClusterOnly);
+  const deletionProtection = args.deletionProtection ?? false;
+  if (typeof deletionProtection !== 'boolean') problems.push({ path: 'deletionProtection', message: `is ${show(deletionProtection)}; expected true or false` });
+  let controlPlaneLogging: ResolvedInferenceEnvironment['controlPlaneLogging'];
+  const logging = args.controlPlaneLogging ?? {};
+  if (!existing && logging !== false) {
+    const types = logging.types ?? ['api', 'audit', 'authenticator'];
+    const retentionDays = logging.retentionDays ?? 30;
+    if (!Array.isArray(types) || types.length === 0 || types.some((t) => !(CONTROL_PLANE_LOG_TYPES as readonly string[]).includes(t))) {
+      problems.push({ path: 'controlPlaneLogging.types', message: `is ${show(types)}; expected some of ${CONTROL_PLANE_LOG_TYPES.map((t) => `"${t}"`).join(', ')} (or controlPlaneLogging: false)` });
+    }
+    if (!LOG_RETENTION_DAYS.includes(retentionDays)) {
+      problems.push({ path: 'controlPlaneLogging.retentionDays', message: `is ${show(retentionDays)}; expected a retention CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}` });
+    }
+    controlPlaneLogging = { types: [...types], retentionDays };
+  }
+  let secretsEncryption: ResolvedInferenceEnvironment['secretsEncryption'];
+  const encryption = args.secretsEncryption ?? {};
+  if (!existing && encryption !== false) {
+    const keyArn = encryption.kmsKeyArn;
+    if (keyArn !== undefined && (typeof keyArn !== 'string' || !/^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/.test(keyArn))) {
+      problems.push({ path: 'secretsEncryption.kmsKeyArn', message: `is ${show(keyArn)}; expected the ARN of a symmetric KMS key, such as "arn:aws:kms:us-west-2:123456789012:key/<id>"` });
+    }
+    secretsEncryption = keyArn !== undefined ? { kmsKeyArn: keyArn } : {};
+  }
+
   if (problems.length > 0) return { problems };
   return {
     problems: [],
     environment: {
       clusterName,
       kubernetesVersion,
-      region: region as string,
+      ...(region !== undefined ? { region } : {}),
       partition,
       ...(network ? { network } : {}),
       endpointPublicAccessCidrs: [...endpointPublicAccessCidrs],
@@ -405,8 +562,24 @@ export function resolveInferenceEnvironment(name: string, args: InferenceEnviron
       gpuNodeGroups,
       ...(clusterAutoscaler ? { clusterAutoscaler } : {}),
       tags,
+      accessEntries: access.entries,
+      kubeconfig: { ...(args.kubeconfigProfile !== undefined ? { profile: args.kubeconfigProfile } : {}), ...(args.kubeconfigRoleArn !== undefined ? { roleArn: args.kubeconfigRoleArn } : {}) },
+      ...(addons ? { addons } : {}),
+      deletionProtection,
+      ...(controlPlaneLogging ? { controlPlaneLogging } : {}),
+      ...(secretsEncryption ? { secretsEncryption } : {}),
     },
   };
+}
+
+/**
+ * Why an environment cannot deploy: `region` was given and the AWS provider targets another.
+ * Undefined when they agree.
+ */
+export function providerRegionProblem(name: string, expected: string, actual: string): string | undefined {
+  return expected === actual
+    ? undefined
+    : `InferenceEnvironment "${name}": region is "${expected}", but the AWS provider targets "${actual}"; set the provider's region (aws:region) or change region`;
 }
 
 type K8sClass = new (name: string, args: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
@@ -425,24 +598,50 @@ const AUTOSCALER_CLASSES: Record<string, K8sClass> = {
  * A whole GPU inference environment on AWS: VPC (public and private subnets in at least two
  * availability zones, internet gateway, NAT, route tables, and the subnet tags Kubernetes load
  * balancers look for), the EKS cluster and its IAM role, an IAM OIDC provider for service
- * account roles, a system node group, one or more {@link GpuNodeGroup}s, the cluster autoscaler
- * (its Kubernetes objects, and an IAM role only its service account can assume, allowed to
- * resize only this cluster's node groups), and a Kubernetes provider for the cluster.
+ * account roles, access entries, the EKS add-ons (vpc-cni, kube-proxy, CoreDNS, metrics-server),
+ * a system node group, one or more {@link GpuNodeGroup}s, the cluster autoscaler (its Kubernetes
+ * objects, and an IAM role only its service account can assume, allowed to resize only this
+ * cluster's node groups), and a Kubernetes provider for the cluster.
+ *
+ * What a production cluster gets by default: Secrets encrypted with a rotated KMS key,
+ * control-plane logs (api, audit, authenticator) kept 30 days, IMDSv2 with hop limit 1 on every
+ * node (launch templates), availability zones that need no opt-in (Local Zones refused by EKS
+ * are left out; pin `network.availabilityZones` to keep subnets stable). Deletion protection is
+ * off unless asked for.
+ *
+ * Region and credentials: everything follows the AWS provider in use (`opts.provider`, or the
+ * default one): the zone lookup, the add-on versions, and the kubeconfig, which signs with
+ * `aws eks get-token --region <the provider's region>`, the provider's profile
+ * (`kubeconfigProfile` to override) and `kubeconfigRoleArn` when given, as @pulumi/eks does.
+ *
+ * Order (what waits for what, and in reverse what `pulumi destroy` removes first): the cluster
+ * after its role, key policy and log group; the network add-ons after the cluster; every node
+ * group after the cluster and the network add-ons; CoreDNS and metrics-server after the system
+ * node group; the cluster autoscaler's Deployment after its RBAC, its IAM policy and the system
+ * node group.
+ *
+ * Node counts: the cluster autoscaler owns each group's desired size (`ignoreChanges`); a change
+ * of `minNodes`/`maxNodes` that would exclude a group's live desired size is refused before
+ * anything is updated, with the commands that make room (see `aws/node-group-scaling.ts`).
  *
  * With `vpc`, no network resources are created; with `cluster`, no cluster, cluster role, OIDC
- * provider or (by default) system node group.
+ * provider, key, log group, add-ons or (by default) system node group.
  *
  * Children (for component name `env`): `env-vpc`, `env-igw`, `env-public-<i>`,
  * `env-private-<i>`, `env-public-rt`, `env-public-rta-<i>`, `env-nat-eip-<i>`, `env-nat-<i>`,
  * `env-private-rt-<i>`, `env-private-rta-<i>`, `env-cluster-role`, `env-cluster-role-<policy>`,
- * `env-cluster`, `env-oidc`, `env-k8s`, `env-system-node-role`, `env-system-node-role-<policy>`,
- * `env-system-node-group`, `env-gpu-<pool>` (GpuNodeGroup), `env-cluster-autoscaler-role`,
- * `env-cluster-autoscaler-policy`, `env-cluster-autoscaler-<kind>`.
+ * `env-cluster-logs`, `env-secrets-key`, `env-secrets-key-alias`, `env-cluster-role-kms`,
+ * `env-cluster`, `env-oidc`, `env-k8s`, `env-access-<name>`, `env-access-<name>-policy`,
+ * `env-addon-<addon>`, `env-system-node-role`, `env-system-node-role-<policy>`,
+ * `env-system-launch-template`, `env-system-node-group`, `env-gpu-<pool>` (GpuNodeGroup),
+ * `env-cluster-autoscaler-role`, `env-cluster-autoscaler-policy`, `env-cluster-autoscaler-<kind>`.
  *
  * Type token `inferscale:aws:InferenceEnvironment`.
  *
  * @see https://docs.aws.amazon.com/eks/latest/userguide/creating-a-vpc.html
  * @see https://docs.aws.amazon.com/eks/latest/userguide/enable-iam-roles-for-service-accounts.html
+ * @see https://docs.aws.amazon.com/eks/latest/best-practices/cluster-access-management.html
+ * @see https://docs.aws.amazon.com/eks/latest/best-practices/control-plane-logs.html
  */
 export class InferenceEnvironment extends pulumi.ComponentResource {
   /** Every decision, resolved before any resource was registered. */
@@ -479,6 +678,12 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
   public readonly clusterAutoscalerRole?: aws.iam.Role;
   /** The cluster autoscaler's Kubernetes objects by kind, when installed. */
   public readonly clusterAutoscalerObjects: Readonly<Record<string, pulumi.CustomResource>>;
+  /** The region of the AWS provider, where everything is created. */
+  public readonly region: pulumi.Output<string>;
+  /** The EKS add-ons the environment installed, by name. */
+  public readonly addons: Readonly<Partial<Record<ManagedAddonName, aws.eks.Addon>>>;
+  /** The access entries by the names given in `accessEntries`. */
+  public readonly accessEntries: Readonly<Record<string, aws.eks.AccessEntry>>;
 
   /**
    * @param name component name; prefix of every child name and the default cluster name
@@ -516,6 +721,17 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
     this.privateSubnetIds = privateSubnetIds;
     this.publicSubnetIds = publicSubnetIds;
 
+    // Region and credentials come from the AWS provider in use, as @pulumi/eks does.
+    const invokeOpts: pulumi.InvokeOutputOptions = { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) };
+    const providerRegion = aws.getRegionOutput({}, invokeOpts).region;
+    this.region = env.region === undefined ? providerRegion : providerRegion.apply((r) => {
+      const problem = providerRegionProblem(name, env.region!, r);
+      if (problem) throw new pulumi.RunError(problem);
+      return r;
+    });
+    const profile: pulumi.Input<string | undefined> = env.kubeconfig.profile
+      ?? (awsProvider && aws.Provider.isInstance(awsProvider) ? awsProvider.profile : new pulumi.Config('aws').get('profile'));
+
     // Cluster, OIDC provider, kubeconfig.
     let clusterDependency: pulumi.Resource[] = [];
     if (args.cluster) {
@@ -529,10 +745,38 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
         description: `EKS cluster ${env.clusterName}`,
         tags: { ...tags },
       }, awsOpts());
-      const attachments = CLUSTER_MANAGED_POLICIES.map((policy) => new aws.iam.RolePolicyAttachment(`${name}-cluster-role-${policy}`, {
+      const before: pulumi.Resource[] = CLUSTER_MANAGED_POLICIES.map((policy) => new aws.iam.RolePolicyAttachment(`${name}-cluster-role-${policy}`, {
         role: role.name,
         policyArn: managedPolicyArn(policy, env.partition),
       }, awsOpts()));
+      // EKS creates this log group itself when it is missing, without a retention: create it first.
+      const logging = env.controlPlaneLogging;
+      if (logging) {
+        before.push(new aws.cloudwatch.LogGroup(`${name}-cluster-logs`, {
+          name: `/aws/eks/${env.clusterName}/cluster`,
+          retentionInDays: logging.retentionDays,
+          tags: { ...tags },
+        }, awsOpts()));
+      }
+      let kmsKeyArn: pulumi.Input<string> | undefined;
+      if (env.secretsEncryption) {
+        if (env.secretsEncryption.kmsKeyArn !== undefined) {
+          kmsKeyArn = env.secretsEncryption.kmsKeyArn;
+        } else {
+          const key = new aws.kms.Key(`${name}-secrets-key`, {
+            description: `Envelope encryption of Kubernetes Secrets in EKS cluster ${env.clusterName}`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            tags: { ...tags },
+          }, awsOpts());
+          new aws.kms.Alias(`${name}-secrets-key-alias`, { name: `alias/eks/${env.clusterName}-secrets`, targetKeyId: key.keyId }, awsOpts());
+          kmsKeyArn = key.arn;
+        }
+        before.push(new aws.iam.RolePolicy(`${name}-cluster-role-kms`, {
+          role: role.name,
+          policy: pulumi.output(kmsKeyArn).apply((arn) => JSON.stringify(clusterEncryptionPolicy(arn))),
+        }, awsOpts()));
+      }
       const cluster = new aws.eks.Cluster(`${name}-cluster`, {
         name: env.clusterName,
         version: env.kubernetesVersion,
@@ -545,8 +789,11 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
         },
         // Access entries (not the aws-auth ConfigMap); whoever runs `pulumi up` becomes cluster admin.
         accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: true },
+        deletionProtection: env.deletionProtection,
+        ...(logging ? { enabledClusterLogTypes: [...logging.types] } : {}),
+        ...(kmsKeyArn !== undefined ? { encryptionConfig: { provider: { keyArn: kmsKeyArn }, resources: ['secrets'] } } : {}),
         tags: { ...tags },
-      }, awsOpts({ dependsOn: attachments }));
+      }, awsOpts({ dependsOn: before }));
       this.cluster = cluster;
       clusterDependency = [cluster];
       this.clusterName = cluster.name;
@@ -559,14 +806,50 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
       }, awsOpts());
       this.oidcProviderArn = oidc.arn;
       this.oidcProviderUrl = issuer;
-      this.kubeconfig = pulumi.secret(pulumi.all([cluster.endpoint, cluster.certificateAuthority]).apply(([endpoint, ca]) => JSON.stringify(eksKubeconfig({
+      const roleArn = env.kubeconfig.roleArn;
+      this.kubeconfig = pulumi.secret(pulumi.all([cluster.endpoint, cluster.certificateAuthority, this.region, profile]).apply(([endpoint, ca, region, prof]) => JSON.stringify(eksKubeconfig({
         clusterName: env.clusterName,
         endpoint,
         certificateAuthorityData: ca?.data ?? '',
-        region: env.region,
+        region,
+        ...(prof ? { profile: prof } : {}),
+        ...(roleArn ? { roleArn } : {}),
       }))));
     }
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this });
+
+    // Access for more people and roles.
+    const accessEntries: Record<string, aws.eks.AccessEntry> = {};
+    for (const [key, entry] of Object.entries(env.accessEntries)) {
+      const accessEntry = new aws.eks.AccessEntry(`${name}-access-${key}`, {
+        clusterName: this.clusterName,
+        principalArn: entry.principalArn,
+        type: 'STANDARD',
+        tags: { ...tags },
+      }, awsOpts({ dependsOn: clusterDependency }));
+      new aws.eks.AccessPolicyAssociation(`${name}-access-${key}-policy`, {
+        clusterName: this.clusterName,
+        principalArn: accessEntry.principalArn,
+        policyArn: entry.policyArn,
+        accessScope: entry.accessScope.type === 'cluster' ? { type: 'cluster' } : { type: 'namespace', namespaces: [...(entry.accessScope.namespaces ?? [])] },
+      }, awsOpts({ dependsOn: [accessEntry] }));
+      accessEntries[key] = accessEntry;
+    }
+    this.accessEntries = accessEntries;
+
+    // Add-ons: the node networking ones before any node group, the scheduled ones once system nodes exist.
+    const addons: Partial<Record<ManagedAddonName, aws.eks.Addon>> = {};
+    const addAddon = (addonName: ManagedAddonName, dependsOn: pulumi.Resource[]): void => {
+      addons[addonName] = managedAddon(`${name}-addon-${addonName}`, {
+        clusterName: this.clusterName,
+        addonName,
+        kubernetesVersion: env.kubernetesVersion,
+        versions: env.addons!.versions,
+        tags,
+      }, awsOpts({ dependsOn }));
+    };
+    for (const addonName of env.addons?.names ?? []) if (NODE_NETWORK_ADDONS.includes(addonName)) addAddon(addonName, clusterDependency);
+    const nodeNetwork: pulumi.Resource[] = [...clusterDependency, ...NODE_NETWORK_ADDONS.flatMap((n) => (addons[n] ? [addons[n]!] : []))];
 
     // Nodes follow the cluster's version, so raising kubernetesVersion upgrades the control plane
     // first (node groups depend on the cluster) and then the nodes. With an existing cluster they
@@ -585,20 +868,29 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
         role: role.name,
         policyArn: managedPolicyArn(policy, env.partition),
       }, awsOpts()));
-      this.systemNodeGroup = new aws.eks.NodeGroup(`${name}-system-node-group`, {
+      const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-system-launch-template`, {
+        ...nodeLaunchTemplateArgs({ amiType: sys.amiType, diskSizeGiB: sys.diskSizeGiB, description: `System nodes of EKS cluster ${env.clusterName}` }),
+        tags: { ...tags },
+      }, awsOpts());
+      const logicalName = `${name}-system-node-group`;
+      this.systemNodeGroup = new aws.eks.NodeGroup(logicalName, {
         clusterName: env.clusterName,
         nodeRoleArn: role.arn,
         subnetIds: privateSubnetIds,
         instanceTypes: [sys.instanceType],
         amiType: sys.amiType,
         capacityType: 'ON_DEMAND',
-        diskSize: sys.diskSizeGiB,
-        scalingConfig: { minSize: sys.minNodes, maxSize: sys.maxNodes, desiredSize: sys.desiredNodes },
+        launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+        scalingConfig: {
+          minSize: guardScalingBounds({ clusterName: env.clusterName, logicalName, minSize: sys.minNodes, maxSize: sys.maxNodes, dependsOn: clusterDependency }, invokeOpts),
+          maxSize: sys.maxNodes,
+          desiredSize: sys.desiredNodes,
+        },
         updateConfig: { maxUnavailable: 1 },
         labels: { ...sys.labels },
         ...(nodeVersion !== undefined ? { version: nodeVersion } : {}),
         tags: { ...tags, ...discoveryTags(env.clusterName) },
-      }, awsOpts({ dependsOn: [...clusterDependency, ...attachments], ignoreChanges: ['scalingConfig.desiredSize'] }));
+      }, awsOpts({ dependsOn: [...nodeNetwork, ...attachments], ignoreChanges: ['scalingConfig.desiredSize'] }));
     }
 
     // GPU node groups.
@@ -610,9 +902,14 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
       tags: { ...tags, ...(options.tags ?? {}) },
       partition: env.partition,
       ...(options.kubernetesVersion === undefined && nodeVersion !== undefined ? { kubernetesVersion: nodeVersion } : {}),
-    }, { parent: this, ...(awsProvider ? { provider: awsProvider } : {}), dependsOn: clusterDependency }));
+    }, { parent: this, ...(awsProvider ? { provider: awsProvider } : {}), dependsOn: nodeNetwork }));
     this.gpuPools = this.gpuNodeGroups.map((g) => g.pool);
     this.needsDevicePlugin = this.gpuNodeGroups.some((g) => !g.shipsDevicePlugin);
+
+    // CoreDNS and metrics-server run on the system nodes; EKS reports them ACTIVE once they do.
+    const systemNodes = this.systemNodeGroup ? [this.systemNodeGroup] : [];
+    for (const addonName of env.addons?.names ?? []) if (!NODE_NETWORK_ADDONS.includes(addonName)) addAddon(addonName, [...clusterDependency, ...systemNodes]);
+    this.addons = addons;
 
     // Cluster autoscaler.
     const objects: Record<string, pulumi.CustomResource> = {};
@@ -634,7 +931,7 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
         clusterName: env.clusterName,
         roleArn: role.arn,
         image: ca.image,
-        region: env.region,
+        region: this.region,
         extraArgs: ca.extraArgs,
         nodeSelector: {
           'kubernetes.io/os': 'linux',
@@ -644,9 +941,9 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
       const k8sOpts = (dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions => ({ parent: this, provider: this.provider, dependsOn });
       for (const obj of rendered) {
         const { apiVersion: _apiVersion, kind, ...rest } = obj;
-        const isDeployment = kind === 'Deployment';
-        const deps: pulumi.Resource[] = isDeployment
-          ? [...Object.values(objects), policy, ...(this.systemNodeGroup ? [this.systemNodeGroup] : [])]
+        // The Deployment starts once it can act: its RBAC, its AWS permissions, and nodes to run on.
+        const deps: pulumi.Resource[] = kind === 'Deployment'
+          ? [...Object.values(objects), policy, ...systemNodes]
           : [];
         objects[kind] = new AUTOSCALER_CLASSES[kind](`${name}-cluster-autoscaler-${kind.toLowerCase()}`, rest, k8sOpts(deps));
       }
@@ -691,7 +988,8 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
     const zoneNames: pulumi.Input<string>[] = network.availabilityZones
       ? [...network.availabilityZones]
       : (() => {
-        const available = aws.getAvailabilityZonesOutput({ state: 'available' }, { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) });
+        // Availability Zones only: opted-in Local and Wavelength Zones sort first, and EKS refuses them.
+        const available = aws.getAvailabilityZonesOutput({ state: 'available', filters: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }] }, { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) });
         return network.zones.map((z) => available.names.apply((names) => names?.[z.index] as string));
       })();
 

@@ -58,7 +58,7 @@ export class InferencePlatform extends pulumi.ComponentResource {
     const childOpts: pulumi.CustomResourceOptions = { parent: this, ...(opts?.provider ? { provider: opts.provider } : {}) };
     // The stack brings the monitoring namespace and the ServiceMonitor/PodMonitor CRDs: install it first.
     const release = install && stack
-      ? installKubePrometheusStack(stack.releaseLabel, chart.namespaceNames.monitoring, chart.prometheus.scrapeIntervalSeconds, install, childOpts)
+      ? installKubePrometheusStack(name, stack.releaseLabel, chart.namespaceNames.monitoring, chart.prometheus.scrapeIntervalSeconds, install, childOpts)
       : undefined;
     const registered = registerObjects(name, objects, childOpts, release ? [release] : []);
     this.children = objects.map((o) => registered.get(o)!);

@@ -80,12 +80,17 @@ export function checkKubePrometheusStackUrl(path: string, url: string, release: 
 
 /**
  * Installs kube-prometheus-stack with Pulumi's embedded Helm (no helm binary needed), as
- * release `release` in `namespace`, creating the namespace.
+ * release `release` in `namespace`, creating the namespace. The Pulumi logical name is
+ * `<owner>-kube-prometheus-stack`, after the component that installs it, so two platforms with
+ * the same release name (in two clusters) never share a logical name; the name earlier versions
+ * used (`<release>-kube-prometheus-stack`) is kept as an alias.
+ *
+ * @param owner name of the component that installs it
  */
 export function installKubePrometheusStack(
-  release: string, namespace: string, scrapeIntervalSeconds: number, args: KubePrometheusStackInstallArgs, opts: pulumi.CustomResourceOptions,
+  owner: string, release: string, namespace: string, scrapeIntervalSeconds: number, args: KubePrometheusStackInstallArgs, opts: pulumi.CustomResourceOptions,
 ): k8s.helm.v3.Release {
-  return new k8s.helm.v3.Release(`${release}-kube-prometheus-stack`, {
+  return new k8s.helm.v3.Release(`${owner}-kube-prometheus-stack`, {
     name: release,
     namespace,
     createNamespace: true,
@@ -93,5 +98,5 @@ export function installKubePrometheusStack(
     version: args.version ?? CHARTS.kubePrometheusStack.version,
     repositoryOpts: { repo: CHARTS.kubePrometheusStack.repo },
     values: kubePrometheusStackValues(release, scrapeIntervalSeconds, args.values),
-  }, opts);
+  }, { ...opts, aliases: [...(opts.aliases ?? []), { name: `${release}-kube-prometheus-stack` }] });
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 
@@ -67,6 +68,31 @@ export function registerObject(name: string, obj: KubernetesObject, opts: pulumi
 }
 
 /**
+/**
+ * The Pulumi logical name of a rendered object: `<prefix>-<kind>-<namespace>-<name>` in lower
+ * case, then a dash and eight hexadecimal characters of a hash of the four parts. The readable
+ * part alone is ambiguous (namespace `a-b` with name `c`, and namespace `a` with name `b-c`,
+ * read the same); the hash of the parts as a list is not, so two objects, or two components,
+ * never share a name.
+ */
+export function kubernetesObjectName(prefix: string, obj: KubernetesObject): string {
+  const parts = [prefix, obj.kind, obj.metadata.namespace ?? '', obj.metadata.name];
+  const hash = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 8);
+  return `${legacyObjectName(prefix, obj)}-${hash}`;
+}
+
+/** The name inferscale gave objects before {@link kubernetesObjectName}: kept as an alias, so an upgrade renames in place. */
+function legacyObjectName(prefix: string, obj: KubernetesObject): string {
+  return [prefix, obj.kind.toLowerCase(), obj.metadata.namespace, obj.metadata.name].filter(Boolean).join('-');
+}
+
+/** Whether every label of `selector` is on `labels`. */
+function selects(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+  const wanted = Object.entries(selector ?? {});
+  return wanted.length > 0 && wanted.every(([k, v]) => labels?.[k] === v);
+}
+
+/**
  * Registers a set of rendered objects in apply order: Namespaces, PriorityClasses and
  * StorageClasses first, then every namespaced object depending on its Namespace (when in the
  * set), each workload on the PriorityClass its pods name (the API server refuses pods naming a
@@ -74,18 +100,19 @@ export function registerObject(name: string, obj: KubernetesObject, opts: pulumi
  * Deployments behind that Service, so the aggregation layer never advertises an API group
  * before a pod can answer for it (an unavailable APIService breaks API discovery and namespace
  * deletion cluster-wide); every object also depends on `dependsOn`. Logical names are
- * `<prefix>-<kind>-<namespace>-<name>` in lower case, so they are unique within the set and
- * across components with other prefixes.
+ * {@link kubernetesObjectName}s, unique within the set and across components with other
+ * prefixes; each carries the name earlier versions used as an alias, so upgrading renames
+ * rather than replaces.
  */
 export function registerObjects(
   prefix: string, objects: readonly KubernetesObject[], opts: pulumi.CustomResourceOptions, dependsOn: readonly pulumi.Resource[] = [],
 ): Map<KubernetesObject, pulumi.CustomResource> {
   const out = new Map<KubernetesObject, pulumi.CustomResource>();
   const namespaces = new Map<string, pulumi.CustomResource>();
-  const services = new Map<string, pulumi.CustomResource>();
-  const workloads: { namespace?: string; labels: Readonly<Record<string, string>>; resource: pulumi.CustomResource }[] = [];
-  const logical = (o: KubernetesObject): string => [prefix, o.kind.toLowerCase(), o.metadata.namespace, o.metadata.name].filter(Boolean).join('-');
   const priorityClasses = new Map<string, pulumi.CustomResource>();
+  const key = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
+  const legacyCounts = new Map<string, number>();
+  for (const o of objects) legacyCounts.set(legacyObjectName(prefix, o), (legacyCounts.get(legacyObjectName(prefix, o)) ?? 0) + 1);
   const first = new Set(['Namespace', 'PriorityClass', 'StorageClass']);
   const ordered = [...objects.filter((o) => first.has(o.kind)), ...objects.filter((o) => !first.has(o.kind) && o.kind !== 'APIService'), ...objects.filter((o) => o.kind === 'APIService')];
   for (const obj of ordered) {
@@ -96,25 +123,25 @@ export function registerObjects(
     const priorityClass = priority ? priorityClasses.get(priority) : undefined;
     if (priorityClass) deps.push(priorityClass);
     if (obj.kind === 'APIService') {
-      const svc = (obj.spec as { service?: { name?: string; namespace?: string } } | undefined)?.service;
-      const backing = svc ? services.get(`${svc.namespace}/${svc.name}`) : undefined;
-      if (backing) deps.push(backing);
-      const backingObj = svc ? objects.find((o) => o.kind === 'Service' && o.metadata.namespace === svc.namespace && o.metadata.name === svc.name) : undefined;
-      const selector = (backingObj?.spec as { selector?: Record<string, string> } | undefined)?.selector;
-      if (selector && Object.keys(selector).length) {
-        for (const w of workloads) {
-          if (w.namespace === svc?.namespace && Object.entries(selector).every(([k, v]) => w.labels[k] === v)) deps.push(w.resource);
+      const ref = (obj.spec as { service?: { name?: string; namespace?: string } } | undefined)?.service;
+      const service = ref?.name ? objects.find((o) => o.kind === 'Service' && key(o.metadata.namespace, o.metadata.name) === key(ref.namespace, ref.name!)) : undefined;
+      if (service) {
+        deps.push(out.get(service)!);
+        const selector = (service.spec as { selector?: Record<string, string> } | undefined)?.selector;
+        for (const workload of objects.filter((o) => (o.kind === 'Deployment' || o.kind === 'StatefulSet') && o.metadata.namespace === service.metadata.namespace)) {
+          const labels = (workload.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template?.metadata?.labels;
+          if (selects(selector, labels)) deps.push(out.get(workload)!);
         }
       }
     }
-    const res = registerObject(logical(obj), obj, { ...opts, ...(deps.length ? { dependsOn: deps } : {}) });
+    const legacy = legacyObjectName(prefix, obj);
+    const res = registerObject(kubernetesObjectName(prefix, obj), obj, {
+      ...opts,
+      ...(deps.length ? { dependsOn: deps } : {}),
+      ...(legacyCounts.get(legacy) === 1 ? { aliases: [...(opts.aliases ?? []), { name: legacy }] } : {}),
+    });
     if (obj.kind === 'Namespace') namespaces.set(obj.metadata.name, res);
     if (obj.kind === 'PriorityClass') priorityClasses.set(obj.metadata.name, res);
-    if (obj.kind === 'Service') services.set(`${obj.metadata.namespace}/${obj.metadata.name}`, res);
-    if (obj.kind === 'Deployment') {
-      const labels = (obj.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template?.metadata?.labels ?? {};
-      workloads.push({ namespace: obj.metadata.namespace, labels, resource: res });
-    }
     out.set(obj, res);
   }
   return out;

@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { AddonVersionOptions, managedAddon } from '../../lib/pulumi/aws/addons';
 import { managedPolicyArn, serviceAccountTrustPolicy } from '../../lib/pulumi/aws/iam-policies';
 
 /** Service account of the EBS CSI controller, as the EKS add-on creates it. */
@@ -16,6 +17,10 @@ export const DEFAULT_STORAGE_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-d
 export interface EbsCsiStorageArgs {
   /** EKS cluster name. */
   readonly clusterName: pulumi.Input<string>;
+  /** The cluster's Kubernetes version `1.NN`, for the add-on version. */
+  readonly kubernetesVersion: string;
+  /** How the add-on version is chosen (the environment's `addons` options). @default - EKS's default version for `kubernetesVersion` */
+  readonly addonVersions?: AddonVersionOptions;
   /** ARN of the cluster's IAM OIDC provider. */
   readonly oidcProviderArn: pulumi.Input<string>;
   /** The cluster's OIDC issuer URL. */
@@ -44,7 +49,12 @@ export interface EbsCsiStorageArgs {
  *
  * EKS installs no CSI driver by itself, and since Kubernetes 1.30 its gp2 class is not the
  * default, so a PersistentVolumeClaim (the embedded Prometheus' TSDB) would otherwise stay
- * Pending. The add-on version is left to EKS's default for the cluster version.
+ * Pending. The add-on version is resolved for the cluster's Kubernetes version (or pinned), and
+ * conflicts are overwritten, as for the environment's add-ons.
+ *
+ * Teardown: whatever mounts a volume of this class must depend on `addon` (the program makes
+ * the PersistentVolumeClaims and the pods that mount them do so), so `pulumi destroy` deletes
+ * the claim, and the driver deletes its EBS volume, before the driver itself goes.
  *
  * Children (for component name `storage`): `storage-role`, `storage-role-AmazonEBSCSIDriverPolicy`,
  * `storage-addon`, `storage-storageclass`. Type token `inferscale:aws:EbsCsiStorage`.
@@ -81,12 +91,12 @@ export class EbsCsiStorage extends pulumi.ComponentResource {
       role: this.role.name,
       policyArn: managedPolicyArn(EBS_CSI_POLICY, args.partition ?? 'aws'),
     }, awsOpts());
-    this.addon = new aws.eks.Addon(`${name}-addon`, {
+    this.addon = managedAddon(`${name}-addon`, {
       clusterName: args.clusterName,
       addonName: 'aws-ebs-csi-driver',
+      kubernetesVersion: args.kubernetesVersion,
+      versions: args.addonVersions ?? {},
       serviceAccountRoleArn: this.role.arn,
-      // A driver someone installed by hand is taken over rather than failing the create.
-      resolveConflictsOnCreate: 'OVERWRITE',
       tags,
     }, awsOpts({ dependsOn: [attachment, ...(args.nodeGroups ?? [])] }));
     this.storageClass = new k8s.storage.v1.StorageClass(`${name}-storageclass`, {

@@ -50,32 +50,18 @@ function configPath(path: string): string {
   return path.replace(/metrics\[(\d+)\] \((\w+)\)/g, (_m, i: string, kind: string) => `metrics[${i}].${kind === 'object' ? 'objectMetric' : kind}`);
 }
 
-/** Where the problems of each construct of the platform live in the stack config. */
-const CONSTRUCT_CONFIG_PATHS: Readonly<Record<string, { readonly prefix: string; readonly strip?: string }>> = {
-  Prometheus: { prefix: 'platform.prometheus', strip: 'source.' },
-  PrometheusAdapter: { prefix: 'platform.adapter' },
-  DcgmExporter: { prefix: 'platform.dcgmExporter' },
-  NvidiaDevicePlugin: { prefix: 'platform.devicePlugin' },
-};
-
 /**
- * Maps a problem the cdk8s platform reported to the stack config: `services.<id>...` stay,
- * `services[i] (...)` become `services.<id>`, `namespaces.x` becomes `platform.namespaces.x`,
- * `gpuNodePools[i]` becomes `environment.gpuNodeGroups[j]`, and construct options go under
- * `platform.<construct>`.
+ * Maps a problem the cdk8s platform reported (at the platform's own paths) to the stack config:
+ * `services.<id>...` stay, `namespaces.x` and the options of each part (`prometheus.x`,
+ * `adapter.x`, `devicePlugin.x`, `dcgmExporter.x`) go under `platform.`, and `gpuNodePools[i]`
+ * becomes `environment.gpuNodeGroups[j]`.
  */
-function platformProblem(owner: string, p: Problem, serviceIds: readonly string[], poolIndexes: readonly number[]): Problem {
-  let path = p.path.replace(/^services\[(\d+)\] \([^)]*\)/, (_m, i: string) => childPath('services', serviceIds[Number(i)] ?? i));
+function platformProblem(owner: string, p: Problem, poolIndexes: readonly number[]): Problem {
   const construct = /^(\w+) "/.exec(owner)?.[1] ?? '';
-  if (construct === 'AIInferencePlatform') {
-    path = path
-      .replace(/^namespaces\./, 'platform.namespaces.')
-      .replace(/^gpuNodePools\[(\d+)\]/, (_m, i: string) => `environment.gpuNodeGroups[${poolIndexes[Number(i)] ?? i}]`);
-  } else if (!path.startsWith('services.')) {
-    const where = CONSTRUCT_CONFIG_PATHS[construct] ?? { prefix: `platform (${owner})` };
-    const rest = where.strip && path.startsWith(where.strip) ? path.slice(where.strip.length) : path;
-    path = rest ? `${where.prefix}.${rest}` : where.prefix;
-  }
+  if (construct !== 'AIInferencePlatform') return { path: configPath(p.path ? `platform (${owner}).${p.path}` : `platform (${owner})`), message: p.message };
+  const path = p.path
+    .replace(/^(namespaces|prometheus|adapter|devicePlugin|dcgmExporter)\b/, 'platform.$1')
+    .replace(/^gpuNodePools\[(\d+)\]/, (_m, i: string) => `environment.gpuNodeGroups[${poolIndexes[Number(i)] ?? i}]`);
   return { path: configPath(path), message: p.message };
 }
 
@@ -84,14 +70,14 @@ function platformProblem(owner: string, p: Problem, serviceIds: readonly string[
  * objects or the problems it reports (wiring between services and pools, Prometheus and adapter
  * options, deferred validations), mapped to config paths.
  */
-function dryRunPlatform(props: AIInferencePlatformProps, serviceIds: readonly string[], poolIndexes: readonly number[]): { chart?: AIInferencePlatform; objects?: KubernetesObject[]; problems: Problem[] } {
+function dryRunPlatform(props: AIInferencePlatformProps, poolIndexes: readonly number[]): { chart?: AIInferencePlatform; objects?: KubernetesObject[]; problems: Problem[] } {
   try {
     const chart = new AIInferencePlatform(new App({ outdir: '/dev/null' }), PLATFORM_NAME, props);
     const errors = chart.node.validate();
     if (errors.length) return { problems: errors.map((message) => ({ path: 'platform', message })) };
     return { chart, objects: chart.toJson() as KubernetesObject[], problems: [] };
   } catch (e) {
-    if (e instanceof InferscaleValidationError) return { problems: e.problems.map((p) => platformProblem(e.owner, p, serviceIds, poolIndexes)) };
+    if (e instanceof InferscaleValidationError) return { problems: e.problems.map((p) => platformProblem(e.owner, p, poolIndexes)) };
     return { problems: [{ path: 'platform', message: (e as Error).message }] };
   }
 }
@@ -168,11 +154,12 @@ export function planStack(values: StackConfigValues): { plan?: StackPlan; proble
   // Services, resolved in the namespace the platform puts them in.
   const inferenceNamespace = config.platform.namespaces?.inference ?? 'inference';
   const serviceProps = config.services;
-  const resolvedServices: Record<string, { props: InferenceServiceProps; spec: ResolvedInferenceService }> = {};
+  // A Map: a service id such as "__proto__" is a key like any other.
+  const resolvedServices = new Map<string, { props: InferenceServiceProps; spec: ResolvedInferenceService }>();
   for (const [id, props] of Object.entries(serviceProps)) {
     const { service, problems: serviceProblems } = resolveInferenceService({ ...props, namespace: props.namespace ?? inferenceNamespace }, id);
     problems.push(...prefixProblems(childPath('services', id), serviceProblems).map((p) => ({ ...p, path: configPath(p.path) })));
-    if (service) resolvedServices[id] = { props, spec: service };
+    if (service) resolvedServices.set(id, { props, spec: service });
   }
 
   // The platform, rendered once in memory with what is valid so far, for its own checks.
@@ -182,9 +169,12 @@ export function planStack(values: StackConfigValues): { plan?: StackPlan; proble
     // An invalid class name is reported once, at storage.storageClassName; the dry run uses the default name.
     prometheus = PrometheusSource.embedded({ ...(prometheus?.embeddedOptions ?? {}), storageClassName: storageValid ? storage.storageClassName : DEFAULT_STORAGE_CLASS });
   }
-  const validServices = Object.fromEntries(Object.entries(resolvedServices).map(([id, s]) => [id, s.props]));
+  const validServices = Object.fromEntries([...resolvedServices].map(([id, s]) => [id, s.props]));
   const platformArgs: InferencePlatformArgs = {
     ...platform,
+    // The environment installs the EKS metrics-server add-on, which serves metrics.k8s.io: a
+    // second metrics-server from the platform would fight it for APIService v1beta1.metrics.k8s.io.
+    ...(environment?.addons?.names.includes('metrics-server') ? { metricsServer: false, resourceMetricsProvider: 'cluster' } : {}),
     gpuNodePools: poolProps,
     // Bottlerocket NVIDIA nodes run their own plugin; with no other pool there is nothing to deploy.
     ...(pools.length > 0 && pools.every((p) => p.devicePluginPreinstalled) ? { devicePlugin: false } : {}),
@@ -194,19 +184,19 @@ export function planStack(values: StackConfigValues): { plan?: StackPlan; proble
   // Without the environment's GPU node groups there is nothing to check services against.
   const dryRun = values.environment === undefined || (groups.length > 0 && pools.length === 0)
     ? { problems: [] }
-    : dryRunPlatform(platformArgs, Object.keys(validServices), poolIndexes);
+    : dryRunPlatform(platformArgs, poolIndexes);
   problems.push(...notePartialPools(dryRun.problems, invalidGroups));
 
   const all = firstPerPath(problems);
   if (all.length > 0 || !environment || !dryRun.objects) return { problems: all };
 
   // In-cluster URLs, from the Services as rendered.
-  const endpoints: Record<string, string> = {};
-  for (const [id, { spec }] of Object.entries(resolvedServices)) {
+  const endpoints = new Map<string, string>();
+  for (const [id, { spec }] of resolvedServices) {
     const svc = dryRun.objects.find((o) => o.kind === 'Service' && o.metadata.name === spec.name && o.metadata.namespace === spec.namespace);
     const ports = ((svc?.spec as { ports?: { name?: string; port: number }[] } | undefined)?.ports) ?? [];
     const port = ports.find((p) => p.name === 'http')?.port ?? ports[0]?.port;
-    endpoints[id] = `http://${spec.name}.${spec.namespace}.svc.cluster.local${port === undefined || port === 80 ? '' : `:${port}`}`;
+    endpoints.set(id, `http://${spec.name}.${spec.namespace}.svc.cluster.local${port === undefined || port === 80 ? '' : `:${port}`}`);
   }
 
   return {
@@ -215,8 +205,8 @@ export function planStack(values: StackConfigValues): { plan?: StackPlan; proble
       environmentArgs: envArgs,
       environment,
       platformArgs,
-      services: Object.fromEntries(Object.entries(resolvedServices).map(([id, s]) => [id, s.spec])),
-      endpoints,
+      services: Object.fromEntries([...resolvedServices].map(([id, s]) => [id, s.spec])),
+      endpoints: Object.fromEntries(endpoints),
       platformObjects: dryRun.objects,
       ...(storage ? { storage } : {}),
     },

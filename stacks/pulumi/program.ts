@@ -10,8 +10,8 @@ import { readStackConfig } from './stack-config';
 export interface ProgramOutputs {
   /** EKS cluster name. */
   readonly clusterName: pulumi.Output<string>;
-  /** AWS region of the cluster. */
-  readonly region: string;
+  /** AWS region of the cluster: the AWS provider's. */
+  readonly region: pulumi.Output<string>;
   /** Kubeconfig of the cluster (secret; authenticates through `aws eks get-token`). */
   readonly kubeconfig: pulumi.Output<string>;
   /** Names of the EKS node groups: system first, then the GPU node groups in order. */
@@ -44,17 +44,39 @@ export interface Program {
  */
 export const DEPLOYMENT_READY_TIMEOUT = '30m';
 
+/** Kubernetes types whose objects may own or mount a PersistentVolumeClaim. */
+const VOLUME_TYPES = new Set([
+  'kubernetes:core/v1:PersistentVolumeClaim',
+  'kubernetes:apps/v1:Deployment',
+  'kubernetes:apps/v1:StatefulSet',
+  'kubernetes:apps/v1:DaemonSet',
+  'kubernetes:batch/v1:Job',
+  // A chart's objects are not visible one by one; its release may hold claims (kube-prometheus-stack's Prometheus).
+  'kubernetes:helm.sh/v3:Release',
+]);
+
+/** Whether a Kubernetes object (as registered: type and props) holds or mounts a PersistentVolumeClaim. */
+export function usesPersistentVolume(type: string, props: Record<string, unknown>): boolean {
+  if (!VOLUME_TYPES.has(type)) return false;
+  if (type === 'kubernetes:core/v1:PersistentVolumeClaim' || type === 'kubernetes:helm.sh/v3:Release') return true;
+  const spec = props.spec as { template?: { spec?: { volumes?: { persistentVolumeClaim?: unknown }[] } }; volumeClaimTemplates?: unknown[] } | undefined;
+  return (spec?.volumeClaimTemplates?.length ?? 0) > 0 || (spec?.template?.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim !== undefined);
+}
+
 /**
  * A transformation for every child of the platform: it depends on `dependencies` (the
- * environment, the storage), so the engine records that the Kubernetes objects need the
- * nodes, the cluster autoscaler and the CSI driver (which also orders `pulumi destroy`: objects
- * and their volumes go first); and Deployments wait {@link DEPLOYMENT_READY_TIMEOUT} for rollout.
+ * environment), so the engine records that the Kubernetes objects need the nodes, the add-ons and
+ * the cluster autoscaler; an object that holds or mounts a PersistentVolumeClaim also depends on
+ * `volumeDependencies` (the EBS CSI add-on and its StorageClass), so the claim binds on
+ * `pulumi up`, and on `pulumi destroy` the claim (and the EBS volume the driver deletes for it)
+ * goes before the driver does; and Deployments wait {@link DEPLOYMENT_READY_TIMEOUT} for rollout.
  */
-export function platformChildOptions(dependencies: readonly pulumi.Resource[]): pulumi.ResourceTransformation {
+export function platformChildOptions(dependencies: readonly pulumi.Resource[], volumeDependencies: readonly pulumi.Resource[] = []): pulumi.ResourceTransformation {
   return (args) => {
     if (!args.type.startsWith('kubernetes:')) return undefined;
+    const volumes = volumeDependencies.length > 0 && usesPersistentVolume(args.type, args.props);
     const extra: pulumi.CustomResourceOptions = {
-      dependsOn: [...dependencies],
+      dependsOn: [...dependencies, ...(volumes ? volumeDependencies : [])],
       ...(args.type === 'kubernetes:apps/v1:Deployment' ? { customTimeouts: { create: DEPLOYMENT_READY_TIMEOUT, update: DEPLOYMENT_READY_TIMEOUT } } : {}),
     };
     return { props: args.props, opts: pulumi.mergeOptions(args.opts, extra) };
@@ -89,6 +111,8 @@ export function program(config: pulumi.Config = new pulumi.Config('inferscale'))
   const storage = plan.storage
     ? new EbsCsiStorage(STORAGE_NAME, {
       clusterName: environment.clusterName,
+      kubernetesVersion: plan.environment.kubernetesVersion,
+      ...(plan.environment.addons ? { addonVersions: plan.environment.addons.versions } : {}),
       oidcProviderArn: environment.oidcProviderArn,
       oidcProviderUrl: environment.oidcProviderUrl,
       kubernetesProvider: environment.provider,
@@ -100,11 +124,10 @@ export function program(config: pulumi.Config = new pulumi.Config('inferscale'))
     })
     : undefined;
 
-  const dependencies: pulumi.Resource[] = [environment, ...(storage ? [storage] : [])];
   const platform = new InferencePlatform(PLATFORM_NAME, plan.platformArgs, {
     provider: environment.provider,
-    dependsOn: dependencies,
-    transformations: [platformChildOptions(dependencies)],
+    dependsOn: [environment],
+    transformations: [platformChildOptions([environment], storage ? [storage.addon, storage.storageClass] : [])],
   });
 
   return {
@@ -114,7 +137,7 @@ export function program(config: pulumi.Config = new pulumi.Config('inferscale'))
     platform,
     outputs: {
       clusterName: environment.clusterName,
-      region: plan.environment.region,
+      region: environment.region,
       kubeconfig: pulumi.secret(environment.kubeconfig),
       nodeGroupNames: environment.nodeGroupNames,
       serviceEndpoints: plan.endpoints,

@@ -87,7 +87,33 @@ const GPU_NODE_GROUP_SHAPE: ConfigShape = {
   tagAutoScalingGroup: bool(),
   tags: stringMapField(),
   kubernetesVersion: str(),
+  additionalInstanceTypes: stringsField(),
 };
+
+/** The value as a plain object, or undefined with a problem saying what was expected instead. */
+function objectOrProblem(path: string, value: unknown, expected: string, problems: Problem[]): Record<string, unknown> | undefined {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  problems.push({ path, message: `is ${show(value)}; expected ${expected}` });
+  return undefined;
+}
+
+/** Objects of one shape by names of the user's choice (`accessEntries: { ops: {...} }`). */
+function namedObjectsField(shape: ConfigShape, expected: string): ConfigField<Record<string, unknown>> {
+  const entry = objectField(shape);
+  return {
+    expected,
+    parse(path, value, problems) {
+      const entries = objectOrProblem(path, value, expected, problems);
+      if (!entries) return undefined;
+      const out: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(entries)) {
+        const parsed = entry.parse(`${path}.${key}`, v, problems);
+        if (parsed !== undefined) out[key] = parsed;
+      }
+      return out;
+    },
+  };
+}
 
 /** The keys of {@link InferenceEnvironmentArgs} in config. */
 export const ENVIRONMENT_CONFIG_SHAPE: ConfigShape = {
@@ -110,6 +136,16 @@ export const ENVIRONMENT_CONFIG_SHAPE: ConfigShape = {
   clusterAutoscaler: falseOrField(objectField({ image: str(), extraArgs: stringsField() })),
   ssm: bool(),
   tags: stringMapField(),
+  accessEntries: namedObjectsField(
+    { principalArn: required(str()), policy: required(str()), namespaces: stringsField() },
+    'an object of access entries by name, such as { mlEngineers: { principalArn: "arn:aws:iam::123456789012:role/ml", policy: "edit" } }',
+  ),
+  kubeconfigProfile: str(),
+  kubeconfigRoleArn: str(),
+  addons: falseOrField(objectField({ mostRecent: bool(), versions: stringMapField() })),
+  deletionProtection: bool(),
+  controlPlaneLogging: falseOrField(objectField({ types: stringsField(), retentionDays: num() })),
+  secretsEncryption: falseOrField(objectField({ kmsKeyArn: str() })),
 };
 
 const DAEMON_RESOURCES: ConfigField = objectField({ requests: stringMapField(), limits: stringMapField() });
@@ -132,10 +168,7 @@ function prometheusField(): ConfigField<PrometheusSource> {
   return {
     expected,
     parse(path, value, problems) {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        problems.push({ path, message: `is ${show(value)}; expected ${expected}` });
-        return undefined;
-      }
+      if (!objectOrProblem(path, value, expected, problems)) return undefined;
       const mode = (value as Record<string, unknown>).mode ?? 'embedded';
       if (mode === 'kubePrometheusStack') {
         const { mode: _mode, ...o } = parseConfigObject(path, value as Record<string, unknown>, STACK_PROMETHEUS_SHAPE, problems);
@@ -248,12 +281,13 @@ export function parseStackConfig(values: StackConfigValues): { config: StackConf
   }
 
   // Each service on its own, so the ones that parse can still be checked against the platform.
-  const services: Record<string, InferenceServiceProps> = {};
+  // Entries, not assignments: an id such as "__proto__" stays an ordinary key.
+  const serviceEntries: [string, InferenceServiceProps][] = [];
   if (isObject(values.services)) {
     for (const [id, value] of Object.entries(values.services)) {
       const parsed = parseServiceConfig(childPath('services', id), value);
       problems.push(...parsed.problems);
-      if (parsed.service) services[id] = parsed.service;
+      if (parsed.service) serviceEntries.push([id, parsed.service]);
     }
   } else if (values.services !== undefined) {
     problems.push(...parseServicesConfig('services', values.services).problems);
@@ -276,7 +310,7 @@ export function parseStackConfig(values: StackConfigValues): { config: StackConf
   return {
     config: {
       environment: environment as unknown as InferenceEnvironmentArgs,
-      services,
+      services: Object.fromEntries(serviceEntries),
       platform: platform as PlatformOptions,
       ...(storage !== undefined ? { storage } : {}),
     },

@@ -1,5 +1,5 @@
 import { App, Testing } from 'cdk8s';
-import { AIInferencePlatform, AIInferencePlatformProps, ModelCache, PrometheusSource, PrometheusStorage, ScalingMetric } from '../../lib/cdk8s';
+import { AIInferencePlatform, AIInferencePlatformProps, InferscaleValidationError, ModelCache, PrometheusSource, PrometheusStorage, ScalingMetric } from '../../lib/cdk8s';
 import { expectValidManifests } from '../support/manifests';
 import { find, K8sObject } from '../support/synth';
 
@@ -16,6 +16,17 @@ function render(props: AIInferencePlatformProps): { objects: K8sObject[]; platfo
   const objects = Testing.synth(platform) as K8sObject[];
   expectValidManifests(objects, { crdKinds: ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PodMonitor'] });
   return { objects, platform };
+}
+
+/** The platform's validation error for `props`, as thrown. */
+function errorOf(props: AIInferencePlatformProps): InferscaleValidationError {
+  try {
+    new AIInferencePlatform(new App(), 'platform', props);
+  } catch (e) {
+    if (e instanceof InferscaleValidationError) return e;
+    throw e;
+  }
+  throw new Error('expected AIInferencePlatform to reject the props');
 }
 
 const adapterConfig = (objects: K8sObject[]): string => find(objects, 'ConfigMap', 'prometheus-adapter-config').data['config.yaml'];
@@ -102,7 +113,7 @@ describe('AIInferencePlatform', () => {
 
   test('two pools with one name are refused', () => {
     expect(() => new AIInferencePlatform(new App(), 'platform', { gpuNodePools: [POOL, POOL] }))
-      .toThrow('AIInferencePlatform "platform": gpuNodePools[1].name is "a10g", already used by gpuNodePools[0]; give each pool its own name');
+      .toThrow('AIInferencePlatform "platform": gpuNodePools[1].name is "a10g", already used by gpuNodePools[0].name; give each pool its own name');
   });
 
   test('a bad namespace name is refused', () => {
@@ -158,6 +169,69 @@ describe('AIInferencePlatform', () => {
   test('an unknown resourceMetricsProvider is refused', () => {
     expect(() => new AIInferencePlatform(new App(), 'platform', { metricsServer: false, resourceMetricsProvider: 'gke' as 'cluster' }))
       .toThrow(new Error('AIInferencePlatform "platform": resourceMetricsProvider is "gke"; expected "cluster" (the cluster serves metrics.k8s.io) or "none"'));
+  });
+
+  test('a bad inference namespace is reported once, where the user wrote it', () => {
+    expect(errorOf({ namespaces: { inference: 'Serving' }, services: { embed: { image: 'ghcr.io/acme/embed:1', maxReplicas: 2 } } }).problems.map((p) => p.path)).toEqual(['namespaces.inference']);
+  });
+
+  test('a whole-GPU pool and a time-sliced pool: one device plugin DaemonSet per setting, each service on its own pool', () => {
+    const { objects, platform } = render({
+      gpuNodePools: [POOL, { name: 'l4-shared', instanceType: 'g6.xlarge', minNodes: 0, maxNodes: 2, timeSlicing: { replicas: 4 } }],
+      services: {
+        llm: LLM,
+        small: { image: 'vllm/vllm-openai:v0.11.0', gpu: { count: 1, resourceName: 'nvidia.com/gpu.shared' }, maxReplicas: 8, resources: { cpu: { request: '800m' }, memory: { request: '3Gi' } } },
+      },
+    });
+    const pools = (name: string): unknown => find(objects, 'DaemonSet', name).spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    expect(pools('nvidia-device-plugin')).toEqual([{ matchExpressions: [{ key: 'inferscale.io/gpu-pool', operator: 'In', values: ['a10g'] }] }]);
+    expect(pools('nvidia-device-plugin-timeslice-4')).toEqual([{ matchExpressions: [{ key: 'inferscale.io/gpu-pool', operator: 'In', values: ['l4-shared'] }] }]);
+    expect(platform.devicePlugin!.resourceNames).toEqual(['nvidia.com/gpu', 'nvidia.com/gpu.shared']);
+  });
+
+  test('every problem of every part at once, at the paths the user wrote', () => {
+    const error = errorOf({
+      gpuNodePools: [POOL],
+      devicePlugin: { image: 'nvcr.io/NVIDIA/k8s-device-plugin:v0.20.0' },
+      prometheus: PrometheusSource.embedded({ discoveryNamespaces: ['Inference'] }),
+      adapter: { replicas: 1 },
+      services: {
+        llm: { ...LLM, maxReplicas: 2 ** 31 },
+        embed: { image: 'ghcr.io/Acme/embed:1', maxReplicas: 3 },
+      },
+    });
+    expect(error.problems.map((p) => p.path)).toEqual([
+      'devicePlugin.image',
+      'services.llm.maxReplicas',
+      'services.embed.image',
+      'prometheus.discoveryNamespaces[0]',
+      'adapter.replicas',
+    ]);
+    expect(error.message.split('\n').every((line) => line.startsWith('AIInferencePlatform "platform": '))).toBe(true);
+  });
+
+  test('a service named __proto__ is an invalid name, not a broken construct tree', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { services: JSON.parse('{"__proto__": {"image": "ghcr.io/acme/embed:1", "maxReplicas": 2}}') }))
+      .toThrow('AIInferencePlatform "platform": services.__proto__.name is "__proto__"; expected a DNS-1123 label: 1-63 lowercase letters, digits or \'-\', starting and ending with a letter or digit');
+  });
+
+  test('a service named constructor synthesizes like any other', () => {
+    const { objects, platform } = render({ services: JSON.parse('{"constructor": {"image": "ghcr.io/acme/embed:1", "maxReplicas": 2}}') });
+    expect(find(objects, 'Deployment', 'constructor').metadata.namespace).toBe('inference');
+    expect(Object.keys(platform.services)).toEqual(['constructor']);
+  });
+
+  test('the monitoring namespace may not be the GPU system namespace', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', { gpuNodePools: [POOL], namespaces: { monitoring: 'gpu-system' } }))
+      .toThrow('AIInferencePlatform "platform": namespaces.monitoring is "gpu-system", the same as namespaces.gpuSystem; the platform creates each with its own Pod Security level (gpuSystem privileged, monitoring restricted). Give each its own namespace');
+  });
+
+  test('a service outside Prometheus\' discovery namespaces is refused, naming both', () => {
+    expect(() => new AIInferencePlatform(new App(), 'platform', {
+      gpuNodePools: [POOL],
+      prometheus: PrometheusSource.embedded({ discoveryNamespaces: ['serving'] }),
+      services: { llm: LLM },
+    })).toThrow('AIInferencePlatform "platform": services.llm.namespace is "inference", where Prometheus does not discover pods (prometheus.discoveryNamespaces: "serving"), so requestsPerSecond would show <unknown> in the HPA forever. Add the namespace to prometheus.discoveryNamespaces, or move the service');
   });
 
   test('synthesizing twice gives identical output', () => {

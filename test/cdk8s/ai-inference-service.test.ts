@@ -189,6 +189,18 @@ describe('AIInferenceService', () => {
     expect(() => synth(chart)).toThrow(/name is "llm", already used by AIInferenceService "test\/a"/);
   });
 
+  test('validating twice answers as once, also for a service added after the first validation', () => {
+    const chart = newChart();
+    const validate = (): string[] => chart.node.findAll().flatMap((c) => c.node.validate());
+    new AIInferenceService(chart, 'a', { ...LLM, name: 'llm' });
+    expect(validate()).toEqual([]);
+    new AIInferenceService(chart, 'b', { ...LLM, name: 'embed' });
+    new AIInferenceService(chart, 'c', { ...LLM, name: 'embed' });
+    const message = 'AIInferenceService "test/c": name is "embed", already used by AIInferenceService "test/b" in the same namespace; give each service its own name';
+    expect(validate()).toEqual([message]);
+    expect(validate()).toEqual([message]);
+  });
+
   test('the same name in two namespaces is fine', () => {
     const chart = newChart();
     new AIInferenceService(chart, 'a', { ...LLM, name: 'llm', namespace: 'one' });

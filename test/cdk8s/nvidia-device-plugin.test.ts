@@ -224,9 +224,28 @@ describe('NvidiaDevicePlugin', () => {
     expect(find(objects, 'ConfigMap', 'plugin-shared-config')).toBeDefined();
   });
 
+  test('pools of two settings: one DaemonSet and config per setting, each on its own pools', () => {
+    const { objects, plugin } = render({ pools: [pool({ name: 'shared', timeSlicing: { replicas: 4 } }), pool({ name: 'whole' })] });
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/nvidia-device-plugin-timeslice-4-config',
+      'DaemonSet/nvidia-device-plugin',
+      'DaemonSet/nvidia-device-plugin-timeslice-4',
+      'ServiceAccount/nvidia-device-plugin',
+    ]);
+    const terms = (name: string): unknown => podSpec(objects, name).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    expect(terms(NAME)).toEqual([{ matchExpressions: [{ key: 'inferscale.io/gpu-pool', operator: 'In', values: ['whole'] }] }]);
+    expect(terms(`${NAME}-timeslice-4`)).toEqual([{ matchExpressions: [{ key: 'inferscale.io/gpu-pool', operator: 'In', values: ['shared'] }] }]);
+    expect(container(objects, NAME).args).toBeUndefined();
+    expect(container(objects, `${NAME}-timeslice-4`).args).toEqual(['--config-file=/etc/nvidia-device-plugin/config.yaml']);
+    expect(podSpec(objects, `${NAME}-timeslice-4`).volumes).toContainEqual({ name: 'config', configMap: { name: `${NAME}-timeslice-4-config` } });
+    expect(parse(find(objects, 'ConfigMap', `${NAME}-timeslice-4-config`).data['config.yaml']).sharing.timeSlicing.resources).toEqual([{ name: 'nvidia.com/gpu', replicas: 4 }]);
+    expect(plugin.resourceNames).toEqual(['nvidia.com/gpu', 'nvidia.com/gpu.shared']);
+    expect(plugin.daemonSet.node.id).toBe('Resource');
+  });
+
   test('resolveNvidiaDevicePlugin is pure and matches the construct', () => {
-    const { plugin } = resolveNvidiaDevicePlugin({ timeSlicing: { replicas: 2 } });
-    expect(plugin).toEqual(render({ timeSlicing: { replicas: 2 } }).plugin.spec);
+    const { spec } = resolveNvidiaDevicePlugin({ timeSlicing: { replicas: 2 } });
+    expect(spec).toEqual(render({ timeSlicing: { replicas: 2 } }).plugin.spec);
   });
 });
 
@@ -242,7 +261,7 @@ describe('NvidiaDevicePlugin validation (one test per message)', () => {
   });
 
   test('image must be a reference', () => {
-    expect(errorOf({ image: 'nvcr.io/nvidia device-plugin' })).toBe(`${OWNER}image is "nvcr.io/nvidia device-plugin"; expected an image reference such as "nvcr.io/nvidia/k8s-device-plugin:v0.20.0"`);
+    expect(errorOf({ image: 'nvcr.io/nvidia device-plugin' })).toBe(`${OWNER}image is "nvcr.io/nvidia device-plugin"; expected an image reference such as "nvcr.io/nvidia/k8s-device-plugin:v0.20.0": [registry[:port]/]repository[:tag][@sha256:digest], the repository in lower case`);
   });
 
   test('MIG strategy must be none, single or mixed', () => {
@@ -250,7 +269,7 @@ describe('NvidiaDevicePlugin validation (one test per message)', () => {
   });
 
   test('priority class must be a name', () => {
-    expect(errorOf({ priorityClassName: 'System Node Critical' })).toBe(`${OWNER}priorityClassName is "System Node Critical"; expected a PriorityClass name such as "system-node-critical"`);
+    expect(errorOf({ priorityClassName: 'System Node Critical' })).toBe(`${OWNER}priorityClassName is "System Node Critical"; expected a PriorityClass name such as "system-node-critical" (a DNS-1123 subdomain: lower-case letters, digits, '-' and '.')`);
   });
 
   test('time-slicing replicas below 2', () => {
@@ -269,6 +288,10 @@ describe('NvidiaDevicePlugin validation (one test per message)', () => {
     expect(errorOf({ labels: { team: 'ML team' } })).toMatch(/labels\["team"\] value "ML team" is not a valid label value/);
   });
 
+  test('labels may not override the plugin\'s own', () => {
+    expect(errorOf({ labels: { 'app.kubernetes.io/instance': 'other' } })).toBe(`${OWNER}labels["app.kubernetes.io/instance"] is set by the device plugin itself (its selector and component labels); remove it`);
+  });
+
   test('an empty pool list would schedule the DaemonSet nowhere', () => {
     expect(errorOf({ pools: [] })).toBe(`${OWNER}pools is empty, so the DaemonSet would be scheduled nowhere; give at least one pool, or leave pools out to run on every GPU node`);
   });
@@ -284,12 +307,13 @@ describe('NvidiaDevicePlugin validation (one test per message)', () => {
 
   test('explicit time-slicing must agree with the pools', () => {
     expect(errorOf({ timeSlicing: { replicas: 4 }, pools: [pool({ timeSlicing: { replicas: 2 } })] }))
-      .toBe(`${OWNER}pools[0] (a10g) promises 2 shares per GPU as nvidia.com/gpu.shared, but timeSlicing gives 4 shares per GPU as nvidia.com/gpu.shared; the plugin would advertise something other than the pool promises. Make them agree, or give the pool its own NvidiaDevicePlugin`);
+      .toBe(`${OWNER}pools[0] (a10g) promises 2 shares per GPU as nvidia.com/gpu.shared, but timeSlicing gives 4 shares per GPU as nvidia.com/gpu.shared; the plugin would advertise something other than the pool promises. Make them agree, or leave timeSlicing out to take each pool's own`);
   });
 
-  test('pools with different time-slicing need separate plugins', () => {
-    expect(errorOf({ pools: [pool({ timeSlicing: { replicas: 4 } }), pool({ name: 'whole' })] }))
-      .toBe(`${OWNER}pools mixes time-slicing settings (a10g: 4 shares per GPU as nvidia.com/gpu.shared; whole: whole GPUs as nvidia.com/gpu), but one device plugin DaemonSet has one configuration; create one NvidiaDevicePlugin per setting, each with its own name and pools`);
+  test('a name too long for the DaemonSet of a second setting', () => {
+    const name = 'n'.repeat(60);
+    expect(errorOf({ name, pools: [pool({ timeSlicing: { replicas: 4 } }), pool({ name: 'whole' })] }))
+      .toBe(`${OWNER}name is "${name}", too long for the DaemonSet "${name}-timeslice-4" of a second time-slicing setting: names hold at most 63 characters. Use a shorter name`);
   });
 
   test('deferred: the namespace must not enforce Pod Security baseline or restricted', () => {

@@ -304,7 +304,7 @@ describe('Prometheus errors', () => {
 
   test('discovery namespaces', () => {
     expectError({ source: PrometheusSource.embedded({ discoveryNamespaces: ['Inference'] }) },
-      'source.namespaces[0] is "Inference"; expected a DNS-1123 label: 1-63 lowercase letters, digits or \'-\', starting and ending with a letter or digit');
+      'source.discoveryNamespaces[0] is "Inference"; expected a DNS-1123 label: 1-63 lowercase letters, digits or \'-\', starting and ending with a letter or digit');
   });
 
   test('name and namespace', () => {

@@ -97,8 +97,8 @@ describe('inferscale explain (spawned)', () => {
     expect(r.code).toBe(1);
     expect(r.stdout.split('\n')).toEqual([
       `app ${join(FIXTURES, 'invalid.ts')} does not build: 2 problems`,
-      'AIInferenceService "broken/llm": maxReplicas is 2, below minReplicas (3); expected maxReplicas >= minReplicas',
-      'AIInferenceService "broken/llm": metrics[0] (gpuUtilization).targetPercent is 150; expected a whole percent from 1 to 100',
+      'AIInferencePlatform "broken": services.llm.maxReplicas is 2, below minReplicas (3); expected maxReplicas >= minReplicas',
+      'AIInferencePlatform "broken": services.llm.metrics[0] (gpuUtilization).targetPercent is 150; expected a whole percent from 1 to 100',
       '',
     ]);
     expect(r.stderr).toBe(`inferscale explain: ${join(FIXTURES, 'invalid.ts')} has validation problems (listed above)\n`);

@@ -78,7 +78,12 @@ describe('GPU instance catalogue', () => {
       expect(t.gpuMemoryMiB).toBeGreaterThan(10000);
       expect(isLabelValue(t.gpuProduct) && isLabelValue(t.accelerator) && isLabelValue(t.gpuFamily)).toBe(true);
       expect(t.architecture).toBe('x86_64');
+      expect(Number.isInteger(t.maxPods) && t.maxPods >= 29).toBe(true);
     }
+  });
+
+  test('max pods per node as the EKS AMIs set them', () => {
+    expect([gpuInstanceType('g4dn.xlarge')!.maxPods, gpuInstanceType('g5.xlarge')!.maxPods, gpuInstanceType('g6.xlarge')!.maxPods, gpuInstanceType('p5.48xlarge')!.maxPods]).toEqual([29, 58, 58, 100]);
   });
 
   test('only A100 and H100 families are MIG-capable', () => {

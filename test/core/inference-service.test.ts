@@ -111,8 +111,8 @@ describe('resolveInferenceService defaults', () => {
     expect(s.probes.startup.failureThreshold).toBe(45);
   });
 
-  test('labels are sorted, user labels are kept, and the selector label cannot be overridden', () => {
-    const s = resolve({ ...GPU, labels: { team: 'ml', 'inferscale.io/service': 'other', 'a.example.com/tier': 'gold' } });
+  test('labels are sorted and user labels are kept beside the service\'s own', () => {
+    const s = resolve({ ...GPU, labels: { team: 'ml', 'a.example.com/tier': 'gold' } });
     expect(Object.keys(s.labels)).toEqual([...Object.keys(s.labels)].sort());
     expect(s.labels).toEqual(expect.objectContaining({ team: 'ml', 'a.example.com/tier': 'gold', 'inferscale.io/service': 'llm' }));
     expect(s.selectorLabels).toEqual({ 'inferscale.io/service': 'llm' });
@@ -268,6 +268,13 @@ describe('resolveInferenceService problems', () => {
     ['sharedMemorySize "2 GiB"', { ...GPU, sharedMemorySize: '2 GiB' }, 'sharedMemorySize', 'is "2 GiB"; expected a non-negative Kubernetes quantity'],
     ['minReplicas -1', { ...GPU, minReplicas: -1 }, 'minReplicas', 'is -1; expected a whole number, 1 or more'],
     ['maxReplicas 0', { ...GPU, maxReplicas: 0 }, 'maxReplicas', 'is 0; expected a whole number, 1 or more'],
+    ['maxReplicas 2**31 (int32 overflow)', { ...GPU, maxReplicas: 2 ** 31 }, 'maxReplicas', 'is 2147483648; expected a whole number from 1 to 2147483647 (the API server stores it as a 32-bit integer)'],
+    ['minReplicas 2**31 (int32 overflow)', { ...GPU, minReplicas: 2 ** 31 }, 'minReplicas', 'is 2147483648; expected a whole number from 1 to 2147483647 (the API server stores it as a 32-bit integer) (0 only with scaleToZero)'],
+    ['livenessFailureThreshold 2**31 (int32 overflow)', { ...GPU, probes: { livenessFailureThreshold: 2 ** 31 } }, 'probes.livenessFailureThreshold', 'is 2147483648; expected a whole number from 1 to 2147483647'],
+    ['image with an upper-case repository', { ...GPU, image: 'ghcr.io/Acme/llm:1' }, 'image', 'is "ghcr.io/Acme/llm:1"; expected an image reference such as "vllm/vllm-openai:v0.11.0": [registry[:port]/]repository[:tag][@sha256:digest], the repository in lower case'],
+    ['a label overriding the selector label', { ...GPU, labels: { 'inferscale.io/service': 'other' } }, 'labels["inferscale.io/service"]', 'is set by the service itself (the selector label every object of the service is found by, here "llm"); remove it'],
+    ['a label overriding one the service sets', { ...GPU, labels: { 'app.kubernetes.io/name': 'other' } }, 'labels["app.kubernetes.io/name"]', 'is set by the service itself (a label the service sets on every object, here "llm"); remove it'],
+    ['a GPU metric on a service without GPUs', { ...CPU, metrics: [ScalingMetric.gpuUtilization({ targetPercent: 70 })] }, 'metrics[0] (gpuUtilization)', 'reads GPU telemetry, but the service asks for no GPUs (gpu is not set): the DCGM exporter reports nothing for its pods, so the HPA would show <unknown> for this metric forever. Add gpu, or scale on another metric'],
     ['minReplicas above maxReplicas', { ...GPU, minReplicas: 5, maxReplicas: 4 }, 'maxReplicas', 'is 4, below minReplicas (5); expected maxReplicas >= minReplicas'],
     ['no metrics', { ...GPU, metrics: [] }, 'metrics', 'is empty; give at least one metric to scale on'],
     ['startupPeriodSeconds 0', { ...GPU, probes: { startupPeriodSeconds: 0 } }, 'probes.startupPeriodSeconds', 'is 0; expected a whole number, 1 or more'],

@@ -151,9 +151,9 @@ describe('GpuNodeGroup under mocks', () => {
     expect(types.filter((t) => t === 'aws:iam/role:Role')).toHaveLength(1);
     expect(types.filter((t) => t === 'aws:iam/rolePolicyAttachment:RolePolicyAttachment')).toHaveLength(3);
     expect(types.filter((t) => t === 'aws:eks/nodeGroup:NodeGroup')).toHaveLength(1);
-    expect(types.filter((t) => t === 'aws:ec2/launchTemplate:LaunchTemplate')).toHaveLength(0);
+    expect(types.filter((t) => t === 'aws:ec2/launchTemplate:LaunchTemplate')).toHaveLength(1);
     expect(types.filter((t) => t === 'aws:autoscaling/tag:Tag')).toHaveLength(Object.keys(group.pool.autoscalerTags).length);
-    expect(await valueOf(group.nodeGroupName)).toBe('gpu-node-group-20260101');
+    // The Auto Scaling group is read from what EKS reports for the node group.
     expect(await valueOf(group.autoScalingGroupName)).toBe('eks-gpu-node-group-asg');
   });
 
@@ -165,8 +165,13 @@ describe('GpuNodeGroup under mocks', () => {
     expect(ng.instanceTypes).toEqual(['g5.xlarge']);
     expect(ng.amiType).toBe('AL2023_x86_64_NVIDIA');
     expect(ng.capacityType).toBe('ON_DEMAND');
-    expect(ng.diskSize).toBe(100);
-    expect(ng.launchTemplate).toBeUndefined();
+    // The launch template carries the disk (EKS refuses diskSize next to one) and IMDSv2 with hop limit 1.
+    expect(ng.diskSize).toBeUndefined();
+    expect(ng.launchTemplate).toEqual({ id: 'gpu-launch-template-id', version: String(MOCK_LAUNCH_TEMPLATE_VERSION) });
+    const lt = only('aws:ec2/launchTemplate:LaunchTemplate', 'gpu-launch-template').inputs;
+    expect(lt.blockDeviceMappings).toEqual([{ deviceName: '/dev/xvda', ebs: { volumeSize: 100, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } }]);
+    expect(lt.metadataOptions).toEqual({ httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 });
+    expect(lt.userData).toBeUndefined();
     expect(ng.subnetIds).toEqual(['subnet-a', 'subnet-b']);
     expect(ng.scalingConfig).toEqual({ minSize: 0, maxSize: 4, desiredSize: 0 });
     expect(ng.taints).toEqual([{ key: 'nvidia.com/gpu', value: 'true', effect: 'NO_SCHEDULE' }]);
@@ -246,8 +251,14 @@ describe('GpuNodeGroup under mocks', () => {
     await settle();
     const ng = only('aws:eks/nodeGroup:NodeGroup').inputs;
     expect(ng.capacityType).toBe('SPOT');
-    expect(ng.diskSize).toBe(300);
+    expect(only('aws:ec2/launchTemplate:LaunchTemplate').inputs.blockDeviceMappings[0].ebs.volumeSize).toBe(300);
     expect(ng.version).toBe('1.33');
+  });
+
+  test('several instance types: the pool\'s first, then the others, for spot capacity that comes and goes per type', async () => {
+    new lib.GpuNodeGroup('gpu', args({ instanceType: 'g6.xlarge', additionalInstanceTypes: ['g6.2xlarge'], capacityType: 'SPOT' }));
+    await settle();
+    expect(only('aws:eks/nodeGroup:NodeGroup').inputs.instanceTypes).toEqual(['g6.xlarge', 'g6.2xlarge']);
   });
 
   test('Bottlerocket: ships the device plugin and says so on the nodes', async () => {
@@ -308,6 +319,7 @@ describe('GpuNodeGroup under mocks', () => {
     await settle();
     expect(registered.map((r) => `${r.type} ${r.name}`).sort()).toEqual(first);
     expect(first.filter((n) => !n.startsWith('aws:autoscaling/tag:Tag'))).toEqual([
+      'aws:ec2/launchTemplate:LaunchTemplate gpu-launch-template',
       'aws:eks/nodeGroup:NodeGroup gpu-node-group',
       'aws:iam/role:Role gpu-node-role',
       'aws:iam/rolePolicyAttachment:RolePolicyAttachment gpu-node-role-AmazonEC2ContainerRegistryReadOnly',
@@ -364,6 +376,17 @@ describe('GpuNodeGroup bad args', () => {
     expect(error.message.split('\n').every((line) => line.startsWith('GpuNodeGroup "gpu": '))).toBe(true);
     await settle();
     expect(registered).toEqual([]);
+  });
+
+  test('additional instance types: in the catalogue, once, with the same GPUs and at least the size', () => {
+    const problems = (attempt(args({ instanceType: 'g6.2xlarge', additionalInstanceTypes: ['g6.2xlarge', 'g6.xlarge', 'g5.2xlarge', 'g6.4xlarge', 'g6.4xlarge', 'm6i.large'] })) as unknown as { problems: { path: string; message: string }[] }).problems;
+    expect(problems).toEqual([
+      { path: 'additionalInstanceTypes[0]', message: 'is "g6.2xlarge", already in the group; list each instance type once' },
+      { path: 'additionalInstanceTypes[1]', message: 'is "g6.xlarge" (4 vCPUs, 16 GiB), smaller than instanceType g6.2xlarge (8 vCPUs, 32 GiB); the autoscaler plans with instanceType\'s size, so pods sized for it would not fit. Use types at least as large' },
+      { path: 'additionalInstanceTypes[2]', message: 'is "g5.2xlarge" (1 × NVIDIA-A10G), but instanceType g6.2xlarge has 1 × NVIDIA-L4; the pool\'s labels and the autoscaler\'s node template describe one GPU shape, so every type must match it' },
+      { path: 'additionalInstanceTypes[4]', message: 'is "g6.4xlarge", already in the group; list each instance type once' },
+      { path: 'additionalInstanceTypes[5]', message: 'is "m6i.large"; expected a GPU instance type from the catalogue, such as "g6.2xlarge"' },
+    ]);
   });
 
   test('a missing required key', () => {

@@ -8,7 +8,8 @@ import {
 import { PolicyDocument, isReadOnlyAction, statementActions } from '../../lib/pulumi/aws/iam-policies';
 import { eksKubeconfig } from '../../lib/pulumi/aws/kubeconfig';
 import { checkNetworkPlan, cidrSubnet, parseCidr, planSubnets, subnetTags } from '../../lib/pulumi/aws/network-plan';
-import { installAwsMocks, mockIssuer, quietSettling, RegisteredResource, valueOf } from '../support/pulumi-mocks';
+import { missingEdges, ResourceGraph } from '../support/pulumi-graph';
+import { installAwsMocks, MOCK_CALLS, MOCK_LAUNCH_TEMPLATE_VERSION, MOCK_LIVE_NODE_GROUPS, mockAddonVersion, mockIssuer, quietSettling, RegisteredResource, valueOf } from '../support/pulumi-mocks';
 
 const registered = installAwsMocks();
 // Stack traces off from `quiet()` (before each test registers) until `settle()` returns.
@@ -19,7 +20,7 @@ afterEach(loud);
 let lib: typeof import('../../lib/pulumi/inference-environment');
 beforeAll(async () => {
   lib = await import('../../lib/pulumi/inference-environment');
-});
+}, 30_000);
 
 const ofType = (type: string): RegisteredResource[] => registered.filter((r) => r.type === type);
 
@@ -97,9 +98,14 @@ describe('kubeconfig (pure)', () => {
       args: ['eks', 'get-token', '--cluster-name', 'inference', '--output', 'json', '--region', 'us-west-2'],
       interactiveMode: 'Never',
     });
-    const withProfile = eksKubeconfig({ clusterName: 'c', endpoint: 'e', certificateAuthorityData: 'd', profile: 'ml' }) as any;
-    expect(withProfile.users[0].user.exec.env).toEqual([{ name: 'AWS_PROFILE', value: 'ml' }]);
-    expect(withProfile.users[0].user.exec.args).not.toContain('--region');
+  });
+
+  test('signs with the provider\'s profile and role as arguments, which ambient AWS_PROFILE cannot override', () => {
+    const config = eksKubeconfig({ clusterName: 'c', endpoint: 'e', certificateAuthorityData: 'd', region: 'eu-west-1', profile: 'ml', roleArn: 'arn:aws:iam::123456789012:role/deployer' }) as any;
+    expect(config.users[0].user.exec.args).toEqual([
+      'eks', 'get-token', '--cluster-name', 'c', '--output', 'json', '--region', 'eu-west-1', '--role-arn', 'arn:aws:iam::123456789012:role/deployer', '--profile', 'ml',
+    ]);
+    expect(config.users[0].user.exec.env).toBeUndefined();
   });
 });
 
@@ -221,6 +227,8 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
       version: '1.33',
       roleArn: 'arn:aws:iam::123456789012:role/env-cluster-role',
       accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: true },
+      deletionProtection: false,
+      enabledClusterLogTypes: ['api', 'audit', 'authenticator'],
     });
     expect(cluster.vpcConfig).toEqual({
       subnetIds: ['env-private-0-id', 'env-private-1-id', 'env-public-0-id', 'env-public-1-id'],
@@ -242,7 +250,6 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
     expect(oidc.url).toBe(mockIssuer('inference'));
     expect(oidc.clientIdLists).toEqual(['sts.amazonaws.com']);
     expect(oidc.thumbprintLists).toBeUndefined();
-    expect(await valueOf(env.oidcProviderArn)).toBe('arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/INFERENCE');
   });
 
   test('Kubernetes provider from the cluster: a secret kubeconfig with endpoint, CA and get-token', async () => {
@@ -260,14 +267,15 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
       instanceTypes: ['m6i.large'],
       amiType: 'AL2023_x86_64_STANDARD',
       capacityType: 'ON_DEMAND',
-      diskSize: 50,
       subnetIds: ['env-private-0-id', 'env-private-1-id'],
       scalingConfig: { minSize: 2, maxSize: 3, desiredSize: 2 },
+      launchTemplate: { id: 'env-system-launch-template-id', version: String(MOCK_LAUNCH_TEMPLATE_VERSION) },
       labels: { 'inferscale.io/node-group': 'system' },
       nodeRoleArn: 'arn:aws:iam::123456789012:role/env-system-node-role',
       version: '1.33',
     });
     expect(ng.taints).toBeUndefined();
+    expect(ng.diskSize).toBeUndefined();
     expect(ng.tags).toMatchObject({ 'k8s.io/cluster-autoscaler/enabled': 'true', 'k8s.io/cluster-autoscaler/inference': 'owned' });
     const arns = ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment').filter((a) => a.name.startsWith('env-system-node-role-')).map((a) => a.inputs.policyArn).sort();
     expect(arns).toEqual(['AmazonEC2ContainerRegistryReadOnly', 'AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy'].map((p) => `arn:aws:iam::aws:policy/${p}`));
@@ -281,7 +289,6 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
       instanceTypes: ['g5.xlarge'],
       amiType: 'AL2023_x86_64_NVIDIA',
       capacityType: 'ON_DEMAND',
-      diskSize: 100,
       subnetIds: ['env-private-0-id', 'env-private-1-id'],
       scalingConfig: { minSize: 0, maxSize: 4, desiredSize: 0 },
       taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NO_SCHEDULE' }],
@@ -289,7 +296,7 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
     expect(a10g.labels).toMatchObject({ 'nvidia.com/gpu.present': 'true', 'inferscale.io/gpu-pool': 'a10g' });
     expect(a10g.version).toBe('1.33');
     const l4 = only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-l4-node-group').inputs;
-    expect(l4).toMatchObject({ amiType: 'BOTTLEROCKET_x86_64_NVIDIA', capacityType: 'SPOT', diskSize: 200, instanceTypes: ['g6.12xlarge'] });
+    expect(l4).toMatchObject({ amiType: 'BOTTLEROCKET_x86_64_NVIDIA', capacityType: 'SPOT', instanceTypes: ['g6.12xlarge'] });
     expect(l4.labels['inferscale.io/nvidia-device-plugin']).toBe('preinstalled');
     expect(env.gpuNodeGroups.map((g) => g.shipsDevicePlugin)).toEqual([false, true]);
     expect(env.needsDevicePlugin).toBe(true);
@@ -337,9 +344,9 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
         expect(statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/k8s.io/cluster-autoscaler/inference': 'owned' } });
       }
     }
-    // The node roles carry no autoscaling permission at all.
+    // The node roles carry no autoscaling permission at all; the only other inline policy is the cluster role's KMS use.
     const inlinePolicies = ofType('aws:iam/rolePolicy:RolePolicy');
-    expect(inlinePolicies.map((p) => p.name)).toEqual(['env-cluster-autoscaler-policy']);
+    expect(inlinePolicies.map((p) => p.name).sort()).toEqual(['env-cluster-autoscaler-policy', 'env-cluster-role-kms']);
   });
 
   test('cluster autoscaler objects: typed Kubernetes children on the environment\'s provider', () => {
@@ -398,11 +405,81 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
     expectValidManifests(children, { podSecurity: 'restricted' });
   });
 
-  test('outputs: cluster name and every node group name', async () => {
-    expect(await valueOf(env.clusterName)).toBe('inference');
-    expect(await valueOf(env.nodeGroupNames)).toEqual(['env-system-node-group-20260101', 'env-gpu-a10g-node-group-20260101', 'env-gpu-l4-node-group-20260101']);
-    expect(await valueOf(env.privateSubnetIds)).toEqual(['env-private-0-id', 'env-private-1-id']);
-    expect(await valueOf(env.vpcId)).toBe('env-vpc-id');
+  test('every node group has a launch template: IMDSv2 only, hop limit 1, an encrypted gp3 volume of its size', () => {
+    const templates = ofType('aws:ec2/launchTemplate:LaunchTemplate');
+    expect(templates.map((t) => t.name).sort()).toEqual(['env-gpu-a10g-launch-template', 'env-gpu-l4-launch-template', 'env-system-launch-template']);
+    for (const t of templates) expect(t.inputs.metadataOptions).toEqual({ httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 });
+    const volume = (name: string): unknown => only('aws:ec2/launchTemplate:LaunchTemplate', name).inputs.blockDeviceMappings;
+    expect(volume('env-system-launch-template')).toEqual([{ deviceName: '/dev/xvda', ebs: { volumeSize: 50, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } }]);
+    expect(volume('env-gpu-a10g-launch-template')).toEqual([{ deviceName: '/dev/xvda', ebs: { volumeSize: 100, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } }]);
+    // Bottlerocket: the OS volume stays as the AMI has it; images and pods live on the data volume.
+    expect(volume('env-gpu-l4-launch-template')).toEqual([{ deviceName: '/dev/xvdb', ebs: { volumeSize: 200, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } }]);
+    for (const ng of ofType('aws:eks/nodeGroup:NodeGroup')) {
+      expect(ng.inputs.launchTemplate).toEqual({ id: ng.name.replace(/node-group$/, 'launch-template-id'), version: String(MOCK_LAUNCH_TEMPLATE_VERSION) });
+      expect(ng.inputs.diskSize).toBeUndefined();
+    }
+  });
+
+  test('Secrets encrypted with a new, rotated KMS key the cluster role may use, and nothing else', () => {
+    const key = only('aws:kms/key:Key', 'env-secrets-key').inputs;
+    expect(key).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30 });
+    const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/env-secrets-key';
+    expect(only('aws:eks/cluster:Cluster', 'env-cluster').inputs.encryptionConfig).toEqual({ provider: { keyArn }, resources: ['secrets'] });
+    expect(only('aws:kms/alias:Alias', 'env-secrets-key-alias').inputs).toEqual({ name: 'alias/eks/inference-secrets', targetKeyId: 'env-secrets-key' });
+    const policy = only('aws:iam/rolePolicy:RolePolicy', 'env-cluster-role-kms').inputs;
+    expect(policy.role).toBe('env-cluster-role');
+    expect(JSON.parse(policy.policy).Statement).toEqual([{ Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ListGrants', 'kms:DescribeKey'], Resource: keyArn }]);
+  });
+
+  test('control-plane logs go to a log group created first, with a retention', () => {
+    expect(only('aws:cloudwatch/logGroup:LogGroup', 'env-cluster-logs').inputs).toEqual({ name: '/aws/eks/inference/cluster', retentionInDays: 30, tags: {} });
+  });
+
+  test('add-ons: vpc-cni, kube-proxy, CoreDNS and metrics-server at the default version for the cluster\'s Kubernetes version, conflicts overwritten', () => {
+    const addons = ofType('aws:eks/addon:Addon');
+    expect(addons.map((a) => a.inputs.addonName)).toEqual(['vpc-cni', 'kube-proxy', 'coredns', 'metrics-server']);
+    for (const a of addons) {
+      expect(a.name).toBe(`env-addon-${a.inputs.addonName}`);
+      expect(a.inputs).toMatchObject({
+        clusterName: 'inference',
+        addonVersion: mockAddonVersion(a.inputs.addonName, '1.33', false),
+        resolveConflictsOnCreate: 'OVERWRITE',
+        resolveConflictsOnUpdate: 'OVERWRITE',
+      });
+    }
+    expect(Object.keys(env.addons)).toEqual(['vpc-cni', 'kube-proxy', 'coredns', 'metrics-server']);
+  });
+
+  test('dependency graph: what waits for what, so create and destroy run in the right order', () => {
+    const graph = new ResourceGraph(registered);
+    const cluster = graph.get('aws:eks/cluster:Cluster', 'env-cluster');
+    const addon = (n: string): RegisteredResource => graph.get('aws:eks/addon:Addon', `env-addon-${n}`);
+    const nodeGroups = graph.ofType('aws:eks/nodeGroup:NodeGroup');
+    const system = graph.get('aws:eks/nodeGroup:NodeGroup', 'env-system-node-group');
+    const deployment = graph.get('kubernetes:apps/v1:Deployment', 'env-cluster-autoscaler-deployment');
+    expect(nodeGroups).toHaveLength(3);
+    expect(missingEdges(graph, [
+      // Node groups take the cluster name as a plain string: only dependsOn orders them.
+      ...nodeGroups.map((ng) => [ng, cluster] as const),
+      // Nodes need pod networking to become Ready.
+      ...nodeGroups.flatMap((ng) => [[ng, addon('vpc-cni')], [ng, addon('kube-proxy')]] as const),
+      ...['vpc-cni', 'kube-proxy', 'coredns', 'metrics-server'].map((n) => [addon(n), cluster] as const),
+      // EKS reports CoreDNS and metrics-server ACTIVE only once their pods run.
+      [addon('coredns'), system],
+      [addon('metrics-server'), system],
+      // The autoscaler starts once it can act: its permissions, its RBAC, nodes to run on.
+      [deployment, graph.get('aws:iam/rolePolicy:RolePolicy', 'env-cluster-autoscaler-policy')],
+      [deployment, graph.get('kubernetes:core/v1:ServiceAccount', 'env-cluster-autoscaler-serviceaccount')],
+      [deployment, graph.get('kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding', 'env-cluster-autoscaler-clusterrolebinding')],
+      [deployment, graph.get('kubernetes:rbac.authorization.k8s.io/v1:RoleBinding', 'env-cluster-autoscaler-rolebinding')],
+      [deployment, system],
+      // The cluster is created with its logs and key in place.
+      [cluster, graph.get('aws:cloudwatch/logGroup:LogGroup', 'env-cluster-logs')],
+      [cluster, graph.get('aws:iam/rolePolicy:RolePolicy', 'env-cluster-role-kms')],
+      [cluster, graph.get('aws:iam/rolePolicyAttachment:RolePolicyAttachment', 'env-cluster-role-AmazonEKSClusterPolicy')],
+    ])).toEqual([]);
+    // Nothing is ordered the wrong way round: the network add-ons do not wait for nodes.
+    expect(graph.waitsFor(addon('vpc-cni'), system)).toBe(false);
   });
 
   test('every child is parented to the environment', async () => {
@@ -419,9 +496,13 @@ describe('InferenceEnvironment under mocks: variations', () => {
     quiet();
   });
 
-  test('a NAT gateway per zone, in three zones looked up from the region', async () => {
+  test('a NAT gateway per zone, in three zones looked up from the region, Local Zones left out', async () => {
+    MOCK_CALLS.length = 0;
     new lib.InferenceEnvironment('env', args({ network: { availabilityZoneCount: 3, natGateways: 'perZone' } }));
     await settle();
+    // The mocked region lists a Local Zone first unless asked for zones that need no opt-in.
+    expect(MOCK_CALLS.filter((c) => c.token === 'aws:index/getAvailabilityZones:getAvailabilityZones').map((c) => c.inputs))
+      .toEqual([{ state: 'available', filters: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }] }]);
     expect(ofType('aws:ec2/subnet:Subnet').map((s) => s.inputs.availabilityZone).sort()).toEqual(['us-west-2a', 'us-west-2a', 'us-west-2b', 'us-west-2b', 'us-west-2c', 'us-west-2c']);
     expect(ofType('aws:ec2/natGateway:NatGateway').map((n) => n.inputs.subnetId).sort()).toEqual(['env-public-0-id', 'env-public-1-id', 'env-public-2-id']);
     for (const i of [0, 1, 2]) {
@@ -436,7 +517,7 @@ describe('InferenceEnvironment under mocks: variations', () => {
       clusterAutoscaler: false,
     }));
     await settle();
-    expect(registered.filter((r) => r.type.startsWith('aws:ec2/'))).toEqual([]);
+    expect(registered.filter((r) => r.type.startsWith('aws:ec2/') && r.type !== 'aws:ec2/launchTemplate:LaunchTemplate')).toEqual([]);
     expect(only('aws:eks/cluster:Cluster', 'env-cluster').inputs.vpcConfig.subnetIds).toEqual(['subnet-p1', 'subnet-p2', 'subnet-u1']);
     expect(only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-a10g-node-group').inputs.subnetIds).toEqual(['subnet-p1', 'subnet-p2']);
     expect(await valueOf(env.vpcId)).toBe('vpc-1');
@@ -468,7 +549,6 @@ describe('InferenceEnvironment under mocks: variations', () => {
     expect(trust.Statement[0].Principal).toEqual({ Federated: 'arn:aws:iam::1:oidc-provider/oidc.example/id/P' });
     expect(Object.keys(trust.Statement[0].Condition!.StringEquals)).toEqual(['oidc.example/id/P:sub', 'oidc.example/id/P:aud']);
     expect(await valueOf(env.clusterName)).toBe('prod');
-    expect(await valueOf(env.nodeGroupNames)).toEqual(['env-gpu-a10g-node-group-20260101', 'env-gpu-l4-node-group-20260101']);
   });
 
   test('Kubernetes 1.34 with extra autoscaler flags, tags, SSM and restricted endpoint access', async () => {
@@ -491,6 +571,118 @@ describe('InferenceEnvironment under mocks: variations', () => {
     const tagged = registered.filter((x) => x.inputs.tags !== undefined);
     expect(tagged.length).toBeGreaterThan(20);
     for (const r of tagged) expect(r.inputs.tags.team).toBe('ml');
+  });
+
+  test('the kubeconfig follows the AWS provider passed in: its region and its profile; a role to assume when given', async () => {
+    const aws = await import('@pulumi/aws');
+    const provider = new aws.Provider('ml', { region: 'us-west-2', profile: 'ml-admin' });
+    const env = new lib.InferenceEnvironment('env', args({ region: undefined, kubeconfigRoleArn: 'arn:aws:iam::123456789012:role/deployer' }), { provider });
+    await settle();
+    const exec = JSON.parse(await valueOf(env.kubeconfig)).users[0].user.exec;
+    expect(exec.args).toEqual(['eks', 'get-token', '--cluster-name', 'inference', '--output', 'json', '--region', 'us-west-2', '--role-arn', 'arn:aws:iam::123456789012:role/deployer', '--profile', 'ml-admin']);
+    expect(await valueOf(env.region)).toBe('us-west-2');
+    // The region was asked of that provider, not of the default one.
+    expect(MOCK_CALLS.filter((c) => c.token === 'aws:index/getRegion:getRegion').at(-1)?.provider).toMatch(/::pulumi:providers:aws::ml::/);
+    const autoscaler = only('kubernetes:apps/v1:Deployment', 'env-cluster-autoscaler-deployment').inputs.spec.template.spec.containers[0];
+    expect(autoscaler.env).toEqual([{ name: 'AWS_REGION', value: 'us-west-2' }]);
+  });
+
+  test('a region that is not the provider\'s is refused at deployment', () => {
+    expect(lib.providerRegionProblem('env', 'us-west-2', 'us-west-2')).toBeUndefined();
+    expect(lib.providerRegionProblem('env', 'eu-west-1', 'us-west-2'))
+      .toBe('InferenceEnvironment "env": region is "eu-west-1", but the AWS provider targets "us-west-2"; set the provider\'s region (aws:region) or change region');
+  });
+
+  test('access entries: one per principal, with its access policy on the cluster or on namespaces', async () => {
+    new lib.InferenceEnvironment('env', args({
+      accessEntries: {
+        oncall: { principalArn: 'arn:aws:iam::123456789012:role/oncall', policy: 'view' },
+        ml: { principalArn: 'arn:aws:iam::123456789012:role/ml-engineers', policy: 'edit', namespaces: ['inference'] },
+      },
+    }));
+    await settle();
+    expect(ofType('aws:eks/accessEntry:AccessEntry').map((e) => [e.name, e.inputs.principalArn, e.inputs.type, e.inputs.clusterName])).toEqual([
+      ['env-access-oncall', 'arn:aws:iam::123456789012:role/oncall', 'STANDARD', 'inference'],
+      ['env-access-ml', 'arn:aws:iam::123456789012:role/ml-engineers', 'STANDARD', 'inference'],
+    ]);
+    expect(only('aws:eks/accessPolicyAssociation:AccessPolicyAssociation', 'env-access-oncall-policy').inputs).toEqual({
+      clusterName: 'inference', principalArn: 'arn:aws:iam::123456789012:role/oncall', policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy', accessScope: { type: 'cluster' },
+    });
+    expect(only('aws:eks/accessPolicyAssociation:AccessPolicyAssociation', 'env-access-ml-policy').inputs.accessScope).toEqual({ type: 'namespace', namespaces: ['inference'] });
+    const graph = new ResourceGraph(registered);
+    const cluster = graph.get('aws:eks/cluster:Cluster', 'env-cluster');
+    const entry = graph.get('aws:eks/accessEntry:AccessEntry', 'env-access-ml');
+    expect(missingEdges(graph, [[entry, cluster], [graph.get('aws:eks/accessPolicyAssociation:AccessPolicyAssociation', 'env-access-ml-policy'), entry]])).toEqual([]);
+  });
+
+  test('without add-ons, node groups still wait for the cluster: they name it by a plain string', async () => {
+    new lib.InferenceEnvironment('env', args({ addons: false }));
+    await settle();
+    expect(ofType('aws:eks/addon:Addon')).toEqual([]);
+    const graph = new ResourceGraph(registered);
+    const cluster = graph.get('aws:eks/cluster:Cluster', 'env-cluster');
+    const nodeGroups = graph.ofType('aws:eks/nodeGroup:NodeGroup');
+    expect(nodeGroups).toHaveLength(3);
+    expect(missingEdges(graph, nodeGroups.map((ng) => [ng, cluster] as const))).toEqual([]);
+  });
+
+  test('the newest add-on versions when asked, pinned ones as given', async () => {
+    new lib.InferenceEnvironment('env', args({ addons: { mostRecent: true, versions: { coredns: 'v1.12.4-eksbuild.1' } } }));
+    await settle();
+    const version = (n: string): string => only('aws:eks/addon:Addon', `env-addon-${n}`).inputs.addonVersion;
+    expect(version('vpc-cni')).toBe(mockAddonVersion('vpc-cni', '1.33', true));
+    expect(version('coredns')).toBe('v1.12.4-eksbuild.1');
+  });
+
+  test('no logs, no KMS key, deletion protection on, several spot instance types, when so configured', async () => {
+    new lib.InferenceEnvironment('env', args({
+      controlPlaneLogging: false,
+      secretsEncryption: false,
+      deletionProtection: true,
+      gpuNodeGroups: [{ name: 'l4', instanceType: 'g6.xlarge', additionalInstanceTypes: ['g6.2xlarge', 'g6.4xlarge'], capacityType: 'SPOT', maxNodes: 4 }],
+    }));
+    await settle();
+    const cluster = only('aws:eks/cluster:Cluster', 'env-cluster').inputs;
+    expect(cluster.deletionProtection).toBe(true);
+    expect(cluster.enabledClusterLogTypes).toBeUndefined();
+    expect(cluster.encryptionConfig).toBeUndefined();
+    expect([...ofType('aws:kms/key:Key'), ...ofType('aws:cloudwatch/logGroup:LogGroup')]).toEqual([]);
+    expect(only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-l4-node-group').inputs.instanceTypes).toEqual(['g6.xlarge', 'g6.2xlarge', 'g6.4xlarge']);
+  });
+
+  test('node groups check new bounds against the live group, found by its auto-generated name', async () => {
+    MOCK_CALLS.length = 0;
+    MOCK_LIVE_NODE_GROUPS.set('env-system-node-group-0a1b2c3', { minSize: 2, maxSize: 3, desiredSize: 2 });
+    MOCK_LIVE_NODE_GROUPS.set('env-gpu-a10g-node-group-4d5e6f7', { minSize: 0, maxSize: 4, desiredSize: 3 });
+    try {
+      new lib.InferenceEnvironment('env', args());
+      await settle();
+    } finally {
+      MOCK_LIVE_NODE_GROUPS.clear();
+    }
+    const described = MOCK_CALLS.filter((c) => c.token === 'aws:eks/getNodeGroup:getNodeGroup').map((c) => c.inputs.nodeGroupName).sort();
+    expect(described).toEqual(['env-gpu-a10g-node-group-4d5e6f7', 'env-system-node-group-0a1b2c3']);
+    expect(only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-a10g-node-group').inputs.scalingConfig).toEqual({ minSize: 0, maxSize: 4, desiredSize: 0 });
+  });
+
+  test('bounds that exclude a live group\'s desired size are refused before the update, with the commands that make room', async () => {
+    const { checkLiveScaling } = await import('../../lib/pulumi/aws/node-group-scaling');
+    const names = ['env-gpu-a10g-node-group-4d5e6f7', 'env-gpu-a10g-node-group-extra-1234567'];
+    MOCK_LIVE_NODE_GROUPS.set('env-gpu-a10g-node-group-4d5e6f7', { minSize: 0, maxSize: 4, desiredSize: 3 });
+    try {
+      await expect(checkLiveScaling('inference', names, 'env-gpu-a10g-node-group', 0, 2, {})).rejects.toThrow(
+        'node group env-gpu-a10g-node-group-4d5e6f7 of cluster inference: maxNodes 2 is below its live desired size 3, and EKS refuses bounds that exclude the desired size. '
+        + 'Apply the new bounds with the desired size inside them, record that in the stack, and run pulumi up again:\n'
+        + '  aws eks update-nodegroup-config --region us-west-2 --cluster-name inference --nodegroup-name env-gpu-a10g-node-group-4d5e6f7 --scaling-config minSize=0,maxSize=2,desiredSize=2\n'
+        + '  pulumi refresh --yes',
+      );
+      await expect(checkLiveScaling('inference', names, 'env-gpu-a10g-node-group', 4, 6, {})).rejects.toThrow(/: minNodes 4 is above its live desired size 3, .* --scaling-config minSize=4,maxSize=6,desiredSize=4\n/s);
+      await expect(checkLiveScaling('inference', names, 'env-gpu-a10g-node-group', 1, 3, {})).resolves.toBe(1);
+      // A group that does not exist yet (the first deployment) has nothing to check.
+      await expect(checkLiveScaling('inference', [], 'env-gpu-a10g-node-group', 5, 6, {})).resolves.toBe(5);
+    } finally {
+      MOCK_LIVE_NODE_GROUPS.clear();
+    }
   });
 
   test('two environments never collide: child names derive from the component name', async () => {
@@ -610,16 +802,52 @@ describe('InferenceEnvironment bad args', () => {
   });
 
   test('cluster name, Kubernetes version and region', () => {
-    const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
-    delete process.env.AWS_REGION;
-    delete process.env.AWS_DEFAULT_REGION;
-    try {
-      const problems = problemsOf(args({ clusterName: undefined, region: undefined, kubernetesVersion: '1.33.1' }), 'my env');
-      expect(messageAt(problems, 'clusterName (the component name)')).toMatch(/is "my env"; an EKS cluster name/);
-      expect(messageAt(problems, 'region')).toMatch(/set region, or the aws:region config/);
-      expect(messageAt(problems, 'kubernetesVersion')).toMatch(/expected an EKS version "1.NN"/);
-    } finally {
-      for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
-    }
+    const problems = problemsOf(args({ clusterName: undefined, region: 'oregon', kubernetesVersion: '1.33.1' }), 'my env');
+    expect(messageAt(problems, 'clusterName (the component name)')).toMatch(/is "my env"; an EKS cluster name/);
+    expect(messageAt(problems, 'region')).toBe('is "oregon"; expected an AWS region such as "us-west-2", or leave it out: the region comes from the AWS provider');
+    expect(messageAt(problems, 'kubernetesVersion')).toMatch(/expected an EKS version "1.NN"/);
+  });
+
+  test('access entries: principal, policy, namespaces, one entry per principal', () => {
+    const problems = problemsOf(args({
+      accessEntries: {
+        session: { principalArn: 'arn:aws:sts::123456789012:assumed-role/ml/alice', policy: 'view' },
+        a: { principalArn: 'arn:aws:iam::123456789012:role/ml', policy: 'owner' as never },
+        b: { principalArn: 'arn:aws:iam::123456789012:role/ml', policy: 'view', namespaces: [] },
+      },
+    }));
+    expect(messageAt(problems, 'accessEntries.session.principalArn')).toBe('is "arn:aws:sts::123456789012:assumed-role/ml/alice"; expected the ARN of an IAM role or user, such as "arn:aws:iam::123456789012:role/ml-engineers"');
+    expect(messageAt(problems, 'accessEntries.a.policy')).toBe('is "owner"; expected one of "cluster-admin", "admin", "edit", "view"');
+    expect(messageAt(problems, 'accessEntries.b.principalArn')).toBe('is "arn:aws:iam::123456789012:role/ml", already given by accessEntries.a; EKS allows one access entry per principal');
+    expect(messageAt(problems, 'accessEntries.b.namespaces')).toBe('is []; expected namespace names (a trailing * matches a prefix), or leave it out for the whole cluster');
+  });
+
+  test('kubeconfig role, add-on versions, log types and retention, KMS key', () => {
+    const problems = problemsOf(args({
+      kubeconfigRoleArn: 'deployer',
+      addons: { versions: { coredns: '1.12', 'kube-dns': 'v1.0.0' } as never },
+      controlPlaneLogging: { types: ['api', 'kubelet' as never], retentionDays: 10 },
+      secretsEncryption: { kmsKeyArn: 'alias/eks' },
+    }));
+    expect(messageAt(problems, 'kubeconfigRoleArn')).toBe('is "deployer"; expected the ARN of an IAM role, such as "arn:aws:iam::123456789012:role/deployer"');
+    expect(messageAt(problems, 'addons.versions["coredns"]')).toBe('is "1.12"; expected an EKS add-on version such as "v1.20.4-eksbuild.1" (aws eks describe-addon-versions --addon-name coredns)');
+    expect(messageAt(problems, 'addons.versions["kube-dns"]')).toBe('is not an add-on inferscale manages; expected one of vpc-cni, kube-proxy, coredns, metrics-server, aws-ebs-csi-driver');
+    expect(messageAt(problems, 'controlPlaneLogging.types')).toBe('is ["api","kubelet"]; expected some of "api", "audit", "authenticator", "controllerManager", "scheduler" (or controlPlaneLogging: false)');
+    expect(messageAt(problems, 'controlPlaneLogging.retentionDays')).toMatch(/^is 10; expected a retention CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, /);
+    expect(messageAt(problems, 'secretsEncryption.kmsKeyArn')).toBe('is "alias/eks"; expected the ARN of a symmetric KMS key, such as "arn:aws:kms:us-west-2:123456789012:key/<id>"');
+  });
+
+  test('options of a new cluster given with an existing one; add-ons without the existing cluster\'s version', () => {
+    const problems = problemsOf(args({
+      clusterName: undefined, network: undefined, vpc: { id: 'v', privateSubnetIds: ['a'] }, clusterAutoscaler: false, addons: {}, deletionProtection: true,
+      cluster: { name: 'prod', kubeconfig: 'k', oidcProviderArn: 'a', oidcProviderUrl: 'u' },
+    }));
+    expect(messageAt(problems, 'deletionProtection')).toBe('applies to a cluster the environment creates; with cluster (an existing one), set it on that cluster instead');
+    expect(messageAt(problems, 'kubernetesVersion')).toBe('is not set; with an existing cluster and addons, give its Kubernetes version so the add-on versions match it');
+  });
+
+  test('a new cluster with add-ons but no system nodes', () => {
+    expect(messageAt(problemsOf(args({ systemNodeGroup: false, clusterAutoscaler: false })), 'addons'))
+      .toBe('installs CoreDNS and metrics-server, which need untainted nodes, but systemNodeGroup is false; keep a system node group or set addons: false');
   });
 });

@@ -1,11 +1,12 @@
-import { installMocks } from '../support/pulumi-mocks';
+import { installMocks, settle as settleRegistered } from '../support/pulumi-mocks';
 
 const registered = installMocks();
 
 let lib: typeof import('../../lib/pulumi');
 beforeAll(async () => { lib = await import('../../lib/pulumi'); });
 
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 100));
+/** Waits until the mocked engine has registered everything (a fixed delay is too short on a busy machine). */
+const settle = (): Promise<void> => settleRegistered(registered);
 const POOL = { name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 4 };
 const LLM = { image: 'vllm/vllm-openai:v0.11.0', gpu: { count: 1 }, maxReplicas: 4 };
 
@@ -45,6 +46,41 @@ describe('Pulumi InferencePlatform', () => {
     })).toThrow('InferencePlatform "platform": prometheus.url is "http://prometheus.monitoring.svc:9090", but the kube-prometheus-stack installed as release "kps" in "monitoring" serves "http://kps-prometheus.monitoring.svc:9090"; use that URL');
   });
 
+  test('two platforms installing the same release name never share a logical name', async () => {
+    const stackArgs = (): import('../../lib/pulumi').InferencePlatformArgs => ({
+      metricsServer: false,
+      devicePlugin: false,
+      dcgmExporter: false,
+      prometheus: lib.PrometheusSource.existingKubePrometheusStack({ url: lib.kubePrometheusStackUrl('kps', 'monitoring'), releaseLabel: 'kps' }),
+      installKubePrometheusStack: {},
+    });
+    new lib.InferencePlatform('blue', stackArgs());
+    new lib.InferencePlatform('green', stackArgs());
+    await settle();
+    const releases = registered.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release');
+    expect(releases.map((r) => [r.name, r.inputs.name])).toEqual([['blue-kube-prometheus-stack', 'kps'], ['green-kube-prometheus-stack', 'kps']]);
+    const names = registered.map((r) => `${r.type} ${r.name}`);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  test('child names are unambiguous: namespace "a-b" with name "c" and namespace "a" with name "b-c" differ', async () => {
+    const { kubernetesObjectName, registerObjects } = await import('../../lib/pulumi/kubernetes-objects');
+    const objects = [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'a-b' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b-c', namespace: 'a' } },
+    ];
+    const [one, two] = objects.map((o) => kubernetesObjectName('p', o));
+    expect(one).toMatch(/^p-configmap-a-b-c-[0-9a-f]{8}$/);
+    expect(two).toMatch(/^p-configmap-a-b-c-[0-9a-f]{8}$/);
+    expect(one).not.toBe(two);
+    // So do components whose names read alike: platform "a-b" with namespace "c", platform "a" with namespace "b-c".
+    const config = (namespace: string): import('../../lib/pulumi').KubernetesObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace } });
+    expect(kubernetesObjectName('a-b', config('c'))).not.toBe(kubernetesObjectName('a', config('b-c')));
+    registerObjects('p', objects, {});
+    await settle();
+    expect(registered.map((r) => r.name).sort()).toEqual([one, two].sort());
+  });
+
   test('without the install option no Helm release is registered', async () => {
     new lib.InferencePlatform('platform', { gpuNodePools: [POOL], services: { llm: LLM } });
     await settle();
@@ -65,21 +101,23 @@ describe('Pulumi InferencePlatform', () => {
     });
     await settle();
     const names = registered.map((r) => r.name);
-    const apiService = 'platform-apiservice-v1beta1.metrics.k8s.io';
-    const service = 'platform-service-kube-system-metrics-server';
-    const deployment = 'platform-deployment-kube-system-metrics-server';
+    const { kubernetesObjectName } = await import('../../lib/pulumi/kubernetes-objects');
+    const nameOf = (kind: string, namespace: string | undefined, name: string): string => kubernetesObjectName('platform', { apiVersion: 'v1', kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
+    const apiService = nameOf('APIService', undefined, 'v1beta1.metrics.k8s.io');
+    const service = nameOf('Service', 'kube-system', 'metrics-server');
+    const deployment = nameOf('Deployment', 'kube-system', 'metrics-server');
     expect(registered.find((r) => r.name === apiService)?.type).toBe('kubernetes:apiregistration.k8s.io/v1:APIService');
     expect(registered.find((r) => r.name === deployment)?.inputs.spec.replicas).toBe(2);
     expect(dependsOn.get(apiService)).toEqual([service, deployment]);
     expect(names.indexOf(apiService)).toBeGreaterThan(Math.max(names.indexOf(service), names.indexOf(deployment)));
     // The adapter's APIService waits for its own Service and Deployment the same way.
-    expect(dependsOn.get('platform-apiservice-v1beta1.custom.metrics.k8s.io')).toEqual(['platform-service-monitoring-prometheus-adapter', 'platform-deployment-monitoring-prometheus-adapter']);
+    expect(dependsOn.get(nameOf('APIService', undefined, 'v1beta1.custom.metrics.k8s.io'))).toEqual([nameOf('Service', 'monitoring', 'prometheus-adapter'), nameOf('Deployment', 'monitoring', 'prometheus-adapter')]);
   });
 
   test('metricsServer: false registers none of it', async () => {
     new lib.InferencePlatform('platform', { metricsServer: false, services: { embed: { image: 'ghcr.io/acme/embed:1', maxReplicas: 3, metrics: [lib.ScalingMetric.cpuUtilization(70)] } } });
     await settle();
-    expect(registered.filter((r) => /metrics-server|v1beta1\.metrics\.k8s\.io|aggregated-metrics-reader/.test(r.name)).map((r) => r.name)).toEqual([]);
+    expect(registered.filter((r) => /metrics-server|v1beta1\.metrics\.k8s\.io|aggregated-metrics-reader/.test(r.inputs.metadata?.name ?? '')).map((r) => r.name)).toEqual([]);
     expect(registered.some((r) => r.type === 'kubernetes:apiregistration.k8s.io/v1:APIService')).toBe(true);
   });
 });

@@ -2,12 +2,14 @@ import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { Testing } from 'cdk8s';
 import type { StackConfigValues } from '../../stacks/pulumi/stack-config';
+import { createHash } from 'node:crypto';
+import { missingEdges, ResourceGraph } from '../support/pulumi-graph';
 import {
   installAwsMocks,
   loadStackConfigFile,
   MOCK_ACCOUNT,
+  mockAddonVersion,
   mockIssuer,
-  MOCK_ZONES,
   quietRegistration,
   RegisteredResource,
   setStackConfig,
@@ -65,15 +67,23 @@ beforeAll(async () => {
   cdk8sLib = await import('../../lib/cdk8s');
   core = await import('../../lib/core');
   serviceConfig = await import('../../lib/core/service-config');
+  // Loading Pulumi, the AWS and Kubernetes SDKs and cdk8s takes seconds on a busy machine.
 }, 60_000);
 
 const ofType = (type: string): RegisteredResource[] => inventory.filter((r) => r.type === type);
+/** The one registered Kubernetes object of `kind` with this namespace and name (found by what it is, not its logical name). */
+const k8sObject = (kind: string, namespace: string | undefined, name: string): RegisteredResource => {
+  const found = inventory.filter((r) => r.type.startsWith('kubernetes:') && r.inputs.kind === kind && r.inputs.metadata?.name === name && r.inputs.metadata?.namespace === namespace);
+  if (found.length !== 1) throw new Error(`expected one ${kind} ${namespace ?? ''}/${name}, found ${found.length}`);
+  return found[0];
+};
 const named = (type: string, name: string): RegisteredResource => {
   const found = inventory.filter((r) => r.type === type && r.name === name);
   if (found.length !== 1) throw new Error(`expected one ${type} ${name}, found ${found.length}`);
   return found[0];
 };
 const ROLE = 'aws:iam/role:Role';
+const shortHash = (parts: string[]): string => createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 8);
 const ATTACHMENT = 'aws:iam/rolePolicyAttachment:RolePolicyAttachment';
 const NODE_GROUP = 'aws:eks/nodeGroup:NodeGroup';
 const managed = (name: string): string => `arn:aws:iam::aws:policy/${name}`;
@@ -112,35 +122,44 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       'aws:iam/openIdConnectProvider:OpenIdConnectProvider': 1,
       'aws:iam/role:Role': 6,
       'aws:iam/rolePolicyAttachment:RolePolicyAttachment': 11,
-      'aws:iam/rolePolicy:RolePolicy': 1,
+      'aws:iam/rolePolicy:RolePolicy': 2,
+      'aws:kms/key:Key': 1,
+      'aws:kms/alias:Alias': 1,
+      'aws:cloudwatch/logGroup:LogGroup': 1,
+      'aws:ec2/launchTemplate:LaunchTemplate': 3,
       'aws:eks/nodeGroup:NodeGroup': 3,
       'aws:autoscaling/tag:Tag': 16,
-      'aws:eks/addon:Addon': 1,
+      // vpc-cni, kube-proxy, CoreDNS, metrics-server, the EBS CSI driver.
+      'aws:eks/addon:Addon': 5,
       // Kubernetes: the provider, the cluster autoscaler, the StorageClass, the platform.
       'pulumi:providers:kubernetes': 1,
       'kubernetes:core/v1:Namespace': 3,
-      'kubernetes:core/v1:ServiceAccount': 8,
-      'kubernetes:core/v1:Service': 6,
+      // No metrics-server of the platform's own: the EKS add-on serves metrics.k8s.io.
+      'kubernetes:core/v1:ServiceAccount': 7,
+      'kubernetes:core/v1:Service': 5,
       'kubernetes:core/v1:ConfigMap': 3,
       'kubernetes:core/v1:PersistentVolumeClaim': 1,
-      'kubernetes:apps/v1:Deployment': 6,
+      'kubernetes:apps/v1:Deployment': 5,
       'kubernetes:apps/v1:DaemonSet': 2,
-      'kubernetes:policy/v1:PodDisruptionBudget': 4,
+      'kubernetes:policy/v1:PodDisruptionBudget': 3,
       'kubernetes:autoscaling/v2:HorizontalPodAutoscaler': 2,
-      'kubernetes:apiregistration.k8s.io/v1:APIService': 2,
-      'kubernetes:rbac.authorization.k8s.io/v1:ClusterRole': 6,
-      'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding': 7,
+      'kubernetes:apiregistration.k8s.io/v1:APIService': 1,
+      'kubernetes:rbac.authorization.k8s.io/v1:ClusterRole': 4,
+      'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding': 5,
       'kubernetes:rbac.authorization.k8s.io/v1:Role': 1,
-      'kubernetes:rbac.authorization.k8s.io/v1:RoleBinding': 3,
+      'kubernetes:rbac.authorization.k8s.io/v1:RoleBinding': 2,
       'kubernetes:scheduling.k8s.io/v1:PriorityClass': 1,
       'kubernetes:storage.k8s.io/v1:StorageClass': 1,
     });
   });
 
-  test('VPC: three zones, a public and a private subnet in each, one NAT gateway, routes, tags', () => {
+  test('VPC: the three pinned zones, a public and a private subnet in each, one NAT gateway, routes, tags', () => {
     expect(named('aws:ec2/vpc:Vpc', 'inferscale-vpc').inputs).toMatchObject({ cidrBlock: '10.0.0.0/16', enableDnsHostnames: true, enableDnsSupport: true });
     const subnets = ofType('aws:ec2/subnet:Subnet');
-    expect(subnets.map((s) => s.inputs.availabilityZone).sort()).toEqual([...MOCK_ZONES.slice(0, 3), ...MOCK_ZONES.slice(0, 3)].sort());
+    // Pinned in Pulumi.dev.yaml: the same zones whatever the region lists.
+    for (const i of [0, 1, 2]) {
+      for (const kind of ['public', 'private']) expect(named('aws:ec2/subnet:Subnet', `inferscale-${kind}-${i}`).inputs.availabilityZone).toBe(['us-west-2a', 'us-west-2b', 'us-west-2c'][i]);
+    }
     for (const s of subnets) {
       const role = s.name.includes('public') ? 'kubernetes.io/role/elb' : 'kubernetes.io/role/internal-elb';
       expect(s.inputs.tags).toMatchObject({ [role]: '1', [`kubernetes.io/cluster/${CLUSTER}`]: 'shared', project: 'inferscale', stack: 'dev' });
@@ -169,7 +188,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
   test('system node group: m6i.xlarge on the standard AMI, 2 to 5 nodes, untainted', () => {
     const ng = named(NODE_GROUP, 'inferscale-system-node-group').inputs;
     expect(ng).toMatchObject({
-      clusterName: CLUSTER, instanceTypes: ['m6i.xlarge'], amiType: 'AL2023_x86_64_STANDARD', capacityType: 'ON_DEMAND', diskSize: 50,
+      clusterName: CLUSTER, instanceTypes: ['m6i.xlarge'], amiType: 'AL2023_x86_64_STANDARD', capacityType: 'ON_DEMAND',
       scalingConfig: { minSize: 2, maxSize: 5, desiredSize: 2 }, labels: { 'inferscale.io/node-group': 'system' }, version: '1.35',
     });
     expect(ng.taints).toBeUndefined();
@@ -179,8 +198,11 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
   test('GPU node groups: NVIDIA AMI, GPU taint, pool labels, scaling from zero, on-demand and spot', () => {
     const a10g = named(NODE_GROUP, 'inferscale-gpu-a10g-node-group').inputs;
     const l4 = named(NODE_GROUP, 'inferscale-gpu-l4-node-group').inputs;
-    expect(a10g).toMatchObject({ instanceTypes: ['g5.xlarge'], amiType: 'AL2023_x86_64_NVIDIA', capacityType: 'ON_DEMAND', diskSize: 200, scalingConfig: { minSize: 0, maxSize: 4, desiredSize: 0 }, version: '1.35' });
-    expect(l4).toMatchObject({ instanceTypes: ['g6.xlarge'], amiType: 'AL2023_x86_64_NVIDIA', capacityType: 'SPOT', diskSize: 200, scalingConfig: { minSize: 0, maxSize: 4, desiredSize: 0 } });
+    expect(a10g).toMatchObject({ instanceTypes: ['g5.xlarge'], amiType: 'AL2023_x86_64_NVIDIA', capacityType: 'ON_DEMAND', scalingConfig: { minSize: 0, maxSize: 4, desiredSize: 0 }, version: '1.35' });
+    expect(l4).toMatchObject({ instanceTypes: ['g6.xlarge', 'g6.2xlarge'], amiType: 'AL2023_x86_64_NVIDIA', capacityType: 'SPOT', scalingConfig: { minSize: 0, maxSize: 4, desiredSize: 0 } });
+    for (const pool of ['a10g', 'l4']) {
+      expect(named('aws:ec2/launchTemplate:LaunchTemplate', `inferscale-gpu-${pool}-launch-template`).inputs.blockDeviceMappings[0].ebs.volumeSize).toBe(200);
+    }
     for (const [ng, pool, product] of [[a10g, 'a10g', 'NVIDIA-A10G'], [l4, 'l4', 'NVIDIA-L4']] as const) {
       expect(ng.taints).toEqual([{ key: 'nvidia.com/gpu', value: 'true', effect: 'NO_SCHEDULE' }]);
       expect(ng.labels).toMatchObject({ 'inferscale.io/gpu-pool': pool, 'nvidia.com/gpu.present': 'true', 'nvidia.com/gpu.product': product, 'nvidia.com/gpu.count': '1' });
@@ -243,8 +265,8 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
 
   test('cluster autoscaler policy, parsed: least privilege, writes only on this cluster\'s groups', () => {
     const inline = ofType('aws:iam/rolePolicy:RolePolicy');
-    expect(inline.map((p) => [p.name, p.inputs.role])).toEqual([['inferscale-cluster-autoscaler-policy', 'inferscale-cluster-autoscaler-role']]);
-    const policy = JSON.parse(inline[0].inputs.policy) as { Version: string; Statement: { Effect: string; Action: string[]; Resource: string; Condition?: unknown }[] };
+    expect(inline.map((p) => [p.name, p.inputs.role]).sort()).toEqual([['inferscale-cluster-autoscaler-policy', 'inferscale-cluster-autoscaler-role'], ['inferscale-cluster-role-kms', 'inferscale-cluster-role']]);
+    const policy = JSON.parse(named('aws:iam/rolePolicy:RolePolicy', 'inferscale-cluster-autoscaler-policy').inputs.policy) as { Version: string; Statement: { Effect: string; Action: string[]; Resource: string; Condition?: unknown }[] };
     expect(policy.Version).toBe('2012-10-17');
     const actions = policy.Statement.flatMap((s) => s.Action);
     expect(actions.some((a) => a.includes('*'))).toBe(false);
@@ -266,9 +288,16 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       .toEqual({ 'eks.amazonaws.com/role-arn': `arn:aws:iam::${MOCK_ACCOUNT}:role/inferscale-cluster-autoscaler-role` });
   });
 
-  test('EBS CSI driver add-on with its role, and the gp3 StorageClass on the cluster', () => {
+  test('EKS add-ons at EKS\'s default version for Kubernetes 1.35; the EBS CSI driver with its role; the gp3 StorageClass', () => {
+    expect(ofType('aws:eks/addon:Addon').map((a) => [a.name, a.inputs.addonVersion])).toEqual([
+      ['inferscale-addon-vpc-cni', mockAddonVersion('vpc-cni', '1.35', false)],
+      ['inferscale-addon-kube-proxy', mockAddonVersion('kube-proxy', '1.35', false)],
+      ['inferscale-addon-coredns', mockAddonVersion('coredns', '1.35', false)],
+      ['inferscale-addon-metrics-server', mockAddonVersion('metrics-server', '1.35', false)],
+      ['inferscale-storage-addon', mockAddonVersion('aws-ebs-csi-driver', '1.35', false)],
+    ]);
     expect(named('aws:eks/addon:Addon', 'inferscale-storage-addon').inputs).toMatchObject({
-      clusterName: CLUSTER, addonName: 'aws-ebs-csi-driver', serviceAccountRoleArn: `arn:aws:iam::${MOCK_ACCOUNT}:role/inferscale-storage-role`, resolveConflictsOnCreate: 'OVERWRITE',
+      clusterName: CLUSTER, addonName: 'aws-ebs-csi-driver', serviceAccountRoleArn: `arn:aws:iam::${MOCK_ACCOUNT}:role/inferscale-storage-role`, resolveConflictsOnCreate: 'OVERWRITE', resolveConflictsOnUpdate: 'OVERWRITE',
     });
     expect(named('kubernetes:storage.k8s.io/v1:StorageClass', 'inferscale-storage-storageclass').inputs).toEqual({
       apiVersion: 'storage.k8s.io/v1',
@@ -280,7 +309,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       reclaimPolicy: 'Delete',
       allowVolumeExpansion: true,
     });
-    expect(named('kubernetes:core/v1:PersistentVolumeClaim', 'platform-persistentvolumeclaim-monitoring-prometheus-data').inputs.spec.storageClassName).toBe('gp3');
+    expect(k8sObject('PersistentVolumeClaim', 'monitoring', 'prometheus-data').inputs.spec.storageClassName).toBe('gp3');
     // The same class the cdk8s platform renders with ebsStorageClass (charts-out/).
     const { spec } = core.resolveEbsStorageClass({ name: 'gp3', defaultClass: true });
     const { name: _name, annotations, ...fields } = spec!;
@@ -293,34 +322,65 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
     expect(envelope['4dabf18193072939515e22adb298388d']).toBe('1b47061264138c4ac30d75fd1eb44270');
     const kubeconfig = JSON.parse(envelope.value);
     expect(kubeconfig.clusters[0].cluster.server).toBe(`https://${CLUSTER}.gr7.us-west-2.eks.amazonaws.com`);
+    // The region of the AWS provider (aws:region); no profile in the dev config, so none in the kubeconfig.
     expect(kubeconfig.users[0].user.exec.args).toEqual(['eks', 'get-token', '--cluster-name', CLUSTER, '--output', 'json', '--region', 'us-west-2']);
   });
 
   test('every Kubernetes object is registered with the environment\'s provider', () => {
     const k8sObjects = inventory.filter((r) => r.type.startsWith('kubernetes:'));
-    expect(k8sObjects.length).toBe(56);
+    expect(k8sObjects.length).toBe(46);
     for (const r of k8sObjects) expect(r.provider).toMatch(/^urn:pulumi:dev::inferscale::inferscale:aws:InferenceEnvironment\$pulumi:providers:kubernetes::inferscale-k8s::inferscale-k8s-id$/);
     // AWS resources use the default AWS provider.
     for (const r of inventory.filter((x) => x.type.startsWith('aws:'))) expect(r.provider ?? '').not.toContain('kubernetes');
   });
 
-  test('the platform is registered after the whole environment and the storage: it depends on both', () => {
-    const at = (pred: (r: RegisteredResource) => boolean): number[] => inventory.map((r, i) => (pred(r) ? i : -1)).filter((i) => i >= 0);
-    const platform = at((r) => r.type === 'inferscale:inference:InferencePlatform')[0];
-    const environment = at((r) => !r.name.startsWith('platform'));
-    expect(Math.max(...environment)).toBeLessThan(platform);
-    for (const i of at((r) => r.name.startsWith('platform-'))) expect(i).toBeGreaterThan(platform);
+  test('dependency graph: the edges that order pulumi up, and in reverse pulumi destroy', () => {
+    const graph = new ResourceGraph(inventory);
+    const cluster = named('aws:eks/cluster:Cluster', 'inferscale-cluster');
+    const system = named(NODE_GROUP, 'inferscale-system-node-group');
+    const ebs = named('aws:eks/addon:Addon', 'inferscale-storage-addon');
+    const storageClass = named('kubernetes:storage.k8s.io/v1:StorageClass', 'inferscale-storage-storageclass');
+    const apiService = k8sObject('APIService', undefined, 'v1beta1.custom.metrics.k8s.io');
+    const adapter = k8sObject('Deployment', 'monitoring', 'prometheus-adapter');
+    const claim = k8sObject('PersistentVolumeClaim', 'monitoring', 'prometheus-data');
+    const prometheus = k8sObject('Deployment', 'monitoring', 'prometheus');
+    const platformChildren = inventory.filter((r) => r.type.startsWith('kubernetes:') && graph.ancestorTypes(r).includes('inferscale:inference:InferencePlatform'));
+    expect(platformChildren.length).toBeGreaterThan(30);
+    expect(missingEdges(graph, [
+      // The aggregated API is served once the adapter's pods run, not when its Service exists.
+      [apiService, adapter],
+      [apiService, k8sObject('Service', 'monitoring', 'prometheus-adapter')],
+      // The claim binds through the CSI driver; on destroy it, and its EBS volume, go first.
+      [claim, ebs],
+      [claim, storageClass],
+      [prometheus, ebs],
+      [ebs, cluster],
+      [ebs, system],
+      // Every platform object needs the nodes and add-ons of the environment.
+      ...platformChildren.flatMap((r) => [[r, system], [r, named('aws:eks/addon:Addon', 'inferscale-addon-coredns')]] as const),
+    ])).toEqual([]);
   });
 
-  test('platform children depend on the environment and storage; Deployments wait long enough for a GPU node and a model', () => {
+  test('platform children: parent, provider, and a long enough wait for Deployments; only volume users wait for the CSI driver', () => {
+    const graph = new ResourceGraph(inventory);
+    const platform = ofType('inferscale:inference:InferencePlatform')[0];
+    const environment = ofType('inferscale:aws:InferenceEnvironment')[0];
+    const children = inventory.filter((r) => graph.parentOf(r) === platform);
+    expect(children.length).toBeGreaterThan(30);
+    for (const child of children) expect(child.type.startsWith('kubernetes:')).toBe(true);
+    expect(platform.parent).toBeUndefined();
+    expect(graph.parentOf(named('pulumi:providers:kubernetes', 'inferscale-k8s'))).toBe(environment);
+    const ebs = named('aws:eks/addon:Addon', 'inferscale-storage-addon');
+    const waitsForDriver = children.filter((c) => c.dependencies.includes(ebs.urn)).map((c) => `${c.inputs.kind} ${c.inputs.metadata.name}`).sort();
+    expect(waitsForDriver).toEqual(['Deployment prometheus', 'PersistentVolumeClaim prometheus-data']);
     const dependencies = [new pulumi.ComponentResource('test:index:Dependency', 'dependency')];
-    const transform = programLib.platformChildOptions(dependencies);
+    const volumes = [new pulumi.ComponentResource('test:index:Dependency', 'volumes')];
+    const transform = programLib.platformChildOptions(dependencies, volumes);
     const deployment = transform({ type: 'kubernetes:apps/v1:Deployment', name: 'd', props: {}, opts: { dependsOn: [] }, resource: undefined as never });
     expect(deployment?.opts.customTimeouts).toEqual({ create: '30m', update: '30m' });
     expect(deployment?.opts.dependsOn).toEqual(dependencies);
-    const service = transform({ type: 'kubernetes:core/v1:Service', name: 's', props: {}, opts: {}, resource: undefined as never });
-    expect(service?.opts.customTimeouts).toBeUndefined();
-    expect(service?.opts.dependsOn).toEqual(dependencies);
+    const mounting = transform({ type: 'kubernetes:apps/v1:StatefulSet', name: 's', props: { spec: { template: { spec: { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] } } } }, opts: {}, resource: undefined as never });
+    expect(mounting?.opts.dependsOn).toEqual([...dependencies, ...volumes]);
     expect(transform({ type: 'inferscale:inference:InferencePlatform', name: 'p', props: {}, opts: {}, resource: undefined as never })).toBeUndefined();
   });
 
@@ -336,6 +396,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       prometheus: cdk8sLib.PrometheusSource.embedded({ ...prometheus, storageClassName: 'gp3' }),
       adapter: { replicas: 2, metricsRelistIntervalSeconds: 60, servingCertificate: cdk8sLib.ServingCertificate.selfSigned() },
       checkGpuCapacity: true,
+      metricsServer: false,
     });
     const expected = Testing.synth(chart) as Record<string, any>[];
     const children = inventory.filter((r) => r.name.startsWith('platform-'));
@@ -344,30 +405,27 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       const same = children.filter((c) => c.inputs.kind === obj.kind && c.inputs.metadata.name === obj.metadata.name && c.inputs.metadata.namespace === obj.metadata.namespace);
       expect(same.map((c) => c.inputs)).toEqual([obj]);
     }
-    // Logical names: <platform>-<kind>-<namespace>-<name>.
-    expect(children.map((c) => c.name)).toContain('platform-deployment-inference-llm');
-    expect(children.map((c) => c.name)).toContain('platform-horizontalpodautoscaler-inference-embeddings');
+    // Logical names: <platform>-<kind>-<namespace>-<name>-<hash of the four>, with the old name as an alias.
+    expect(children.map((c) => c.name)).toContain(`platform-deployment-inference-llm-${shortHash(['platform', 'Deployment', 'inference', 'llm'])}`);
   });
 
   test('the services as configured: LLM on GPUs with four metrics, embeddings on CPUs', () => {
-    const hpa = (name: string): any => named('kubernetes:autoscaling/v2:HorizontalPodAutoscaler', `platform-horizontalpodautoscaler-inference-${name}`).inputs.spec;
+    const hpa = (name: string): any => k8sObject('HorizontalPodAutoscaler', 'inference', name).inputs.spec;
     expect(hpa('llm').metrics.map((m: any) => m.pods?.metric.name ?? m.resource?.name)).toEqual([
       'vllm_request_success_per_second', 'ai_inference_gpu_utilization_percent', 'vllm_e2e_request_latency_seconds_p95', 'cpu',
     ]);
     expect({ min: hpa('llm').minReplicas, max: hpa('llm').maxReplicas }).toEqual({ min: 1, max: 8 });
-    const llm = named('kubernetes:apps/v1:Deployment', 'platform-deployment-inference-llm').inputs.spec.template.spec.containers[0];
+    const llm = k8sObject('Deployment', 'inference', 'llm').inputs.spec.template.spec.containers[0];
     // Qwen2.5-7B: a 20Gi model cache and 2Gi of scratch on the node's disk.
     expect(llm.resources).toEqual({ requests: { cpu: '3', 'ephemeral-storage': '22Gi', memory: '12Gi' }, limits: { memory: '12Gi', 'nvidia.com/gpu': '1' } });
-    const embeddings = named('kubernetes:apps/v1:Deployment', 'platform-deployment-inference-embeddings').inputs.spec.template.spec;
+    const embeddings = k8sObject('Deployment', 'inference', 'embeddings').inputs.spec.template.spec;
     expect(embeddings.tolerations ?? []).toEqual([]);
   });
 
-  test('stack outputs: cluster name, secret kubeconfig, node groups, service endpoints, Prometheus', async () => {
-    expect(await valueOf(stack.clusterName)).toBe(CLUSTER);
-    expect(stack.region).toBe('us-west-2');
+  test('stack outputs the program derives: a secret kubeconfig, the provider\'s region, service endpoints, Prometheus', async () => {
     expect(await pulumi.isSecret(stack.kubeconfig)).toBe(true);
     expect(JSON.parse(await valueOf(stack.kubeconfig))['current-context']).toBe(CLUSTER);
-    expect(await valueOf(stack.nodeGroupNames)).toEqual(['inferscale-system-node-group', 'inferscale-gpu-a10g-node-group', 'inferscale-gpu-l4-node-group'].map((n) => `${n}-20260101`));
+    expect(await valueOf(stack.region)).toBe('us-west-2');
     expect(stack.serviceEndpoints).toEqual({ llm: 'http://llm.inference.svc.cluster.local', embeddings: 'http://embeddings.inference.svc.cluster.local' });
     expect(await valueOf(stack.prometheusUrl)).toBe('http://prometheus.monitoring.svc:9090');
   });
@@ -425,7 +483,7 @@ describe('bad configuration fails with every problem listed, before anything is 
     expect(messageAt(problems, 'environment.gpuNodeGroups[0].instanceType')).toMatch(/"g5.xlarg", which is not a g5 size/);
     expect(messageAt(problems, 'environment.gpuNodeGroups[2].minNodes')).toMatch(/is 3, above maxNodes \(1\)/);
     expect(messageAt(problems, 'services.llm.maxReplicas')).toMatch(
-      /^is 8 \(× 1 nvidia.com\/gpu = 8\), but the matching GPU node pools hold at most 4 replicas \(l4: 4 nodes × 1 replicas\).* \(checked against the valid GPU node groups only: environment.gpuNodeGroups\[0\], environment.gpuNodeGroups\[2\] have problems of their own\)$/,
+      /^is 8, but the matching GPU node pools hold at most 4 replicas \(l4: 4 nodes × 1 replica, bound by GPUs: 1 nvidia.com\/gpu per node, 1 per replica\).* \(checked against the valid GPU node groups only: environment.gpuNodeGroups\[0\], environment.gpuNodeGroups\[2\] have problems of their own\)$/,
     );
     expect(messageAt(problems, 'services.embeddings.image')).toBe('is missing; it is required: a string');
     expect(problems).toHaveLength(4);
@@ -441,7 +499,7 @@ describe('bad configuration fails with every problem listed, before anything is 
       { path: 'environment.gpuNodeGroups[1].maxNodes', message: 'is "4" (a string); expected a number; write it without quotes' },
       {
         path: 'services.llm.maxReplicas',
-        message: expect.stringMatching(/hold at most 4 replicas \(a10g: 4 nodes × 1 replicas\).* \(checked against the valid GPU node groups only: environment.gpuNodeGroups\[1\] has problems of its own\)$/),
+        message: expect.stringMatching(/hold at most 4 replicas \(a10g: 4 nodes × 1 replica, bound by GPUs: .* \(checked against the valid GPU node groups only: environment.gpuNodeGroups\[1\] has problems of its own\)$/),
       },
     ]);
   });
@@ -451,11 +509,11 @@ describe('bad configuration fails with every problem listed, before anything is 
     expect(problems).toEqual([
       {
         path: 'services.llm.resources.cpu.request',
-        message: 'is "4", but the largest node it can run on (g5.xlarge, pool a10g) has 4 vCPUs, and the kubelet and the node\'s daemons reserve part of that: the pod would stay Pending. Request less, such as "3", or use a larger instance type',
+        message: 'is "4", but the largest node it can run on (g5.xlarge, pool a10g) offers pods 3645m of CPU (4 vCPUs − 80m kubelet reservation − 275m DaemonSets: aws-node, kube-proxy, nvidia-device-plugin, dcgm-exporter): the pod would stay Pending. Request at most "3645m", or use a larger instance type',
       },
       {
         path: 'services.llm.resources.memory.request',
-        message: 'is "24Gi", but the largest node it can run on (g5.xlarge, pool a10g) has 16 GiB of memory, and the kubelet and the node\'s daemons reserve part of that: the pod would stay Pending. Request less, such as "12Gi", or use a larger instance type',
+        message: 'is "24Gi", but the largest node it can run on (g5.xlarge, pool a10g) offers pods 13.64 GiB of memory (16 GiB − 7.5 % system − 993Mi kubelet reservation and eviction threshold − 192Mi DaemonSets): the pod would stay Pending. Request at most "13970Mi", or use a larger instance type',
       },
     ]);
   });
@@ -489,7 +547,7 @@ describe('planning (pure): one test per message of the program\'s own checks', (
       { path: 'environment', message: 'is missing; it is required: the environment with at least gpuNodeGroups (see Pulumi.dev.yaml)' },
     ]);
     expect(problemsOf((c) => { c['inferscale:environment'] = ['a10g']; })[0]).toEqual({
-      path: 'environment', message: expect.stringMatching(/^is \["a10g"\]; expected an object with keys clusterName, kubernetesVersion, region, .*, tags$/),
+      path: 'environment', message: expect.stringMatching(/^is \["a10g"\]; expected an object with keys clusterName, kubernetesVersion, region, .*, secretsEncryption$/),
     });
   });
 
@@ -530,6 +588,20 @@ describe('planning (pure): one test per message of the program\'s own checks', (
     expect(plan!.platformObjects.filter((o) => o.kind === 'Certificate')).toHaveLength(1);
   });
 
+  test('access entries in config: an object by name, each with its principal and policy', () => {
+    expect(problemsOf((c) => { c['inferscale:environment'].accessEntries = ['arn:aws:iam::123456789012:role/ops']; })).toEqual([{
+      path: 'environment.accessEntries',
+      message: 'is ["arn:aws:iam::123456789012:role/ops"]; expected an object of access entries by name, such as { mlEngineers: { principalArn: "arn:aws:iam::123456789012:role/ml", policy: "edit" } }',
+    }]);
+    expect(problemsOf((c) => { c['inferscale:environment'].accessEntries = { ops: { principalArn: 'arn:aws:iam::123456789012:role/ops' } }; })).toEqual([
+      { path: 'environment.accessEntries.ops.policy', message: 'is missing; it is required: a string' },
+    ]);
+    const { plan: withAccess } = planLib.planStack(devValues((c) => { c['inferscale:environment'].accessEntries = { ops: { principalArn: 'arn:aws:iam::123456789012:role/ops', policy: 'view' } }; }));
+    expect(withAccess!.environment.accessEntries).toEqual({
+      ops: { principalArn: 'arn:aws:iam::123456789012:role/ops', policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy', accessScope: { type: 'cluster' } },
+    });
+  });
+
   test('storage: true is not a choice, and the StorageClass name must be a DNS subdomain', () => {
     expect(problemsOf((c) => { c['inferscale:storage'] = true; })).toEqual([
       { path: 'storage', message: 'is true; expected false (to leave it out) or an object with keys storageClassName, defaultClass. Leave the key out for the defaults' },
@@ -558,6 +630,18 @@ describe('planning (pure): choices the program makes', () => {
     return r.plan!;
   };
 
+  test('metrics.k8s.io has one provider: the EKS metrics-server add-on, or the platform\'s own without add-ons', () => {
+    const metricsApi = (p: import('../../stacks/pulumi/plan').StackPlan): string[] => p.platformObjects.filter((o) => o.kind === 'APIService').map((o) => o.metadata.name).sort();
+    const withAddon = plan(() => undefined);
+    expect(withAddon.environment.addons?.names).toContain('metrics-server');
+    expect(withAddon.platformArgs.metricsServer).toBe(false);
+    expect(metricsApi(withAddon)).toEqual(['v1beta1.custom.metrics.k8s.io']);
+    expect(withAddon.platformObjects.filter((o) => o.metadata.name === 'metrics-server')).toEqual([]);
+    const without = plan((c) => { c['inferscale:environment'].addons = false; });
+    expect(without.platformArgs.metricsServer).toBeUndefined();
+    expect(metricsApi(without)).toEqual(['v1beta1.custom.metrics.k8s.io', 'v1beta1.metrics.k8s.io']);
+  });
+
   test('no device plugin when every GPU group runs Bottlerocket, which ships its own', () => {
     const p = plan((c) => { for (const g of c['inferscale:environment'].gpuNodeGroups) g.ami = 'BOTTLEROCKET_x86_64_NVIDIA'; });
     expect(p.platformArgs.devicePlugin).toBe(false);
@@ -579,6 +663,9 @@ describe('planning (pure): choices the program makes', () => {
       delete env.clusterName;
       delete env.network;
       delete env.systemNodeGroup;
+      // Options of a cluster the environment creates.
+      delete env.controlPlaneLogging;
+      delete env.secretsEncryption;
       env.vpc = { id: 'vpc-1', privateSubnetIds: ['subnet-1', 'subnet-2'] };
       env.cluster = { name: 'prod', kubeconfig: '{}', oidcProviderArn: 'arn:aws:iam::1:oidc-provider/o', oidcProviderUrl: 'https://o' };
     });

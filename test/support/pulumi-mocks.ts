@@ -12,6 +12,16 @@ export interface RegisteredResource {
   readonly inputs: Record<string, any>;
   /** Reference (`<urn>::<id>`) of the provider the resource was registered with, if any. */
   readonly provider?: string;
+  /** The resource's URN, as the mock engine gives it. */
+  readonly urn: string;
+  /** URN of the parent (the stack has none here: top-level resources have no parent). */
+  readonly parent?: string;
+  /**
+   * URNs the engine is told this resource waits for: `dependsOn` (a component expanded to the
+   * resources under it) and every resource whose outputs its inputs use. What orders creation,
+   * and in reverse, deletion.
+   */
+  readonly dependencies: readonly string[];
 }
 
 /** Options of {@link installMocks}. */
@@ -34,14 +44,57 @@ export interface MockOptions {
  */
 export function installMocks(options: MockOptions = {}): RegisteredResource[] {
   const registered: RegisteredResource[] = [];
+  recordRequests();
   pulumi.runtime.setMocks({
     newResource: (args) => {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs, ...(args.provider ? { provider: args.provider } : {}) });
+      const req = currentRequest;
+      currentRequest = undefined;
+      registered.push({
+        type: args.type,
+        name: args.name,
+        inputs: args.inputs,
+        ...(args.provider ? { provider: args.provider } : {}),
+        urn: req?.urn ?? '',
+        ...(req?.parent ? { parent: req.parent } : {}),
+        dependencies: req?.dependencies ?? [],
+      });
       return { id: `${args.name}-id`, state: { ...args.inputs, ...(options.computed?.(args) ?? {}) } };
     },
     call: (args) => (options.call ? options.call(args) : args.inputs),
   }, options.project ?? 'inferscale', options.stack ?? 'test', options.preview ?? true);
   return registered;
+}
+
+/** What the SDK sent the engine for the resource being registered, read by `newResource`. */
+let currentRequest: { urn: string; parent: string; dependencies: string[] } | undefined;
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+}
+interface MockMonitorPrototype {
+  registerResource(req: RegisterRequest, callback: unknown): unknown;
+  newUrn(parent: string, type: string, name: string): string;
+  __recording?: boolean;
+}
+
+/**
+ * The mock engine hands `newResource` only the type, name, inputs and provider. The parent and
+ * the dependencies (what orders creation and deletion) are in the request the SDK sent, so the
+ * mock monitor's `registerResource` keeps them for the `newResource` call it makes at once.
+ */
+function recordRequests(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const proto = (require('@pulumi/pulumi/runtime/mocks') as { MockMonitor: { prototype: MockMonitorPrototype } }).MockMonitor.prototype;
+  if (proto.__recording) return;
+  const original = proto.registerResource;
+  proto.registerResource = function registerResource(this: MockMonitorPrototype, req: RegisterRequest, callback: unknown) {
+    currentRequest = { urn: this.newUrn(req.getParent(), req.getType(), req.getName()), parent: req.getParent(), dependencies: req.getDependenciesList() };
+    return original.call(this, req, callback);
+  };
+  proto.__recording = true;
 }
 
 /** Account id in the ARNs the AWS mocks compute. */
@@ -88,16 +141,60 @@ export function awsComputedOutputs(args: pulumi.runtime.MockResourceArgs): Recor
       };
     case 'aws:ec2/launchTemplate:LaunchTemplate':
       return { latestVersion: MOCK_LAUNCH_TEMPLATE_VERSION };
+    case 'aws:kms/key:Key':
+      return { arn: `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/${args.name}`, keyId: args.name };
     default:
       return {};
   }
 }
 
-/** Provider functions the AWS components call: the region's availability zones. */
+/** Region of the AWS provider in the mocks. */
+export const MOCK_REGION = 'us-west-2';
+
+/**
+ * Node groups that exist in the mocked account, by EKS name, with their live scaling; empty
+ * (a first deployment) unless a test puts some in.
+ */
+export const MOCK_LIVE_NODE_GROUPS = new Map<string, { minSize: number; maxSize: number; desiredSize: number }>();
+
+/** Every provider function call the AWS mocks answered, in order. */
+export const MOCK_CALLS: pulumi.runtime.MockCallArgs[] = [];
+
+/**
+ * The version the mocked `aws.eks.getAddonVersion` returns: it names the add-on, the
+ * Kubernetes version asked for and whether the newest was asked for, so a test can see what the
+ * code asked.
+ */
+export function mockAddonVersion(addonName: string, kubernetesVersion: string, mostRecent: boolean): string {
+  return `v-${addonName}-${kubernetesVersion}-${mostRecent ? 'newest' : 'default'}`;
+}
+
+/**
+ * Provider functions the AWS components call: the region's availability zones (zones that need
+ * no opt-in only when asked for, after a Local Zone otherwise, as AWS sorts them), the provider's
+ * region, add-on versions, and the cluster's live node groups ({@link MOCK_LIVE_NODE_GROUPS}).
+ */
 export function awsCall(args: pulumi.runtime.MockCallArgs): Record<string, any> {
-  return args.token === 'aws:index/getAvailabilityZones:getAvailabilityZones'
-    ? { names: [...MOCK_ZONES], zoneIds: [], id: 'us-west-2' }
-    : args.inputs;
+  MOCK_CALLS.push(args);
+  switch (args.token) {
+    case 'aws:index/getAvailabilityZones:getAvailabilityZones': {
+      const filtered = (args.inputs.filters ?? []).some((f: { name: string; values: string[] }) => f.name === 'opt-in-status' && f.values.includes('opt-in-not-required') && f.values.length === 1);
+      return { names: [...(filtered ? [] : ['us-west-2-lax-1a']), ...MOCK_ZONES], zoneIds: [], id: MOCK_REGION };
+    }
+    case 'aws:index/getRegion:getRegion':
+      return { region: MOCK_REGION, name: MOCK_REGION, id: MOCK_REGION, description: 'US West (Oregon)', endpoint: `ec2.${MOCK_REGION}.amazonaws.com` };
+    case 'aws:eks/getAddonVersion:getAddonVersion':
+      return { ...args.inputs, version: mockAddonVersion(args.inputs.addonName, args.inputs.kubernetesVersion, args.inputs.mostRecent === true), id: args.inputs.addonName };
+    case 'aws:eks/getNodeGroups:getNodeGroups':
+      return { clusterName: args.inputs.clusterName, names: [...MOCK_LIVE_NODE_GROUPS.keys()], id: args.inputs.clusterName, region: MOCK_REGION };
+    case 'aws:eks/getNodeGroup:getNodeGroup': {
+      const live = MOCK_LIVE_NODE_GROUPS.get(args.inputs.nodeGroupName);
+      if (!live) throw new Error(`no node group ${args.inputs.nodeGroupName}`);
+      return { ...args.inputs, scalingConfigs: [live], region: MOCK_REGION, id: args.inputs.nodeGroupName };
+    }
+    default:
+      return args.inputs;
+  }
 }
 
 /** Mocks for the AWS components: {@link awsComputedOutputs}, {@link awsCall}, run as an update. */

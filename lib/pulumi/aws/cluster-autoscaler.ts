@@ -70,8 +70,12 @@ export interface ClusterAutoscalerObjectsOptions<R> {
   readonly roleArn: R;
   /** Full image reference. */
   readonly image: string;
-  /** AWS region; set as `AWS_REGION` so the autoscaler does not depend on instance metadata. @default - left to instance metadata */
-  readonly region?: string;
+  /**
+   * AWS region (type `R`, like the role ARN); set as `AWS_REGION`, since with IMDS hop limit 1
+   * the pod cannot read the region from instance metadata.
+   * @default - left to instance metadata
+   */
+  readonly region?: R;
   /** Extra command-line flags appended after the defaults. @default - none */
   readonly extraArgs?: readonly string[];
   /**
@@ -200,7 +204,7 @@ export function clusterAutoscalerObjects<R>(options: ClusterAutoscalerObjectsOpt
               // The image has CMD, not ENTRYPOINT: without `command`, `args` would replace the binary.
               command: ['./cluster-autoscaler'],
               args: clusterAutoscalerArgs(options.clusterName, options.extraArgs),
-              ...(options.region ? { env: [{ name: 'AWS_REGION', value: options.region }] } : {}),
+              ...(options.region !== undefined ? { env: [{ name: 'AWS_REGION', value: options.region }] } : {}),
               ports: [{ name: 'metrics', containerPort: 8085, protocol: 'TCP' }],
               resources: { requests: { cpu: '100m', memory: '600Mi' }, limits: { memory: '600Mi' } },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },

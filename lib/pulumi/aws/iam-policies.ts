@@ -181,3 +181,17 @@ export function isReadOnlyAction(action: string): boolean {
   const verb = action.split(':')[1] ?? '';
   return /^(Describe|Get|List)/.test(verb);
 }
+
+/**
+ * Inline policy of the cluster role for envelope encryption of Secrets: use of the one KMS key,
+ * nothing else.
+ *
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/envelope-encryption.html
+ * @see https://github.com/terraform-aws-modules/terraform-aws-eks/blob/master/main.tf (cluster_encryption policy)
+ */
+export function clusterEncryptionPolicy(kmsKeyArn: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ListGrants', 'kms:DescribeKey'], Resource: kmsKeyArn }],
+  };
+}

@@ -6,3 +6,5 @@
 export * from '../gpu-node-group';
 export * from '../inference-environment';
 export type { ZoneSubnets } from './network-plan';
+export type { AccessEntryOptions, AccessPolicyName, ResolvedAccessEntry } from './access-entries';
+export type { AddonVersionOptions, ManagedAddonName } from './addons';
