@@ -77,6 +77,8 @@ export interface ServingObserver {
 
 /** Below this many requests a cohort is treated as empty (fluid counts from scaled traces). */
 const EMPTY_COHORT = 1e-9;
+/** A queue drops the slots it has moved past once there are this many and they are half its array (amortised O(1)). */
+const COMPACT_AFTER = 64;
 
 /** A FIFO of cohorts with cheap removal at the front and the occasional return to it. */
 export class CohortQueue {
@@ -107,7 +109,7 @@ export class CohortQueue {
   /** Removes and returns the front. */
   public shift(): Cohort {
     const c = this.items[this.head++];
-    if (this.head > 64 && this.head * 2 > this.items.length) {
+    if (this.head > COMPACT_AFTER && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
@@ -524,7 +526,7 @@ export class Replica {
   }
 
   private compactDecodeOrder(): void {
-    if (this.decodeHead > 64 && this.decodeHead * 2 > this.decodeOrder.length) {
+    if (this.decodeHead > COMPACT_AFTER && this.decodeHead * 2 > this.decodeOrder.length) {
       this.decodeOrder.splice(0, this.decodeHead);
       this.decodeHead = 0;
     }

@@ -23,6 +23,7 @@ import { capacitySeries, demandSeries, requestMix } from './workload';
 
 /** How often (simulated seconds) progress is reported. */
 const PROGRESS_EVERY_SECONDS = 3600;
+const SECONDS_PER_HOUR = 3600;
 /** The trace's first minutes size the replicas running at second 0. */
 const INITIAL_STATE_SECONDS = 300;
 
@@ -263,15 +264,15 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
     ...stats.distributions(),
     preemptions,
     timeToCapacity: timeToCapacity(timeline.readyReplicas, requests, capacity, service.minReplicas, service.maxReplicas, o.demandWindowSeconds),
-    replicaHours: boundPodSeconds / 3600,
-    gpuHours: (boundPodSeconds * service.gpusPerPod) / 3600,
-    nodeHours: nodeSeconds / 3600,
-    nodeGpuHours: (nodeSeconds * o.gpusPerNode) / 3600,
+    replicaHours: boundPodSeconds / SECONDS_PER_HOUR,
+    gpuHours: (boundPodSeconds * service.gpusPerPod) / SECONDS_PER_HOUR,
+    nodeHours: nodeSeconds / SECONDS_PER_HOUR,
+    nodeGpuHours: (nodeSeconds * o.gpusPerNode) / SECONDS_PER_HOUR,
     bounds: {
-      instantReplicaHours: instant / 3600,
-      instantNodeHours: (instant * nodesPerReplica) / 3600,
-      leadTimeReplicaHours: leadTime / 3600,
-      leadTimeNodeHours: (leadTime * nodesPerReplica) / 3600,
+      instantReplicaHours: instant / SECONDS_PER_HOUR,
+      instantNodeHours: (instant * nodesPerReplica) / SECONDS_PER_HOUR,
+      leadTimeReplicaHours: leadTime / SECONDS_PER_HOUR,
+      leadTimeNodeHours: (leadTime * nodesPerReplica) / SECONDS_PER_HOUR,
       startupSeconds,
     },
     meanUtilizationPercent: readySeconds > 0 ? (100 * busySum) / readySeconds : 0,
