@@ -86,6 +86,10 @@ Cluster:
   --initial-nodes N      nodes up at the start, image cached (default: enough for the initial replicas)
   --node-provisioning S  seconds to launch a GPU node (default 180)
   --image-pull S         image pull on a fresh node (default 60)
+  --image-size GB        compressed image size: the pull takes it over 100 MB/s (instead of --image-pull)
+  --storage-throughput MBPS
+                         storage the weights load from: the model load takes the profile's weights
+                         over it plus 30 s of engine start-up (instead of --load-time)
   --startup-spread F     spread of start-up times (default 0.1; 0 for fixed times)
 
 Faults (repeatable):
@@ -122,6 +126,8 @@ const OPTIONS = {
   'initial-nodes': { type: 'string' },
   'node-provisioning': { type: 'string' },
   'image-pull': { type: 'string' },
+  'image-size': { type: 'string' },
+  'storage-throughput': { type: 'string' },
   'startup-spread': { type: 'string' },
   fault: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
@@ -246,6 +252,8 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
     pods: defined({
       initialReplicas: numberOption('initial-replicas', v['initial-replicas'], 'whole'),
       imagePullSeconds: v['image-pull'] !== undefined ? Math.round(numberOption('image-pull', v['image-pull'], 'nonNegative')!) : undefined,
+      imageBytes: v['image-size'] !== undefined ? numberOption('image-size', v['image-size'], 'positive')! * 1e9 : undefined,
+      storageBytesPerSecond: v['storage-throughput'] !== undefined ? numberOption('storage-throughput', v['storage-throughput'], 'positive')! * 1e6 : undefined,
       startupSpread: numberOption('startup-spread', v['startup-spread'], 'nonNegative'),
       seed,
     }),
@@ -290,7 +298,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
   const header = [
     `service ${service.name}${service.namespace ? ` (namespace ${service.namespace})` : ''}: ${service.minReplicas}-${service.maxReplicas} replicas, metrics ${service.metrics.map((m) => m.name).join(', ') || 'none'}`,
     `serving ${p.id}: ${p.model} on ${p.gpu} (${p.engine}), prefill ${formatCount(p.prefillTokensPerSecond)} tokens/s, decode step ${(p.decodeBaseSeconds * 1000).toFixed(1)} ms + ${(p.decodePerSequenceSeconds * 1000).toFixed(2)} ms per sequence, KV cache ${formatCount(p.kvCacheTokens)} tokens, ${o.routing} routing`,
-    `SLOs (${q} per second): TTFT <= ${slo.ttftSeconds} s, TPOT <= ${slo.interTokenSeconds} s, e2e <= ${slo.e2eSeconds} s, failed <= ${slo.failedRatio * 100}%; model load ${o.modelLoadSeconds} s; ${service.gpusPerPod > 0 ? `${service.gpusPerPod} GPU/pod, ${o.gpusPerNode} GPU/node, up to ${o.maxNodes} nodes, ${o.provisioningSeconds} s to add one` : 'CPU only'}`,
+    `SLOs (${q} per second): TTFT <= ${slo.ttftSeconds} s, TPOT <= ${slo.interTokenSeconds} s, e2e <= ${slo.e2eSeconds} s, failed <= ${slo.failedRatio * 100}%; model load ${o.modelLoadSeconds} s, image pull ${o.imagePullSeconds} s; ${service.gpusPerPod > 0 ? `${service.gpusPerPod} GPU/pod, ${o.gpusPerNode} GPU/node, up to ${o.maxNodes} nodes, ${o.provisioningSeconds} s to add one` : 'CPU only'}`,
   ];
   const traceLine = (trace: Trace, r: SimulationResult): string => {
     const stats = traceStats(trace);

@@ -150,8 +150,15 @@ describe('inferscale simulate (in process)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('serving llama-3.1-8b/a100-40gb: meta-llama/Llama-3.1-8B-Instruct on A100 40GB SXM (vLLM)');
     expect(r.stdout).toContain('SLOs (p95 per second): TTFT <= 1 s, TPOT <= 0.05 s, e2e <= 13.8 s');
-    expect(r.stdout).toContain('model load 120 s');
+    expect(r.stdout).toContain('model load 120 s, image pull 60 s');
     expect(r.stdout).toContain('1 GPU/pod, 4 GPU/node, up to 2 nodes, 90 s to add one');
+  });
+
+  test('the image size sets the pull, and storage throughput the model load from the profile\'s weights', () => {
+    const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'step:duration=600', '--profile', 'llama-3.1-8b/a100-40gb', '--image-size', '9', '--storage-throughput', '500']);
+    expect(r.code).toBe(0);
+    // 9 GB over 100 MB/s; 16.06 GB of BF16 weights over 500 MB/s, plus 30 s of engine start-up.
+    expect(r.stdout).toContain('model load 62 s, image pull 90 s');
   });
 
   test('faults report what the HPA did around each', () => {
