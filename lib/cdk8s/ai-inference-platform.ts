@@ -19,13 +19,15 @@ import {
   show,
   ResolvedStorageClass,
 } from '../core';
+import { podSecurityLabels } from '../core/platform/pod-security';
 import { childPath } from '../core/service-config';
 import { AIInferenceService } from './ai-inference-service';
-import { DcgmExporter, DcgmExporterProps } from './dcgm-exporter';
+import { DCGM_PROFILING_FIELDS, DcgmExporter, DcgmExporterProps } from './dcgm-exporter';
 import { MetricsServer, MetricsServerProps } from './metrics-server';
 import { NvidiaDevicePlugin, NvidiaDevicePluginProps } from './nvidia-device-plugin';
-import { Prometheus, PrometheusSource } from './prometheus';
-import { PrometheusAdapter, PrometheusAdapterProps } from './prometheus-adapter';
+import { NetworkPoliciesProps, PlatformNetworkPolicies, PlatformNetworkPoliciesProps, resolveNetworkPolicies } from './network-policies';
+import { Prometheus, PROMETHEUS_PORT, PrometheusSource } from './prometheus';
+import { ADAPTER_SECURE_PORT, PrometheusAdapter, PrometheusAdapterProps } from './prometheus-adapter';
 
 /** Namespaces of the platform. */
 export interface PlatformNamespacesProps {
@@ -46,7 +48,11 @@ export interface AIInferencePlatformProps extends ChartProps {
    * @default - deployed when some pool needs it
    */
   readonly devicePlugin?: Omit<NvidiaDevicePluginProps, 'namespace' | 'pools' | 'timeSlicing'> | false;
-  /** The DCGM exporter, for GPU metrics; `false` leaves it out. @default - deployed when there are GPU pools */
+  /**
+   * The DCGM exporter, for GPU metrics; `false` leaves it out. Profiling fields (and the
+   * `SYS_ADMIN` capability they need) are added only when a service's metric reads one.
+   * @default - deployed when there are GPU pools
+   */
   readonly dcgmExporter?: Omit<DcgmExporterProps, 'namespace' | 'pools'> | false;
   /**
    * metrics-server, which serves `metrics.k8s.io` for the services' CPU and memory metrics (and
@@ -74,6 +80,15 @@ export interface AIInferencePlatformProps extends ChartProps {
   readonly ebsStorageClass?: EbsStorageClassProps;
   /** Prometheus Adapter options. @default - two replicas, self-signed serving certificate */
   readonly adapter?: Omit<PrometheusAdapterProps, 'prometheusUrl' | 'services' | 'namespace'>;
+  /**
+   * Ingress NetworkPolicies for every part: metrics ports answer Prometheus only, Prometheus
+   * answers the adapter (and `prometheusClientNamespaces`), each model server answers its own
+   * namespace (and `inferenceClientNamespaces`), the adapter's secure port answers the API
+   * server. They take effect only where the network plugin enforces NetworkPolicies (on EKS,
+   * the VPC CNI network policy agent); `false` leaves them out.
+   * @default {} - on, each model server reachable from its own namespace only
+   */
+  readonly networkPolicies?: NetworkPoliciesProps | false;
   /** Namespace names. @default - inference, gpu-system, monitoring */
   readonly namespaces?: PlatformNamespacesProps;
   /** The inference services, by construct id (also their default name). @default - none */
@@ -91,7 +106,8 @@ export interface AIInferencePlatformProps extends ChartProps {
  * A complete GPU inference platform in one chart: namespaces with Pod Security labels, the
  * NVIDIA device plugin, the DCGM exporter, metrics-server (unless the cluster has one),
  * Prometheus (embedded or an existing kube-prometheus-stack), the Prometheus Adapter with rules
- * generated from every service's metrics, and the services themselves.
+ * generated from every service's metrics, the services themselves, and ingress NetworkPolicies
+ * guarding each of them.
  *
  * The wiring between them is generated and checked before output: every HPA metric has an
  * adapter rule, or for CPU and memory a provider of metrics.k8s.io; GPU metrics have the DCGM
@@ -101,7 +117,8 @@ export interface AIInferencePlatformProps extends ChartProps {
  * The GPU system namespace is Pod Security "privileged": the device plugin writes a socket
  * under the kubelet's `/var/lib/kubelet/device-plugins` and the DCGM exporter reads the
  * kubelet's pod-resources socket (and needs SYS_ADMIN for profiling fields), which no
- * stricter level allows. Inference and monitoring namespaces are "restricted".
+ * stricter level allows. Inference and monitoring namespaces are "restricted". Every
+ * namespace warns and audits at the level it enforces, each mode pinned to one version.
  */
 export class AIInferencePlatform extends Chart {
   /** Resolved GPU node pools. */
@@ -128,6 +145,8 @@ export class AIInferencePlatform extends Chart {
   public readonly adapter: PrometheusAdapter;
   /** The services by id. */
   public readonly services: Readonly<Record<string, AIInferenceService>>;
+  /** The NetworkPolicies, unless `networkPolicies: false`. */
+  public readonly networkPolicies?: PlatformNetworkPolicies;
 
   /**
    * @throws InferscaleValidationError listing every problem in props and in the wiring
@@ -200,7 +219,7 @@ export class AIInferencePlatform extends Chart {
       namespaces.push(new k8s.KubeNamespace(this, `Namespace-${name}`, {
         metadata: {
           name,
-          labels: { 'pod-security.kubernetes.io/enforce': level, 'pod-security.kubernetes.io/enforce-version': 'latest' },
+          labels: podSecurityLabels(level),
           annotations: { 'inferscale.io/pod-security-reason': why },
         },
       }));
@@ -230,7 +249,14 @@ export class AIInferencePlatform extends Chart {
       this.devicePlugin = collect(problems, partPath('devicePlugin'), () => new NvidiaDevicePlugin(this, 'NvidiaDevicePlugin', { ...(props.devicePlugin || {}), namespace: ns.gpuSystem, pools }));
     }
     if (wantsDcgm) {
-      this.dcgmExporter = collect(problems, partPath('dcgmExporter'), () => new DcgmExporter(this, 'DcgmExporter', { ...(props.dcgmExporter || {}), namespace: ns.gpuSystem, pools }));
+      const dcgm = props.dcgmExporter || {};
+      // Profiling fields (and the SYS_ADMIN they need) only when a service's metric reads one.
+      const profiling = DCGM_PROFILING_FIELDS.map((f) => f.name).filter((name) => [...serviceProps.values()]
+        .some((s) => (s.metrics ?? []).some((m) => m.definition?.series.some((x) => x.source === 'dcgm' && x.name === name))));
+      const requiredFields = [...(dcgm.requiredFields ?? []), ...profiling];
+      this.dcgmExporter = collect(problems, partPath('dcgmExporter'), () => new DcgmExporter(this, 'DcgmExporter', {
+        ...dcgm, ...(requiredFields.length ? { requiredFields } : {}), namespace: ns.gpuSystem, pools,
+      }));
     }
 
     if (props.metricsServer !== false) {
@@ -305,9 +331,28 @@ export class AIInferencePlatform extends Chart {
       services: specs,
     }));
 
+    let policyProps: PlatformNetworkPoliciesProps | undefined;
+    if (props.networkPolicies !== false && prometheus && adapter) {
+      policyProps = {
+        ...(props.networkPolicies ?? {}),
+        platform: {
+          prometheus: prometheus.selectorLabels
+            ? { mode: 'embedded', server: { name: prometheus.name, namespace: prometheus.namespace, podLabels: prometheus.selectorLabels }, port: PROMETHEUS_PORT }
+            : { mode: 'external', url: prometheus.url },
+          adapter: { name: adapter.name, namespace: adapter.namespace, podLabels: adapter.spec.selectorLabels, port: ADAPTER_SECURE_PORT },
+          ...(this.metricsServer ? { metricsServer: { name: this.metricsServer.spec.name, namespace: this.metricsServer.spec.namespace, podLabels: this.metricsServer.spec.selectorLabels, port: this.metricsServer.spec.securePort } } : {}),
+          ...(this.dcgmExporter ? { dcgmExporter: { name: this.dcgmExporter.spec.name, namespace: this.dcgmExporter.namespace, podLabels: this.dcgmExporter.spec.selectorLabels, port: this.dcgmExporter.metricsPort } } : {}),
+          services: specs.map((s) => ({ name: s.name, namespace: s.namespace ?? ns.inference, podLabels: s.selectorLabels, port: s.port, metricsPort: s.metricsPort })),
+        },
+      };
+      // Checked here, with every other part, so that a mistake is reported at the path the user wrote.
+      problems.push(...prefixProblems('networkPolicies', resolveNetworkPolicies(policyProps, policyProps.platform).problems));
+    }
+
     if (problems.length || !prometheus || !adapter) throw new InferscaleValidationError(owner, problems);
     this.prometheus = prometheus;
     this.adapter = adapter;
+    if (policyProps) this.networkPolicies = new PlatformNetworkPolicies(this, 'NetworkPolicies', policyProps);
   }
 }
 

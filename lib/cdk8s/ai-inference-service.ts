@@ -9,6 +9,7 @@ import {
   ResolvedInferenceService,
   ResolvedProbe,
 } from '../core';
+import { containerResources } from './resources';
 import { restrictedContainerSecurityContext } from './security';
 
 /** Props of {@link AIInferenceService}: the framework-neutral {@link InferenceServiceProps}. */
@@ -136,12 +137,6 @@ function httpProbe(p: ResolvedProbe, port: string): k8s.Probe {
   };
 }
 
-function quantities(record: Readonly<Record<string, string>>): Record<string, k8s.Quantity> {
-  const out: Record<string, k8s.Quantity> = {};
-  for (const [k, v] of Object.entries(record)) out[k] = k8s.Quantity.fromString(v);
-  return out;
-}
-
 function deploymentSpec(s: ResolvedInferenceService): k8s.DeploymentSpec {
   const ports: k8s.ContainerPort[] = [{ name: PORT_NAME, containerPort: s.port, protocol: 'TCP' }];
   if (s.metricsPort !== s.port) ports.push({ name: METRICS_PORT_NAME, containerPort: s.metricsPort, protocol: 'TCP' });
@@ -199,7 +194,7 @@ function deploymentSpec(s: ResolvedInferenceService): k8s.DeploymentSpec {
           ...(s.args ? { args: [...s.args] } : {}),
           ...(s.env.length ? { env: s.env.map((e) => ({ name: e.name, value: e.value })) } : {}),
           ports,
-          resources: { requests: quantities(s.resources.requests), limits: quantities(s.resources.limits) },
+          resources: containerResources(s.resources),
           startupProbe: httpProbe(s.probes.startup, PORT_NAME),
           readinessProbe: httpProbe(s.probes.readiness, PORT_NAME),
           livenessProbe: httpProbe(s.probes.liveness, PORT_NAME),

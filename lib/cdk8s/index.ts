@@ -1,7 +1,7 @@
 export * from './ai-inference-service';
 export { NvidiaDevicePlugin, resolveNvidiaDevicePlugin, devicePluginConfigFile, MIG_STRATEGIES } from './nvidia-device-plugin';
-export type { NvidiaDevicePluginProps, ResolvedNvidiaDevicePlugin, MigStrategy, DaemonResourcesProps } from './nvidia-device-plugin';
-export { DcgmExporter, resolveDcgmExporter, dcgmMetricsCsv, DEFAULT_DCGM_FIELDS, DCGM_SERIES_LABELS, DCGM_POD_ATTRIBUTION_LABELS } from './dcgm-exporter';
+export type { NvidiaDevicePluginProps, ResolvedNvidiaDevicePlugin, MigStrategy } from './nvidia-device-plugin';
+export { DcgmExporter, resolveDcgmExporter, dcgmMetricsCsv, DEFAULT_DCGM_FIELDS, DCGM_PROFILING_FIELDS, DCGM_SERIES_LABELS, DCGM_POD_ATTRIBUTION_LABELS } from './dcgm-exporter';
 export type { DcgmExporterProps, ResolvedDcgmExporter, DcgmField, DcgmFieldType, DcgmScrapeJobHint } from './dcgm-exporter';
 export { ScalingMetric, ScalingBehavior, InferscaleValidationError, gpuNodePool, resolveGpuNodePool, IMAGES, ModelCache, PrometheusStorage } from '../core';
 export type {
@@ -20,3 +20,4 @@ export type { PrometheusProps, EmbeddedPrometheusOptions, KubePrometheusStackOpt
 export type { DcgmExporterScrapeTarget } from '../core';
 export { PrometheusAdapter, ServingCertificate, ADAPTER_SECURE_PORT } from './prometheus-adapter';
 export type { PrometheusAdapterProps, CertManagerServingOptions } from './prometheus-adapter';
+export * from './network-policies';

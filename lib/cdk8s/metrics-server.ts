@@ -4,6 +4,7 @@ import {
   AGGREGATED_METRICS_READER, MetricsServerProps, resolveMetricsServer, ResolvedMetricsServer, RESOURCE_METRICS_API,
 } from '../core/platform/metrics-server';
 import { InferscaleValidationError } from '../core/problems';
+import { containerResources } from './resources';
 import { restrictedContainerSecurityContext } from './security';
 
 export type { MetricsServerProps, ResolvedMetricsServer } from '../core/platform/metrics-server';
@@ -137,12 +138,7 @@ export class MetricsServer extends Construct {
               // Upstream: readiness waits 20 s for the first scrape.
               readinessProbe: { ...probe('/readyz'), initialDelaySeconds: 20 },
               livenessProbe: probe('/livez'),
-              resources: {
-                requests: Object.fromEntries(Object.entries(s.resources.requests).map(([k, v]) => [k, k8s.Quantity.fromString(v)])),
-                ...(Object.keys(s.resources.limits).length
-                  ? { limits: Object.fromEntries(Object.entries(s.resources.limits).map(([k, v]) => [k, k8s.Quantity.fromString(v)])) }
-                  : {}),
-              },
+              resources: containerResources(s.resources),
               securityContext: { ...restrictedContainerSecurityContext(true), runAsUser: UPSTREAM_UID },
               // The self-signed serving certificate is written to --cert-dir.
               volumeMounts: [{ name: 'tmp-dir', mountPath: '/tmp' }],

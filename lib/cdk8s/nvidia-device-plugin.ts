@@ -5,11 +5,10 @@ import { Construct } from 'constructs';
 import { GPU_DAEMON_TOLERATIONS, GpuNodeSelectorTerm } from '../core/gpu-node-pool';
 import { resolveNvidiaDevicePlugin, NvidiaDevicePluginProps, ResolvedDevicePluginDaemonSet, ResolvedNvidiaDevicePlugin } from '../core/platform/device-plugin';
 import { formatProblems, InferscaleValidationError, show } from '../core/problems';
+import { containerResources } from './resources';
 
 export { resolveNvidiaDevicePlugin, devicePluginConfigFile, MIG_STRATEGIES } from '../core/platform/device-plugin';
 export type { NvidiaDevicePluginProps, ResolvedNvidiaDevicePlugin, ResolvedDevicePluginDaemonSet, MigStrategy } from '../core/platform/device-plugin';
-export { resolveDaemonResources } from '../core/platform/daemon-resources';
-export type { DaemonResourcesProps } from '../core/platform/daemon-resources';
 
 const CONTAINER_NAME = 'nvidia-device-plugin-ctr';
 const DEVICE_PLUGIN_DIR = '/var/lib/kubelet/device-plugins';
@@ -172,7 +171,7 @@ function renderDaemonSet(
             securityContext: mig
               ? { capabilities: { add: ['SYS_ADMIN'] } }
               : { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-            resources: daemonResources(p.resources),
+            resources: containerResources(p.resources),
             volumeMounts: mounts,
           }],
           volumes,
@@ -213,19 +212,6 @@ export function gpuDaemonAffinity(terms: readonly GpuNodeSelectorTerm[]): k8s.Af
         nodeSelectorTerms: terms.map((t) => ({ matchExpressions: t.matchExpressions.map((m) => ({ key: m.key, operator: m.operator, values: [...m.values] })) })),
       },
     },
-  };
-}
-
-/**
- * Typed Kubernetes resource requirements from resolved quantities. Shared by the GPU daemon constructs.
- * @internal
- */
-export function daemonResources(r: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> }): k8s.ResourceRequirements {
-  const q = (record: Readonly<Record<string, string>>): Record<string, k8s.Quantity> =>
-    Object.fromEntries(Object.entries(record).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
-  return {
-    ...(Object.keys(r.requests).length ? { requests: q(r.requests) } : {}),
-    ...(Object.keys(r.limits).length ? { limits: q(r.limits) } : {}),
   };
 }
 

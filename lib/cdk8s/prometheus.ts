@@ -3,7 +3,6 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IMAGES } from '../core/images';
-import { ResourcesProps } from '../core/inference-service';
 import { MetricDefinition } from '../core/metric';
 import { checkDnsLabel, checkLabels, isDnsSubdomain } from '../core/names';
 import { InferscaleValidationError, Problem, show } from '../core/problems';
@@ -16,6 +15,7 @@ import {
   PrometheusServerConfig,
   prometheusConfigYaml,
 } from '../core/prometheus-config';
+import { resolveResources, ResourcesProps } from '../core/resources';
 import { PrometheusStorage, ResolvedPrometheusStorage } from '../core/platform/prometheus-storage';
 import { restrictedContainerSecurityContext } from './security';
 import { containerResources } from './resources';
@@ -204,6 +204,8 @@ export class Prometheus extends Construct {
   public readonly priorityClass?: k8s.KubePriorityClass;
   /** Image (embedded). */
   public readonly image?: string;
+  /** Labels selecting the server's pods (embedded). */
+  public readonly selectorLabels?: Readonly<Record<string, string>>;
   /** ServiceAccount (embedded). */
   public readonly serviceAccount?: k8s.KubeServiceAccount;
   /** ClusterRole, when discovery spans every namespace (embedded). */
@@ -257,7 +259,9 @@ export class Prometheus extends Construct {
         problems.push({ path: 'source.priorityClassName', message: `is ${show(o.priorityClassName)}; expected the name of an existing PriorityClass (a DNS-1123 subdomain) such as "system-cluster-critical"` });
       }
       if (typeof this.image !== 'string' || !this.image || /\s/.test(this.image)) problems.push({ path: 'source.image', message: `is ${show(this.image)}; expected an image reference such as "quay.io/prometheus/prometheus:v3.5.0"` });
-      const requested = containerResources(o.resources, { cpu: { request: '500m' }, memory: { request: '2Gi', limit: '4Gi' } }, 'source.resources', problems);
+      const resolvedResources = resolveResources('source.resources', o.resources, { cpu: { request: '500m' }, memory: { request: '2Gi', limit: '4Gi' } });
+      problems.push(...resolvedResources.problems);
+      const requested = containerResources(resolvedResources.resources);
       const built = buildPrometheusConfig({ scrapeIntervalSeconds: this.scrapeIntervalSeconds, namespaces: o.discoveryNamespaces, dcgmExporter: props.dcgmExporter });
       // The option is `discoveryNamespaces` here; the config builder calls it `namespaces`.
       problems.push(...built.problems.map((p) => ({ ...p, path: p.path.startsWith('dcgmExporter') ? p.path : `source.${p.path.replace(/^namespaces\[/, 'discoveryNamespaces[')}` })));
@@ -270,6 +274,7 @@ export class Prometheus extends Construct {
         ? [...new Set([...o.discoveryNamespaces, ...(props.dcgmExporter ? [props.dcgmExporter.namespace] : [])])].sort()
         : undefined;
       const selectorLabels = { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': this.name };
+      this.selectorLabels = { ...selectorLabels };
       const labels = { ...selectorLabels, 'app.kubernetes.io/component': 'monitoring', 'app.kubernetes.io/managed-by': 'inferscale' };
       const metadata = { name: this.name, namespace: this.namespace, labels };
       const configYaml = prometheusConfigYaml(this.config);

@@ -1,26 +1,16 @@
 import { k8s } from 'cdk8s-plus-27';
-import { Problem, ResourcesProps } from '../core';
-import { checkQuantity } from '../core/quantity';
+import { ResolvedResources } from '../core/resources';
 
 /**
- * Container requests and limits from {@link ResourcesProps}, each resource taking `defaults`
- * when left out. Invalid quantities become problems at `<path>.<cpu|memory>.<request|limit>`
- * and are left out of the result.
+ * Container `resources` from resolved requests and limits (`resolveResources`), leaving
+ * out an empty `requests` or `limits`.
+ * @internal
  */
-export function containerResources(
-  resources: ResourcesProps | undefined, defaults: Required<ResourcesProps>, path: string, problems: Problem[],
-): k8s.ResourceRequirements {
-  const requests: Record<string, k8s.Quantity> = {};
-  const limits: Record<string, k8s.Quantity> = {};
-  for (const name of ['cpu', 'memory'] as const) {
-    const r = resources?.[name] ?? defaults[name];
-    for (const [field, target] of [['request', requests], ['limit', limits]] as const) {
-      const v = r[field];
-      if (v === undefined) continue;
-      const q = checkQuantity(`${path}.${name}.${field}`, v);
-      problems.push(...q.problems);
-      if (!q.problems.length) target[name] = k8s.Quantity.fromString(v);
-    }
-  }
-  return { requests, ...(Object.keys(limits).length ? { limits } : {}) };
+export function containerResources(r: ResolvedResources): k8s.ResourceRequirements {
+  const q = (record: Readonly<Record<string, string>>): Record<string, k8s.Quantity> =>
+    Object.fromEntries(Object.entries(record).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
+  return {
+    ...(Object.keys(r.requests).length ? { requests: q(r.requests) } : {}),
+    ...(Object.keys(r.limits).length ? { limits: q(r.limits) } : {}),
+  };
 }

@@ -6,6 +6,9 @@ import { defaultModelCacheSize, ModelCache, ResolvedModelCache, ServerVolume, se
 import { checkDnsLabel, checkLabels, isLabelValue } from './names';
 import { prefixProblems, Problem, show } from './problems';
 import { checkQuantity } from './quantity';
+import { resolveResources, ResourcesProps } from './resources';
+
+export type { ResourceRequirementProps, ResourcesProps } from './resources';
 
 /** The model the service loads. */
 export interface ModelProps {
@@ -37,29 +40,6 @@ export interface GpuProps {
    * @default { "nvidia.com/gpu.present": "true" }
    */
   readonly nodeSelector?: Readonly<Record<string, string>>;
-}
-
-/** Request and optional limit for one resource. */
-export interface ResourceRequirementProps {
-  /** Quantity the scheduler reserves. */
-  readonly request?: string;
-  /** Hard cap. */
-  readonly limit?: string;
-}
-
-/** CPU and memory for the inference container. */
-export interface ResourcesProps {
-  /**
-   * CPU. No limit by default: CFS throttling adds tail latency and the GPU is the bottleneck.
-   * @default { request: "3" } with a GPU (fits the smallest 4-vCPU GPU nodes), { request: "1" } without
-   */
-  readonly cpu?: ResourceRequirementProps;
-  /**
-   * Memory. The limit defaults to the request, so the pod is never killed for memory it was
-   * never promised.
-   * @default { request: "12Gi", limit: "12Gi" } with a GPU (fits the smallest 16 GiB GPU nodes), { request: "2Gi", limit: "2Gi" } without
-   */
-  readonly memory?: ResourceRequirementProps;
 }
 
 /** Health checks. Readiness must mean "model loaded and serving". */
@@ -150,7 +130,12 @@ export interface InferenceServiceProps {
   readonly model?: ModelProps;
   /** GPUs per replica. @default - CPU only */
   readonly gpu?: GpuProps;
-  /** CPU and memory. @default - see ResourcesProps */
+  /**
+   * CPU and memory. No CPU limit by default: CFS throttling adds tail latency and the GPU is
+   * the bottleneck. The memory limit defaults to the memory request, so the pod is never
+   * killed for memory it was never promised.
+   * @default { cpu: { request: "3" }, memory: { request: "12Gi", limit: "12Gi" } } with a GPU (fits the smallest 4-vCPU, 16 GiB GPU nodes); { cpu: { request: "1" }, memory: { request: "2Gi", limit: "2Gi" } } without
+   */
   readonly resources?: ResourcesProps;
   /**
    * Where downloaded weights are kept, mounted at `/model-cache` with `HF_HOME` pointing there;
@@ -381,17 +366,12 @@ export function resolveInferenceService(
   }
 
   // Resources
-  const cpu = props.resources?.cpu ?? {};
-  const memory = props.resources?.memory ?? {};
-  // As in Kubernetes, a limit given without a request is also the request.
-  const cpuRequest = cpu.request ?? cpu.limit ?? (gpu ? '3' : '1');
-  const memoryRequest = memory.request ?? memory.limit ?? (gpu ? '12Gi' : '2Gi');
-  const memoryLimit = memory.limit ?? memoryRequest;
-  const requests: Record<string, string> = { cpu: cpuRequest, memory: memoryRequest };
-  const limits: Record<string, string> = { memory: memoryLimit };
-  if (cpu.limit !== undefined) limits.cpu = cpu.limit;
-  problems.push(...checkRequestLimit('resources.cpu', cpu.request === undefined && cpu.limit !== undefined ? undefined : cpuRequest, cpu.limit));
-  problems.push(...checkRequestLimit('resources.memory', memory.request === undefined && memory.limit !== undefined ? undefined : memoryRequest, memory.limit));
+  const resolvedResources = resolveResources('resources', props.resources,
+    gpu ? { cpu: { request: '3' }, memory: { request: '12Gi' } } : { cpu: { request: '1' }, memory: { request: '2Gi' } },
+    { limitFromRequest: ['memory'] });
+  problems.push(...resolvedResources.problems);
+  const requests: Record<string, string> = { ...resolvedResources.resources.requests };
+  const limits: Record<string, string> = { ...resolvedResources.resources.limits };
   if (gpu && Number.isInteger(gpu.count) && gpu.count >= 1) limits[gpu.resourceName] = String(gpu.count);
   const sharedMemorySize = props.sharedMemorySize ?? (gpu ? '2Gi' : undefined);
   if (sharedMemorySize !== undefined) problems.push(...checkQuantity('sharedMemorySize', sharedMemorySize).problems);
@@ -584,18 +564,3 @@ function checkPositiveInt(problems: Problem[], path: string, value: unknown): nu
   problems.push(...found);
   return found.length === 0 ? (value as number) : 1;
 }
-
-/** `request` undefined means "taken from the limit": only the limit is then checked. */
-function checkRequestLimit(path: string, request: unknown, limit: unknown): Problem[] {
-  const r = request === undefined ? { problems: [] as Problem[], value: undefined } : checkQuantity(`${path}.request`, request);
-  const problems = [...r.problems];
-  if (limit !== undefined) {
-    const l = checkQuantity(`${path}.limit`, limit);
-    problems.push(...l.problems);
-    if (r.value !== undefined && l.value !== undefined && l.value < r.value) {
-      problems.push({ path: `${path}.limit`, message: `is ${show(limit)}, below the request ${show(request)}; the API server rejects a limit under the request` });
-    }
-  }
-  return problems;
-}
-

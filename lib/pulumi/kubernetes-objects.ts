@@ -35,6 +35,7 @@ const CLASSES: Readonly<Record<string, ResourceClass>> = {
   'apps/v1/DaemonSet': typed(k8s.apps.v1.DaemonSet),
   'apps/v1/StatefulSet': typed(k8s.apps.v1.StatefulSet),
   'policy/v1/PodDisruptionBudget': typed(k8s.policy.v1.PodDisruptionBudget),
+  'networking.k8s.io/v1/NetworkPolicy': typed(k8s.networking.v1.NetworkPolicy),
   'autoscaling/v2/HorizontalPodAutoscaler': typed(k8s.autoscaling.v2.HorizontalPodAutoscaler),
   'rbac.authorization.k8s.io/v1/ClusterRole': typed(k8s.rbac.v1.ClusterRole),
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': typed(k8s.rbac.v1.ClusterRoleBinding),

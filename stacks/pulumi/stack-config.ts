@@ -148,8 +148,6 @@ export const ENVIRONMENT_CONFIG_SHAPE: ConfigShape = {
   secretsEncryption: falseOrField(objectField({ kmsKeyArn: str() })),
 };
 
-const DAEMON_RESOURCES: ConfigField = objectField({ requests: stringMapField(), limits: stringMapField() });
-
 const EMBEDDED_PROMETHEUS_SHAPE: ConfigShape = {
   mode: str(),
   scrapeIntervalSeconds: num(),
@@ -216,16 +214,18 @@ export const PLATFORM_CONFIG_SHAPE: ConfigShape = {
     resources: objectField(RESOURCES_CONFIG_SHAPE),
   }),
   devicePlugin: falseOrField(objectField({
-    image: str(), migStrategy: str(), priorityClassName: str(), skipPreinstalledNodes: bool(), resources: DAEMON_RESOURCES, labels: stringMapField(),
+    image: str(), migStrategy: str(), priorityClassName: str(), skipPreinstalledNodes: bool(), resources: objectField(RESOURCES_CONFIG_SHAPE), labels: stringMapField(),
   })),
   dcgmExporter: falseOrField(objectField({
     image: str(),
     port: num(),
     priorityClassName: str(),
-    resources: DAEMON_RESOURCES,
+    resources: objectField(RESOURCES_CONFIG_SHAPE),
     labels: stringMapField(),
+    requiredFields: stringsField(),
     metrics: listField(objectField({ name: required(str()), type: required(str()), help: required(str()) }, 'a DCGM field { name, type, help }'), 'a list of DCGM fields { name, type, help }'),
   })),
+  networkPolicies: falseOrField(objectField({ inferenceClientNamespaces: stringsField(), prometheusClientNamespaces: stringsField(), prometheusNamespace: str() })),
   checkGpuCapacity: bool(),
 };
 

@@ -48,6 +48,80 @@ describe('AIInferencePlatform', () => {
     expect(find(objects, 'Namespace', 'gpu-system').metadata.annotations['inferscale.io/pod-security-reason']).toMatch(/device-plugins.*pod-resources/);
   });
 
+  test('every namespace warns and audits at its enforced level, each mode pinned to one version', () => {
+    const { objects } = render({ gpuNodePools: [POOL], services: { llm: LLM } });
+    for (const [name, level] of [['inference', 'restricted'], ['monitoring', 'restricted'], ['gpu-system', 'privileged']]) {
+      expect(find(objects, 'Namespace', name).metadata.labels).toEqual({
+        'pod-security.kubernetes.io/audit': level,
+        'pod-security.kubernetes.io/audit-version': 'v1.33',
+        'pod-security.kubernetes.io/enforce': level,
+        'pod-security.kubernetes.io/enforce-version': 'v1.33',
+        'pod-security.kubernetes.io/warn': level,
+        'pod-security.kubernetes.io/warn-version': 'v1.33',
+      });
+    }
+  });
+
+  test('the DCGM exporter gets no SYS_ADMIN unless a service reads a profiling field', () => {
+    const exporter = (objects: K8sObject[]): K8sObject => find(objects, 'DaemonSet', 'dcgm-exporter').spec.template.spec.containers[0];
+    const csv = (objects: K8sObject[]): string => find(objects, 'ConfigMap', 'dcgm-exporter-metrics').data['counters.csv'];
+    const plain = render({ gpuNodePools: [POOL], services: { llm: LLM } }).objects;
+    expect(exporter(plain).securityContext.capabilities).toEqual({ drop: ['ALL'] });
+    expect(csv(plain)).not.toContain('DCGM_FI_PROF_');
+
+    const mig = render({ gpuNodePools: [POOL], services: { llm: { ...LLM, metrics: [ScalingMetric.gpuUtilization({ targetPercent: 70, source: 'engineActive' })] } } }).objects;
+    expect(exporter(mig).securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['SYS_ADMIN'] });
+    expect(csv(mig).split('\n').filter((l) => l.startsWith('DCGM_FI_PROF_'))).toEqual(['DCGM_FI_PROF_GR_ENGINE_ACTIVE, gauge, Ratio of time the graphics engine is active.']);
+  });
+
+  test('NetworkPolicies by default: one per part, the metrics ports answering Prometheus only', () => {
+    const { objects } = render({ gpuNodePools: [POOL], services: { llm: LLM } });
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'gpu-system/dcgm-exporter', 'inference/llm', 'kube-system/metrics-server', 'monitoring/prometheus', 'monitoring/prometheus-adapter',
+    ]);
+    const prometheus = {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'prometheus', 'app.kubernetes.io/name': 'prometheus' } },
+    };
+    expect(find(objects, 'NetworkPolicy', 'dcgm-exporter').spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'dcgm-exporter', 'app.kubernetes.io/name': 'dcgm-exporter' } },
+      policyTypes: ['Ingress'],
+      ingress: [{ ports: [{ protocol: 'TCP', port: 9400 }], from: [prometheus] }],
+    });
+    expect(find(objects, 'NetworkPolicy', 'llm').spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8000 }], from: [{ podSelector: {} }, prometheus] }]);
+    expect(find(objects, 'NetworkPolicy', 'prometheus').spec.ingress).toEqual([{
+      ports: [{ protocol: 'TCP', port: 9090 }],
+      from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'prometheus-adapter', 'app.kubernetes.io/name': 'prometheus-adapter' } } }],
+    }]);
+    // The API server calls the adapter through the aggregation layer, from outside the pod network on EKS.
+    expect(find(objects, 'NetworkPolicy', 'prometheus-adapter').spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 6443 }] }]);
+    expect(find(objects, 'NetworkPolicy', 'metrics-server').spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 10250 }] }]);
+  });
+
+  test('NetworkPolicies admit the client namespaces the user names, and are left out with networkPolicies: false', () => {
+    const named = render({ gpuNodePools: [POOL], services: { llm: LLM }, networkPolicies: { inferenceClientNamespaces: ['ingress-nginx'], prometheusClientNamespaces: ['grafana'] } }).objects;
+    expect(find(named, 'NetworkPolicy', 'llm').spec.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } });
+    expect(find(named, 'NetworkPolicy', 'prometheus').spec.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'grafana' } } });
+    const off = render({ gpuNodePools: [POOL], services: { llm: LLM }, networkPolicies: false });
+    expect(off.objects.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+    expect(off.platform.networkPolicies).toBeUndefined();
+  });
+
+  test('with an existing kube-prometheus-stack, metrics ports answer the stack\'s namespace', () => {
+    const { objects } = render({
+      gpuNodePools: [POOL],
+      services: { llm: LLM },
+      prometheus: PrometheusSource.existingKubePrometheusStack({ url: 'http://kps-prometheus.observability.svc:9090', releaseLabel: 'kps' }),
+    });
+    expect(find(objects, 'NetworkPolicy', 'dcgm-exporter').spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }]);
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'prometheus')).toEqual([]);
+  });
+
+  test('a NetworkPolicy mistake is reported at the path the user wrote', () => {
+    expect(() => render({ gpuNodePools: [POOL], services: { llm: LLM }, networkPolicies: { inferenceClientNamespaces: ['gw', 'gw'] } }))
+      .toThrow(/^AIInferencePlatform "platform": networkPolicies.inferenceClientNamespaces\[1\] is "gw", already listed at inferenceClientNamespaces\[0\]; list each namespace once$/);
+  });
+
   test('services default to the inference namespace', () => {
     const { objects } = render({ namespaces: { inference: 'serving' }, gpuNodePools: [POOL], services: { llm: LLM } });
     expect(find(objects, 'HorizontalPodAutoscaler', 'llm').metadata.namespace).toBe('serving');

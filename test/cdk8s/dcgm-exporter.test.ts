@@ -1,5 +1,5 @@
 import { ApiObject, Chart } from 'cdk8s';
-import { DcgmExporter, DcgmExporterProps, DcgmField, DEFAULT_DCGM_FIELDS, dcgmMetricsCsv, resolveDcgmExporter } from '../../lib/cdk8s/dcgm-exporter';
+import { DcgmExporter, DcgmExporterProps, DcgmField, DCGM_PROFILING_FIELDS, DEFAULT_DCGM_FIELDS, dcgmMetricsCsv, resolveDcgmExporter } from '../../lib/cdk8s/dcgm-exporter';
 import { NvidiaDevicePlugin } from '../../lib/cdk8s/nvidia-device-plugin';
 import { gpuNodePool, GpuNodePoolProps, ResolvedGpuNodePool } from '../../lib/core/gpu-node-pool';
 import { checkPodSecurity, expectValidManifests } from '../support/manifests';
@@ -86,16 +86,16 @@ describe('DcgmExporter', () => {
     expect(podSpec(objects).volumes).toContainEqual({ name: 'metrics-config', configMap: { name: 'dcgm-exporter-metrics' } });
   });
 
-  test('the default list holds GPU utilization, framebuffer used/free and graphics engine activity', () => {
+  test('the default list holds GPU utilization and framebuffer used/free, and no profiling field', () => {
     const lines = csvLines(render().objects);
     for (const line of [
       'DCGM_FI_DEV_GPU_UTIL, gauge, GPU utilization (in %).',
       'DCGM_FI_DEV_FB_USED, gauge, Framebuffer memory used (in MiB).',
       'DCGM_FI_DEV_FB_FREE, gauge, Framebuffer memory free (in MiB).',
-      'DCGM_FI_PROF_GR_ENGINE_ACTIVE, gauge, Ratio of time the graphics engine is active.',
     ]) {
       expect(lines).toContain(line);
     }
+    expect(lines.filter((l) => l.startsWith('DCGM_FI_PROF_'))).toEqual([]);
     expect(lines).toHaveLength(DEFAULT_DCGM_FIELDS.length);
     for (const line of lines) expect(line.split(',')).toHaveLength(3);
   });
@@ -104,8 +104,9 @@ describe('DcgmExporter', () => {
     const { exporter } = render();
     expect(exporter.metricNames).toEqual(DEFAULT_DCGM_FIELDS.map((f) => f.name));
     expect(exporter.exportsMetric('DCGM_FI_DEV_GPU_UTIL')).toBe(true);
-    expect(exporter.exportsMetric('DCGM_FI_PROF_GR_ENGINE_ACTIVE')).toBe(true);
+    expect(exporter.exportsMetric('DCGM_FI_PROF_GR_ENGINE_ACTIVE')).toBe(false);
     expect(exporter.exportsMetric('DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL')).toBe(false);
+    expect(render({ requiredFields: ['DCGM_FI_PROF_GR_ENGINE_ACTIVE'] }).exporter.exportsMetric('DCGM_FI_PROF_GR_ENGINE_ACTIVE')).toBe(true);
   });
 
   test('a custom metrics list replaces the default, in the CSV and the metric names; label fields become series labels', () => {
@@ -163,23 +164,27 @@ describe('DcgmExporter', () => {
     ]);
   });
 
-  test('upstream security context: root, no escalation, capabilities dropped but SYS_ADMIN for profiling fields', () => {
-    expect(container(render().objects).securityContext).toEqual({
+  test('by default: root (the pod-resources socket), no escalation, every capability dropped, no SYS_ADMIN', () => {
+    const { objects, exporter } = render();
+    expect(container(objects).securityContext).toEqual({
       runAsNonRoot: false,
       runAsUser: 0,
       allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] },
+      capabilities: { drop: ['ALL'] },
     });
-  });
-
-  test('without DCGM_FI_PROF_* fields the exporter does not get SYS_ADMIN', () => {
-    const { objects, exporter } = render({ metrics: [UTIL] });
-    expect(container(objects).securityContext.capabilities).toEqual({ drop: ['ALL'] });
     expect(exporter.spec.profiling).toBe(false);
   });
 
+  test('a profiling field asked for adds SYS_ADMIN, as upstream\'s manifest does for DCGM_FI_PROF_*', () => {
+    for (const props of [{ requiredFields: ['DCGM_FI_PROF_GR_ENGINE_ACTIVE'] }, { metrics: [...DEFAULT_DCGM_FIELDS, ...DCGM_PROFILING_FIELDS] }]) {
+      const { objects, exporter } = render(props);
+      expect(container(objects).securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['SYS_ADMIN'] });
+      expect(exporter.spec.profiling).toBe(true);
+    }
+  });
+
   test('needs a privileged namespace: Pod Security baseline rejects it, and the reason says why', () => {
-    const { objects, exporter } = render();
+    const { objects, exporter } = render({ requiredFields: ['DCGM_FI_PROF_GR_ENGINE_ACTIVE'] });
     const messages = checkPodSecurity(podSpec(objects), 'spec.template.spec', 'baseline').map((p) => p.message).join('\n');
     expect(messages).toMatch(/hostPath volumes are not allowed/);
     expect(messages).toMatch(/capability "SYS_ADMIN" may not be added/);
@@ -230,7 +235,7 @@ describe('DcgmExporter', () => {
   });
 
   test('resolveDcgmExporter is pure and matches the construct', () => {
-    expect(resolveDcgmExporter({ port: 9401 }).exporter).toEqual(render({ port: 9401 }).exporter.spec);
+    expect(resolveDcgmExporter({ port: 9401 }).spec).toEqual(render({ port: 9401 }).exporter.spec);
   });
 });
 
@@ -246,11 +251,11 @@ describe('DcgmExporter validation (one test per message)', () => {
   });
 
   test('image must be a reference', () => {
-    expect(errorOf({ image: '' })).toBe(`${OWNER}image is ""; expected an image reference such as "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless"`);
+    expect(errorOf({ image: '' })).toBe(`${OWNER}image is ""; expected an image reference such as "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless": [registry[:port]/]repository[:tag][@sha256:digest], the repository in lower case`);
   });
 
   test('priority class must be a name', () => {
-    expect(errorOf({ priorityClassName: 'Critical!' })).toBe(`${OWNER}priorityClassName is "Critical!"; expected a PriorityClass name such as "system-node-critical"`);
+    expect(errorOf({ priorityClassName: 'Critical!' })).toBe(`${OWNER}priorityClassName is "Critical!"; expected a PriorityClass name such as "system-node-critical" (a DNS-1123 subdomain: lower-case letters, digits, '-' and '.')`);
   });
 
   test('an empty metrics list', () => {
@@ -282,7 +287,7 @@ describe('DcgmExporter validation (one test per message)', () => {
   });
 
   test('resource quantities must parse', () => {
-    expect(errorOf({ resources: { limits: { memory: 'lots' } } })).toMatch(/resources.limits.memory is "lots"; expected a non-negative Kubernetes quantity/);
+    expect(errorOf({ resources: { memory: { limit: 'lots' } } })).toBe(`${OWNER}resources.memory.limit is "lots"; expected a non-negative Kubernetes quantity such as "500m", "2", "16Gi"`);
   });
 
   test('labels must be valid', () => {

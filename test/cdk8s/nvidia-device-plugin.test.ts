@@ -194,7 +194,7 @@ describe('NvidiaDevicePlugin', () => {
 
   test('resources: requests only by default (no limit to be OOM-killed at); overridable', () => {
     expect(container(render().objects).resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' } });
-    expect(container(render({ resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } } }).objects).resources).toEqual({
+    expect(container(render({ resources: { cpu: { request: '100m' }, memory: { request: '128Mi', limit: '256Mi' } } }).objects).resources).toEqual({
       requests: { cpu: '100m', memory: '128Mi' },
       limits: { memory: '256Mi' },
     });
@@ -277,11 +277,11 @@ describe('NvidiaDevicePlugin validation (one test per message)', () => {
   });
 
   test('resource quantities must parse', () => {
-    expect(errorOf({ resources: { requests: { memory: '64MB' } } })).toMatch(/resources.requests.memory is "64MB"; expected a non-negative Kubernetes quantity/);
+    expect(errorOf({ resources: { memory: { request: '64MB' } } })).toMatch(/resources.memory.request is "64MB"; expected a non-negative Kubernetes quantity/);
   });
 
   test('a limit below its request', () => {
-    expect(errorOf({ resources: { requests: { memory: '128Mi' }, limits: { memory: '64Mi' } } })).toMatch(/resources.limits.memory is "64Mi", below the request "128Mi"/);
+    expect(errorOf({ resources: { memory: { request: '128Mi', limit: '64Mi' } } })).toMatch(/resources.memory.limit is "64Mi", below the request "128Mi"/);
   });
 
   test('labels must be valid', () => {

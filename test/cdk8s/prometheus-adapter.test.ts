@@ -130,7 +130,7 @@ describe('PrometheusAdapter', () => {
     });
   });
 
-  test('RBAC as the upstream chart grants it', () => {
+  test('RBAC: delegated auth, a resource reader of exactly what the rules map, the HPA controller reading metrics', () => {
     const { objects } = render();
     const self = [{ kind: 'ServiceAccount', name: 'prometheus-adapter', namespace: 'monitoring' }];
     const hpa = [{ kind: 'ServiceAccount', name: 'horizontal-pod-autoscaler', namespace: 'kube-system' }];
@@ -138,13 +138,32 @@ describe('PrometheusAdapter', () => {
     expect(find(objects, 'ClusterRoleBinding', 'monitoring-prometheus-adapter-auth-delegator')).toMatchObject({ roleRef: ref('ClusterRole', 'system:auth-delegator'), subjects: self });
     expect(find(objects, 'RoleBinding', 'monitoring-prometheus-adapter-auth-reader')).toMatchObject({ roleRef: ref('Role', 'extension-apiserver-authentication-reader'), subjects: self });
     expect(find(objects, 'ClusterRole', 'monitoring-prometheus-adapter-resource-reader').rules).toEqual([
-      { apiGroups: [''], resources: ['namespaces', 'pods', 'services', 'configmaps'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['namespaces', 'pods'], verbs: ['get', 'list', 'watch'] },
     ]);
     expect(find(objects, 'ClusterRoleBinding', 'monitoring-prometheus-adapter-resource-reader')).toMatchObject({ roleRef: ref('ClusterRole', 'monitoring-prometheus-adapter-resource-reader'), subjects: self });
     expect(find(objects, 'ClusterRole', 'monitoring-prometheus-adapter-custom-metrics-reader').rules).toEqual([
-      { apiGroups: ['custom.metrics.k8s.io'], resources: ['*'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['custom.metrics.k8s.io'], resources: ['*'], verbs: ['get', 'list'] },
     ]);
     expect(find(objects, 'ClusterRoleBinding', 'monitoring-prometheus-adapter-custom-metrics-reader')).toMatchObject({ roleRef: ref('ClusterRole', 'monitoring-prometheus-adapter-custom-metrics-reader'), subjects: hpa });
+  });
+
+  test('no role of the adapter reads ConfigMaps, Secrets or nodes, or grants a wildcard outside the metrics APIs', () => {
+    const withObject = def(ScalingMetric.objectMetric({ describedObject: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'gateway' }, series: 'gateway_queue', targetValue: 10 }));
+    const { objects } = render({ services: [LLM, WITH_QUEUE, { name: 'gw', namespace: 'inference', metrics: [withObject] }] });
+    const roles = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role');
+    for (const role of roles) {
+      for (const rule of role.rules) {
+        const metricsApi = rule.apiGroups.every((g: string) => g.endsWith('.metrics.k8s.io'));
+        if (!metricsApi) expect([...rule.apiGroups, ...rule.resources, ...rule.verbs]).not.toContain('*');
+        expect(rule.resources).not.toEqual(expect.arrayContaining(['configmaps']));
+        expect(rule.resources).not.toEqual(expect.arrayContaining(['secrets']));
+        expect(rule.resources).not.toEqual(expect.arrayContaining(['nodes']));
+      }
+    }
+    expect(find(objects, 'ClusterRole', 'monitoring-prometheus-adapter-resource-reader').rules).toEqual([
+      { apiGroups: [''], resources: ['namespaces', 'pods'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] },
+    ]);
   });
 
   test('an External metric adds the external metrics APIService and the HPA controller\'s read access', () => {
@@ -154,7 +173,7 @@ describe('PrometheusAdapter', () => {
       group: 'external.metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, insecureSkipTLSVerify: true,
     });
     expect(find(objects, 'ClusterRole', 'monitoring-prometheus-adapter-external-metrics-reader').rules).toEqual([
-      { apiGroups: ['external.metrics.k8s.io'], resources: ['*'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['external.metrics.k8s.io'], resources: ['*'], verbs: ['get', 'list'] },
     ]);
     expect(find(objects, 'ClusterRoleBinding', 'monitoring-prometheus-adapter-external-metrics-reader').subjects).toEqual([{ kind: 'ServiceAccount', name: 'horizontal-pod-autoscaler', namespace: 'kube-system' }]);
     expect(adapter.config.externalRules.map((r) => r.name.as)).toEqual(['kafka_consumergroup_lag']);
@@ -216,7 +235,7 @@ describe('PrometheusAdapter', () => {
 
 describe('PrometheusAdapter errors', () => {
   test('one replica', () => {
-    expectError({ replicas: 1 }, 'replicas is 1; expected a whole number, 2 or more: the adapter is not autoscaled, and while no replica answers every HPA on a custom or external metric stalls');
+    expectError({ replicas: 1 }, 'replicas is 1; expected a whole number, 2 or more (the adapter is not autoscaled, and while no replica answers every HPA on a custom or external metric stalls)');
   });
 
   test('Prometheus URL', () => {
@@ -237,7 +256,7 @@ describe('PrometheusAdapter errors', () => {
   });
 
   test('image', () => {
-    expectError({ image: '' }, 'image is ""; expected an image reference such as "registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0"');
+    expectError({ image: '' }, 'image is ""; expected an image reference such as "registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0": [registry[:port]/]repository[:tag][@sha256:digest], the repository in lower case');
   });
 
   test('resources', () => {

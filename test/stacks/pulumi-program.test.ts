@@ -136,6 +136,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       'kubernetes:core/v1:Namespace': 3,
       // No metrics-server of the platform's own: the EKS add-on serves metrics.k8s.io.
       'kubernetes:core/v1:ServiceAccount': 7,
+      'kubernetes:networking.k8s.io/v1:NetworkPolicy': 5,
       'kubernetes:core/v1:Service': 5,
       'kubernetes:core/v1:ConfigMap': 3,
       'kubernetes:core/v1:PersistentVolumeClaim': 1,
@@ -328,7 +329,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
 
   test('every Kubernetes object is registered with the environment\'s provider', () => {
     const k8sObjects = inventory.filter((r) => r.type.startsWith('kubernetes:'));
-    expect(k8sObjects.length).toBe(46);
+    expect(k8sObjects.length).toBe(51);
     for (const r of k8sObjects) expect(r.provider).toMatch(/^urn:pulumi:dev::inferscale::inferscale:aws:InferenceEnvironment\$pulumi:providers:kubernetes::inferscale-k8s::inferscale-k8s-id$/);
     // AWS resources use the default AWS provider.
     for (const r of inventory.filter((x) => x.type.startsWith('aws:'))) expect(r.provider ?? '').not.toContain('kubernetes');
@@ -649,6 +650,18 @@ describe('planning (pure): choices the program makes', () => {
     const mixed = plan((c) => { c['inferscale:environment'].gpuNodeGroups[1].ami = 'BOTTLEROCKET_x86_64_NVIDIA'; });
     expect(mixed.platformArgs.devicePlugin).toBeUndefined();
     expect(mixed.platformObjects.filter((o) => o.kind === 'DaemonSet').map((o) => o.metadata.name).sort()).toEqual(['dcgm-exporter', 'nvidia-device-plugin']);
+  });
+
+  test('NetworkPolicies: on by default, the client namespaces from config, off with false; daemon resources in the one shape', () => {
+    const policies = (p: import('../../stacks/pulumi/plan').StackPlan): any[] => p.platformObjects.filter((o) => o.kind === 'NetworkPolicy');
+    expect(policies(plan(() => undefined)).map((o) => o.metadata.name).sort()).toEqual(['dcgm-exporter', 'embeddings', 'llm', 'prometheus', 'prometheus-adapter']);
+    const named = plan((c) => { c['inferscale:platform'].networkPolicies = { inferenceClientNamespaces: ['ingress-nginx'] }; });
+    expect(policies(named).find((o) => o.metadata.name === 'llm').spec.ingress[0].from)
+      .toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } });
+    expect(policies(plan((c) => { c['inferscale:platform'].networkPolicies = false; }))).toEqual([]);
+    const sized = plan((c) => { c['inferscale:platform'].dcgmExporter = { resources: { memory: { request: '200Mi', limit: '300Mi' } } }; });
+    const dcgm: any = sized.platformObjects.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'dcgm-exporter');
+    expect(dcgm.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '200Mi' }, limits: { memory: '300Mi' } });
   });
 
   test('storage: off with false, off by default for an existing cluster, and left alone when Prometheus names its class', () => {

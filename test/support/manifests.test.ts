@@ -708,6 +708,28 @@ describe('references inside the set', () => {
     expect(checkManifests(objects, { externalRefs: ['Pod/inference/*'] })).toEqual([]);
   });
 
+  it('reports a NetworkPolicy that guards no pod, opens an undeclared port, or admits no pod of the set', () => {
+    const policy = (spec: Json): Json[] => [...baseline(), { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'llm', namespace: 'inference' }, spec }];
+    const sound = {
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'llm' } },
+      policyTypes: ['Ingress'],
+      ingress: [{ ports: [{ protocol: 'TCP', port: 8000 }], from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/component': 'server' } } }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress' } } }] }],
+    };
+    expect(checkManifests(policy(sound))).toEqual([]);
+    expectProblem(policy({ ...sound, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'vllm' } } }), {
+      path: 'spec.podSelector',
+      message: /^podSelector \{"matchLabels":\{"app.kubernetes.io\/name":"vllm"\}\} matches no pod template of the set in namespace "inference"; the NetworkPolicy guards nothing$/,
+    });
+    expectProblem(policy({ ...sound, ingress: [{ ports: [{ protocol: 'TCP', port: 8001 }] }] }), {
+      path: 'spec.ingress[0].ports[0]',
+      message: /^port 8001 \(TCP\) is declared by no container of Deployment llm; the rule opens nothing there$/,
+    });
+    expectProblem(policy({ ...sound, ingress: [{ ports: [{ port: 8000 }], from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'inference' } }, podSelector: { matchLabels: { app: 'gateway' } } }] }] }), {
+      path: 'spec.ingress[0].from[0]',
+      message: /^podSelector \{"matchLabels":\{"app":"gateway"\}\} matches no pod template of the set in namespace "inference"; the peer admits nobody$/,
+    });
+  });
+
   it('reports a missing ServiceAccount', () => {
     expectProblem(without('ServiceAccount'), { path: `${POD}.serviceAccountName`, message: /no ServiceAccount "llm" is in the set/ });
     expect(checkManifests(without('ServiceAccount'), { externalRefs: ['ServiceAccount/inference/llm'] })).toEqual([]);

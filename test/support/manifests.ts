@@ -834,6 +834,54 @@ function checkPdbRefs(e: Entry, idx: SetIndex): void {
   e.r.add('spec.selector', `selector ${show(selector)} matches no pod template of the set ${nsText(e.namespace)}; the PodDisruptionBudget protects nothing`);
 }
 
+/** Namespaces a peer's namespaceSelector names by `kubernetes.io/metadata.name`, or undefined when it selects otherwise. */
+function namespacesNamed(selector: JsonObject): string[] | undefined {
+  const labels = asStringMap(selector.matchLabels);
+  const keys = Object.keys(labels);
+  if (keys.length !== 1 || keys[0] !== 'kubernetes.io/metadata.name' || asArray(selector.matchExpressions).length > 0) return undefined;
+  return [labels['kubernetes.io/metadata.name']];
+}
+
+/**
+ * A NetworkPolicy whose podSelector matches no pod template of the set guards nothing (its
+ * labels drifted); a numeric port no selected container declares opens nothing; a peer whose
+ * podSelector matches no pod of the set in the namespace it names admits nobody.
+ */
+function checkNetworkPolicyRefs(e: Entry, idx: SetIndex): void {
+  const spec = asRecord(e.obj.spec);
+  const selector = asRecord(spec?.podSelector);
+  if (!spec || !selector) return;
+  const external = (ns: string): boolean => idx.isExternal('Pod', ns, '*');
+  const selected = idx.podsIn(e.namespace).filter(({ pod }) => selectorMatches(selector, pod.labels));
+  if (selected.length === 0) {
+    if (!external(e.namespace)) e.r.add('spec.podSelector', `podSelector ${show(selector)} matches no pod template of the set ${nsText(e.namespace)}; the NetworkPolicy guards nothing`);
+    return;
+  }
+  asArray(spec.ingress).forEach((rule, i) => {
+    const at = joinPath('spec.ingress', i);
+    asArray(asRecord(rule)?.ports).forEach((p, j) => {
+      const port = asRecord(p)?.port;
+      if (typeof port !== 'number') return;
+      const proto = asRecord(p)?.protocol ?? 'TCP';
+      for (const { entry, pod } of selected) {
+        const declared = asArray(pod.spec.containers).some((c) => asArray(asRecord(c)?.ports).some((cp) => asRecord(cp)?.containerPort === port && (asRecord(cp)?.protocol ?? 'TCP') === proto));
+        if (!declared) e.r.add(joinPath(joinPath(at, 'ports'), j), `port ${port} (${String(proto)}) is declared by no container of ${entry.kind} ${entry.name}; the rule opens nothing there`);
+      }
+    });
+    asArray(asRecord(rule)?.from).forEach((f, j) => {
+      const peer = asRecord(f);
+      const podSelector = asRecord(peer?.podSelector);
+      if (!peer || !podSelector || Object.keys(podSelector).length === 0) return;
+      const nsSelector = asRecord(peer.namespaceSelector);
+      const namespaces = nsSelector ? namespacesNamed(nsSelector) : [e.namespace];
+      for (const ns of namespaces ?? []) {
+        if (idx.podsIn(ns).some(({ pod }) => selectorMatches(podSelector, pod.labels)) || external(ns)) continue;
+        e.r.add(joinPath(joinPath(at, 'from'), j), `podSelector ${show(podSelector)} matches no pod template of the set ${nsText(ns)}; the peer admits nobody`);
+      }
+    });
+  });
+}
+
 /**
  * A budget that allows no disruption while every selected pod is healthy blocks every voluntary
  * eviction: `kubectl drain`, node upgrades and the cluster autoscaler's scale-down never finish.
@@ -1221,6 +1269,9 @@ export function checkManifests(objects: readonly unknown[], options: CheckOption
         break;
       case 'policy/PodDisruptionBudget':
         checkPdbRefs(e, idx);
+        break;
+      case 'networking.k8s.io/NetworkPolicy':
+        checkNetworkPolicyRefs(e, idx);
         break;
       case `${RBAC_GROUP}/RoleBinding`:
       case `${RBAC_GROUP}/ClusterRoleBinding`:

@@ -14,7 +14,7 @@ import { IMAGES } from '../images';
 import { DEFAULT_GPU_RESOURCE } from '../inference-service';
 import { checkDnsLabel, checkLabels } from '../names';
 import { Problem, show } from '../problems';
-import { DaemonResourcesProps, resolveDaemonResources, ResolvedDaemonResources } from './daemon-resources';
+import { ResolvedResources, resolveResources, ResourcesProps } from '../resources';
 
 /**
  * How the device plugin exposes Multi-Instance GPU partitions: `none` ignores MIG, `single`
@@ -73,8 +73,8 @@ export interface NvidiaDevicePluginProps {
    * @default "system-node-critical"
    */
   readonly priorityClassName?: string;
-  /** Container resources. No limits by default: an OOM-killed plugin takes every GPU off the node. @default { requests: { cpu: "50m", memory: "64Mi" } } */
-  readonly resources?: DaemonResourcesProps;
+  /** Container resources. No limits by default: an OOM-killed plugin takes every GPU off the node. @default { cpu: { request: "50m" }, memory: { request: "64Mi" } } */
+  readonly resources?: ResourcesProps;
   /** Extra labels on every object and pod (never in selectors). @default - none */
   readonly labels?: Readonly<Record<string, string>>;
 }
@@ -121,7 +121,7 @@ export interface ResolvedNvidiaDevicePlugin {
   /** Priority class. */
   readonly priorityClassName: string;
   /** Requests and limits of every DaemonSet's container. */
-  readonly resources: ResolvedDaemonResources;
+  readonly resources: ResolvedResources;
   /** Labels on the ServiceAccount. */
   readonly labels: Readonly<Record<string, string>>;
   /**
@@ -169,7 +169,8 @@ export function resolveNvidiaDevicePlugin(props: NvidiaDevicePluginProps = {}): 
   for (const key of Object.keys(props.labels ?? {})) {
     if (OWN_LABEL_KEYS.includes(key)) problems.push({ path: `labels[${show(key)}]`, message: 'is set by the device plugin itself (its selector and component labels); remove it' });
   }
-  const resources = resolveDaemonResources('resources', props.resources, { requests: { cpu: '50m', memory: '64Mi' }, limits: {} }, problems);
+  const { resources, problems: resourceProblems } = resolveResources('resources', props.resources, { cpu: { request: '50m' }, memory: { request: '64Mi' } });
+  problems.push(...resourceProblems);
 
   let explicit: ResolvedTimeSlicing | undefined;
   if (props.timeSlicing !== undefined) {

@@ -7,10 +7,9 @@
  * @module
  */
 import { IMAGES } from '../images';
-import { ResourceRequirementProps, ResourcesProps } from '../inference-service';
 import { checkDnsLabel, isDnsSubdomain } from '../names';
 import { Problem, show } from '../problems';
-import { checkQuantity } from '../quantity';
+import { ResolvedResources, resolveResources, ResourcesProps } from '../resources';
 
 /** Props of the `MetricsServer` construct. */
 export interface MetricsServerProps {
@@ -69,12 +68,7 @@ export interface ResolvedMetricsServer {
   /** Port the container serves HTTPS on (the Service maps 443 to it). */
   readonly securePort: number;
   /** Requests and limits as Kubernetes quantities, by resource. */
-  readonly resources: {
-    /** Requests, e.g. `cpu: "100m"`. */
-    readonly requests: Readonly<Record<string, string>>;
-    /** Limits (empty: none). */
-    readonly limits: Readonly<Record<string, string>>;
-  };
+  readonly resources: ResolvedResources;
   /** Labels selecting the pods (stable: never change them on a live Deployment). */
   readonly selectorLabels: Readonly<Record<string, string>>;
   /** Labels on every object and pod. */
@@ -147,7 +141,9 @@ export function resolveMetricsServer(props: MetricsServerProps = {}): {
   if (typeof image !== 'string' || !image || /\s/.test(image)) {
     problems.push({ path: 'image', message: `is ${show(image)}; expected an image reference such as ${show(IMAGES.metricsServer)}` });
   }
-  const resources = resolveResources(props.resources, problems);
+  // Upstream's requests, no limits.
+  const resources = resolveResources('resources', props.resources, { cpu: { request: '100m' }, memory: { request: '200Mi' } });
+  problems.push(...resources.problems);
   if (problems.length) return { problems };
 
   const selectorLabels = { 'app.kubernetes.io/name': 'metrics-server', 'app.kubernetes.io/instance': name };
@@ -170,7 +166,7 @@ export function resolveMetricsServer(props: MetricsServerProps = {}): {
         ...(insecureTls ? ['--kubelet-insecure-tls'] : []),
       ],
       securePort: SECURE_PORT,
-      resources,
+      resources: resources.resources,
       selectorLabels,
       labels: {
         'app.kubernetes.io/component': 'resource-metrics',
@@ -187,24 +183,4 @@ export function resolveMetricsServer(props: MetricsServerProps = {}): {
       },
     },
   };
-}
-
-/** Requests and limits from {@link ResourcesProps}; a resource left out takes upstream's request and no limit. */
-function resolveResources(props: ResourcesProps | undefined, problems: Problem[]): ResolvedMetricsServer['resources'] {
-  const defaults: Required<Record<'cpu' | 'memory', ResourceRequirementProps>> = { cpu: { request: '100m' }, memory: { request: '200Mi' } };
-  const requests: Record<string, string> = {};
-  const limits: Record<string, string> = {};
-  for (const resource of ['cpu', 'memory'] as const) {
-    const given: ResourceRequirementProps = props?.[resource] ?? defaults[resource];
-    const at = `resources.${resource}`;
-    const request = given.request === undefined ? undefined : checkQuantity(`${at}.request`, given.request);
-    const limit = given.limit === undefined ? undefined : checkQuantity(`${at}.limit`, given.limit);
-    problems.push(...(request?.problems ?? []), ...(limit?.problems ?? []));
-    if (request?.value !== undefined && limit?.value !== undefined && limit.value < request.value) {
-      problems.push({ path: `${at}.limit`, message: `is ${show(given.limit)}, below the request ${show(given.request)}; the API server rejects a limit under the request` });
-    }
-    if (given.request !== undefined) requests[resource] = given.request;
-    if (given.limit !== undefined) limits[resource] = given.limit;
-  }
-  return { requests, limits };
 }
