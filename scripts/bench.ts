@@ -1,17 +1,18 @@
 /**
  * Benchmarks: prints a table of medians. Run with `npm run bench`.
- * Options: --runs N (default 7), --only NAME (substring of a benchmark name).
+ * Options: --runs N (default 7), --only NAME (substring of a benchmark name), --batch N (one-day
+ * simulations in the simulator's batch benchmark, default 100).
  */
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import { parseArgs } from 'node:util';
 import { AIInferencePlatform, AIInferenceService, ScalingMetric } from '../lib/cdk8s';
 import { InferenceServiceProps } from '../lib/core';
 import { benchPulumiProgram } from './bench-pulumi';
-import { benchSimulator } from './bench-simulator';
+import { benchSimulator, DEFAULT_BATCH } from './bench-simulator';
 
 interface Row { readonly name: string; readonly median: number; readonly min: number; readonly max: number; readonly extra?: string }
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, only: { type: 'string' }, batch: { type: 'string', default: String(DEFAULT_BATCH) } } });
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number, 1 or more; got ${values.runs}`);
 
@@ -76,12 +77,14 @@ for (const n of [1, 10, 100, 500]) {
 const platform = measure('platform, 50 services', () => synthPlatform(50), (median) => `target < 3000 ms: ${median < 3000 ? 'met' : 'MISSED'}`);
 if (platform) rows.push(platform);
 
-for (const r of benchSimulator(runs)) if (!values.only || r.name.includes(values.only)) rows.push(r);
 
 const pad = (s: string, n: number): string => s.padEnd(n);
 const num = (x: number): string => x.toFixed(1).padStart(10);
 
 void (async () => {
+  if (!values.only || values.only.startsWith('sim')) {
+    for (const r of await benchSimulator(runs, Number(values.batch))) if (!values.only || r.name.includes(values.only)) rows.push(r);
+  }
   for (const r of await benchPulumiProgram(runs)) if (!values.only || r.name.includes(values.only)) rows.push(r);
   const width = Math.max(24, ...rows.map((r) => r.name.length + 2));
   console.log(`runs per benchmark: ${runs} (after one warm-up); times in ms\n`);

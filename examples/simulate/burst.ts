@@ -28,9 +28,9 @@ for (const behavior of [ScalingBehavior.burst(), ScalingBehavior.steady()]) {
 
   // A 15-minute spike from 2 to 24 requests/s, 10 minutes in, with seeded Poisson arrivals.
   const trace = simulator.syntheticTrace('spike', { base: 2, peak: 24, atSeconds: 600, lengthSeconds: 900, durationSeconds: 2400, seed: 7 });
-  const { summary } = simulator.simulate(simulator.serviceFromResolved(service), trace);
+  const { summary } = simulator.simulate(simulator.serviceFromResolved(service), trace, { serving: { profile: 'llama-3.1-8b/a100-40gb' } });
   console.log(
     `${service.behaviorPreset.padEnd(6)}: peak ${summary.peakReplicas} replicas, capacity after ${summary.timeToCapacity.maxSeconds} s, `
-    + `${summary.secondsOverTarget} s over the latency target, ${summary.failedRequests.toFixed(0)} failed requests, ${summary.gpuHours.toFixed(2)} GPU-hours`,
+    + `${summary.sloViolationSeconds.ttft} s over the TTFT SLO, ${summary.failedRequests.toFixed(0)} failed requests, ${summary.nodeHours.toFixed(2)} node-hours`,
   );
 }

@@ -1,8 +1,8 @@
 /**
  * What does a faster model load buy? Replays the real code-completion trace (scaled ×4)
  * against an LLM service like the default environment's `llm` with model load times from 1 to
- * 10 minutes, and prints the time to capacity, seconds over the latency target and GPU-hours
- * of each.
+ * 10 minutes, and prints the time to capacity, seconds over the TTFT and end-to-end SLOs,
+ * node-hours and the lead-time bound (which grows with the start-up time too) of each.
  *
  *   npx tsx examples/simulate/load-time.ts [path/to/trace.csv]
  */
@@ -31,13 +31,14 @@ function llm(loadTimeSeconds: number): InferenceServiceProps {
   };
 }
 
-console.log('load time  time to capacity  s over target  failed  GPU-hours  lower bound');
+console.log('load time  time to capacity  TTFT s over  e2e s over  failed  node-hours  lead-time bound');
 for (const loadTimeSeconds of [60, 120, 240, 480, 600]) {
   const { service, problems } = resolveInferenceService(llm(loadTimeSeconds), 'llm');
   if (!service) throw new Error(problems.map((p) => `${p.path} ${p.message}`).join('\n'));
-  const { summary: s } = simulator.simulate(simulator.serviceFromResolved(service), trace);
+  // The default app's model on its GPU: Qwen2.5-7B on an A10G.
+  const { summary: s } = simulator.simulate(simulator.serviceFromResolved(service), trace, { serving: { profile: 'qwen2.5-7b/a10g' } });
   console.log(
-    `${String(loadTimeSeconds).padStart(7)} s${String(s.timeToCapacity.maxSeconds).padStart(16)} s${String(s.secondsOverTarget).padStart(15)}`
-    + `${Math.round(s.failedRequests).toString().padStart(8)}${s.gpuHours.toFixed(2).padStart(11)}${s.lowerBoundGpuHours.toFixed(2).padStart(13)}`,
+    `${String(loadTimeSeconds).padStart(7)} s${String(s.timeToCapacity.maxSeconds).padStart(16)} s${String(s.sloViolationSeconds.ttft).padStart(13)}`
+    + `${String(s.sloViolationSeconds.e2e).padStart(12)}${Math.round(s.failedRequests).toString().padStart(8)}${s.nodeHours.toFixed(2).padStart(12)}${s.bounds.leadTimeNodeHours.toFixed(2).padStart(17)}`,
   );
 }

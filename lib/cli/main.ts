@@ -1,5 +1,5 @@
 /**
- * The `inferscale` command line. Subcommands: `simulate`, `explain`.
+ * The `inferscale` command line. Subcommands: `simulate`, `explain`, `profile`.
  *
  * Every error is one line on stderr (`inferscale simulate: <what is wrong>`) and a non-zero
  * exit code: 2 for an unknown option, 1 for bad input (unknown service, malformed trace,
@@ -8,6 +8,7 @@
  */
 import { ManifestError, TraceError } from '../core/simulator';
 import { EXPLAIN_USAGE, runExplain } from './explain-command';
+import { PROFILE_USAGE, runProfile } from './profile-command';
 import { CliError } from './inputs';
 import { CliIo, runSimulate, SIMULATE_USAGE } from './simulate-command';
 
@@ -20,20 +21,22 @@ export const USAGE = `Usage: inferscale <command> [options]
 Commands:
   simulate   replay a load trace against a service's autoscaling configuration
   explain    show how each service's autoscaling is wired, with a check per step
+  profile    list the serving profiles, or fit one to vllm bench serve results
 
-Run "inferscale simulate --help" or "inferscale explain --help" for their options.
+Run "inferscale simulate --help", "inferscale explain --help" or "inferscale profile --help" for their options.
 `;
 
 /** Runs the CLI with `args` (without the node and script paths); returns the exit code. */
 export function main(args: readonly string[], io: CliIo = processIo()): number {
   const [command, ...rest] = args;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    io.stdout(command === undefined ? USAGE : rest[0] === 'simulate' ? SIMULATE_USAGE : rest[0] === 'explain' ? EXPLAIN_USAGE : USAGE);
+    io.stdout(command === undefined ? USAGE : rest[0] === 'simulate' ? SIMULATE_USAGE : rest[0] === 'explain' ? EXPLAIN_USAGE : rest[0] === 'profile' ? PROFILE_USAGE : USAGE);
     return command === undefined ? 2 : 0;
   }
   if (command === 'explain') return runExplain(rest, io);
+  if (command === 'profile') return runProfile(rest, io);
   if (command !== 'simulate') {
-    io.stderr(`inferscale: unknown command "${command}"; expected "simulate" or "explain" (see inferscale --help)\n`);
+    io.stderr(`inferscale: unknown command "${command}"; expected "simulate", "explain" or "profile" (see inferscale --help)\n`);
     return 2;
   }
   try {

@@ -1,7 +1,8 @@
 /**
- * A self-contained HTML report of one or more simulations: summary table and charts (load and
- * capacity, desired and ready replicas, latency against the target). The chart library (uPlot)
- * and its stylesheet are inlined, so the file opens offline.
+ * A self-contained HTML report of one or more simulations: summary table and charts (requests
+ * and failures; desired, ready and needed replicas and nodes; TTFT, inter-token and end-to-end
+ * latency against the SLOs). The chart library (uPlot) and its stylesheet are inlined, so the
+ * file opens offline.
  * @module
  */
 import { readFileSync } from 'node:fs';
@@ -31,6 +32,7 @@ function reduce(values: ArrayLike<number>, step: number, scale = 1): (number | n
   const out: (number | null)[] = [];
   for (let i = 0; i < values.length; i += step) {
     let m = -Infinity;
+    // NaN (no request that second) never wins the maximum.
     for (let j = i; j < Math.min(values.length, i + step); j++) if (values[j] > m) m = values[j];
     out.push(Number.isFinite(m) ? Math.round(m * scale * 1000) / 1000 : null);
   }
@@ -43,14 +45,23 @@ export interface ReportScenario {
   readonly step: number;
   readonly seconds: number[];
   readonly requests: (number | null)[];
-  readonly capacity: (number | null)[];
-  readonly saturation: (number | null)[];
   readonly failed: (number | null)[];
   readonly desired: (number | null)[];
   readonly ready: (number | null)[];
+  readonly needed: (number | null)[];
   readonly pods: (number | null)[];
-  readonly latency: (number | null)[];
+  readonly nodes: (number | null)[];
+  readonly ttft: (number | null)[];
+  readonly interToken: (number | null)[];
+  readonly e2e: (number | null)[];
+  readonly waiting: (number | null)[];
+  readonly kvUsage: (number | null)[];
+  /** The TTFT limit, seconds. */
   readonly target: number;
+  /** The inter-token limit, seconds. */
+  readonly interTokenTarget: number;
+  /** The end-to-end limit, seconds. */
+  readonly e2eTarget: number;
 }
 
 /** Chart data of one simulation, reduced to at most {@link MAX_POINTS} points. */
@@ -59,19 +70,26 @@ export function reportData(name: string, r: SimulationResult): ReportScenario {
   const step = Math.max(1, Math.ceil(T / MAX_POINTS));
   const seconds: number[] = [];
   for (let i = 0; i < T; i += step) seconds.push(i);
+  const tl = r.timeline;
   return {
     name,
     step,
     seconds,
-    requests: reduce(r.timeline.requests, step),
-    capacity: reduce(r.timeline.readyReplicas, step, r.options.capacityRps),
-    saturation: reduce(r.timeline.readyReplicas, step, r.options.maxRps),
-    failed: reduce(r.timeline.failed, step),
-    desired: reduce(r.timeline.desiredReplicas, step),
-    ready: reduce(r.timeline.readyReplicas, step),
-    pods: reduce(r.timeline.pods, step),
-    latency: reduce(r.timeline.latencySeconds, step),
-    target: r.options.latencyTargetSeconds,
+    requests: reduce(tl.requests, step),
+    failed: reduce(tl.failed, step),
+    desired: reduce(tl.desiredReplicas, step),
+    ready: reduce(tl.readyReplicas, step),
+    needed: reduce(tl.neededReplicas, step),
+    pods: reduce(tl.pods, step),
+    nodes: reduce(tl.nodes, step),
+    ttft: reduce(tl.ttftSeconds, step),
+    interToken: reduce(tl.interTokenSeconds, step),
+    e2e: reduce(tl.e2eSeconds, step),
+    waiting: reduce(tl.waiting, step),
+    kvUsage: reduce(tl.kvUsagePercent, step),
+    target: r.options.slo.ttftSeconds,
+    interTokenTarget: r.options.slo.interTokenSeconds,
+    e2eTarget: r.options.slo.e2eSeconds,
   };
 }
 
@@ -88,8 +106,10 @@ function scriptJson(value: unknown): string {
 export interface ReportInput {
   /** Page title. */
   readonly title: string;
-  /** Lines describing the inputs (service, trace, capacity model). */
+  /** Lines describing the inputs (service, serving profile, SLOs, trace). */
   readonly description: readonly string[];
+  /** Lines under the table (the bounds). */
+  readonly footer?: readonly string[];
   /** Scenario name and result, in table order. */
   readonly runs: readonly { readonly name: string; readonly result: SimulationResult }[];
   /** Notes for the reader. */
@@ -125,6 +145,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 <h1>${escapeHtml(input.title)}</h1>
 ${input.description.map((d) => `<p class="desc">${escapeHtml(d)}</p>`).join('\n')}
 ${table}
+${(input.footer ?? []).map((d) => `<p class="desc">${escapeHtml(d)}</p>`).join('\n')}
 ${input.notes.map((n) => `<p class="note">Note: ${escapeHtml(n)}</p>`).join('\n')}
 ${reduced}
 <div id="scenarios"></div>
@@ -156,22 +177,31 @@ ${reduced}
     var box = document.createElement('div');
     box.className = 'charts';
     root.appendChild(box);
-    var target = s.seconds.map(function () { return s.target; });
-    chart(box, 'Load and capacity (requests/s)', [
+    var line = function (v) { return s.seconds.map(function () { return v; }); };
+    chart(box, 'Load (requests/s)', [
       { label: 'requests/s', stroke: '#1f77b4' },
-      { label: 'capacity at target', stroke: '#2ca02c' },
-      { label: 'saturation', stroke: '#98df8a', dash: [4, 4] },
-      { label: 'failed/s', stroke: '#d62728' }
-    ], [s.seconds, s.requests, s.capacity, s.saturation, s.failed], 'requests/s');
-    chart(box, 'Replicas', [
+      { label: 'failed/s', stroke: '#d62728' },
+      { label: 'waiting (all replicas)', stroke: '#ff7f0e', dash: [4, 4] }
+    ], [s.seconds, s.requests, s.failed, s.waiting], 'requests');
+    chart(box, 'Replicas and nodes', [
       { label: 'desired (HPA)', stroke: '#ff7f0e' },
       { label: 'ready', stroke: '#2ca02c' },
-      { label: 'pods', stroke: '#9467bd', dash: [4, 4] }
-    ], [s.seconds, s.desired, s.ready, s.pods], 'replicas');
-    chart(box, 'Latency against target (s)', [
-      { label: 'latency', stroke: '#8c564b' },
-      { label: 'target', stroke: '#d62728', dash: [6, 4] }
-    ], [s.seconds, s.latency, target], 'seconds');
+      { label: 'needed (instant bound)', stroke: '#7f7f7f', dash: [2, 3] },
+      { label: 'pods', stroke: '#9467bd', dash: [4, 4] },
+      { label: 'nodes', stroke: '#8c564b', dash: [6, 3] }
+    ], [s.seconds, s.desired, s.ready, s.needed, s.pods, s.nodes], 'replicas');
+    chart(box, 'Time to first token against the SLO (s)', [
+      { label: 'TTFT', stroke: '#8c564b' },
+      { label: 'SLO', stroke: '#d62728', dash: [6, 4] }
+    ], [s.seconds, s.ttft, line(s.target)], 'seconds');
+    chart(box, 'Time per output token against the SLO (s)', [
+      { label: 'inter-token latency', stroke: '#17becf' },
+      { label: 'SLO', stroke: '#d62728', dash: [6, 4] }
+    ], [s.seconds, s.interToken, line(s.interTokenTarget)], 'seconds');
+    chart(box, 'End-to-end latency against the SLO (s)', [
+      { label: 'e2e', stroke: '#bcbd22' },
+      { label: 'SLO', stroke: '#d62728', dash: [6, 4] }
+    ], [s.seconds, s.e2e, line(s.e2eTarget)], 'seconds');
   });
 })();
 </script>

@@ -3,23 +3,27 @@
  * prints a summary table, optionally comparing behavior presets and writing an HTML report.
  * @module
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   BEHAVIOR_PRESETS,
   BehaviorPresetName,
+  FaultOptions,
   scaleTrace,
+  SERVING_PROFILES,
+  ServingProfile,
   simulate,
   SimulatedService,
   SimulationOptions,
   SimulationResult,
+  Trace,
   traceStats,
   withBehaviorPreset,
 } from '../core/simulator';
 import { CliError, loadAppDir, loadManifest, loadTrace, pickService } from './inputs';
 import { renderReport } from './report';
-import { formatCount, formatTable, summaryColumns, summaryRows } from './table';
+import { boundsLine, formatCount, formatSeconds, formatTable, summaryColumns, summaryRows } from './table';
 
 /** Where the command writes, and what it knows about its environment. */
 export interface CliIo {
@@ -34,8 +38,9 @@ export interface CliIo {
 /** Usage text of `inferscale simulate`. */
 export const SIMULATE_USAGE = `Usage: inferscale simulate [options]
 
-Replays a load trace against a service's HPA and Deployment and prints what users and the
-GPU bill would see.
+Replays a load trace against a service's HPA and Deployment and prints what users (TTFT,
+time per output token, end-to-end latency, failures against the SLOs) and the GPU bill
+(node-hours against two lower bounds) would see.
 
 Service (one of):
   --service NAME         a service of the synthesized app in --app-dir (default charts-out/)
@@ -44,32 +49,52 @@ Service (one of):
   --app-dir DIR          folder of the synthesized app (default: charts-out)
 
 Trace:
-  --trace SPEC           step | spike | diurnal | ramp (optionally shape:peak=40,base=2,at=600,for=900,
-                         duration=3600,period=86400,seed=1,noise=0), code | conv (Azure LLM traces
-                         shipped in the package, one hour each), or a CSV / JSON file (default: step)
+  --trace LIST           comma-separated: step | spike | diurnal | ramp (optionally
+                         shape:peak=40,base=2,at=600,for=900,duration=3600,period=86400,seed=1,noise=0),
+                         code | conv (Azure LLM traces shipped in the package, one hour each),
+                         or a CSV / JSON file (default: step). One table per trace.
   --scale N              multiply the request column by N (default 1)
   --duration SECONDS     length of synthetic shapes (default 3600)
-  --seed N               seed of synthetic arrival noise (default 1)
+  --seed N               seed of synthetic arrival noise and start-up spread (default 1)
 
 Scenarios and output:
   --compare LIST         behavior presets side by side: ${BEHAVIOR_PRESETS.join(', ')}
                          (default: configured, the service's own)
-  --report FILE          write a self-contained HTML report with charts
+  --report FILE          write a self-contained HTML report with charts (first trace)
   --json                 print the summaries as JSON instead of a table
   --progress             show progress on stderr even when it is not a terminal
 
-Model (defaults come from the service; see the simulator's documentation):
-  --capacity RPS         requests/s one replica serves at the latency target
-  --latency-target S     latency target in seconds
-  --base-latency S       latency of one request on an idle replica
+Serving (independent of the HPA):
+  --profile ID|FILE      serving profile: ${Object.keys(SERVING_PROFILES).join(', ')},
+                         or a JSON file from "inferscale profile fit" (default qwen2.5-7b/a10g)
+  --routing POLICY       least-loaded | round-robin (default least-loaded)
+  --prompt-tokens N      prompt tokens per request when the trace has no token columns (default 1155)
+  --output-tokens N      output tokens per request when the trace has no token columns (default 211)
+  --timeout S            client timeout in seconds (default 600)
+
+SLOs (95th percentile per second):
+  --slo-ttft S           time to first token (default 2)
+  --slo-tpot S           time per output token (default 0.2)
+  --slo-e2e S            end-to-end latency (default: TTFT + 256 × TPOT)
+  --slo-failed RATIO     failed requests over all (default 0.001)
+
+Cluster:
   --load-time S          model load time in seconds
-  --initial-replicas N   ready replicas at the start (default minReplicas)
+  --initial-replicas N   ready replicas at the start (default: what the trace's first 5 minutes need)
   --gpus-per-node N      GPUs per node (default 1)
   --max-nodes N          node pool limit (default: enough for maxReplicas)
   --initial-nodes N      nodes up at the start, image cached (default: enough for the initial replicas)
   --node-provisioning S  seconds to launch a GPU node (default 180)
   --image-pull S         image pull on a fresh node (default 60)
-  --token-weighting      charge requests by their tokens when the trace has token columns
+  --image-size GB        compressed image size: the pull takes it over 100 MB/s (instead of --image-pull)
+  --storage-throughput MBPS
+                         storage the weights load from: the model load takes the profile's weights
+                         over it plus 30 s of engine start-up (instead of --load-time)
+  --startup-spread F     spread of start-up times (default 0.1; 0 for fixed times)
+
+Faults (repeatable):
+  --fault SPEC           outage:at=S,for=S (Prometheus down) | crash:at=S (a pod's container) |
+                         spot:at=S (a spot node's two-minute notice)
   -h, --help             show this help
 `;
 
@@ -85,9 +110,15 @@ const OPTIONS = {
   report: { type: 'string' },
   json: { type: 'boolean' },
   progress: { type: 'boolean' },
-  capacity: { type: 'string' },
-  'latency-target': { type: 'string' },
-  'base-latency': { type: 'string' },
+  profile: { type: 'string' },
+  routing: { type: 'string' },
+  'prompt-tokens': { type: 'string' },
+  'output-tokens': { type: 'string' },
+  timeout: { type: 'string' },
+  'slo-ttft': { type: 'string' },
+  'slo-tpot': { type: 'string' },
+  'slo-e2e': { type: 'string' },
+  'slo-failed': { type: 'string' },
   'load-time': { type: 'string' },
   'initial-replicas': { type: 'string' },
   'gpus-per-node': { type: 'string' },
@@ -95,9 +126,64 @@ const OPTIONS = {
   'initial-nodes': { type: 'string' },
   'node-provisioning': { type: 'string' },
   'image-pull': { type: 'string' },
-  'token-weighting': { type: 'boolean' },
+  'image-size': { type: 'string' },
+  'storage-throughput': { type: 'string' },
+  'startup-spread': { type: 'string' },
+  fault: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** A profile from a shipped id or a JSON file written by `inferscale profile fit`. */
+function loadProfile(spec: string, cwd: string): string | ServingProfile {
+  if (Object.prototype.hasOwnProperty.call(SERVING_PROFILES, spec)) return spec;
+  const file = resolve(cwd, spec);
+  if (!existsSync(file)) throw new CliError(`--profile "${spec}" is not a shipped profile (${Object.keys(SERVING_PROFILES).join(', ')}) or an existing file`);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ServingProfile;
+  } catch (e) {
+    throw new CliError(`--profile ${spec}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** What the HPA did around each injected fault, one line per fault and run. */
+export function faultLines(runs: readonly { readonly name: string; readonly result: SimulationResult }[]): string[] {
+  return runs.flatMap(({ name, result }) => result.summary.faults.map((f) => `fault ${f.kind} at ${formatSeconds(f.atSeconds)} (${name}): spec.replicas ${f.desiredBefore} before, up to ${f.desiredPeakAfter} after; ready ${f.readyBefore} before, ${f.readyLowest} at the lowest; ${f.blockedSyncs} blocked syncs; ${formatCount(f.failedRequests)} failed requests${f.endSeconds >= 0 ? `; over after ${formatSeconds(f.endSeconds - f.atSeconds)}` : '; not over by the end'}`));
+}
+
+/**
+ * The specs of a `--trace` list: split at commas, except inside a shape's options
+ * (`step:peak=40,base=2,code` is `step:peak=40,base=2` and `code`).
+ */
+export function traceSpecs(list: string): string[] {
+  const specs: string[] = [];
+  for (const part of list.split(',').map((t) => t.trim()).filter(Boolean)) {
+    if (specs.length > 0 && /^[a-z]+=/.test(part) && specs[specs.length - 1].includes(':')) specs[specs.length - 1] += `,${part}`;
+    else specs.push(part);
+  }
+  return specs;
+}
+
+/** Faults from `--fault` specs. */
+export function parseFaults(specs: readonly string[]): FaultOptions {
+  const outages: { atSeconds: number; durationSeconds: number }[] = [];
+  const crashes: { atSeconds: number }[] = [];
+  const spots: { atSeconds: number }[] = [];
+  for (const spec of specs) {
+    const [kind, rest = ''] = spec.split(':', 2);
+    const fields = new Map(rest.split(',').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string]));
+    const seconds = (key: string): number => {
+      const v = fields.get(key);
+      const n = Number(v);
+      if (v === undefined || v.trim() === '' || !Number.isInteger(n) || n < 0) throw new CliError(`--fault ${spec}: ${key} is ${v === undefined ? 'missing' : `"${v}"`}; expected whole seconds, 0 or more`);
+      return n;
+    };
+    if (kind === 'outage') outages.push({ atSeconds: seconds('at'), durationSeconds: seconds('for') });
+    else if (kind === 'crash') crashes.push({ atSeconds: seconds('at') });
+    else if (kind === 'spot') spots.push({ atSeconds: seconds('at') });
+    else throw new CliError(`--fault ${spec}: "${kind}" is not a fault; expected outage:at=S,for=S, crash:at=S or spot:at=S`);
+  }
+  return { metricsOutages: outages, podCrashes: crashes, spotInterruptions: spots };
+}
 
 function numberOption(name: string, value: string | undefined, check: 'positive' | 'nonNegative' | 'whole'): number | undefined {
   if (value === undefined) return undefined;
@@ -130,13 +216,14 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
   const services = v.manifest !== undefined ? loadManifest(v.manifest, io.cwd) : loadAppDir(v['app-dir'] ?? 'charts-out', io.cwd);
   const base = pickService(services, v.service, v.manifest ?? `${v['app-dir'] ?? 'charts-out'}/`);
 
-  // Trace.
+  // Traces.
   const duration = numberOption('duration', v.duration, 'whole');
   const seed = v.seed === undefined ? undefined : Number(v.seed);
   if (seed !== undefined && !Number.isInteger(seed)) throw new CliError(`--seed is "${v.seed}"; expected a whole number`);
-  const rawTrace = loadTrace(v.trace ?? 'step', io.cwd, { ...(duration !== undefined ? { durationSeconds: duration } : {}), ...(seed !== undefined ? { seed } : {}) });
   const scale = numberOption('scale', v.scale, 'positive') ?? 1;
-  const trace = scaleTrace(rawTrace, scale);
+  const traces: Trace[] = traceSpecs(v.trace ?? 'step')
+    .map((spec) => scaleTrace(loadTrace(spec, io.cwd, { ...(duration !== undefined ? { durationSeconds: duration } : {}), ...(seed !== undefined ? { seed } : {}) }), scale));
+  if (traces.length === 0) throw new CliError('--trace is empty; expected a shape, a named trace or a file');
 
   // Scenarios.
   const presets = (v.compare ?? 'configured').split(',').map((p) => p.trim()).filter(Boolean);
@@ -144,70 +231,104 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
     if (!(BEHAVIOR_PRESETS as readonly string[]).includes(p)) throw new CliError(`--compare: "${p}" is not a behavior preset; expected ${BEHAVIOR_PRESETS.join(', ')}`);
   }
   if (presets.length === 0) throw new CliError(`--compare is empty; expected presets from ${BEHAVIOR_PRESETS.join(', ')}`);
+  if (v.routing !== undefined && v.routing !== 'least-loaded' && v.routing !== 'round-robin') throw new CliError(`--routing is "${v.routing}"; expected least-loaded or round-robin`);
 
   const loadTime = numberOption('load-time', v['load-time'], 'positive');
+  const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as T;
   const options: SimulationOptions = {
-    capacity: {
-      ...(v.capacity !== undefined ? { requestsPerSecond: numberOption('capacity', v.capacity, 'positive') } : {}),
-      ...(v['latency-target'] !== undefined ? { latencyTargetSeconds: numberOption('latency-target', v['latency-target'], 'positive') } : {}),
-      ...(v['base-latency'] !== undefined ? { baseLatencySeconds: numberOption('base-latency', v['base-latency'], 'positive') } : {}),
-      ...(v['token-weighting'] ? { tokenWeighting: true } : {}),
-    },
-    pods: {
-      ...(v['initial-replicas'] !== undefined ? { initialReplicas: numberOption('initial-replicas', v['initial-replicas'], 'whole') } : {}),
-      ...(v['image-pull'] !== undefined ? { imagePullSeconds: Math.round(numberOption('image-pull', v['image-pull'], 'nonNegative')!) } : {}),
-    },
-    nodes: {
-      ...(v['gpus-per-node'] !== undefined ? { gpusPerNode: numberOption('gpus-per-node', v['gpus-per-node'], 'whole') } : {}),
-      ...(v['max-nodes'] !== undefined ? { maxNodes: numberOption('max-nodes', v['max-nodes'], 'whole') } : {}),
-      ...(v['initial-nodes'] !== undefined ? { initialNodes: numberOption('initial-nodes', v['initial-nodes'], 'whole') } : {}),
-      ...(v['node-provisioning'] !== undefined ? { provisioningSeconds: Math.round(numberOption('node-provisioning', v['node-provisioning'], 'nonNegative')!) } : {}),
-    },
+    serving: defined({
+      profile: v.profile !== undefined ? loadProfile(v.profile, io.cwd) : undefined,
+      routing: v.routing as 'least-loaded' | 'round-robin' | undefined,
+      promptTokens: numberOption('prompt-tokens', v['prompt-tokens'], 'positive'),
+      outputTokens: numberOption('output-tokens', v['output-tokens'], 'positive'),
+      requestTimeoutSeconds: numberOption('timeout', v.timeout, 'positive'),
+    }),
+    slo: defined({
+      ttftSeconds: numberOption('slo-ttft', v['slo-ttft'], 'positive'),
+      interTokenSeconds: numberOption('slo-tpot', v['slo-tpot'], 'positive'),
+      e2eSeconds: numberOption('slo-e2e', v['slo-e2e'], 'positive'),
+      failedRatio: numberOption('slo-failed', v['slo-failed'], 'nonNegative'),
+    }),
+    pods: defined({
+      initialReplicas: numberOption('initial-replicas', v['initial-replicas'], 'whole'),
+      imagePullSeconds: v['image-pull'] !== undefined ? Math.round(numberOption('image-pull', v['image-pull'], 'nonNegative')!) : undefined,
+      imageBytes: v['image-size'] !== undefined ? numberOption('image-size', v['image-size'], 'positive')! * 1e9 : undefined,
+      storageBytesPerSecond: v['storage-throughput'] !== undefined ? numberOption('storage-throughput', v['storage-throughput'], 'positive')! * 1e6 : undefined,
+      startupSpread: numberOption('startup-spread', v['startup-spread'], 'nonNegative'),
+      seed,
+    }),
+    nodes: defined({
+      gpusPerNode: numberOption('gpus-per-node', v['gpus-per-node'], 'whole'),
+      maxNodes: numberOption('max-nodes', v['max-nodes'], 'whole'),
+      initialNodes: numberOption('initial-nodes', v['initial-nodes'], 'whole'),
+      provisioningSeconds: v['node-provisioning'] !== undefined ? Math.round(numberOption('node-provisioning', v['node-provisioning'], 'nonNegative')!) : undefined,
+    }),
+    ...(v.fault !== undefined ? { faults: parseFaults(v.fault) } : {}),
   };
   // The load time also sizes the presets' scale-down windows, so it belongs to the service.
   const service: SimulatedService = loadTime !== undefined ? { ...base, modelLoadSeconds: Math.round(loadTime), modelLoadSource: 'option' } : base;
 
   const showProgress = io.stderrIsTty || v.progress === true;
-  const runs: { name: string; result: SimulationResult }[] = [];
-  presets.forEach((preset, i) => {
-    const scenario = withBehaviorPreset(service, preset as BehaviorPresetName);
-    const name = preset === 'configured' ? `${scenario.behaviorName} (configured)` : preset;
-    const label = `simulating ${name}${presets.length > 1 ? ` (${i + 1}/${presets.length})` : ''}`;
-    const onProgress = showProgress
-      ? (done: number, total: number): void => {
-        const pct = Math.floor((100 * done) / total);
-        io.stderr(io.stderrIsTty ? `\r${label}: ${pct}%${done === total ? '\n' : ''}` : `${label}: ${pct}%\n`);
-      }
-      : undefined;
-    runs.push({ name, result: simulate(scenario, trace, { ...options, ...(onProgress ? { onProgress } : {}) }) });
-  });
+  const perTrace: { trace: Trace; runs: { name: string; result: SimulationResult }[] }[] = [];
+  const total = traces.length * presets.length;
+  let done = 0;
+  for (const trace of traces) {
+    const runs: { name: string; result: SimulationResult }[] = [];
+    for (const preset of presets) {
+      const scenario = withBehaviorPreset(service, preset as BehaviorPresetName);
+      const name = preset === 'configured' ? `${scenario.behaviorName} (configured)` : preset;
+      done++;
+      const label = `simulating ${name}${traces.length > 1 ? ` on ${trace.name}` : ''}${total > 1 ? ` (${done}/${total})` : ''}`;
+      const onProgress = showProgress
+        ? (d: number, all: number): void => {
+          const pct = Math.floor((100 * d) / all);
+          io.stderr(io.stderrIsTty ? `\r${label}: ${pct}%${d === all ? '\n' : ''}` : `${label}: ${pct}%\n`);
+        }
+        : undefined;
+      runs.push({ name, result: simulate(scenario, trace, { ...options, ...(onProgress ? { onProgress } : {}) }) });
+    }
+    perTrace.push({ trace, runs });
+  }
 
-  const first = runs[0].result;
-  const stats = traceStats(trace);
+  const first = perTrace[0].runs[0].result;
   const o = first.options;
-  const stat = first.summary.latencyStatistic;
-  const description = [
+  const p = o.profile;
+  const slo = o.slo;
+  const q = `p${Math.round(slo.quantile * 100)}`;
+  const header = [
     `service ${service.name}${service.namespace ? ` (namespace ${service.namespace})` : ''}: ${service.minReplicas}-${service.maxReplicas} replicas, metrics ${service.metrics.map((m) => m.name).join(', ') || 'none'}`,
-    `trace ${trace.name}: ${formatCount(stats.seconds)} s, ${formatCount(stats.total)} requests, mean ${stats.mean.toFixed(2)}/s, peak ${stats.peak.toFixed(0)}/s (60 s average ${stats.peak60.toFixed(1)}/s)`,
-    `capacity ${o.capacityRps} requests/s per replica at ${stat} <= ${o.latencyTargetSeconds} s (${o.slots} slots, base latency ${o.baseLatencySeconds} s, saturates at ${o.maxRps.toFixed(2)}/s); model load ${o.modelLoadSeconds} s; ${service.gpusPerPod > 0 ? `${service.gpusPerPod} GPU/pod, ${o.gpusPerNode} GPU/node, up to ${o.maxNodes} nodes, ${o.provisioningSeconds} s to add one` : 'CPU only'}`,
+    `serving ${p.id}: ${p.model} on ${p.gpu} (${p.engine}), prefill ${formatCount(p.prefillTokensPerSecond)} tokens/s, decode step ${(p.decodeBaseSeconds * 1000).toFixed(1)} ms + ${(p.decodePerSequenceSeconds * 1000).toFixed(2)} ms per sequence, KV cache ${formatCount(p.kvCacheTokens)} tokens, ${o.routing} routing`,
+    `SLOs (${q} per second): TTFT <= ${slo.ttftSeconds} s, TPOT <= ${slo.interTokenSeconds} s, e2e <= ${slo.e2eSeconds} s, failed <= ${slo.failedRatio * 100}%; model load ${o.modelLoadSeconds} s, image pull ${o.imagePullSeconds} s; ${service.gpusPerPod > 0 ? `${service.gpusPerPod} GPU/pod, ${o.gpusPerNode} GPU/node, up to ${o.maxNodes} nodes, ${o.provisioningSeconds} s to add one` : 'CPU only'}`,
   ];
-  const notes = [...new Set(runs.flatMap((r) => r.result.warnings))];
+  const traceLine = (trace: Trace, r: SimulationResult): string => {
+    const stats = traceStats(trace);
+    return `trace ${trace.name}: ${formatCount(stats.seconds)} s, ${formatCount(stats.total)} requests, mean ${stats.mean.toFixed(2)}/s, peak ${stats.peak.toFixed(0)}/s (60 s average ${stats.peak60.toFixed(1)}/s); ${r.initialReplicas} replicas ready at the start`;
+  };
+  const notes = [...new Set(perTrace.flatMap((t) => t.runs.flatMap((r) => r.result.warnings)))];
 
   if (v.json) {
     io.stdout(`${JSON.stringify({
       service: service.name,
-      trace: trace.name,
-      scenarios: runs.map((r) => ({ name: r.name, behavior: r.result.service.behavior, summary: { ...r.result.summary, timeToCapacity: { ...r.result.summary.timeToCapacity, list: undefined } } })),
+      profile: p.id,
+      traces: perTrace.map(({ trace, runs }) => ({
+        trace: trace.name,
+        scenarios: runs.map((r) => ({ name: r.name, behavior: r.result.service.behavior, summary: { ...r.result.summary, timeToCapacity: { ...r.result.summary.timeToCapacity, list: undefined } } })),
+      })),
       notes,
     }, null, 2)}\n`);
   } else {
-    io.stdout(`${description.join('\n')}\n\n${formatTable(summaryColumns(service.gpusPerPod > 0), summaryRows(runs))}\n`);
-    io.stdout(`\ntime to capacity: longest wait for enough ready replicas after sustained demand (60 s average) outgrew them; s short: seconds with fewer ready replicas than that demand needed; s over target: seconds whose ${stat} latency exceeded ${o.latencyTargetSeconds} s; lower bound: ${service.gpusPerPod > 0 ? 'GPU' : 'replica'}-hours of a perfect-foresight scaler.\n`);
+    io.stdout(`${header.join('\n')}\n`);
+    for (const { trace, runs } of perTrace) {
+      io.stdout(`\n${traceLine(trace, runs[0].result)}\n${formatTable(summaryColumns(service.gpusPerPod > 0), summaryRows(runs))}\n${boundsLine(runs[0].result)}\n`);
+      for (const line of faultLines(runs)) io.stdout(`${line}\n`);
+    }
+    io.stdout(`\ns over: seconds whose ${q} (of requests that got a first token, tokens, or requests that finished then) broke the SLO; node-hours: GPU nodes from provisioning start to removal; vs instant / vs lead-time: node-hours over each lower bound; time to capacity: longest wait for enough ready replicas after sustained demand (60 s average) outgrew them.\n`);
     for (const n of notes) io.stdout(`note: ${n}\n`);
   }
   if (v.report !== undefined) {
     const file = resolve(io.cwd, v.report);
-    const html = renderReport({ title: `inferscale simulate: ${service.name} on ${trace.name}`, description, runs, notes });
+    const { trace, runs } = perTrace[0];
+    const html = renderReport({ title: `inferscale simulate: ${service.name} on ${trace.name}`, description: [...header, traceLine(trace, runs[0].result)], footer: [boundsLine(runs[0].result), ...faultLines(runs)], runs, notes });
     try {
       writeFileSync(file, html);
     } catch (e) {

@@ -4,18 +4,19 @@
  */
 import type { SimulationResult } from '../core/simulator';
 
-/** Column headings of the summary table; replica-hours instead of GPU-hours for a CPU-only service. */
+/** Column headings of the summary table; replica-hours instead of node-hours for a CPU-only service. */
 export function summaryColumns(gpu: boolean): string[] {
   return [
     'behavior',
     'peak replicas',
-    'time to capacity',
-    's short',
-    's over target',
+    'TTFT s over',
+    'TPOT s over',
+    'e2e s over',
     'failed requests',
-    gpu ? 'GPU-hours' : 'replica-hours',
-    'lower bound',
-    'vs bound',
+    gpu ? 'node-hours' : 'replica-hours',
+    'vs instant',
+    'vs lead-time',
+    'time to capacity',
   ];
 }
 
@@ -32,28 +33,46 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
+/** `cost / bound` as `1.23×`, `-` without a bound. */
+function ratio(cost: number, bound: number): string {
+  return bound > 0 ? `${(cost / bound).toFixed(2)}×` : '-';
+}
+
 /** One row of cells per run (see {@link summaryColumns}). */
 export function summaryRows(runs: readonly { readonly name: string; readonly result: SimulationResult }[]): string[][] {
   return runs.map(({ name, result }) => {
     const s = result.summary;
     const gpu = result.service.gpusPerPod > 0;
-    const hours = gpu ? s.gpuHours : s.replicaHours;
-    const bound = gpu ? s.lowerBoundGpuHours : s.lowerBoundReplicaHours;
+    const cost = gpu ? s.nodeHours : s.replicaHours;
+    const instant = gpu ? s.bounds.instantNodeHours : s.bounds.instantReplicaHours;
+    const leadTime = gpu ? s.bounds.leadTimeNodeHours : s.bounds.leadTimeReplicaHours;
     const ttc = s.timeToCapacity;
     const ttcText = ttc.episodes === 0 ? '-' : `${formatSeconds(ttc.maxSeconds)}${ttc.unresolved ? ` (${ttc.unresolved} not reached)` : ''}`;
     const failed = s.failedRequests > 0 ? `${formatCount(s.failedRequests)} (${s.failedPercent.toFixed(s.failedPercent < 0.1 ? 2 : 1)}%)` : '0';
+    const v = s.sloViolationSeconds;
     return [
       name,
       String(s.peakReplicas),
-      ttcText,
-      formatCount(ttc.secondsShort),
-      formatCount(s.secondsOverTarget),
+      formatCount(v.ttft),
+      formatCount(v.interToken),
+      formatCount(v.e2e),
       failed,
-      hours.toFixed(2),
-      bound.toFixed(2),
-      bound > 0 ? `${(hours / bound).toFixed(2)}×` : '-',
+      cost.toFixed(2),
+      ratio(cost, instant),
+      ratio(cost, leadTime),
+      ttcText,
     ];
   });
+}
+
+/** The bounds row under the table: what the two lower bounds cost. */
+export function boundsLine(result: SimulationResult): string {
+  const b = result.summary.bounds;
+  const gpu = result.service.gpusPerPod > 0;
+  const unit = gpu ? 'node-hours' : 'replica-hours';
+  const instant = gpu ? b.instantNodeHours : b.instantReplicaHours;
+  const leadTime = gpu ? b.leadTimeNodeHours : b.leadTimeReplicaHours;
+  return `bounds: instant ${instant.toFixed(2)} ${unit} (each second's need, ready at once); lead-time ${leadTime.toFixed(2)} ${unit} (clairvoyant, each replica started ${formatSeconds(b.startupSeconds)} ahead)`;
 }
 
 /** The table as aligned text. */

@@ -59,7 +59,10 @@ describe('inferscale simulate (spawned)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('service llm (namespace inference): 1-8 replicas');
     expect(r.stdout).toMatch(/trace code ×3: 3,437 s, 26,457 requests/);
-    expect(r.stdout).toMatch(/^behavior\s+peak replicas\s+time to capacity\s+s short\s+s over target\s+failed requests\s+GPU-hours\s+lower bound\s+vs bound$/m);
+    expect(r.stdout).toContain('serving qwen2.5-7b/a10g: Qwen/Qwen2.5-7B-Instruct on A10G (vLLM)');
+    expect(r.stdout).toContain('SLOs (p95 per second): TTFT <= 2 s, TPOT <= 0.2 s, e2e <= 53.2 s, failed <= 0.1%');
+    expect(r.stdout).toMatch(/^behavior\s+peak replicas\s+TTFT s over\s+TPOT s over\s+e2e s over\s+failed requests\s+node-hours\s+vs instant\s+vs lead-time\s+time to capacity$/m);
+    expect(r.stdout).toMatch(/^bounds: instant [0-9.]+ node-hours \(each second's need, ready at once\); lead-time [0-9.]+ node-hours \(clairvoyant, each replica started 8 min 2 s ahead\)$/m);
     expect(r.stdout).toMatch(/^burst \(configured\)\s+\d+\s+/m);
     expect(r.stdout).toMatch(/^steady\s+\d+\s+/m);
     expect(r.stdout).toMatch(/^legacy\s+\d+\s+/m);
@@ -72,12 +75,15 @@ describe('inferscale simulate (spawned)', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     const json = /<script type="application\/json" id="inferscale-data">([\s\S]*?)<\/script>/.exec(html);
     expect(json).not.toBeNull();
-    const data = JSON.parse(json![1]) as { name: string; seconds: number[]; requests: number[]; ready: number[]; latency: number[]; target: number }[];
+    const data = JSON.parse(json![1]) as { name: string; seconds: number[]; requests: number[]; ready: number[]; needed: number[]; ttft: (number | null)[]; e2e: (number | null)[]; target: number; e2eTarget: number }[];
     expect(data.map((d) => d.name)).toEqual(['burst (configured)', 'steady', 'legacy']);
     expect(data[0].seconds.length).toBe(data[0].requests.length);
     expect(data[0].requests.length).toBeGreaterThan(1000);
+    expect(data[0].ttft.length).toBe(data[0].requests.length);
     expect(Math.max(...data[0].ready)).toBeGreaterThanOrEqual(1);
-    expect(data[0].target).toBe(4);
+    expect(Math.max(...data[0].needed)).toBeGreaterThanOrEqual(1);
+    expect(data[0].target).toBe(2);
+    expect(data[0].e2eTarget).toBeCloseTo(53.2, 6);
     expect(html).toContain('new uPlot(');
     expect(html).toContain('uPlot 1.6.32');
     expect(html).not.toMatch(/<script[^>]+src=/i);
@@ -132,25 +138,43 @@ describe('inferscale simulate (in process)', () => {
     const r = runInProcess(['simulate', '--manifest', manifest, '--trace', join(FIXTURES, 'minutes.csv'), '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { service: string; trace: string; scenarios: { name: string; summary: { durationSeconds: number; totalRequests: number } }[] };
+    const out = JSON.parse(r.stdout) as { service: string; traces: { trace: string; scenarios: { name: string; summary: { durationSeconds: number; totalRequests: number; sloViolationSeconds: { ttft: number } } }[] }[] };
     expect(out.service).toBe('llm');
-    expect(out.scenarios[0].summary.durationSeconds).toBe(1500);
-    expect(out.scenarios[0].summary.totalRequests).toBe(300 * 2 + 600 * 12 + 600 * 3);
+    expect(out.traces[0].scenarios[0].summary.durationSeconds).toBe(1500);
+    expect(out.traces[0].scenarios[0].summary.totalRequests).toBe(300 * 2 + 600 * 12 + 600 * 3);
+    expect(typeof out.traces[0].scenarios[0].summary.sloViolationSeconds.ttft).toBe('number');
   });
 
-  test('model options reach the simulation (capacity, load time, node pool)', () => {
-    const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'step:duration=900,at=300', '--capacity', '8', '--load-time', '120', '--gpus-per-node', '4', '--node-provisioning', '90']);
+  test('model options reach the simulation (profile, SLOs, load time, node pool)', () => {
+    const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'step:duration=900,at=300', '--profile', 'llama-3.1-8b/a100-40gb', '--slo-ttft', '1', '--slo-tpot', '0.05', '--load-time', '120', '--gpus-per-node', '4', '--node-provisioning', '90']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('capacity 8 requests/s per replica');
-    expect(r.stdout).toContain('model load 120 s');
+    expect(r.stdout).toContain('serving llama-3.1-8b/a100-40gb: meta-llama/Llama-3.1-8B-Instruct on A100 40GB SXM (vLLM)');
+    expect(r.stdout).toContain('SLOs (p95 per second): TTFT <= 1 s, TPOT <= 0.05 s, e2e <= 13.8 s');
+    expect(r.stdout).toContain('model load 120 s, image pull 60 s');
     expect(r.stdout).toContain('1 GPU/pod, 4 GPU/node, up to 2 nodes, 90 s to add one');
   });
 
-  test('progress goes to stderr when asked', () => {
-    const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'diurnal:duration=7200', '--progress']);
+  test('the image size sets the pull, and storage throughput the model load from the profile\'s weights', () => {
+    const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'step:duration=600', '--profile', 'llama-3.1-8b/a100-40gb', '--image-size', '9', '--storage-throughput', '500']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('simulating burst (configured): 50%');
-    expect(r.stderr).toContain('simulating burst (configured): 100%');
+    // 9 GB over 100 MB/s; 16.06 GB of BF16 weights over 500 MB/s, plus 30 s of engine start-up.
+    expect(r.stdout).toContain('model load 62 s, image pull 90 s');
+  });
+
+  test('faults report what the HPA did around each', () => {
+    const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'step:duration=1200,at=300,peak=6,base=1', '--fault', 'outage:at=300,for=120', '--fault', 'crash:at=600']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^fault metricsOutage at 5 min \(burst \(configured\)\): spec\.replicas \d+ before, up to \d+ after; ready \d+ before, \d+ at the lowest; \d+ blocked syncs; [0-9,]+ failed requests; over after 2 min$/m);
+    expect(r.stdout).toMatch(/^fault podCrash at 10 min \(burst \(configured\)\): /m);
+  });
+
+  test('a comma-separated trace list compares the presets on each trace, one table each', () => {
+    const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'ramp,spike', '--duration', '600', '--compare', 'configured,default']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^trace ramp: 600 s/m);
+    expect(r.stdout).toMatch(/^trace spike: 600 s/m);
+    expect(r.stdout.match(/^default\s+\d+/gm)).toHaveLength(2);
   });
 
   test.each([
@@ -159,8 +183,12 @@ describe('inferscale simulate (in process)', () => {
     [['simulate', '--manifest', manifest, '--compare', 'burst,fast'], /^inferscale simulate: --compare: "fast" is not a behavior preset; expected configured, burst, steady, queue, default, legacy\n$/],
     [['simulate', '--manifest', join(FIXTURES, 'missing.yaml')], /^inferscale simulate: manifest .*missing\.yaml does not exist\n$/],
     [['simulate', '--app-dir', 'no-such-dir', '--service', 'llm'], /^inferscale simulate: no synthesized app in no-such-dir\/ .*run "npm run synth" first, or pass --manifest FILE\n$/],
-    [['simulate', '--manifest', manifest, '--capacity', '0'], /^inferscale simulate: --capacity is "0"; expected a number greater than 0\n$/],
-    [['frobnicate'], /^inferscale: unknown command "frobnicate"; expected "simulate" or "explain" \(see inferscale --help\)\n$/],
+    [['simulate', '--manifest', manifest, '--slo-ttft', '0'], /^inferscale simulate: --slo-ttft is "0"; expected a number greater than 0\n$/],
+    [['simulate', '--manifest', manifest, '--profile', 'tpu/v9'], /^inferscale simulate: --profile "tpu\/v9" is not a shipped profile \(llama-2-7b\/a10g, .*\) or an existing file\n$/],
+    [['simulate', '--manifest', manifest, '--fault', 'meteor:at=3'], /^inferscale simulate: --fault meteor:at=3: "meteor" is not a fault; expected outage:at=S,for=S, crash:at=S or spot:at=S\n$/],
+    [['simulate', '--manifest', manifest, '--fault', 'outage:at=60'], /^inferscale simulate: --fault outage:at=60: for is missing; expected whole seconds, 0 or more\n$/],
+    [['simulate', '--manifest', manifest, '--routing', 'random'], /^inferscale simulate: --routing is "random"; expected least-loaded or round-robin\n$/],
+    [['frobnicate'], /^inferscale: unknown command "frobnicate"; expected "simulate", "explain" or "profile" \(see inferscale --help\)\n$/],
   ])('bad input %j: one error line', (args, message) => {
     const r = runInProcess(args as string[]);
     expect(r.code).not.toBe(0);

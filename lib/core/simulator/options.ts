@@ -3,54 +3,86 @@
  * @module
  */
 import type * as hpa from '../hpa';
-import { latencyMean, slotsForTarget } from './queueing';
+import { DEFAULT_PROFILE_ID, SERVING_PROFILES } from './profiles/catalogue';
+import type { ServingProfile } from './profiles/types';
 import type { LoadTimeSource, SimulatedService } from './service';
-
-/** Per-replica capacity and the queueing model (see `queueing.ts`). */
-export interface CapacityOptions {
-  /**
-   * Requests per second one replica serves at the latency target.
-   * @default - the service's requests-per-second metric target (the catalogue defines that target as exactly this)
-   */
-  readonly requestsPerSecond?: number;
-  /** Latency target in seconds. @default - the service's latency metric target, else 2 × baseLatencySeconds, else 1 */
-  readonly latencyTargetSeconds?: number;
-  /** Which latency the target bounds: a quantile in (0, 1) or `mean`. @default - the latency metric's, else 0.95 */
-  readonly latencyQuantile?: number | 'mean';
-  /** Latency of one request on an idle replica. @default - half the latency target (0.5 s when neither is known) */
-  readonly baseLatencySeconds?: number;
-  /** Requests a replica processes at once (batch slots). @default - the fewest that meet the target at capacity */
-  readonly slots?: number;
-  /** Client or gateway timeout: latency never exceeds it, and requests that would wait longer fail. @default 60 */
-  readonly requestTimeoutSeconds?: number;
-  /** Requests that may wait per ready replica before new ones fail. @default - what a replica works off within the timeout */
-  readonly queueLimitPerReplica?: number;
-  /**
-   * Charge requests by tokens when the trace has token columns: a request costs
-   * `contextWeight × context + generatedWeight × generated` tokens, normalised so the trace's
-   * average request costs 1. Requests are still counted one by one for metrics and failures.
-   * @default false
-   */
-  readonly tokenWeighting?:
-    | boolean
-    | {
-        /** Weight of one context (prompt) token. @default 1 */
-        readonly contextWeight?: number;
-        /** Weight of one generated token. @default 10 */
-        readonly generatedWeight?: number;
-      };
-}
 
 /** Pod start-up. */
 export interface PodOptions {
-  /** Ready replicas at second 0 (already running, on nodes, with history). @default - minReplicas */
+  /** Ready replicas at second 0 (already running, on nodes, with history). @default - what the trace's first five minutes need at the SLOs, within min and max replicas */
   readonly initialReplicas?: number;
   /** From creation to binding when a GPU is free (scheduler queue, binding). @default 2 */
   readonly schedulingSeconds?: number;
-  /** Image pull for the first pod on a node; later pods on that node find it cached. @default 60 */
+  /** Image pull for the first pod on a node; later pods on that node find it cached. @default - imageBytes / pullBytesPerSecond when the image size is given, else 60 */
   readonly imagePullSeconds?: number;
-  /** Model load time, from container start to ready. @default - the service's */
+  /** Compressed image size, bytes: with `pullBytesPerSecond` it sets the pull time. */
+  readonly imageBytes?: number;
+  /** Registry pull throughput, bytes per second. @default 100e6 (100 MB/s) */
+  readonly pullBytesPerSecond?: number;
+  /** Model load time, from container start to ready. @default - weightBytes / storageBytesPerSecond when that is given, else the service's */
   readonly modelLoadSeconds?: number;
+  /** Throughput of the storage the weights load from, bytes per second: the load time becomes the profile's weight bytes over it plus the engine's start-up. */
+  readonly storageBytesPerSecond?: number;
+  /**
+   * Spread of node provisioning, image pull and model load times: each is multiplied by
+   * `exp(spread × z)` with `z` standard normal, seeded. 0 gives fixed times.
+   * @default 0.1
+   */
+  readonly startupSpread?: number;
+  /** Seed of the start-up spread. @default 1 */
+  readonly seed?: number;
+}
+
+/** How requests are served: the serving profile and the router. */
+export interface ServingOptions {
+  /** A shipped profile's id (see `SERVING_PROFILES`) or a profile. @default "qwen2.5-7b/a10g" (the default app's model and GPU) */
+  readonly profile?: string | ServingProfile;
+  /** How the gateway spreads requests over ready replicas. @default "least-loaded" */
+  readonly routing?: RoutingPolicy;
+  /** Client timeout: requests not finished this long after arrival fail. @default 600 (the OpenAI Python client's default) */
+  readonly requestTimeoutSeconds?: number;
+  /** Prompt tokens per request when the trace has no token columns. @default 1155 (the Azure conversation trace's mean) */
+  readonly promptTokens?: number;
+  /** Output tokens per request when the trace has no token columns. @default 211 (the Azure conversation trace's mean) */
+  readonly outputTokens?: number;
+}
+
+/** How the gateway spreads requests: evenly, or to the replicas with the fewest outstanding requests. */
+export type RoutingPolicy = 'round-robin' | 'least-loaded';
+
+/** What users were promised: limits on the 95th percentile (or the quantile given) and on failures. */
+export interface SloOptions {
+  /** Time to first token. @default 2 (MLPerf Inference's server-scenario TTFT limit for Llama 2 70B) */
+  readonly ttftSeconds?: number;
+  /** Time per output token (inter-token latency). @default 0.2 (MLPerf Inference's TPOT limit for Llama 2 70B) */
+  readonly interTokenSeconds?: number;
+  /** End-to-end latency. @default - ttftSeconds + 256 × interTokenSeconds: a 256-token answer at both limits */
+  readonly e2eSeconds?: number;
+  /** Failed requests over all. @default 0.001 */
+  readonly failedRatio?: number;
+  /** The quantile the latency limits bound. @default 0.95 */
+  readonly quantile?: number;
+}
+
+/** Faults to inject. */
+export interface FaultOptions {
+  /** Prometheus down: no scrapes, and every adapter query fails. */
+  readonly metricsOutages?: readonly {
+    /** Second it starts. */
+    readonly atSeconds: number;
+    /** How long it lasts. */
+    readonly durationSeconds: number;
+  }[];
+  /** A ready pod's container crashes (the longest-ready pod): its requests fail, it restarts and reloads the model. */
+  readonly podCrashes?: readonly {
+    /** Second of the crash. */
+    readonly atSeconds: number;
+  }[];
+  /** A spot node gets its two-minute interruption notice (the node of the longest-ready pod): its pods are drained, then the node is gone. */
+  readonly spotInterruptions?: readonly {
+    /** Second of the notice. */
+    readonly atSeconds: number;
+  }[];
 }
 
 /** The GPU node pool the pods run on (ignored for CPU-only services, which always find room). */
@@ -118,8 +150,12 @@ export interface UtilizationOptions {
 
 /** Everything a simulation can be told; every field is optional. */
 export interface SimulationOptions {
-  /** Capacity and queueing. */
-  readonly capacity?: CapacityOptions;
+  /** The serving profile and the router. */
+  readonly serving?: ServingOptions;
+  /** The SLOs the report checks. */
+  readonly slo?: SloOptions;
+  /** Faults to inject. */
+  readonly faults?: FaultOptions;
   /** Pod start-up. */
   readonly pods?: PodOptions;
   /** GPU node pool. */
@@ -132,7 +168,7 @@ export interface SimulationOptions {
   readonly utilization?: UtilizationOptions;
   /** Replaces the service's `spec.behavior` (`null`: the legacy path). @default - the service's */
   readonly behavior?: hpa.HpaBehavior | null;
-  /** Trailing window over which demand must persist to count as needing capacity (time-to-capacity). @default 60 */
+  /** Trailing window over which demand must persist to count as needing capacity (time to capacity, the bounds' need). @default 60 */
   readonly demandWindowSeconds?: number;
   /** Called about every simulated hour and at the end with (seconds done, seconds total). */
   readonly onProgress?: (done: number, total: number) => void;
@@ -140,34 +176,26 @@ export interface SimulationOptions {
 
 /** Every option resolved for one service. */
 export interface ResolvedSimulationOptions {
-  /** Requests per second one replica serves at the latency target. */
-  readonly capacityRps: number;
-  /** Latency target, seconds. */
-  readonly latencyTargetSeconds: number;
-  /** Which latency the target bounds: a quantile in (0, 1) or `mean`. */
-  readonly latencyQuantile: number | 'mean';
-  /** Latency of one request on an idle replica, seconds. */
-  readonly baseLatencySeconds: number;
-  /** Requests a replica processes at once (batch slots). */
-  readonly slots: number;
-  /** Requests per second a replica completes at 100 % utilization: slots / base latency. */
-  readonly maxRps: number;
-  /** Client or gateway timeout, seconds: latency never exceeds it, and requests that would wait longer fail. */
+  /** The serving profile. */
+  readonly profile: ServingProfile;
+  /** How requests are spread over ready replicas. */
+  readonly routing: RoutingPolicy;
+  /** Client timeout, seconds. */
   readonly requestTimeoutSeconds: number;
-  /** Requests that may wait per ready replica before new ones fail. */
-  readonly queueLimitPerReplica: number;
-  /**
-   * Token weights of a request's cost (`context × context tokens + generated × generated tokens`,
-   * normalised so the trace's average request costs 1); absent when token weighting is off.
-   */
-  readonly tokenWeights?: {
-    /** Weight of one context (prompt) token. */
-    readonly context: number;
-    /** Weight of one generated token. */
-    readonly generated: number;
-  };
-  /** Ready replicas at second 0. */
-  readonly initialReplicas: number;
+  /** Prompt tokens per request when the trace has no token columns. */
+  readonly promptTokens: number;
+  /** Output tokens per request when the trace has no token columns. */
+  readonly outputTokens: number;
+  /** The SLOs. */
+  readonly slo: Required<SloOptions>;
+  /** Faults to inject, each list sorted by time. */
+  readonly faults: Required<FaultOptions>;
+  /** Spread of start-up times (see {@link PodOptions.startupSpread}). */
+  readonly startupSpread: number;
+  /** Seed of the spread. */
+  readonly seed: number;
+  /** Ready replicas at second 0; `undefined`: sized from the trace's first minutes. */
+  readonly initialReplicas: number | undefined;
   /** Seconds from pod creation to binding when a GPU is free. */
   readonly schedulingSeconds: number;
   /** Seconds of image pull for the first pod on a node. */
@@ -182,8 +210,8 @@ export interface ResolvedSimulationOptions {
   readonly minNodes: number;
   /** Most GPU nodes (unused for a CPU-only service). */
   readonly maxNodes: number;
-  /** GPU nodes up at second 0, with the image cached. */
-  readonly initialNodes: number;
+  /** GPU nodes up at second 0, with the image cached; `undefined`: enough for the initial replicas (at least minNodes). */
+  readonly initialNodes: number | undefined;
   /** Seconds from the autoscaler's decision to a node that takes GPU pods. */
   readonly provisioningSeconds: number;
   /** Seconds an empty node stays before it is removed. */
@@ -224,9 +252,30 @@ export interface ResolvedSimulationOptions {
   readonly demandWindowSeconds: number;
 }
 
+/** The OpenAI Python client's default timeout: 10 minutes. @see https://github.com/openai/openai-python/blob/main/src/openai/_constants.py */
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 600;
+/** Mean prompt tokens of the Azure conversation trace shipped in `data/traces`. */
+export const DEFAULT_PROMPT_TOKENS = 1155;
+/** Mean output tokens of the Azure conversation trace shipped in `data/traces`. */
+export const DEFAULT_OUTPUT_TOKENS = 211;
+/**
+ * MLPerf Inference's server-scenario limits for Llama 2 70B (TTFT 2 s, TPOT 200 ms, at the
+ * 99th percentile there; the 95th here, as dashboards state it), and a failed-request budget of 0.1 %.
+ * @see https://github.com/mlcommons/inference_policies/blob/master/inference_rules.adoc
+ */
+export const DEFAULT_SLO: Readonly<Required<Omit<SloOptions, 'e2eSeconds'>>> = { ttftSeconds: 2, interTokenSeconds: 0.2, failedRatio: 0.001, quantile: 0.95 };
+/** Output tokens of the answer the default end-to-end limit allows for at the TTFT and TPOT limits. */
+export const DEFAULT_E2E_OUTPUT_TOKENS = 256;
+/** Registry pull throughput when only the image size is given: 100 MB/s. */
+export const DEFAULT_PULL_BYTES_PER_SECOND = 100e6;
+/** The engine's own start-up after the weights are read (CUDA graphs, KV-cache allocation), seconds. */
+export const ENGINE_START_SECONDS = 30;
+/** Default spread of start-up times: about ±10 % (one standard deviation of the log). */
+export const DEFAULT_STARTUP_SPREAD = 0.1;
+
 /**
  * Resolves every default of {@link SimulationOptions} for `service`.
- * @throws Error naming the option, e.g. `simulate "llm": capacity.requestsPerSecond is -1; expected a number greater than 0`.
+ * @throws Error naming the option, e.g. `simulate "llm": slo.ttftSeconds is 0; expected a number greater than 0`.
  */
 export function resolveSimulationOptions(service: SimulatedService, options: SimulationOptions = {}): ResolvedSimulationOptions {
   const ctx = `simulate "${service.name}"`;
@@ -249,54 +298,64 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
     return v;
   };
 
-  const cap = options.capacity ?? {};
-  const rps = cap.requestsPerSecond ?? service.capacityRps;
-  if (rps === undefined) {
-    throw new Error(`${ctx}: no per-replica capacity; the service has no requests-per-second metric to take it from, so give capacity.requestsPerSecond (the CLI's --capacity)`);
-  }
-  const capacityRps = positive('capacity.requestsPerSecond', rps);
-  const quantile = cap.latencyQuantile ?? service.latencyQuantile ?? 0.95;
-  if (quantile !== 'mean' && !(typeof quantile === 'number' && quantile > 0 && quantile < 1)) {
-    throw new Error(`${ctx}: capacity.latencyQuantile is ${String(quantile)}; expected a number between 0 and 1, or "mean"`);
-  }
-  let target = cap.latencyTargetSeconds ?? service.latencyTargetSeconds;
-  let base = cap.baseLatencySeconds;
-  if (target === undefined) target = base !== undefined ? 2 * base : 1;
-  positive('capacity.latencyTargetSeconds', target);
-  base = positive('capacity.baseLatencySeconds', base ?? target / 2);
-  if (!(target > base)) {
-    throw new Error(`${ctx}: capacity.latencyTargetSeconds (${target}) must be above capacity.baseLatencySeconds (${base}): a request alone already takes the base latency`);
-  }
-  const q = quantile === 'mean' ? 0.5 : quantile;
-  let slots: number;
-  if (cap.slots !== undefined) {
-    slots = wholePositive('capacity.slots', cap.slots);
-    if (slots / base <= capacityRps) {
-      throw new Error(`${ctx}: capacity.slots (${slots}) over baseLatencySeconds (${base}) allows ${slots / base} requests/s, not more than requestsPerSecond (${capacityRps}); use more slots`);
-    }
-  } else {
-    slots = quantile === 'mean' ? slotsForMean(capacityRps, base, target) : slotsForTarget(capacityRps, base, target, q);
-  }
-  const maxRps = slots / base;
-  const timeout = positive('capacity.requestTimeoutSeconds', cap.requestTimeoutSeconds ?? 60);
-  if (!(timeout > target)) throw new Error(`${ctx}: capacity.requestTimeoutSeconds (${timeout}) must be above the latency target (${target})`);
-  const queueLimit = cap.queueLimitPerReplica !== undefined
-    ? nonNegative('capacity.queueLimitPerReplica', cap.queueLimitPerReplica)
-    : maxRps * (timeout - base);
-  let tokenWeights: ResolvedSimulationOptions['tokenWeights'];
-  if (cap.tokenWeighting) {
-    const tw = typeof cap.tokenWeighting === 'object' ? cap.tokenWeighting : {};
-    tokenWeights = {
-      context: nonNegative('capacity.tokenWeighting.contextWeight', tw.contextWeight ?? 1),
-      generated: nonNegative('capacity.tokenWeighting.generatedWeight', tw.generatedWeight ?? 10),
-    };
-  }
+  const serving = options.serving ?? {};
+  let profile: ServingProfile;
+  if (serving.profile === undefined || typeof serving.profile === 'string') {
+    const id = serving.profile ?? DEFAULT_PROFILE_ID;
+    const found = SERVING_PROFILES[id];
+    if (!found) throw new Error(`${ctx}: serving.profile is "${id}"; expected one of ${Object.keys(SERVING_PROFILES).join(', ')}, or a profile`);
+    profile = found;
+  } else profile = checkProfile(ctx, serving.profile);
+  const routing = serving.routing ?? 'least-loaded';
+  if (routing !== 'round-robin' && routing !== 'least-loaded') throw new Error(`${ctx}: serving.routing is "${String(routing)}"; expected "round-robin" or "least-loaded"`);
+  const requestTimeoutSeconds = positive('serving.requestTimeoutSeconds', serving.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS);
+  const promptTokens = positive('serving.promptTokens', serving.promptTokens ?? DEFAULT_PROMPT_TOKENS);
+  const outputTokens = positive('serving.outputTokens', serving.outputTokens ?? DEFAULT_OUTPUT_TOKENS);
+
+  const sloIn = options.slo ?? {};
+  const ttftSeconds = positive('slo.ttftSeconds', sloIn.ttftSeconds ?? DEFAULT_SLO.ttftSeconds);
+  const interTokenSeconds = positive('slo.interTokenSeconds', sloIn.interTokenSeconds ?? DEFAULT_SLO.interTokenSeconds);
+  const slo: Required<SloOptions> = {
+    ttftSeconds,
+    interTokenSeconds,
+    e2eSeconds: positive('slo.e2eSeconds', sloIn.e2eSeconds ?? ttftSeconds + DEFAULT_E2E_OUTPUT_TOKENS * interTokenSeconds),
+    failedRatio: fraction('slo.failedRatio', sloIn.failedRatio ?? DEFAULT_SLO.failedRatio),
+    quantile: sloIn.quantile ?? DEFAULT_SLO.quantile,
+  };
+  if (!(slo.quantile > 0 && slo.quantile < 1)) throw new Error(`${ctx}: slo.quantile is ${String(slo.quantile)}; expected a number between 0 and 1`);
+
+  const f = options.faults ?? {};
+  const byTime = <T extends { atSeconds: number }>(list: readonly T[] | undefined, path: string): T[] => {
+    (list ?? []).forEach((x, i) => nonNegative(`${path}[${i}].atSeconds`, x.atSeconds, true));
+    return [...(list ?? [])].sort((x, y) => x.atSeconds - y.atSeconds);
+  };
+  const faults: Required<FaultOptions> = {
+    metricsOutages: byTime(f.metricsOutages, 'faults.metricsOutages'),
+    podCrashes: byTime(f.podCrashes, 'faults.podCrashes'),
+    spotInterruptions: byTime(f.spotInterruptions, 'faults.spotInterruptions'),
+  };
+  faults.metricsOutages.forEach((x, i) => wholePositive(`faults.metricsOutages[${i}].durationSeconds`, x.durationSeconds));
 
   const pods = options.pods ?? {};
-  const initialReplicas = pods.initialReplicas ?? service.minReplicas;
-  wholePositive('pods.initialReplicas', initialReplicas);
-  if (initialReplicas > service.maxReplicas) throw new Error(`${ctx}: pods.initialReplicas (${initialReplicas}) is above maxReplicas (${service.maxReplicas})`);
-  const modelLoadSeconds = pods.modelLoadSeconds !== undefined ? positive('pods.modelLoadSeconds', pods.modelLoadSeconds) : service.modelLoadSeconds;
+  const initialReplicas = pods.initialReplicas;
+  if (initialReplicas !== undefined) {
+    wholePositive('pods.initialReplicas', initialReplicas);
+    if (initialReplicas > service.maxReplicas) throw new Error(`${ctx}: pods.initialReplicas (${initialReplicas}) is above maxReplicas (${service.maxReplicas})`);
+  }
+  let modelLoadSeconds = service.modelLoadSeconds;
+  let modelLoadSource = service.modelLoadSource;
+  if (pods.modelLoadSeconds !== undefined) {
+    modelLoadSeconds = positive('pods.modelLoadSeconds', pods.modelLoadSeconds);
+    modelLoadSource = 'option';
+  } else if (pods.storageBytesPerSecond !== undefined) {
+    modelLoadSeconds = profile.weightBytes / positive('pods.storageBytesPerSecond', pods.storageBytesPerSecond) + ENGINE_START_SECONDS;
+    modelLoadSource = 'option';
+  }
+  let imagePullSeconds = 60;
+  if (pods.imagePullSeconds !== undefined) imagePullSeconds = nonNegative('pods.imagePullSeconds', pods.imagePullSeconds, true);
+  else if (pods.imageBytes !== undefined) {
+    imagePullSeconds = Math.round(positive('pods.imageBytes', pods.imageBytes) / positive('pods.pullBytesPerSecond', pods.pullBytesPerSecond ?? DEFAULT_PULL_BYTES_PER_SECOND));
+  }
 
   const nodes = options.nodes ?? {};
   const gpus = service.gpusPerPod;
@@ -304,12 +363,12 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
   const minNodes = nonNegative('nodes.minNodes', nodes.minNodes ?? 0, true);
   const podsPerNode = gpus > 0 ? Math.floor(gpusPerNode / gpus) : Infinity;
   const maxNodes = nonNegative('nodes.maxNodes', nodes.maxNodes ?? (gpus > 0 && podsPerNode > 0 ? Math.ceil(service.maxReplicas / podsPerNode) : 0), true);
-  const neededInitially = gpus > 0 && podsPerNode > 0 ? Math.ceil(initialReplicas / podsPerNode) : 0;
-  const initialNodes = nonNegative('nodes.initialNodes', nodes.initialNodes ?? Math.max(minNodes, neededInitially), true);
+  const neededInitially = gpus > 0 && podsPerNode > 0 ? Math.ceil((initialReplicas ?? service.maxReplicas) / podsPerNode) : 0;
+  const initialNodes = nodes.initialNodes === undefined ? undefined : nonNegative('nodes.initialNodes', nodes.initialNodes, true);
   if (gpus > 0) {
     if (podsPerNode < 1) throw new Error(`${ctx}: a pod needs ${gpus} GPUs but nodes.gpusPerNode is ${gpusPerNode}; no node can run it`);
-    if (initialNodes < neededInitially) throw new Error(`${ctx}: nodes.initialNodes (${initialNodes}) cannot hold the ${initialReplicas} initial replicas; use at least ${neededInitially}`);
-    if (maxNodes < initialNodes) throw new Error(`${ctx}: nodes.maxNodes (${maxNodes}) is below nodes.initialNodes (${initialNodes})`);
+    if (initialNodes !== undefined && initialReplicas !== undefined && initialNodes < neededInitially) throw new Error(`${ctx}: nodes.initialNodes (${initialNodes}) cannot hold the ${initialReplicas} initial replicas; use at least ${neededInitially}`);
+    if (initialNodes !== undefined && maxNodes < initialNodes) throw new Error(`${ctx}: nodes.maxNodes (${maxNodes}) is below nodes.initialNodes (${initialNodes})`);
   }
 
   const m = options.metrics ?? {};
@@ -318,20 +377,20 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
   const demand = options.demandWindowSeconds ?? 60;
   wholePositive('demandWindowSeconds', demand);
   return {
-    capacityRps,
-    latencyTargetSeconds: target,
-    latencyQuantile: quantile,
-    baseLatencySeconds: base,
-    slots,
-    maxRps,
-    requestTimeoutSeconds: timeout,
-    queueLimitPerReplica: queueLimit,
-    ...(tokenWeights ? { tokenWeights } : {}),
+    profile,
+    routing,
+    requestTimeoutSeconds,
+    promptTokens,
+    outputTokens,
+    slo,
+    faults,
+    startupSpread: nonNegative('pods.startupSpread', pods.startupSpread ?? DEFAULT_STARTUP_SPREAD),
+    seed: pods.seed ?? 1,
     initialReplicas,
     schedulingSeconds: nonNegative('pods.schedulingSeconds', pods.schedulingSeconds ?? 2, true),
-    imagePullSeconds: nonNegative('pods.imagePullSeconds', pods.imagePullSeconds ?? 60, true),
+    imagePullSeconds,
     modelLoadSeconds: Math.round(modelLoadSeconds),
-    modelLoadSource: pods.modelLoadSeconds !== undefined ? 'option' : service.modelLoadSource,
+    modelLoadSource,
     gpusPerNode,
     minNodes,
     maxNodes,
@@ -358,10 +417,16 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
   };
 }
 
-/** Slots for a mean-latency target: the fewest `c` whose mean latency at capacity is within target. */
-function slotsForMean(capacityRps: number, base: number, target: number): number {
-  for (let c = Math.max(1, Math.floor(capacityRps * base) + 1); c <= 100_000; c++) {
-    if (latencyMean(c, base, capacityRps) <= target) return c;
+/** Check a profile given as data (a fitted one, say): every number in range. */
+function checkProfile(ctx: string, p: ServingProfile): ServingProfile {
+  const fields: (keyof ServingProfile)[] = ['prefillTokensPerSecond', 'decodeBaseSeconds', 'kvCacheTokens', 'maxSequences', 'maxModelLength', 'maxBatchedTokens', 'tensorParallel'];
+  for (const k of fields) {
+    const v = p[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Error(`${ctx}: serving.profile.${k} is ${String(v)}; expected a number greater than 0`);
   }
-  throw new Error(`no replica size serves ${capacityRps} requests/s within a mean of ${target} s`);
+  for (const k of ['decodePerSequenceSeconds', 'decodePerContextTokenSeconds', 'weightBytes'] as const) {
+    const v = p[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${ctx}: serving.profile.${k} is ${String(v)}; expected a number, 0 or more`);
+  }
+  return p;
 }

@@ -47,4 +47,11 @@ export class Prng {
     const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
     return Math.max(0, Math.round(mean + Math.sqrt(mean) * normal));
   }
+
+  /** A standard normal number (Box-Muller). */
+  public normal(): number {
+    const u = 1 - this.next();
+    const v = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
 }

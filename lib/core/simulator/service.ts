@@ -9,6 +9,7 @@ import * as hpa from '../hpa';
 import type { HpaMetricSpec, HpaMetricTarget } from '../hpa-spec';
 import type { ResolvedInferenceService } from '../inference-service';
 import { parseQuantity } from '../quantity';
+import { EXPOSED_SERIES } from './engine-metrics';
 
 /**
  * What a metric measures, as far as the simulator is concerned. Each signal is computed from the
@@ -52,6 +53,11 @@ export interface SimulatedMetric {
   readonly rateWindowSeconds: number;
   /** Latency signals: quantile in (0, 1), or `mean`. */
   readonly quantile?: number | 'mean';
+  /**
+   * The series the metric is computed from, as the pod exposes it (`vllm:e2e_request_latency_seconds`,
+   * `DCGM_FI_DEV_GPU_UTIL`); absent for CPU, memory and service-wide metrics.
+   */
+  readonly series?: string;
 }
 
 /** A metric the simulator cannot compute, left out of the simulated HPA. */
@@ -115,12 +121,6 @@ export interface SimulatedService {
   readonly preStopSleepSeconds: number;
   /** `terminationGracePeriodSeconds`. */
   readonly terminationGracePeriodSeconds: number;
-  /** Requests per second one replica serves at the latency target, from a requests-per-second metric target. */
-  readonly capacityRps?: number;
-  /** Latency target (seconds) from a latency metric. */
-  readonly latencyTargetSeconds?: number;
-  /** Quantile of that latency target (0.95), or `mean`. */
-  readonly latencyQuantile?: number | 'mean';
 }
 
 /** A manifest the simulator cannot use; the message names the file and the object. */
@@ -154,7 +154,13 @@ export function serviceFromResolved(service: ResolvedInferenceService): Simulate
       skipped.push({ name, reason: 'its target has no value' });
       continue;
     }
-    metrics.push(signal === 'latency' ? { ...m, quantile: quantileMatch ? Number(quantileMatch[1]) : 'mean' } : m);
+    const series = needsSeries(signal) ? def.series[0]?.name : undefined;
+    if (needsSeries(signal) && (series === undefined || !EXPOSED_SERIES.has(series))) {
+      skipped.push({ name, reason: `the simulated pod exposes no series ${series ?? '(none named)'}; it exposes ${[...EXPOSED_SERIES.keys()].join(', ')}` });
+      continue;
+    }
+    const withSeries = series !== undefined ? { ...m, series } : m;
+    metrics.push(signal === 'latency' ? { ...withSeries, quantile: quantileMatch ? Number(quantileMatch[1]) : quantileFromName(name) } : withSeries);
   }
   const gpu = service.gpu?.count ?? 0;
   const cpu = parseQuantity(service.resources.requests.cpu ?? '0') ?? 0;
@@ -228,7 +234,13 @@ export function serviceFromManifests(hpaObject: unknown, workload: unknown, sour
     }
     const sm = simulatedMetric(m, signal, windowFromName(name));
     if (sm === undefined) throw new ManifestError(`${at}: spec.metrics[${i}] (${name}) has no usable target value`);
-    metrics.push(signal === 'latency' ? { ...sm, quantile: quantileFromName(name) } : sm);
+    const series = needsSeries(signal) ? seriesOfMetricName(name, signal) : undefined;
+    if (needsSeries(signal) && series === undefined) {
+      skipped.push({ name, reason: `no series the simulated pod exposes is named like ${name}` });
+      return;
+    }
+    const withSeries = series !== undefined ? { ...sm, series } : sm;
+    metrics.push(signal === 'latency' ? { ...withSeries, quantile: quantileFromName(name) } : withSeries);
   });
   let behavior: hpa.HpaBehavior | null = null;
   if (spec.behavior !== undefined && spec.behavior !== null) {
@@ -390,14 +402,32 @@ function presetNameOf(behavior: hpa.HpaBehavior, loadSeconds: number): string | 
   return (['burst', 'steady', 'queue'] as const).find((p) => key(copyBehavior(ScalingBehavior[p]().resolve(loadSeconds))) === mine);
 }
 
-function withDerived(s: Omit<SimulatedService, 'capacityRps' | 'latencyTargetSeconds' | 'latencyQuantile'>): SimulatedService {
-  const rps = s.metrics.find((m) => m.signal === 'requestsPerSecond' && m.type === 'Pods');
-  const latency = s.metrics.find((m) => m.signal === 'latency');
-  return {
-    ...s,
-    ...(rps ? { capacityRps: rps.target / 1000 } : {}),
-    ...(latency ? { latencyTargetSeconds: latency.target / 1000, latencyQuantile: latency.quantile ?? 0.95 } : {}),
-  };
+function withDerived(s: SimulatedService): SimulatedService {
+  return s;
+}
+
+/** Whether a signal is read from a series the pod exposes. */
+function needsSeries(signal: MetricSignal): boolean {
+  return signal !== 'cpuUtilization' && signal !== 'memoryUtilization' && signal !== 'externalQueue' && signal !== 'objectRequestRate';
+}
+
+/**
+ * The exposed series a manifest's metric name was derived from (the catalogue's naming rule:
+ * `:` becomes `_`, a counter drops `_total`, then a suffix such as `_per_second_60s` or
+ * `_p95`): the longest series whose derived stem starts the name.
+ */
+function seriesOfMetricName(name: string, signal: MetricSignal): string | undefined {
+  if (signal === 'gpuUtilization') return /ENGINE_ACTIVE|engine_active/i.test(name) ? 'DCGM_FI_PROF_GR_ENGINE_ACTIVE' : 'DCGM_FI_DEV_GPU_UTIL';
+  let best: string | undefined;
+  let bestLength = 0;
+  for (const series of EXPOSED_SERIES.keys()) {
+    const stem = (series.endsWith('_total') ? series.slice(0, -'_total'.length) : series).replace(/:/g, '_');
+    if ((name === stem || name.startsWith(`${stem}_`)) && stem.length > bestLength) {
+      best = series;
+      bestLength = stem.length;
+    }
+  }
+  return best;
 }
 
 function copyBehavior(b: { readonly scaleUp: hpa.HpaScalingRules; readonly scaleDown: hpa.HpaScalingRules }): hpa.HpaBehavior {
@@ -488,6 +518,9 @@ function signalOfName(m: HpaMetricSpec): MetricSignal | undefined {
   if (new RegExp(`_(p\\d+(?:_\\d+)?|mean)${DURATION_SUFFIX}`).test(name)) return 'latency';
   if (/in_flight|requests_running|num_requests_running/.test(name)) return 'inFlightRequests';
   if (/queue|waiting/.test(name)) return 'queueDepth';
+  // Any other gauge the pod exposes (vllm:kv_cache_usage_perc) is read as it is.
+  const series = seriesOfMetricName(name, 'queueDepth');
+  if (series !== undefined && EXPOSED_SERIES.get(series)?.reader.type === 'gauge') return 'queueDepth';
   return undefined;
 }
 

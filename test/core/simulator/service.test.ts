@@ -56,12 +56,12 @@ spec:
 `;
 
 describe('service from a resolved inference service', () => {
-  test('takes capacity from the requests-per-second target and the latency target from the latency metric', () => {
+  test('reads each metric through the series its catalogue entry names; no capacity comes from a target', () => {
     const s = llmService();
-    expect(s.capacityRps).toBe(4);
-    expect(s.latencyTargetSeconds).toBe(4);
-    expect(s.latencyQuantile).toBe(0.95);
+    expect(s).not.toHaveProperty('capacityRps');
     expect(s.metrics.map((m) => m.signal)).toEqual(['requestsPerSecond', 'gpuUtilization', 'latency', 'cpuUtilization']);
+    expect(s.metrics.map((m) => m.series)).toEqual(['vllm:request_success_total', 'DCGM_FI_DEV_GPU_UTIL', 'vllm:e2e_request_latency_seconds', undefined]);
+    expect(s.metrics[2].quantile).toBe(0.95);
     expect(s.metrics[0]).toMatchObject({ type: 'Pods', targetType: 'AverageValue', target: 4000, rateWindowSeconds: 60 });
     expect(s.metrics[3]).toMatchObject({ type: 'Resource', targetType: 'Utilization', target: 80 });
   });
@@ -78,11 +78,11 @@ describe('service from manifests', () => {
   const [svc] = servicesFromYaml(`${HPA_YAML}---\n${DEPLOYMENT_YAML}`, 'chat.yaml');
 
   test('reads the HPA: bounds, metric signals by catalogue name, windows, quantiles, targets in milli-units', () => {
-    expect(svc).toMatchObject({ name: 'chat', namespace: 'ml', minReplicas: 2, maxReplicas: 6, capacityRps: 2.5, latencyTargetSeconds: 3, latencyQuantile: 0.99 });
-    expect(svc.metrics.map((m) => [m.name, m.signal, m.target, m.rateWindowSeconds])).toEqual([
-      ['ai_inference_requests_per_second_30s', 'requestsPerSecond', 2500, 30],
-      ['ai_inference_latency_seconds_p99', 'latency', 3000, 60],
-      ['cpu', 'cpuUtilization', 70, 60],
+    expect(svc).toMatchObject({ name: 'chat', namespace: 'ml', minReplicas: 2, maxReplicas: 6 });
+    expect(svc.metrics.map((m) => [m.name, m.signal, m.target, m.rateWindowSeconds, m.series, m.quantile])).toEqual([
+      ['ai_inference_requests_per_second_30s', 'requestsPerSecond', 2500, 30, 'ai_inference_requests_total', undefined],
+      ['ai_inference_latency_seconds_p99', 'latency', 3000, 60, 'ai_inference_latency_seconds', 0.99],
+      ['cpu', 'cpuUtilization', 70, 60, undefined, undefined],
     ]);
     expect(svc.skippedMetrics).toEqual([{ name: 'something_else', reason: 'the simulator cannot tell what Pods metric "something_else" measures' }]);
   });
@@ -134,6 +134,20 @@ describe('service from manifests', () => {
 
   test('invalid YAML names the line', () => {
     expect(() => servicesFromYaml('kind: [\n', 'bad.yaml')).toThrow(/^bad\.yaml line \d+: invalid YAML/);
+  });
+});
+
+describe('metric names of vLLM series in a manifest', () => {
+  test('map back to the series they were derived from, gauges included', () => {
+    const metric = (name: string) => ({ type: 'Pods', pods: { metric: { name }, target: { type: 'AverageValue', averageValue: '1' } } });
+    const hpaObject = {
+      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'v' },
+      spec: { scaleTargetRef: { kind: 'Deployment', name: 'v' }, maxReplicas: 4, metrics: ['vllm_num_requests_waiting', 'vllm_kv_cache_usage_perc', 'vllm_time_to_first_token_seconds_p95', 'vllm_generation_tokens_per_second'].map(metric) },
+    };
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'v' }, spec: { template: { spec: { containers: [{ name: 's' }] } } } };
+    expect(serviceFromManifests(hpaObject, deployment).metrics.map((m) => m.series)).toEqual([
+      'vllm:num_requests_waiting', 'vllm:kv_cache_usage_perc', 'vllm:time_to_first_token_seconds', 'vllm:generation_tokens_total',
+    ]);
   });
 });
 

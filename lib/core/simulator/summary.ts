@@ -1,0 +1,404 @@
+/**
+ * What users saw and what the cluster cost: per-second SLO checks, latency distributions,
+ * failures, time to capacity, replica-, GPU- and node-hours against the two bounds.
+ * @module
+ */
+import type { ResolvedSimulationOptions } from './options';
+import type { ServingObserver } from './serving';
+
+/** Per-second series of one simulation (index = second of the trace). */
+export interface SimulationTimeline {
+  /** Requests arriving. */
+  readonly requests: Float64Array;
+  /** Requests that failed (timeout, rejected, no ready replica, replica gone). */
+  readonly failed: Float32Array;
+  /** TTFT of requests whose first token came that second, at the SLO quantile; NaN when none did. */
+  readonly ttftSeconds: Float32Array;
+  /** Inter-token latency of tokens emitted that second, at the SLO quantile; NaN when none were. */
+  readonly interTokenSeconds: Float32Array;
+  /** End-to-end latency of requests that finished that second, at the SLO quantile; NaN when none did. */
+  readonly e2eSeconds: Float32Array;
+  /** Requests waiting for admission over all replicas. */
+  readonly waiting: Float32Array;
+  /** Age of the oldest request still without a first token at the end of the second, seconds (0 when none). */
+  readonly oldestWithoutFirstTokenSeconds: Float32Array;
+  /** Age of the oldest request not finished at the end of the second, seconds (0 when none). */
+  readonly oldestUnfinishedSeconds: Float32Array;
+  /** Requests running over all replicas. */
+  readonly running: Float32Array;
+  /** Pods that are Ready and receive traffic. */
+  readonly readyReplicas: Uint16Array;
+  /** `spec.replicas` as the HPA last set it. */
+  readonly desiredReplicas: Uint16Array;
+  /** Replicas the instant bound runs that second: the demand over what one replica sustains at the SLOs. */
+  readonly neededReplicas: Int32Array;
+  /** Pods that exist in any phase: Pending, loading, ready or terminating. */
+  readonly pods: Uint16Array;
+  /** GPU nodes launched (up or provisioning). */
+  readonly nodes: Uint16Array;
+  /** Mean GPU busy share of the ready replicas, percent (what DCGM reports as GPU utilization). */
+  readonly utilizationPercent: Float32Array;
+  /** Mean KV-cache usage of the ready replicas, percent. */
+  readonly kvUsagePercent: Float32Array;
+}
+
+/**
+ * Bursts and the time until enough replicas were ready for them. A shortfall starts when the
+ * sustained demand (its trailing average over `demandWindowSeconds`) needs more ready replicas
+ * than there are; its time to capacity runs until as many replicas are ready as the highest need
+ * seen during the shortfall, even if the demand has fallen by then.
+ */
+export interface TimeToCapacity {
+  /** How many shortfalls there were. */
+  readonly episodes: number;
+  /** Longest time from the start of a shortfall to enough ready replicas, seconds (an unreached one counts to the end of the trace). */
+  readonly maxSeconds: number;
+  /** Mean of those times, seconds. */
+  readonly meanSeconds: number;
+  /** Shortfalls whose capacity never arrived within the trace. */
+  readonly unresolved: number;
+  /** Seconds with fewer ready replicas than the sustained demand needed. */
+  readonly secondsShort: number;
+  /** Seconds in which the demand needed more than maxReplicas (no HPA setting alone fixes those). */
+  readonly secondsAboveMaxReplicas: number;
+  /** Every shortfall: its start, the replicas it needed at most, and the time until they were ready. */
+  readonly list: readonly {
+    /** Second of the trace at which the shortfall started. */
+    readonly start: number;
+    /** The most ready replicas the sustained demand needed during the shortfall (within min and max replicas). */
+    readonly replicas: number;
+    /** Seconds from the start until that many replicas were ready (to the end of the trace when never). */
+    readonly seconds: number;
+    /** True when that many replicas were ready before the trace ended. */
+    readonly reached: boolean;
+  }[];
+}
+
+/** A latency distribution over the whole run. */
+export interface LatencyStats {
+  /** Median, seconds. */
+  readonly p50: number;
+  /** 95th percentile, seconds. */
+  readonly p95: number;
+  /** 99th percentile, seconds. */
+  readonly p99: number;
+  /** Mean, seconds. */
+  readonly mean: number;
+}
+
+/** Seconds in which an SLO was broken. */
+export interface SloSeconds {
+  /** The TTFT quantile of the first tokens in that second was above the limit, or a request had waited longer than the limit without one. */
+  readonly ttft: number;
+  /** The inter-token latency quantile of that second was above the limit. */
+  readonly interToken: number;
+  /** The end-to-end quantile of the requests that finished in that second was above the limit, or a request had been in the system longer. */
+  readonly e2e: number;
+  /** Requests failed in that second. */
+  readonly failed: number;
+}
+
+/** What the HPA did around one injected fault. */
+export interface FaultReport {
+  /** What happened. */
+  readonly kind: 'metricsOutage' | 'podCrash' | 'spotInterruption';
+  /** Second it started. */
+  readonly atSeconds: number;
+  /** Second it ended (the outage's end; the crashed pod or replacement ready again; -1 when never). */
+  readonly endSeconds: number;
+  /** `spec.replicas` just before. */
+  readonly desiredBefore: number;
+  /** Highest `spec.replicas` from the fault to five minutes after its end. */
+  readonly desiredPeakAfter: number;
+  /** Ready replicas just before. */
+  readonly readyBefore: number;
+  /** Fewest ready replicas from the fault to its end. */
+  readonly readyLowest: number;
+  /** Syncs whose metric stage was blocked from the fault to five minutes after its end. */
+  readonly blockedSyncs: number;
+  /** Requests that failed from the fault to five minutes after its end. */
+  readonly failedRequests: number;
+}
+
+/** The numbers that compare configurations. */
+export interface SimulationSummary {
+  /** Trace length, seconds. */
+  readonly durationSeconds: number;
+  /** Requests in the trace. */
+  readonly totalRequests: number;
+  /** Requests that finished. */
+  readonly finishedRequests: number;
+  /** Requests that failed. */
+  readonly failedRequests: number;
+  /** Failed requests in percent of all. */
+  readonly failedPercent: number;
+  /** Highest `spec.replicas`. */
+  readonly peakReplicas: number;
+  /** Most ready replicas. */
+  readonly peakReadyReplicas: number;
+  /** Most GPU nodes. */
+  readonly peakNodes: number;
+  /** The SLOs checked. */
+  readonly slo: ResolvedSimulationOptions['slo'];
+  /** Seconds in which each SLO was broken. */
+  readonly sloViolationSeconds: SloSeconds;
+  /** Whether the whole run met the failed-request ratio. */
+  readonly failedRatioMet: boolean;
+  /** Time to first token over the run. */
+  readonly ttft: LatencyStats;
+  /** Inter-token latency over the run (per token). */
+  readonly interToken: LatencyStats;
+  /** End-to-end latency over the run. */
+  readonly e2e: LatencyStats;
+  /** Queue time over the run. */
+  readonly queueTime: LatencyStats;
+  /** Requests preempted (KV cache full) and recomputed. */
+  readonly preemptions: number;
+  /** Time from a shortfall of ready replicas to enough of them. */
+  readonly timeToCapacity: TimeToCapacity;
+  /** Pod-hours of pods bound to a node (pulling, loading, ready, terminating). */
+  readonly replicaHours: number;
+  /** GPU-hours held by those pods. */
+  readonly gpuHours: number;
+  /** Node-hours of the GPU nodes, from provisioning start to removal (what the cloud bills). */
+  readonly nodeHours: number;
+  /** GPU-hours of those nodes. */
+  readonly nodeGpuHours: number;
+  /** The two lower bounds, in the units the cloud bills. */
+  readonly bounds: {
+    /** Replica-hours of the instant bound (each second's need, ready at once). */
+    readonly instantReplicaHours: number;
+    /** Node-hours of the instant bound (replicas packed onto nodes without waste). */
+    readonly instantNodeHours: number;
+    /** Replica-hours of the lead-time bound (clairvoyant, each replica started a start-up time ahead). */
+    readonly leadTimeReplicaHours: number;
+    /** Node-hours of the lead-time bound. */
+    readonly leadTimeNodeHours: number;
+    /** The start-up time the lead-time bound pays per replica start, seconds. */
+    readonly startupSeconds: number;
+  };
+  /** Mean GPU busy share of the ready replicas, percent. */
+  readonly meanUtilizationPercent: number;
+  /** HPA syncs. */
+  readonly syncs: number;
+  /** Syncs that raised `spec.replicas`. */
+  readonly scaleUps: number;
+  /** Syncs that lowered it. */
+  readonly scaleDowns: number;
+  /** Syncs the metric stage blocked (no valid metric, or an invalid one on a scale-down). */
+  readonly blockedSyncs: number;
+  /** What the HPA did around each injected fault. */
+  readonly faults: readonly FaultReport[];
+}
+
+/** Log-spaced buckets of the run-wide latency distributions: 1 ms to about 3 hours, 2.5 % wide. */
+const STATS_MIN_SECONDS = 1e-3;
+const STATS_GROWTH = 1.025;
+const STATS_BUCKETS = Math.ceil(Math.log(1e4 / STATS_MIN_SECONDS) / Math.log(STATS_GROWTH)) + 1;
+const INVERSE_LOG_GROWTH = 1 / Math.log(STATS_GROWTH);
+const LOG_MIN = Math.log(STATS_MIN_SECONDS);
+
+/** A weighted latency distribution on log-spaced buckets. */
+class Distribution {
+  private readonly weights = new Float64Array(STATS_BUCKETS);
+  private total = 0;
+  private sum = 0;
+
+  public add(weight: number, value: number): void {
+    if (!(weight > 0)) return;
+    const i = value <= STATS_MIN_SECONDS ? 0 : Math.min(STATS_BUCKETS - 1, Math.ceil((Math.log(value) - LOG_MIN) * INVERSE_LOG_GROWTH));
+    this.weights[i] += weight;
+    this.total += weight;
+    this.sum += weight * value;
+  }
+
+  public quantile(q: number): number {
+    if (!(this.total > 0)) return 0;
+    const rank = q * this.total;
+    let seen = 0;
+    for (let i = 0; i < STATS_BUCKETS; i++) {
+      seen += this.weights[i];
+      if (seen >= rank) return STATS_MIN_SECONDS * STATS_GROWTH ** i;
+    }
+    return STATS_MIN_SECONDS * STATS_GROWTH ** (STATS_BUCKETS - 1);
+  }
+
+  public stats(): LatencyStats {
+    return { p50: this.quantile(0.5), p95: this.quantile(0.95), p99: this.quantile(0.99), mean: this.total > 0 ? this.sum / this.total : 0 };
+  }
+}
+
+/** Weighted values of one second, for its quantile (preallocated: one per second adds up). */
+class SecondSample {
+  private values = new Float64Array(16);
+  private weights = new Float64Array(16);
+  private n = 0;
+  private total = 0;
+
+  public add(weight: number, value: number): void {
+    if (!(weight > 0)) return;
+    if (this.n === this.values.length) {
+      const v = new Float64Array(this.n * 2);
+      v.set(this.values);
+      this.values = v;
+      const w = new Float64Array(this.n * 2);
+      w.set(this.weights);
+      this.weights = w;
+    }
+    // Insertion keeps the values sorted; a second holds a handful of cohorts.
+    let i = this.n++;
+    while (i > 0 && this.values[i - 1] > value) {
+      this.values[i] = this.values[i - 1];
+      this.weights[i] = this.weights[i - 1];
+      i--;
+    }
+    this.values[i] = value;
+    this.weights[i] = weight;
+    this.total += weight;
+  }
+
+  /** The weighted `q` quantile (NaN when empty), and clears the sample. */
+  public take(q: number): number {
+    let result = NaN;
+    const rank = q * this.total;
+    let seen = 0;
+    for (let i = 0; i < this.n; i++) {
+      seen += this.weights[i];
+      result = this.values[i];
+      if (seen >= rank) break;
+    }
+    this.n = 0;
+    this.total = 0;
+    return result;
+  }
+}
+
+/** Collects what requests saw, per second and over the run: the serving model's observer. */
+export class RequestStats implements ServingObserver {
+  /** Requests finished. */
+  public finishedTotal = 0;
+  /** Requests failed. */
+  public failedTotal = 0;
+  /** Requests failed this second. */
+  public failedNow = 0;
+  /** Preemptions counted by engines that have stopped since. */
+  public preemptionsOfStopped = 0;
+  private readonly ttftRun = new Distribution();
+  private readonly itlRun = new Distribution();
+  private readonly e2eRun = new Distribution();
+  private readonly queueRun = new Distribution();
+  private readonly ttftNow = new SecondSample();
+  private readonly itlNow = new SecondSample();
+  private readonly e2eNow = new SecondSample();
+
+  /** {@inheritDoc ServingObserver.queueTime} */
+  public queueTime(count: number, seconds: number): void {
+    this.queueRun.add(count, seconds);
+  }
+
+  /** {@inheritDoc ServingObserver.timeToFirstToken} */
+  public timeToFirstToken(count: number, seconds: number): void {
+    this.ttftRun.add(count, seconds);
+    this.ttftNow.add(count, seconds);
+  }
+
+  /** {@inheritDoc ServingObserver.interTokenLatency} */
+  public interTokenLatency(tokens: number, seconds: number): void {
+    this.itlRun.add(tokens, seconds);
+    this.itlNow.add(tokens, seconds);
+  }
+
+  /** {@inheritDoc ServingObserver.finished} */
+  public finished(count: number, seconds: number): void {
+    this.finishedTotal += count;
+    this.e2eRun.add(count, seconds);
+    this.e2eNow.add(count, seconds);
+  }
+
+  /** {@inheritDoc ServingObserver.failed} */
+  public failed(count: number): void {
+    this.failedTotal += count;
+    this.failedNow += count;
+  }
+
+  /** Closes second `t`: writes its quantiles and failures to the timeline. */
+  public closeSecond(t: number, q: number, timeline: SimulationTimeline): void {
+    timeline.ttftSeconds[t] = this.ttftNow.take(q);
+    timeline.interTokenSeconds[t] = this.itlNow.take(q);
+    timeline.e2eSeconds[t] = this.e2eNow.take(q);
+    timeline.failed[t] = this.failedNow;
+    this.failedNow = 0;
+  }
+
+  /** The run-wide distributions. */
+  public distributions(): { ttft: LatencyStats; interToken: LatencyStats; e2e: LatencyStats; queueTime: LatencyStats } {
+    return { ttft: this.ttftRun.stats(), interToken: this.itlRun.stats(), e2e: this.e2eRun.stats(), queueTime: this.queueRun.stats() };
+  }
+}
+
+/** Seconds in which each SLO was broken. */
+export function sloSeconds(timeline: SimulationTimeline, slo: ResolvedSimulationOptions['slo']): SloSeconds {
+  let ttft = 0;
+  let interToken = 0;
+  let e2e = 0;
+  let failed = 0;
+  for (let t = 0; t < timeline.requests.length; t++) {
+    // A user still waiting past a limit is a broken SLO in that second, first token or not.
+    if (timeline.ttftSeconds[t] > slo.ttftSeconds || timeline.oldestWithoutFirstTokenSeconds[t] > slo.ttftSeconds) ttft++;
+    if (timeline.interTokenSeconds[t] > slo.interTokenSeconds) interToken++;
+    if (timeline.e2eSeconds[t] > slo.e2eSeconds || timeline.oldestUnfinishedSeconds[t] > slo.e2eSeconds) e2e++;
+    if (timeline.failed[t] > 1e-9) failed++;
+  }
+  return { ttft, interToken, e2e, failed };
+}
+
+/**
+ * Shortfalls of ready replicas against the sustained need (the trailing average of the demand
+ * over `demandWindowSeconds`, over what a replica sustains), within min and max replicas.
+ */
+export function timeToCapacity(
+  ready: ArrayLike<number>, demand: ArrayLike<number>, capacity: ArrayLike<number>, min: number, max: number, demandWindowSeconds: number,
+): TimeToCapacity {
+  const T = ready.length;
+  const dw = demandWindowSeconds;
+  let windowSum = 0;
+  let inShortfall = false;
+  let shortStart = 0;
+  let peakNeed = 0;
+  let secondsShort = 0;
+  let aboveMax = 0;
+  const shortfalls: { start: number; end: number; need: number }[] = [];
+  for (let t = 0; t < T; t++) {
+    // Nothing before second 0, so a trace's first seconds are not mistaken for a burst.
+    windowSum += demand[t] - (t >= dw ? demand[t - dw] : 0);
+    const sustained = capacity[t] > 0 ? Math.ceil(windowSum / dw / capacity[t] - 1e-9) : 0;
+    if (sustained > max) aboveMax++;
+    const needed = sustained < min ? min : sustained > max ? max : sustained;
+    if (ready[t] < needed) {
+      secondsShort++;
+      if (!inShortfall) {
+        inShortfall = true;
+        shortStart = t;
+        peakNeed = needed;
+      } else if (needed > peakNeed) peakNeed = needed;
+    } else if (inShortfall) {
+      inShortfall = false;
+      shortfalls.push({ start: shortStart, end: t, need: peakNeed });
+    }
+  }
+  if (inShortfall) shortfalls.push({ start: shortStart, end: T, need: peakNeed });
+  const list = shortfalls.map((e) => {
+    let at = e.end;
+    while (at < T && ready[at] < e.need) at++;
+    return { start: e.start, replicas: e.need, seconds: at - e.start, reached: at < T };
+  });
+  return {
+    episodes: list.length,
+    maxSeconds: list.reduce((m, e) => Math.max(m, e.seconds), 0),
+    meanSeconds: list.length ? list.reduce((s, e) => s + e.seconds, 0) / list.length : 0,
+    unresolved: list.filter((e) => !e.reached).length,
+    secondsShort,
+    secondsAboveMaxReplicas: aboveMax,
+    list,
+  };
+}

@@ -1,0 +1,51 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../lib/cli/main';
+import type { CliIo } from '../../lib/cli/main';
+import { SERVING_PROFILES, ServingProfile } from '../../lib/core/simulator';
+
+const BENCH = join(__dirname, 'fixtures', 'bench');
+const dir = mkdtempSync(join(tmpdir(), 'inferscale-profile-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(args: string[], cwd = dir): { code: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd, env: {} };
+  return { code: main(args, io), stdout, stderr };
+}
+
+describe('inferscale profile', () => {
+  test('list shows every shipped profile with its basis', () => {
+    const r = run(['profile', 'list']);
+    expect(r.code).toBe(0);
+    for (const id of Object.keys(SERVING_PROFILES)) expect(r.stdout).toMatch(new RegExp(`^${id.replace(/[./]/g, '\\$&')}\\s`, 'm'));
+    expect(r.stdout).toMatch(/^llama-3\.1-8b\/a100-40gb\s+A100 40GB SXM\s+measured\s/m);
+  });
+
+  test('fit writes a profile that simulate --profile reads', () => {
+    const out = join(dir, 'mine.json');
+    const r = run(['profile', 'fit', join(BENCH, 'qwen-rate1.json'), join(BENCH, 'qwen-rate4.json'), join(BENCH, 'qwen-rate8.json'), '--kv-cache-tokens', '60000', '--id', 'mine', '--gpu', 'L4', '--output', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`profile mine: prefill 10,000 tokens/s, decode step 20.00 ms + 0.500 ms per sequence; written to ${out}\n`);
+    const profile = JSON.parse(readFileSync(out, 'utf8')) as ServingProfile;
+    expect(profile).toMatchObject({ id: 'mine', gpu: 'L4', kvCacheTokens: 60000, basis: 'fitted' });
+    const sim = run(['simulate', '--manifest', join(__dirname, 'fixtures', 'llm.yaml'), '--trace', 'step:duration=600', '--profile', out]);
+    expect(sim.code).toBe(0);
+    expect(sim.stdout).toContain('serving mine: unknown on L4 (vLLM), prefill 10,000 tokens/s, decode step 20.0 ms + 0.50 ms per sequence, KV cache 60,000 tokens');
+  });
+
+  test('fit without the KV-cache size is one error line', () => {
+    const r = run(['profile', 'fit', join(BENCH, 'qwen-rate1.json'), join(BENCH, 'qwen-rate4.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('inferscale profile: profile fit: --kv-cache-tokens is missing; vLLM logs it at start-up ("GPU KV cache size: N tokens")\n');
+  });
+
+  test('an unknown subcommand is one error line', () => {
+    const r = run(['profile', 'guess']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('inferscale profile: unknown subcommand "guess"; expected "list" or "fit" (see inferscale profile --help)\n');
+  });
+});

@@ -1,0 +1,56 @@
+import { instantBoundSeconds, leadTimeBoundSeconds, SERVING_PROFILES, steadyState, sustainableRate } from '../../../lib/core/simulator';
+import { route } from '../../../lib/core/simulator/routing';
+import type { Replica } from '../../../lib/core/simulator';
+
+describe('the lower bounds', () => {
+  const need = [1, 1, 3, 3, 1, 1, 1, 3, 1, 0, 0, 0, 0, 0, 0, 2];
+
+  test('the instant bound runs exactly the replicas each second needs', () => {
+    expect(instantBoundSeconds(need)).toBe(17);
+  });
+
+  test('the lead-time bound starts each replica a start-up ahead, and bridges gaps shorter than that', () => {
+    // Start-up 2 s. Level 1 runs at second 0 already: 0-8 (9 s), then a 6 s gap (restart: 2) and 1 s: 12.
+    // Level 2: 2-3 (start-up 2 + 2), 7 (gap 3: restart 2 + 1), 15 (gap 7: 2 + 1): 10.
+    // Level 3: 2-3 (2 + 2), 7 (2 + 1): 7. Total 29.
+    expect(leadTimeBoundSeconds(need, 2)).toBe(29);
+    // With a long start-up every gap is bridged: level 1 runs 0-15 (16 s); level 2 starts once (100) and runs 2-15
+    // (14 s); level 3 starts once and runs 2-7 (6 s).
+    expect(leadTimeBoundSeconds(need, 100)).toBe(16 + (100 + 14) + (100 + 6));
+    // Never below the instant bound.
+    expect(leadTimeBoundSeconds(need, 0)).toBe(instantBoundSeconds(need));
+  });
+});
+
+describe('what one replica sustains', () => {
+  const p = SERVING_PROFILES['qwen2.5-7b/a10g'];
+
+  test('the steady batch satisfies Little\'s law: batch = rate × output × time per token', () => {
+    const s = steadyState(p, 1, 1155, 211);
+    expect(s.stable).toBe(true);
+    expect(s.batch).toBeCloseTo(1 * 211 * s.interTokenSeconds, 6);
+  });
+
+  test('a tighter time-per-token limit sustains fewer requests; prefill beyond the GPU is unstable', () => {
+    expect(sustainableRate(p, 1155, 211, 0.05)).toBeLessThan(sustainableRate(p, 1155, 211, 0.2));
+    expect(steadyState(p, p.prefillTokensPerSecond / 1155 + 0.1, 1155, 211).stable).toBe(false);
+  });
+});
+
+describe('routing', () => {
+  const replicas = (loads: number[]): Replica[] => loads.map((l) => ({ outstanding: () => l }) as unknown as Replica);
+
+  test('least-loaded fills the emptiest replicas up to a common level', () => {
+    const shares: number[] = [];
+    route('least-loaded', replicas([3, 1, 2]), 5, shares);
+    expect(shares.map((x) => Math.round(x * 1000) / 1000)).toEqual([0.667, 2.667, 1.667]);
+    route('least-loaded', replicas([0, 10]), 4, shares);
+    expect(shares).toEqual([4, 0]);
+  });
+
+  test('round-robin splits evenly whatever the load', () => {
+    const shares: number[] = [];
+    route('round-robin', replicas([0, 10]), 4, shares);
+    expect(shares).toEqual([2, 2]);
+  });
+});
