@@ -198,6 +198,79 @@ const STATS_BUCKETS = Math.ceil(Math.log(1e4 / STATS_MIN_SECONDS) / Math.log(STA
 const INVERSE_LOG_GROWTH = 1 / Math.log(STATS_GROWTH);
 const LOG_MIN = Math.log(STATS_MIN_SECONDS);
 
+/** A value's high word shifted by this keeps its exponent and 8 mantissa bits: ranges 0.4 % wide. */
+const STATS_KEY_SHIFT = 12;
+
+/** The bucket of `value` by its definition: the bucket whose upper bound is the first at or above it. */
+function statsBucketByLog(value: number): number {
+  return value <= STATS_MIN_SECONDS ? 0 : Math.min(STATS_BUCKETS - 1, Math.ceil((Math.log(value) - LOG_MIN) * INVERSE_LOG_GROWTH));
+}
+
+/**
+ * {@link statsBucketByLog} without a logarithm per observation (millions per simulated day):
+ * the smallest value of each bucket, found once by bisection over doubles with the definition
+ * itself, and a table from a value's binary exponent and top mantissa bits to the bucket its
+ * range starts in. A range is far narrower than a bucket, so at most one boundary is crossed;
+ * comparing with that boundary gives exactly the bucket the definition gives.
+ */
+class StatsBucketIndex {
+  /** `lowest[i]`: the smallest double in bucket `i` (bucket 0 from -Infinity). */
+  private readonly lowest = new Float64Array(STATS_BUCKETS + 1);
+  /** Bucket of the smallest value of each (exponent, top mantissa bits) range. */
+  private readonly first: Uint16Array;
+  private readonly firstKey: number;
+  private readonly lastKey: number;
+  private readonly scratch = new Float64Array(1);
+  private readonly high = new Uint32Array(this.scratch.buffer, 4, 1);
+
+  public constructor() {
+    this.lowest[0] = -Infinity;
+    for (let i = 1; i < STATS_BUCKETS; i++) {
+      // Bisect between a value below the bucket and one in it until they are adjacent doubles.
+      let below = i === 1 ? STATS_MIN_SECONDS : this.lowest[i - 1];
+      let inside = STATS_MIN_SECONDS * STATS_GROWTH ** (i + 1);
+      while (statsBucketByLog(inside) < i) inside *= STATS_GROWTH;
+      for (;;) {
+        const mid = below + (inside - below) / 2;
+        if (mid === below || mid === inside) break;
+        if (statsBucketByLog(mid) >= i) inside = mid;
+        else below = mid;
+      }
+      this.lowest[i] = inside;
+    }
+    this.lowest[STATS_BUCKETS] = Infinity;
+    this.firstKey = this.key(this.lowest[1]);
+    this.lastKey = this.key(this.lowest[STATS_BUCKETS - 1]);
+    this.first = new Uint16Array(this.lastKey - this.firstKey + 1);
+    let b = 0;
+    for (let k = this.firstKey; k <= this.lastKey; k++) {
+      // The range's smallest value: the key's bits with the rest of the mantissa zero.
+      this.high[0] = (k << STATS_KEY_SHIFT) >>> 0;
+      const start = this.scratch[0];
+      while (this.lowest[b + 1] <= start) b++;
+      this.first[k - this.firstKey] = b;
+    }
+  }
+
+  /** The bucket of `value`; {@link STATS_BUCKETS} (no bucket) for NaN, as the definition gives none. */
+  public bucket(value: number): number {
+    if (value < this.lowest[1]) return 0;
+    if (!(value >= this.lowest[1])) return STATS_BUCKETS;
+    const k = this.key(value);
+    if (k > this.lastKey) return STATS_BUCKETS - 1;
+    let b = this.first[k - this.firstKey];
+    while (value >= this.lowest[b + 1]) b++;
+    return b;
+  }
+
+  private key(value: number): number {
+    this.scratch[0] = value;
+    return this.high[0] >>> STATS_KEY_SHIFT;
+  }
+}
+
+const STATS_BUCKET_INDEX = new StatsBucketIndex();
+
 /** A weighted latency distribution on log-spaced buckets. */
 class Distribution {
   private readonly weights = new Float64Array(STATS_BUCKETS);
@@ -206,8 +279,8 @@ class Distribution {
 
   public add(weight: number, value: number): void {
     if (!(weight > 0)) return;
-    const i = value <= STATS_MIN_SECONDS ? 0 : Math.min(STATS_BUCKETS - 1, Math.ceil((Math.log(value) - LOG_MIN) * INVERSE_LOG_GROWTH));
-    this.weights[i] += weight;
+    const i = STATS_BUCKET_INDEX.bucket(value);
+    if (i < STATS_BUCKETS) this.weights[i] += weight;
     this.total += weight;
     this.sum += weight * value;
   }
