@@ -37,8 +37,18 @@ export function isInvalidMetric(m: HpaMetricObservation): m is HpaInvalidMetric 
   return 'invalid' in m && m.invalid === true;
 }
 
-/** A metric computation failure; the metric counts as invalid. */
-class MetricError extends Error {}
+/**
+ * A metric computation failure; the metric counts as invalid. An ordinary outcome of a sync
+ * (a simulated day has thousands) whose stack is never read, so none is captured.
+ */
+class MetricError extends Error {
+  public constructor(message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+  }
+}
 
 interface Entry {
   value: number;
