@@ -58,6 +58,9 @@ export class HistogramCounter {
   }
 }
 
+/** Every engine histogram. */
+const ALL_HISTOGRAMS: ReadonlySet<EngineHistogram> = new Set<EngineHistogram>(['timeToFirstToken', 'interTokenLatency', 'e2eLatency', 'queueTime']);
+
 /**
  * Everything one engine exposes, per pod. It observes its replica's requests into its
  * histograms and passes every observation on (to the run's statistics).
@@ -72,30 +75,45 @@ export class EngineExposition implements ServingObserver {
     e2eLatency: new HistogramCounter(REQUEST_LATENCY_BUCKETS),
     queueTime: new HistogramCounter(REQUEST_LATENCY_BUCKETS),
   };
+  // Which histograms are kept: observing costs a bucket search per cohort, for nothing when
+  // no scrape reads the histogram.
+  private readonly keepsTimeToFirstToken: boolean;
+  private readonly keepsInterTokenLatency: boolean;
+  private readonly keepsE2eLatency: boolean;
+  private readonly keepsQueueTime: boolean;
 
-  public constructor(private readonly downstream: ServingObserver) {}
+  /**
+   * @param downstream where every observation goes on to.
+   * @param kept the histograms to keep (the others stay empty); all by default.
+   */
+  public constructor(private readonly downstream: ServingObserver, kept: ReadonlySet<EngineHistogram> = ALL_HISTOGRAMS) {
+    this.keepsTimeToFirstToken = kept.has('timeToFirstToken');
+    this.keepsInterTokenLatency = kept.has('interTokenLatency');
+    this.keepsE2eLatency = kept.has('e2eLatency');
+    this.keepsQueueTime = kept.has('queueTime');
+  }
 
   /** {@inheritDoc ServingObserver.queueTime} */
   public queueTime(count: number, seconds: number): void {
-    this.histograms.queueTime.observe(count, seconds);
+    if (this.keepsQueueTime) this.histograms.queueTime.observe(count, seconds);
     this.downstream.queueTime(count, seconds);
   }
 
   /** {@inheritDoc ServingObserver.timeToFirstToken} */
   public timeToFirstToken(count: number, seconds: number): void {
-    this.histograms.timeToFirstToken.observe(count, seconds);
+    if (this.keepsTimeToFirstToken) this.histograms.timeToFirstToken.observe(count, seconds);
     this.downstream.timeToFirstToken(count, seconds);
   }
 
   /** {@inheritDoc ServingObserver.interTokenLatency} */
   public interTokenLatency(tokens: number, seconds: number): void {
-    this.histograms.interTokenLatency.observe(tokens, seconds);
+    if (this.keepsInterTokenLatency) this.histograms.interTokenLatency.observe(tokens, seconds);
     this.downstream.interTokenLatency(tokens, seconds);
   }
 
   /** {@inheritDoc ServingObserver.finished} */
   public finished(count: number, seconds: number, outputTokens: number): void {
-    this.histograms.e2eLatency.observe(count, seconds);
+    if (this.keepsE2eLatency) this.histograms.e2eLatency.observe(count, seconds);
     this.downstream.finished(count, seconds, outputTokens);
   }
 
@@ -184,6 +202,7 @@ export class ScrapeLayout {
   private readonly offsets = new Map<string, number>();
   private readonly entries: { series: ExposedSeries; offset: number }[] = [];
   private failedOffset = -1;
+  private readonly histogramsRead = new Set<EngineHistogram>();
 
   public constructor(names: readonly string[]) {
     let w = 0;
@@ -192,6 +211,7 @@ export class ScrapeLayout {
       if (!series) continue;
       this.offsets.set(name, w);
       this.entries.push({ series, offset: w });
+      if (series.reader.type === 'histogram') this.histogramsRead.add(series.reader.histogram);
       w += series.reader.type === 'histogram' ? histogramBuckets(series.reader.histogram).length + 2 : 1;
       if (name === FAILED_REQUESTS_SERIES) {
         this.failedOffset = w;
@@ -204,6 +224,11 @@ export class ScrapeLayout {
   /** Slot of a series, -1 when not scraped. */
   public offset(name: string): number {
     return this.offsets.get(name) ?? -1;
+  }
+
+  /** The engine histograms a scrape writes. */
+  public histograms(): ReadonlySet<EngineHistogram> {
+    return this.histogramsRead;
   }
 
   /** Slot of the failed share of the request counter, -1 when not scraped. */

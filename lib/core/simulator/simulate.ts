@@ -108,7 +108,7 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
 
   const cluster = new Cluster(service, o, initialReplicas, initialNodes, {
     onReady: (pod: Pod, t: number) => {
-      const exposition = new EngineExposition(stats);
+      const exposition = new EngineExposition(stats, layout.histograms());
       exposition.replica = new Replica(o.profile, o.requestTimeoutSeconds, exposition);
       pod.engine = exposition;
       pod.scrapes = layout.width > 0 ? new PodScrapes(ringScrapes, layout.width) : null;
