@@ -44,6 +44,8 @@ export class Cohort {
   public finishClock = 0;
   /** While decoding: false once it left (finished, expired, preempted). */
   public decoding = false;
+  /** Entries of the finish heap that hold it (a cohort that left decoding stays there until it surfaces). */
+  public heapEntries = 0;
 
   /** A copy holding `count` of this cohort's requests. */
   public split(count: number): Cohort {
@@ -135,53 +137,85 @@ export class CohortQueue {
   }
 }
 
-/** A min-heap of decoding cohorts by the token clock at which they finish. */
+/**
+ * A min-heap of decoding cohorts by the token clock at which they finish. The keys sit in a
+ * typed array beside the cohorts, so sifting compares numbers without visiting the cohorts.
+ */
 class FinishHeap {
-  private readonly items: Cohort[] = [];
+  private items: Cohort[] = [];
+  private keys = new Float64Array(16);
+  private n = 0;
 
   public get size(): number {
-    return this.items.length;
+    return this.n;
   }
 
   public peek(): Cohort | undefined {
-    return this.items[0];
+    return this.n > 0 ? this.items[0] : undefined;
   }
 
   public push(c: Cohort): void {
+    if (c.heapEntries++ > 0) this.rekey(c);
+    if (this.n === this.keys.length) {
+      const grown = new Float64Array(this.n * 2);
+      grown.set(this.keys);
+      this.keys = grown;
+    }
     const a = this.items;
-    a.push(c);
-    let i = a.length - 1;
+    const k = this.keys;
+    const key = c.finishClock;
+    let i = this.n++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (a[parent].finishClock <= c.finishClock) break;
+      if (k[parent] <= key) break;
       a[i] = a[parent];
+      k[i] = k[parent];
       i = parent;
     }
     a[i] = c;
+    k[i] = key;
   }
 
   public pop(): Cohort {
     const a = this.items;
+    const k = this.keys;
     const top = a[0];
-    const last = a.pop() as Cohort;
-    if (a.length > 0) {
+    top.heapEntries--;
+    const n = --this.n;
+    const last = a[n];
+    const key = k[n];
+    a[n] = undefined as unknown as Cohort;
+    if (n > 0) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
-        if (l >= a.length) break;
+        if (l >= n) break;
         const r = l + 1;
-        const m = r < a.length && a[r].finishClock < a[l].finishClock ? r : l;
-        if (a[m].finishClock >= last.finishClock) break;
+        const m = r < n && k[r] < k[l] ? r : l;
+        if (k[m] >= key) break;
         a[i] = a[m];
+        k[i] = k[m];
         i = m;
       }
       a[i] = last;
+      k[i] = key;
     }
     return top;
   }
 
   public clear(): void {
-    this.items.length = 0;
+    for (let i = 0; i < this.n; i++) this.items[i].heapEntries = 0;
+    this.items = [];
+    this.n = 0;
+  }
+
+  /**
+   * A cohort that re-enters decoding while an entry of its earlier stint is still here: that
+   * entry's key becomes its new finish clock, in place, as when the heap read the key from the
+   * cohort itself (results stay what they were).
+   */
+  private rekey(c: Cohort): void {
+    for (let i = 0; i < this.n; i++) if (this.items[i] === c) this.keys[i] = c.finishClock;
   }
 }
 
