@@ -16,7 +16,8 @@ const scratchOrder: number[] = [];
  */
 export function route(policy: RoutingPolicy, replicas: readonly Replica[], arrivals: number, shares: number[]): void {
   const n = replicas.length;
-  shares.length = n;
+  // Setting an array's length is a runtime call: only when it changes (rarely; once a second per run otherwise).
+  if (shares.length !== n) shares.length = n;
   if (policy === 'round-robin') {
     for (let i = 0; i < n; i++) shares[i] = arrivals / n;
     return;
@@ -27,8 +28,10 @@ export function route(policy: RoutingPolicy, replicas: readonly Replica[], arriv
   }
   const loads = scratchLoads;
   const order = scratchOrder;
-  loads.length = n;
-  order.length = n;
+  if (loads.length !== n) {
+    loads.length = n;
+    order.length = n;
+  }
   for (let i = 0; i < n; i++) {
     loads[i] = replicas[i].outstanding();
     // Insertion sort of the indices by load: a handful of replicas.

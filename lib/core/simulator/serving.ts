@@ -296,9 +296,12 @@ export class Replica {
     return oldest;
   }
 
-  /** Arrival second of the oldest request it holds (Infinity when none). */
-  public oldestHeld(): number {
-    let oldest = this.oldestWithoutFirstToken();
+  /**
+   * Arrival second of the oldest request it holds (Infinity when none).
+   * @param withoutFirstToken {@link oldestWithoutFirstToken}, when the caller has it already.
+   */
+  public oldestHeld(withoutFirstToken = this.oldestWithoutFirstToken()): number {
+    let oldest = withoutFirstToken;
     if (this.prefilling.length > 0 && this.prefilling.at(0).arrival < oldest) oldest = this.prefilling.at(0).arrival;
     const order = this.decodeOrder;
     for (let i = this.decodeHead; i < order.length; i++) {

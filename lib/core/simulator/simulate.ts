@@ -151,7 +151,7 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
       const p = pods[i];
       if (p.phase === PodPhase.Ready && p.engine) readyEngines[readyCount++] = p.engine.replica;
     }
-    readyEngines.length = readyCount;
+    if (readyEngines.length !== readyCount) readyEngines.length = readyCount;
     const arriving = requests[t];
     arrivedTotal += arriving;
     if (arriving > 0) {
@@ -185,8 +185,9 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
       e.replica.step(t);
       waiting += e.replica.waitingCount();
       running += e.replica.running();
-      oldestWithoutFirstToken = Math.min(oldestWithoutFirstToken, e.replica.oldestWithoutFirstToken());
-      oldestHeld = Math.min(oldestHeld, e.replica.oldestHeld());
+      const replicaOldestWithoutFirstToken = e.replica.oldestWithoutFirstToken();
+      oldestWithoutFirstToken = Math.min(oldestWithoutFirstToken, replicaOldestWithoutFirstToken);
+      oldestHeld = Math.min(oldestHeld, e.replica.oldestHeld(replicaOldestWithoutFirstToken));
       if (p.phase === PodPhase.Ready) {
         busy += e.replica.busyFraction;
         kv += e.replica.kvUsage();
