@@ -46,10 +46,48 @@ export class Cohort {
   public decoding = false;
   /** Entries of the finish heap that hold it (a cohort that left decoding stays there until it surfaces). */
   public heapEntries = 0;
+  /** Whether the decode order holds it (a finished cohort stays there until the order's head passes it). */
+  public inDecodeOrder = false;
+  /** Whether it finished or failed: no queue holds it, only stale entries may. */
+  public done = false;
+  /** Whether it came from {@link Cohort.take}, so it goes back to the pool once nothing refers to it. */
+  public pooled = false;
+
+  /**
+   * A cohort with every field at its initial value, reused from one that is done with when
+   * possible: a simulated day creates about a million, and each one's numbers are objects of
+   * their own to the JavaScript engine, so reusing them spares most of the garbage collection.
+   */
+  public static take(): Cohort {
+    const c = COHORT_POOL.pop();
+    if (c === undefined) {
+      const fresh = new Cohort();
+      fresh.pooled = true;
+      return fresh;
+    }
+    c.count = 0;
+    c.arrival = 0;
+    c.prompt = 0;
+    c.output = 0;
+    c.generated = 0;
+    c.prefillLeft = 0;
+    c.queued = false;
+    c.firstToken = false;
+    c.clockBase = 0;
+    c.finishClock = 0;
+    c.decoding = false;
+    c.done = false;
+    return c;
+  }
+
+  /** Back to the pool when it came from there, is done with, and no stale entry refers to it. */
+  public release(): void {
+    if (this.pooled && this.done && this.heapEntries === 0 && !this.inDecodeOrder && COHORT_POOL.length < COHORT_POOL_SIZE) COHORT_POOL.push(this);
+  }
 
   /** A copy holding `count` of this cohort's requests. */
   public split(count: number): Cohort {
-    const c = new Cohort();
+    const c = Cohort.take();
     c.count = count;
     c.arrival = this.arrival;
     c.prompt = this.prompt;
@@ -62,6 +100,11 @@ export class Cohort {
     return c;
   }
 }
+
+/** Cohorts done with, for {@link Cohort.take}. */
+const COHORT_POOL: Cohort[] = [];
+/** At most this many cohorts wait in the pool (more than a replica's queues hold at once). */
+const COHORT_POOL_SIZE = 1 << 14;
 
 /** Where the serving model reports what requests saw. */
 export interface ServingObserver {
@@ -396,6 +439,8 @@ export class Replica {
       const c = this.waiting.shift();
       this.waitingTotal -= c.count;
       this.fail(c.count);
+      c.done = true;
+      c.release();
     }
     while (this.prefilling.length > 0 && this.prefilling.at(0).arrival <= limit) {
       const c = this.prefilling.shift();
@@ -403,16 +448,23 @@ export class Replica {
       this.runningTotal -= c.count;
       this.prefillKv -= c.count * (c.prompt + c.generated);
       this.prefillDemand -= c.count * c.prefillLeft;
+      c.done = true;
+      c.release();
     }
     const order = this.decodeOrder;
     while (this.decodeHead < order.length) {
       const c = order[this.decodeHead];
       if (c.decoding && c.arrival > limit) break;
       this.decodeHead++;
-      if (!c.decoding) continue;
+      c.inDecodeOrder = false;
+      if (!c.decoding) {
+        c.release();
+        continue;
+      }
       this.fail(c.count);
       this.runningTotal -= c.count;
       this.leaveDecoding(c);
+      c.done = true;
     }
     this.compactDecodeOrder();
   }
@@ -452,6 +504,7 @@ export class Replica {
       const c = this.finishing.peek() as Cohort;
       if (!c.decoding) {
         this.finishing.pop();
+        c.release();
         continue;
       }
       if (c.finishClock > to) break;
@@ -462,6 +515,7 @@ export class Replica {
       this.requestSuccessTotal += c.count;
       this.observer.finished(c.count, t + (c.finishClock - from) * interToken - c.arrival, c.output);
       this.leaveDecoding(c);
+      c.done = true;
     }
     this.tokenClock = to;
     this.generationTokensTotal += tokens;
@@ -502,6 +556,8 @@ export class Replica {
         this.runningTotal -= c.count;
         this.requestSuccessTotal += c.count;
         this.observer.finished(c.count, firstTokenAt - c.arrival, c.output);
+        c.done = true;
+        c.release();
       } else this.enterDecoding(c, t, firstTokenAt);
     }
     if (this.prefilling.length === 0) this.prefillDemand = 0;
@@ -529,6 +585,7 @@ export class Replica {
     this.decodeBatch += c.count;
     this.decodeContextBase += c.count * (c.prompt + c.clockBase);
     this.decodeOrder.push(c);
+    c.inDecodeOrder = true;
     this.finishing.push(c);
   }
 
@@ -539,6 +596,7 @@ export class Replica {
       const c = this.finishing.peek() as Cohort;
       if (!c.decoding) {
         this.finishing.pop();
+        c.release();
         continue;
       }
       if (c.finishClock > this.tokenClock + EMPTY_COHORT) break;
@@ -548,6 +606,7 @@ export class Replica {
       this.requestSuccessTotal += c.count;
       this.observer.finished(c.count, Math.max(c.arrival, t + 1 - behind) - c.arrival, c.output);
       this.leaveDecoding(c);
+      c.done = true;
     }
   }
 
@@ -585,13 +644,18 @@ export class Replica {
         this.prefillDemand -= victim.count * victim.prefillLeft;
       } else {
         const order = this.decodeOrder;
-        while (order.length > this.decodeHead && !order[order.length - 1].decoding) order.pop();
+        while (order.length > this.decodeHead && !order[order.length - 1].decoding) {
+          const left = order.pop() as Cohort;
+          left.inDecodeOrder = false;
+          left.release();
+        }
         if (order.length <= this.decodeHead) break;
         const c = order[order.length - 1];
         held = c.prompt + c.clockBase + this.tokenClock;
         const count = Math.min(c.count, (kv - capacity) / held + EMPTY_COHORT);
         if (count >= c.count - EMPTY_COHORT) {
           order.pop();
+          c.inDecodeOrder = false;
           this.leaveDecoding(c);
           victim = c;
         } else {

@@ -161,7 +161,7 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
         route(o.routing, readyEngines, arriving, shares);
         for (let i = 0; i < readyCount; i++) {
           if (!(shares[i] > 0)) continue;
-          const c = new Cohort();
+          const c = Cohort.take();
           c.count = shares[i];
           c.arrival = t;
           c.prompt = m.prompt;
