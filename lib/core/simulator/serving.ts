@@ -474,6 +474,8 @@ export class Replica {
     const p = this.profile;
     let kv = this.kvTokens;
     while (this.waiting.length > 0) {
+      // A full batch or KV cache admits nothing, whatever the cohort (and the cohort is not read).
+      if (!(p.maxSequences - this.runningTotal > EMPTY_COHORT) || !(p.kvCacheTokens - kv > 0)) break;
       const c = this.waiting.at(0);
       const perRequest = c.prompt + c.generated;
       const room = Math.min(p.maxSequences - this.runningTotal, (p.kvCacheTokens - kv) / perRequest);
