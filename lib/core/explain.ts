@@ -146,13 +146,9 @@ export const EXPLAIN_PROMETHEUS_LOCAL_PORT = 9090;
 /** Placeholder for the HPA's pod names in rendered adapter queries. */
 export const PODS_PLACEHOLDER = '<pods>';
 
-/**
- * Regex matching the pod names of a Deployment: `<name>-<pod-template-hash>-<suffix>`.
- * Prometheus anchors label regexes, so pods of `llm-big` never match `llm`.
- */
-export function deploymentPodPattern(deploymentName: string): string {
-  return `${deploymentName}-[a-z0-9]+-[a-z0-9]+`;
-}
+import { deploymentPodPattern } from './names';
+
+export { deploymentPodPattern };
 
 /**
  * Explains one resolved service in its context: every HPA metric's data path with a check per
