@@ -243,12 +243,7 @@ export function resolveScaledObject(service: ScaledObjectService, options: Scale
   });
   if (service.metrics.length === 0) problems.push({ path: 'metrics', message: 'is empty; a ScaledObject needs at least one trigger' });
 
-  if (service.minReplicas === 0 && !service.metrics.some(existsAtZero)) {
-    problems.push({
-      path: 'minReplicas',
-      message: 'is 0, but no metric still has a value with no pods running: KEDA activates a service from zero on a trigger above its activationThreshold, and Pods and Resource metrics have no series without pods. Add an External or Object metric (a queue length, the gateway\'s request rate), or use 1 or more',
-    });
-  }
+  if (service.minReplicas === 0 && !service.metrics.some(existsAtZero)) problems.push(KEDA_ZERO_WITHOUT_WAKER);
   if (problems.length) return { problems };
 
   let fallbackOmitted: string | undefined;
@@ -279,6 +274,15 @@ export function resolveScaledObject(service: ScaledObjectService, options: Scale
 export function kedaHpaName(scaledObjectName: string): string {
   return `keda-hpa-${scaledObjectName}`;
 }
+
+/**
+ * The problem with `minReplicas: 0` when no metric of the service exists without pods: nothing
+ * could wake it.
+ */
+export const KEDA_ZERO_WITHOUT_WAKER: Problem = {
+  path: 'minReplicas',
+  message: 'is 0, but no metric still has a value with no pods running: KEDA wakes a service from zero when a trigger rises above its activation threshold, and Pods and Resource metrics have no series without pods. Add an External or Object metric (a queue length, the gateway\'s request rate), or use 1 or more',
+};
 
 /**
  * True when the metric still has a value while the service runs no pods: an External metric,

@@ -136,7 +136,7 @@ describe('resolveScaledObject', () => {
     const svc = { ...service({ metrics: [ScalingMetric.queueDepth({ targetPerPod: 2 })] }), minReplicas: 0 };
     expect(resolveScaledObject(svc, { prometheusUrl: PROM }).problems).toEqual([{
       path: 'minReplicas',
-      message: 'is 0, but no metric still has a value with no pods running: KEDA activates a service from zero on a trigger above its activationThreshold, and Pods and Resource metrics have no series without pods. Add an External or Object metric (a queue length, the gateway\'s request rate), or use 1 or more',
+      message: 'is 0, but no metric still has a value with no pods running: KEDA wakes a service from zero when a trigger rises above its activation threshold, and Pods and Resource metrics have no series without pods. Add an External or Object metric (a queue length, the gateway\'s request rate), or use 1 or more',
     }]);
   });
 
