@@ -160,7 +160,7 @@ describe('AIInferencePlatform', () => {
     const monitors = objects.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1');
     expect(monitors.length).toBeGreaterThan(0);
     for (const m of monitors) expect(m.metadata.labels.release).toBe('kps');
-    expect(platform.adapter.args).toContain('--prometheus-url=http://kps-prometheus.monitoring.svc:9090');
+    expect(platform.adapter!.args).toContain('--prometheus-url=http://kps-prometheus.monitoring.svc:9090');
   });
 
   test('Bottlerocket pools ship the device plugin, so the platform leaves it out', () => {
