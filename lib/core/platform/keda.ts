@@ -15,8 +15,9 @@ export type Autoscaler = 'adapter' | 'keda';
 export const AUTOSCALERS: readonly Autoscaler[] = ['adapter', 'keda'];
 
 /**
- * The KEDA release the ScaledObjects are written for, and the Helm chart that installs it.
- * @see https://github.com/kedacore/charts/releases/tag/v2.17.2
+ * The KEDA release the ScaledObjects are written for (and the chart version the Pulumi
+ * platform installs, `CHARTS.keda`).
+ * @see https://github.com/kedacore/charts/pull/765
  * @see https://keda.sh/docs/2.17/reference/scaledobject-spec/
  */
 export const KEDA_VERSION = '2.17.2';
