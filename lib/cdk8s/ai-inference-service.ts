@@ -145,7 +145,7 @@ export class AIInferenceService extends Construct {
     this.scaledObject = new ApiObject(this, 'ScaledObject', {
       apiVersion: SCALED_OBJECT_API_VERSION,
       kind: 'ScaledObject',
-      metadata: { name: r.spec.name, namespace, labels: { ...r.spec.labels } },
+      metadata: { name: r.spec.name, namespace, labels: { ...r.spec.labels }, annotations: { ...r.spec.annotations } },
       spec: r.spec.spec,
     });
     return this.scaledObject;

@@ -44,6 +44,15 @@ describe('AIInferencePlatform with autoscaler keda', () => {
     expect(find(objects, 'Deployment', 'llm').spec.replicas).toBeUndefined();
   });
 
+  test('KEDA\'s HPA takes the service\'s name and adopts an HPA of that name, so moving from the adapter hands the same HPA over', () => {
+    const { objects } = render({ autoscaler: 'keda', gpuNodePools: [POOL], services: { llm: LLM } });
+    const so = find(objects, 'ScaledObject', 'llm');
+    expect(so.metadata.annotations).toEqual({ 'scaledobject.keda.sh/transfer-hpa-ownership': 'true' });
+    expect(so.spec.advanced.horizontalPodAutoscalerConfig.name).toBe('llm');
+    const adapter = render({ gpuNodePools: [POOL], services: { llm: LLM } }).objects;
+    expect(find(adapter, 'HorizontalPodAutoscaler', 'llm').spec.scaleTargetRef).toEqual(so.spec.scaleTargetRef);
+  });
+
   test('a platform where every service uses KEDA renders no Prometheus Adapter and no metrics APIService of its own but metrics-server\'s', () => {
     const { objects, platform } = render({ autoscaler: 'keda', gpuNodePools: [POOL], services: { llm: LLM } });
     expect(platform.adapter).toBeUndefined();

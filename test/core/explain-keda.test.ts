@@ -40,8 +40,8 @@ describe('explainService: the KEDA path', () => {
 
   test('the service checks name the ScaledObject and the HPA KEDA created', () => {
     expect(e.checks).toContain('kubectl get scaledobject llm -n inference   # READY and ACTIVE');
-    expect(e.checks).toContain('kubectl get hpa keda-hpa-llm -n inference');
-    expect(step(e.metrics[0], 'hpa').checks).toEqual(["kubectl get hpa keda-hpa-llm -n inference -o jsonpath='{.status.currentMetrics[0]}'"]);
+    expect(e.checks).toContain('kubectl get hpa llm -n inference');
+    expect(step(e.metrics[0], 'hpa').checks).toEqual(["kubectl get hpa llm -n inference -o jsonpath='{.status.currentMetrics[0]}'"]);
   });
 
   test('states the fallback and that a missing series is an error, never 0', () => {

@@ -151,7 +151,7 @@ export interface ScaledObjectSpec {
   readonly advanced: {
     /** Its name and behavior. */
     readonly horizontalPodAutoscalerConfig: {
-      /** `keda-hpa-<name>`, KEDA's default, written out so `kubectl get hpa` can be documented. */
+      /** The service's name, as the adapter path's HPA (KEDA's default would be `keda-hpa-<name>`). */
       readonly name: string;
       /** The service's resolved behavior. */
       readonly behavior: HpaBehavior;
@@ -169,6 +169,13 @@ export interface ResolvedScaledObject {
   readonly namespace: string;
   /** Labels: the service's. */
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * `scaledobject.keda.sh/transfer-hpa-ownership: "true"`: KEDA adopts an HPA that already
+   * scales the Deployment under the name in `horizontalPodAutoscalerConfig.name` (the adapter
+   * path's HPA), instead of its webhook refusing the ScaledObject. Harmless when there is none.
+   * @see https://keda.sh/docs/2.17/reference/scaledobject-spec/#transfer-ownership-of-an-existing-hpa
+   */
+  readonly annotations: Readonly<Record<string, string>>;
   /** The spec. */
   readonly spec: ScaledObjectSpec;
   /**
@@ -266,15 +273,27 @@ export function resolveScaledObject(service: ScaledObjectService, options: Scale
     triggers,
   };
   return {
-    spec: { name: service.name, namespace, labels: service.labels, spec, externalMetricNames: names, ...(fallbackOmitted ? { fallbackOmitted } : {}) },
+    spec: { name: service.name, namespace, labels: service.labels, annotations: { [TRANSFER_HPA_OWNERSHIP]: 'true' }, spec, externalMetricNames: names, ...(fallbackOmitted ? { fallbackOmitted } : {}) },
     problems: [],
   };
 }
 
-/** Name of the HPA KEDA creates for a ScaledObject: `keda-hpa-<name>`. */
-export function kedaHpaName(scaledObjectName: string): string {
-  return `keda-hpa-${scaledObjectName}`;
+/**
+ * Name of the HPA KEDA creates for a service's ScaledObject: the service's name, the name its
+ * HPA has on the adapter path, so that moving a service to KEDA hands the same HPA over (see
+ * {@link TRANSFER_HPA_OWNERSHIP}) and `kubectl get hpa <name>` keeps working.
+ */
+export function kedaHpaName(serviceName: string): string {
+  return serviceName;
 }
+
+/**
+ * Annotation asking KEDA to adopt an existing HPA named in
+ * `advanced.horizontalPodAutoscalerConfig.name`; without it KEDA's admission webhook refuses a
+ * ScaledObject for a Deployment an HPA already scales ("is already managed by the hpa").
+ * @see https://keda.sh/docs/2.17/reference/scaledobject-spec/#transfer-ownership-of-an-existing-hpa
+ */
+export const TRANSFER_HPA_OWNERSHIP = 'scaledobject.keda.sh/transfer-hpa-ownership';
 
 /**
  * The problem with `minReplicas: 0` when no metric of the service exists without pods: nothing

@@ -36,7 +36,7 @@ describe('resolveScaledObject', () => {
     expect(spec!.spec.maxReplicaCount).toBe(8);
     expect(spec!.spec.pollingInterval).toBe(15);
     expect(spec!.spec.cooldownPeriod).toBe(300);
-    expect(spec!.spec.advanced.horizontalPodAutoscalerConfig).toEqual({ name: 'keda-hpa-llm', behavior: svc.behavior });
+    expect(spec!.spec.advanced.horizontalPodAutoscalerConfig).toEqual({ name: 'llm', behavior: svc.behavior });
     expect(spec!.externalMetricNames).toEqual(['s0-prometheus']);
   });
 
