@@ -1,6 +1,7 @@
-import { App, Testing } from 'cdk8s';
-import { AIInferencePlatform, AIInferencePlatformProps, AIInferenceService, InferscaleValidationError, ScalingMetric } from '../../lib/cdk8s';
-import { checkManifests, expectValidManifests } from '../support/manifests';
+import { Testing } from 'cdk8s';
+import { AIInferenceService, ScalingMetric } from '../../lib/cdk8s';
+import { checkManifests } from '../support/manifests';
+import { platformErrorOf, renderPlatform } from '../support/platform';
 import { find, K8sObject } from '../support/synth';
 
 const POOL = { name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 8 };
@@ -10,24 +11,9 @@ const LLM = {
   maxReplicas: 4,
   metrics: [ScalingMetric.queueDepth({ targetPerPod: 4 }), ScalingMetric.latency({ targetSeconds: 2 })],
 };
-const CRDS = { crdKinds: ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PodMonitor'] };
 
-function render(props: AIInferencePlatformProps): { objects: K8sObject[]; platform: AIInferencePlatform } {
-  const platform = new AIInferencePlatform(Testing.app(), 'platform', props);
-  const objects = Testing.synth(platform) as K8sObject[];
-  expectValidManifests(objects, CRDS);
-  return { objects, platform };
-}
-
-function errorOf(props: AIInferencePlatformProps): InferscaleValidationError {
-  try {
-    new AIInferencePlatform(new App(), 'platform', props);
-  } catch (e) {
-    if (e instanceof InferscaleValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected AIInferencePlatform to reject the props');
-}
+const render = renderPlatform;
+const errorOf = platformErrorOf;
 
 const names = (objects: K8sObject[], kind: string): string[] => objects.filter((o) => o.kind === kind).map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
 

@@ -5,12 +5,10 @@
  * nothing at all (an error for KEDA with ignoreNullValues false, never 0) when no pod exports
  * the series.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { kedaTriggerQuery } from '../../lib/core/platform/keda';
 import { adapterEntries, CatalogueEntry, SAMPLE_NAMESPACE } from './catalogue';
-import { describeWithTools, runPromtool, withTempDir } from '../support/promtool';
+import { describeWithTools, promtoolTestRules } from '../support/promtool';
 
 const NS = SAMPLE_NAMESPACE;
 const DEPLOYMENT = 'llm';
@@ -111,24 +109,11 @@ function rulesFile(entries: readonly CatalogueEntry[], deployment = DEPLOYMENT):
 }
 
 function promtoolTest(promtool: string, rules: string, input: Series[], evalTime: string, expected: { id: string; samples: { labels?: Record<string, string>; value: number }[] }[]): { status: number | null; output: string } {
-  return withTempDir((dir) => {
-    fs.writeFileSync(path.join(dir, 'rules.yml'), rules);
-    const unitTest = {
-      rule_files: ['rules.yml'],
-      evaluation_interval: INTERVAL,
-      tests: [{
-        interval: INTERVAL,
-        input_series: input,
-        promql_expr_test: expected.map(({ id, samples }) => ({
-          expr: rule(id),
-          eval_time: evalTime,
-          exp_samples: samples.map((s) => ({ labels: `${rule(id)}{${Object.entries(s.labels ?? {}).map(([k, v]) => `${k}="${v}"`).join(',')}}`, value: s.value })),
-        })),
-      }],
-    };
-    fs.writeFileSync(path.join(dir, 'test.yml'), stringify(unitTest, { lineWidth: 0 }));
-    return runPromtool(promtool, ['test', 'rules', 'test.yml'], { cwd: dir });
-  });
+  return promtoolTestRules(promtool, rules, INTERVAL, input, expected.map(({ id, samples }) => ({
+    expr: rule(id),
+    eval_time: evalTime,
+    exp_samples: samples.map((s) => ({ labels: `${rule(id)}{${Object.entries(s.labels ?? {}).map(([k, v]) => `${k}="${v}"`).join(',')}}`, value: s.value })),
+  })));
 }
 
 test('every catalogue query has a busy expectation', () => {
