@@ -2,6 +2,8 @@ import { Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
+  AUTOSCALERS,
+  Autoscaler,
   checkDnsLabel,
   checkModelCaches,
   checkPlatformWiring,
@@ -18,6 +20,7 @@ import {
   ResourceMetricsProvider,
   show,
   ResolvedStorageClass,
+  ScaledObjectOptions,
 } from '../core';
 import { podSecurityLabels } from '../core/platform/pod-security';
 import { childPath } from '../core/service-config';
@@ -37,6 +40,12 @@ export interface PlatformNamespacesProps {
   readonly gpuSystem?: string;
   /** Prometheus and the Prometheus Adapter. Pod Security "restricted" when inferscale creates it. @default "monitoring" */
   readonly monitoring?: string;
+}
+
+/** KEDA options of an {@link AIInferencePlatform}. */
+export interface KedaPlatformProps extends Omit<ScaledObjectOptions, 'prometheusUrl' | 'fallbackReplicas'> {
+  /** Namespace KEDA runs in (its operator queries Prometheus from there). @default "keda" */
+  readonly namespace?: string;
 }
 
 /** Props of {@link AIInferencePlatform}. */
@@ -78,7 +87,19 @@ export interface AIInferencePlatformProps extends ChartProps {
    * @default - none: Prometheus stores as its source says (an emptyDir unless told otherwise)
    */
   readonly ebsStorageClass?: EbsStorageClassProps;
-  /** Prometheus Adapter options. @default - two replicas, self-signed serving certificate */
+  /**
+   * Who scales the services (each may name its own in `autoscaler`): `adapter`, an HPA per
+   * service reading the Prometheus Adapter, or `keda`, a KEDA ScaledObject per service whose
+   * triggers run the same catalogue queries against Prometheus (KEDA creates the HPA). KEDA
+   * must be installed (see `KEDA_VERSION`); it owns `external.metrics.k8s.io`, so with any KEDA
+   * service the adapter serves custom metrics only, and with no adapter service there is no
+   * adapter at all.
+   * @default "adapter"
+   */
+  readonly autoscaler?: Autoscaler;
+  /** KEDA options of every ScaledObject. @default - polling every 15 s, cooldown 300 s, fallback after 3 failed reads */
+  readonly keda?: KedaPlatformProps;
+  /** Prometheus Adapter options (used when some service scales through the adapter). @default - two replicas, self-signed serving certificate */
   readonly adapter?: Omit<PrometheusAdapterProps, 'prometheusUrl' | 'services' | 'namespace'>;
   /**
    * Ingress NetworkPolicies for every part: metrics ports answer Prometheus only, Prometheus
@@ -141,8 +162,12 @@ export class AIInferencePlatform extends Chart {
   public readonly storageClassSpec?: ResolvedStorageClass;
   /** Prometheus (server or monitors). */
   public readonly prometheus: Prometheus;
-  /** The Prometheus Adapter. */
-  public readonly adapter: PrometheusAdapter;
+  /** The Prometheus Adapter, unless every service scales through KEDA. */
+  public readonly adapter?: PrometheusAdapter;
+  /** Who scales services that do not name their own autoscaler. */
+  public readonly autoscaler: Autoscaler;
+  /** KEDA's namespace, when some service scales through KEDA. */
+  public readonly kedaNamespace?: string;
   /** The services by id. */
   public readonly services: Readonly<Record<string, AIInferenceService>>;
   /** The NetworkPolicies, unless `networkPolicies: false`. */
@@ -176,6 +201,11 @@ export class AIInferencePlatform extends Chart {
         poolIndexes.push(i);
       }
     });
+    const autoscaler = props.autoscaler ?? 'adapter';
+    if (!AUTOSCALERS.includes(autoscaler)) problems.push({ path: 'autoscaler', message: `is ${show(autoscaler)}; expected "adapter" or "keda"` });
+    this.autoscaler = autoscaler;
+    const kedaNamespace = props.keda?.namespace ?? 'keda';
+    if (props.keda?.namespace !== undefined) problems.push(...checkDnsLabel('keda.namespace', props.keda.namespace));
     const provider = props.resourceMetricsProvider;
     if (provider !== undefined) {
       if (provider !== 'cluster' && provider !== 'none') {
@@ -268,12 +298,30 @@ export class AIInferencePlatform extends Chart {
       const at = childPath('services', sid);
       // A namespace the service did not name is namespaces.inference, already checked.
       const svc = collect(problems, (path) => (path === 'namespace' && sp.namespace === undefined ? undefined : path ? `${at}${path.startsWith('[') ? '' : '.'}${path}` : at), () =>
-        new AIInferenceService(this, constructIdOf(sid), { ...sp, name: sp.name ?? sid, namespace: sp.namespace ?? ns.inference }));
+        new AIInferenceService(this, constructIdOf(sid), { ...sp, name: sp.name ?? sid, namespace: sp.namespace ?? ns.inference, autoscaler: sp.autoscaler ?? autoscaler }));
       if (svc) services.set(sid, svc);
     }
     this.services = Object.fromEntries(services);
     const specIds = [...services.keys()];
     const specs = [...services.values()].map((s) => s.spec);
+    const kedaIds = specIds.filter((id) => services.get(id)!.spec.autoscaler === 'keda');
+    const adapterIds = specIds.filter((id) => services.get(id)!.spec.autoscaler === 'adapter');
+    const usesKeda = kedaIds.length > 0;
+    // An adapter is needed for the adapter's services; with none, only when no service uses KEDA (an empty platform keeps it).
+    const wantsAdapter = adapterIds.length > 0 || !usesKeda;
+    if (usesKeda) {
+      this.kedaNamespace = kedaNamespace;
+      // KEDA registers external.metrics.k8s.io: the adapter may serve custom metrics only.
+      for (const id of adapterIds) {
+        services.get(id)!.spec.metrics.forEach((m, j) => {
+          if (m.hpa.type !== 'External') return;
+          problems.push({
+            path: `${childPath('services', id)}.metrics[${j}] (${m.kind})`,
+            message: `is an External metric, which the Prometheus Adapter would serve on external.metrics.k8s.io; KEDA owns that API in this platform (${kedaIds.map((k) => childPath('services', k)).join(', ')} use autoscaler "keda"), and one APIService has one provider. Set autoscaler: "keda" on this service too`,
+          });
+        });
+      }
+    }
 
     // The wiring is checked only on sound parts: against a pool or daemon with problems of its
     // own, it would report what fixing those changes.
@@ -319,7 +367,8 @@ export class AIInferencePlatform extends Chart {
       services: specs,
       ...(this.dcgmExporter ? { dcgmExporter: this.dcgmExporter.scrapeJobHint } : {}),
     }));
-    const adapter = collect(problems, (path) => {
+    const adapterSpecs = specs.filter((x) => x.autoscaler === 'adapter');
+    const adapter = !wantsAdapter ? undefined : collect(problems, (path) => {
       if (path === 'namespace') return undefined;
       if (path.startsWith('services[')) return serviceRef(path);
       return path === 'prometheusUrl' ? 'prometheus.url' : `adapter.${path}`;
@@ -328,18 +377,27 @@ export class AIInferencePlatform extends Chart {
       namespace: ns.monitoring,
       // With a Prometheus that has problems of its own, the adapter's other options are still checked.
       prometheusUrl: prometheus?.url ?? `http://prometheus.${ns.monitoring}.svc:9090`,
-      services: specs,
+      services: adapterSpecs,
     }));
+    if (prometheus) {
+      const { namespace: _kedaNamespace, ...kedaOptions } = props.keda ?? {};
+      kedaIds.forEach((id, k) => {
+        // Problems with the platform's keda options are the same for every service: reported once.
+        collect(problems, (path) => (path.startsWith('keda.') ? (k === 0 ? path : undefined) : `${childPath('services', id)}.${path}`),
+          () => services.get(id)!.addScaledObject({ ...kedaOptions, prometheusUrl: prometheus.url }));
+      });
+    }
 
     let policyProps: PlatformNetworkPoliciesProps | undefined;
-    if (props.networkPolicies !== false && prometheus && adapter) {
+    if (props.networkPolicies !== false && prometheus && (adapter || !wantsAdapter)) {
       policyProps = {
         ...(props.networkPolicies ?? {}),
         platform: {
           prometheus: prometheus.selectorLabels
             ? { mode: 'embedded', server: { name: prometheus.name, namespace: prometheus.namespace, podLabels: prometheus.selectorLabels }, port: PROMETHEUS_PORT }
             : { mode: 'external', url: prometheus.url },
-          adapter: { name: adapter.name, namespace: adapter.namespace, podLabels: adapter.spec.selectorLabels, port: ADAPTER_SECURE_PORT },
+          ...(adapter ? { adapter: { name: adapter.name, namespace: adapter.namespace, podLabels: adapter.spec.selectorLabels, port: ADAPTER_SECURE_PORT } } : {}),
+          ...(usesKeda ? { kedaNamespace } : {}),
           ...(this.metricsServer ? { metricsServer: { name: this.metricsServer.spec.name, namespace: this.metricsServer.spec.namespace, podLabels: this.metricsServer.spec.selectorLabels, port: this.metricsServer.spec.securePort } } : {}),
           ...(this.dcgmExporter ? { dcgmExporter: { name: this.dcgmExporter.spec.name, namespace: this.dcgmExporter.namespace, podLabels: this.dcgmExporter.spec.selectorLabels, port: this.dcgmExporter.metricsPort } } : {}),
           services: specs.map((s) => ({ name: s.name, namespace: s.namespace ?? ns.inference, podLabels: s.selectorLabels, port: s.port, metricsPort: s.metricsPort })),
@@ -349,7 +407,7 @@ export class AIInferencePlatform extends Chart {
       problems.push(...prefixProblems('networkPolicies', resolveNetworkPolicies(policyProps, policyProps.platform).problems));
     }
 
-    if (problems.length || !prometheus || !adapter) throw new InferscaleValidationError(owner, problems);
+    if (problems.length || !prometheus || (wantsAdapter && !adapter)) throw new InferscaleValidationError(owner, problems);
     this.prometheus = prometheus;
     this.adapter = adapter;
     if (policyProps) this.networkPolicies = new PlatformNetworkPolicies(this, 'NetworkPolicies', policyProps);

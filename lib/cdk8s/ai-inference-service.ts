@@ -8,12 +8,22 @@ import {
   resolveInferenceService,
   ResolvedInferenceService,
   ResolvedProbe,
+  ResolvedScaledObject,
+  resolveScaledObject,
+  SCALED_OBJECT_API_VERSION,
+  ScaledObjectOptions,
 } from '../core';
 import { containerResources } from './resources';
 import { restrictedContainerSecurityContext } from './security';
 
-/** Props of {@link AIInferenceService}: the framework-neutral {@link InferenceServiceProps}. */
-export interface AIInferenceServiceProps extends InferenceServiceProps {}
+/** Props of {@link AIInferenceService}: the framework-neutral {@link InferenceServiceProps}, plus KEDA's options. */
+export interface AIInferenceServiceProps extends InferenceServiceProps {
+  /**
+   * With `autoscaler: "keda"`: the ScaledObject's options (Prometheus URL, polling, fallback).
+   * @default - none: call {@link AIInferenceService.addScaledObject} (an AIInferencePlatform does)
+   */
+  readonly keda?: ScaledObjectOptions;
+}
 
 const PORT_NAME = 'http';
 const METRICS_PORT_NAME = 'metrics';
@@ -51,8 +61,12 @@ export class AIInferenceService extends Construct {
   public readonly serviceAccount: k8s.KubeServiceAccount;
   /** PodDisruptionBudget, unless disabled. */
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
-  /** autoscaling/v2 HorizontalPodAutoscaler with every metric and an explicit behavior. */
-  public readonly horizontalPodAutoscaler: ApiObject;
+  /** autoscaling/v2 HorizontalPodAutoscaler with every metric and an explicit behavior; absent with `autoscaler: "keda"` (KEDA creates its own). */
+  public readonly horizontalPodAutoscaler?: ApiObject;
+  /** The KEDA ScaledObject, once added (`autoscaler: "keda"` only). */
+  public scaledObject?: ApiObject;
+  /** The ScaledObject resolved, once added. */
+  public scaledObjectSpec?: ResolvedScaledObject;
 
   /**
    * @throws InferscaleValidationError listing every problem in `props`, prefixed with the construct path
@@ -94,7 +108,10 @@ export class AIInferenceService extends Construct {
         },
       });
     }
-    this.horizontalPodAutoscaler = new ApiObject(this, 'HorizontalPodAutoscaler', {
+    if (s.autoscaler === 'keda') {
+      if (props.keda) this.addScaledObject(props.keda);
+      this.node.addValidation({ validate: () => (this.scaledObject ? [] : [formatProblems(`AIInferenceService "${this.node.path}"`, [{ path: 'keda', message: 'is missing: with autoscaler "keda" nothing scales the Deployment. Give keda: { prometheusUrl }, call addScaledObject, or put the service in an AIInferencePlatform' }])]) });
+    } else this.horizontalPodAutoscaler = new ApiObject(this, 'HorizontalPodAutoscaler', {
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',
       metadata,
@@ -108,6 +125,30 @@ export class AIInferenceService extends Construct {
     });
 
     this.node.addValidation({ validate: () => this.checkUniqueName() });
+  }
+
+  /**
+   * Renders the KEDA ScaledObject that scales this service (child id `ScaledObject`, named
+   * like the service). Only for `autoscaler: "keda"`, once.
+   * @see https://keda.sh/docs/2.17/reference/scaledobject-spec/
+   * @throws InferscaleValidationError when the service uses the adapter, already has one, or a metric cannot be a KEDA trigger
+   */
+  public addScaledObject(options: ScaledObjectOptions): ApiObject {
+    const owner = `AIInferenceService "${this.node.path}"`;
+    if (this.spec.autoscaler !== 'keda') throw new InferscaleValidationError(owner, [{ path: 'autoscaler', message: `is ${JSON.stringify(this.spec.autoscaler)}; a ScaledObject next to the HPA would fight it over the replica count. Set autoscaler: "keda"` }]);
+    if (this.scaledObject) throw new InferscaleValidationError(owner, [{ path: 'keda', message: 'is given twice: the service already has a ScaledObject' }]);
+    const namespace = this.spec.namespace ?? Chart.of(this).namespace;
+    if (namespace === undefined) throw new InferscaleValidationError(owner, [{ path: 'namespace', message: 'is not set, nor is the chart\'s: KEDA\'s trigger queries must name the namespace of the pods they sum over. Set namespace' }]);
+    const r = resolveScaledObject({ ...this.spec, namespace }, options);
+    if (!r.spec) throw new InferscaleValidationError(owner, r.problems.map((p) => ({ path: p.path.startsWith('metrics') || p.path === 'minReplicas' ? p.path : `keda.${p.path}`, message: p.message })));
+    this.scaledObjectSpec = r.spec;
+    this.scaledObject = new ApiObject(this, 'ScaledObject', {
+      apiVersion: SCALED_OBJECT_API_VERSION,
+      kind: 'ScaledObject',
+      metadata: { name: r.spec.name, namespace, labels: { ...r.spec.labels }, annotations: { ...r.spec.annotations } },
+      spec: r.spec.spec,
+    });
+    return this.scaledObject;
   }
 
   /**

@@ -17,6 +17,7 @@ import type { Construct } from 'constructs';
 import { ExplainContext, explainService, formatExplanations } from '../core/explain';
 import type { ResolvedInferenceService } from '../core/inference-service';
 import type { PrometheusAdapterConfig } from '../core/adapter-config';
+import type { ResolvedScaledObject } from '../core/platform/keda';
 import type { Problem } from '../core/problems';
 import { CliError } from './inputs';
 import type { CliIo } from './simulate-command';
@@ -305,6 +306,12 @@ function contextOf(svc: AnyConstruct, namespace: string, serviceCount: number): 
         namespace: String(adapter.namespace),
         config: adapter.config as PrometheusAdapterConfig,
         metricsRelistIntervalSeconds: Number(adapter.metricsRelistIntervalSeconds),
+      },
+    } : {}),
+    ...(isRecord(svc.scaledObjectSpec) || (platform && typeof platform.kedaNamespace === 'string') ? {
+      keda: {
+        ...(platform && typeof platform.kedaNamespace === 'string' ? { namespace: platform.kedaNamespace } : {}),
+        ...(isRecord(svc.scaledObjectSpec) ? { scaledObject: svc.scaledObjectSpec as unknown as ResolvedScaledObject } : {}),
       },
     } : {}),
     ...(dcgm ? { dcgmExporter: { namespace: String(dcgm.namespace), name: String(dcgm.serviceName), port: Number(dcgm.metricsPort) } } : {}),

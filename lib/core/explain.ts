@@ -15,6 +15,7 @@ import { AdapterRule, IdleReport, MetricDefinition, MetricKind, SeriesRequiremen
 import { DCGM_EXPORTER_JOB, DEFAULT_SCRAPE_INTERVAL_SECONDS, INFERENCE_PODS_JOB } from './prometheus-config';
 import { DEFAULT_TOLERANCE } from './hpa';
 import { RESOURCE_METRICS_API } from './platform/metrics-server';
+import { DEFAULT_KEDA_COOLDOWN_SECONDS, kedaHpaName, KedaTrigger, ResolvedScaledObject, resolveScaledObject } from './platform/keda';
 import { ResourceMetricsProvider } from './platform-checks';
 
 /** The Prometheus that scrapes a service, as {@link explainService} describes it. */
@@ -83,10 +84,20 @@ export interface ExplainContext {
   readonly dcgmExporter?: ExplainDcgmExporter;
   /** Who serves `metrics.k8s.io` for CPU and memory metrics. @default - unknown: the cluster must serve it */
   readonly resourceMetrics?: ExplainResourceMetrics;
+  /** KEDA, for a service with `autoscaler: "keda"`. @default - KEDA in namespace "keda", the ScaledObject resolved with default options */
+  readonly keda?: ExplainKeda;
+}
+
+/** KEDA as {@link explainService} describes it. */
+export interface ExplainKeda {
+  /** Namespace KEDA runs in. @default "keda" */
+  readonly namespace?: string;
+  /** The service's ScaledObject as rendered. @default - resolved here with default options */
+  readonly scaledObject?: ResolvedScaledObject;
 }
 
 /** The stages of one metric's data path. */
-export type ExplainStepKind = 'series' | 'scrape' | 'adapter' | 'metricsApi' | 'hpa';
+export type ExplainStepKind = 'series' | 'scrape' | 'adapter' | 'keda' | 'metricsApi' | 'hpa';
 
 /** One stage of a metric's data path and the commands that check it on a cluster. */
 export interface ExplainStep {
@@ -146,13 +157,9 @@ export const EXPLAIN_PROMETHEUS_LOCAL_PORT = 9090;
 /** Placeholder for the HPA's pod names in rendered adapter queries. */
 export const PODS_PLACEHOLDER = '<pods>';
 
-/**
- * Regex matching the pod names of a Deployment: `<name>-<pod-template-hash>-<suffix>`.
- * Prometheus anchors label regexes, so pods of `llm-big` never match `llm`.
- */
-export function deploymentPodPattern(deploymentName: string): string {
-  return `${deploymentName}-[a-z0-9]+-[a-z0-9]+`;
-}
+import { deploymentPodPattern } from './names';
+
+export { deploymentPodPattern };
 
 /**
  * Explains one resolved service in its context: every HPA metric's data path with a check per
@@ -160,6 +167,7 @@ export function deploymentPodPattern(deploymentName: string): string {
  */
 export function explainService(service: ResolvedInferenceService, context: ExplainContext = {}): ServiceExplanation {
   const namespace = context.namespace ?? service.namespace ?? 'default';
+  if (service.autoscaler === 'keda') return explainKedaService(service, namespace, context);
   const hpaName = service.name;
   const selector = Object.entries(service.selectorLabels).map(([k, v]) => `${k}=${v}`).join(',');
   const prom = prometheusAccess(context.prometheus);
@@ -263,6 +271,7 @@ const STEP_LABELS: Readonly<Record<ExplainStepKind, string>> = {
   series: 'series',
   scrape: 'scrape',
   adapter: 'adapter',
+  keda: 'KEDA',
   metricsApi: 'metrics API',
   hpa: 'HPA',
 };
@@ -278,6 +287,8 @@ interface PrometheusAccess {
 }
 
 interface MetricScope {
+  /** The ScaledObject, when KEDA scales the service. */
+  readonly scaledObject?: ResolvedScaledObject;
   readonly service: ResolvedInferenceService;
   readonly namespace: string;
   readonly hpaName: string;
@@ -322,6 +333,10 @@ function explainMetric(def: MetricDefinition, index: number, scope: MetricScope)
   } else {
     const rule = def.adapterRule;
     steps.push(...seriesAndScrapeSteps(def, scope));
+    if (scope.scaledObject) {
+      steps.push(...kedaSteps(index, hpa, scope, scope.scaledObject));
+      return { index, kind: def.kind, summary: def.summary, hpa, idle: def.idle, steps, problems };
+    }
     if (rule) steps.push(adapterStep(rule, hpa, scope, problems));
     else problems.push(`no adapter rule serves ${show(metricNameOf(hpa))}: no API would serve it and the HPA would show <unknown>`);
     steps.push(metricsApiStep(hpa, rule, scope));
@@ -608,6 +623,105 @@ function hpaStep(hpa: HpaMetricSpec, index: number, scope: MetricScope): Explain
     ],
     checks: [`kubectl get hpa ${hpaName} -n ${namespace} -o jsonpath='{.status.currentMetrics[${index}]}'`],
   };
+}
+
+/**
+ * A service KEDA scales: the ScaledObject, the HPA KEDA creates from it, and per metric the
+ * path series → scrape → trigger query → KEDA's external metric → that HPA.
+ * @see https://keda.sh/docs/2.17/concepts/scaling-deployments/
+ */
+function explainKedaService(service: ResolvedInferenceService, namespace: string, context: ExplainContext): ServiceExplanation {
+  const kedaNamespace = context.keda?.namespace ?? 'keda';
+  const url = context.prometheus?.url ?? 'http://prometheus.monitoring.svc:9090';
+  const so = context.keda?.scaledObject ?? resolveScaledObject({ ...service, namespace }, { prometheusUrl: url }).spec;
+  const prom = prometheusAccess(context.prometheus);
+  const hpaName = kedaHpaName(service.name);
+  const selector = Object.entries(service.selectorLabels).map(([k, v]) => `${k}=${v}`).join(',');
+  const facts = [
+    `Deployment ${namespace}/${service.name} (pods ${selector}), scaled by KEDA (namespace ${kedaNamespace}) through ScaledObject ${namespace}/${service.name}, which creates and owns HorizontalPodAutoscaler ${namespace}/${hpaName} from ${Math.max(1, service.minReplicas)} to ${service.maxReplicas} replicas`,
+    service.gpu
+      ? `each replica: ${service.gpu.count} ${service.gpu.resourceName}${service.gpu.product ? ` (${service.gpu.product})` : ''}, CPU request ${service.resources.requests.cpu ?? 'none'}, memory request ${service.resources.requests.memory ?? 'none'}`
+      : `each replica: CPU only, CPU request ${service.resources.requests.cpu ?? 'none'}, memory request ${service.resources.requests.memory ?? 'none'}`,
+    `model load ${humanDuration(service.model.loadTimeSeconds)}${service.model.name ? ` (${service.model.name})` : ''}: a pod is ready (and counted) only once the startup and readiness probes on ${service.probes.readiness.path} pass`,
+  ];
+  const warnings = disruptionWarnings(service);
+  if (so) {
+    const s = so.spec;
+    facts.push(`KEDA checks every trigger each ${humanDuration(s.pollingInterval)} for activity; the HPA reads the triggers' values through KEDA's external metrics every 15 s and applies the behavior below`);
+    facts.push(s.fallback
+      ? `when a trigger fails ${s.fallback.failureThreshold} reads in a row (Prometheus down, the series gone), KEDA holds ${s.fallback.replicas} replicas until it reads again; a missing series is an error (ignoreNullValues "false"), never 0`
+      : `no fallback: ${so.fallbackOmitted ?? 'none configured'}; a missing series is an error (ignoreNullValues "false"), never 0`);
+    if (s.minReplicaCount === 0) {
+      const poll = s.pollingInterval;
+      const load = service.model.loadTimeSeconds;
+      facts.push(`scale to zero: after ${humanDuration(s.cooldownPeriod)} with no trigger above its activationThreshold KEDA scales the Deployment to 0 and the HPA stops; while the service is at zero, the External and Object triggers keep being polled`);
+      warnings.push(`cold start: the first request after scale-to-zero waits for KEDA's next poll (up to ${humanDuration(poll)}), a pod to schedule (plus a node to start if the pool scaled in, minutes on a GPU pool) and the model to load (${humanDuration(load)}): at least ${humanDuration(poll + load)} without a node start. Requests must queue outside the service meanwhile (the queue the External trigger reads), or they fail. Use minReplicas: 1 if that wait is not acceptable`);
+    } else if (s.cooldownPeriod !== DEFAULT_KEDA_COOLDOWN_SECONDS) {
+      facts.push(`cooldownPeriod ${humanDuration(s.cooldownPeriod)} applies only to scale-to-zero`);
+    }
+  }
+  if (service.metrics.length > 1) facts.push('the HPA follows whichever trigger asks for the most replicas; while any trigger cannot be read (and without a fallback) it does not scale down');
+  const scope: MetricScope = { service, namespace, hpaName, context, prom, ...(so ? { scaledObject: so } : {}) };
+  const metrics = service.metrics.map((def, index) => explainMetric(def, index, scope));
+  return {
+    name: service.name,
+    namespace,
+    ...(context.owner ? { owner: context.owner } : {}),
+    facts,
+    warnings,
+    behaviorPreset: service.behaviorPreset,
+    behavior: describeBehavior(service.behavior),
+    setup: service.metrics.some((m) => m.adapterRule !== undefined) && prom.portForward ? [prom.portForward] : [],
+    checks: [
+      `kubectl get scaledobject ${service.name} -n ${namespace}   # READY and ACTIVE`,
+      `kubectl get scaledobject ${service.name} -n ${namespace} -o jsonpath='{.status.conditions}'`,
+      `kubectl get hpa ${hpaName} -n ${namespace}`,
+      `kubectl describe hpa ${hpaName} -n ${namespace}`,
+      `kubectl logs -n ${kedaNamespace} deployment/keda-operator | grep ${shellQuote(`${namespace}/${service.name}`)}`,
+    ],
+    metrics,
+  };
+}
+
+/** The KEDA steps of one metric: its trigger, KEDA's external metric and the HPA KEDA created. */
+function kedaSteps(index: number, hpa: Exclude<HpaMetricSpec, { type: 'Resource' }>, scope: MetricScope, so: ResolvedScaledObject): ExplainStep[] {
+  const { namespace, prom, hpaName } = scope;
+  const trigger: KedaTrigger | undefined = so.spec.triggers[index];
+  const metricName = so.externalMetricNames[index];
+  if (!trigger || trigger.type !== 'prometheus' || !metricName) return [];
+  const m = trigger.metadata;
+  const perPod = trigger.metricType === 'AverageValue';
+  return [
+    {
+      kind: 'keda',
+      lines: [
+        `trigger ${index} of ScaledObject ${namespace}/${so.name}: prometheus at ${m.serverAddress}, metricType ${trigger.metricType}, threshold ${m.threshold}${perPod ? ' per replica' : ''}, activationThreshold ${m.activationThreshold}, ignoreNullValues "false"`,
+        `query: ${m.query}`,
+        hpa.type === 'Pods'
+          ? 'the query sums the per-pod value over the Deployment\'s pods; the HPA divides it by the replica count, which gives back the average per pod'
+          : 'the query gives the value the adapter would serve for this metric',
+      ],
+      checks: [...promQueryCheck(prom, m.query), `kubectl get scaledobject ${so.name} -n ${namespace} -o jsonpath='{.status.health}'`],
+    },
+    {
+      kind: 'metricsApi',
+      lines: [`external.metrics.k8s.io, served by KEDA's metrics server: ${metricName} for ScaledObject ${so.name}`],
+      checks: [
+        'kubectl get apiservice v1beta1.external.metrics.k8s.io   # SERVICE must be KEDA\'s metrics server',
+        `kubectl get --raw "/apis/external.metrics.k8s.io/v1beta1/namespaces/${namespace}/${metricName}?labelSelector=${encodeURIComponent(`scaledobject.keda.sh/name=${so.name}`)}"`,
+      ],
+    },
+    {
+      kind: 'hpa',
+      lines: [
+        `HorizontalPodAutoscaler ${namespace}/${hpaName} (created by KEDA), spec.metrics[${index}]: External ${metricName}, target ${trigger.metricType} ${m.threshold}`,
+        perPod
+          ? `wants ceil(value / ${m.threshold}) replicas; no change while within ${Math.round(DEFAULT_TOLERANCE * 100)}% of the target`
+          : `wants ceil(ready replicas × value / ${m.threshold}) replicas; no change while within ${Math.round(DEFAULT_TOLERANCE * 100)}% of the target`,
+      ],
+      checks: [`kubectl get hpa ${hpaName} -n ${namespace} -o jsonpath='{.status.currentMetrics[${index}]}'`],
+    },
+  ];
 }
 
 /** Quotes a PromQL label value (double quotes, backslash escapes). */

@@ -57,4 +57,17 @@ export const CHARTS = Object.freeze({
     /** Chart version (not the Prometheus version). */
     version: '72.0.0',
   },
+  /**
+   * KEDA: operator, metrics API server (external.metrics.k8s.io) and admission webhooks, with
+   * its CRDs. Installed by the Pulumi `InferencePlatform` when a service scales through KEDA.
+   * @see https://github.com/kedacore/charts/pull/765 (chart v2.17.2, KEDA v2.17.2)
+   */
+  keda: {
+    /** URL of the Helm repository serving the chart. */
+    repo: 'https://kedacore.github.io/charts',
+    /** Chart name in that repository. */
+    chart: 'keda',
+    /** Chart version (the same as KEDA's from 2.x). */
+    version: '2.17.2',
+  },
 } as const);

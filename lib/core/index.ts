@@ -26,3 +26,4 @@ export * from './platform/pod-security';
 export * from './platform/prometheus-adapter';
 export * from './platform/dcgm-exporter';
 export * from './platform/network-policies';
+export * from './platform/keda';

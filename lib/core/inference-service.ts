@@ -1,3 +1,4 @@
+import { AUTOSCALERS, Autoscaler, existsAtZero, KEDA_ZERO_WITHOUT_WAKER } from './platform/keda';
 import { checkBehavior, ScalingBehavior } from './behavior';
 import { checkHttpPath, checkImage, checkInteger, checkPort, isInteger, sortKeys } from './checks';
 import { HpaBehavior, HpaMetricSpec } from './hpa-spec';
@@ -156,6 +157,13 @@ export interface InferenceServiceProps {
    */
   readonly scaleToZero?: boolean;
   /**
+   * Who scales the service: `adapter`, an HPA reading the Prometheus Adapter, or `keda`, a KEDA
+   * ScaledObject whose triggers run the same catalogue queries (KEDA creates and owns the HPA).
+   * With `keda`, `minReplicas: 0` needs no alpha feature gate: KEDA scales to zero itself.
+   * @default "adapter" (in an AIInferencePlatform: the platform's `autoscaler`)
+   */
+  readonly autoscaler?: Autoscaler;
+  /**
    * Signals to scale on; the HPA follows whichever asks for the most replicas.
    * @default - GPU utilization 70 % with a GPU, CPU utilization 70 % without
    */
@@ -250,6 +258,8 @@ export interface ResolvedInferenceService {
   readonly maxReplicas: number;
   /** The catalogue entries, in the order given. */
   readonly metrics: readonly MetricDefinition[];
+  /** Who scales the service: an HPA on the Prometheus Adapter, or a KEDA ScaledObject. */
+  readonly autoscaler: Autoscaler;
   /** `spec.metrics` of the HPA. */
   readonly hpaMetrics: readonly HpaMetricSpec[];
   /** `spec.behavior` of the HPA. */
@@ -428,7 +438,11 @@ export function resolveInferenceService(
     metrics.push(m.definition);
   });
 
-  if (minReplicas === 0) {
+  const autoscaler = props.autoscaler ?? 'adapter';
+  if (!AUTOSCALERS.includes(autoscaler)) problems.push({ path: 'autoscaler', message: `is ${show(autoscaler)}; expected "adapter" or "keda"` });
+  if (minReplicas === 0 && autoscaler === 'keda') {
+    if (!metrics.some(existsAtZero)) problems.push(KEDA_ZERO_WITHOUT_WAKER);
+  } else if (minReplicas === 0) {
     const hasObjectOrExternal = metrics.some((m) => m.hpa.type === 'Object' || m.hpa.type === 'External');
     if (!props.scaleToZero) {
       problems.push({ path: 'minReplicas', message: 'is 0, which the API server accepts only with the alpha HPAScaleToZero feature gate; set scaleToZero: true to confirm the cluster has it, or use 1 or more' });
@@ -529,6 +543,7 @@ export function resolveInferenceService(
       minReplicas,
       maxReplicas,
       metrics,
+      autoscaler,
       hpaMetrics: metrics.map((m) => m.hpa),
       behavior,
       behaviorPreset: behaviorChoice.preset,

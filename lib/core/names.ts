@@ -52,3 +52,11 @@ export function isQualifiedName(key: string): boolean {
 export function isLabelValue(value: string): boolean {
   return value.length <= 63 && LABEL_VALUE.test(value);
 }
+
+/**
+ * Regex matching the pod names of a Deployment: `<name>-<pod-template-hash>-<suffix>`.
+ * Prometheus anchors label regexes, so pods of `llm-big` never match `llm`.
+ */
+export function deploymentPodPattern(deploymentName: string): string {
+  return `${deploymentName}-[a-z0-9]+-[a-z0-9]+`;
+}

@@ -586,6 +586,7 @@ export const SERVICE_CONFIG_SHAPE: ConfigShape = {
   minReplicas: num(),
   maxReplicas: required(num()),
   scaleToZero: booleanField(),
+  autoscaler: str(),
   metrics: listField(metricField(), 'a list of metrics, each a one-key object such as { cpuUtilization: 70 }'),
   behavior: behaviorField(),
   probes: objectField({

@@ -1,15 +1,19 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App, Chart } from 'cdk8s';
-import { AIInferenceService as AIInferenceServiceConstruct } from '../cdk8s/ai-inference-service';
-import { InferenceServiceProps, InferscaleValidationError, ResolvedInferenceService } from '../core';
+import { AIInferenceService as AIInferenceServiceConstruct, AIInferenceServiceProps } from '../cdk8s/ai-inference-service';
+import { InferscaleValidationError, ResolvedInferenceService } from '../core';
 import { KubernetesObject, registerObject } from './kubernetes-objects';
 
-/** Args of {@link AIInferenceService}: the same props as the cdk8s construct. */
-export interface AIInferenceServiceArgs extends InferenceServiceProps {}
+/**
+ * Args of {@link AIInferenceService}: the same props as the cdk8s construct. With
+ * `autoscaler: "keda"`, give `keda: { prometheusUrl }`; KEDA must run in the cluster (the
+ * `InferencePlatform` installs it, a lone service does not).
+ */
+export interface AIInferenceServiceArgs extends AIInferenceServiceProps {}
 
 /**
  * An autoscaled model server as a Pulumi component: the Deployment, Service, ServiceAccount,
- * PodDisruptionBudget and HorizontalPodAutoscaler that the cdk8s `AIInferenceService` renders,
+ * PodDisruptionBudget and HorizontalPodAutoscaler (or KEDA ScaledObject) that the cdk8s `AIInferenceService` renders,
  * each registered as a typed @pulumi/kubernetes child of this component.
  *
  * Type token `inferscale:inference:AIInferenceService`. Child names are
@@ -56,7 +60,7 @@ export interface RenderedService {
  * Renders the cdk8s construct in a throw-away in-memory app: its resolved spec and objects.
  * @throws InferscaleValidationError owned by `AIInferenceService "<id>"` (not the throw-away chart's path)
  */
-export function renderService(id: string, props: InferenceServiceProps): RenderedService {
+export function renderService(id: string, props: AIInferenceServiceProps): RenderedService {
   const chart = new Chart(new App({ outdir: '/dev/null' }), 'inferscale', { disableResourceNameHashes: true });
   let construct: AIInferenceServiceConstruct;
   try {

@@ -5,3 +5,4 @@ export { ScalingMetric, ScalingBehavior, InferscaleValidationError, gpuNodePool,
 export type { InferenceServiceProps, ResolvedInferenceService, GpuNodePoolProps, ResolvedGpuNodePool } from '../core';
 export { PrometheusSource, ServingCertificate } from '../cdk8s';
 export * from './kube-prometheus-stack';
+export * from './keda';

@@ -3,6 +3,7 @@ import { App } from 'cdk8s';
 import { AIInferencePlatform, AIInferencePlatformProps } from '../cdk8s/ai-inference-platform';
 import { InferscaleValidationError } from '../core/problems';
 import { checkKubePrometheusStackUrl, installKubePrometheusStack, KubePrometheusStackInstallArgs } from './kube-prometheus-stack';
+import { installKeda, KedaInstallArgs } from './keda';
 import { KubernetesObject, registerObjects } from './kubernetes-objects';
 
 /** Args of {@link InferencePlatform}: the same props as the cdk8s `AIInferencePlatform`, plus what only Pulumi can do. */
@@ -14,6 +15,13 @@ export interface InferencePlatformArgs extends Omit<AIInferencePlatformProps, 'd
    * @default - the stack is expected to exist already
    */
   readonly installKubePrometheusStack?: KubePrometheusStackInstallArgs;
+  /**
+   * When some service scales through KEDA (`autoscaler: "keda"`), install KEDA (chart
+   * `CHARTS.keda`, release `keda` in `keda.namespace`) before the ScaledObjects; `false` when
+   * the cluster already runs KEDA 2.17 or later.
+   * @default {} - installed with the pinned chart when some service uses KEDA
+   */
+  readonly installKeda?: KedaInstallArgs | false;
 }
 
 /**
@@ -33,6 +41,8 @@ export class InferencePlatform extends pulumi.ComponentResource {
   public readonly prometheusUrl: pulumi.Output<string>;
   /** Names of the services. */
   public readonly serviceNames: pulumi.Output<string[]>;
+  /** The KEDA Helm release, when installed. */
+  public readonly keda?: pulumi.Resource;
 
   /**
    * @param name component name; also the chart name used while rendering
@@ -41,7 +51,7 @@ export class InferencePlatform extends pulumi.ComponentResource {
    * @throws InferscaleValidationError listing every problem in `args` and the wiring, before any resource is registered
    */
   public constructor(name: string, args: InferencePlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { installKubePrometheusStack: install, ...props } = args;
+    const { installKubePrometheusStack: install, installKeda: kedaInstall, ...props } = args;
     const chart = new AIInferencePlatform(new App({ outdir: '/dev/null' }), name, props);
     const errors = chart.node.validate();
     if (errors.length) throw new Error(errors.join('\n'));
@@ -60,7 +70,12 @@ export class InferencePlatform extends pulumi.ComponentResource {
     const release = install && stack
       ? installKubePrometheusStack(name, stack.releaseLabel, chart.namespaceNames.monitoring, chart.prometheus.scrapeIntervalSeconds, install, childOpts)
       : undefined;
-    const registered = registerObjects(name, objects, childOpts, release ? [release] : []);
+    // KEDA brings the ScaledObject CRD and serves external.metrics.k8s.io: the ScaledObjects wait for it.
+    const keda = chart.kedaNamespace !== undefined && kedaInstall !== false
+      ? installKeda(name, chart.kedaNamespace, kedaInstall ?? {}, childOpts)
+      : undefined;
+    this.keda = keda;
+    const registered = registerObjects(name, objects, childOpts, release ? [release] : [], keda ? { ScaledObject: [keda] } : {});
     this.children = objects.map((o) => registered.get(o)!);
     this.prometheusUrl = pulumi.output(chart.prometheus.url);
     this.serviceNames = pulumi.output(Object.values(chart.services).map((s) => s.spec.name));

@@ -47,7 +47,7 @@ const CLASSES: Readonly<Record<string, ResourceClass>> = {
 };
 
 /** API groups inferscale emits custom resources for (registered as `CustomResource`). */
-const CUSTOM_GROUPS = new Set(['monitoring.coreos.com', 'cert-manager.io']);
+const CUSTOM_GROUPS = new Set(['monitoring.coreos.com', 'cert-manager.io', 'keda.sh']);
 
 /**
  * Registers one rendered object as its typed @pulumi/kubernetes resource, so `pulumi preview`
@@ -103,10 +103,12 @@ function selects(selector: Readonly<Record<string, string>> | undefined, labels:
  * deletion cluster-wide); every object also depends on `dependsOn`. Logical names are
  * {@link kubernetesObjectName}s, unique within the set and across components with other
  * prefixes; each carries the name earlier versions used as an alias, so upgrading renames
- * rather than replaces.
+ * rather than replaces. Objects of a kind in `kindDependsOn` also depend on its resources (the
+ * ScaledObjects on the KEDA release that installs their CRD).
  */
 export function registerObjects(
   prefix: string, objects: readonly KubernetesObject[], opts: pulumi.CustomResourceOptions, dependsOn: readonly pulumi.Resource[] = [],
+  kindDependsOn: Readonly<Record<string, readonly pulumi.Resource[]>> = {},
 ): Map<KubernetesObject, pulumi.CustomResource> {
   const out = new Map<KubernetesObject, pulumi.CustomResource>();
   const namespaces = new Map<string, pulumi.CustomResource>();
@@ -117,7 +119,7 @@ export function registerObjects(
   const first = new Set(['Namespace', 'PriorityClass', 'StorageClass']);
   const ordered = [...objects.filter((o) => first.has(o.kind)), ...objects.filter((o) => !first.has(o.kind) && o.kind !== 'APIService'), ...objects.filter((o) => o.kind === 'APIService')];
   for (const obj of ordered) {
-    const deps: pulumi.Resource[] = [...dependsOn];
+    const deps: pulumi.Resource[] = [...dependsOn, ...(Object.prototype.hasOwnProperty.call(kindDependsOn, obj.kind) ? kindDependsOn[obj.kind] : [])];
     const ns = obj.metadata.namespace ? namespaces.get(obj.metadata.namespace) : undefined;
     if (ns) deps.push(ns);
     const priority = (obj.spec as { template?: { spec?: { priorityClassName?: string } } } | undefined)?.template?.spec?.priorityClassName;

@@ -60,7 +60,7 @@ function platformProblem(owner: string, p: Problem, poolIndexes: readonly number
   const construct = /^(\w+) "/.exec(owner)?.[1] ?? '';
   if (construct !== 'AIInferencePlatform') return { path: configPath(p.path ? `platform (${owner}).${p.path}` : `platform (${owner})`), message: p.message };
   const path = p.path
-    .replace(/^(namespaces|prometheus|adapter|devicePlugin|dcgmExporter)\b/, 'platform.$1')
+    .replace(/^(namespaces|prometheus|adapter|autoscaler|keda|devicePlugin|dcgmExporter)\b/, 'platform.$1')
     .replace(/^gpuNodePools\[(\d+)\]/, (_m, i: string) => `environment.gpuNodeGroups[${poolIndexes[Number(i)] ?? i}]`);
   return { path: configPath(path), message: p.message };
 }

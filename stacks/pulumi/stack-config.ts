@@ -59,7 +59,7 @@ export interface StorageOptions {
 }
 
 /** Platform options in config: the parts of the platform props that are not derived from the environment or services. */
-export type PlatformOptions = Pick<AIInferencePlatformProps, 'namespaces' | 'prometheus' | 'adapter' | 'devicePlugin' | 'dcgmExporter' | 'checkGpuCapacity'>;
+export type PlatformOptions = Pick<AIInferencePlatformProps, 'namespaces' | 'prometheus' | 'adapter' | 'autoscaler' | 'keda' | 'devicePlugin' | 'dcgmExporter' | 'checkGpuCapacity'>;
 
 /** The stack configuration, parsed. */
 export interface StackConfig {
@@ -213,6 +213,8 @@ export const PLATFORM_CONFIG_SHAPE: ConfigShape = {
     image: str(),
     resources: objectField(RESOURCES_CONFIG_SHAPE),
   }),
+  autoscaler: str(),
+  keda: objectField({ namespace: str(), pollingIntervalSeconds: num(), cooldownPeriodSeconds: num(), fallbackFailureThreshold: num() }),
   devicePlugin: falseOrField(objectField({
     image: str(), migStrategy: str(), priorityClassName: str(), skipPreinstalledNodes: bool(), resources: objectField(RESOURCES_CONFIG_SHAPE), labels: stringMapField(),
   })),

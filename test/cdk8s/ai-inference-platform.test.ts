@@ -1,6 +1,6 @@
-import { App, Testing } from 'cdk8s';
-import { AIInferencePlatform, AIInferencePlatformProps, InferscaleValidationError, ModelCache, PrometheusSource, PrometheusStorage, ScalingMetric } from '../../lib/cdk8s';
-import { expectValidManifests } from '../support/manifests';
+import { App } from 'cdk8s';
+import { AIInferencePlatform, ModelCache, PrometheusSource, PrometheusStorage, ScalingMetric } from '../../lib/cdk8s';
+import { platformErrorOf, renderPlatform } from '../support/platform';
 import { find, K8sObject } from '../support/synth';
 
 const LLM = {
@@ -11,23 +11,8 @@ const LLM = {
 };
 const POOL = { name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 4 };
 
-function render(props: AIInferencePlatformProps): { objects: K8sObject[]; platform: AIInferencePlatform } {
-  const platform = new AIInferencePlatform(Testing.app(), 'platform', props);
-  const objects = Testing.synth(platform) as K8sObject[];
-  expectValidManifests(objects, { crdKinds: ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PodMonitor'] });
-  return { objects, platform };
-}
-
-/** The platform's validation error for `props`, as thrown. */
-function errorOf(props: AIInferencePlatformProps): InferscaleValidationError {
-  try {
-    new AIInferencePlatform(new App(), 'platform', props);
-  } catch (e) {
-    if (e instanceof InferscaleValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected AIInferencePlatform to reject the props');
-}
+const render = renderPlatform;
+const errorOf = platformErrorOf;
 
 const adapterConfig = (objects: K8sObject[]): string => find(objects, 'ConfigMap', 'prometheus-adapter-config').data['config.yaml'];
 
@@ -160,7 +145,7 @@ describe('AIInferencePlatform', () => {
     const monitors = objects.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1');
     expect(monitors.length).toBeGreaterThan(0);
     for (const m of monitors) expect(m.metadata.labels.release).toBe('kps');
-    expect(platform.adapter.args).toContain('--prometheus-url=http://kps-prometheus.monitoring.svc:9090');
+    expect(platform.adapter!.args).toContain('--prometheus-url=http://kps-prometheus.monitoring.svc:9090');
   });
 
   test('Bottlerocket pools ship the device plugin, so the platform leaves it out', () => {

@@ -26,7 +26,7 @@ function contextOf(platform: AIInferencePlatform, namespace: string): ExplainCon
     namespace,
     owner: `AIInferencePlatform "${platform.node.path}"`,
     prometheus: { mode: platform.prometheus.mode, url: platform.prometheus.url, scrapeIntervalSeconds: platform.prometheus.scrapeIntervalSeconds },
-    adapter: { name: platform.adapter.name, namespace: platform.adapter.namespace, config: platform.adapter.config, metricsRelistIntervalSeconds: platform.adapter.metricsRelistIntervalSeconds },
+    adapter: { name: platform.adapter!.name, namespace: platform.adapter!.namespace, config: platform.adapter!.config, metricsRelistIntervalSeconds: platform.adapter!.metricsRelistIntervalSeconds },
     ...(platform.dcgmExporter ? { dcgmExporter: { namespace: platform.dcgmExporter.namespace, name: platform.dcgmExporter.serviceName, port: platform.dcgmExporter.metricsPort } } : {}),
     resourceMetrics: {
       provider: platform.resourceMetricsProvider,

@@ -43,6 +43,7 @@ describe('resolveInferenceService defaults', () => {
     const s = resolve(GPU);
     expect(s).toEqual({
       name: 'llm',
+      autoscaler: 'adapter',
       image: 'vllm/vllm-openai:v0.11.0',
       port: 8000,
       metricsPort: 8000,
@@ -341,6 +342,24 @@ describe('resolveInferenceService problems', () => {
   ])('minReplicas 0 is accepted with scaleToZero and an %s metric next to a Pods metric', (_, metric) => {
     const s = resolve({ ...GPU, minReplicas: 0, scaleToZero: true, metrics: [ScalingMetric.gpuUtilization({ targetPercent: 70 }), metric] });
     expect(s.minReplicas).toBe(0);
+  });
+
+  test('with autoscaler keda, minReplicas 0 needs no feature gate when an External metric can wake the service', () => {
+    const s = resolve({ ...GPU, autoscaler: 'keda', minReplicas: 0, metrics: [ScalingMetric.externalQueue({ series: 'sqs_messages_visible', targetPerReplica: 5 })] });
+    expect(s.minReplicas).toBe(0);
+    expect(s.autoscaler).toBe('keda');
+  });
+
+  test('with autoscaler keda, minReplicas 0 on Pods metrics only is refused', () => {
+    expect(problemsOf({ ...GPU, autoscaler: 'keda', minReplicas: 0, metrics: [ScalingMetric.queueDepth({ targetPerPod: 2 })] })).toEqual([
+      problem('minReplicas', 'is 0, but no metric still has a value with no pods running: KEDA wakes a service from zero when a trigger rises above its activation threshold, and Pods and Resource metrics have no series without pods. Add an External or Object metric (a queue length, the gateway\'s request rate), or use 1 or more'),
+    ]);
+  });
+
+  test('an unknown autoscaler is refused', () => {
+    expect(problemsOf({ ...GPU, autoscaler: 'hpa' as never })).toEqual([
+      problem('autoscaler', 'is "hpa"; expected "adapter" or "keda"'),
+    ]);
   });
 
   test('behavior problems are prefixed with "behavior."', () => {

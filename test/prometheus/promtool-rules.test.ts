@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { renderMetricsQuery } from '../../lib/core/adapter-config';
 import { histogramQuantile as busyQuantile } from '../../lib/core/metrics/promql';
 import { adapterEntries, CATALOGUE, CatalogueEntry, SAMPLE_NAMESPACE, sampleQuery, sampleRequest, scalingMetricFactories } from './catalogue';
-import { describeWithTools, runPromtool, withTempDir } from '../support/promtool';
+import { describeWithTools, promtoolTestRules, runPromtool, withTempDir } from '../support/promtool';
 
 const NS = SAMPLE_NAMESPACE;
 const [A, B, C, D] = ['llm-7d9f8-a', 'llm-7d9f8-b', 'llm-7d9f8-c', 'llm-7d9f8-d'];
@@ -214,20 +214,7 @@ function idleExpected(e: CatalogueEntry): Sample[] {
 
 /** Runs `promtool test rules` on `rules` with `input` and the expected samples per recorded rule; returns its result. */
 function promtoolTest(promtool: string, rules: string, input: { series: string; values: string }[], evalTime: string, expected: { id: string; samples: Sample[] }[]): ReturnType<typeof runPromtool> {
-  return withTempDir((dir) => {
-    fs.writeFileSync(path.join(dir, 'rules.yml'), rules);
-    const unitTest = {
-      rule_files: ['rules.yml'],
-      evaluation_interval: INTERVAL,
-      tests: [{
-        interval: INTERVAL,
-        input_series: input,
-        promql_expr_test: expected.map(({ id, samples }) => ({ expr: rule(id), eval_time: evalTime, exp_samples: expSamples(id, samples) })),
-      }],
-    };
-    fs.writeFileSync(path.join(dir, 'test.yml'), stringify(unitTest, { lineWidth: 0 }));
-    return runPromtool(promtool, ['test', 'rules', 'test.yml'], { cwd: dir });
-  });
+  return promtoolTestRules(promtool, rules, INTERVAL, input, expected.map(({ id, samples }) => ({ expr: rule(id), eval_time: evalTime, exp_samples: expSamples(id, samples) })));
 }
 
 describe('catalogue fixture', () => {

@@ -38,6 +38,12 @@ describe('Pulumi AIInferenceService', () => {
     expect(await valueOf(svc.serviceName)).toBe('llm');
   });
 
+  test('with autoscaler keda, registers a ScaledObject instead of the HPA', async () => {
+    new lib.AIInferenceService('llm', { ...props(), autoscaler: 'keda', keda: { prometheusUrl: 'http://prometheus.monitoring.svc:9090' } });
+    await settle();
+    expect(registered.map((r) => `${r.type} ${r.name}`).filter((t) => /Autoscaler|ScaledObject/.test(t))).toEqual(['kubernetes:keda.sh/v1alpha1:ScaledObject llm-scaledobject']);
+  });
+
   test('what Pulumi adds to the cdk8s objects: each is a child of the component, on the provider passed in', async () => {
     const k8s = await import('@pulumi/kubernetes');
     const provider = new k8s.Provider('cluster', { kubeconfig: '{}' });

@@ -37,6 +37,36 @@ describe('Pulumi InferencePlatform', () => {
     expect(registered.some((x) => x.type === 'kubernetes:core/v1:Namespace' && x.inputs.metadata.name === 'monitoring')).toBe(false);
   });
 
+  test('with autoscaler keda, installs the pinned KEDA chart and registers each ScaledObject after it', async () => {
+    const platform = new lib.InferencePlatform('platform', {
+      autoscaler: 'keda',
+      gpuNodePools: [POOL],
+      services: { llm: { ...LLM, metrics: [lib.ScalingMetric.queueDepth({ targetPerPod: 4 })] } },
+    });
+    await settle();
+    const releases = registered.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release');
+    expect(releases.map((r) => [r.name, r.inputs.name, r.inputs.namespace, r.inputs.chart, r.inputs.version, r.inputs.repositoryOpts.repo, r.inputs.createNamespace]))
+      .toEqual([['platform-keda', 'keda', 'keda', 'keda', '2.17.2', 'https://kedacore.github.io/charts', true]]);
+    const scaledObjects = registered.filter((r) => r.type === 'kubernetes:keda.sh/v1alpha1:ScaledObject');
+    expect(scaledObjects.map((r) => r.inputs.metadata.name)).toEqual(['llm']);
+    expect(scaledObjects[0].dependencies).toContain(releases[0].urn);
+    expect(registered.filter((r) => r.type === 'kubernetes:autoscaling/v2:HorizontalPodAutoscaler')).toEqual([]);
+    expect(platform.keda).toBeDefined();
+  });
+
+  test('installKeda: false leaves KEDA to the cluster', async () => {
+    new lib.InferencePlatform('platform', { autoscaler: 'keda', installKeda: false, gpuNodePools: [POOL], services: { llm: { ...LLM, metrics: [lib.ScalingMetric.queueDepth({ targetPerPod: 4 })] } } });
+    await settle();
+    expect(registered.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release')).toEqual([]);
+    expect(registered.filter((r) => r.type === 'kubernetes:keda.sh/v1alpha1:ScaledObject')).toHaveLength(1);
+  });
+
+  test('a platform on the adapter installs no KEDA', async () => {
+    new lib.InferencePlatform('platform', { gpuNodePools: [POOL], services: { llm: { ...LLM, metrics: [lib.ScalingMetric.queueDepth({ targetPerPod: 4 })] } } });
+    await settle();
+    expect(registered.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release')).toEqual([]);
+  });
+
   test('installing the stack needs the existing-stack source and its URL', () => {
     expect(() => new lib.InferencePlatform('platform', { installKubePrometheusStack: {} }))
       .toThrow('InferencePlatform "platform": installKubePrometheusStack is set, but prometheus is not PrometheusSource.existingKubePrometheusStack(...); the stack to install is described there');

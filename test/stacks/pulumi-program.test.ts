@@ -582,6 +582,15 @@ describe('planning (pure): one test per message of the program\'s own checks', (
     }]);
   });
 
+  test('autoscaler keda in config: ScaledObjects instead of HPAs, and KEDA option problems at their config path', () => {
+    const { plan } = planLib.planStack(devValues((c) => { c['inferscale:platform'].autoscaler = 'keda'; }));
+    expect(plan!.platformObjects.filter((o) => o.kind === 'HorizontalPodAutoscaler')).toEqual([]);
+    expect(plan!.platformObjects.filter((o) => o.kind === 'ScaledObject').length).toBeGreaterThan(0);
+    expect(problemsOf((c) => { c['inferscale:platform'].autoscaler = 'keda'; c['inferscale:platform'].keda = { pollingIntervalSeconds: 0 }; })).toEqual([
+      { path: 'platform.keda.pollingIntervalSeconds', message: 'is 0; expected whole seconds from 1 to 3600' },
+    ]);
+  });
+
   test('the adapter\'s serving certificate', () => {
     expect(problemsOf((c) => { c['inferscale:platform'].adapter.servingCertificate = 'acme'; })).toEqual([
       { path: 'platform.adapter.servingCertificate', message: 'is "acme"; expected "selfSigned", "certManager" or { certManager: { issuer: { name, kind }, duration } }' },

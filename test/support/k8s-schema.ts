@@ -5,7 +5,7 @@
 import { joinPath, show, type JsonObject } from './problems';
 
 /** A `kubernetes-models` model class. */
-interface ModelClass {
+export interface ModelClass {
   new (data: JsonObject): { validate(): void };
   readonly apiVersion?: unknown;
   readonly kind?: unknown;

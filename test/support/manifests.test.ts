@@ -1048,3 +1048,59 @@ describe('loadManifestDir', () => {
     expect(() => loadManifestDir(dir)).toThrow(/bad\.yaml/);
   });
 });
+
+describe('KEDA ScaledObjects (@kubernetes-models/keda)', () => {
+  /** The baseline with its HPA replaced by a ScaledObject for the same Deployment. */
+  function withScaledObject(edit?: (so: Json) => void): Json[] {
+    const so: Json = {
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { name: 'llm', namespace: 'inference' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'llm' },
+        minReplicaCount: 1,
+        maxReplicaCount: 8,
+        fallback: { failureThreshold: 3, replicas: 4 },
+        triggers: [{
+          type: 'prometheus',
+          metricType: 'AverageValue',
+          metadata: { serverAddress: 'http://prometheus.monitoring.svc:9090', query: 'sum(vllm_num_requests_waiting{namespace="inference"})', threshold: '5', activationThreshold: '0', ignoreNullValues: 'false' },
+        }],
+      },
+    };
+    edit?.(so);
+    return [...without(HPA), so];
+  }
+
+  it('accepts a ScaledObject for a Deployment of the set', () => {
+    expect(checkManifests(withScaledObject())).toEqual([]);
+  });
+
+  it('checks the ScaledObject against KEDA\'s CRD schema', () => {
+    expectProblem(withScaledObject((so) => set(so, 'spec.minReplicaCount', 'one')), { path: 'spec.minReplicaCount', message: /integer/ });
+  });
+
+  it('reports a scale target that is not in the set', () => {
+    expectProblem(withScaledObject((so) => set(so, 'spec.scaleTargetRef.name', 'llm-v2')), {
+      object: 'ScaledObject inference/llm',
+      path: 'spec.scaleTargetRef',
+      message: /^scaleTargetRef Deployment\/llm-v2 does not name an object of the set in namespace "inference"/,
+    });
+  });
+
+  it('reports an HPA and a ScaledObject scaling one Deployment', () => {
+    expectProblem([...baseline(), ...withScaledObject().filter((o) => o.kind === 'ScaledObject')], {
+      path: 'spec.scaleTargetRef',
+      message: /^scaleTargetRef Deployment\/llm is also scaled by HorizontalPodAutoscaler llm; KEDA creates its own HPA/,
+    });
+  });
+
+  it('reports trigger metadata that is not a string, and a threshold KEDA cannot parse', () => {
+    expectProblem(withScaledObject((so) => set(so, 'spec.triggers[0].metadata.threshold', '5Gi')), { path: 'spec.triggers[0].metadata.threshold', message: /KEDA parses it as a decimal number/ });
+    expectProblem(withScaledObject((so) => set(so, 'spec.triggers[0].metadata.ignoreNullValues', false)), { path: 'spec.triggers[0].metadata.ignoreNullValues', message: /KEDA trigger metadata values are strings/ });
+  });
+
+  it('reports a fallback next to a Value trigger, which KEDA\'s webhook rejects', () => {
+    expectProblem(withScaledObject((so) => set(so, 'spec.triggers[0].metricType', 'Value')), { path: 'spec.fallback', message: /accepts a fallback only with AverageValue triggers/ });
+  });
+});

@@ -36,7 +36,8 @@ import {
   selectorMatches,
 } from './k8s-meta';
 import { configMapKey, dns1035Label, dns1123Label, dns1123Subdomain, ianaSvcName, pathSegmentName } from './k8s-names';
-import { schemaModelFor, validateWithSchema } from './k8s-schema';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+import { ModelClass, schemaModelFor, validateWithSchema } from './k8s-schema';
 import { findUnknownFields, loadTypeIndex, rootClassFor, type TypeIndex } from './k8s-types';
 import { checkPodSecurity, type PodSecurityLevel } from './pod-security';
 import { checkPodSpec } from './pod-rules';
@@ -89,6 +90,15 @@ export interface CheckOptions {
    */
   readonly defaultStorageClass?: boolean;
 }
+
+/**
+ * Custom resources whose CRDs are a documented prerequisite of the platform, with the model
+ * their objects are schema-checked against: KEDA's ScaledObject (`@kubernetes-models/keda`,
+ * generated from KEDA 2.x's CRDs).
+ */
+const KNOWN_CUSTOM_KINDS: ReadonlyMap<string, { readonly namespaced: boolean; readonly model: ModelClass }> = new Map([
+  ['keda.sh/v1alpha1 ScaledObject', { namespaced: true, model: ScaledObject as unknown as ModelClass }],
+]);
 
 /** Kinds of built-in cluster-scoped resources. */
 const CLUSTER_SCOPED_KINDS = new Set([
@@ -728,6 +738,86 @@ function nsText(namespace: string): string {
   return namespace === '' ? 'without a namespace' : `in namespace ${show(namespace)}`;
 }
 
+/**
+ * What KEDA's admission webhook and scalers reject that the CRD schema lets through: trigger
+ * metadata values must be strings; a prometheus trigger needs serverAddress, query and a numeric
+ * threshold; metricType is AverageValue, Value or (cpu/memory) Utilization; a fallback only
+ * next to AverageValue prometheus triggers; minReplicaCount <= maxReplicaCount.
+ * @see https://keda.sh/docs/2.17/scalers/prometheus/
+ * @see https://keda.sh/docs/2.17/reference/scaledobject-spec/#fallback
+ */
+function checkScaledObjectSpec(e: Entry): void {
+  const spec = asRecord(e.obj.spec);
+  if (!spec) return;
+  const triggers = asArray(spec.triggers);
+  if (triggers.length === 0) e.r.add('spec.triggers', 'spec.triggers is empty; KEDA needs at least one trigger');
+  triggers.forEach((raw, i) => {
+    const at = `spec.triggers[${i}]`;
+    const t = asRecord(raw);
+    if (!t) return;
+    const meta = asRecord(t.metadata) ?? {};
+    for (const [k, v] of Object.entries(meta)) {
+      if (typeof v !== 'string') e.r.add(`${at}.metadata.${k}`, `${k} is ${show(v)}; KEDA trigger metadata values are strings`);
+    }
+    const type = asString(t.type);
+    const metricType = asString(t.metricType);
+    if (type === 'prometheus') {
+      for (const k of ['serverAddress', 'query', 'threshold']) if (!asString(meta[k])) e.r.add(`${at}.metadata.${k}`, `${k} is missing; a prometheus trigger needs it`);
+      for (const k of ['threshold', 'activationThreshold']) {
+        const v = asString(meta[k]);
+        if (v !== undefined && !/^-?\d+(\.\d+)?$/.test(v)) e.r.add(`${at}.metadata.${k}`, `${k} is ${show(v)}; KEDA parses it as a decimal number`);
+      }
+      if (meta.ignoreNullValues !== undefined && meta.ignoreNullValues !== 'true' && meta.ignoreNullValues !== 'false') e.r.add(`${at}.metadata.ignoreNullValues`, `ignoreNullValues is ${show(meta.ignoreNullValues)}; expected "true" or "false"`);
+      if (metricType !== undefined && metricType !== 'AverageValue' && metricType !== 'Value') e.r.add(`${at}.metricType`, `metricType is ${show(metricType)}; a prometheus trigger takes AverageValue or Value`);
+    } else if (type === 'cpu' || type === 'memory') {
+      if (metricType !== 'Utilization' && metricType !== 'AverageValue') e.r.add(`${at}.metricType`, `metricType is ${show(metricType)}; a ${type} trigger takes Utilization or AverageValue`);
+      if (!asString(meta.value)) e.r.add(`${at}.metadata.value`, `value is missing; a ${type} trigger needs it`);
+    }
+    if (isRecord(spec.fallback)) {
+      if (type === 'cpu' || type === 'memory') e.r.add('spec.fallback', `fallback is set, but trigger ${i} is ${type}; KEDA's webhook rejects a fallback next to cpu or memory triggers`);
+      else if (metricType !== 'AverageValue') e.r.add('spec.fallback', `fallback is set, but trigger ${i} has metricType ${show(metricType)}; KEDA's webhook accepts a fallback only with AverageValue triggers`);
+    }
+  });
+  const min = spec.minReplicaCount;
+  const max = spec.maxReplicaCount;
+  if (typeof min === 'number' && typeof max === 'number' && min > max) e.r.add('spec.minReplicaCount', `minReplicaCount ${min} is above maxReplicaCount ${max}`);
+}
+
+/**
+ * A ScaledObject scales a Deployment of the set, in its namespace, and no HPA of the set scales
+ * that Deployment too: KEDA creates its own HPA, and two HPAs on one Deployment fight.
+ */
+function checkScaledObjectRefs(e: Entry, idx: SetIndex, entries: readonly Entry[]): void {
+  const ref = asRecord(asRecord(e.obj.spec)?.scaleTargetRef);
+  if (!ref) return;
+  const kind = asString(ref.kind) ?? 'Deployment';
+  const name = asString(ref.name) ?? '';
+  const group = splitApiVersion(asString(ref.apiVersion) ?? 'apps/v1').group;
+  if (name === '') return;
+  const target = idx.find(kind, e.namespace, name, group);
+  if (!target) {
+    if (!idx.isExternal(kind, e.namespace, name)) e.r.add('spec.scaleTargetRef', `scaleTargetRef ${kind}/${name} does not name an object of the set ${nsText(e.namespace)}; add it, fix the reference, or list it in externalRefs`);
+    return;
+  }
+  if (isRecord(asRecord(target.obj.spec)) && asRecord(target.obj.spec)!.replicas !== undefined) {
+    e.r.add('spec.scaleTargetRef', `scaleTargetRef ${kind}/${name} sets spec.replicas; KEDA's HPA owns the count and every apply would reset it`);
+  }
+  for (const other of entries) {
+    if (other.group !== 'autoscaling' || other.kind !== 'HorizontalPodAutoscaler' || other.namespace !== e.namespace) continue;
+    const r = asRecord(asRecord(other.obj.spec)?.scaleTargetRef);
+    if (r && asString(r.kind) === kind && asString(r.name) === name) {
+      e.r.add('spec.scaleTargetRef', `scaleTargetRef ${kind}/${name} is also scaled by HorizontalPodAutoscaler ${other.name}; KEDA creates its own HPA, and two HPAs on one Deployment fight. Keep one of them`);
+    }
+  }
+  for (const other of entries) {
+    if (other === e || other.apiVersion !== e.apiVersion || other.kind !== 'ScaledObject' || other.namespace !== e.namespace) continue;
+    const r = asRecord(asRecord(other.obj.spec)?.scaleTargetRef);
+    if (other.index < e.index && r && (asString(r.kind) ?? 'Deployment') === kind && asString(r.name) === name) {
+      e.r.add('spec.scaleTargetRef', `scaleTargetRef ${kind}/${name} is also scaled by ScaledObject ${other.name}; keep one of them`);
+    }
+  }
+}
+
 function checkHpaRefs(e: Entry, idx: SetIndex): void {
   const spec = asRecord(e.obj.spec);
   const ref = asRecord(spec?.scaleTargetRef);
@@ -1157,7 +1247,8 @@ export function checkManifests(objects: readonly unknown[], options: CheckOption
     const meta = asRecord(o.metadata);
     const name = asString(meta?.name) ?? asString(meta?.generateName) ?? '';
     const { group, version } = splitApiVersion(apiVersion);
-    const custom = customKinds.get(`${apiVersion} ${kind}`);
+    const known = KNOWN_CUSTOM_KINDS.get(`${apiVersion} ${kind}`);
+    const custom = customKinds.get(`${apiVersion} ${kind}`) ?? known;
     const clusterScoped = custom ? custom.namespaced === false : CLUSTER_SCOPED_KINDS.has(kind) && (group === '' || group.endsWith('.k8s.io'));
     const namespace = clusterScoped ? '' : (asString(meta?.namespace) ?? '');
     const label = kind === '' || name === '' ? objectLabel(kind || 'object', namespace, `#${index}`) : objectLabel(kind, namespace, name);
@@ -1173,6 +1264,8 @@ export function checkManifests(objects: readonly unknown[], options: CheckOption
       checkMetadata(entry);
       for (const u of findUnknownFields(typeIndex(), o.metadata, 'V1ObjectMeta', 'metadata')) r.add(u.path, unknownFieldMessage(u.path.split('.').pop() ?? u.path, u.model, u.known));
       if (o.spec !== undefined && !isRecord(o.spec)) r.add('spec', `spec is ${show(o.spec)}; must be an object`);
+      if (known) for (const v of validateWithSchema(known.model, o)) r.add(v.path, v.message);
+      if (apiVersion === 'keda.sh/v1alpha1' && kind === 'ScaledObject') checkScaledObjectSpec(entry);
       entries.push(entry);
       return;
     }
@@ -1259,7 +1352,8 @@ export function checkManifests(objects: readonly unknown[], options: CheckOption
     if (level === 'baseline' || level === 'restricted') nsLevels.set(e.name, level);
   }
   for (const e of entries) {
-    if (customKinds.has(`${e.apiVersion} ${e.kind}`)) continue;
+    if (e.apiVersion === 'keda.sh/v1alpha1' && e.kind === 'ScaledObject') checkScaledObjectRefs(e, idx, entries);
+    if (customKinds.has(`${e.apiVersion} ${e.kind}`) || KNOWN_CUSTOM_KINDS.has(`${e.apiVersion} ${e.kind}`)) continue;
     switch (`${e.group}/${e.kind}`) {
       case 'autoscaling/HorizontalPodAutoscaler':
         checkHpaRefs(e, idx);

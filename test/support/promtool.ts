@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { stringify } from 'yaml';
 
 /** The binaries this module can find. */
 export type PrometheusTool = 'promtool' | 'prometheus';
@@ -98,6 +99,29 @@ export function withTempDir<T>(fn: (dir: string) => T): T {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** One `promql_expr_test` of a promtool unit test. */
+export interface PromqlExprTest {
+  /** The expression, usually a recorded rule's name. */
+  readonly expr: string;
+  /** When to evaluate it, e.g. `5m`. */
+  readonly eval_time: string;
+  /** The samples it must give: `name{labels}` and value; empty for no result. */
+  readonly exp_samples: readonly { readonly labels: string; readonly value: number }[];
+}
+
+/**
+ * Runs `promtool test rules` on a rules file (YAML text) with input series sampled every
+ * `interval` and the given expression tests; returns promtool's result.
+ */
+export function promtoolTestRules(promtool: string, rules: string, interval: string, input: readonly { series: string; values: string }[], tests: readonly PromqlExprTest[]): PromtoolResult {
+  return withTempDir((dir) => {
+    fs.writeFileSync(path.join(dir, 'rules.yml'), rules);
+    const unitTest = { rule_files: ['rules.yml'], evaluation_interval: interval, tests: [{ interval, input_series: input, promql_expr_test: tests }] };
+    fs.writeFileSync(path.join(dir, 'test.yml'), stringify(unitTest, { lineWidth: 0 }));
+    return runPromtool(promtool, ['test', 'rules', 'test.yml'], { cwd: dir });
+  });
 }
 
 function isExecutable(file: string): boolean {

@@ -102,7 +102,9 @@ export interface NetworkPolicyPlatform {
   /** The Prometheus that scrapes: the embedded server, or an existing one. */
   readonly prometheus: NetworkPolicyEmbeddedPrometheus | NetworkPolicyExternalPrometheus;
   /** The Prometheus Adapter and its secure port. */
-  readonly adapter: NetworkPolicyServer;
+  readonly adapter?: NetworkPolicyServer;
+  /** KEDA's namespace, when services scale through KEDA: its operator queries Prometheus. @default - no KEDA */
+  readonly kedaNamespace?: string;
   /** The DCGM exporter and its metrics port, when deployed. */
   readonly dcgmExporter?: NetworkPolicyServer;
   /** metrics-server and its secure port, when deployed. */
@@ -171,12 +173,20 @@ export function resolveNetworkPolicies(props: NetworkPoliciesProps, platform: Ne
   if (platform.prometheus.mode === 'embedded') {
     const p = platform.prometheus.server;
     const a = platform.adapter;
+    const keda = platform.kedaNamespace;
     policies.push({
       name: p.name,
       namespace: p.namespace,
       podLabels: p.podLabels,
-      ingress: [{ ports: [platform.prometheus.port], from: [{ namespace: a.namespace, podLabels: a.podLabels }, ...prometheusClients.map((namespace) => ({ namespace }))] }],
-      reason: 'Prometheus answers the Prometheus Adapter and the namespaces named in networkPolicies.prometheusClientNamespaces.',
+      ingress: [{
+        ports: [platform.prometheus.port],
+        from: [
+          ...(a ? [{ namespace: a.namespace, podLabels: a.podLabels }] : []),
+          ...(keda !== undefined ? [{ namespace: keda }] : []),
+          ...prometheusClients.map((namespace) => ({ namespace })),
+        ],
+      }],
+      reason: `Prometheus answers ${[a ? 'the Prometheus Adapter' : '', keda !== undefined ? 'KEDA (its operator runs the ScaledObjects\' queries)' : ''].filter(Boolean).join(' and ') || 'nobody inside the platform'} and the namespaces named in networkPolicies.prometheusClientNamespaces.`,
     });
   }
   for (const [server, what] of [[platform.adapter, 'the adapter'], [platform.metricsServer, 'metrics-server']] as const) {
