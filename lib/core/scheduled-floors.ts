@@ -167,9 +167,10 @@ export function cronSchedule(minute: number, days: readonly Weekday[]): string {
  * holds and load can still raise replicas above it.
  * @see https://keda.sh/docs/2.17/scalers/cron/
  */
-export function kedaCronTriggers(spec: ResolvedScheduledFloors): { type: 'cron'; metadata: { timezone: string; start: string; end: string; desiredReplicas: string } }[] {
+export function kedaCronTriggers(spec: ResolvedScheduledFloors): { type: 'cron'; metricType: 'AverageValue'; metadata: { timezone: string; start: string; end: string; desiredReplicas: string } }[] {
   return spec.windows.map((w) => ({
     type: 'cron' as const,
+    metricType: 'AverageValue' as const,
     metadata: {
       timezone: spec.timeZone,
       start: cronSchedule(w.fromMinute, w.days),

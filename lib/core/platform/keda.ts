@@ -120,12 +120,15 @@ export interface KedaResourceTrigger {
 
 /**
  * A `cron` trigger: asks for `desiredReplicas` between `start` and `end` (a scheduled floor).
- * No `metricType`: KEDA's default (AverageValue) keeps a fallback valid next to it.
+ * `metricType: AverageValue` (the scaler's default) written out: KEDA's webhook accepts a
+ * fallback only when every trigger says so.
  * @see https://keda.sh/docs/2.17/scalers/cron/
  */
 export interface KedaCronTrigger {
   /** Always `cron`. */
   readonly type: 'cron';
+  /** Always `AverageValue`: the desired replicas over a target of 1 per replica. */
+  readonly metricType: 'AverageValue';
   /** The scaler's settings. */
   readonly metadata: {
     /** IANA time zone of the schedules. */
@@ -283,7 +286,7 @@ export function resolveScaledObject(service: ScaledObjectService, options: Scale
     fallbackOmitted = 'minReplicas is 0: with no pods the Pods queries have no series, and a fallback would wake the service';
   } else if (triggers.some((t) => t.type !== 'prometheus')) {
     fallbackOmitted = 'KEDA supports no fallback next to cpu or memory triggers; while Prometheus cannot be read the HPA holds its replicas instead';
-  } else if (triggers.some((t) => t.type !== 'cron' && t.metricType !== 'AverageValue')) {
+  } else if (triggers.some((t) => t.metricType !== 'AverageValue')) {
     fallbackOmitted = 'KEDA applies a fallback only when every trigger is an AverageValue one; while Prometheus cannot be read the HPA holds its replicas instead';
   }
   const spec: ScaledObjectSpec = {
