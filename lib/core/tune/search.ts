@@ -190,42 +190,41 @@ function keepsAMetric(space: TuneSpace, p: TunePoint): boolean {
 /**
  * Coordinate search: from the baseline, sweep each dimension with the others fixed and keep
  * the best value, round after round, until a round changes nothing (at most `maxRounds`).
- * Then, from the best point, try neighbouring values of two capacity dimensions at once
- * (minReplicas, behavior, headroom, floors: a lever often pays only with another, headroom
- * with a lower minReplicas). Each point is simulated once.
+ * Then try every combination of values of two capacity dimensions at once (minReplicas,
+ * behavior, headroom, floors: a lever often pays only with another, headroom with a lower
+ * minReplicas, which no single move finds); when that improves, sweep again. Each point is
+ * simulated once.
  */
 export function coordinateSearch(space: TuneSpace, evaluator: Evaluator, maxRounds = 4, onStep?: (best: Evaluation) => void): SearchResult {
   const dims = dimensions(space);
+  const pairs = dims.filter((d) => d.pairable);
   let best = evaluator.get(basePoint(space));
   const consider = (p: TunePoint): void => {
     if (!keepsAMetric(space, p)) return;
     const e = evaluator.get(p);
     if (objective(e) < objective(best) - 1e-9) best = e;
   };
-  for (let round = 0; round < maxRounds; round++) {
-    const before = pointKey(best.point);
-    for (const d of dims) {
-      const from = best.point;
-      for (let i = 0; i < d.size; i++) if (i !== d.get(from)) consider(d.set(from, i));
-      onStep?.(best);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let round = 0; round < maxRounds; round++) {
+      const before = pointKey(best.point);
+      for (const d of dims) {
+        const from = best.point;
+        for (let i = 0; i < d.size; i++) if (i !== d.get(from)) consider(d.set(from, i));
+        onStep?.(best);
+      }
+      if (pointKey(best.point) === before) break;
     }
-    if (pointKey(best.point) === before) break;
-  }
-  // Pairs of single steps: escapes a point no one-dimensional move improves.
-  const from = best.point;
-  const pairs = dims.filter((d) => d.pairable);
-  for (let a = 0; a < pairs.length; a++) {
-    for (let b = a + 1; b < pairs.length; b++) {
-      for (const da of [-1, 1]) {
-        for (const db of [-1, 1]) {
-          const ia = pairs[a].get(from) + da;
-          const ib = pairs[b].get(from) + db;
-          if (ia < 0 || ib < 0 || ia >= pairs[a].size || ib >= pairs[b].size) continue;
-          consider(pairs[b].set(pairs[a].set(from, ia), ib));
+    const before = pointKey(best.point);
+    const from = best.point;
+    for (let a = 0; a < pairs.length; a++) {
+      for (let b = a + 1; b < pairs.length; b++) {
+        for (let ia = 0; ia < pairs[a].size; ia++) {
+          for (let ib = 0; ib < pairs[b].size; ib++) consider(pairs[b].set(pairs[a].set(from, ia), ib));
         }
+        onStep?.(best);
       }
     }
-    onStep?.(best);
+    if (pointKey(best.point) === before) break;
   }
   return { best, evaluated: evaluator.all() };
 }
