@@ -294,7 +294,7 @@ export function leverEffects(space: TuneSpace, p: TunePoint): { lever: string; c
 
 /** The chosen configuration as props to paste into an `AIInferencePlatform`. */
 export function typescriptProps(service: SimulatedService, space: TuneSpace, p: TunePoint): string {
-  const { service: tuned } = configure(service, space, p);
+  const { service: tuned, options } = configure(service, space, p);
   const lines = [
     `// services.${service.name}: keep the metrics' other settings; the targets below are what was tuned.`,
     `minReplicas: ${tuned.minReplicas},`,
@@ -305,7 +305,7 @@ export function typescriptProps(service: SimulatedService, space: TuneSpace, p: 
   });
   const behavior = space.behaviors[p.behavior];
   if (behavior !== 'configured') lines.push(behavior === 'default' ? '// behavior: Kubernetes\' defaults (the HPA without spec.behavior)' : `behavior: ScalingBehavior.${behavior}(),`);
-  const floors = space.floors[p.floors];
+  const floors = options.levers?.scheduledFloors;
   if (floors) lines.push(`scheduledFloors: ${JSON.stringify(floors)},`);
   lines.push('// platform props:');
   lines.push(`gpuHeadroom: [{ pool: '<gpu pool>', nodes: ${space.headroomNodes[p.headroom]} }],`);
@@ -315,7 +315,7 @@ export function typescriptProps(service: SimulatedService, space: TuneSpace, p: 
 
 /** The chosen configuration as `Pulumi.dev.yaml` keys under `inferscale:services`. */
 export function pulumiKeys(service: SimulatedService, space: TuneSpace, p: TunePoint): string {
-  const { service: tuned } = configure(service, space, p);
+  const { service: tuned, options } = configure(service, space, p);
   const lines = [`inferscale:services:`, `  ${service.name}:`, `    minReplicas: ${tuned.minReplicas}`];
   service.metrics.forEach((m, i) => {
     const s = space.targetScales[i][p.targets[i]];
@@ -323,7 +323,7 @@ export function pulumiKeys(service: SimulatedService, space: TuneSpace, p: TuneP
   });
   const behavior = space.behaviors[p.behavior];
   if (behavior !== 'configured') lines.push(behavior === 'default' ? `    # behavior: Kubernetes' defaults (the HPA without spec.behavior)` : `    behavior: ${behavior}`);
-  const floors = space.floors[p.floors];
+  const floors = options.levers?.scheduledFloors;
   if (floors) lines.push(`    scheduledFloors: ${JSON.stringify(floors)}`);
   lines.push(`inferscale:platform:`, `  gpuHeadroom: [{ pool: <gpu pool>, nodes: ${space.headroomNodes[p.headroom]} }]`, `  imagePrepull: ${space.imagePrepull[p.prepull]}`);
   return lines.join('\n');

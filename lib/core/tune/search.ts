@@ -89,7 +89,9 @@ export function configure(service: SimulatedService, space: TuneSpace, point: Tu
   });
   const minReplicas = space.minReplicas[point.minReplicas];
   const shaped = withBehaviorPreset({ ...service, metrics, minReplicas: Math.min(minReplicas, service.maxReplicas) }, space.behaviors[point.behavior]);
-  const floors = space.floors[point.floors];
+  // Windows at or below the point's minReplicas add nothing (and a floor must be above it).
+  const windows = (space.floors[point.floors]?.floors ?? []).filter((w) => w.minReplicas > shaped.minReplicas);
+  const floors = windows.length ? { ...space.floors[point.floors], floors: windows } : undefined;
   return {
     service: shaped,
     options: {
