@@ -185,11 +185,11 @@ export class AIInferencePlatform extends Chart {
   public readonly kedaNamespace?: string;
   /** The services by id. */
   public readonly services: Readonly<Record<string, AIInferenceService>>;
-  /** The NetworkPolicies, unless `networkPolicies: false`. */
   /** Placeholder Deployments holding warm GPU nodes, in the order of `gpuHeadroom`. */
   public readonly gpuHeadroom: readonly GpuHeadroom[] = [];
   /** The image pre-pull DaemonSet, when asked for. */
   public readonly imagePrepull?: ImagePrepull;
+  /** The NetworkPolicies, unless `networkPolicies: false`. */
   public readonly networkPolicies?: PlatformNetworkPolicies;
 
   /**

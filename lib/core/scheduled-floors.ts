@@ -6,6 +6,7 @@
  * @module
  */
 import { checkInteger } from './checks';
+import type { KedaCronTrigger } from './platform/keda';
 import { Problem, show } from './problems';
 
 /** Days of the week as cron numbers them (0 Sunday). */
@@ -56,6 +57,14 @@ export interface FloorBoundary {
   readonly minReplicas: number;
 }
 
+/** What {@link resolveScheduledFloors} returns. */
+export interface ScheduledFloorsResult {
+  /** The resolved floors, present exactly when `problems` is empty. */
+  readonly spec?: ResolvedScheduledFloors;
+  /** What is wrong, with paths such as `floors[0].from`. */
+  readonly problems: Problem[];
+}
+
 /** {@link ScheduledFloorsProps} resolved against a service's replica range. */
 export interface ResolvedScheduledFloors {
   /** IANA time zone. */
@@ -79,7 +88,7 @@ export const MIN_FLOOR_GAP_MINUTES = 5;
  * Resolves scheduled floors for a service with replicas from `minReplicas` to `maxReplicas`.
  * Problems name `floors[i].from`, `floors[i].days[j]`, `timeZone` and so on.
  */
-export function resolveScheduledFloors(props: ScheduledFloorsProps, minReplicas: number, maxReplicas: number): { spec?: ResolvedScheduledFloors; problems: Problem[] } {
+export function resolveScheduledFloors(props: ScheduledFloorsProps, minReplicas: number, maxReplicas: number): ScheduledFloorsResult {
   const problems: Problem[] = [];
   const timeZone = props.timeZone ?? 'Etc/UTC';
   if (!isTimeZone(timeZone)) problems.push({ path: 'timeZone', message: `is ${show(timeZone)}; expected an IANA time zone such as "Etc/UTC" or "Europe/Berlin"` });
@@ -167,7 +176,7 @@ export function cronSchedule(minute: number, days: readonly Weekday[]): string {
  * holds and load can still raise replicas above it.
  * @see https://keda.sh/docs/2.17/scalers/cron/
  */
-export function kedaCronTriggers(spec: ResolvedScheduledFloors): { type: 'cron'; metricType: 'AverageValue'; metadata: { timezone: string; start: string; end: string; desiredReplicas: string } }[] {
+export function kedaCronTriggers(spec: ResolvedScheduledFloors): KedaCronTrigger[] {
   return spec.windows.map((w) => ({
     type: 'cron' as const,
     metricType: 'AverageValue' as const,

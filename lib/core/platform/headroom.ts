@@ -22,6 +22,34 @@ export interface GpuHeadroomProps {
   readonly image?: string;
 }
 
+/** A toleration of a GPU pool's taint. */
+export interface PoolToleration {
+  /** Taint key. */
+  readonly key: string;
+  /** Always `Equal`: the taint's value is known. */
+  readonly operator: 'Equal';
+  /** Taint value. */
+  readonly value: string;
+  /** Always `NoSchedule`, the pools' taint effect. */
+  readonly effect: 'NoSchedule';
+}
+
+/** An extended resource and how many units of it. */
+export interface ExtendedResourceRequest {
+  /** Resource name, e.g. `nvidia.com/gpu`. */
+  readonly resourceName: string;
+  /** Units requested. */
+  readonly count: number;
+}
+
+/** What {@link resolveGpuHeadroom} returns. */
+export interface GpuHeadroomResult {
+  /** The resolved headroom, present exactly when `problems` is empty. */
+  readonly spec?: ResolvedGpuHeadroom;
+  /** What is wrong, with paths such as `nodes`. */
+  readonly problems: Problem[];
+}
+
 /** {@link GpuHeadroomProps} resolved against its pool. */
 export interface ResolvedGpuHeadroom {
   /** Deployment name: `gpu-headroom-<pool>`. */
@@ -35,11 +63,11 @@ export interface ResolvedGpuHeadroom {
   /** Name of the shared PriorityClass. */
   readonly priorityClassName: string;
   /** The extended resource each placeholder requests, and how many: a whole node's worth. */
-  readonly gpuRequest: { readonly resourceName: string; readonly count: number };
+  readonly gpuRequest: ExtendedResourceRequest;
   /** Node selector of the pool. */
   readonly nodeSelector: Readonly<Record<string, string>>;
   /** Tolerations for the pool's taints. */
-  readonly tolerations: readonly { readonly key: string; readonly operator: 'Equal'; readonly value: string; readonly effect: 'NoSchedule' }[];
+  readonly tolerations: readonly PoolToleration[];
   /** Labels of the placeholder pods (and the Deployment's selector). */
   readonly selectorLabels: Readonly<Record<string, string>>;
 }
@@ -52,7 +80,17 @@ export interface ResolvedGpuHeadroom {
  * so the value must stay at -10 or above, or evicted placeholders would never get a new node.
  * @see https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/FAQ.md#how-can-i-configure-overprovisioning-with-cluster-autoscaler
  */
-export const HEADROOM_PRIORITY = { name: 'inferscale-gpu-headroom', value: -1 } as const;
+export const HEADROOM_PRIORITY: {
+  /** PriorityClass name. */
+  readonly name: string;
+  /** Its priority value. */
+  readonly value: number;
+} = {
+  /** PriorityClass name. */
+  name: 'inferscale-gpu-headroom',
+  /** Priority: just below 0. */
+  value: -1,
+};
 
 /** Label on placeholder pods naming the pool they hold. */
 export const HEADROOM_POOL_LABEL = 'inferscale.io/headroom-pool';
@@ -61,7 +99,7 @@ export const HEADROOM_POOL_LABEL = 'inferscale.io/headroom-pool';
  * Resolves the headroom of one pool; `pools` are the platform's resolved pools.
  * Problems name `pool`, `nodes` (from 0 to the pool's maxNodes) and `image`.
  */
-export function resolveGpuHeadroom(props: GpuHeadroomProps, pools: readonly ResolvedGpuNodePool[]): { spec?: ResolvedGpuHeadroom; problems: Problem[] } {
+export function resolveGpuHeadroom(props: GpuHeadroomProps, pools: readonly ResolvedGpuNodePool[]): GpuHeadroomResult {
   const problems: Problem[] = [];
   const pool = pools.find((p) => p.name === props.pool);
   if (!pool) {

@@ -2,6 +2,7 @@ import { checkImage } from '../checks';
 import { GPU_POOL_LABEL, ResolvedGpuNodePool } from '../gpu-node-pool';
 import { IMAGES } from '../images';
 import { Problem, show } from '../problems';
+import type { PoolToleration } from './headroom';
 
 /**
  * A DaemonSet on GPU pools that pulls the model-server images onto every node as it joins
@@ -24,6 +25,30 @@ export interface ImagePrepullProps {
   readonly command?: readonly string[];
 }
 
+/** Requests and limits of each pre-pull container. */
+export interface PrepullResources {
+  /** Requests: CPU and memory quantities. */
+  readonly requests: {
+    /** CPU quantity. */
+    readonly cpu: string;
+    /** Memory quantity. */
+    readonly memory: string;
+  };
+  /** Limits: memory only (no CPU limit). */
+  readonly limits: {
+    /** Memory quantity. */
+    readonly memory: string;
+  };
+}
+
+/** What {@link resolveImagePrepull} returns. */
+export interface ImagePrepullResult {
+  /** The resolved DaemonSet, present exactly when `problems` is empty. */
+  readonly spec?: ResolvedImagePrepull;
+  /** What is wrong, with paths such as `pools[0]`. */
+  readonly problems: Problem[];
+}
+
 /** {@link ImagePrepullProps} resolved. */
 export interface ResolvedImagePrepull {
   /** DaemonSet name. */
@@ -37,9 +62,9 @@ export interface ResolvedImagePrepull {
   /** Image of the main container (pause). */
   readonly pauseImage: string;
   /** Requests (and memory limit) of every container: the DaemonSet must fit beside a replica. */
-  readonly resources: { readonly requests: { readonly cpu: string; readonly memory: string }; readonly limits: { readonly memory: string } };
+  readonly resources: PrepullResources;
   /** Tolerations: each selected pool's taints. */
-  readonly tolerations: readonly { readonly key: string; readonly operator: 'Equal'; readonly value: string; readonly effect: 'NoSchedule' }[];
+  readonly tolerations: readonly PoolToleration[];
   /** Node affinity: nodes whose pool label is one of {@link pools}. */
   readonly poolLabel: string;
   /** Pod labels and selector. */
@@ -56,7 +81,7 @@ const PREPULL_RESOURCES = { requests: { cpu: '10m', memory: '16Mi' }, limits: { 
  * Resolves the pre-pull DaemonSet. `serviceImages` are the images of the GPU services (the
  * default set); problems name `images[i]`, `pools[i]` and `command`.
  */
-export function resolveImagePrepull(props: ImagePrepullProps, pools: readonly ResolvedGpuNodePool[], serviceImages: readonly string[]): { spec?: ResolvedImagePrepull; problems: Problem[] } {
+export function resolveImagePrepull(props: ImagePrepullProps, pools: readonly ResolvedGpuNodePool[], serviceImages: readonly string[]): ImagePrepullResult {
   const problems: Problem[] = [];
   const images = props.images ?? serviceImages;
   images.forEach((image, i) => problems.push(...checkImage(`images[${i}]`, image, 'vllm/vllm-openai:v0.11.0')));
@@ -74,7 +99,7 @@ export function resolveImagePrepull(props: ImagePrepullProps, pools: readonly Re
   }
   if (problems.length) return { problems };
   const selected = pools.filter((p) => poolNames.includes(p.name));
-  const tolerations = new Map<string, ResolvedImagePrepull['tolerations'][number]>();
+  const tolerations = new Map<string, PoolToleration>();
   for (const p of selected) for (const t of p.taints) tolerations.set(`${t.key}=${t.value}:${t.effect}`, { key: t.key, operator: 'Equal', value: t.value, effect: t.effect });
   return {
     problems,

@@ -170,7 +170,28 @@ export interface LeverOptions {
   /** Scheduled floors of `minReplicas`, as the service's `scheduledFloors` prop. */
   readonly scheduledFloors?: ScheduledFloorsProps;
   /** Day and time (`HH:MM`, in the floors' time zone) of the trace's first second. @default { day: "mon", time: "00:00" } */
-  readonly traceStart?: { readonly day: Weekday; readonly time: string };
+  readonly traceStart?: {
+    /** Day of the week. */
+    readonly day: Weekday;
+    /** Time of day, `HH:MM`. */
+    readonly time: string;
+  };
+}
+
+/** A weight cache as the simulator uses it. */
+export interface ResolvedWeightCache {
+  /** Seconds a load from the cache takes. */
+  readonly loadSeconds: number;
+  /** Node-local (filled by the first load on each node) or shared (filled beforehand). */
+  readonly scope: 'node' | 'shared';
+}
+
+/** When the trace starts, for scheduled floors. */
+export interface TraceStart {
+  /** Day of the week of the first second. */
+  readonly day: Weekday;
+  /** Minutes after midnight of the first second. */
+  readonly minute: number;
 }
 
 /** Everything a simulation can be told; every field is optional. */
@@ -282,11 +303,11 @@ export interface ResolvedSimulationOptions {
   /** Images pulled on every node as it joins. */
   readonly imagePrepull: boolean;
   /** Load time from the weight cache, seconds, and where the cache lives; `undefined`: no cache. */
-  readonly weightCache: { readonly loadSeconds: number; readonly scope: 'node' | 'shared' } | undefined;
+  readonly weightCache: ResolvedWeightCache | undefined;
   /** `minReplicas` for every minute of the week (Sunday 00:00 first), when floors are scheduled. */
   readonly floorWeek: Int32Array | undefined;
   /** Day and minute of the day of the trace's first second. */
-  readonly traceStart: { readonly day: Weekday; readonly minute: number };
+  readonly traceStart: TraceStart;
 }
 
 /** The OpenAI Python client's default timeout: 10 minutes. @see https://github.com/openai/openai-python/blob/main/src/openai/_constants.py */
