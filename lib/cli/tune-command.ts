@@ -325,7 +325,7 @@ export function pulumiKeys(service: SimulatedService, space: TuneSpace, p: TuneP
   if (behavior !== 'configured') lines.push(behavior === 'default' ? `    # behavior: Kubernetes' defaults (the HPA without spec.behavior)` : `    behavior: ${behavior}`);
   const floors = options.levers?.scheduledFloors;
   if (floors) lines.push(`    scheduledFloors: ${JSON.stringify(floors)}`);
-  lines.push(`inferscale:platform:`, `  gpuHeadroom: [{ pool: <gpu pool>, nodes: ${space.headroomNodes[p.headroom]} }]`, `  imagePrepull: ${space.imagePrepull[p.prepull]}`);
+  lines.push(`inferscale:platform:`, `  gpuHeadroom: [{ pool: <gpu pool>, nodes: ${space.headroomNodes[p.headroom]} }]`, `  imagePrepull: ${space.imagePrepull[p.prepull] ? '{}' : 'false'}`);
   return lines.join('\n');
 }
 
