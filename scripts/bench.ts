@@ -9,6 +9,7 @@ import { AIInferencePlatform, AIInferenceService, ScalingMetric } from '../lib/c
 import { InferenceServiceProps } from '../lib/core';
 import { benchPulumiProgram } from './bench-pulumi';
 import { benchSimulator, DEFAULT_BATCH } from './bench-simulator';
+import { benchTune } from './bench-tune';
 
 interface Row { readonly name: string; readonly median: number; readonly min: number; readonly max: number; readonly extra?: string }
 
@@ -85,6 +86,7 @@ void (async () => {
   if (!values.only || values.only.startsWith('sim')) {
     for (const r of await benchSimulator(runs, Number(values.batch))) if (!values.only || r.name.includes(values.only)) rows.push(r);
   }
+  if (!values.only || values.only.startsWith('tune')) rows.push(...benchTune());
   for (const r of await benchPulumiProgram(runs)) if (!values.only || r.name.includes(values.only)) rows.push(r);
   const width = Math.max(24, ...rows.map((r) => r.name.length + 2));
   console.log(`runs per benchmark: ${runs} (after one warm-up); times in ms\n`);

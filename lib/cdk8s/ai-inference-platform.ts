@@ -28,6 +28,8 @@ import { AIInferenceService } from './ai-inference-service';
 import { DCGM_PROFILING_FIELDS, DcgmExporter, DcgmExporterProps } from './dcgm-exporter';
 import { MetricsServer, MetricsServerProps } from './metrics-server';
 import { NvidiaDevicePlugin, NvidiaDevicePluginProps } from './nvidia-device-plugin';
+import { GpuHeadroom, GpuHeadroomProps } from './gpu-headroom';
+import { ImagePrepull, ImagePrepullProps } from './image-prepull';
 import { NetworkPoliciesProps, PlatformNetworkPolicies, PlatformNetworkPoliciesProps, resolveNetworkPolicies } from './network-policies';
 import { Prometheus, PROMETHEUS_PORT, PrometheusSource } from './prometheus';
 import { ADAPTER_SECURE_PORT, PrometheusAdapter, PrometheusAdapterProps } from './prometheus-adapter';
@@ -112,6 +114,19 @@ export interface AIInferencePlatformProps extends ChartProps {
   readonly networkPolicies?: NetworkPoliciesProps | false;
   /** Namespace names. @default - inference, gpu-system, monitoring */
   readonly namespaces?: PlatformNamespacesProps;
+  /**
+   * Warm GPU nodes, per pool: placeholder pods at a negative priority that hold whole nodes
+   * until a replica preempts them (see `GpuHeadroom`). They cost node-hours all day; `inferscale
+   * tune` tells what they buy on a trace.
+   * @default - none
+   */
+  readonly gpuHeadroom?: readonly GpuHeadroomProps[];
+  /**
+   * A DaemonSet that pulls the GPU services' images on every GPU node as it joins (see
+   * `ImagePrepull`): a replica landing on a warm node skips the pull. `true` for the defaults.
+   * @default false
+   */
+  readonly imagePrepull?: ImagePrepullProps | boolean;
   /** The inference services, by construct id (also their default name). @default - none */
   readonly services?: Readonly<Record<string, InferenceServiceProps>>;
   /**
@@ -170,6 +185,10 @@ export class AIInferencePlatform extends Chart {
   public readonly kedaNamespace?: string;
   /** The services by id. */
   public readonly services: Readonly<Record<string, AIInferenceService>>;
+  /** Placeholder Deployments holding warm GPU nodes, in the order of `gpuHeadroom`. */
+  public readonly gpuHeadroom: readonly GpuHeadroom[] = [];
+  /** The image pre-pull DaemonSet, when asked for. */
+  public readonly imagePrepull?: ImagePrepull;
   /** The NetworkPolicies, unless `networkPolicies: false`. */
   public readonly networkPolicies?: PlatformNetworkPolicies;
 
@@ -263,7 +282,8 @@ export class AIInferencePlatform extends Chart {
       }
       // An existing kube-prometheus-stack owns its namespace (its node exporter needs host access): leave it alone.
       if (!stack) namespace(ns.monitoring, 'restricted', 'Prometheus and the Prometheus Adapter need no privileges.');
-      if ([...serviceProps.values()].some((s) => s.namespace === undefined || s.namespace === ns.inference)) {
+      const leversThere = (props.gpuHeadroom ?? []).some((h) => h.nodes !== 0) || (props.imagePrepull !== undefined && props.imagePrepull !== false);
+      if (leversThere || [...serviceProps.values()].some((s) => s.namespace === undefined || s.namespace === ns.inference)) {
         namespace(ns.inference, 'restricted', 'Inference pods need no privileges.');
       }
     }
@@ -321,6 +341,21 @@ export class AIInferencePlatform extends Chart {
           });
         });
       }
+    }
+
+    // Cold-start levers: warm nodes, images already on them. Both run in the inference namespace.
+    const headroom = (props.gpuHeadroom ?? []).flatMap((h, i) => {
+      if (h?.nodes === 0) return [];
+      const built = collect(problems, (path) => `gpuHeadroom[${i}]${path ? `.${path}` : ''}`, () => new GpuHeadroom(this, `GpuHeadroom-${i}`, h, pools, ns.inference));
+      return built ? [built] : [];
+    });
+    problems.push(...checkUnique(headroom, (h) => h.spec.pool, (i) => `gpuHeadroom[${i}].pool`, 'pool'));
+    if (headroom.length) GpuHeadroom.renderPriorityClass(this);
+    this.gpuHeadroom = headroom;
+    if (props.imagePrepull !== undefined && props.imagePrepull !== false) {
+      const gpuImages = [...services.values()].filter((x) => x.spec.gpu).map((x) => x.spec.image);
+      this.imagePrepull = collect(problems, (path) => `imagePrepull${path ? `.${path}` : ''}`, () =>
+        new ImagePrepull(this, 'ImagePrepull', props.imagePrepull === true ? {} : props.imagePrepull as ImagePrepullProps, pools, gpuImages, ns.inference));
     }
 
     // The wiring is checked only on sound parts: against a pool or daemon with problems of its

@@ -14,6 +14,7 @@ import {
   ScaledObjectOptions,
 } from '../core';
 import { containerResources } from './resources';
+import { checkFloorNames, ScheduledFloorJobs } from './scheduled-floors';
 import { restrictedContainerSecurityContext } from './security';
 
 /** Props of {@link AIInferenceService}: the framework-neutral {@link InferenceServiceProps}, plus KEDA's options. */
@@ -63,6 +64,8 @@ export class AIInferenceService extends Construct {
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
   /** autoscaling/v2 HorizontalPodAutoscaler with every metric and an explicit behavior; absent with `autoscaler: "keda"` (KEDA creates its own). */
   public readonly horizontalPodAutoscaler?: ApiObject;
+  /** CronJobs that raise and lower the HPA's `minReplicas` (`scheduledFloors` with the adapter; KEDA gets cron triggers instead). */
+  public readonly scheduledFloorJobs?: ScheduledFloorJobs;
   /** The KEDA ScaledObject, once added (`autoscaler: "keda"` only). */
   public scaledObject?: ApiObject;
   /** The ScaledObject resolved, once added. */
@@ -73,8 +76,10 @@ export class AIInferenceService extends Construct {
    */
   public constructor(scope: Construct, id: string, props: AIInferenceServiceProps) {
     super(scope, id);
-    const { service, problems } = resolveInferenceService(props, id);
-    if (!service) throw new InferscaleValidationError(`AIInferenceService "${this.node.path}"`, problems);
+    const { service, problems: resolveProblems } = resolveInferenceService(props, id);
+    const problems = [...resolveProblems];
+    if (service?.scheduledFloors && service.autoscaler === 'adapter') problems.push(...checkFloorNames(service.name, service.scheduledFloors));
+    if (!service || problems.length) throw new InferscaleValidationError(`AIInferenceService "${this.node.path}"`, problems);
     this.spec = service;
     const s = service;
     const metadata = { name: s.name, ...(s.namespace ? { namespace: s.namespace } : {}), labels: { ...s.labels } };
@@ -123,6 +128,10 @@ export class AIInferenceService extends Construct {
         behavior: s.behavior,
       },
     });
+
+    if (s.scheduledFloors && s.autoscaler === 'adapter') {
+      this.scheduledFloorJobs = new ScheduledFloorJobs(this, 'ScheduledFloors', s.name, s.namespace, s.scheduledFloors);
+    }
 
     this.node.addValidation({ validate: () => this.checkUniqueName() });
   }

@@ -11,6 +11,7 @@ import { EXPLAIN_USAGE, runExplain } from './explain-command';
 import { PROFILE_USAGE, runProfile } from './profile-command';
 import { CliError } from './inputs';
 import { CliIo, runSimulate, SIMULATE_USAGE } from './simulate-command';
+import { runTune, TUNE_USAGE } from './tune-command';
 
 export { CliError } from './inputs';
 export type { CliIo } from './simulate-command';
@@ -22,6 +23,8 @@ Commands:
   simulate   replay a load trace against a service's autoscaling configuration
   explain    show how each service's autoscaling is wired, with a check per step
   profile    list the serving profiles, or fit one to vllm bench serve results
+  tune       search targets, minReplicas, behavior and cold-start levers for the fewest GPU
+             node-hours that keep an SLO, with held-out figures
 
 Run "inferscale simulate --help", "inferscale explain --help" or "inferscale profile --help" for their options.
 `;
@@ -30,27 +33,27 @@ Run "inferscale simulate --help", "inferscale explain --help" or "inferscale pro
 export function main(args: readonly string[], io: CliIo = processIo()): number {
   const [command, ...rest] = args;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    io.stdout(command === undefined ? USAGE : rest[0] === 'simulate' ? SIMULATE_USAGE : rest[0] === 'explain' ? EXPLAIN_USAGE : rest[0] === 'profile' ? PROFILE_USAGE : USAGE);
+    io.stdout(command === undefined ? USAGE : rest[0] === 'simulate' ? SIMULATE_USAGE : rest[0] === 'explain' ? EXPLAIN_USAGE : rest[0] === 'profile' ? PROFILE_USAGE : rest[0] === 'tune' ? TUNE_USAGE : USAGE);
     return command === undefined ? 2 : 0;
   }
   if (command === 'explain') return runExplain(rest, io);
   if (command === 'profile') return runProfile(rest, io);
-  if (command !== 'simulate') {
-    io.stderr(`inferscale: unknown command "${command}"; expected "simulate", "explain" or "profile" (see inferscale --help)\n`);
+  if (command !== 'simulate' && command !== 'tune') {
+    io.stderr(`inferscale: unknown command "${command}"; expected "simulate", "explain", "profile" or "tune" (see inferscale --help)\n`);
     return 2;
   }
   try {
-    return runSimulate(rest, io);
+    return command === 'tune' ? runTune(rest, io) : runSimulate(rest, io);
   } catch (e) {
     const known = e instanceof CliError || e instanceof TraceError || e instanceof ManifestError;
     const message = (e as Error)?.message ?? String(e);
     // Option errors from the simulator name the option; anything else is a bug worth its stack.
     if (!known && !(e instanceof Error && message.startsWith('simulate '))) {
-      io.stderr(`inferscale simulate: internal error: ${message.split('\n')[0]}\n`);
+      io.stderr(`inferscale ${command}: internal error: ${message.split('\n')[0]}\n`);
       if (io.env.INFERSCALE_DEBUG) io.stderr(`${(e as Error).stack ?? ''}\n`);
       return 1;
     }
-    io.stderr(`inferscale simulate: ${message.split('\n')[0]}\n`);
+    io.stderr(`inferscale ${command}: ${message.split('\n')[0]}\n`);
     return 1;
   }
 }

@@ -35,6 +35,16 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/** `--weight-cache MBPS[:shared]` as lever options. */
+export function parseWeightCache(spec: string): { storageBytesPerSecond: number; scope: 'node' | 'shared' } {
+  const [rate, scope, ...rest] = spec.split(':');
+  const mbps = Number(rate);
+  if (!(mbps > 0) || rest.length || (scope !== undefined && scope !== 'shared' && scope !== 'node')) {
+    throw new CliError(`--weight-cache is "${spec}"; expected MB/s of the cache, optionally followed by :node or :shared (e.g. 2000 or 500:shared)`);
+  }
+  return { storageBytesPerSecond: mbps * 1e6, scope: scope === 'shared' ? 'shared' : 'node' };
+}
+
 /** Usage text of `inferscale simulate`. */
 export const SIMULATE_USAGE = `Usage: inferscale simulate [options]
 
@@ -93,6 +103,13 @@ Cluster:
                          over it plus 30 s of engine start-up (instead of --load-time)
   --startup-spread F     spread of start-up times (default 0.1; 0 for fixed times)
 
+Cold-start levers:
+  --headroom N           warm GPU nodes held by placeholder pods (default 0)
+  --prepull              images pulled on every GPU node as it joins (pre-pull DaemonSet)
+  --weight-cache MBPS[:shared]
+                         weights load from a cache at MBPS: node-local (filled by the first
+                         load on each node) or, with :shared, a volume filled beforehand
+
 Faults (repeatable):
   --fault SPEC           outage:at=S,for=S (Prometheus down) | crash:at=S (a pod's container) |
                          spot:at=S (a spot node's two-minute notice)
@@ -130,6 +147,9 @@ const OPTIONS = {
   'image-size': { type: 'string' },
   'storage-throughput': { type: 'string' },
   'startup-spread': { type: 'string' },
+  headroom: { type: 'string' },
+  prepull: { type: 'boolean' },
+  'weight-cache': { type: 'string' },
   fault: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -265,6 +285,11 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
       provisioningSeconds: v['node-provisioning'] !== undefined ? Math.round(numberOption('node-provisioning', v['node-provisioning'], 'nonNegative')!) : undefined,
     }),
     ...(v.fault !== undefined ? { faults: parseFaults(v.fault) } : {}),
+    levers: defined({
+      headroomNodes: numberOption('headroom', v.headroom, 'whole'),
+      imagePrepull: v.prepull,
+      weightCache: v['weight-cache'] !== undefined ? parseWeightCache(v['weight-cache']) : undefined,
+    }),
   };
   // The load time also sizes the presets' scale-down windows, so it belongs to the service.
   const service: SimulatedService = loadTime !== undefined ? { ...base, modelLoadSeconds: Math.round(loadTime), modelLoadSource: 'option' } : base;

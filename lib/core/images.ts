@@ -36,6 +36,19 @@ export const IMAGES = Object.freeze({
    * @see https://github.com/kubernetes-sigs/metrics-server/releases
    */
   metricsServer: 'registry.k8s.io/metrics-server/metrics-server:v0.9.0',
+  /**
+   * The pause container: does nothing, holds a pod's resources. Runs the GPU headroom
+   * placeholders and the main container of the image pre-pull DaemonSet. 3.10 is the version
+   * kubeadm pins from Kubernetes 1.31 on.
+   * @see https://github.com/kubernetes/kubernetes/blob/master/build/pause/CHANGELOG.md
+   */
+  pause: 'registry.k8s.io/pause:3.10',
+  /**
+   * kubectl, published by Kubernetes release engineering since 1.28 (entrypoint `kubectl`, no
+   * shell). Runs the scheduled-floor CronJobs that patch an HPA's `minReplicas`.
+   * @see https://github.com/kubernetes/kubernetes/pull/116672
+   */
+  kubectl: 'registry.k8s.io/kubectl:v1.33.4',
 } as const);
 
 /** Name of one pinned image. */

@@ -27,3 +27,6 @@ export * from './platform/prometheus-adapter';
 export * from './platform/dcgm-exporter';
 export * from './platform/network-policies';
 export * from './platform/keda';
+export * from './platform/headroom';
+export * from './platform/image-prepull';
+export * from './scheduled-floors';

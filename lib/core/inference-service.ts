@@ -3,6 +3,7 @@ import { checkBehavior, ScalingBehavior } from './behavior';
 import { checkHttpPath, checkImage, checkInteger, checkPort, isInteger, sortKeys } from './checks';
 import { HpaBehavior, HpaMetricSpec } from './hpa-spec';
 import { MetricDefinition, metricIdentity, ScalingMetric } from './metric';
+import { ResolvedScheduledFloors, resolveScheduledFloors, ScheduledFloorsProps } from './scheduled-floors';
 import { defaultModelCacheSize, ModelCache, ResolvedModelCache, ServerVolume, serverRuntime } from './model-cache';
 import { checkDnsLabel, checkLabels, isLabelValue } from './names';
 import { prefixProblems, Problem, show } from './problems';
@@ -151,6 +152,13 @@ export interface InferenceServiceProps {
   /** Most replicas; bounds GPU spend. */
   readonly maxReplicas: number;
   /**
+   * `minReplicas` raised by time of day and weekday, ahead of a known daily peak. With KEDA, a
+   * `cron` trigger per window; with the adapter, a CronJob per change of the floor that patches
+   * only this HPA's `minReplicas` (a Role allowing `patch` on this HPA by name).
+   * @default - the floor is minReplicas at all times
+   */
+  readonly scheduledFloors?: ScheduledFloorsProps;
+  /**
    * Allow `minReplicas: 0`, which the API server accepts only with the alpha `HPAScaleToZero`
    * feature gate on, and only with an Object or External metric.
    * @default false
@@ -256,6 +264,8 @@ export interface ResolvedInferenceService {
   readonly minReplicas: number;
   /** HPA bounds. */
   readonly maxReplicas: number;
+  /** Scheduled floors, when given. */
+  readonly scheduledFloors?: ResolvedScheduledFloors;
   /** The catalogue entries, in the order given. */
   readonly metrics: readonly MetricDefinition[];
   /** Who scales the service: an HPA on the Prometheus Adapter, or a KEDA ScaledObject. */
@@ -415,6 +425,12 @@ export function resolveInferenceService(
   if (minOk && maxProblems.length === 0 && minReplicas > maxReplicas) {
     problems.push({ path: 'maxReplicas', message: `is ${maxReplicas}, below minReplicas (${minReplicas}); expected maxReplicas >= minReplicas` });
   }
+  let scheduledFloors: ResolvedScheduledFloors | undefined;
+  if (props.scheduledFloors !== undefined && minOk && maxProblems.length === 0) {
+    const r = resolveScheduledFloors(props.scheduledFloors, minReplicas, maxReplicas);
+    problems.push(...prefixProblems('scheduledFloors', r.problems));
+    scheduledFloors = r.spec;
+  }
 
   // Metrics
   const metricProps = props.metrics ?? [gpu ? ScalingMetric.gpuUtilization({ targetPercent: 70 }) : ScalingMetric.cpuUtilization(70)];
@@ -542,6 +558,7 @@ export function resolveInferenceService(
       volumes: runtime.volumes,
       minReplicas,
       maxReplicas,
+      ...(scheduledFloors ? { scheduledFloors } : {}),
       metrics,
       autoscaler,
       hpaMetrics: metrics.map((m) => m.hpa),

@@ -585,6 +585,10 @@ export const SERVICE_CONFIG_SHAPE: ConfigShape = {
   sharedMemorySize: quantityField(),
   minReplicas: num(),
   maxReplicas: required(num()),
+  scheduledFloors: objectField({
+    timeZone: str(),
+    floors: required(listField(objectField({ days: stringsField(), from: required(str()), to: required(str()), minReplicas: required(num()) }, 'a window { days, from, to, minReplicas }'))),
+  }),
   scaleToZero: booleanField(),
   autoscaler: str(),
   metrics: listField(metricField(), 'a list of metrics, each a one-key object such as { cpuUtilization: 70 }'),

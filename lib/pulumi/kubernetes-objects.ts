@@ -34,6 +34,7 @@ const CLASSES: Readonly<Record<string, ResourceClass>> = {
   'apps/v1/Deployment': typed(k8s.apps.v1.Deployment),
   'apps/v1/DaemonSet': typed(k8s.apps.v1.DaemonSet),
   'apps/v1/StatefulSet': typed(k8s.apps.v1.StatefulSet),
+  'batch/v1/CronJob': typed(k8s.batch.v1.CronJob),
   'policy/v1/PodDisruptionBudget': typed(k8s.policy.v1.PodDisruptionBudget),
   'networking.k8s.io/v1/NetworkPolicy': typed(k8s.networking.v1.NetworkPolicy),
   'autoscaling/v2/HorizontalPodAutoscaler': typed(k8s.autoscaling.v2.HorizontalPodAutoscaler),

@@ -59,7 +59,7 @@ export interface StorageOptions {
 }
 
 /** Platform options in config: the parts of the platform props that are not derived from the environment or services. */
-export type PlatformOptions = Pick<AIInferencePlatformProps, 'namespaces' | 'prometheus' | 'adapter' | 'autoscaler' | 'keda' | 'devicePlugin' | 'dcgmExporter' | 'checkGpuCapacity'>;
+export type PlatformOptions = Pick<AIInferencePlatformProps, 'namespaces' | 'prometheus' | 'adapter' | 'autoscaler' | 'keda' | 'devicePlugin' | 'dcgmExporter' | 'checkGpuCapacity' | 'gpuHeadroom' | 'imagePrepull'>;
 
 /** The stack configuration, parsed. */
 export interface StackConfig {
@@ -229,6 +229,8 @@ export const PLATFORM_CONFIG_SHAPE: ConfigShape = {
   })),
   networkPolicies: falseOrField(objectField({ inferenceClientNamespaces: stringsField(), prometheusClientNamespaces: stringsField(), prometheusNamespace: str() })),
   checkGpuCapacity: bool(),
+  gpuHeadroom: listField(objectField({ pool: required(str()), nodes: required(num()), image: str() }, 'warm nodes { pool, nodes }'), 'a list of warm nodes { pool, nodes }'),
+  imagePrepull: falseOrField(objectField({ images: stringsField(), pools: stringsField(), command: stringsField() })),
 };
 
 /** The keys of the storage options in config. */

@@ -103,13 +103,15 @@ describe('GPU instance catalogue', () => {
 });
 
 describe('pinned images', () => {
-  test('pins the device plugin, DCGM exporter, Prometheus Adapter, Prometheus and metrics-server by tag', () => {
+  test('pins the device plugin, DCGM exporter, Prometheus Adapter, Prometheus, metrics-server, pause and kubectl by tag', () => {
     expect(IMAGES).toEqual({
       nvidiaDevicePlugin: 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0',
       dcgmExporter: 'nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless',
       prometheusAdapter: 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0',
       prometheus: 'quay.io/prometheus/prometheus:v3.14.0',
       metricsServer: 'registry.k8s.io/metrics-server/metrics-server:v0.9.0',
+      pause: 'registry.k8s.io/pause:3.10',
+      kubectl: 'registry.k8s.io/kubectl:v1.33.4',
     });
     expect(Object.isFrozen(IMAGES)).toBe(true);
     for (const image of Object.values(IMAGES)) expect(image).not.toMatch(/:latest$/);

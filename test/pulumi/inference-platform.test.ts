@@ -54,6 +54,23 @@ describe('Pulumi InferencePlatform', () => {
     expect(platform.keda).toBeDefined();
   });
 
+  test('the cold-start levers register as typed resources, the same objects cdk8s renders', async () => {
+    const platform = new lib.InferencePlatform('platform', {
+      gpuNodePools: [POOL],
+      gpuHeadroom: [{ pool: 'a10g', nodes: 1 }],
+      imagePrepull: true,
+      services: { llm: { ...LLM, metrics: [lib.ScalingMetric.queueDepth({ targetPerPod: 4 })], scheduledFloors: { floors: [{ from: '08:00', to: '20:00', minReplicas: 3 }] } } },
+    });
+    await settle();
+    const named = (type: string): string[] => registered.filter((r) => r.type === type).map((r) => r.inputs.metadata.name).sort();
+    expect(named('kubernetes:scheduling.k8s.io/v1:PriorityClass')).toContain('inferscale-gpu-headroom');
+    expect(named('kubernetes:apps/v1:DaemonSet')).toContain('model-image-prepull');
+    expect(named('kubernetes:apps/v1:Deployment')).toContain('gpu-headroom-a10g');
+    expect(named('kubernetes:batch/v1:CronJob')).toEqual(['llm-floor-0800-3', 'llm-floor-2000-1']);
+    const cron = registered.find((r) => r.type === 'kubernetes:batch/v1:CronJob' && r.inputs.metadata.name === 'llm-floor-0800-3')!;
+    expect(cron.inputs.spec).toEqual(platform.objects.find((o) => o.kind === 'CronJob' && o.metadata.name === 'llm-floor-0800-3')!.spec);
+  });
+
   test('installKeda: false leaves KEDA to the cluster', async () => {
     new lib.InferencePlatform('platform', { autoscaler: 'keda', installKeda: false, gpuNodePools: [POOL], services: { llm: { ...LLM, metrics: [lib.ScalingMetric.queueDepth({ targetPerPod: 4 })] } } });
     await settle();

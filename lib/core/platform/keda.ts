@@ -3,6 +3,7 @@ import { HpaBehavior, HpaMetricSpec } from '../hpa-spec';
 import { MetricDefinition } from '../metric';
 import { deploymentPodPattern } from '../names';
 import { Problem, show } from '../problems';
+import { kedaCronTriggers, ResolvedScheduledFloors } from '../scheduled-floors';
 import { parseQuantity } from '../quantity';
 
 /**
@@ -79,6 +80,8 @@ export interface ScaledObjectService {
   readonly behavior: HpaBehavior;
   /** Labels on every object of the service. */
   readonly labels: Readonly<Record<string, string>>;
+  /** Scheduled floors: a `cron` trigger per window, after the metric triggers. @default - none */
+  readonly scheduledFloors?: ResolvedScheduledFloors;
 }
 
 /** A `prometheus` trigger of a ScaledObject. */
@@ -115,8 +118,32 @@ export interface KedaResourceTrigger {
   };
 }
 
+/**
+ * A `cron` trigger: asks for `desiredReplicas` between `start` and `end` (a scheduled floor).
+ * `metricType: AverageValue` (the scaler's default) written out: KEDA's webhook accepts a
+ * fallback only when every trigger says so.
+ * @see https://keda.sh/docs/2.17/scalers/cron/
+ */
+export interface KedaCronTrigger {
+  /** Always `cron`. */
+  readonly type: 'cron';
+  /** Always `AverageValue`: the desired replicas over a target of 1 per replica. */
+  readonly metricType: 'AverageValue';
+  /** The scaler's settings. */
+  readonly metadata: {
+    /** IANA time zone of the schedules. */
+    readonly timezone: string;
+    /** Cron schedule of the window's start. */
+    readonly start: string;
+    /** Cron schedule of its end. */
+    readonly end: string;
+    /** Replicas inside the window, as a decimal string. */
+    readonly desiredReplicas: string;
+  };
+}
+
 /** One trigger of a ScaledObject. */
-export type KedaTrigger = KedaPrometheusTrigger | KedaResourceTrigger;
+export type KedaTrigger = KedaPrometheusTrigger | KedaResourceTrigger | KedaCronTrigger;
 
 /**
  * The `spec` of a KEDA ScaledObject (keda.sh/v1alpha1).
@@ -270,7 +297,7 @@ export function resolveScaledObject(service: ScaledObjectService, options: Scale
     maxReplicaCount: service.maxReplicas,
     ...(fallbackOmitted === undefined ? { fallback: { failureThreshold, replicas: fallbackReplicas } } : {}),
     advanced: { horizontalPodAutoscalerConfig: { name: kedaHpaName(service.name), behavior: service.behavior } },
-    triggers,
+    triggers: [...triggers, ...(service.scheduledFloors ? kedaCronTriggers(service.scheduledFloors) : [])],
   };
   return {
     spec: { name: service.name, namespace, labels: service.labels, annotations: { [TRANSFER_HPA_OWNERSHIP]: 'true' }, spec, externalMetricNames: names, ...(fallbackOmitted ? { fallbackOmitted } : {}) },

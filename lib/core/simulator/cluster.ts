@@ -75,6 +75,10 @@ export class Node {
   public cordoned = false;
   /** Second the cloud reclaims it (spot interruption), Infinity otherwise. */
   public reclaimAt = Infinity;
+  /** Held by a headroom placeholder pod (whole node, preempted by any replica). */
+  public placeholder = false;
+  /** The node-local weight cache is filled (a replica loaded the model here). */
+  public weightsCached = false;
 }
 
 /** What the cluster tells the rest of the model. */
@@ -125,6 +129,10 @@ export class Cluster {
   public nextEvent = -Infinity;
   /** Nodes launched and not removed, as of the last change. */
   public liveNodeCount = 0;
+  /** Headroom placeholders evicted and not yet on a node again (the autoscaler adds nodes for them). */
+  public pendingPlaceholders = 0;
+  /** Times a replica preempted a placeholder. */
+  public headroomPreemptions = 0;
   private readonly gpusPerPod: number;
   private readonly useNodes: boolean;
   private readonly neverReady: boolean;
@@ -156,6 +164,14 @@ export class Cluster {
       n.idleSince = 0;
       this.nodes.push(n);
     }
+    for (let i = 0; i < o.headroomNodes && this.useNodes; i++) {
+      const n = new Node();
+      n.up = true;
+      n.readyAt = -Infinity;
+      n.imageAt = o.imagePrepull ? -Infinity : Infinity;
+      n.placeholder = true;
+      this.nodes.push(n);
+    }
     for (let i = 0; i < initialReplicas; i++) {
       const p = new Pod();
       p.phase = PodPhase.Ready;
@@ -167,6 +183,7 @@ export class Cluster {
         const node = Math.floor(i / podsPerNode);
         p.node = node;
         this.nodes[node].gpusUsed += this.gpusPerPod;
+        this.nodes[node].weightsCached = true;
       }
       this.pods.push(p);
       hooks.onReady(p, 0);
@@ -212,6 +229,8 @@ export class Cluster {
       if (!n.up && t >= n.readyAt) {
         n.up = true;
         n.idleSince = t;
+        // The pre-pull DaemonSet starts pulling as the node joins.
+        if (o.imagePrepull && n.imageAt === Infinity) n.imageAt = t + this.spread(o.imagePullSeconds);
       }
       if (t >= n.reclaimAt) {
         this.reclaim(i, t);
@@ -219,7 +238,7 @@ export class Cluster {
         continue;
       }
       if (n.reclaimAt < Infinity) next = Math.min(next, n.reclaimAt);
-      if (n.up && n.gpusUsed === 0 && liveNodes > o.minNodes && t >= n.idleSince + o.scaleDownUnneededSeconds) {
+      if (n.up && n.gpusUsed === 0 && !n.placeholder && liveNodes > o.minNodes && t >= n.idleSince + o.scaleDownUnneededSeconds) {
         n.gone = true;
         liveNodes--;
         continue;
@@ -231,10 +250,11 @@ export class Cluster {
       const p = pods[i];
       if (p.phase === PodPhase.Pulling && t >= p.pullEnd) {
         p.phase = PodPhase.Loading;
-        p.readyAt = this.neverReady ? Infinity : readyTime(p.pullEnd, this.spread(o.modelLoadSeconds), this.service.startupProbe);
+        p.readyAt = this.neverReady ? Infinity : readyTime(p.pullEnd, this.spread(this.loadSecondsOn(p.node)), this.service.startupProbe);
       }
       if (p.phase === PodPhase.Loading && t >= p.readyAt) {
         p.phase = PodPhase.Ready;
+        if (p.node >= 0) nodes[p.node].weightsCached = true;
         this.hooks.onReady(p, t);
       }
       if (p.phase === PodPhase.Terminating && t >= p.endAt) {
@@ -263,7 +283,7 @@ export class Cluster {
       if (useNodes) {
         for (let j = 0; j < nodes.length; j++) {
           const n = nodes[j];
-          if (!n.up || n.gone || n.cordoned || o.gpusPerNode - n.gpusUsed < gpusPerPod) continue;
+          if (!n.up || n.gone || n.cordoned || n.placeholder || o.gpusPerNode - n.gpusUsed < gpusPerPod) continue;
           if (best < 0) best = j;
           else {
             const b = nodes[best];
@@ -272,6 +292,8 @@ export class Cluster {
             if (cached > bCached || (cached === bCached && n.gpusUsed < b.gpusUsed)) best = j;
           }
         }
+        // Nothing fits without preemption: the scheduler evicts a placeholder (one with the image first).
+        if (best < 0) best = this.preemptPlaceholder(t);
         if (best < 0) {
           unschedulableGpus += gpusPerPod;
           continue;
@@ -287,6 +309,14 @@ export class Cluster {
       p.startAt = t;
       p.phase = PodPhase.Pulling;
     }
+    // Evicted placeholders take empty nodes; the rest wait for the autoscaler like any pod.
+    for (let j = 0; j < nodes.length && this.pendingPlaceholders > 0; j++) {
+      const n = nodes[j];
+      if (!n.up || n.gone || n.cordoned || n.placeholder || n.gpusUsed > 0) continue;
+      n.placeholder = true;
+      this.pendingPlaceholders--;
+    }
+    if (useNodes && this.pendingPlaceholders > 0) unschedulableGpus += this.pendingPlaceholders * Math.floor(o.gpusPerNode / gpusPerPod) * gpusPerPod;
     // The cluster autoscaler launches nodes for pods that fit nowhere.
     if (unschedulableGpus > 0 && useNodes) {
       let provisioningFree = 0;
@@ -310,7 +340,7 @@ export class Cluster {
     // Nodes left empty (also by pods that ended just now) are removed after the unneeded time.
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i];
-      if (!n.gone && n.up && n.gpusUsed === 0 && n.reclaimAt === Infinity) next = Math.min(next, n.idleSince + o.scaleDownUnneededSeconds);
+      if (!n.gone && n.up && n.gpusUsed === 0 && !n.placeholder && n.reclaimAt === Infinity) next = Math.min(next, n.idleSince + o.scaleDownUnneededSeconds);
     }
     for (let i = 0; i < pods.length; i++) {
       const p = pods[i];
@@ -363,7 +393,7 @@ export class Cluster {
     p.restarts++;
     p.phase = PodPhase.Loading;
     p.pullEnd = t + CRASH_RESTART_DELAY_SECONDS;
-    p.readyAt = this.neverReady ? Infinity : readyTime(p.pullEnd, this.spread(this.o.modelLoadSeconds), this.service.startupProbe);
+    p.readyAt = this.neverReady ? Infinity : readyTime(p.pullEnd, this.spread(this.loadSecondsOn(p.node)), this.service.startupProbe);
     this.nextEvent = t;
     this.count();
     return p;
@@ -387,10 +417,37 @@ export class Cluster {
     return index;
   }
 
+  /** Model load time of a pod on node `index`: from the weight cache when it has the weights. */
+  private loadSecondsOn(index: number): number {
+    const cache = this.o.weightCache;
+    if (!cache) return this.o.modelLoadSeconds;
+    if (cache.scope === 'shared' || (index >= 0 && this.nodes[index].weightsCached)) return cache.loadSeconds;
+    return this.o.modelLoadSeconds;
+  }
+
+  /** Evicts a placeholder for a replica: returns its node (one with the image first), or -1. */
+  private preemptPlaceholder(t: number): number {
+    let best = -1;
+    for (let j = 0; j < this.nodes.length; j++) {
+      const n = this.nodes[j];
+      if (!n.placeholder || !n.up || n.gone || n.cordoned) continue;
+      if (best < 0 || (n.imageAt <= t && this.nodes[best].imageAt > t)) best = j;
+    }
+    if (best < 0) return -1;
+    this.nodes[best].placeholder = false;
+    this.pendingPlaceholders++;
+    this.headroomPreemptions++;
+    return best;
+  }
+
   /** The node is gone: pods still on it stop now. */
   private reclaim(index: number, t: number): void {
     const n = this.nodes[index];
     n.gone = true;
+    if (n.placeholder) {
+      n.placeholder = false;
+      this.pendingPlaceholders++;
+    }
     for (let i = 0; i < this.pods.length; i++) {
       const p = this.pods[i];
       if (p.node !== index) continue;

@@ -8,6 +8,7 @@ import { DEFAULT_SERIES } from '../metric';
 import { Cluster, Pod, PodPhase } from './cluster';
 import { EXPOSED_SERIES, histogramBuckets, PodScrapes, ScrapeLayout } from './engine-metrics';
 import type { ResolvedSimulationOptions } from './options';
+import { floorAt } from '../scheduled-floors';
 import { histogramQuantileBetween, promRate, ScrapeClock } from './scrapes';
 import type { SimulatedMetric, SimulatedService } from './service';
 
@@ -118,7 +119,7 @@ export class ControllerLoop {
       statusReplicas: this.cluster.liveReplicas(),
       tolerance: this.tolerance,
       metrics: observations,
-      minReplicas: this.service.minReplicas,
+      minReplicas: this.minReplicasAt(t),
       maxReplicas: this.service.maxReplicas,
       behavior: o.behavior,
       downscaleStabilizationSeconds: o.downscaleStabilizationSeconds,
@@ -143,6 +144,13 @@ export class ControllerLoop {
     else this.scaleDowns++;
     this.desired = result.replicas;
     return true;
+  }
+
+  /** `minReplicas` at second `t`: the service's, or the scheduled floor then. */
+  private minReplicasAt(t: number): number {
+    const week = this.o.floorWeek;
+    if (!week) return this.service.minReplicas;
+    return Math.max(this.service.minReplicas, floorAt(week, t, this.o.traceStart.day, this.o.traceStart.minute));
   }
 
   /** One metric as the HPA sees it at sync time `t` (data as of `tau`, last scrape `lastScrape`). */

@@ -92,6 +92,9 @@ export type {
   RoutingPolicy,
   ServingOptions,
   SimulationOptions,
+  LeverOptions,
+  ResolvedWeightCache,
+  TraceStart,
   SloOptions,
   UtilizationOptions,
 } from './options';

@@ -6,6 +6,7 @@ import type * as hpa from '../hpa';
 import { DEFAULT_PROFILE_ID, SERVING_PROFILES } from './profiles/catalogue';
 import type { ServingProfile } from './profiles/types';
 import type { LoadTimeSource, SimulatedService } from './service';
+import { parseClock, resolveScheduledFloors, ScheduledFloorsProps, weeklyFloors, Weekday, WEEKDAYS } from '../scheduled-floors';
 
 /** Pod start-up. */
 export interface PodOptions {
@@ -154,6 +155,51 @@ export interface UtilizationOptions {
   readonly memoryPercent?: number;
 }
 
+/** Cold-start levers: warm nodes, images already on nodes, a weight cache, scheduled floors. */
+export interface LeverOptions {
+  /** Warm GPU nodes held by placeholder pods (preempted by a replica, then replaced by the cluster autoscaler). @default 0 */
+  readonly headroomNodes?: number;
+  /** Images pulled on every GPU node as it joins (a pre-pull DaemonSet): a pod on a node that has been up for the pull time skips it. @default false */
+  readonly imagePrepull?: boolean;
+  /**
+   * A weight cache that survives the pod: loads from it take the profile's weight bytes over
+   * `storageBytesPerSecond` plus the engine's start-up. `node`: a node-local directory, filled
+   * by the first load on each node; `shared`: a read-only volume filled beforehand.
+   * @default - none: every load takes pods.modelLoadSeconds
+   */
+  readonly weightCache?: {
+    /** Read throughput of the cache, bytes per second. */
+    readonly storageBytesPerSecond: number;
+    /** Node-local (filled once per node) or shared (filled beforehand). @default "node" */
+    readonly scope?: 'node' | 'shared';
+  };
+  /** Scheduled floors of `minReplicas`, as the service's `scheduledFloors` prop. */
+  readonly scheduledFloors?: ScheduledFloorsProps;
+  /** Day and time (`HH:MM`, in the floors' time zone) of the trace's first second. @default { day: "mon", time: "00:00" } */
+  readonly traceStart?: {
+    /** Day of the week. */
+    readonly day: Weekday;
+    /** Time of day, `HH:MM`. */
+    readonly time: string;
+  };
+}
+
+/** A weight cache as the simulator uses it. */
+export interface ResolvedWeightCache {
+  /** Seconds a load from the cache takes. */
+  readonly loadSeconds: number;
+  /** Node-local (filled by the first load on each node) or shared (filled beforehand). */
+  readonly scope: 'node' | 'shared';
+}
+
+/** When the trace starts, for scheduled floors. */
+export interface TraceStart {
+  /** Day of the week of the first second. */
+  readonly day: Weekday;
+  /** Minutes after midnight of the first second. */
+  readonly minute: number;
+}
+
 /** Everything a simulation can be told; every field is optional. */
 export interface SimulationOptions {
   /** The serving profile and the router. */
@@ -174,6 +220,8 @@ export interface SimulationOptions {
   readonly utilization?: UtilizationOptions;
   /** Replaces the service's `spec.behavior` (`null`: the legacy path). @default - the service's */
   readonly behavior?: hpa.HpaBehavior | null;
+  /** Cold-start levers. @default - none */
+  readonly levers?: LeverOptions;
   /** Trailing window over which demand must persist to count as needing capacity (time to capacity, the bounds' need). @default 60 */
   readonly demandWindowSeconds?: number;
   /** Called about every simulated hour and at the end with (seconds done, seconds total). */
@@ -256,6 +304,16 @@ export interface ResolvedSimulationOptions {
   readonly behavior: hpa.HpaBehavior | null;
   /** Trailing window, seconds, over which demand must persist to count as needing capacity. */
   readonly demandWindowSeconds: number;
+  /** Warm nodes held by placeholders. */
+  readonly headroomNodes: number;
+  /** Images pulled on every node as it joins. */
+  readonly imagePrepull: boolean;
+  /** Load time from the weight cache, seconds, and where the cache lives; `undefined`: no cache. */
+  readonly weightCache: ResolvedWeightCache | undefined;
+  /** `minReplicas` for every minute of the week (Sunday 00:00 first), when floors are scheduled. */
+  readonly floorWeek: Int32Array | undefined;
+  /** Day and minute of the day of the trace's first second. */
+  readonly traceStart: TraceStart;
 }
 
 /** The OpenAI Python client's default timeout: 10 minutes. @see https://github.com/openai/openai-python/blob/main/src/openai/_constants.py */
@@ -377,6 +435,27 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
     if (initialNodes !== undefined && maxNodes < initialNodes) throw new Error(`${ctx}: nodes.maxNodes (${maxNodes}) is below nodes.initialNodes (${initialNodes})`);
   }
 
+  const levers = options.levers ?? {};
+  const headroomNodes = nonNegative('levers.headroomNodes', levers.headroomNodes ?? 0, true);
+  if (gpus > 0 && headroomNodes > maxNodes) throw new Error(`${ctx}: levers.headroomNodes (${headroomNodes}) is above nodes.maxNodes (${maxNodes})`);
+  let weightCache: ResolvedSimulationOptions['weightCache'];
+  if (levers.weightCache !== undefined) {
+    const scope = levers.weightCache.scope ?? 'node';
+    if (scope !== 'node' && scope !== 'shared') throw new Error(`${ctx}: levers.weightCache.scope is ${JSON.stringify(scope)}; expected "node" or "shared"`);
+    const bps = positive('levers.weightCache.storageBytesPerSecond', levers.weightCache.storageBytesPerSecond);
+    weightCache = { loadSeconds: Math.round(profile.weightBytes / bps + ENGINE_START_SECONDS), scope };
+  }
+  let floorWeek: Int32Array | undefined;
+  if (levers.scheduledFloors !== undefined) {
+    const r = resolveScheduledFloors(levers.scheduledFloors, service.minReplicas, service.maxReplicas);
+    if (!r.spec) throw new Error(r.problems.map((p) => `${ctx}: levers.scheduledFloors.${p.path} ${p.message}`).join('\n'));
+    floorWeek = weeklyFloors(r.spec.windows, service.minReplicas);
+  }
+  const startDay = levers.traceStart?.day ?? 'mon';
+  if (!WEEKDAYS.includes(startDay)) throw new Error(`${ctx}: levers.traceStart.day is ${JSON.stringify(startDay)}; expected one of ${WEEKDAYS.join(', ')}`);
+  const startMinute = parseClock(levers.traceStart?.time ?? '00:00', false);
+  if (startMinute === undefined) throw new Error(`${ctx}: levers.traceStart.time is ${JSON.stringify(levers.traceStart?.time)}; expected "HH:MM"`);
+
   const m = options.metrics ?? {};
   const c = options.controller ?? {};
   const u = options.utilization ?? {};
@@ -420,6 +499,11 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
     memoryPercent: nonNegative('utilization.memoryPercent', u.memoryPercent ?? 60),
     behavior: options.behavior === undefined ? service.behavior : options.behavior,
     demandWindowSeconds: demand,
+    headroomNodes: gpus > 0 ? headroomNodes : 0,
+    imagePrepull: levers.imagePrepull ?? false,
+    weightCache,
+    floorWeek,
+    traceStart: { day: startDay, minute: startMinute },
   };
 }
 

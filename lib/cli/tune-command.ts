@@ -1,0 +1,367 @@
+/**
+ * `inferscale tune`: searches HPA targets, minReplicas, behavior presets and the cold-start
+ * levers (headroom nodes, image pre-pull, scheduled floors) for the fewest GPU node-hours that
+ * keep an SLO, on the first part of a trace, and reports the held-out rest beside it.
+ * @module
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BehaviorPresetName, scaleTrace, simulate, SimulatedService, SimulationOptions, Trace } from '../core/simulator';
+import {
+  basePoint, configure, coordinateSearch, Evaluation, Evaluator, floorsFromNeed, paretoFrontier, simulatePoint, splitTrace, TunePoint, TuneSlo, TuneSpace,
+} from '../core/tune';
+import type { ScheduledFloorsProps } from '../core/scheduled-floors';
+import { CliError, loadAppDir, loadManifest, loadTrace, pickService } from './inputs';
+import type { CliIo } from './simulate-command';
+import { parseWeightCache } from './simulate-command';
+import { formatTable } from './table';
+
+/** Usage text of `inferscale tune`. */
+export const TUNE_USAGE = `Usage: inferscale tune --service NAME --trace SPEC --slo LIST [options]
+
+Searches the service's HPA targets (each metric scaled or dropped), minReplicas, behavior
+presets, warm GPU nodes (headroom), image pre-pull and scheduled floors for the fewest GPU
+node-hours that keep the SLO. It tunes on the first part of the trace and reports the
+held-out rest beside the training figures.
+
+  --service NAME        a service of the synthesized app (--app-dir, default charts-out/)
+  --manifest FILE       or a YAML file with an HPA and its Deployment
+  --app-dir DIR         folder of the synthesized app (default: charts-out)
+  --trace SPEC          a shape (step, spike, diurnal, ramp, with parameters), code | conv, or a file
+  --scale N             multiply the trace's requests by N (default 1)
+  --slo LIST            e.g. ttft-p95=2s,e2e-p95=30s,tpot-p95=0.2s,failed=0.1% (one quantile for all)
+  --budget S            seconds of the training part that may break a latency limit (default 1%)
+  --train F             share of the trace to tune on (default 0.7)
+  --profile ID          serving profile (default qwen2.5-7b/a10g)
+  --load-time S         model load time in seconds
+  --weight-cache MBPS[:shared]
+                        weights load from a cache at this throughput (as in simulate)
+  --seed N              seed of synthetic traces and start-up spread (default 1)
+  --report FILE         write an HTML report with the frontier plotted
+  --json                print the result as JSON
+  --progress            show progress on stderr even when it is not a terminal
+  -h, --help            show this help
+`;
+
+const OPTIONS = {
+  service: { type: 'string' },
+  manifest: { type: 'string' },
+  'app-dir': { type: 'string' },
+  trace: { type: 'string' },
+  scale: { type: 'string' },
+  slo: { type: 'string' },
+  budget: { type: 'string' },
+  train: { type: 'string' },
+  profile: { type: 'string' },
+  'load-time': { type: 'string' },
+  'weight-cache': { type: 'string' },
+  seed: { type: 'string' },
+  report: { type: 'string' },
+  json: { type: 'boolean' },
+  progress: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Target multipliers tried per metric; 0 drops the metric (only when another remains). */
+export const TARGET_SCALES = [1, 0.5, 0.75, 1.5, 2, 0] as const;
+/** Behavior presets tried. */
+export const TUNED_BEHAVIORS: readonly BehaviorPresetName[] = ['configured', 'burst', 'steady', 'queue', 'default'];
+/** Warm GPU nodes tried. */
+export const HEADROOM_CANDIDATES = [0, 1, 2] as const;
+/** Shares of the trace's per-slot need tried as scheduled floors. */
+export const FLOOR_SHARES = [0.5, 1] as const;
+
+/** `--slo ttft-p95=2s,e2e-p95=30s,failed=0.1%` as a {@link TuneSlo} without its budget. */
+export function parseSlo(spec: string): Omit<TuneSlo, 'budgetSeconds'> {
+  let quantile: number | undefined;
+  let ttft: number | undefined;
+  let e2e: number | undefined;
+  let tpot: number | undefined;
+  let failed = 0.001;
+  for (const part of spec.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const failedMatch = /^failed=([0-9.]+)(%?)$/.exec(part);
+    if (failedMatch) {
+      failed = Number(failedMatch[1]) / (failedMatch[2] ? 100 : 1);
+      if (!(failed >= 0 && failed <= 1)) throw new CliError(`--slo: "${part}" is not a failed-request share from 0 to 100%`);
+      continue;
+    }
+    const m = /^(ttft|e2e|tpot)-p(\d{1,2}(?:\.\d+)?)=([0-9.]+)(ms|s)?$/.exec(part);
+    if (!m) throw new CliError(`--slo: "${part}" is not a limit; expected ttft-p95=2s, e2e-p95=30s, tpot-p95=200ms or failed=0.1%`);
+    const q = Number(m[2]) / 100;
+    if (quantile !== undefined && q !== quantile) throw new CliError(`--slo: "${part}" uses p${m[2]}, another limit p${quantile * 100}; the simulator checks one quantile for all limits`);
+    quantile = q;
+    const seconds = Number(m[3]) / (m[4] === 'ms' ? 1000 : 1);
+    if (!(seconds > 0)) throw new CliError(`--slo: "${part}" needs a limit greater than 0`);
+    if (m[1] === 'ttft') ttft = seconds;
+    else if (m[1] === 'e2e') e2e = seconds;
+    else tpot = seconds;
+  }
+  if (ttft === undefined && e2e === undefined && tpot === undefined) throw new CliError(`--slo is "${spec}"; expected at least one latency limit, e.g. ttft-p95=2s`);
+  return { ...(ttft !== undefined ? { ttftSeconds: ttft } : {}), ...(e2e !== undefined ? { e2eSeconds: e2e } : {}), ...(tpot !== undefined ? { interTokenSeconds: tpot } : {}), failedRatio: failed, quantile: quantile ?? 0.95 };
+}
+
+/** A frontier or baseline row: the configuration and its figures on both parts of the trace. */
+export interface TuneRow {
+  /** What the configuration is, in words. */
+  readonly label: string;
+  /** The point. */
+  readonly point: TunePoint;
+  /** On the training part. */
+  readonly train: Evaluation;
+  /** On the held-out part. */
+  readonly heldOut: Evaluation;
+}
+
+/** What a lever bought: the chosen configuration with that lever back at its baseline value. */
+export interface LeverEffect {
+  /** The lever. */
+  readonly lever: string;
+  /** Its value in the chosen configuration. */
+  readonly chosen: string;
+  /** Held-out figures without it (the baseline value). */
+  readonly without: Evaluation;
+}
+
+/** Runs `inferscale tune`; returns the exit code. */
+export function runTune(args: readonly string[], io: CliIo): number {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true });
+  } catch (e) {
+    io.stderr(`inferscale tune: ${(e as Error).message.split('\n')[0]} (see inferscale tune --help)\n`);
+    return 2;
+  }
+  const v = parsed.values;
+  if (v.help) {
+    io.stdout(TUNE_USAGE);
+    return 0;
+  }
+  if (v.trace === undefined) throw new CliError('--trace is missing; expected a shape, code | conv, or a file');
+  if (v.slo === undefined) throw new CliError('--slo is missing; e.g. --slo ttft-p95=2s,failed=0.1%');
+  const services = v.manifest !== undefined ? loadManifest(v.manifest, io.cwd) : loadAppDir(v['app-dir'] ?? 'charts-out', io.cwd);
+  let service = pickService(services, v.service, v.manifest ?? `${v['app-dir'] ?? 'charts-out'}/`);
+  const seed = v.seed === undefined ? undefined : Number(v.seed);
+  if (seed !== undefined && !Number.isInteger(seed)) throw new CliError(`--seed is "${v.seed}"; expected a whole number`);
+  const scale = v.scale === undefined ? 1 : Number(v.scale);
+  if (!(scale > 0)) throw new CliError(`--scale is "${v.scale}"; expected a number greater than 0`);
+  const trace: Trace = scaleTrace(loadTrace(v.trace, io.cwd, seed !== undefined ? { seed } : {}), scale);
+  const trainShare = v.train === undefined ? 0.7 : Number(v.train);
+  if (!(trainShare > 0 && trainShare < 1)) throw new CliError(`--train is "${v.train}"; expected a share between 0 and 1, e.g. 0.7`);
+  if (v['load-time'] !== undefined) {
+    const load = Number(v['load-time']);
+    if (!(load > 0)) throw new CliError(`--load-time is "${v['load-time']}"; expected seconds greater than 0`);
+    service = { ...service, modelLoadSeconds: Math.round(load), modelLoadSource: 'option' };
+  }
+  const sloBase = parseSlo(v.slo);
+  const { train, heldOut } = splitTrace(trace, trainShare);
+  const budget = v.budget === undefined ? Math.round(train.requests.length * 0.01) : Number(v.budget);
+  if (!(budget >= 0)) throw new CliError(`--budget is "${v.budget}"; expected seconds, 0 or more`);
+  const slo: TuneSlo = { ...sloBase, budgetSeconds: budget };
+  // The held-out part is shorter: its budget is the same share of its length.
+  const heldOutSlo: TuneSlo = { ...sloBase, budgetSeconds: (budget * heldOut.requests.length) / train.requests.length };
+  const base: SimulationOptions = {
+    slo: { quantile: slo.quantile, ...(slo.ttftSeconds !== undefined ? { ttftSeconds: slo.ttftSeconds } : {}), ...(slo.e2eSeconds !== undefined ? { e2eSeconds: slo.e2eSeconds } : {}), ...(slo.interTokenSeconds !== undefined ? { interTokenSeconds: slo.interTokenSeconds } : {}), failedRatio: slo.failedRatio },
+    ...(v.profile !== undefined ? { serving: { profile: v.profile } } : {}),
+    ...(seed !== undefined ? { pods: { seed } } : {}),
+    ...(v['weight-cache'] !== undefined ? { levers: { weightCache: parseWeightCache(v['weight-cache']) } } : {}),
+  };
+
+  // The space: floors come from what the training part needed, slot by slot of the day.
+  const baseline = simulate(service, train, base);
+  const startup = baseline.summary.bounds.startupSeconds;
+  const floors: (ScheduledFloorsProps | undefined)[] = [undefined];
+  for (const share of FLOOR_SHARES) {
+    const f = floorsFromNeed(baseline.timeline.neededReplicas, share, service.minReplicas, service.maxReplicas, startup);
+    if (f && !floors.some((x) => JSON.stringify(x) === JSON.stringify(f))) floors.push(f);
+  }
+  const minReplicas = [...new Set([service.minReplicas, service.minReplicas + 1, service.minReplicas + 2, Math.max(1, service.minReplicas - 1)])].filter((m) => m <= service.maxReplicas);
+  const space: TuneSpace = {
+    targetScales: service.metrics.map(() => (service.metrics.length > 1 ? [...TARGET_SCALES] : TARGET_SCALES.filter((x) => x !== 0))),
+    minReplicas,
+    behaviors: TUNED_BEHAVIORS,
+    headroomNodes: service.gpusPerPod > 0 ? [...HEADROOM_CANDIDATES] : [0],
+    imagePrepull: service.gpusPerPod > 0 ? [false, true] : [false],
+    floors,
+  };
+
+  const started = Date.now();
+  const showProgress = io.stderrIsTty || v.progress === true;
+  const evaluator = new Evaluator((p) => simulatePoint(service, train, space, slo, base, p));
+  const perRound = space.targetScales.reduce((n, s) => n + s.length - 1, 0) + minReplicas.length + space.behaviors.length + space.headroomNodes.length + space.imagePrepull.length + floors.length - 5;
+  const expected = 1 + 2 * perRound + 24;
+  const result = coordinateSearch(space, evaluator, 4, (best) => {
+    if (!showProgress) return;
+    const elapsed = (Date.now() - started) / 1000;
+    const left = evaluator.runs > 0 ? Math.max(0, (elapsed / evaluator.runs) * (expected - evaluator.runs)) : 0;
+    const line = `tune: ${evaluator.runs} points evaluated, best ${best.nodeHours.toFixed(2)} node-hours${best.feasible ? '' : ' (SLO not met yet)'}, about ${Math.ceil(left)} s left`;
+    io.stderr(io.stderrIsTty ? `\r${line}` : `${line}\n`);
+  });
+  if (showProgress && io.stderrIsTty) io.stderr('\n');
+
+  // Held-out figures for the frontier, the choice and the two references.
+  const heldOutOf = (p: TunePoint): Evaluation => simulatePoint(service, heldOut, space, heldOutSlo, base, p);
+  const describe = (p: TunePoint): string => describePoint(service, space, p);
+  const chosen = result.best;
+  const frontier = paretoFrontier(result.evaluated).slice(0, 12);
+  const row = (label: string, p: TunePoint, t: Evaluation): TuneRow => ({ label, point: p, train: t, heldOut: heldOutOf(p) });
+  const configured = evaluator.get(basePoint(space));
+  const defaultsPoint: TunePoint = { ...basePoint(space), behavior: space.behaviors.indexOf('default') };
+  const rows = {
+    frontier: frontier.map((e) => row(describe(e.point), e.point, e)),
+    chosen: row(describe(chosen.point), chosen.point, chosen),
+    configured: row('as configured', configured.point, configured),
+    defaults: row('Kubernetes default behavior', defaultsPoint, evaluator.get(defaultsPoint)),
+  };
+  const levers = leverEffects(space, chosen.point).map((l) => ({ lever: l.lever, chosen: l.chosen, without: heldOutOf(l.point) }));
+  const seconds = (Date.now() - started) / 1000;
+
+  const tsProps = typescriptProps(service, space, chosen.point);
+  const yamlKeys = pulumiKeys(service, space, chosen.point);
+  if (v.json) {
+    io.stdout(`${JSON.stringify({ service: service.name, trace: trace.name, trainSeconds: train.requests.length, heldOutSeconds: heldOut.requests.length, slo, evaluations: evaluator.runs, seconds, ...rows, levers, typescript: tsProps, pulumi: yamlKeys }, null, 2)}\n`);
+  } else {
+    const q = `p${Math.round(slo.quantile * 100)}`;
+    io.stdout(`service ${service.name}: ${service.minReplicas}-${service.maxReplicas} replicas, metrics ${service.metrics.map((m) => m.name).join(', ')}\n`);
+    io.stdout(`trace ${trace.name}: tuned on the first ${train.requests.length} s, held out the last ${heldOut.requests.length} s\n`);
+    io.stdout(`SLO (${q}): ${[slo.ttftSeconds !== undefined ? `TTFT <= ${slo.ttftSeconds} s` : '', slo.e2eSeconds !== undefined ? `e2e <= ${slo.e2eSeconds} s` : '', slo.interTokenSeconds !== undefined ? `TPOT <= ${slo.interTokenSeconds} s` : ''].filter(Boolean).join(', ')}, failed <= ${slo.failedRatio * 100}%, at most ${budget} s over in training\n`);
+    io.stdout(`searched ${evaluator.runs} configurations in ${seconds.toFixed(1)} s\n\n`);
+    io.stdout('Pareto frontier (training), with held-out figures:\n');
+    io.stdout(`${formatTable(TABLE_COLUMNS, rows.frontier.map((r) => tableRow(r, r.point === chosen.point ? '*' : '')))}\n\n`);
+    io.stdout('Chosen against the references:\n');
+    io.stdout(`${formatTable(TABLE_COLUMNS, [tableRow(rows.chosen, 'chosen'), tableRow(rows.configured, 'configured'), tableRow(rows.defaults, 'defaults')])}\n\n`);
+    io.stdout('What each lever bought (held out; the chosen configuration without it):\n');
+    io.stdout(`${formatTable(LEVER_COLUMNS, levers.map((l) => [l.lever, l.chosen, l.without.nodeHours.toFixed(2), String(Math.round(l.without.violationSeconds)), `${(rows.chosen.heldOut.nodeHours - l.without.nodeHours).toFixed(2)}`, `${Math.round(l.without.violationSeconds - rows.chosen.heldOut.violationSeconds)}`]))}\n\n`);
+    io.stdout(`TypeScript props:\n${tsProps}\n\nPulumi.dev.yaml keys:\n${yamlKeys}\n`);
+    if (!chosen.feasible) io.stdout(`\nnote: no configuration searched met the SLO on the training part; the chosen one misses it least. The frontier shows what each node-hour buys.\n`);
+  }
+  if (v.report !== undefined) {
+    const file = resolve(io.cwd, v.report);
+    try {
+      writeFileSync(file, renderTuneReport(service.name, trace.name, rows, levers, tsProps, yamlKeys));
+    } catch (e) {
+      throw new CliError(`cannot write the report to ${v.report}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (!v.json) io.stdout(`report: ${file}\n`);
+  }
+  return 0;
+}
+
+const TABLE_COLUMNS = ['', 'configuration', 'node-hours', 's over', 'failed', 'held-out node-hours', 'held-out s over', 'held-out failed'];
+const LEVER_COLUMNS = ['lever', 'chosen', 'node-hours without', 's over without', 'node-hours it costs', 's over it saves'];
+
+function tableRow(r: TuneRow, mark: string): string[] {
+  const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+  return [mark, r.label, r.train.nodeHours.toFixed(2), String(Math.round(r.train.violationSeconds)), pct(r.train.failedRatio), r.heldOut.nodeHours.toFixed(2), String(Math.round(r.heldOut.violationSeconds)), pct(r.heldOut.failedRatio)];
+}
+
+/** One configuration in words: only what differs from the baseline. */
+export function describePoint(service: SimulatedService, space: TuneSpace, p: TunePoint): string {
+  const parts: string[] = [];
+  service.metrics.forEach((m, i) => {
+    const s = space.targetScales[i][p.targets[i]];
+    if (s === 0) parts.push(`no ${m.name}`);
+    else if (s !== 1) parts.push(`${m.name} ${formatTarget(m.targetType, m.target, s)}`);
+  });
+  if (p.minReplicas !== 0) parts.push(`min ${space.minReplicas[p.minReplicas]}`);
+  if (p.behavior !== 0) parts.push(space.behaviors[p.behavior]);
+  if (space.headroomNodes[p.headroom] > 0) parts.push(`headroom ${space.headroomNodes[p.headroom]}`);
+  if (space.imagePrepull[p.prepull]) parts.push('prepull');
+  if (p.floors !== 0) parts.push(`floors ${floorSummary(space.floors[p.floors]!)}`);
+  return parts.join(', ') || 'as configured';
+}
+
+function formatTarget(type: string, target: number, scale: number): string {
+  if (type === 'Utilization') return `${Math.min(100, Math.round(target * scale))}%`;
+  return String(Number(((target * scale) / 1000).toPrecision(3)));
+}
+
+function floorSummary(f: ScheduledFloorsProps): string {
+  return f.floors.map((w) => `${w.from}-${w.to}=${w.minReplicas}`).join(' ');
+}
+
+/** Each lever of the chosen point set back to its baseline value, with a name and its chosen value. */
+export function leverEffects(space: TuneSpace, p: TunePoint): { lever: string; chosen: string; point: TunePoint }[] {
+  const out: { lever: string; chosen: string; point: TunePoint }[] = [];
+  if (space.headroomNodes[p.headroom] !== 0) out.push({ lever: 'headroom nodes', chosen: String(space.headroomNodes[p.headroom]), point: { ...p, headroom: 0 } });
+  if (space.imagePrepull[p.prepull]) out.push({ lever: 'image pre-pull', chosen: 'on', point: { ...p, prepull: 0 } });
+  if (p.floors !== 0) out.push({ lever: 'scheduled floors', chosen: floorSummary(space.floors[p.floors]!), point: { ...p, floors: 0 } });
+  if (p.minReplicas !== 0) out.push({ lever: 'minReplicas', chosen: String(space.minReplicas[p.minReplicas]), point: { ...p, minReplicas: 0 } });
+  if (p.behavior !== 0) out.push({ lever: 'behavior', chosen: space.behaviors[p.behavior], point: { ...p, behavior: 0 } });
+  if (p.targets.some((t) => t !== 0)) out.push({ lever: 'targets', chosen: 'tuned', point: { ...p, targets: p.targets.map(() => 0) } });
+  return out;
+}
+
+/** The chosen configuration as props to paste into an `AIInferencePlatform`. */
+export function typescriptProps(service: SimulatedService, space: TuneSpace, p: TunePoint): string {
+  const { service: tuned, options } = configure(service, space, p);
+  const lines = [
+    `// services.${service.name}: keep the metrics' other settings; the targets below are what was tuned.`,
+    `minReplicas: ${tuned.minReplicas},`,
+  ];
+  service.metrics.forEach((m, i) => {
+    const s = space.targetScales[i][p.targets[i]];
+    lines.push(s === 0 ? `// metrics: remove ${m.name}` : `// metrics: ${m.name} target ${formatTarget(m.targetType, m.target, s)}`);
+  });
+  const behavior = space.behaviors[p.behavior];
+  if (behavior !== 'configured') lines.push(behavior === 'default' ? '// behavior: Kubernetes\' defaults (the HPA without spec.behavior)' : `behavior: ScalingBehavior.${behavior}(),`);
+  const floors = options.levers?.scheduledFloors;
+  if (floors) lines.push(`scheduledFloors: ${JSON.stringify(floors)},`);
+  lines.push('// platform props:');
+  lines.push(`gpuHeadroom: [{ pool: '<gpu pool>', nodes: ${space.headroomNodes[p.headroom]} }],`);
+  lines.push(`imagePrepull: ${space.imagePrepull[p.prepull]},`);
+  return lines.join('\n');
+}
+
+/** The chosen configuration as `Pulumi.dev.yaml` keys under `inferscale:services`. */
+export function pulumiKeys(service: SimulatedService, space: TuneSpace, p: TunePoint): string {
+  const { service: tuned, options } = configure(service, space, p);
+  const lines = [`inferscale:services:`, `  ${service.name}:`, `    minReplicas: ${tuned.minReplicas}`];
+  service.metrics.forEach((m, i) => {
+    const s = space.targetScales[i][p.targets[i]];
+    lines.push(s === 0 ? `    # metrics: remove ${m.name}` : `    # metrics: ${m.name} target ${formatTarget(m.targetType, m.target, s)}`);
+  });
+  const behavior = space.behaviors[p.behavior];
+  if (behavior !== 'configured') lines.push(behavior === 'default' ? `    # behavior: Kubernetes' defaults (the HPA without spec.behavior)` : `    behavior: ${behavior}`);
+  const floors = options.levers?.scheduledFloors;
+  if (floors) lines.push(`    scheduledFloors: ${JSON.stringify(floors)}`);
+  lines.push(`inferscale:platform:`, `  gpuHeadroom: [{ pool: <gpu pool>, nodes: ${space.headroomNodes[p.headroom]} }]`, `  imagePrepull: ${space.imagePrepull[p.prepull] ? '{}' : 'false'}`);
+  return lines.join('\n');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A self-contained HTML report: the frontier plotted (node-hours against seconds over), the tables and the props. */
+export function renderTuneReport(service: string, traceName: string, rows: { frontier: TuneRow[]; chosen: TuneRow; configured: TuneRow; defaults: TuneRow }, levers: readonly LeverEffect[], tsProps: string, yamlKeys: string): string {
+  const points = [...rows.frontier.map((r) => ({ r, kind: 'frontier' })), { r: rows.configured, kind: 'configured' }, { r: rows.defaults, kind: 'defaults' }];
+  const W = 640;
+  const H = 360;
+  const pad = 50;
+  const xs = points.flatMap((p) => [p.r.train.nodeHours, p.r.heldOut.nodeHours]);
+  const ys = points.flatMap((p) => [p.r.train.violationSeconds, p.r.heldOut.violationSeconds]);
+  const xMin = Math.min(...xs) * 0.95;
+  const xMax = Math.max(...xs) * 1.05 || 1;
+  const yMax = Math.max(1, ...ys) * 1.05;
+  const X = (x: number): number => pad + ((x - xMin) / (xMax - xMin || 1)) * (W - 2 * pad);
+  const Y = (y: number): number => H - pad - (y / yMax) * (H - 2 * pad);
+  const color: Record<string, string> = { frontier: '#1f77b4', configured: '#d62728', defaults: '#7f7f7f' };
+  const dots = points.map(({ r, kind }) => {
+    const chosen = r.point === rows.chosen.point ? ' stroke="#000" stroke-width="2"' : '';
+    return `<circle cx="${X(r.train.nodeHours).toFixed(1)}" cy="${Y(r.train.violationSeconds).toFixed(1)}" r="5" fill="${color[kind]}"${chosen}><title>${escapeHtml(`${kind}: ${r.label} (training)`)}</title></circle>`
+      + `<rect x="${(X(r.heldOut.nodeHours) - 4).toFixed(1)}" y="${(Y(r.heldOut.violationSeconds) - 4).toFixed(1)}" width="8" height="8" fill="none" stroke="${color[kind]}"><title>${escapeHtml(`${kind}: ${r.label} (held out)`)}</title></rect>`;
+  }).join('');
+  const table = (head: string[], body: string[][]): string => `<table><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>${body.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</table>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>inferscale tune: ${escapeHtml(service)} on ${escapeHtml(traceName)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:nth-child(2){text-align:left}pre{background:#f6f6f6;padding:1em}</style></head><body>
+<h1>inferscale tune: ${escapeHtml(service)} on ${escapeHtml(traceName)}</h1>
+<p>GPU node-hours against seconds over the SLO. Dots: training part; squares: held-out part. Blue: Pareto frontier (black ring: chosen); red: as configured; grey: Kubernetes default behavior.</p>
+<svg width="${W}" height="${H}" role="img" aria-label="Pareto frontier"><line x1="${pad}" y1="${H - pad}" x2="${W - pad}" y2="${H - pad}" stroke="#333"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${H - pad}" stroke="#333"/>
+<text x="${W / 2}" y="${H - 10}" text-anchor="middle">node-hours (${xMin.toFixed(2)} to ${xMax.toFixed(2)})</text><text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">seconds over (0 to ${Math.round(yMax)})</text>${dots}</svg>
+<h2>Frontier</h2>${table(TABLE_COLUMNS, rows.frontier.map((r) => tableRow(r, r.point === rows.chosen.point ? '*' : '')))}
+<h2>Chosen against the references</h2>${table(TABLE_COLUMNS, [tableRow(rows.chosen, 'chosen'), tableRow(rows.configured, 'configured'), tableRow(rows.defaults, 'defaults')])}
+<h2>What each lever bought (held out)</h2>${table(LEVER_COLUMNS, levers.map((l) => [l.lever, l.chosen, l.without.nodeHours.toFixed(2), String(Math.round(l.without.violationSeconds)), (rows.chosen.heldOut.nodeHours - l.without.nodeHours).toFixed(2), String(Math.round(l.without.violationSeconds - rows.chosen.heldOut.violationSeconds))]))}
+<h2>TypeScript props</h2><pre>${escapeHtml(tsProps)}</pre><h2>Pulumi.dev.yaml keys</h2><pre>${escapeHtml(yamlKeys)}</pre></body></html>
+`;
+}

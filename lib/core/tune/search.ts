@@ -1,0 +1,301 @@
+/**
+ * `inferscale tune`: the search space of an autoscaling configuration and its cold-start
+ * levers, the objective (fewest GPU node-hours that keep the SLO), a coordinate search that
+ * needs few simulations, the exhaustive grid it is measured against, and the Pareto frontier.
+ * @module
+ */
+import { simulate, SimulationOptions, SimulationResult } from '../simulator';
+import { BehaviorPresetName, SimulatedService, withBehaviorPreset } from '../simulator/service';
+import type { Trace } from '../simulator/trace';
+import type { ResolvedFloorWindow, ScheduledFloorsProps } from '../scheduled-floors';
+
+/** Every dimension of the search, each a list of candidate values (the first is the baseline). */
+export interface TuneSpace {
+  /** Per metric of the service (same order): target multipliers; 0 drops the metric. */
+  readonly targetScales: readonly (readonly number[])[];
+  /** `minReplicas` candidates. */
+  readonly minReplicas: readonly number[];
+  /** Behavior presets. */
+  readonly behaviors: readonly BehaviorPresetName[];
+  /** Warm nodes. */
+  readonly headroomNodes: readonly number[];
+  /** Image pre-pull off or on. */
+  readonly imagePrepull: readonly boolean[];
+  /** Scheduled floors: `undefined` for none. */
+  readonly floors: readonly (ScheduledFloorsProps | undefined)[];
+}
+
+/** One configuration: an index into each dimension of a {@link TuneSpace}. */
+export interface TunePoint {
+  /** Index into `targetScales[i]` per metric. */
+  readonly targets: readonly number[];
+  /** Index into `minReplicas`. */
+  readonly minReplicas: number;
+  /** Index into `behaviors`. */
+  readonly behavior: number;
+  /** Index into `headroomNodes`. */
+  readonly headroom: number;
+  /** Index into `imagePrepull`. */
+  readonly prepull: number;
+  /** Index into `floors`. */
+  readonly floors: number;
+}
+
+/** What users were promised, as `tune` checks it. */
+export interface TuneSlo {
+  /** TTFT limit at the quantile, seconds. */
+  readonly ttftSeconds?: number;
+  /** End-to-end limit at the quantile, seconds. */
+  readonly e2eSeconds?: number;
+  /** Inter-token limit at the quantile, seconds. */
+  readonly interTokenSeconds?: number;
+  /** Failed requests over all, at most. @default 0.001 */
+  readonly failedRatio: number;
+  /** The quantile. @default 0.95 */
+  readonly quantile: number;
+  /** Seconds of the trace that may break a latency limit and still count as meeting the SLO. */
+  readonly budgetSeconds: number;
+}
+
+/** One evaluated configuration. */
+export interface Evaluation {
+  /** The point. */
+  readonly point: TunePoint;
+  /** GPU node-hours. */
+  readonly nodeHours: number;
+  /** Seconds that broke a latency limit given in the SLO (summed over the limits). */
+  readonly violationSeconds: number;
+  /** Failed requests over all. */
+  readonly failedRatio: number;
+  /** Latency budget and failure ratio both met. */
+  readonly feasible: boolean;
+}
+
+/** Output of {@link coordinateSearch}. */
+export interface SearchResult {
+  /** The best point found. */
+  readonly best: Evaluation;
+  /** Every point evaluated, in order. */
+  readonly evaluated: readonly Evaluation[];
+}
+
+/** Applies a point: the service with its targets, floor and behavior, and the lever options. */
+export function configure(service: SimulatedService, space: TuneSpace, point: TunePoint): { service: SimulatedService; options: SimulationOptions } {
+  const metrics = service.metrics.flatMap((m, i) => {
+    const scale = space.targetScales[i]?.[point.targets[i]] ?? 1;
+    if (scale === 0) return [];
+    const target = m.targetType === 'Utilization' ? Math.min(100, Math.round(m.target * scale)) : Math.max(1, Math.round(m.target * scale));
+    return [{ ...m, target }];
+  });
+  const minReplicas = space.minReplicas[point.minReplicas];
+  const shaped = withBehaviorPreset({ ...service, metrics, minReplicas: Math.min(minReplicas, service.maxReplicas) }, space.behaviors[point.behavior]);
+  // Windows at or below the point's minReplicas add nothing (and a floor must be above it).
+  const windows = (space.floors[point.floors]?.floors ?? []).filter((w) => w.minReplicas > shaped.minReplicas);
+  const floors = windows.length ? { ...space.floors[point.floors], floors: windows } : undefined;
+  return {
+    service: shaped,
+    options: {
+      levers: {
+        headroomNodes: space.headroomNodes[point.headroom],
+        imagePrepull: space.imagePrepull[point.prepull],
+        ...(floors ? { scheduledFloors: floors } : {}),
+      },
+    },
+  };
+}
+
+/** Scores one simulation against the SLO. */
+export function evaluate(point: TunePoint, result: SimulationResult, slo: TuneSlo): Evaluation {
+  const s = result.summary;
+  const v = s.sloViolationSeconds;
+  const violationSeconds = (slo.ttftSeconds !== undefined ? v.ttft : 0) + (slo.e2eSeconds !== undefined ? v.e2e : 0) + (slo.interTokenSeconds !== undefined ? v.interToken : 0);
+  const failedRatio = s.totalRequests > 0 ? s.failedRequests / s.totalRequests : 0;
+  return { point, nodeHours: s.nodeHours, violationSeconds, failedRatio, feasible: violationSeconds <= slo.budgetSeconds && failedRatio <= slo.failedRatio };
+}
+
+/** Objective: feasible points by node-hours; infeasible ones after every feasible one, by how far they miss. */
+export function objective(e: Evaluation): number {
+  return e.feasible ? e.nodeHours : 1e6 + e.violationSeconds + 1e6 * e.failedRatio;
+}
+
+/** A cache key of a point. */
+export function pointKey(p: TunePoint): string {
+  return `${p.targets.join('.')}/${p.minReplicas}/${p.behavior}/${p.headroom}/${p.prepull}/${p.floors}`;
+}
+
+/** The baseline point: index 0 in every dimension. */
+export function basePoint(space: TuneSpace): TunePoint {
+  return { targets: space.targetScales.map(() => 0), minReplicas: 0, behavior: 0, headroom: 0, prepull: 0, floors: 0 };
+}
+
+/** Runs simulations through a cache, counting them. */
+export class Evaluator {
+  /** Simulations run. */
+  public runs = 0;
+  private readonly cache = new Map<string, Evaluation>();
+
+  /**
+   * @param run simulates a point and scores it
+   */
+  public constructor(private readonly run: (p: TunePoint) => Evaluation) {}
+
+  /** The evaluation of `p`, simulated once. */
+  public get(p: TunePoint): Evaluation {
+    const key = pointKey(p);
+    let e = this.cache.get(key);
+    if (!e) {
+      e = this.run(p);
+      this.runs++;
+      this.cache.set(key, e);
+    }
+    return e;
+  }
+
+  /** Every point evaluated. */
+  public all(): Evaluation[] {
+    return [...this.cache.values()];
+  }
+}
+
+/** The simulation of a point on a trace, scored. */
+export function simulatePoint(service: SimulatedService, trace: Trace, space: TuneSpace, slo: TuneSlo, base: SimulationOptions, point: TunePoint): Evaluation {
+  const c = configure(service, space, point);
+  const result = simulate(c.service, trace, { ...base, ...c.options, levers: { ...base.levers, ...c.options.levers } });
+  return evaluate(point, result, slo);
+}
+
+type Dimension = { size: number; pairable: boolean; get: (p: TunePoint) => number; set: (p: TunePoint, i: number) => TunePoint };
+
+/** The dimensions of a space as getters and setters over points. */
+export function dimensions(space: TuneSpace): Dimension[] {
+  const dims: Dimension[] = space.targetScales.map((values, m) => ({
+    size: values.length,
+    pairable: false,
+    get: (p) => p.targets[m],
+    set: (p, i) => ({ ...p, targets: p.targets.map((x, j) => (j === m ? i : x)) }),
+  }));
+  dims.push(
+    { size: space.minReplicas.length, pairable: true, get: (p) => p.minReplicas, set: (p, i) => ({ ...p, minReplicas: i }) },
+    { size: space.behaviors.length, pairable: true, get: (p) => p.behavior, set: (p, i) => ({ ...p, behavior: i }) },
+    { size: space.headroomNodes.length, pairable: true, get: (p) => p.headroom, set: (p, i) => ({ ...p, headroom: i }) },
+    { size: space.imagePrepull.length, pairable: false, get: (p) => p.prepull, set: (p, i) => ({ ...p, prepull: i }) },
+    { size: space.floors.length, pairable: true, get: (p) => p.floors, set: (p, i) => ({ ...p, floors: i }) },
+  );
+  return dims.filter((d) => d.size > 1);
+}
+
+/** True when some metric is kept: an HPA needs one. */
+function keepsAMetric(space: TuneSpace, p: TunePoint): boolean {
+  return space.targetScales.length === 0 || p.targets.some((t, m) => space.targetScales[m][t] !== 0);
+}
+
+/**
+ * Coordinate search: from the baseline, sweep each dimension with the others fixed and keep
+ * the best value, round after round, until a round changes nothing (at most `maxRounds`).
+ * Then try every combination of values of two capacity dimensions at once (minReplicas,
+ * behavior, headroom, floors: a lever often pays only with another, headroom with a lower
+ * minReplicas, which no single move finds); when that improves, sweep again. Each point is
+ * simulated once.
+ */
+export function coordinateSearch(space: TuneSpace, evaluator: Evaluator, maxRounds = 4, onStep?: (best: Evaluation) => void): SearchResult {
+  const dims = dimensions(space);
+  const pairs = dims.filter((d) => d.pairable);
+  let best = evaluator.get(basePoint(space));
+  const consider = (p: TunePoint): void => {
+    if (!keepsAMetric(space, p)) return;
+    const e = evaluator.get(p);
+    if (objective(e) < objective(best) - 1e-9) best = e;
+  };
+  for (let pass = 0; pass < 2; pass++) {
+    for (let round = 0; round < maxRounds; round++) {
+      const before = pointKey(best.point);
+      for (const d of dims) {
+        const from = best.point;
+        for (let i = 0; i < d.size; i++) if (i !== d.get(from)) consider(d.set(from, i));
+        onStep?.(best);
+      }
+      if (pointKey(best.point) === before) break;
+    }
+    const before = pointKey(best.point);
+    const from = best.point;
+    for (let a = 0; a < pairs.length; a++) {
+      for (let b = a + 1; b < pairs.length; b++) {
+        for (let ia = 0; ia < pairs[a].size; ia++) {
+          for (let ib = 0; ib < pairs[b].size; ib++) consider(pairs[b].set(pairs[a].set(from, ia), ib));
+        }
+        onStep?.(best);
+      }
+    }
+    if (pointKey(best.point) === before) break;
+  }
+  return { best, evaluated: evaluator.all() };
+}
+
+/** Every point of the space (for measuring the search; the count is the product of the dimensions). */
+export function gridPoints(space: TuneSpace): TunePoint[] {
+  let points: TunePoint[] = [basePoint(space)];
+  for (const d of dimensions(space)) points = points.flatMap((p) => Array.from({ length: d.size }, (_, i) => d.set(p, i)));
+  return points.filter((p) => keepsAMetric(space, p));
+}
+
+/** Points no other point beats on both node-hours and violation seconds (failures counted as violations), by node-hours. */
+export function paretoFrontier(evaluations: readonly Evaluation[]): Evaluation[] {
+  const cost = (e: Evaluation): number => e.violationSeconds + (e.failedRatio > 0 ? 1e6 * e.failedRatio : 0);
+  const sorted = [...evaluations].sort((a, b) => a.nodeHours - b.nodeHours || cost(a) - cost(b));
+  const frontier: Evaluation[] = [];
+  let bestCost = Infinity;
+  for (const e of sorted) {
+    if (cost(e) < bestCost - 1e-9) {
+      frontier.push(e);
+      bestCost = cost(e);
+    }
+  }
+  return frontier;
+}
+
+/** Splits a trace at `fraction` of its length: the first part trains, the rest is held out. */
+export function splitTrace(trace: Trace, fraction: number): { train: Trace; heldOut: Trace } {
+  const at = Math.max(1, Math.min(trace.requests.length - 1, Math.round(trace.requests.length * fraction)));
+  const part = (from: number, to: number, name: string): Trace => ({
+    name: `${trace.name} (${name})`,
+    requests: trace.requests.slice(from, to),
+    ...(trace.contextTokens ? { contextTokens: trace.contextTokens.slice(from, to) } : {}),
+    ...(trace.generatedTokens ? { generatedTokens: trace.generatedTokens.slice(from, to) } : {}),
+  });
+  return { train: part(0, at, 'training'), heldOut: part(at, trace.requests.length, 'held out') };
+}
+
+/** Minutes in a floor slot: the floors' resolution. */
+export const FLOOR_SLOT_MINUTES = 15;
+
+/**
+ * Scheduled floors from a trace's daily shape: for each slot of the day, `share` of the most
+ * replicas the trace needed in that slot on any day (rounded up), raised `leadSeconds` early
+ * (a replica needs its start-up time), as windows of constant floor every day. `startMinute` is
+ * the trace's first minute of the day. `undefined` when no slot needs more than `baseMinReplicas`.
+ */
+export function floorsFromNeed(needed: ArrayLike<number>, share: number, baseMinReplicas: number, maxReplicas: number, leadSeconds: number, startMinute = 0): ScheduledFloorsProps | undefined {
+  const slotsPerDay = 1440 / FLOOR_SLOT_MINUTES;
+  const need = new Array<number>(slotsPerDay).fill(0);
+  for (let t = 0; t < needed.length; t++) {
+    const slot = Math.floor(((startMinute + Math.floor(t / 60)) % 1440) / FLOOR_SLOT_MINUTES);
+    if (needed[t] > need[slot]) need[slot] = needed[t];
+  }
+  const lead = Math.ceil(leadSeconds / (FLOOR_SLOT_MINUTES * 60));
+  const floor = need.map((_, s) => {
+    let m = 0;
+    for (let k = 0; k <= lead; k++) m = Math.max(m, need[(s + k) % slotsPerDay]);
+    return Math.min(maxReplicas, Math.ceil(share * m - 1e-9));
+  });
+  const windows: ResolvedFloorWindow[] = [];
+  for (let s = 0; s < slotsPerDay;) {
+    const level = floor[s];
+    let e = s + 1;
+    while (e < slotsPerDay && floor[e] === level) e++;
+    if (level > baseMinReplicas) windows.push({ days: [], fromMinute: s * FLOOR_SLOT_MINUTES, toMinute: e * FLOOR_SLOT_MINUTES, minReplicas: level });
+    s = e;
+  }
+  if (windows.length === 0) return undefined;
+  const clock = (m: number): string => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  return { floors: windows.map((w) => ({ from: clock(w.fromMinute), to: clock(w.toMinute), minReplicas: w.minReplicas })) };
+}

@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../lib/cli/main';
+import type { CliIo } from '../../lib/cli/main';
+import { parseSlo } from '../../lib/cli/tune-command';
+
+const ROOT = join(__dirname, '..', '..');
+const manifest = join(__dirname, 'fixtures', 'llm.yaml');
+const dir = mkdtempSync(join(tmpdir(), 'inferscale-tune-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(args: string[], tty = false): { code: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: tty, cwd: ROOT, env: {} };
+  return { code: main(args, io), stdout, stderr };
+}
+
+// A 10-minute burst in a 20-minute trace: short, so the whole search runs in seconds.
+const ARGS = ['tune', '--manifest', manifest, '--trace', 'step:peak=10,at=120,for=600,duration=1200', '--slo', 'ttft-p95=2s,failed=1%'];
+
+describe('inferscale tune', () => {
+  const report = join(dir, 'tune.html');
+  const text = run([...ARGS, '--report', report], true);
+  const json = run([...ARGS, '--json']);
+
+  test('prints the frontier with training and held-out columns, the references, the levers and the props; progress only on a terminal', () => {
+    expect(text.code).toBe(0);
+    expect(text.stderr).toMatch(/\rtune: \d+ points evaluated, best [0-9.]+ node-hours/);
+    expect(json.stderr).toBe('');
+    expect(text.stdout).toContain('tuned on the first 840 s, held out the last 360 s');
+    expect(text.stdout).toMatch(/Pareto frontier \(training\), with held-out figures:\n\s+configuration\s+node-hours\s+s over\s+failed\s+held-out node-hours\s+held-out s over\s+held-out failed/);
+    expect(text.stdout).toMatch(/\nchosen {2}/);
+    expect(text.stdout).toMatch(/\nconfigured {2}/);
+    expect(text.stdout).toMatch(/\ndefaults {2}/);
+    expect(text.stdout).toContain('TypeScript props:\n// services.llm');
+    expect(text.stdout).toContain('Pulumi.dev.yaml keys:\ninferscale:services:\n  llm:\n    minReplicas: ');
+    expect(readFileSync(report, 'utf8')).toContain('<svg');
+  });
+
+  test('the JSON gives held-out figures beside the training ones for every frontier point, and the chosen point is on the frontier or better', () => {
+    const out = JSON.parse(json.stdout);
+    expect(out.trainSeconds).toBe(840);
+    expect(out.heldOutSeconds).toBe(360);
+    for (const r of out.frontier) {
+      expect(r.train.nodeHours).toBeGreaterThan(0);
+      expect(r.heldOut.nodeHours).toBeGreaterThan(0);
+      // The held-out part is shorter: its node-hours are its own, not the training part's.
+      expect(r.heldOut.nodeHours).not.toBe(r.train.nodeHours);
+    }
+    const cheapestWithLessViolation = out.frontier.filter((r: { train: { violationSeconds: number } }) => r.train.violationSeconds <= out.chosen.train.violationSeconds);
+    expect(cheapestWithLessViolation.length).toBeGreaterThan(0);
+    if (out.chosen.train.feasible && out.configured.train.feasible) expect(out.chosen.train.nodeHours).toBeLessThanOrEqual(out.configured.train.nodeHours);
+    if (!out.configured.train.feasible) expect(out.chosen.train.violationSeconds).toBeLessThanOrEqual(out.configured.train.violationSeconds);
+  });
+
+  test('a malformed SLO is an error naming the option', () => {
+    expect(run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft=2s'])).toEqual({ code: 1, stdout: '', stderr: 'inferscale tune: --slo: "ttft=2s" is not a limit; expected ttft-p95=2s, e2e-p95=30s, tpot-p95=200ms or failed=0.1%\n' });
+    expect(() => parseSlo('ttft-p95=2s,e2e-p99=30s')).toThrow('--slo: "e2e-p99=30s" uses p99, another limit p95; the simulator checks one quantile for all limits');
+    expect(parseSlo('ttft-p95=2s,tpot-p95=200ms,failed=0.5%')).toEqual({ ttftSeconds: 2, interTokenSeconds: 0.2, failedRatio: 0.005, quantile: 0.95 });
+  });
+});
