@@ -27,3 +27,4 @@ export * from './platform/prometheus-adapter';
 export * from './platform/dcgm-exporter';
 export * from './platform/network-policies';
 export * from './platform/keda';
+export * from './metrics/model-servers';
