@@ -814,7 +814,7 @@ export class ScalingMetric {
     const definition: MetricDefinition = {
       kind,
       hpa: podsMetric(w.name, w.target),
-      series: [{ name: series!.name, type: series!.type, source: 'app', labels: ['namespace', 'pod', ...series!.labels, ...(w.extraLabels ?? [])], description: `${server.describe()}: ${SIGNAL_WORDS[signal].replace(/^an? /, '')} series; idle: ${series!.idle}.` }],
+      series: [{ name: series!.name, type: series!.type, source: 'app', labels: ['namespace', 'pod', ...series!.labels, ...(w.extraLabels ?? [])], description: `${server.describe()}: ${SIGNAL_WORDS[signal]} series; idle: ${series!.idle}.` }],
       adapterRule: podsRule(discovered, w.name, w.query),
       ...(w.rateWindowSeconds !== undefined ? { rateWindowSeconds: w.rateWindowSeconds } : {}),
       requires: ['customMetricsApi'],
@@ -1018,13 +1018,13 @@ interface EngineWiring {
 }
 
 const SIGNAL_WORDS: Readonly<Record<EngineSignal, string>> = {
-  waitingRequests: 'a waiting-requests',
-  runningRequests: 'a running-batch',
-  kvCacheUsage: 'a KV-cache use',
-  timeToFirstToken: 'a time-to-first-token',
-  interTokenLatency: 'an inter-token-latency',
-  queueTime: 'a queue-time',
-  generationTokens: 'a generated-tokens',
+  waitingRequests: 'waiting-requests',
+  runningRequests: 'running-batch',
+  kvCacheUsage: 'KV-cache use',
+  timeToFirstToken: 'time-to-first-token',
+  interTokenLatency: 'inter-token-latency',
+  queueTime: 'queue-time',
+  generationTokens: 'generated-tokens',
 };
 
 function idleDescription(series: EngineSeries): string {
