@@ -28,3 +28,4 @@ export * from './platform/dcgm-exporter';
 export * from './platform/network-policies';
 export * from './platform/keda';
 export * from './metrics/model-servers';
+export * from './metrics/naming';

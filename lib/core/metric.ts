@@ -2,6 +2,7 @@ import { sortKeys } from './checks';
 import { promDuration } from './duration';
 import { HpaLabelSelector, HpaMetricSpec, HpaMetricTarget, HpaObjectReference } from './hpa-spec';
 import { EngineSeries, EngineSignal, ModelServer } from './metrics/model-servers';
+import { DEFAULT_RATE_WINDOW_SECONDS, errorRatioMetricName, latencyMetricName, metricNameOf, quantileLabel, rateMetricName, shareMetricName } from './metrics/naming';
 import { avgGauge, counterMean, histogramMean, histogramQuantile, orIdleZero, orScrapedZero, ratioOfRates, SERIES, sumGauge, sumGaugeShare, sumRate } from './metrics/promql';
 import { checkLabels, isDnsSubdomain } from './names';
 import { Problem, show } from './problems';
@@ -23,8 +24,7 @@ export const DEFAULT_SERIES = {
   dcgmEngineActive: 'DCGM_FI_PROF_GR_ENGINE_ACTIVE',
 } as const;
 
-/** Rate window used when a metric does not set one: four 15 s scrapes. */
-export const DEFAULT_RATE_WINDOW_SECONDS = 60;
+export { DEFAULT_RATE_WINDOW_SECONDS } from './metrics/naming';
 
 /** The high-level metrics inferscale knows. */
 export type MetricKind =
@@ -400,7 +400,7 @@ export class ScalingMetric {
     const target = checkTarget('targetPerPod', options.targetPerPod, 'requests per second');
     problems.push(...target.problems);
     if (problems.length) return new ScalingMetric('requestsPerSecond', problems);
-    const name = `${stripTotal(counter)}_per_second${windowSuffix(window)}`;
+    const name = rateMetricName(counter, window);
     return new ScalingMetric('requestsPerSecond', [], {
       kind: 'requestsPerSecond',
       hpa: podsMetric(name, target.quantity!),
@@ -470,8 +470,7 @@ export class ScalingMetric {
     problems.push(...target.problems);
     if (problems.length) return new ScalingMetric('latency', problems);
     const w = promDuration(window);
-    const label = quantile === 'mean' ? 'mean' : `p${quantileLabel(quantile)}`;
-    const name = `${histogram.replace(/:/g, '_')}_${label}${windowSuffix(window)}`;
+    const name = latencyMetricName(histogram, quantile, window);
     const rule: AdapterRule = quantile === 'mean'
       ? podsRule(`${histogram}_count`, name, orIdleZero(histogramMean(`${histogram}_sum`, SERIES, w), SERIES, w))
       : podsRule(`${histogram}_bucket`, name, orIdleZero(histogramQuantile(quantile, SERIES, w), `${histogram}_count`, w));
@@ -507,8 +506,7 @@ export class ScalingMetric {
     if (problems.length) return new ScalingMetric('errorRate', problems);
     const w = promDuration(window);
     // A non-default matcher is a different metric: give it its own stable name.
-    const matcherSuffix = options.errorMatcher === undefined ? '' : `_${fnv1a(matcher)}`;
-    const name = `${stripTotal(counter)}_error_ratio${matcherSuffix}${windowSuffix(window)}`;
+    const name = errorRatioMetricName(counter, options.errorMatcher === undefined ? undefined : matcher, window);
     return new ScalingMetric('errorRate', [], {
       kind: 'errorRate',
       hpa: podsMetric(name, target.quantity!),
@@ -585,7 +583,7 @@ export class ScalingMetric {
     const objectLabel = options.objectLabel ?? kind;
     const group = ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : undefined;
     const resource = options.resource ?? plural(kind);
-    const name = aggregation === 'rate' ? `${stripTotal(options.series)}_per_second${windowSuffix(window)}` : options.series;
+    const name = aggregation === 'rate' ? rateMetricName(options.series, window) : options.series;
     const query = aggregation === 'rate' ? sumRate(SERIES, promDuration(window)) : sumGauge(SERIES);
     return new ScalingMetric('object', [], {
       kind: 'object',
@@ -694,7 +692,7 @@ export class ScalingMetric {
         problems.push(...checkRatio('targetShareOfMaxSequences', share, 'share of maxSequences'));
         const target = problems.length ? undefined : checkTarget('targetShareOfMaxSequences', share, 'share');
         return ScalingMetric.engineEntry('runningRequests', 'runningRequests', server, [...problems, ...(target?.problems ?? [])], (series) => ({
-          name: `${metricNameOf(series.name)}_share_of_${max}`,
+          name: shareMetricName(series.name, max!),
           target: target!.quantity!,
           query: idleSafe(series, sumGaugeShare(SERIES, max!)),
           summary: `running batch per pod as a share of ${max} sequences (${series.name}), target ${share}`,
@@ -753,7 +751,7 @@ export class ScalingMetric {
       const window = options.rateWindowSeconds ?? DEFAULT_RATE_WINDOW_SECONDS;
       const target = checkTarget('targetPerPod', options.targetPerPod, 'tokens per second');
       return ScalingMetric.engineEntry('tokenThroughput', 'generationTokens', server, [...checkWindow('rateWindowSeconds', window), ...target.problems], (series) => ({
-        name: `${stripTotal(series.name)}_per_second${windowSuffix(window)}`,
+        name: rateMetricName(series.name, window),
         target: target.quantity!,
         query: idleSafe(series, sumRate(SERIES, promDuration(window))),
         rateWindowSeconds: window,
@@ -775,14 +773,13 @@ export class ScalingMetric {
       const target = checkTarget('targetSeconds', options.targetSeconds, 'seconds');
       return ScalingMetric.engineEntry(kind, signal, server, [...problems, ...target.problems], (s) => {
         const w = promDuration(window);
-        const label = quantile === 'mean' ? 'mean' : `p${quantileLabel(quantile)}`;
         const base = s.countSeries ? s.name.replace(/_us$/, '_seconds') : s.name;
         const busy = s.countSeries
           ? counterMean(SERIES, s.countSeries, w, s.scale)
           : quantile === 'mean' ? histogramMean(SERIES, `${s.name}_count`, w) : histogramQuantile(quantile, SERIES, w);
         const countSeries = s.countSeries ?? `${s.name}_count`;
         return {
-          name: `${metricNameOf(base)}_${label}${windowSuffix(window)}`,
+          name: latencyMetricName(base, quantile, window),
           target: target.quantity!,
           discovered: s.countSeries ? s.name : quantile === 'mean' ? `${s.name}_sum` : `${s.name}_bucket`,
           query: s.exportedFrom === 'firstRequest' ? orScrapedZero(busy) : orIdleZero(busy, countSeries, w),
@@ -853,9 +850,9 @@ export class ScalingMetric {
     if (problems.length) return new ScalingMetric(kind, problems);
     return new ScalingMetric(kind, [], {
       kind,
-      hpa: podsMetric(gauge.replace(/:/g, '_'), target.quantity!),
+      hpa: podsMetric(metricNameOf(gauge), target.quantity!),
       series: [appSeries(gauge, 'gauge', [], description)],
-      adapterRule: podsRule(gauge, gauge.replace(/:/g, '_'), sumGauge(SERIES)),
+      adapterRule: podsRule(gauge, metricNameOf(gauge), sumGauge(SERIES)),
       requires: ['customMetricsApi'],
       summary: `${what}, target ${options.targetPerPod}`,
       idle: { kind: 'value', value: 0, description: `0: the gauge reads 0 while nothing is ${kind === 'queueDepth' ? 'queued' : 'in flight'} (the app exports it from its start)` },
@@ -946,32 +943,6 @@ function appSeries(name: string, type: SeriesRequirement['type'], extraLabels: r
   return { name, type, source: 'app', labels: ['namespace', 'pod', ...extraLabels], description };
 }
 
-/** Metric names derived from series drop `_total` and turn `:` (recording-rule style, as in `vllm:...`) into `_`. */
-function stripTotal(counter: string): string {
-  const base = counter.endsWith('_total') ? counter.slice(0, -'_total'.length) : counter;
-  return base.replace(/:/g, '_');
-}
-
-function windowSuffix(seconds: number): string {
-  return seconds === DEFAULT_RATE_WINDOW_SECONDS ? '' : `_${promDuration(seconds)}`;
-}
-
-function quantileLabel(q: number): string {
-  // 0.95 -> "95", 0.995 -> "99_5", 0.5 -> "50"; quantiles have at most three decimals.
-  const pct = Math.round(q * 1000) / 10;
-  return String(pct).replace('.', '_');
-}
-
-/** 32-bit FNV-1a of a string as 8 hex digits: short, stable names for option variants. */
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
-
 function checkSeriesName(path: string, name: unknown): Problem[] {
   if (typeof name !== 'string' || !PROM_NAME.test(name)) {
     return [{ path, message: `is ${show(name)}; expected a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)` }];
@@ -1052,15 +1023,4 @@ function checkQuantile(quantile: unknown): Problem[] {
     return [{ path: 'quantile', message: `is ${show(quantile)}; expected a number between 0 and 1 (exclusive) with at most three decimals, such as 0.95 or 0.999, or "mean"` }];
   }
   return [];
-}
-
-/**
- * The metric-naming rule: the name the HPA asks for, from the series it reads. `:` (recording
- * rule style, as in `vllm:...`) becomes `_`; counters drop `_total` (see {@link stripTotal});
- * derived values append what they are (`_per_second`, `_p95`, `_mean`, `_share_of_256`,
- * `_error_ratio`) and a non-default rate window (`_5m`). Series names are unique per engine,
- * so names of two engines never collide, and two options that give one name give one query.
- */
-export function metricNameOf(series: string): string {
-  return series.replace(/:/g, '_');
 }
