@@ -682,7 +682,7 @@ export class ScalingMetric {
       const share = options.targetShareOfMaxSequences;
       if ((options.targetPerPod === undefined) === (share === undefined)) {
         problems.push({ path: 'targetPerPod|targetShareOfMaxSequences', message: 'expected exactly one of targetPerPod (requests) and targetShareOfMaxSequences (a share of maxSequences)' });
-        return ScalingMetric.engineEntry('runningRequests', 'runningRequests', server, problems, () => { throw new Error('unreachable'); });
+        return new ScalingMetric('runningRequests', problems);
       }
       if (share !== undefined) {
         const max = options.maxSequences;

@@ -8,7 +8,9 @@
 import { stringify } from 'yaml';
 import { kedaTriggerQuery } from '../../lib/core/platform/keda';
 import { EngineEntry, ENGINE_CATALOGUE, MAX_SEQUENCES } from './engine-catalogue';
-import { SAMPLE_NAMESPACE, sampleQuery } from './catalogue';
+import { SAMPLE_NAMESPACE, sampleQuery, sampleRequest } from './catalogue';
+import { renderMetricsQuery } from '../../lib/core/adapter-config';
+import { sumGauge } from '../../lib/core/metrics/promql';
 import { describeWithTools, promtoolTestRules } from '../support/promtool';
 
 const NS = SAMPLE_NAMESPACE;
@@ -132,6 +134,12 @@ describeWithTools(['promtool'], 'engine entries under promtool', ({ promtool }) 
         if (idle.kind !== 'value') throw new Error(`${e.id}: engine entries state an idle value`);
         return { id: e.id, samples: [A, B, C].map((p) => ({ labels: { pod: p }, value: idle.value })) };
       }));
+  });
+
+  test('the scraped-pod branch has teeth: without it a TGI pod that never served has no value, so an idle service could not scale down', () => {
+    const waiting = ENGINE_CATALOGUE.find((e) => e.id === 'tgi_waitingRequests')!;
+    const bare = renderMetricsQuery({ ...waiting.definition.adapterRule!, metricsQuery: sumGauge('<<.Series>>') }, sampleRequest(waiting.definition, ALL_PODS));
+    run(promtool, [{ record: rule('bare'), expr: bare }], input([waiting], 'busy'), '5m', [{ id: 'bare', samples: [{ labels: { pod: A }, value: 4 }, { labels: { pod: B }, value: 1 }] }]);
   });
 
   test('KEDA trigger queries: the service total when busy, the idle value when idle', () => {
