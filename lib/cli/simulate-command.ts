@@ -67,7 +67,8 @@ Scenarios and output:
 Serving (independent of the HPA):
   --profile ID|FILE      serving profile: ${Object.keys(SERVING_PROFILES).join(', ')},
                          or a JSON file from "inferscale profile fit" (default qwen2.5-7b/a10g)
-  --routing POLICY       least-loaded | round-robin (default least-loaded)
+  --routing POLICY       round-robin (a Service) | least-loaded (a gateway's least-request)
+                         (default round-robin)
   --prompt-tokens N      prompt tokens per request when the trace has no token columns (default 1155)
   --output-tokens N      output tokens per request when the trace has no token columns (default 211)
   --timeout S            client timeout in seconds (default 600)

@@ -198,7 +198,7 @@ export function explainService(service: ResolvedInferenceService, context: Expla
     namespace,
     ...(context.owner ? { owner: context.owner } : {}),
     facts,
-    warnings: disruptionWarnings(service),
+    warnings: [...signalWarnings(service), ...disruptionWarnings(service)],
     behaviorPreset: service.behaviorPreset,
     behavior: describeBehavior(service.behavior),
     setup: usesPrometheus && prom.portForward ? [prom.portForward] : [],
@@ -268,6 +268,39 @@ function disruptionWarnings(service: ResolvedInferenceService): string[] {
     + 'Fix: minReplicas: 2, so one replica serves while the other moves (the cost of a second replica at all times); '
     + 'or disruptionBudget { maxUnavailable: 0 } (minAvailable 1), which keeps the replica serving but blocks the drain until the HPA scales up or someone deletes the pod, stalling node upgrades and scale-in',
   ];
+}
+
+/**
+ * Images of engines that serve LLMs with continuous batching, by repository: vLLM, SGLang,
+ * Hugging Face TGI, TensorRT-LLM, llama.cpp's server, Ollama.
+ */
+const LLM_ENGINE_IMAGE = /(^|\/)(vllm[\w.-]*|sglang[\w.-]*|text-generation-inference|tensorrt[\w.-]*llm[\w.-]*|llama\.cpp|ollama)(:|@|$)/i;
+
+/** Whether a GPU service runs an LLM engine that batches continuously, judged by its image. */
+export function servesLlm(service: Pick<ResolvedInferenceService, 'image' | 'gpu'>): boolean {
+  return service.gpu !== undefined && LLM_ENGINE_IMAGE.test(service.image);
+}
+
+/**
+ * Signals that do not measure an LLM server's saturation, and why. GPU utilization
+ * (`DCGM_FI_DEV_GPU_UTIL`, or the engine-active ratio) is the share of time any kernel ran: under
+ * continuous batching one request keeps it near 100 %, so the HPA holds every replica it has
+ * (GKE's guidance on autoscaling LLM inference advises queue size or batch size instead). CPU
+ * on a GPU-bound server is the tokenizer and the HTTP loop: noise.
+ * @see https://cloud.google.com/kubernetes-engine/docs/best-practices/machine-learning/inference/autoscaling
+ */
+function signalWarnings(service: ResolvedInferenceService): string[] {
+  if (!servesLlm(service)) return [];
+  const out: string[] = [];
+  const at = (kind: MetricKind): string => service.metrics.map((m, i) => (m.kind === kind ? `metrics[${i}]` : '')).filter(Boolean).join(', ');
+  const saturation = 'scale on the engine\'s waiting requests and KV-cache use, with time to first token as the user-facing guard';
+  if (at('gpuUtilization')) {
+    out.push(`${at('gpuUtilization')} scales this LLM server on GPU utilization, the share of time any kernel ran: under continuous batching a single request keeps it near 100 %, so it asks for more replicas at any load and blocks every scale-down. Instead ${saturation}`);
+  }
+  if (at('cpuUtilization')) {
+    out.push(`${at('cpuUtilization')} scales this LLM server on CPU: the work is on the GPU, so CPU (tokenizing, HTTP) follows neither the queue nor the batch and only adds noise. Instead ${saturation}`);
+  }
+  return out;
 }
 
 const STEP_LABELS: Readonly<Record<ExplainStepKind, string>> = {
@@ -647,7 +680,7 @@ function explainKedaService(service: ResolvedInferenceService, namespace: string
       : `each replica: CPU only, CPU request ${service.resources.requests.cpu ?? 'none'}, memory request ${service.resources.requests.memory ?? 'none'}`,
     `model load ${humanDuration(service.model.loadTimeSeconds)}${service.model.name ? ` (${service.model.name})` : ''}: a pod is ready (and counted) only once the startup and readiness probes on ${service.probes.readiness.path} pass`,
   ];
-  const warnings = disruptionWarnings(service);
+  const warnings = [...signalWarnings(service), ...disruptionWarnings(service)];
   if (so) {
     const s = so.spec;
     facts.push(`KEDA checks every trigger each ${humanDuration(s.pollingInterval)} for activity; the HPA reads the triggers' values through KEDA's external metrics every 15 s and applies the behavior below`);

@@ -8,9 +8,11 @@ import {
   explainService,
   formatExplanation,
   MetricExplanation,
+  servesLlm,
   ServiceExplanation,
 } from '../../lib/core/explain';
 import { InferenceServiceProps, resolveInferenceService, ResolvedInferenceService } from '../../lib/core/inference-service';
+import { ScalingMetric } from '../../lib/core/metric';
 import { defaultApp } from '../../stacks/cdk8s/default-app';
 import { describeWithTools, runPromtool, withTempDir } from '../support/promtool';
 
@@ -48,19 +50,19 @@ const CURL = "curl -sG http://127.0.0.1:9090/api/v1/query --data-urlencode 'quer
 
 describe('explainService: what a node drain does to a service at one replica', () => {
   const resolve = (props: Partial<InferenceServiceProps>): ResolvedInferenceService => {
-    const r = resolveInferenceService({ image: 'vllm/vllm-openai:v0.11.0', gpu: { count: 1 }, maxReplicas: 4, model: { loadTimeSeconds: 240 }, ...props }, 'llm');
+    const r = resolveInferenceService({ image: 'vllm/vllm-openai:v0.11.0', gpu: { count: 1 }, maxReplicas: 4, model: { loadTimeSeconds: 240 }, metrics: [ScalingMetric.inFlightRequests({ targetPerPod: 8 })], ...props }, 'llm');
     if (!r.service) throw new Error(JSON.stringify(r.problems));
     return r.service;
   };
 
   test('minReplicas 1 with the default budget (maxUnavailable 1): one model load of outage per drain, and both fixes with their cost', () => {
-    expect(llm.warnings).toEqual([
+    expect(llm.warnings.filter((w) => w.startsWith('minReplicas'))).toEqual([
       'minReplicas is 1 and the PodDisruptionBudget\'s maxUnavailable is 1, so a node drain (upgrade, cluster autoscaler scale-in, spot interruption) evicts the only replica: '
       + 'whenever the HPA holds it at one replica, the service is down for one model load (4 min), longer when a new node must start first. '
       + 'Fix: minReplicas: 2, so one replica serves while the other moves (the cost of a second replica at all times); '
       + 'or disruptionBudget { maxUnavailable: 0 } (minAvailable 1), which keeps the replica serving but blocks the drain until the HPA scales up or someone deletes the pod, stalling node upgrades and scale-in',
     ]);
-    expect(formatExplanation(llm)).toContain(`\n  warning: ${llm.warnings[0]}\n`);
+    for (const w of llm.warnings) expect(formatExplanation(llm)).toContain(`\n  warning: ${w}\n`);
   });
 
   test('a percent budget rounds up to the only pod', () => {
@@ -81,6 +83,37 @@ describe('explainService: what a node drain does to a service at one replica', (
     expect(embeddings.warnings).toEqual([]);
     expect(explainService(resolve({ minReplicas: 2 })).warnings).toEqual([]);
     expect(formatExplanation(embeddings)).not.toContain('warning:');
+  });
+});
+
+describe('explainService: signals that do not measure an LLM server\'s saturation', () => {
+  const resolve = (props: Partial<InferenceServiceProps>): ResolvedInferenceService => {
+    const r = resolveInferenceService({ image: 'vllm/vllm-openai:v0.11.0', gpu: { count: 1 }, minReplicas: 2, maxReplicas: 4, model: { loadTimeSeconds: 240 }, ...props }, 'llm');
+    if (!r.service) throw new Error(JSON.stringify(r.problems));
+    return r.service;
+  };
+
+  test('GPU utilization and CPU on a vLLM server: a warning each, at the metric\'s index, saying why and what to use', () => {
+    const warnings = explainService(resolve({ metrics: [ScalingMetric.inFlightRequests({ targetPerPod: 8 }), ScalingMetric.gpuUtilization({ targetPercent: 75 }), ScalingMetric.cpuUtilization(80)] })).warnings;
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/^metrics\[1\] scales this LLM server on GPU utilization, the share of time any kernel ran: under continuous batching a single request keeps it near 100 %/);
+    expect(warnings[1]).toMatch(/^metrics\[2\] scales this LLM server on CPU: /);
+    for (const w of warnings) expect(w).toMatch(/waiting requests and KV-cache use, with time to first token as the user-facing guard$/);
+  });
+
+  test('the same metrics on a CPU service, or on a GPU server that is not an LLM engine, give no such warning', () => {
+    const metrics = [ScalingMetric.gpuUtilization({ targetPercent: 75 }), ScalingMetric.cpuUtilization(80)];
+    expect(explainService(resolve({ image: 'nvcr.io/nvidia/tritonserver:25.01-py3', metrics })).warnings).toEqual([]);
+    expect(explainService(resolve({ gpu: undefined, metrics: [ScalingMetric.cpuUtilization(80)] })).warnings).toEqual([]);
+  });
+
+  test('LLM engines are told apart by image repository, whatever the registry or tag', () => {
+    for (const image of ['vllm/vllm-openai:v0.11.0', 'docker.io/lmsysorg/sglang:v0.5.4', 'ghcr.io/huggingface/text-generation-inference:3.3.6', 'registry.local/mirror/vllm-openai@sha256:' + 'a'.repeat(64)]) {
+      expect(servesLlm({ image, gpu: resolve({}).gpu })).toBe(true);
+    }
+    for (const image of ['ghcr.io/huggingface/text-embeddings-inference:1.8', 'nvcr.io/nvidia/tritonserver:25.01-py3', 'example.com/not-vllm-at-all:1']) {
+      expect(servesLlm({ image, gpu: resolve({}).gpu })).toBe(false);
+    }
   });
 });
 

@@ -23,8 +23,8 @@
  *   ({@link SERVING_PROFILES}); {@link fitProfile} fits one to `vllm bench serve` results.
  * - **Serving** (`serving.ts`): continuous batching per replica at 1 s steps — waiting queue,
  *   admission by max sequences and KV cache, chunked prefill sharing the GPU with decode,
- *   preemption, client timeouts ({@link Replica}). Routing (`routing.ts`): least-loaded or
- *   round-robin across ready replicas. The workload (`workload.ts`): each second's mean prompt
+ *   preemption, client timeouts ({@link Replica}). Routing (`routing.ts`): whole requests in
+ *   turn (a Service) or to the least loaded (a gateway) across ready replicas. The workload (`workload.ts`): each second's mean prompt
  *   and output lengths from the trace's token columns.
  * - **Engine metrics** (`engine-metrics.ts`): what a pod exposes, by series name — vLLM's
  *   counters, gauges and histograms with their buckets, the catalogue's default names, DCGM —
@@ -112,3 +112,5 @@ export { decodeStepSeconds } from './profiles/types';
 export type { ProfileSource, ServingProfile } from './profiles/types';
 export { fitProfile, parseBenchResults, ProfileFitError } from './profiles/fit';
 export type { BenchResult, ProfileFitOptions } from './profiles/fit';
+export { DEFAULT_BATCH_HEADROOM, DEFAULT_QUEUE_BUDGET_SHARE, DEFAULT_TTFT_GUARD_SHARE, deriveSaturationTargets } from './profiles/targets';
+export type { LatencySlo, SaturationTargetOptions, SaturationTargets, WorkloadShape } from './profiles/targets';

@@ -37,7 +37,13 @@ export interface PodOptions {
 export interface ServingOptions {
   /** A shipped profile's id (see `SERVING_PROFILES`) or a profile. @default "qwen2.5-7b/a10g" (the default app's model and GPU) */
   readonly profile?: string | ServingProfile;
-  /** How the gateway spreads requests over ready replicas. @default "least-loaded" */
+  /**
+   * How requests are spread over ready replicas. A plain Kubernetes Service (kube-proxy) picks a
+   * ready pod at random for each connection: round-robin in expectation. `least-loaded` is a
+   * gateway's least-outstanding-requests policy, which counts a prompt still to prefill like a
+   * sequence nearly done, so it piles new prompts on the replica that just finished several.
+   * @default "round-robin"
+   */
   readonly routing?: RoutingPolicy;
   /** Client timeout: requests not finished this long after arrival fail. @default 600 (the OpenAI Python client's default) */
   readonly requestTimeoutSeconds?: number;
@@ -47,7 +53,7 @@ export interface ServingOptions {
   readonly outputTokens?: number;
 }
 
-/** How the gateway spreads requests: evenly, or to the replicas with the fewest outstanding requests. */
+/** How requests are spread: in turn (a Service, in expectation), or to the replicas with the fewest outstanding requests (a gateway). */
 export type RoutingPolicy = 'round-robin' | 'least-loaded';
 
 /** What users were promised: limits on the 95th percentile (or the quantile given) and on failures. */
@@ -306,7 +312,7 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
     if (!found) throw new Error(`${ctx}: serving.profile is "${id}"; expected one of ${Object.keys(SERVING_PROFILES).join(', ')}, or a profile`);
     profile = found;
   } else profile = checkProfile(ctx, serving.profile);
-  const routing = serving.routing ?? 'least-loaded';
+  const routing = serving.routing ?? 'round-robin';
   if (routing !== 'round-robin' && routing !== 'least-loaded') throw new Error(`${ctx}: serving.routing is "${String(routing)}"; expected "round-robin" or "least-loaded"`);
   const requestTimeoutSeconds = positive('serving.requestTimeoutSeconds', serving.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS);
   const promptTokens = positive('serving.promptTokens', serving.promptTokens ?? DEFAULT_PROMPT_TOKENS);

@@ -13,7 +13,7 @@ import { ControllerLoop, LOOKBACK_DELTA_SECONDS, SimulationSyncs } from './contr
 import { EngineExposition, PodScrapes, ScrapeLayout } from './engine-metrics';
 import { FaultSchedule } from './faults';
 import { ResolvedSimulationOptions, resolveSimulationOptions, SimulationOptions } from './options';
-import { route } from './routing';
+import { route, RoutingCursor } from './routing';
 import { ScrapeClock } from './scrapes';
 import { Cohort, Replica } from './serving';
 import type { SimulatedService } from './service';
@@ -139,6 +139,7 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
   let readySeconds = 0;
   const readyEngines: Replica[] = [];
   const shares: number[] = [];
+  const cursor = new RoutingCursor();
 
   for (let t = 0; t < T; t++) {
     faults.apply(t, cluster, controller.desired);
@@ -158,7 +159,7 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
       const m = mix[t];
       if (readyCount === 0 || m.prompt + m.output > o.profile.maxModelLength) stats.failed(arriving);
       else {
-        route(o.routing, readyEngines, arriving, shares);
+        route(o.routing, readyEngines, arriving, shares, cursor);
         for (let i = 0; i < readyCount; i++) {
           if (!(shares[i] > 0)) continue;
           const c = Cohort.take();

@@ -1,5 +1,5 @@
 import { instantBoundSeconds, leadTimeBoundSeconds, SERVING_PROFILES, steadyState, sustainableRate } from '../../../lib/core/simulator';
-import { route } from '../../../lib/core/simulator/routing';
+import { route, RoutingCursor } from '../../../lib/core/simulator/routing';
 import type { Replica } from '../../../lib/core/simulator';
 
 describe('the lower bounds', () => {
@@ -39,18 +39,51 @@ describe('what one replica sustains', () => {
 
 describe('routing', () => {
   const replicas = (loads: number[]): Replica[] => loads.map((l) => ({ outstanding: () => l }) as unknown as Replica);
+  const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
-  test('least-loaded fills the emptiest replicas up to a common level', () => {
+  test('least-loaded gives each request to the replica with the fewest outstanding, counting what it was just given', () => {
     const shares: number[] = [];
-    route('least-loaded', replicas([3, 1, 2]), 5, shares);
-    expect(shares.map((x) => Math.round(x * 1000) / 1000)).toEqual([0.667, 2.667, 1.667]);
-    route('least-loaded', replicas([0, 10]), 4, shares);
+    route('least-loaded', replicas([3, 1, 2]), 5, shares, new RoutingCursor());
+    // Whole requests; loads end at 4, 4, 3: no replica ends more than one request above another.
+    expect(shares).toEqual([1, 3, 1]);
+    route('least-loaded', replicas([0, 10]), 4, shares, new RoutingCursor());
     expect(shares).toEqual([4, 0]);
   });
 
-  test('round-robin splits evenly whatever the load', () => {
+  test('least-loaded with many arrivals: water-filling for the bulk, whole requests for the rest; nothing lost', () => {
     const shares: number[] = [];
-    route('round-robin', replicas([0, 10]), 4, shares);
+    const loads = [5, 0, 12, 7, 3];
+    route('least-loaded', replicas(loads), 63.4, shares, new RoutingCursor());
+    expect(sum(shares)).toBeCloseTo(63.4, 9);
+    const after = loads.map((l, i) => l + shares[i]);
+    expect(Math.max(...after) - Math.min(...after)).toBeLessThanOrEqual(1 + 1e-9);
+  });
+
+  test('identical replicas do not stay in lockstep: whole requests differ by one, and ties go round across seconds', () => {
+    const cursor = new RoutingCursor();
+    const shares: number[] = [];
+    const given = [0, 0, 0, 0];
+    for (let second = 0; second < 4; second++) {
+      route('least-loaded', replicas([10, 10, 10, 10]), 5, shares, cursor);
+      expect([...shares].sort()).toEqual([1, 1, 1, 2]);
+      shares.forEach((x, i) => { given[i] += x; });
+    }
+    expect(given).toEqual([5, 5, 5, 5]);
+  });
+
+  test('round-robin sends request after request to the next replica, whatever the load, across seconds', () => {
+    const cursor = new RoutingCursor();
+    const shares: number[] = [];
+    route('round-robin', replicas([0, 10]), 4, shares, cursor);
     expect(shares).toEqual([2, 2]);
+    route('round-robin', replicas([0, 10]), 3, shares, cursor);
+    expect(shares).toEqual([2, 1]);
+    route('round-robin', replicas([0, 10]), 3, shares, cursor);
+    expect(shares).toEqual([1, 2]);
+    // A fractional arrival (a scaled trace) goes to one replica, the next one the next second.
+    route('round-robin', replicas([0, 0, 0]), 0.5, shares, cursor);
+    const first = shares.indexOf(0.5);
+    route('round-robin', replicas([0, 0, 0]), 0.5, shares, cursor);
+    expect(shares.indexOf(0.5)).toBe((first + 1) % 3);
   });
 });
