@@ -97,6 +97,8 @@ export type {
 } from './options';
 export { simulate } from './simulate';
 export type { SimulationResult } from './simulate';
+export { simulateMany } from './batch';
+export type { SimulateManyOptions, SimulationInput } from './batch';
 export { SYNC_REASONS } from './controller-loop';
 export type { SimulationSyncs } from './controller-loop';
 export { histogramQuantile, promRate } from './scrapes';

@@ -122,61 +122,84 @@ export interface ServingObserver {
 
 /** Below this many requests a cohort is treated as empty (fluid counts from scaled traces). */
 const EMPTY_COHORT = 1e-9;
-/** A queue drops the slots it has moved past once there are this many and they are half its array (amortised O(1)). */
-const COMPACT_AFTER = 64;
+/** Slots a queue starts with (grows by doubling; a power of two, so a slot is an index masked). */
+const INITIAL_QUEUE_SLOTS = 16;
 
-/** A FIFO of cohorts with cheap removal at the front and the occasional return to it. */
+/**
+ * A FIFO of cohorts with cheap removal at either end and the occasional return to the front: a
+ * ring buffer that grows by doubling, so no second's work moves or reallocates the cohorts it holds.
+ */
 export class CohortQueue {
-  private items: Cohort[] = [];
+  private items: (Cohort | undefined)[] = new Array<Cohort | undefined>(INITIAL_QUEUE_SLOTS).fill(undefined);
+  private mask = INITIAL_QUEUE_SLOTS - 1;
   private head = 0;
+  private size = 0;
 
   /** Cohorts queued. */
   public get length(): number {
-    return this.items.length - this.head;
+    return this.size;
   }
 
   /** The `i`-th cohort from the front. */
   public at(i: number): Cohort {
-    return this.items[this.head + i];
+    return this.items[(this.head + i) & this.mask] as Cohort;
   }
 
   /** Appends at the back. */
   public push(c: Cohort): void {
-    this.items.push(c);
+    if (this.size === this.items.length) this.grow();
+    this.items[(this.head + this.size) & this.mask] = c;
+    this.size++;
   }
 
   /** Puts back at the front. */
   public unshift(c: Cohort): void {
-    if (this.head > 0) this.items[--this.head] = c;
-    else this.items.unshift(c);
+    if (this.size === this.items.length) this.grow();
+    this.head = (this.head - 1) & this.mask;
+    this.items[this.head] = c;
+    this.size++;
   }
 
   /** Removes and returns the front. */
   public shift(): Cohort {
-    const c = this.items[this.head++];
-    if (this.head > COMPACT_AFTER && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    const c = this.items[this.head] as Cohort;
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) & this.mask;
+    this.size--;
     return c;
   }
 
   /** The cohort at the back. */
   public back(): Cohort {
-    return this.items[this.items.length - 1];
+    return this.items[(this.head + this.size - 1) & this.mask] as Cohort;
   }
 
   /** Removes and returns the back. */
   public pop(): Cohort {
-    return this.items.pop() as Cohort;
+    const i = (this.head + this.size - 1) & this.mask;
+    const c = this.items[i] as Cohort;
+    this.items[i] = undefined;
+    this.size--;
+    return c;
   }
 
   /** Empties the queue, returning what it held. */
   public drain(): Cohort[] {
-    const all = this.items.slice(this.head);
-    this.items = [];
+    const all: Cohort[] = [];
+    for (let i = 0; i < this.size; i++) all.push(this.at(i));
+    this.items.fill(undefined);
     this.head = 0;
+    this.size = 0;
     return all;
+  }
+
+  /** Twice the slots, the cohorts in order from slot 0. */
+  private grow(): void {
+    const grown = new Array<Cohort | undefined>(this.items.length * 2).fill(undefined);
+    for (let i = 0; i < this.size; i++) grown[i] = this.at(i);
+    this.items = grown;
+    this.mask = grown.length - 1;
+    this.head = 0;
   }
 }
 
@@ -290,8 +313,7 @@ export class Replica {
   public preemptionsTotal = 0;
 
   /** Decoding cohorts in admission order (some may have left: `decoding` false). */
-  private readonly decodeOrder: Cohort[] = [];
-  private decodeHead = 0;
+  private readonly decodeOrder = new CohortQueue();
   private readonly finishing = new FinishHeap();
   private tokenClock = 0;
   private decodeBatch = 0;
@@ -347,9 +369,10 @@ export class Replica {
     let oldest = withoutFirstToken;
     if (this.prefilling.length > 0 && this.prefilling.at(0).arrival < oldest) oldest = this.prefilling.at(0).arrival;
     const order = this.decodeOrder;
-    for (let i = this.decodeHead; i < order.length; i++) {
-      if (!order[i].decoding) continue;
-      if (order[i].arrival < oldest) oldest = order[i].arrival;
+    for (let i = 0; i < order.length; i++) {
+      const c = order.at(i);
+      if (!c.decoding) continue;
+      if (c.arrival < oldest) oldest = c.arrival;
       break;
     }
     return oldest;
@@ -370,10 +393,8 @@ export class Replica {
   public abortAll(): void {
     for (const c of this.waiting.drain()) this.fail(c.count);
     for (const c of this.prefilling.drain()) this.fail(c.count);
-    for (let i = this.decodeHead; i < this.decodeOrder.length; i++) if (this.decodeOrder[i].decoding) this.fail(this.decodeOrder[i].count);
+    for (const c of this.decodeOrder.drain()) if (c.decoding) this.fail(c.count);
     this.prefillDemand = 0;
-    this.decodeOrder.length = 0;
-    this.decodeHead = 0;
     this.finishing.clear();
     this.decodeBatch = 0;
     this.decodeContextBase = 0;
@@ -452,10 +473,10 @@ export class Replica {
       c.release();
     }
     const order = this.decodeOrder;
-    while (this.decodeHead < order.length) {
-      const c = order[this.decodeHead];
+    while (order.length > 0) {
+      const c = order.at(0);
       if (c.decoding && c.arrival > limit) break;
-      this.decodeHead++;
+      order.shift();
       c.inDecodeOrder = false;
       if (!c.decoding) {
         c.release();
@@ -466,7 +487,6 @@ export class Replica {
       this.leaveDecoding(c);
       c.done = true;
     }
-    this.compactDecodeOrder();
   }
 
   /** Admits waiting requests in order while the batch and the KV cache have room for their prompts. */
@@ -623,13 +643,6 @@ export class Replica {
     }
   }
 
-  private compactDecodeOrder(): void {
-    if (this.decodeHead > COMPACT_AFTER && this.decodeHead * 2 > this.decodeOrder.length) {
-      this.decodeOrder.splice(0, this.decodeHead);
-      this.decodeHead = 0;
-    }
-  }
-
   /** When the KV cache overflows, the most recently admitted requests go back to the queue's front (recompute). */
   private preempt(): void {
     const capacity = this.profile.kvCacheTokens;
@@ -646,13 +659,13 @@ export class Replica {
         this.prefillDemand -= victim.count * victim.prefillLeft;
       } else {
         const order = this.decodeOrder;
-        while (order.length > this.decodeHead && !order[order.length - 1].decoding) {
-          const left = order.pop() as Cohort;
+        while (order.length > 0 && !order.back().decoding) {
+          const left = order.pop();
           left.inDecodeOrder = false;
           left.release();
         }
-        if (order.length <= this.decodeHead) break;
-        const c = order[order.length - 1];
+        if (order.length === 0) break;
+        const c = order.back();
         held = c.prompt + c.clockBase + this.tokenClock;
         const count = Math.min(c.count, (kv - capacity) / held + EMPTY_COHORT);
         if (count >= c.count - EMPTY_COHORT) {
