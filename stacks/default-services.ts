@@ -1,4 +1,4 @@
-import { GpuNodePoolProps, InferenceServiceProps, ScalingBehavior, ScalingMetric } from '../lib/core';
+import { GpuNodePoolProps, InferenceServiceProps, ModelServer, ScalingBehavior, ScalingMetric } from '../lib/core';
 
 /** Namespace of the default environment's inference services. */
 export const DEFAULT_NAMESPACE = 'inference';
@@ -13,6 +13,7 @@ export function defaultServices(): Record<string, InferenceServiceProps> {
     llm: {
       namespace: DEFAULT_NAMESPACE,
       image: 'vllm/vllm-openai:v0.11.0',
+      modelServer: ModelServer.vllm({ version: '0.11' }),
       args: ['--model', 'Qwen/Qwen2.5-7B-Instruct', '--port', '8000'],
       model: { name: 'Qwen/Qwen2.5-7B-Instruct', loadTimeSeconds: 240 },
       gpu: { count: 1 },
@@ -30,6 +31,7 @@ export function defaultServices(): Record<string, InferenceServiceProps> {
     embeddings: {
       namespace: DEFAULT_NAMESPACE,
       image: 'ghcr.io/huggingface/text-embeddings-inference:cpu-1.8',
+      modelServer: ModelServer.tei(),
       args: ['--model-id', 'BAAI/bge-small-en-v1.5', '--port', '8080'],
       port: 8080,
       metricsPort: 9000,

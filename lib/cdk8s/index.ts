@@ -3,7 +3,7 @@ export { NvidiaDevicePlugin, resolveNvidiaDevicePlugin, devicePluginConfigFile, 
 export type { NvidiaDevicePluginProps, ResolvedNvidiaDevicePlugin, MigStrategy } from './nvidia-device-plugin';
 export { DcgmExporter, resolveDcgmExporter, dcgmMetricsCsv, DEFAULT_DCGM_FIELDS, DCGM_PROFILING_FIELDS, DCGM_SERIES_LABELS, DCGM_POD_ATTRIBUTION_LABELS } from './dcgm-exporter';
 export type { DcgmExporterProps, ResolvedDcgmExporter, DcgmField, DcgmFieldType, DcgmScrapeJobHint } from './dcgm-exporter';
-export { ScalingMetric, ScalingBehavior, InferscaleValidationError, gpuNodePool, resolveGpuNodePool, IMAGES, ModelCache, PrometheusStorage } from '../core';
+export { ScalingMetric, ScalingBehavior, InferscaleValidationError, gpuNodePool, resolveGpuNodePool, IMAGES, ModelCache, PrometheusStorage, ModelServer } from '../core';
 export type {
   InferenceServiceProps, MetricDefinition, HpaBehavior, HpaMetricSpec, ResolvedInferenceService,
   GpuNodePoolProps, ResolvedGpuNodePool, TimeSlicingProps,

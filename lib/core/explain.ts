@@ -11,7 +11,7 @@ import { humanDuration } from './duration';
 import { HpaMetricSpec, HpaMetricTarget } from './hpa-spec';
 import { ResolvedInferenceService } from './inference-service';
 import { show as showValue } from './problems';
-import { AdapterRule, IdleReport, MetricDefinition, MetricKind, SeriesRequirement } from './metric';
+import { AdapterRule, IdleReport, MetricDefinition, MetricKind, MissingMeaning, SeriesRequirement } from './metric';
 import { DCGM_EXPORTER_JOB, DEFAULT_SCRAPE_INTERVAL_SECONDS, INFERENCE_PODS_JOB } from './prometheus-config';
 import { DEFAULT_TOLERANCE } from './hpa';
 import { RESOURCE_METRICS_API } from './platform/metrics-server';
@@ -121,6 +121,8 @@ export interface MetricExplanation {
   readonly hpa: HpaMetricSpec;
   /** What an idle pod (or object, or queue) reports, so the HPA can still scale down. */
   readonly idle: IdleReport;
+  /** What a missing value means for the metric (see {@link MissingMeaning}). */
+  readonly missing: MissingMeaning;
   /** The stages, in data-path order. */
   readonly steps: readonly ExplainStep[];
   /** Wiring that would leave the HPA at `<unknown>` for this metric. Empty when sound. */
@@ -232,6 +234,7 @@ export function formatExplanation(e: ServiceExplanation): string {
     out.push('');
     out.push(`  metrics[${m.index}] ${m.kind}: ${m.summary}`);
     out.push(`    ${'when idle'.padEnd(STEP_LABEL_WIDTH)}${m.idle.description}`);
+    out.push(`    ${'if missing'.padEnd(STEP_LABEL_WIDTH)}${m.missing.description}`);
     for (const step of m.steps) {
       const label = STEP_LABELS[step.kind];
       step.lines.forEach((line, i) => out.push(`    ${(i === 0 ? label : '').padEnd(STEP_LABEL_WIDTH)}${line}`));
@@ -368,14 +371,14 @@ function explainMetric(def: MetricDefinition, index: number, scope: MetricScope)
     steps.push(...seriesAndScrapeSteps(def, scope));
     if (scope.scaledObject) {
       steps.push(...kedaSteps(index, hpa, scope, scope.scaledObject));
-      return { index, kind: def.kind, summary: def.summary, hpa, idle: def.idle, steps, problems };
+      return { index, kind: def.kind, summary: def.summary, hpa, idle: def.idle, missing: def.missing, steps, problems };
     }
     if (rule) steps.push(adapterStep(rule, hpa, scope, problems));
     else problems.push(`no adapter rule serves ${show(metricNameOf(hpa))}: no API would serve it and the HPA would show <unknown>`);
     steps.push(metricsApiStep(hpa, rule, scope));
   }
   steps.push(hpaStep(hpa, index, scope));
-  return { index, kind: def.kind, summary: def.summary, hpa, idle: def.idle, steps, problems };
+  return { index, kind: def.kind, summary: def.summary, hpa, idle: def.idle, missing: def.missing, steps, problems };
 }
 
 function resourceSteps(def: MetricDefinition, resource: string, scope: MetricScope, problems: string[]): ExplainStep[] {

@@ -30,3 +30,5 @@ export * from './platform/keda';
 export * from './platform/headroom';
 export * from './platform/image-prepull';
 export * from './scheduled-floors';
+export * from './metrics/model-servers';
+export * from './metrics/naming';

@@ -4,6 +4,7 @@ import { checkHttpPath, checkImage, checkInteger, checkPort, isInteger, sortKeys
 import { HpaBehavior, HpaMetricSpec } from './hpa-spec';
 import { MetricDefinition, metricIdentity, ScalingMetric } from './metric';
 import { ResolvedScheduledFloors, resolveScheduledFloors, ScheduledFloorsProps } from './scheduled-floors';
+import { ModelServer } from './metrics/model-servers';
 import { defaultModelCacheSize, ModelCache, ResolvedModelCache, ServerVolume, serverRuntime } from './model-cache';
 import { checkDnsLabel, checkLabels, isLabelValue } from './names';
 import { prefixProblems, Problem, show } from './problems';
@@ -109,11 +110,18 @@ export interface InferenceServiceProps {
   readonly namespace?: string;
   /** Container image, pinned by tag or digest. */
   readonly image: string;
-  /** HTTP port the server listens on. @default 8000 */
+  /**
+   * The inference server the image runs: its ports, metrics path and probe paths become the
+   * defaults, and the catalogue's engine metrics (`ScalingMetric.waitingRequests`,
+   * `kvCacheUsage`, `timeToFirstToken`, ...) read its series.
+   * @default - none: port 8000, "/metrics", "/health"; engine metrics read vLLM's series
+   */
+  readonly modelServer?: ModelServer;
+  /** HTTP port the server listens on. @default 8000, or the modelServer's port */
   readonly port?: number;
-  /** Port serving Prometheus metrics. @default - same as port */
+  /** Port serving Prometheus metrics. @default - same as port, or the modelServer's metrics port */
   readonly metricsPort?: number;
-  /** Path serving Prometheus metrics. @default "/metrics" */
+  /** Path serving Prometheus metrics. @default "/metrics", or the modelServer's */
   readonly metricsPath?: string;
   /** Container command. @default - the image's entrypoint */
   readonly command?: readonly string[];
@@ -336,12 +344,19 @@ export function resolveInferenceService(
   problems.push(...checkDnsLabel('name', name));
   if (props.namespace !== undefined) problems.push(...checkDnsLabel('namespace', props.namespace));
   problems.push(...checkImage('image', props.image, 'vllm/vllm-openai:v0.11.0'));
-  const port = props.port ?? 8000;
-  const metricsPort = props.metricsPort ?? port;
+  const server = props.modelServer;
+  if (server !== undefined && !(server instanceof ModelServer)) {
+    problems.push({ path: 'modelServer', message: `is ${show(server)}; expected a ModelServer: ModelServer.vllm(), .sglang(), .triton(), .tgi() or .tei()` });
+  }
+  const preset = server instanceof ModelServer ? server.spec : undefined;
+  if (server instanceof ModelServer) problems.push(...prefixProblems('modelServer', server.problems));
+  const port = props.port ?? preset?.port ?? 8000;
+  // A preset's separate metrics port stays; else metrics follow the (possibly overridden) port.
+  const metricsPort = props.metricsPort ?? (preset && preset.metricsPort !== preset.port ? preset.metricsPort : port);
   problems.push(...checkPort('port', port));
   // A default derived from an invalid value is not a second problem.
   if (props.metricsPort !== undefined) problems.push(...checkPort('metricsPort', metricsPort));
-  const metricsPath = props.metricsPath ?? '/metrics';
+  const metricsPath = props.metricsPath ?? preset?.metricsPath ?? '/metrics';
   problems.push(...checkHttpPath('metricsPath', metricsPath));
   const userEnv = Object.keys(props.env ?? {}).sort().map((k) => ({ name: k, value: props.env![k] }));
   for (const e of userEnv) {
@@ -437,10 +452,15 @@ export function resolveInferenceService(
   if (metricProps.length === 0) problems.push({ path: 'metrics', message: 'is empty; give at least one metric to scale on' });
   const metrics: MetricDefinition[] = [];
   const seen = new Map<string, number>();
-  metricProps.forEach((m, i) => {
-    const at = `metrics[${i}] (${m.kind})`;
+  metricProps.forEach((given, i) => {
+    const at = `metrics[${i}] (${given.kind})`;
+    const m = server instanceof ModelServer && given instanceof ScalingMetric ? given.forServer(server) : given;
     problems.push(...prefixProblems(at, m.problems));
     if (!m.definition) return;
+    if (m.definition.missing.atZeroTraffic === 'missing') {
+      problems.push({ path: at, message: `can vanish while the service serves nothing (${m.definition.missing.description}): the HPA would find it missing on every idle pod and never scale down, and KEDA would count the empty answer as an error and hold its fallback (or, with ignoreNullValues, read 0 and cut replicas at peak). Give the query an idle value (0 when idle) or scale on another metric` });
+      return;
+    }
     const id = metricIdentity(m.definition.hpa);
     const first = seen.get(id);
     if (first !== undefined) {
@@ -474,8 +494,8 @@ export function resolveInferenceService(
 
   // Probes
   const pr = props.probes ?? {};
-  const readinessPath = pr.readinessPath ?? '/health';
-  const livenessPath = pr.livenessPath ?? readinessPath;
+  const readinessPath = pr.readinessPath ?? preset?.readinessPath ?? '/health';
+  const livenessPath = pr.livenessPath ?? (pr.readinessPath === undefined ? preset?.livenessPath : undefined) ?? readinessPath;
   problems.push(...checkHttpPath('probes.readinessPath', readinessPath));
   if (pr.livenessPath !== undefined) problems.push(...checkHttpPath('probes.livenessPath', livenessPath));
   const timeoutSeconds = checkPositiveInt(problems, 'probes.timeoutSeconds', pr.timeoutSeconds ?? 5);

@@ -1,7 +1,9 @@
 import { sortKeys } from './checks';
 import { promDuration } from './duration';
 import { HpaLabelSelector, HpaMetricSpec, HpaMetricTarget, HpaObjectReference } from './hpa-spec';
-import { avgGauge, histogramMean, histogramQuantile, orIdleZero, ratioOfRates, SERIES, sumGauge, sumRate } from './metrics/promql';
+import { EngineSeries, EngineSignal, ModelServer } from './metrics/model-servers';
+import { DEFAULT_RATE_WINDOW_SECONDS, errorRatioMetricName, latencyMetricName, metricNameOf, quantileLabel, rateMetricName, shareMetricName } from './metrics/naming';
+import { avgGauge, counterMean, histogramMean, histogramQuantile, orIdleZero, orScrapedZero, ratioOfRates, SERIES, sumGauge, sumGaugeShare, sumRate } from './metrics/promql';
 import { checkLabels, isDnsSubdomain } from './names';
 import { Problem, show } from './problems';
 import { checkTarget } from './quantity';
@@ -22,8 +24,7 @@ export const DEFAULT_SERIES = {
   dcgmEngineActive: 'DCGM_FI_PROF_GR_ENGINE_ACTIVE',
 } as const;
 
-/** Rate window used when a metric does not set one: four 15 s scrapes. */
-export const DEFAULT_RATE_WINDOW_SECONDS = 60;
+export { DEFAULT_RATE_WINDOW_SECONDS } from './metrics/naming';
 
 /** The high-level metrics inferscale knows. */
 export type MetricKind =
@@ -37,7 +38,42 @@ export type MetricKind =
   | 'queueDepth'
   | 'externalQueue'
   | 'object'
-  | 'custom';
+  | 'custom'
+  | EngineMetricKind;
+
+/** The catalogue entries that read a model server's own series (see {@link ModelServer}). */
+export type EngineMetricKind =
+  | 'waitingRequests'
+  | 'runningRequests'
+  | 'kvCacheUsage'
+  | 'timeToFirstToken'
+  | 'interTokenLatency'
+  | 'queueTime'
+  | 'tokenThroughput';
+
+/**
+ * What a missing value means for a metric, and whether it can be missing while the service
+ * serves nothing.
+ *
+ * A pod without a value is missing for the HPA; a metric missing for every pod is invalid, and
+ * the controller then never scales down. KEDA reads an empty answer as an error
+ * (`ignoreNullValues: "false"`), and falls back; were it read as 0 (`ignoreNullValues: "true"`)
+ * a vanished series would cut replicas at peak. So a metric must have a value when idle, and a
+ * missing value must mean "unknown", never "idle".
+ * - `value`: idle pods (objects, queues) read a value; a value is missing only when the source
+ *   is not scraped (a scrape gap, Prometheus down, a pod whose metrics endpoint fails).
+ * - `missing`: the series vanish at zero traffic. Refused by services: it blocks scale-down.
+ * - `unknown`: a custom query; it decides.
+ */
+export interface MissingMeaning {
+  /** Whether the value can vanish while the service serves nothing. */
+  readonly atZeroTraffic: 'value' | 'missing' | 'unknown';
+  /** What missing means here, for docs, errors and `explain`. */
+  readonly description: string;
+}
+
+/** A missing value after a scrape gap, said once for every Prometheus metric. */
+const SCRAPE_GAP = 'after a scrape gap (fewer than two samples in the rate window, or no sample in the 5-minute lookback for a gauge) the pod is missing: the HPA assumes it at its target when scaling down and at 0 when scaling up, and KEDA (ignoreNullValues "false") counts an empty answer as an error and falls back';
 
 /** A Prometheus series a metric needs, and who must expose it. */
 export interface SeriesRequirement {
@@ -143,7 +179,24 @@ export interface MetricDefinition {
   readonly summary: string;
   /** What an idle pod (or object, or queue) reports. */
   readonly idle: IdleReport;
+  /** What a missing value means. */
+  readonly missing: MissingMeaning;
 }
+
+/** A catalogue entry's outcome: the wiring, or the problems with its options; never half of each. */
+export type MetricResult =
+  | {
+    /** The options are valid. */
+    readonly valid: true;
+    /** The wiring. */
+    readonly definition: MetricDefinition;
+  }
+  | {
+    /** The options are not valid. */
+    readonly valid: false;
+    /** Problems with the options, with paths relative to the options object. */
+    readonly problems: readonly Problem[];
+  };
 
 /** Options of {@link ScalingMetric.requestsPerSecond}. */
 export interface RequestsPerSecondOptions {
@@ -209,6 +262,13 @@ export interface ExternalQueueOptions {
   readonly targetPerReplica?: number;
   /** Queue length to hold in total (Value target). */
   readonly targetTotal?: number;
+  /**
+   * What the exporter does with an empty queue: `zero` reports 0; `noSeries` drops the series
+   * (some lag exporters do for idle consumer groups). `noSeries` is refused by services: the
+   * metric would vanish at zero traffic and block scale-down.
+   * @default "zero"
+   */
+  readonly emptyQueue?: 'zero' | 'noSeries';
 }
 
 /** Options of {@link ScalingMetric.objectMetric}. Give exactly one target. */
@@ -253,6 +313,52 @@ export interface CustomMetricOptions {
   readonly selector?: Readonly<Record<string, string>>;
   /** Series the app or an exporter must expose (documentation only). @default - none listed */
   readonly series?: readonly SeriesRequirement[];
+  /**
+   * Say `true` when the query gives nothing while the service serves nothing (no idle branch);
+   * services refuse such a metric, since it would block scale-down.
+   * @default false - the query is trusted to give a value when idle
+   */
+  readonly missingAtZeroTraffic?: boolean;
+}
+
+/** Options of {@link ScalingMetric.waitingRequests}. */
+export interface WaitingRequestsOptions {
+  /** Requests waiting in the engine's queue per pod to hold. */
+  readonly targetPerPod: number;
+}
+
+/** Options of {@link ScalingMetric.runningRequests}. Give exactly one target. */
+export interface RunningRequestsOptions {
+  /** Requests in the running batch per pod to hold. */
+  readonly targetPerPod?: number;
+  /** Share of `maxSequences` the running batch should fill per pod, in (0, 1]. Needs `maxSequences`. */
+  readonly targetShareOfMaxSequences?: number;
+  /** The engine's batch limit (`--max-num-seqs` in vLLM, `--max-running-requests` in SGLang). @default - none; required with targetShareOfMaxSequences */
+  readonly maxSequences?: number;
+}
+
+/** Options of {@link ScalingMetric.kvCacheUsage}. */
+export interface KvCacheUsageOptions {
+  /** Average share of the KV cache in use per pod to hold, in (0, 1]. */
+  readonly targetRatio: number;
+}
+
+/** Options of the engine latency entries: {@link ScalingMetric.timeToFirstToken}, {@link ScalingMetric.interTokenLatency}, {@link ScalingMetric.queueTime}. */
+export interface EngineLatencyOptions {
+  /** Latency to hold, in seconds. */
+  readonly targetSeconds: number;
+  /** Quantile in (0, 1) with at most three decimals, or `mean`. @default 0.95 (queueTime on Triton: "mean", the only form it has) */
+  readonly quantile?: number | 'mean';
+  /** Window of `rate()`. @default 60 */
+  readonly rateWindowSeconds?: number;
+}
+
+/** Options of {@link ScalingMetric.tokenThroughput}. */
+export interface TokenThroughputOptions {
+  /** Generated tokens per second per pod to hold. */
+  readonly targetPerPod: number;
+  /** Window of `rate()`. @default 60 */
+  readonly rateWindowSeconds?: number;
 }
 
 const PROM_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -294,7 +400,7 @@ export class ScalingMetric {
     const target = checkTarget('targetPerPod', options.targetPerPod, 'requests per second');
     problems.push(...target.problems);
     if (problems.length) return new ScalingMetric('requestsPerSecond', problems);
-    const name = `${stripTotal(counter)}_per_second${windowSuffix(window)}`;
+    const name = rateMetricName(counter, window);
     return new ScalingMetric('requestsPerSecond', [], {
       kind: 'requestsPerSecond',
       hpa: podsMetric(name, target.quantity!),
@@ -304,6 +410,7 @@ export class ScalingMetric {
       requires: ['customMetricsApi'],
       summary: `requests per second per pod, target ${options.targetPerPod}`,
       idle: { kind: 'value', value: 0, description: `0 requests per second: the counter is flat (a pod that never served a request needs ${counter} exported at 0 from its start, or it is missing)` },
+      missing: { atZeroTraffic: 'value', description: SCRAPE_GAP },
     });
   }
 
@@ -342,6 +449,7 @@ export class ScalingMetric {
       requires: ['customMetricsApi', 'dcgmExporter'],
       summary: `GPU utilization per pod, target ${pct}%`,
       idle: { kind: 'reading', description: `the ${series} reading of the pod's GPUs at rest, near 0 %; the DCGM exporter reports it for as long as the pod holds its GPUs` },
+      missing: { atZeroTraffic: 'value', description: SCRAPE_GAP },
     });
   }
 
@@ -362,8 +470,7 @@ export class ScalingMetric {
     problems.push(...target.problems);
     if (problems.length) return new ScalingMetric('latency', problems);
     const w = promDuration(window);
-    const label = quantile === 'mean' ? 'mean' : `p${quantileLabel(quantile)}`;
-    const name = `${histogram.replace(/:/g, '_')}_${label}${windowSuffix(window)}`;
+    const name = latencyMetricName(histogram, quantile, window);
     const rule: AdapterRule = quantile === 'mean'
       ? podsRule(`${histogram}_count`, name, orIdleZero(histogramMean(`${histogram}_sum`, SERIES, w), SERIES, w))
       : podsRule(`${histogram}_bucket`, name, orIdleZero(histogramQuantile(quantile, SERIES, w), `${histogram}_count`, w));
@@ -376,6 +483,7 @@ export class ScalingMetric {
       requires: ['customMetricsApi'],
       summary: `${quantile === 'mean' ? 'mean' : `p${quantileLabel(quantile).replace('_', '.')}`} latency per pod, target ${options.targetSeconds} s`,
       idle: { kind: 'value', value: 0, description: `0 seconds when no request finished in the window (${histogram}_count flat); unlabelled histograms are exported at 0 from the start, so a pod that never served a request reports 0 too` },
+      missing: { atZeroTraffic: 'value', description: SCRAPE_GAP },
     });
   }
 
@@ -398,8 +506,7 @@ export class ScalingMetric {
     if (problems.length) return new ScalingMetric('errorRate', problems);
     const w = promDuration(window);
     // A non-default matcher is a different metric: give it its own stable name.
-    const matcherSuffix = options.errorMatcher === undefined ? '' : `_${fnv1a(matcher)}`;
-    const name = `${stripTotal(counter)}_error_ratio${matcherSuffix}${windowSuffix(window)}`;
+    const name = errorRatioMetricName(counter, options.errorMatcher === undefined ? undefined : matcher, window);
     return new ScalingMetric('errorRate', [], {
       kind: 'errorRate',
       hpa: podsMetric(name, target.quantity!),
@@ -409,6 +516,7 @@ export class ScalingMetric {
       requires: ['customMetricsApi'],
       summary: `failed request ratio per pod, target ${ratio}`,
       idle: { kind: 'value', value: 0, description: `0: no request failed, and 0/0 counts as 0 (a pod that never served a request needs a ${counter} series exported at 0 from its start, or it is missing)` },
+      missing: { atZeroTraffic: 'value', description: SCRAPE_GAP },
     });
   }
 
@@ -447,6 +555,9 @@ export class ScalingMetric {
       summary: `external queue ${options.series}${selector ? ` ${JSON.stringify(options.selector)}` : ''}, target ${options.targetPerReplica !== undefined ? `${options.targetPerReplica} per replica` : `${options.targetTotal} in total`}`,
       // No `or vector(0)`: an exporter that is down must read as unknown, not as an empty queue.
       idle: { kind: 'value', value: 0, description: `0: the exporter reports an empty queue as 0; while it exports no ${options.series} series the metric is missing (unknown, never 0)` },
+      missing: options.emptyQueue === 'noSeries'
+        ? { atZeroTraffic: 'missing', description: `the exporter drops ${options.series} while the queue is empty (emptyQueue: "noSeries")` }
+        : { atZeroTraffic: 'value', description: `the exporter reports an empty queue as 0; ${SCRAPE_GAP}` },
     });
   }
 
@@ -472,7 +583,7 @@ export class ScalingMetric {
     const objectLabel = options.objectLabel ?? kind;
     const group = ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : undefined;
     const resource = options.resource ?? plural(kind);
-    const name = aggregation === 'rate' ? `${stripTotal(options.series)}_per_second${windowSuffix(window)}` : options.series;
+    const name = aggregation === 'rate' ? rateMetricName(options.series, window) : options.series;
     const query = aggregation === 'rate' ? sumRate(SERIES, promDuration(window)) : sumGauge(SERIES);
     return new ScalingMetric('object', [], {
       kind: 'object',
@@ -491,6 +602,7 @@ export class ScalingMetric {
       idle: aggregation === 'rate'
         ? { kind: 'value', value: 0, description: `0 per second: the counter of the ${ref.kind} is flat` }
         : { kind: 'reading', description: `the gauge's reading for the ${ref.kind} at rest` },
+      missing: { atZeroTraffic: 'value', description: SCRAPE_GAP },
     });
   }
 
@@ -535,7 +647,184 @@ export class ScalingMetric {
       requires: [external ? 'externalMetricsApi' : 'customMetricsApi'],
       summary: `${options.name} (${options.type} metric)`,
       idle: { kind: 'query', description: 'whatever the metricsQuery gives; it must give a number when idle, or the HPA cannot scale down' },
+      missing: options.missingAtZeroTraffic
+        ? { atZeroTraffic: 'missing', description: 'its series vanish while the service serves nothing (missingAtZeroTraffic: true)' }
+        : { atZeroTraffic: 'unknown', description: `whatever the metricsQuery gives; ${SCRAPE_GAP}` },
     });
+  }
+
+  /**
+   * Requests waiting in the model server's queue per pod (Pods metric): vLLM
+   * `vllm:num_requests_waiting`, SGLang `sglang:num_queue_reqs`, TGI `tgi_queue_size`, TEI
+   * `te_queue_size`, Triton `nv_inference_pending_request_count`. Non-zero only when the batch
+   * or the KV cache is full: the most direct signal of saturation. Reads the service's
+   * `modelServer` (vLLM when it has none).
+   */
+  public static waitingRequests(options: WaitingRequestsOptions): ScalingMetric {
+    return ScalingMetric.engine('waitingRequests', (server) => {
+      const target = checkTarget('targetPerPod', options.targetPerPod, 'waiting requests');
+      return ScalingMetric.engineEntry('waitingRequests', 'waitingRequests', server, target.problems, (series) => ({
+        name: metricNameOf(series.name),
+        target: target.quantity!,
+        query: idleSafe(series, sumGauge(SERIES)),
+        summary: `requests waiting per pod (${series.name}), target ${options.targetPerPod}`,
+      }));
+    });
+  }
+
+  /**
+   * Requests in the running batch per pod (Pods metric), as a count or as a share of the
+   * engine's batch limit (`targetShareOfMaxSequences` with `maxSequences`).
+   */
+  public static runningRequests(options: RunningRequestsOptions): ScalingMetric {
+    return ScalingMetric.engine('runningRequests', (server) => {
+      const problems: Problem[] = [];
+      const share = options.targetShareOfMaxSequences;
+      if ((options.targetPerPod === undefined) === (share === undefined)) {
+        problems.push({ path: 'targetPerPod|targetShareOfMaxSequences', message: 'expected exactly one of targetPerPod (requests) and targetShareOfMaxSequences (a share of maxSequences)' });
+        return new ScalingMetric('runningRequests', problems);
+      }
+      if (share !== undefined) {
+        const max = options.maxSequences;
+        if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) {
+          problems.push({ path: 'maxSequences', message: `is ${show(max)}; targetShareOfMaxSequences needs the engine's batch limit as a whole number, 1 or more (vLLM --max-num-seqs, SGLang --max-running-requests)` });
+        }
+        problems.push(...checkRatio('targetShareOfMaxSequences', share, 'share of maxSequences'));
+        const target = problems.length ? undefined : checkTarget('targetShareOfMaxSequences', share, 'share');
+        return ScalingMetric.engineEntry('runningRequests', 'runningRequests', server, [...problems, ...(target?.problems ?? [])], (series) => ({
+          name: shareMetricName(series.name, max!),
+          target: target!.quantity!,
+          query: idleSafe(series, sumGaugeShare(SERIES, max!)),
+          summary: `running batch per pod as a share of ${max} sequences (${series.name}), target ${share}`,
+        }));
+      }
+      const target = checkTarget('targetPerPod', options.targetPerPod, 'running requests');
+      return ScalingMetric.engineEntry('runningRequests', 'runningRequests', server, target.problems, (series) => ({
+        name: metricNameOf(series.name),
+        target: target.quantity!,
+        query: idleSafe(series, sumGauge(SERIES)),
+        summary: `running batch per pod (${series.name}), target ${options.targetPerPod}`,
+      }));
+    });
+  }
+
+  /**
+   * Share of the KV cache in use per pod, 0 to 1 (Pods metric): vLLM `vllm:kv_cache_usage_perc`
+   * (`vllm:gpu_cache_usage_perc` before 0.10), SGLang `sglang:token_usage`. Near 1 the engine
+   * stops admitting requests and preempts running ones.
+   */
+  public static kvCacheUsage(options: KvCacheUsageOptions): ScalingMetric {
+    return ScalingMetric.engine('kvCacheUsage', (server) => {
+      const problems = checkRatio('targetRatio', options.targetRatio, 'share of the KV cache');
+      const target = problems.length ? undefined : checkTarget('targetRatio', options.targetRatio, 'share');
+      return ScalingMetric.engineEntry('kvCacheUsage', 'kvCacheUsage', server, [...problems, ...(target?.problems ?? [])], (series) => ({
+        name: metricNameOf(series.name),
+        target: target!.quantity!,
+        // Data-parallel engines in one pod export one gauge each (label `engine`): their average is the pod's use.
+        query: idleSafe(series, avgGauge(SERIES)),
+        summary: `KV-cache use per pod (${series.name}), target ${options.targetRatio}`,
+      }));
+    });
+  }
+
+  /** Time to first token per pod at a quantile of the engine's histogram, or its mean (Pods metric). */
+  public static timeToFirstToken(options: EngineLatencyOptions): ScalingMetric {
+    return ScalingMetric.engineLatency('timeToFirstToken', 'timeToFirstToken', 'time to first token', options);
+  }
+
+  /** Time between generated tokens per pod at a quantile of the engine's histogram, or its mean (Pods metric). */
+  public static interTokenLatency(options: EngineLatencyOptions): ScalingMetric {
+    return ScalingMetric.engineLatency('interTokenLatency', 'interTokenLatency', 'inter-token latency', options);
+  }
+
+  /** Time requests wait in the engine's queue per pod, at a quantile or the mean (Pods metric). */
+  public static queueTime(options: EngineLatencyOptions): ScalingMetric {
+    return ScalingMetric.engineLatency('queueTime', 'queueTime', 'queue time', options);
+  }
+
+  /**
+   * Generated tokens per second per pod (Pods metric), from vLLM `vllm:generation_tokens_total`,
+   * SGLang `sglang:generation_tokens_total` or TGI `tgi_request_generated_tokens_sum`.
+   */
+  public static tokenThroughput(options: TokenThroughputOptions): ScalingMetric {
+    return ScalingMetric.engine('tokenThroughput', (server) => {
+      const window = options.rateWindowSeconds ?? DEFAULT_RATE_WINDOW_SECONDS;
+      const target = checkTarget('targetPerPod', options.targetPerPod, 'tokens per second');
+      return ScalingMetric.engineEntry('tokenThroughput', 'generationTokens', server, [...checkWindow('rateWindowSeconds', window), ...target.problems], (series) => ({
+        name: rateMetricName(series.name, window),
+        target: target.quantity!,
+        query: idleSafe(series, sumRate(SERIES, promDuration(window))),
+        rateWindowSeconds: window,
+        summary: `generated tokens per second per pod (${series.name}), target ${options.targetPerPod}`,
+      }));
+    });
+  }
+
+  private static engineLatency(kind: 'timeToFirstToken' | 'interTokenLatency' | 'queueTime', signal: EngineSignal, what: string, options: EngineLatencyOptions): ScalingMetric {
+    return ScalingMetric.engine(kind, (server) => {
+      const series = server.seriesFor(signal);
+      const counterOnly = series?.type === 'counter';
+      const quantile = options.quantile ?? (counterOnly ? 'mean' : 0.95);
+      const window = options.rateWindowSeconds ?? DEFAULT_RATE_WINDOW_SECONDS;
+      const problems = [...checkWindow('rateWindowSeconds', window), ...checkQuantile(quantile)];
+      if (counterOnly && quantile !== 'mean') {
+        problems.push({ path: 'quantile', message: `is ${show(quantile)}, but ${server.describe()} exports ${series!.name} as a counter of time, which gives a mean only; use quantile: "mean"` });
+      }
+      const target = checkTarget('targetSeconds', options.targetSeconds, 'seconds');
+      return ScalingMetric.engineEntry(kind, signal, server, [...problems, ...target.problems], (s) => {
+        const w = promDuration(window);
+        const base = s.countSeries ? s.name.replace(/_us$/, '_seconds') : s.name;
+        const busy = s.countSeries
+          ? counterMean(SERIES, s.countSeries, w, s.scale)
+          : quantile === 'mean' ? histogramMean(SERIES, `${s.name}_count`, w) : histogramQuantile(quantile, SERIES, w);
+        const countSeries = s.countSeries ?? `${s.name}_count`;
+        return {
+          name: latencyMetricName(base, quantile, window),
+          target: target.quantity!,
+          discovered: s.countSeries ? s.name : quantile === 'mean' ? `${s.name}_sum` : `${s.name}_bucket`,
+          query: s.exportedFrom === 'firstRequest' ? orScrapedZero(busy) : orIdleZero(busy, countSeries, w),
+          rateWindowSeconds: window,
+          extraLabels: quantile === 'mean' || s.countSeries ? [] : ['le'],
+          summary: `${quantile === 'mean' ? 'mean' : `p${quantileLabel(quantile).replace('_', '.')}`} ${what} per pod (${s.name}), target ${options.targetSeconds} s`,
+        };
+      });
+    });
+  }
+
+  /** An entry that reads a model server's series: built for vLLM, rebuilt for the service's server. */
+  private static engine(kind: EngineMetricKind, build: (server: ModelServer) => ScalingMetric): ScalingMetric {
+    const built = build(ModelServer.vllm());
+    return new ScalingMetric(kind, built.problems, built.definition, build);
+  }
+
+  /** Builds an engine entry's definition, or its problems (including a server without the series). */
+  private static engineEntry(kind: EngineMetricKind, signal: EngineSignal, server: ModelServer, optionProblems: readonly Problem[], wire: (series: EngineSeries) => EngineWiring): ScalingMetric {
+    const series = server.seriesFor(signal);
+    const problems = [...optionProblems, ...prefixModelServer(server.problems)];
+    if (!series) {
+      const has = Object.entries(server.spec.series).map(([k]) => k).join(', ');
+      problems.push({ path: 'modelServer', message: `is ${server.describe()}, which exports no ${SIGNAL_WORDS[signal]} series; ${kind} cannot be read from it. Scale on one it has (${has}), or use ScalingMetric.custom` });
+    }
+    if (problems.length) return new ScalingMetric(kind, problems);
+    const w = wire(series!);
+    const discovered = w.discovered ?? series!.name;
+    const definition: MetricDefinition = {
+      kind,
+      hpa: podsMetric(w.name, w.target),
+      series: [{ name: series!.name, type: series!.type, source: 'app', labels: ['namespace', 'pod', ...series!.labels, ...(w.extraLabels ?? [])], description: `${server.describe()}: ${SIGNAL_WORDS[signal]} series; idle: ${series!.idle}.` }],
+      adapterRule: podsRule(discovered, w.name, w.query),
+      ...(w.rateWindowSeconds !== undefined ? { rateWindowSeconds: w.rateWindowSeconds } : {}),
+      requires: ['customMetricsApi'],
+      summary: w.summary,
+      idle: { kind: 'value', value: 0, description: idleDescription(series!) },
+      missing: {
+        atZeroTraffic: 'value',
+        description: series!.exportedFrom === 'firstRequest'
+          ? `${server.describe()} creates ${series!.name} at the first request; until then a pod Prometheus scrapes (up == 1) reads 0, and a pod whose scrape fails is missing; ${SCRAPE_GAP}`
+          : `${server.describe()} exports ${series!.name} from its start; ${SCRAPE_GAP}`,
+      },
+    };
+    return new ScalingMetric(kind, [], definition);
   }
 
   private static resource(kind: 'cpuUtilization' | 'memoryUtilization', resource: 'cpu' | 'memory', pct: number): ScalingMetric {
@@ -549,6 +838,7 @@ export class ScalingMetric {
       requires: ['resourceMetricsApi'],
       summary: `${resource} utilization, target ${pct}% of the request`,
       idle: { kind: 'reading', description: `the pod's ${resource} use at rest, measured by the kubelet and served by metrics-server` },
+      missing: { atZeroTraffic: 'value', description: SCRAPE_GAP },
     });
   }
 
@@ -560,12 +850,13 @@ export class ScalingMetric {
     if (problems.length) return new ScalingMetric(kind, problems);
     return new ScalingMetric(kind, [], {
       kind,
-      hpa: podsMetric(gauge.replace(/:/g, '_'), target.quantity!),
+      hpa: podsMetric(metricNameOf(gauge), target.quantity!),
       series: [appSeries(gauge, 'gauge', [], description)],
-      adapterRule: podsRule(gauge, gauge.replace(/:/g, '_'), sumGauge(SERIES)),
+      adapterRule: podsRule(gauge, metricNameOf(gauge), sumGauge(SERIES)),
       requires: ['customMetricsApi'],
       summary: `${what}, target ${options.targetPerPod}`,
       idle: { kind: 'value', value: 0, description: `0: the gauge reads 0 while nothing is ${kind === 'queueDepth' ? 'queued' : 'in flight'} (the app exports it from its start)` },
+      missing: { atZeroTraffic: 'value', description: SCRAPE_GAP },
     });
   }
 
@@ -575,11 +866,32 @@ export class ScalingMetric {
   public readonly problems: readonly Problem[];
   /** The wiring, present exactly when `problems` is empty. */
   public readonly definition?: MetricDefinition;
+  /** The wiring or the problems, as one value that cannot be half of each. */
+  public readonly result: MetricResult;
+  private readonly rebuild?: (server: ModelServer) => ScalingMetric;
 
-  private constructor(kind: MetricKind, problems: readonly Problem[], definition?: MetricDefinition) {
+  private constructor(kind: MetricKind, problems: readonly Problem[], definition?: MetricDefinition, rebuild?: (server: ModelServer) => ScalingMetric) {
     this.kind = kind;
     this.problems = problems;
-    this.definition = definition;
+    this.definition = problems.length ? undefined : definition;
+    this.result = problems.length || !definition ? { valid: false, problems } : { valid: true, definition };
+    this.rebuild = rebuild;
+  }
+
+  /** True when the entry reads a model server's own series (see {@link ScalingMetric.forServer}). */
+  public get readsModelServer(): boolean {
+    return this.rebuild !== undefined;
+  }
+
+  /**
+   * The same entry reading `server`'s series. Entries that read no model server (CPU, GPU,
+   * the app's `ai_inference_*` series, custom) come back as they are. A server that does not
+   * expose the series gives a problem at path `modelServer`.
+   */
+  public forServer(server: ModelServer): ScalingMetric {
+    if (!this.rebuild) return this;
+    const built = this.rebuild(server);
+    return new ScalingMetric(this.kind, built.problems, built.definition, this.rebuild);
   }
 }
 
@@ -631,32 +943,6 @@ function appSeries(name: string, type: SeriesRequirement['type'], extraLabels: r
   return { name, type, source: 'app', labels: ['namespace', 'pod', ...extraLabels], description };
 }
 
-/** Metric names derived from series drop `_total` and turn `:` (recording-rule style, as in `vllm:...`) into `_`. */
-function stripTotal(counter: string): string {
-  const base = counter.endsWith('_total') ? counter.slice(0, -'_total'.length) : counter;
-  return base.replace(/:/g, '_');
-}
-
-function windowSuffix(seconds: number): string {
-  return seconds === DEFAULT_RATE_WINDOW_SECONDS ? '' : `_${promDuration(seconds)}`;
-}
-
-function quantileLabel(q: number): string {
-  // 0.95 -> "95", 0.995 -> "99_5", 0.5 -> "50"; quantiles have at most three decimals.
-  const pct = Math.round(q * 1000) / 10;
-  return String(pct).replace('.', '_');
-}
-
-/** 32-bit FNV-1a of a string as 8 hex digits: short, stable names for option variants. */
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
-
 function checkSeriesName(path: string, name: unknown): Problem[] {
   if (typeof name !== 'string' || !PROM_NAME.test(name)) {
     return [{ path, message: `is ${show(name)}; expected a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)` }];
@@ -681,4 +967,60 @@ function checkOneTarget(average: number | undefined, total: number | undefined, 
   }
   const t = checkTarget(totalPath, total, unit);
   return { problems: t.problems, target: t.quantity ? { type: 'Value', value: t.quantity } : undefined };
+}
+
+
+/** What an engine entry computes once it knows the engine's series. */
+interface EngineWiring {
+  /** Metric name the HPA asks for. */
+  readonly name: string;
+  /** Target quantity. */
+  readonly target: string;
+  /** Adapter metricsQuery template. */
+  readonly query: string;
+  /** Series the adapter discovers. @default - the engine's series name */
+  readonly discovered?: string;
+  /** Rate window, when the query has one. */
+  readonly rateWindowSeconds?: number;
+  /** Labels the query needs besides namespace and pod. */
+  readonly extraLabels?: readonly string[];
+  /** One line for people. */
+  readonly summary: string;
+}
+
+const SIGNAL_WORDS: Readonly<Record<EngineSignal, string>> = {
+  waitingRequests: 'waiting-requests',
+  runningRequests: 'running-batch',
+  kvCacheUsage: 'KV-cache use',
+  timeToFirstToken: 'time-to-first-token',
+  interTokenLatency: 'inter-token-latency',
+  queueTime: 'queue-time',
+  generationTokens: 'generated-tokens',
+};
+
+function idleDescription(series: EngineSeries): string {
+  return series.exportedFrom === 'firstRequest'
+    ? `0: the query reads 0 for a scraped pod without a value (${series.name} is created at the first request; idle it reads ${series.idle})`
+    : `0: ${series.name} is exported from the start and idle reads ${series.idle}`;
+}
+
+/** The idle-safe form of a per-pod query on an engine series: as it is, or 0 for scraped pods until the series exists. */
+function idleSafe(series: EngineSeries, query: string): string {
+  return series.exportedFrom === 'firstRequest' ? orScrapedZero(query) : query;
+}
+
+function prefixModelServer(problems: readonly Problem[]): Problem[] {
+  return problems.map((p) => ({ path: `modelServer.${p.path}`, message: p.message }));
+}
+
+function checkRatio(path: string, value: unknown, what: string): Problem[] {
+  if (typeof value !== 'number' || !(value > 0 && value <= 1)) return [{ path, message: `is ${show(value)}; expected a ${what} above 0 and at most 1` }];
+  return [];
+}
+
+function checkQuantile(quantile: unknown): Problem[] {
+  if (quantile !== 'mean' && (typeof quantile !== 'number' || !(quantile > 0 && quantile < 1) || Math.abs(quantile * 1000 - Math.round(quantile * 1000)) > 1e-9)) {
+    return [{ path: 'quantile', message: `is ${show(quantile)}; expected a number between 0 and 1 (exclusive) with at most three decimals, such as 0.95 or 0.999, or "mean"` }];
+  }
+  return [];
 }

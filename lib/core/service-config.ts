@@ -3,6 +3,7 @@ import { GpuNodePoolProps } from './gpu-node-pool';
 import { InferenceServiceProps } from './inference-service';
 import { ScalingMetric } from './metric';
 import { ModelCache } from './model-cache';
+import { ModelServer } from './metrics/model-servers';
 import { Problem, show } from './problems';
 
 /**
@@ -323,7 +324,7 @@ const METRICS: Readonly<Record<string, MetricConfig>> = {
   inFlightRequests: { shape: { targetPerPod: required(num()), gauge: str() }, build: (o) => ScalingMetric.inFlightRequests(o as never) },
   queueDepth: { shape: { targetPerPod: required(num()), gauge: str() }, build: (o) => ScalingMetric.queueDepth(o as never) },
   externalQueue: {
-    shape: { series: required(str()), selector: stringMapField(), targetPerReplica: num(), targetTotal: num() },
+    shape: { series: required(str()), selector: stringMapField(), targetPerReplica: num(), targetTotal: num(), emptyQueue: str() },
     build: (o) => ScalingMetric.externalQueue(o as never),
   },
   objectMetric: {
@@ -339,6 +340,25 @@ const METRICS: Readonly<Record<string, MetricConfig>> = {
     },
     build: (o) => ScalingMetric.objectMetric(o as never),
   },
+  waitingRequests: { shape: { targetPerPod: required(num()) }, shorthand: 'targetPerPod', build: (o) => ScalingMetric.waitingRequests(o as never) },
+  runningRequests: {
+    shape: { targetPerPod: num(), targetShareOfMaxSequences: num(), maxSequences: num() },
+    build: (o) => ScalingMetric.runningRequests(o as never),
+  },
+  kvCacheUsage: { shape: { targetRatio: required(num()) }, shorthand: 'targetRatio', build: (o) => ScalingMetric.kvCacheUsage(o as never) },
+  timeToFirstToken: {
+    shape: { targetSeconds: required(num()), quantile: numberOrStringField('a quantile between 0 and 1, or "mean"'), rateWindowSeconds: num() },
+    build: (o) => ScalingMetric.timeToFirstToken(o as never),
+  },
+  interTokenLatency: {
+    shape: { targetSeconds: required(num()), quantile: numberOrStringField('a quantile between 0 and 1, or "mean"'), rateWindowSeconds: num() },
+    build: (o) => ScalingMetric.interTokenLatency(o as never),
+  },
+  queueTime: {
+    shape: { targetSeconds: required(num()), quantile: numberOrStringField('a quantile between 0 and 1, or "mean"'), rateWindowSeconds: num() },
+    build: (o) => ScalingMetric.queueTime(o as never),
+  },
+  tokenThroughput: { shape: { targetPerPod: required(num()), rateWindowSeconds: num() }, build: (o) => ScalingMetric.tokenThroughput(o as never) },
   custom: {
     shape: {
       type: required(str()),
@@ -353,6 +373,7 @@ const METRICS: Readonly<Record<string, MetricConfig>> = {
       series: listField(objectField({
         name: required(str()), type: required(str()), source: required(str()), labels: required(stringsField()), description: required(str()),
       }, 'a series { name, type, source, labels, description }'), 'a list of series { name, type, source, labels, description }'),
+      missingAtZeroTraffic: booleanField(),
     },
     build: (o) => ScalingMetric.custom(o as never),
   },
@@ -559,6 +580,39 @@ function modelCacheField(): ConfigField<ModelCache | false> {
   };
 }
 
+const MODEL_SERVERS: Readonly<Record<string, { readonly shape: ConfigShape; build(options: Record<string, unknown>): ModelServer }>> = {
+  vllm: { shape: { version: str() }, build: (o) => ModelServer.vllm(o as never) },
+  sglang: { shape: {}, build: () => ModelServer.sglang() },
+  triton: { shape: {}, build: () => ModelServer.triton() },
+  tgi: { shape: {}, build: () => ModelServer.tgi() },
+  tei: { shape: {}, build: () => ModelServer.tei() },
+};
+const MODEL_SERVER_EXPECTED = `an engine name (${Object.keys(MODEL_SERVERS).join(', ')}) or one key naming it with its options, such as { vllm: { version: "0.11" } }`;
+
+/** A model server: `vllm`, or `{ vllm: { version: "0.11" } }`. */
+function modelServerField(): ConfigField<ModelServer> {
+  return {
+    expected: MODEL_SERVER_EXPECTED,
+    parse(path, value, problems) {
+      const [engine, options, at] = typeof value === 'string'
+        ? [value, {}, path]
+        : isPlainObject(value) && Object.keys(value).length === 1 ? [Object.keys(value)[0], value[Object.keys(value)[0]] ?? {}, childPath(path, Object.keys(value)[0])] : [undefined, undefined, path];
+      if (engine === undefined) {
+        problems.push(wrongType(path, value, MODEL_SERVER_EXPECTED));
+        return undefined;
+      }
+      const preset = MODEL_SERVERS[engine];
+      if (!preset) {
+        problems.push({ path: at, message: `is not a model server with a preset${didYouMean(engine, Object.keys(MODEL_SERVERS))}; expected ${MODEL_SERVER_EXPECTED}` });
+        return undefined;
+      }
+      const before = problems.length;
+      const parsed = objectField<Record<string, unknown>>(preset.shape).parse(at, options, problems);
+      return parsed && problems.length === before ? preset.build(parsed) : undefined;
+    },
+  };
+}
+
 const REQUEST_LIMIT_SHAPE: ConfigShape = { request: quantityField(), limit: quantityField() };
 
 /** CPU and memory, shaped like `ResourcesProps`: `{ cpu: { request, limit }, memory: { request, limit } }`. */
@@ -591,6 +645,7 @@ export const SERVICE_CONFIG_SHAPE: ConfigShape = {
   }),
   scaleToZero: booleanField(),
   autoscaler: str(),
+  modelServer: modelServerField(),
   metrics: listField(metricField(), 'a list of metrics, each a one-key object such as { cpuUtilization: 70 }'),
   behavior: behaviorField(),
   probes: objectField({

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { AIInferenceService, ScalingMetric } from '../../lib/cdk8s';
+import { AIInferenceService, ModelServer, ScalingMetric } from '../../lib/cdk8s';
 import { checkManifests } from '../support/manifests';
 import { platformErrorOf, renderPlatform } from '../support/platform';
 import { find, K8sObject } from '../support/synth';
@@ -111,6 +111,30 @@ describe('AIInferenceService with autoscaler keda', () => {
     const objects = Testing.synth(chart) as K8sObject[];
     expect(names(objects, 'ScaledObject')).toEqual(['inference/llm']);
     expect(checkManifests(objects)).toEqual([]);
+  });
+
+  test('every preset with its recommended engine metrics renders ScaledObjects that pass the schema check, and the platform\'s adapter rules too', () => {
+    const factories = {
+      waitingRequests: () => ScalingMetric.waitingRequests({ targetPerPod: 4 }),
+      runningRequests: () => ScalingMetric.runningRequests({ targetShareOfMaxSequences: 0.8, maxSequences: 64 }),
+      kvCacheUsage: () => ScalingMetric.kvCacheUsage({ targetRatio: 0.8 }),
+      timeToFirstToken: () => ScalingMetric.timeToFirstToken({ targetSeconds: 1 }),
+      interTokenLatency: () => ScalingMetric.interTokenLatency({ targetSeconds: 0.1 }),
+      queueTime: () => ScalingMetric.queueTime({ targetSeconds: 0.5, quantile: 'mean' }),
+      generationTokens: () => ScalingMetric.tokenThroughput({ targetPerPod: 500 }),
+    };
+    for (const server of [ModelServer.vllm(), ModelServer.sglang(), ModelServer.triton(), ModelServer.tgi(), ModelServer.tei()]) {
+      const metrics = server.spec.recommended.map((r) => factories[r]());
+      for (const autoscaler of ['keda', 'adapter'] as const) {
+        const { objects } = render({ autoscaler, gpuNodePools: [POOL], services: { llm: { ...LLM, modelServer: server, metrics } } });
+        expect(checkManifests(objects)).toEqual([]);
+        if (autoscaler === 'keda') {
+          const so = find(objects, 'ScaledObject', 'llm');
+          expect(so.spec.triggers.map((t: K8sObject) => [t.type, t.metricType, t.metadata.ignoreNullValues])).toEqual(metrics.map(() => ['prometheus', 'AverageValue', 'false']));
+          expect(so.spec.triggers[0].metadata.query).toContain(server.seriesFor(server.spec.recommended[0])!.name);
+        }
+      }
+    }
   });
 
   test('without a ScaledObject, synthesis fails: nothing would scale the Deployment', () => {

@@ -170,6 +170,13 @@ describe('explainService on the default environment', () => {
       + ' or (sum(rate(vllm:e2e_request_latency_seconds_count{namespace="inference",pod=~"<pods>"}[1m])) by (pod) == 0)');
   });
 
+  test('each metric says what a missing value means, after what it reports when idle', () => {
+    const lines = formatExplanation(llm).split('\n');
+    const latencyAt = lines.indexOf('  metrics[2] latency: p95 latency per pod, target 4 s');
+    expect(lines[latencyAt + 2]).toMatch(/^ {4}if missing {3}after a scrape gap \(fewer than two samples in the rate window, or no sample in the 5-minute lookback for a gauge\) the pod is missing: /);
+    expect(llm.metrics.map((m) => m.missing.atZeroTraffic)).toEqual(['value', 'value', 'value', 'value']);
+  });
+
   test('each metric says what an idle pod reports', () => {
     expect(llm.metrics.map((m) => [m.kind, m.idle.kind, m.idle.kind === 'value' ? m.idle.value : undefined])).toEqual([
       ['requestsPerSecond', 'value', 0], ['gpuUtilization', 'reading', undefined], ['latency', 'value', 0], ['cpuUtilization', 'reading', undefined],

@@ -134,9 +134,38 @@ describe('parseServiceConfig: keys', () => {
   });
 });
 
+describe('engine metrics and model servers in config', () => {
+  test('engine metrics by name, with a bare number for their one target', () => {
+    const cases: [unknown, ScalingMetric][] = [
+      [{ waitingRequests: 4 }, ScalingMetric.waitingRequests({ targetPerPod: 4 })],
+      [{ runningRequests: { targetShareOfMaxSequences: 0.8, maxSequences: 64 } }, ScalingMetric.runningRequests({ targetShareOfMaxSequences: 0.8, maxSequences: 64 })],
+      [{ kvCacheUsage: 0.8 }, ScalingMetric.kvCacheUsage({ targetRatio: 0.8 })],
+      [{ timeToFirstToken: { targetSeconds: 1, quantile: 0.9 } }, ScalingMetric.timeToFirstToken({ targetSeconds: 1, quantile: 0.9 })],
+      [{ interTokenLatency: { targetSeconds: 0.05 } }, ScalingMetric.interTokenLatency({ targetSeconds: 0.05 })],
+      [{ queueTime: { targetSeconds: 0.5, quantile: 'mean' } }, ScalingMetric.queueTime({ targetSeconds: 0.5, quantile: 'mean' })],
+      [{ tokenThroughput: { targetPerPod: 900, rateWindowSeconds: 120 } }, ScalingMetric.tokenThroughput({ targetPerPod: 900, rateWindowSeconds: 120 })],
+    ];
+    for (const [config, metric] of cases) expect(parseMetricConfig('m', config).metric?.definition).toEqual(metric.definition);
+  });
+
+  test('a model server by engine name, or with its options; an unknown engine names the field', () => {
+    const parse = (modelServer: unknown) => parseServiceConfig('services.llm', { image: 'x', maxReplicas: 2, modelServer });
+    expect(parse('tgi').service?.modelServer?.spec.engine).toBe('tgi');
+    expect(parse({ vllm: { version: '0.9' } }).service?.modelServer?.spec.series.kvCacheUsage?.name).toBe('vllm:gpu_cache_usage_perc');
+    expect(parse('vllmm').problems).toEqual([{
+      path: 'services.llm.modelServer',
+      message: 'is not a model server with a preset (did you mean "vllm"?); expected an engine name (vllm, sglang, triton, tgi, tei) or one key naming it with its options, such as { vllm: { version: "0.11" } }',
+    }]);
+    expect(parse({ vllm: { revision: '1' } }).problems.map((p) => p.path)).toEqual(['services.llm.modelServer.vllm.revision']);
+  });
+});
+
 describe('parseMetricConfig', () => {
   test('each catalogue factory by name, options as an object or a bare number for utilization', () => {
-    expect(METRIC_CONFIG_NAMES).toEqual(['requestsPerSecond', 'cpuUtilization', 'memoryUtilization', 'gpuUtilization', 'latency', 'errorRate', 'inFlightRequests', 'queueDepth', 'externalQueue', 'objectMetric', 'custom']);
+    expect(METRIC_CONFIG_NAMES).toEqual([
+      'requestsPerSecond', 'cpuUtilization', 'memoryUtilization', 'gpuUtilization', 'latency', 'errorRate', 'inFlightRequests', 'queueDepth', 'externalQueue', 'objectMetric',
+      'waitingRequests', 'runningRequests', 'kvCacheUsage', 'timeToFirstToken', 'interTokenLatency', 'queueTime', 'tokenThroughput', 'custom',
+    ]);
     const cases: [unknown, ScalingMetric][] = [
       [{ requestsPerSecond: { targetPerPod: 4, counter: 'vllm:request_success_total', rateWindowSeconds: 120 } }, ScalingMetric.requestsPerSecond({ targetPerPod: 4, counter: 'vllm:request_success_total', rateWindowSeconds: 120 })],
       [{ cpuUtilization: 80 }, ScalingMetric.cpuUtilization(80)],

@@ -8,6 +8,7 @@
  * Loopback only; bounded in time; every process and temporary directory is removed.
  */
 import { AdapterRule, MetricDefinition, ScalingMetric } from '../../lib/core/metric';
+import { ModelServer } from '../../lib/core/metrics/model-servers';
 import { buildAdapterConfig, renderMetricsQuery } from '../../lib/core/adapter-config';
 import { resolveInferenceService, ResolvedInferenceService, SERVICE_LABEL } from '../../lib/core/inference-service';
 import {
@@ -253,6 +254,14 @@ describeWithTools(['prometheus'], 'live Prometheus with the generated scrape con
     expect(byPod(await podQuery(rule((d) => d.kind === 'inFlightRequests')))).toEqual({ [A]: 3, [B]: 1, [C]: 0 });
     expect(byPod(await podQuery(rule((d) => d.kind === 'queueDepth')))).toEqual({ [A]: 2, [B]: 0, [C]: 0 });
     expect(byPod(await podQuery(rule((d) => d.kind === 'custom')))).toEqual({ [A]: 4, [B]: 1, [C]: 0 });
+  });
+
+  test('an engine that creates its series at the first request: every pod the generated scrape config scrapes (up == 1) reads 0 until then', async () => {
+    // None of the fake pods exports tgi_queue_size; each is scraped, so each reads 0, not missing.
+    const waiting = ScalingMetric.waitingRequests({ targetPerPod: 2 }).forServer(ModelServer.tgi()).definition!;
+    expect(byPod(await podQuery(waiting.adapterRule!))).toEqual({ [A]: 0, [B]: 0, [C]: 0 });
+    // vLLM's gauge, which the fake pods export, reads as it is.
+    expect(byPod(await podQuery(ScalingMetric.waitingRequests({ targetPerPod: 2 }).definition!.adapterRule!))).toEqual({ [A]: 4, [B]: 1, [C]: 0 });
   });
 
   test('external queue: the selected consumer group summed over partitions', async () => {

@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { renderMetricsQuery } from '../../lib/core/adapter-config';
 import { histogramQuantile as busyQuantile } from '../../lib/core/metrics/promql';
 import { adapterEntries, CATALOGUE, CatalogueEntry, SAMPLE_NAMESPACE, sampleQuery, sampleRequest, scalingMetricFactories } from './catalogue';
+import { ENGINE_CATALOGUE } from './engine-catalogue';
 import { describeWithTools, promtoolTestRules, runPromtool, withTempDir } from '../support/promtool';
 
 const NS = SAMPLE_NAMESPACE;
@@ -219,7 +220,7 @@ function promtoolTest(promtool: string, rules: string, input: { series: string; 
 
 describe('catalogue fixture', () => {
   test('covers every public ScalingMetric factory', () => {
-    expect([...new Set(CATALOGUE.map((e) => e.factory))].sort()).toEqual(scalingMetricFactories());
+    expect([...new Set([...CATALOGUE, ...ENGINE_CATALOGUE].map((e) => e.factory))].sort()).toEqual(scalingMetricFactories());
   });
 
   test('every adapter query has expected per-pod values', () => {

@@ -78,3 +78,28 @@ export function ratioOfRates(series: string, partMatcher: string, window: string
   const all = sumRate(series, window);
   return `(${sumRate(series, window, partMatcher)} or ${all} * 0) / clamp_min(${all}, ${MIN_RATE_DIVISOR})`;
 }
+
+/**
+ * `busy`, or 0 for each pod Prometheus scraped successfully (`up == 1`) that has no `busy`
+ * sample: the idle branch for engines that create their series at the first request, so a pod
+ * that has served nothing yet reads 0 instead of missing. A pod whose scrape fails (`up == 0`)
+ * stays missing: unknown, never idle.
+ */
+export function orScrapedZero(busy: string): string {
+  return `(${busy}) or (sum(up{<<.LabelMatchers>>} == 1) by (<<.GroupBy>>) * 0)`;
+}
+
+/**
+ * Mean per event of a counter of accumulated time over a counter of events, per pod, times
+ * `scale` (1e-6 for microseconds): `rate(total) / rate(count)`. Busy pods only (idle it is 0/0,
+ * dropped by `>= 0`); use {@link orIdleZero} with `countSeries` to serve idle pods.
+ */
+export function counterMean(totalSeries: string, countSeries: string, window: string, scale = 1): string {
+  const ratio = `${sumRate(totalSeries, window)} / ${sumRate(countSeries, window)}`;
+  return scale === 1 ? `(${ratio}) >= 0` : `((${ratio}) * ${scale}) >= 0`;
+}
+
+/** A gauge summed per pod and divided by `divisor` (a share of a capacity such as max sequences). */
+export function sumGaugeShare(series: string, divisor: number): string {
+  return `${sumGauge(series)} / ${divisor}`;
+}

@@ -209,7 +209,7 @@ export class ControllerLoop {
       const k = this.lastPresentOf(scrapes, lastScrape, tau, p.firstScrape);
       if (k < 0) return { state: 'missing' };
       // The GPU utilization metric is a percent: the adapter scales the engine-active ratio by 100.
-      const scale = signal === 'gpuUtilization' && m.series === DEFAULT_SERIES.dcgmEngineActive ? 100 : 1;
+      const scale = signal === 'gpuUtilization' && m.series === DEFAULT_SERIES.dcgmEngineActive ? 100 : m.valueScale ?? 1;
       return { state: 'ready', valueMilli: Math.trunc(scrapes.rows[scrapes.at(k) + offset] * scale * 1000) };
     }
     const w = this.window(scrapes, tau, m.rateWindowSeconds, lastScrape, p.firstScrape);

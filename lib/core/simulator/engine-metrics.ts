@@ -170,6 +170,27 @@ const ENGINE_READERS: readonly (readonly [string, SeriesReader])[] = [
   ['vllm:inter_token_latency_seconds', { type: 'histogram', histogram: 'interTokenLatency' }],
   ['vllm:e2e_request_latency_seconds', { type: 'histogram', histogram: 'e2eLatency' }],
   ['vllm:request_queue_time_seconds', { type: 'histogram', histogram: 'queueTime' }],
+  // vLLM before 0.10 (ModelServer.vllm({ version: '0.9' })).
+  ['vllm:gpu_cache_usage_perc', { type: 'gauge', read: (e) => e.replica.kvUsage() }],
+  ['vllm:time_per_output_token_seconds', { type: 'histogram', histogram: 'interTokenLatency' }],
+  // The other presets' names for the same quantities (lib/core/metrics/model-servers.ts), so
+  // every preset can be simulated as shipped. Bucket bounds stay vLLM's.
+  ['sglang:num_queue_reqs', { type: 'gauge', read: (e) => e.replica.waitingCount() }],
+  ['sglang:num_running_reqs', { type: 'gauge', read: (e) => e.replica.running() }],
+  ['sglang:token_usage', { type: 'gauge', read: (e) => e.replica.kvUsage() }],
+  ['sglang:time_to_first_token_seconds', { type: 'histogram', histogram: 'timeToFirstToken' }],
+  ['sglang:inter_token_latency_seconds', { type: 'histogram', histogram: 'interTokenLatency' }],
+  ['sglang:queue_time_seconds', { type: 'histogram', histogram: 'queueTime' }],
+  ['sglang:generation_tokens_total', { type: 'counter', read: (e) => e.replica.generationTokensTotal }],
+  ['tgi_queue_size', { type: 'gauge', read: (e) => e.replica.waitingCount() }],
+  ['tgi_batch_current_size', { type: 'gauge', read: (e) => e.replica.running() }],
+  ['tgi_request_mean_time_per_token_duration', { type: 'histogram', histogram: 'interTokenLatency' }],
+  ['tgi_request_queue_duration', { type: 'histogram', histogram: 'queueTime' }],
+  ['tgi_request_generated_tokens_sum', { type: 'counter', read: (e) => e.replica.generationTokensTotal }],
+  ['te_queue_size', { type: 'gauge', read: (e) => e.replica.waitingCount() }],
+  ['te_batch_current_size', { type: 'gauge', read: (e) => e.replica.running() }],
+  ['te_request_queue_duration', { type: 'histogram', histogram: 'queueTime' }],
+  ['nv_inference_pending_request_count', { type: 'gauge', read: (e) => e.replica.waitingCount() }],
   // The catalogue's default names, for a server that exposes them.
   [DEFAULT_SERIES.requestsTotal, { type: 'counter', read: (e) => e.replica.requestSuccessTotal + e.replica.requestFailedTotal }],
   [DEFAULT_SERIES.latencySeconds, { type: 'histogram', histogram: 'e2eLatency' }],

@@ -53,6 +53,8 @@ export interface SimulatedMetric {
   readonly rateWindowSeconds: number;
   /** Latency signals: quantile in (0, 1), or `mean`. */
   readonly quantile?: number | 'mean';
+  /** Factor applied to a gauge's reading (a running batch as a share of max sequences). @default 1 */
+  readonly valueScale?: number;
   /**
    * The series the metric is computed from, as the pod exposes it (`vllm:e2e_request_latency_seconds`,
    * `DCGM_FI_DEV_GPU_UTIL`); absent for CPU, memory and service-wide metrics.
@@ -159,7 +161,8 @@ export function serviceFromResolved(service: ResolvedInferenceService): Simulate
       skipped.push({ name, reason: `the simulated pod exposes no series ${series ?? '(none named)'}; it exposes ${[...EXPOSED_SERIES.keys()].join(', ')}` });
       continue;
     }
-    const withSeries = series !== undefined ? { ...m, series } : m;
+    const share = /_share_of_(\d+)$/.exec(name);
+    const withSeries = { ...m, ...(series !== undefined ? { series } : {}), ...(share ? { valueScale: 1 / Number(share[1]) } : {}) };
     metrics.push(signal === 'latency' ? { ...withSeries, quantile: quantileMatch ? Number(quantileMatch[1]) : quantileFromName(name) } : withSeries);
   }
   const gpu = service.gpu?.count ?? 0;
@@ -496,6 +499,12 @@ function signalOfKind(kind: string, spec: HpaMetricSpec): MetricSignal | undefin
     case 'cpuUtilization': return 'cpuUtilization';
     case 'memoryUtilization': return 'memoryUtilization';
     case 'externalQueue': return 'externalQueue';
+    // Engine entries: gauges read as they are, histograms as latencies, token counters as rates.
+    case 'waitingRequests': return 'queueDepth';
+    case 'runningRequests': return 'inFlightRequests';
+    case 'kvCacheUsage': return 'queueDepth';
+    case 'timeToFirstToken': case 'interTokenLatency': case 'queueTime': return 'latency';
+    case 'tokenThroughput': return 'requestsPerSecond';
     default: return signalOfName(spec);
   }
 }
