@@ -1,5 +1,6 @@
 import { App, YamlOutputType } from 'cdk8s';
 import { AIInferencePlatform } from '../../lib/cdk8s';
+import { InferenceServiceProps } from '../../lib/core';
 import { DEFAULT_NAMESPACE, defaultGpuNodePools, defaultServices } from '../default-services';
 
 export { DEFAULT_NAMESPACE };
@@ -7,9 +8,9 @@ export { DEFAULT_NAMESPACE };
 /**
  * The default environment as a cdk8s app: the whole GPU inference platform (device plugin,
  * DCGM exporter, Prometheus on a gp3 EBS volume, Prometheus Adapter) with the two default
- * services, written as one YAML file per chart to `outdir`.
+ * services (or the ones given), written as one YAML file per chart to `outdir`.
  */
-export function defaultApp(outdir: string): App {
+export function defaultApp(outdir: string, services: Record<string, InferenceServiceProps> = defaultServices()): App {
   const app = new App({ outdir, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   new AIInferencePlatform(app, 'platform', {
     namespaces: { inference: DEFAULT_NAMESPACE },
@@ -17,7 +18,7 @@ export function defaultApp(outdir: string): App {
     // StorageClass. Needs the EBS CSI driver (EKS add-on aws-ebs-csi-driver) on the cluster.
     ebsStorageClass: { name: 'gp3' },
     gpuNodePools: defaultGpuNodePools(),
-    services: defaultServices(),
+    services,
   });
   return app;
 }

@@ -55,10 +55,10 @@ describe('inferscale explain (spawned)', () => {
     expect(lines).toContain('  behavior (burst): scales up at once, by at most 100% per 15 s or 4 pods per 15 s (whichever allows more); '
       + 'scales down to the highest proposal of the last 10 min, by at most 1 pod per minute or 10% per minute (whichever allows more)');
     expect(lines).toContain('    kubectl -n monitoring port-forward svc/prometheus 9090:9090');
-    expect(lines).toContain('                 PromQL for the HPA\'s pods: sum(rate(vllm:request_success_total{namespace="inference",pod=~"<pods>"}[1m])) by (pod)');
-    expect(lines).toContain('                 check: kubectl get --raw "/apis/custom.metrics.k8s.io/v1beta1/namespaces/inference/pods/*/ai_inference_gpu_utilization_percent?labelSelector=inferscale.io%2Fservice%3Dllm"');
+    expect(lines).toContain('                 PromQL for the HPA\'s pods: sum(vllm:num_requests_waiting{namespace="inference",pod=~"<pods>"}) by (pod)');
+    expect(lines).toContain('                 check: kubectl get --raw "/apis/custom.metrics.k8s.io/v1beta1/namespaces/inference/pods/*/vllm_kv_cache_usage_perc?labelSelector=inferscale.io%2Fservice%3Dllm"');
     expect(lines).toContain('    check: kubectl describe hpa embeddings -n inference');
-    expect(lines.filter((l) => /^ {2}metrics\[\d\] /.test(l))).toHaveLength(6);
+    expect(lines.filter((l) => /^ {2}metrics\[\d\] /.test(l))).toHaveLength(5);
   }, 40_000);
 
   test('--service picks one service by namespace/name', async () => {

@@ -14,11 +14,16 @@ import {
 import { InferenceServiceProps, resolveInferenceService, ResolvedInferenceService } from '../../lib/core/inference-service';
 import { ScalingMetric } from '../../lib/core/metric';
 import { defaultApp } from '../../stacks/cdk8s/default-app';
+import { defaultServices, previousLlmMetrics } from '../../stacks/default-services';
 import { describeWithTools, runPromtool, withTempDir } from '../support/promtool';
 
-/** The default environment's platform, built in memory (nothing synthesized). */
-function defaultPlatform(): AIInferencePlatform {
-  const app = defaultApp(path.join(__dirname, 'never-written'));
+/**
+ * The default environment's platform, built in memory (nothing synthesized), with the LLM on its
+ * previous signals (requests per second, GPU utilization, latency, CPU): one metric of each path
+ * explain describes.
+ */
+function defaultPlatform(services = { ...defaultServices(), llm: { ...defaultServices().llm, metrics: previousLlmMetrics() } }): AIInferencePlatform {
+  const app = defaultApp(path.join(__dirname, 'never-written'), services);
   return app.node.findAll().find((c): c is AIInferencePlatform => c instanceof AIInferencePlatform)!;
 }
 
@@ -117,7 +122,25 @@ describe('explainService: signals that do not measure an LLM server\'s saturatio
   });
 });
 
+describe('explainService on the default environment as shipped', () => {
+  const shipped = defaultPlatform(defaultServices());
+  const saturation = explainService(shipped.services.llm.spec, contextOf(shipped, 'inference'));
+
+  test('the LLM scales on vLLM\'s waiting requests, KV-cache use and TTFT: no signal warning, only the drain one', () => {
+    expect(saturation.metrics.map((m) => m.kind)).toEqual(['waitingRequests', 'kvCacheUsage', 'timeToFirstToken']);
+    expect(saturation.metrics.flatMap((m) => m.problems)).toEqual([]);
+    expect(saturation.warnings).toHaveLength(1);
+    expect(saturation.warnings[0]).toMatch(/^minReplicas is 1 and /);
+    expect(formatExplanation(saturation)).toContain('vllm:num_requests_waiting');
+    expect(formatExplanation(saturation)).toContain('vllm:kv_cache_usage_perc');
+  });
+});
+
 describe('explainService on the default environment', () => {
+  test('the previous signals are warned about: GPU utilization at metrics[1], CPU at metrics[3]', () => {
+    expect(llm.warnings.filter((w) => !w.startsWith('minReplicas')).map((w) => w.split(' scales ')[0])).toEqual(['metrics[1]', 'metrics[3]']);
+  });
+
   test('the llm service: objects, replicas, GPU, model load and the behavior in plain words', () => {
     expect(llm.name).toBe('llm');
     expect(llm.namespace).toBe('inference');

@@ -5,6 +5,14 @@ import { join } from 'node:path';
 import { defaultApp, DEFAULT_NAMESPACE } from '../../stacks/cdk8s/default-app';
 import { expectValidManifests, loadManifestDir } from '../support/manifests';
 import { find } from '../support/synth';
+import { parseQuantity } from '../support/quantity';
+import { defaultLlmTargets } from '../../stacks/default-services';
+
+function quantityNumber(value: unknown): number {
+  const q = parseQuantity(value);
+  if (!q) throw new Error(`not a quantity: ${String(value)}`);
+  return Number(q.num) / Number(q.den);
+}
 
 const CHARTS_OUT = join(__dirname, '..', '..', 'charts-out');
 
@@ -58,25 +66,28 @@ describe('default environment', () => {
     expectValidManifests(loadManifestDir(CHARTS_OUT));
   });
 
-  test('an LLM on GPUs scaling on requests per second, GPU utilization, p95 latency and CPU; a CPU-only embedding service', () => {
+  test('an LLM on GPUs scaling on vLLM\'s saturation signals with the targets derived from its profile and SLO; a CPU-only embedding service', () => {
     const objects = loadManifestDir(CHARTS_OUT) as Record<string, any>[];
     const llm = find(objects, 'HorizontalPodAutoscaler', 'llm');
     expect(llm.metadata.namespace).toBe(DEFAULT_NAMESPACE);
-    expect(llm.spec.metrics.map((m: any) => m.pods?.metric.name ?? m.resource.name)).toEqual([
-      'vllm_request_success_per_second', 'ai_inference_gpu_utilization_percent', 'vllm_e2e_request_latency_seconds_p95', 'cpu',
+    const targets = defaultLlmTargets();
+    expect(llm.spec.metrics.map((m: any) => [m.pods.metric.name, quantityNumber(m.pods.target.averageValue)])).toEqual([
+      ['vllm_num_requests_waiting', targets.waitingPerPod],
+      ['vllm_kv_cache_usage_perc', targets.kvCacheUsage],
+      ['vllm_time_to_first_token_seconds_p95', targets.ttftP95Seconds],
     ]);
+    // Neither GPU utilization nor CPU: both mislead on an LLM server.
+    expect(llm.spec.metrics.some((m: any) => m.type === 'Resource' || /gpu_util/.test(m.pods?.metric.name ?? ''))).toBe(false);
     expect(find(objects, 'Deployment', 'llm').spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe('1');
     const embedPod = find(objects, 'Deployment', 'embeddings').spec.template.spec;
     expect(Object.keys(embedPod.containers[0].resources.limits)).toEqual(['memory']);
     expect(find(objects, 'Namespace', DEFAULT_NAMESPACE).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
-  test('serves metrics.k8s.io, which both services\' CPU metrics read: metrics-server with its APIService', () => {
+  test('serves metrics.k8s.io, which the embedding service\'s CPU metric reads: metrics-server with its APIService', () => {
     const objects = loadManifestDir(CHARTS_OUT) as Record<string, any>[];
     expect(find(objects, 'APIService', 'v1beta1.metrics.k8s.io').spec.service).toEqual({ name: 'metrics-server', namespace: 'kube-system', port: 443 });
     expect(find(objects, 'Deployment', 'metrics-server').spec.replicas).toBe(2);
-    for (const name of ['llm', 'embeddings']) {
-      expect(find(objects, 'HorizontalPodAutoscaler', name).spec.metrics.some((m: any) => m.type === 'Resource' && m.resource.name === 'cpu')).toBe(true);
-    }
+    expect(find(objects, 'HorizontalPodAutoscaler', 'embeddings').spec.metrics.some((m: any) => m.type === 'Resource' && m.resource.name === 'cpu')).toBe(true);
   });
 });

@@ -411,10 +411,10 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
     expect(children.map((c) => c.name)).toContain(`platform-deployment-inference-llm-${shortHash(['platform', 'Deployment', 'inference', 'llm'])}`);
   });
 
-  test('the services as configured: LLM on GPUs with four metrics, embeddings on CPUs', () => {
+  test('the services as configured: LLM on GPUs with vLLM\'s saturation signals, embeddings on CPUs', () => {
     const hpa = (name: string): any => k8sObject('HorizontalPodAutoscaler', 'inference', name).inputs.spec;
-    expect(hpa('llm').metrics.map((m: any) => m.pods?.metric.name ?? m.resource?.name)).toEqual([
-      'vllm_request_success_per_second', 'ai_inference_gpu_utilization_percent', 'vllm_e2e_request_latency_seconds_p95', 'cpu',
+    expect(hpa('llm').metrics.map((m: any) => [m.pods?.metric.name ?? m.resource?.name, m.pods?.target.averageValue])).toEqual([
+      ['vllm_num_requests_waiting', '1'], ['vllm_kv_cache_usage_perc', '800m'], ['vllm_time_to_first_token_seconds_p95', '1'],
     ]);
     expect({ min: hpa('llm').minReplicas, max: hpa('llm').maxReplicas }).toEqual({ min: 1, max: 8 });
     const llm = k8sObject('Deployment', 'inference', 'llm').inputs.spec.template.spec.containers[0];
@@ -571,11 +571,8 @@ describe('planning (pure): one test per message of the program\'s own checks', (
 
   test('a rate window too short for the scrape interval is named by its service and metric', () => {
     expect(problemsOf((c) => { c['inferscale:platform'].prometheus.scrapeIntervalSeconds = 30; })).toEqual([{
-      path: 'services.llm.metrics[0].requestsPerSecond.rateWindowSeconds',
+      path: 'services.llm.metrics[2].timeToFirstToken.rateWindowSeconds',
       message: expect.stringMatching(/^is 60, shorter than 4 scrapes at a 30 s scrape interval \(120 s\)/),
-    }, {
-      path: 'services.llm.metrics[2].latency.rateWindowSeconds',
-      message: expect.stringMatching(/^is 60, shorter than 4 scrapes/),
     }, {
       path: 'services.embeddings.metrics[1].requestsPerSecond.rateWindowSeconds',
       message: expect.stringMatching(/^is 60, shorter than 4 scrapes/),

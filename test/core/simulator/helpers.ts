@@ -1,11 +1,22 @@
 import { join } from 'node:path';
 import { InferenceServiceProps, resolveInferenceService } from '../../../lib/core';
-import { defaultServices } from '../../../stacks/default-services';
+import { defaultServices, previousLlmMetrics } from '../../../stacks/default-services';
 import { serviceFromResolved, SimulatedService } from '../../../lib/core/simulator';
 
-/** The default app's LLM: 1-8 replicas of one GPU each, four metrics, burst preset. */
+/**
+ * The default app's LLM (1-8 replicas of one GPU each, burst preset) on its previous four
+ * metrics (requests per second, GPU utilization, p95 latency, CPU): one signal of each kind the
+ * simulator reads. {@link shippedLlmService} is the LLM as shipped.
+ */
 export function llmProps(overrides: Partial<InferenceServiceProps> = {}): InferenceServiceProps {
-  return { ...defaultServices().llm, ...overrides };
+  return { ...defaultServices().llm, metrics: previousLlmMetrics(), ...overrides };
+}
+
+/** The default app's LLM as shipped: vLLM's waiting requests, KV-cache use and TTFT. */
+export function shippedLlmService(): SimulatedService {
+  const { service, problems } = resolveInferenceService(defaultServices().llm, 'llm');
+  if (!service) throw new Error(problems.map((p) => `${p.path} ${p.message}`).join('; '));
+  return serviceFromResolved(service);
 }
 
 /** The simulated service of {@link llmProps}. */

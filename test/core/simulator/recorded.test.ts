@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNamedTrace, scaleTrace, simulate, SimulationResult, syntheticTrace, withBehaviorPreset } from '../../../lib/core/simulator';
-import { llmService } from './helpers';
+import { llmService, shippedLlmService } from './helpers';
 
 /**
  * Recorded summaries of a few service × trace pairs: restructuring the simulator must not change
@@ -15,6 +15,7 @@ const RUNS: Record<string, () => SimulationResult> = {
   'burst/step': () => simulate(llmService(), STEP),
   'steady/step-warm h100': () => simulate(withBehaviorPreset(llmService({ model: { loadTimeSeconds: 60 } }), 'steady'), STEP, { serving: { profile: 'llama-3.1-8b-fp8/h100' }, nodes: { gpusPerNode: 8, initialNodes: 1 } }),
   'legacy/code': () => simulate(withBehaviorPreset(llmService(), 'legacy'), readNamedTrace('code')),
+  'shipped/conv': () => simulate(shippedLlmService(), readNamedTrace('conv')),
   'default/conv×0.5 round-robin': () => simulate(withBehaviorPreset(llmService(), 'default'), scaleTrace(readNamedTrace('conv'), 0.5), { serving: { routing: 'round-robin' } }),
 };
 
