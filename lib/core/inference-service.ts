@@ -181,7 +181,9 @@ export interface InferenceServiceProps {
   readonly autoscaler?: Autoscaler;
   /**
    * Signals to scale on; the HPA follows whichever asks for the most replicas.
-   * @default - GPU utilization 70 % with a GPU, CPU utilization 70 % without
+   * @default - with a `modelServer`, its saturation signals ({@link defaultEngineMetrics}:
+   *   1 waiting request per pod, and KV-cache use 0.8 where the engine reports it); otherwise
+   *   GPU utilization 70 % with a GPU, CPU utilization 70 % without
    */
   readonly metrics?: readonly ScalingMetric[];
   /** Scale-up and scale-down rules. @default ScalingBehavior.burst() */
@@ -317,6 +319,21 @@ export interface ResolvedInferenceService {
 /** Label every inferscale pod selector uses. */
 export const SERVICE_LABEL = 'inferscale.io/service';
 /** Default node label marking GPU nodes. */
+/**
+ * What a service with a model-server preset scales on when it names no metrics: the engine's
+ * saturation signals that need no latency SLO to set. One request waiting per pod (the queue
+ * only grows once the batch or the KV cache is full), and KV-cache use at 0.8 where the engine
+ * reports it (vLLM, SGLang): the share `deriveSaturationTargets`' default headroom holds of
+ * a KV-bound replica. Give `metrics` (with a TTFT guard) to hold an SLO; derive the targets from
+ * a serving profile with `deriveSaturationTargets`.
+ */
+export function defaultEngineMetrics(server: ModelServer): ScalingMetric[] {
+  const metrics: ScalingMetric[] = [];
+  if (server.seriesFor('waitingRequests')) metrics.push(ScalingMetric.waitingRequests({ targetPerPod: 1 }));
+  if (server.seriesFor('kvCacheUsage')) metrics.push(ScalingMetric.kvCacheUsage({ targetRatio: 0.8 }));
+  return metrics;
+}
+
 export const GPU_PRESENT_LABEL = 'nvidia.com/gpu.present';
 /** Node label holding the GPU product. */
 export const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
@@ -448,7 +465,8 @@ export function resolveInferenceService(
   }
 
   // Metrics
-  const metricProps = props.metrics ?? [gpu ? ScalingMetric.gpuUtilization({ targetPercent: 70 }) : ScalingMetric.cpuUtilization(70)];
+  const metricProps = props.metrics
+    ?? (server instanceof ModelServer ? defaultEngineMetrics(server) : [gpu ? ScalingMetric.gpuUtilization({ targetPercent: 70 }) : ScalingMetric.cpuUtilization(70)]);
   if (metricProps.length === 0) problems.push({ path: 'metrics', message: 'is empty; give at least one metric to scale on' });
   const metrics: MetricDefinition[] = [];
   const seen = new Map<string, number>();

@@ -22,7 +22,7 @@ import { describeWithTools, runPromtool, withTempDir } from '../support/promtool
  * previous signals (requests per second, GPU utilization, latency, CPU): one metric of each path
  * explain describes.
  */
-function defaultPlatform(services = { ...defaultServices(), llm: { ...defaultServices().llm, metrics: previousLlmMetrics() } }): AIInferencePlatform {
+function defaultPlatform(services: Record<string, InferenceServiceProps> = { ...defaultServices(), llm: { ...defaultServices().llm, metrics: previousLlmMetrics() } }): AIInferencePlatform {
   const app = defaultApp(path.join(__dirname, 'never-written'), services);
   return app.node.findAll().find((c): c is AIInferencePlatform => c instanceof AIInferencePlatform)!;
 }

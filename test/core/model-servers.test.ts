@@ -172,3 +172,18 @@ describe('what missing means', () => {
     expect(all.map((m) => m.definition!.missing.atZeroTraffic)).toEqual(['value', 'value', 'value', 'value', 'value', 'value', 'value', 'value', 'value', 'value', 'unknown']);
   });
 });
+
+describe('a service with a model-server preset and no metrics', () => {
+  const base: InferenceServiceProps = { image: 'vllm/vllm-openai:v0.11.0', gpu: { count: 1 }, maxReplicas: 4, model: { loadTimeSeconds: 240 } };
+  const kinds = (props: InferenceServiceProps): string[] => {
+    const r = resolveInferenceService(props, 'llm');
+    if (!r.service) throw new Error(JSON.stringify(r.problems));
+    return r.service.metrics.map((m) => m.kind);
+  };
+
+  test('scales on the engine\'s saturation signals, never on GPU utilization', () => {
+    expect(kinds({ ...base, modelServer: ModelServer.vllm() })).toEqual(['waitingRequests', 'kvCacheUsage']);
+    expect(kinds({ ...base, modelServer: ModelServer.tgi() })).toEqual(['waitingRequests']);
+    expect(kinds(base)).toEqual(['gpuUtilization']);
+  });
+});
