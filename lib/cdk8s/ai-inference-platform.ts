@@ -22,10 +22,14 @@ import {
   ResolvedStorageClass,
   ScaledObjectOptions,
 } from '../core';
+import { metricsApiServices, platformAlertRules } from '../core/alerts/platform-alerts';
+import { AlertRuleGroup } from '../core/alerts/rules';
 import { podSecurityLabels } from '../core/platform/pod-security';
+import { KUBE_STATE_METRICS_JOB } from '../core/prometheus-config';
 import { childPath } from '../core/service-config';
 import { AIInferenceService } from './ai-inference-service';
 import { DCGM_PROFILING_FIELDS, DcgmExporter, DcgmExporterProps } from './dcgm-exporter';
+import { KubeStateMetrics, KubeStateMetricsProps } from './kube-state-metrics';
 import { MetricsServer, MetricsServerProps } from './metrics-server';
 import { NvidiaDevicePlugin, NvidiaDevicePluginProps } from './nvidia-device-plugin';
 import { NetworkPoliciesProps, PlatformNetworkPolicies, PlatformNetworkPoliciesProps, resolveNetworkPolicies } from './network-policies';
@@ -40,6 +44,16 @@ export interface PlatformNamespacesProps {
   readonly gpuSystem?: string;
   /** Prometheus and the Prometheus Adapter. Pod Security "restricted" when inferscale creates it. @default "monitoring" */
   readonly monitoring?: string;
+}
+
+/** Alert options of an {@link AIInferencePlatform}. */
+export interface PlatformAlertsProps {
+  /** Seconds a GPU pod may stay Pending (a node start, an image pull and a margin). @default 300 */
+  readonly pendingSeconds?: number;
+  /** Seconds a metric may be unreadable, a series absent or a target down before it alerts. @default 300 */
+  readonly unreadableSeconds?: number;
+  /** Seconds at maxReplicas while limited before it alerts. @default 600 */
+  readonly atMaxSeconds?: number;
 }
 
 /** KEDA options of an {@link AIInferencePlatform}. */
@@ -112,6 +126,19 @@ export interface AIInferencePlatformProps extends ChartProps {
   readonly networkPolicies?: NetworkPoliciesProps | false;
   /** Namespace names. @default - inference, gpu-system, monitoring */
   readonly namespaces?: PlatformNamespacesProps;
+  /**
+   * kube-state-metrics next to the embedded Prometheus, for the alerts' and dashboard's cluster
+   * state; `false` leaves it out. Never deployed with an existing kube-prometheus-stack, which
+   * runs its own.
+   * @default - deployed with the embedded Prometheus
+   */
+  readonly kubeStateMetrics?: Omit<KubeStateMetricsProps, 'namespace'> | false;
+  /**
+   * Alerting rules generated from the services' metrics (see `buildAlertRules`); `false` leaves
+   * them out.
+   * @default {} - on
+   */
+  readonly alerts?: PlatformAlertsProps | false;
   /** The inference services, by construct id (also their default name). @default - none */
   readonly services?: Readonly<Record<string, InferenceServiceProps>>;
   /**
@@ -172,6 +199,10 @@ export class AIInferencePlatform extends Chart {
   public readonly services: Readonly<Record<string, AIInferenceService>>;
   /** The NetworkPolicies, unless `networkPolicies: false`. */
   public readonly networkPolicies?: PlatformNetworkPolicies;
+  /** kube-state-metrics, when deployed (embedded Prometheus only). */
+  public readonly kubeStateMetrics?: KubeStateMetrics;
+  /** The alerting rules rendered into Prometheus (a rule file or a PrometheusRule); empty with `alerts: false`. */
+  public readonly alertRules: readonly AlertRuleGroup[];
 
   /**
    * @throws InferscaleValidationError listing every problem in props and in the wiring
@@ -349,6 +380,27 @@ export class AIInferencePlatform extends Chart {
       }));
     }
 
+    if (!stack && props.kubeStateMetrics !== false) {
+      this.kubeStateMetrics = collect(problems, partPath('kubeStateMetrics'), () => new KubeStateMetrics(this, 'KubeStateMetrics', { ...(props.kubeStateMetrics || {}), namespace: ns.monitoring }));
+    }
+    const ksm = this.kubeStateMetrics?.spec;
+    const alertProblems: Problem[] = [];
+    const alertRules = props.alerts === false ? [] : platformAlertRules({
+      options: props.alerts ?? {},
+      services: specs,
+      defaultNamespace: ns.inference,
+      embedded: !stack,
+      ...(ksm ? { kubeStateMetricsJob: KUBE_STATE_METRICS_JOB } : {}),
+      ...(this.dcgmExporter ? { dcgmExporter: { namespace: this.dcgmExporter.namespace, name: this.dcgmExporter.spec.name } } : {}),
+      apiServices: metricsApiServices({
+        adapterCustom: specs.some((x) => x.autoscaler === 'adapter' && x.metrics.some((m) => m.hpa.type === 'Pods' || m.hpa.type === 'Object')),
+        external: specs.some((x) => x.autoscaler === 'keda' || x.metrics.some((m) => m.hpa.type === 'External')),
+        resource: this.resourceMetricsProvider !== 'none' && specs.some((x) => x.metrics.some((m) => m.hpa.type === 'Resource')),
+      }),
+    }, alertProblems);
+    problems.push(...prefixProblems('alerts', alertProblems));
+    this.alertRules = alertRules;
+
     let source = props.prometheus;
     if (storageClass && (source === undefined || source.mode === 'embedded')) {
       const o = source?.embeddedOptions ?? {};
@@ -366,6 +418,8 @@ export class AIInferencePlatform extends Chart {
       namespace: ns.monitoring,
       services: specs,
       ...(this.dcgmExporter ? { dcgmExporter: this.dcgmExporter.scrapeJobHint } : {}),
+      ...(ksm ? { kubeStateMetrics: { namespace: ksm.namespace, podLabels: ksm.selectorLabels, port: ksm.metricsPort } } : {}),
+      ...(alertRules.length ? { alertRules } : {}),
     }));
     const adapterSpecs = specs.filter((x) => x.autoscaler === 'adapter');
     const adapter = !wantsAdapter ? undefined : collect(problems, (path) => {
@@ -400,6 +454,7 @@ export class AIInferencePlatform extends Chart {
           ...(usesKeda ? { kedaNamespace } : {}),
           ...(this.metricsServer ? { metricsServer: { name: this.metricsServer.spec.name, namespace: this.metricsServer.spec.namespace, podLabels: this.metricsServer.spec.selectorLabels, port: this.metricsServer.spec.securePort } } : {}),
           ...(this.dcgmExporter ? { dcgmExporter: { name: this.dcgmExporter.spec.name, namespace: this.dcgmExporter.namespace, podLabels: this.dcgmExporter.spec.selectorLabels, port: this.dcgmExporter.metricsPort } } : {}),
+          ...(ksm ? { kubeStateMetrics: { name: ksm.name, namespace: ksm.namespace, podLabels: ksm.selectorLabels, port: ksm.metricsPort } } : {}),
           services: specs.map((s) => ({ name: s.name, namespace: s.namespace ?? ns.inference, podLabels: s.selectorLabels, port: s.port, metricsPort: s.metricsPort })),
         },
       };

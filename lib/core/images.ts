@@ -36,6 +36,13 @@ export const IMAGES = Object.freeze({
    * @see https://github.com/kubernetes-sigs/metrics-server/releases
    */
   metricsServer: 'registry.k8s.io/metrics-server/metrics-server:v0.9.0',
+  /**
+   * kube-state-metrics: HPA conditions and replica counts, pod phases, Deployment availability
+   * and node capacity as series, for the alerts and the dashboard (embedded Prometheus only;
+   * kube-prometheus-stack ships its own). Release v2.17.0.
+   * @see https://github.com/kubernetes/kube-state-metrics/releases/tag/v2.17.0
+   */
+  kubeStateMetrics: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.17.0',
 } as const);
 
 /** Name of one pinned image. */
