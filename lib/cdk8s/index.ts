@@ -21,3 +21,7 @@ export type { DcgmExporterScrapeTarget } from '../core';
 export { PrometheusAdapter, ServingCertificate, ADAPTER_SECURE_PORT } from './prometheus-adapter';
 export type { PrometheusAdapterProps, CertManagerServingOptions } from './prometheus-adapter';
 export * from './network-policies';
+export { KubeStateMetrics } from './kube-state-metrics';
+export type { KubeStateMetricsProps, ResolvedKubeStateMetrics } from './kube-state-metrics';
+export { buildAlertRules, alertRulesYaml, ALERTS, resolveKubeStateMetrics } from '../core';
+export type { AlertRuleGroup, AlertRule, AlertRulesOptions, AlertedService, WatchedTarget } from '../core';

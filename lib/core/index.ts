@@ -27,3 +27,8 @@ export * from './platform/prometheus-adapter';
 export * from './platform/dcgm-exporter';
 export * from './platform/network-policies';
 export * from './platform/keda';
+export * from './platform/kube-state-metrics';
+export * from './alerts/rules';
+export * from './alerts/saturation';
+export * from './alerts/platform-alerts';
+export * from './troubleshooting';

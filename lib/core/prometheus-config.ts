@@ -174,7 +174,10 @@ export interface PrometheusServerConfig {
   /** Where alerts are sent. @default - nowhere */
   readonly alerting?: {
     /** Alertmanagers. */
-    readonly alertmanagers: readonly { readonly static_configs: readonly StaticConfig[] }[];
+    readonly alertmanagers: readonly {
+      /** Fixed Alertmanager addresses. */
+      readonly static_configs: readonly StaticConfig[];
+    }[];
   };
   /** The scrape jobs. */
   readonly scrape_configs: readonly ScrapeConfig[];

@@ -50,7 +50,12 @@ export interface PlatformAlertInput {
   /** kube-state-metrics' job, when the platform runs it. @default - none */
   readonly kubeStateMetricsJob?: string;
   /** The DCGM exporter, when deployed. @default - none */
-  readonly dcgmExporter?: { readonly namespace: string; readonly name: string };
+  readonly dcgmExporter?: {
+    /** Namespace of its pods. */
+    readonly namespace: string;
+    /** Name of its DaemonSet (its pods are `<name>-xxxxx`). */
+    readonly name: string;
+  };
   /** Metrics APIServices the HPAs read. */
   readonly apiServices: readonly string[];
 }

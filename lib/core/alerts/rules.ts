@@ -24,7 +24,10 @@ export interface AlertedService {
   /** Namespace. @default - the platform's inference namespace */
   readonly namespace?: string;
   /** GPUs per replica, when it has any. @default - CPU only */
-  readonly gpu?: { readonly count: number };
+  readonly gpu?: {
+    /** GPUs per replica. */
+    readonly count: number;
+  };
   /** The catalogue entries the HPA scales on. */
   readonly metrics: readonly MetricDefinition[];
 }
@@ -99,14 +102,23 @@ export interface AlertRuleGroup {
 
 /** The alert names, for tests and docs. */
 export const ALERTS = Object.freeze({
+  /** The HPA cannot read a metric (ScalingActive False). */
   metricUnreadable: 'InferscaleHpaMetricUnreadable',
+  /** A series the HPA scales on is absent while the Deployment has available pods. */
   seriesAbsent: 'InferscaleScalingSeriesAbsent',
+  /** The HPA is at maxReplicas and limited (demand above target). */
   atMaxReplicas: 'InferscaleHpaAtMaxReplicas',
+  /** A GPU pod is Pending longer than a node start. */
   gpuPodsPending: 'InferscaleGpuPodsPending',
+  /** A metrics APIService is unavailable. */
   metricsApiUnavailable: 'InferscaleMetricsApiUnavailable',
+  /** A scrape target is down. */
   targetDown: 'InferscaleScrapeTargetDown',
+  /** A model server's KV cache is nearly full. */
   kvCacheSaturated: 'InferscaleKvCacheSaturated',
+  /** A model server's waiting queue keeps growing. */
   queueGrowing: 'InferscaleWaitingQueueGrowing',
+  /** A GPU reported an XID error. */
   gpuXidError: 'InferscaleGpuXidError',
 } as const);
 

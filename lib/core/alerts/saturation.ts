@@ -25,6 +25,21 @@ export interface SaturationSignal {
   readonly exporter: string;
 }
 
+/** The saturation series one engine always exports. */
+export interface EngineSaturationSeries {
+  /** Prefix of every series of the engine (`vllm:`). */
+  readonly prefix: string;
+  /** The engine's name, for alert text. */
+  readonly exporter: string;
+  /** Its saturation signals. */
+  readonly signals: readonly {
+    /** What the signal measures. */
+    readonly kind: SaturationKind;
+    /** Series names, newest first. */
+    readonly series: readonly string[];
+  }[];
+}
+
 /**
  * Series each engine exports whatever the HPA scales on, recognised by their name prefix.
  * vLLM: `vllm:num_requests_waiting` (requests waiting), `vllm:kv_cache_usage_perc` (0-1;
@@ -32,7 +47,7 @@ export interface SaturationSignal {
  * @see https://docs.vllm.ai/en/latest/design/metrics.html
  * @see https://github.com/vllm-project/vllm/blob/v0.11.0/vllm/v1/metrics/loggers.py
  */
-export const ENGINE_SATURATION_SERIES: readonly { readonly prefix: string; readonly exporter: string; readonly signals: readonly { readonly kind: SaturationKind; readonly series: readonly string[] }[] }[] = Object.freeze([
+export const ENGINE_SATURATION_SERIES: readonly EngineSaturationSeries[] = Object.freeze([
   {
     prefix: 'vllm:',
     exporter: 'vLLM',

@@ -63,12 +63,22 @@ export interface ResolvedKubeStateMetrics {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/** One kube-state-metrics collector and the resource its informer lists and watches. */
+export interface KubeStateMetricsCollector {
+  /** Name in `--resources`. */
+  readonly collector: string;
+  /** API group of the resource (`""` for the core group). */
+  readonly apiGroup: string;
+  /** Resource, plural. */
+  readonly resource: string;
+}
+
 /**
  * The collectors, each with the API group its informer watches. Only what the alerts and the
  * dashboard read: HPA conditions and replica counts, pod phases and GPU requests, Deployment
  * availability, node GPU capacity and instance type.
  */
-export const KUBE_STATE_METRICS_COLLECTORS: readonly { readonly collector: string; readonly apiGroup: string; readonly resource: string }[] = Object.freeze([
+export const KUBE_STATE_METRICS_COLLECTORS: readonly KubeStateMetricsCollector[] = Object.freeze([
   { collector: 'deployments', apiGroup: 'apps', resource: 'deployments' },
   { collector: 'horizontalpodautoscalers', apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers' },
   { collector: 'nodes', apiGroup: '', resource: 'nodes' },
