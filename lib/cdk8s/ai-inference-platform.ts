@@ -24,6 +24,7 @@ import {
 } from '../core';
 import { metricsApiServices, platformAlertRules } from '../core/alerts/platform-alerts';
 import { AlertRuleGroup } from '../core/alerts/rules';
+import { buildDashboard, GRAFANA_DASHBOARD_LABEL, GrafanaDashboard } from '../core/dashboard';
 import { podSecurityLabels } from '../core/platform/pod-security';
 import { KUBE_STATE_METRICS_JOB } from '../core/prometheus-config';
 import { childPath } from '../core/service-config';
@@ -44,6 +45,14 @@ export interface PlatformNamespacesProps {
   readonly gpuSystem?: string;
   /** Prometheus and the Prometheus Adapter. Pod Security "restricted" when inferscale creates it. @default "monitoring" */
   readonly monitoring?: string;
+}
+
+/** Dashboard options of an {@link AIInferencePlatform}. */
+export interface PlatformDashboardProps {
+  /** Title (the uid derives from it). @default - "inferscale <chart id>" */
+  readonly title?: string;
+  /** Price of a node-hour by instance type, for the cost panels. @default - no cost panels */
+  readonly nodeHourlyPrices?: Readonly<Record<string, number>>;
 }
 
 /** Alert options of an {@link AIInferencePlatform}. */
@@ -139,6 +148,13 @@ export interface AIInferencePlatformProps extends ChartProps {
    * @default {} - on
    */
   readonly alerts?: PlatformAlertsProps | false;
+  /**
+   * A Grafana dashboard generated from the services' metrics, as a ConfigMap in the monitoring
+   * namespace labelled `grafana_dashboard: "1"` (what kube-prometheus-stack's Grafana sidecar
+   * loads); `false` leaves it out.
+   * @default {} - on, titled after the chart, no cost panel
+   */
+  readonly dashboard?: PlatformDashboardProps | false;
   /** The inference services, by construct id (also their default name). @default - none */
   readonly services?: Readonly<Record<string, InferenceServiceProps>>;
   /**
@@ -201,6 +217,10 @@ export class AIInferencePlatform extends Chart {
   public readonly networkPolicies?: PlatformNetworkPolicies;
   /** kube-state-metrics, when deployed (embedded Prometheus only). */
   public readonly kubeStateMetrics?: KubeStateMetrics;
+  /** The generated Grafana dashboard, unless `dashboard: false`. */
+  public readonly dashboard?: GrafanaDashboard;
+  /** The dashboard's ConfigMap, unless `dashboard: false`. */
+  public readonly dashboardConfigMap?: k8s.KubeConfigMap;
   /** The alerting rules rendered into Prometheus (a rule file or a PrometheusRule); empty with `alerts: false`. */
   public readonly alertRules: readonly AlertRuleGroup[];
 
@@ -466,6 +486,14 @@ export class AIInferencePlatform extends Chart {
     this.prometheus = prometheus;
     this.adapter = adapter;
     if (policyProps) this.networkPolicies = new PlatformNetworkPolicies(this, 'NetworkPolicies', policyProps);
+    if (props.dashboard !== false) {
+      const title = props.dashboard?.title ?? `inferscale ${id}`;
+      this.dashboard = buildDashboard({ title, services: specs, defaultNamespace: ns.inference, ...(props.dashboard?.nodeHourlyPrices ? { nodeHourlyPrices: props.dashboard.nodeHourlyPrices } : {}) });
+      this.dashboardConfigMap = new k8s.KubeConfigMap(this, 'DashboardConfigMap', {
+        metadata: { name: `${this.dashboard.uid}-dashboard`, namespace: ns.monitoring, labels: { ...GRAFANA_DASHBOARD_LABEL, 'app.kubernetes.io/managed-by': 'inferscale' } },
+        data: { [`${this.dashboard.uid}.json`]: `${JSON.stringify(this.dashboard, null, 2)}\n` },
+      });
+    }
   }
 }
 

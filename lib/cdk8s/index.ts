@@ -23,5 +23,6 @@ export type { PrometheusAdapterProps, CertManagerServingOptions } from './promet
 export * from './network-policies';
 export { KubeStateMetrics } from './kube-state-metrics';
 export type { KubeStateMetricsProps, ResolvedKubeStateMetrics } from './kube-state-metrics';
-export { buildAlertRules, alertRulesYaml, ALERTS, resolveKubeStateMetrics } from '../core';
+export { buildAlertRules, alertRulesYaml, ALERTS, resolveKubeStateMetrics, buildDashboard, GRAFANA_DASHBOARD_LABEL } from '../core';
+export type { GrafanaDashboard, DashboardOptions } from '../core';
 export type { AlertRuleGroup, AlertRule, AlertRulesOptions, AlertedService, WatchedTarget } from '../core';

@@ -32,3 +32,4 @@ export * from './alerts/rules';
 export * from './alerts/saturation';
 export * from './alerts/platform-alerts';
 export * from './troubleshooting';
+export * from './dashboard';

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, YamlOutputType } from 'cdk8s';
 import { AIInferencePlatform } from '../../lib/cdk8s';
 import { DEFAULT_NAMESPACE, defaultGpuNodePools, defaultServices } from '../default-services';
@@ -18,6 +20,24 @@ export function defaultApp(outdir: string): App {
     ebsStorageClass: { name: 'gp3' },
     gpuNodePools: defaultGpuNodePools(),
     services: defaultServices(),
+    // On-demand price of a g5.xlarge in us-east-1 (USD per hour), for the dashboard's cost panels.
+    // https://aws.amazon.com/ec2/instance-types/g5/ (pricing table, late 2026)
+    dashboard: { nodeHourlyPrices: { 'g5.xlarge': 1.006 } },
   });
   return app;
+}
+
+/**
+ * Synthesizes the default environment into `outdir`, and writes each platform's Grafana
+ * dashboard to `outdir/dashboards/<chart id>.json` (for a Grafana without the sidecar).
+ */
+export function synthDefaultApp(outdir: string): void {
+  const app = defaultApp(outdir);
+  app.synth();
+  for (const chart of app.charts) {
+    const dashboard = chart instanceof AIInferencePlatform ? (chart as AIInferencePlatform).dashboard : undefined;
+    if (!dashboard) continue;
+    fs.mkdirSync(path.join(outdir, 'dashboards'), { recursive: true });
+    fs.writeFileSync(path.join(outdir, 'dashboards', `${chart.node.id}.json`), `${JSON.stringify(dashboard, null, 2)}\n`);
+  }
 }
