@@ -33,3 +33,4 @@ export * from './alerts/saturation';
 export * from './alerts/platform-alerts';
 export * from './troubleshooting';
 export * from './dashboard';
+export * from './doctor';

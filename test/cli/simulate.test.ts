@@ -30,7 +30,7 @@ function runInProcess(args: string[], cwd = ROOT): Run {
   let stdout = '';
   let stderr = '';
   const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd, env: {} };
-  const code = main(args, io);
+  const code = main(args, io) as number;
   return { code, stdout, stderr };
 }
 
