@@ -33,7 +33,15 @@ export interface DoctorPrometheus {
 /** Reads objects from the Kubernetes API. */
 export interface DoctorKubernetes {
   /** GET `path`; the status code and parsed JSON body. Throws when the server cannot be reached. */
-  get(path: string): Promise<{ readonly status: number; readonly body: unknown }>;
+  get(path: string): Promise<DoctorHttpAnswer>;
+}
+
+/** What the API server answered. */
+export interface DoctorHttpAnswer {
+  /** HTTP status. */
+  readonly status: number;
+  /** Parsed JSON body (or `{ message }` for a body that is not JSON). */
+  readonly body: unknown;
 }
 
 /** One probe of one step. */

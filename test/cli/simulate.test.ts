@@ -188,7 +188,7 @@ describe('inferscale simulate (in process)', () => {
     [['simulate', '--manifest', manifest, '--fault', 'meteor:at=3'], /^inferscale simulate: --fault meteor:at=3: "meteor" is not a fault; expected outage:at=S,for=S, crash:at=S or spot:at=S\n$/],
     [['simulate', '--manifest', manifest, '--fault', 'outage:at=60'], /^inferscale simulate: --fault outage:at=60: for is missing; expected whole seconds, 0 or more\n$/],
     [['simulate', '--manifest', manifest, '--routing', 'random'], /^inferscale simulate: --routing is "random"; expected least-loaded or round-robin\n$/],
-    [['frobnicate'], /^inferscale: unknown command "frobnicate"; expected "simulate", "explain" or "profile" \(see inferscale --help\)\n$/],
+    [['frobnicate'], /^inferscale: unknown command "frobnicate"; expected "simulate", "explain", "profile" or "doctor" \(see inferscale --help\)\n$/],
   ])('bad input %j: one error line', (args, message) => {
     const r = runInProcess(args as string[]);
     expect(r.code).not.toBe(0);

@@ -138,8 +138,8 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       'kubernetes:core/v1:ServiceAccount': 8,
       'kubernetes:networking.k8s.io/v1:NetworkPolicy': 6,
       'kubernetes:core/v1:Service': 6,
-      // Prometheus' configuration and its alerting rules, the adapter's, the device plugin's.
-      'kubernetes:core/v1:ConfigMap': 4,
+      // Prometheus' configuration and its alerting rules, the adapter's, the device plugin's, the Grafana dashboard.
+      'kubernetes:core/v1:ConfigMap': 5,
       'kubernetes:core/v1:PersistentVolumeClaim': 1,
       'kubernetes:apps/v1:Deployment': 6,
       'kubernetes:apps/v1:DaemonSet': 2,
@@ -332,7 +332,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
 
   test('every Kubernetes object is registered with the environment\'s provider', () => {
     const k8sObjects = inventory.filter((r) => r.type.startsWith('kubernetes:'));
-    expect(k8sObjects.length).toBe(60);
+    expect(k8sObjects.length).toBe(61);
     for (const r of k8sObjects) expect(r.provider).toMatch(/^urn:pulumi:dev::inferscale::inferscale:aws:InferenceEnvironment\$pulumi:providers:kubernetes::inferscale-k8s::inferscale-k8s-id$/);
     // AWS resources use the default AWS provider.
     for (const r of inventory.filter((x) => x.type.startsWith('aws:'))) expect(r.provider ?? '').not.toContain('kubernetes');
