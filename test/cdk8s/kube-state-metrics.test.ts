@@ -1,7 +1,7 @@
 import { KubeStateMetrics, KubeStateMetricsProps } from '../../lib/cdk8s/kube-state-metrics';
 import { IMAGES } from '../../lib/core/images';
 import { expectValidManifests } from '../support/manifests';
-import { checkRestrictedPodSecurity } from '../support/manifests';
+import { checkManifests, checkRestrictedPodSecurity } from '../support/manifests';
 import { renderPlatform } from '../support/platform';
 import { find, K8sObject, newChart, synth } from '../support/synth';
 
@@ -76,4 +76,17 @@ describe('platform with alerts', () => {
     expect(objects.filter((o) => o.metadata.name === 'prometheus-rules')).toEqual([]);
     expect(() => renderPlatform({ gpuNodePools: pools, services, alerts: { pendingSeconds: 5 } })).toThrow('alerts.pendingSeconds is 5; expected whole seconds from 60 to 86400');
   });
+});
+
+test('the PrometheusRule passes the prometheus-operator CRD schema, and a broken one does not (the check has teeth)', () => {
+  const { PrometheusSource } = require('../../lib/cdk8s') as typeof import('../../lib/cdk8s');
+  const { objects } = renderPlatform({
+    gpuNodePools: [{ name: 'a10g', instanceType: 'g5.xlarge', maxNodes: 2 }],
+    services: { llm: { image: 'vllm/vllm-openai:v0.11.0', gpu: { count: 1 }, maxReplicas: 2, model: { loadTimeSeconds: 240 } } },
+    prometheus: PrometheusSource.existingKubePrometheusStack({ url: 'http://kps-prometheus.monitoring.svc:9090', releaseLabel: 'kps' }),
+  });
+  const rule = find(objects, 'PrometheusRule', 'inferscale-alerts');
+  expect(checkManifests([rule])).toEqual([]);
+  const broken = { ...rule, spec: { groups: [{ name: 'x', rules: [{ alert: 'A', expr: 'up', for: 5 }] }] } };
+  expect(checkManifests([broken]).map((p) => p.path).join(' ')).toContain('spec.groups');
 });
