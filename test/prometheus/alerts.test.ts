@@ -50,6 +50,7 @@ function healthy(): Series[] {
     s('kube_horizontalpodautoscaler_status_current_replicas', hpa, flat(3)),
     s('kube_horizontalpodautoscaler_spec_max_replicas', hpa, flat(8)),
     s('kube_deployment_status_replicas_available', { namespace: NS, deployment: SERVICE }, flat(3)),
+    s('kube_deployment_spec_replicas', { namespace: NS, deployment: SERVICE }, flat(3)),
     s('kube_pod_status_phase', { ...pod(), phase: 'Pending' }, flat(0)),
     s('kube_pod_status_phase', { ...pod(), phase: 'Running' }, flat(1)),
     s('vllm:request_success_total', { ...pod(), finished_reason: 'stop' }, '0+10x30'),
@@ -127,6 +128,12 @@ describeWithTools(['promtool'], 'alerts under promtool', ({ promtool }) => {
         s('kube_horizontalpodautoscaler_status_condition', { ...hpa, condition: 'ScalingActive', status: 'true' }, flat(0)),
         s('kube_horizontalpodautoscaler_status_condition', { ...hpa, condition: 'ScalingActive', status: 'false' }, flat(1)),
       ), ALERTS.metricUnreadable, [firing(ALERTS.metricUnreadable, { ...hpa, condition: 'ScalingActive', status: 'false', ...serviceLabels, severity: 'warning' })]);
+    });
+    test('stays quiet for a Deployment scaled to zero (ScalingActive False by design)', () => {
+      run(promtool, withChanges(
+        s('kube_horizontalpodautoscaler_status_condition', { ...hpa, condition: 'ScalingActive', status: 'false' }, flat(1)),
+        s('kube_deployment_spec_replicas', { namespace: NS, deployment: SERVICE }, flat(0)),
+      ), ALERTS.metricUnreadable, []);
     });
     test('stays quiet when it was False for 3 minutes only', () => {
       run(promtool, withChanges(

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_NAMESPACE, synthDefaultApp } from '../../stacks/cdk8s/default-app';
+import { DEFAULT_NAMESPACE } from '../../stacks/cdk8s/default-app';
+import { synthDefaultApp } from '../../stacks/cdk8s/synth';
 import { expectValidManifests, loadManifestDir } from '../support/manifests';
 import { find } from '../support/synth';
 

@@ -170,7 +170,8 @@ function serviceRules(s: AlertedService, namespace: string, options: AlertRulesO
   const ph = { namespace, service: s.name };
   const labels = { namespace, inferscale_service: s.name };
   const rules: AlertRule[] = [
-    rule(ALERTS.metricUnreadable, `kube_horizontalpodautoscaler_status_condition{${hpa},condition="ScalingActive",status="false"} == 1`, unreadable, 'warning', 'customMetricUnknown', labels, {
+    // A Deployment scaled to zero (KEDA) has ScalingActive False by design (ScalingDisabled).
+    rule(ALERTS.metricUnreadable, `(kube_horizontalpodautoscaler_status_condition{${hpa},condition="ScalingActive",status="false"} == 1) and on() (kube_deployment_spec_replicas{namespace=${q(namespace)},deployment=${q(s.name)}} > 0)`, unreadable, 'warning', 'customMetricUnknown', labels, {
       summary: `HPA ${namespace}/${s.name} cannot read a metric (ScalingActive False)`,
       description: `The HPA of ${namespace}/${s.name} has not been able to compute a replica count for ${unreadable}: while any metric is unreadable it never scales down.`,
     }, ph),
