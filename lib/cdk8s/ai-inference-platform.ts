@@ -22,7 +22,7 @@ import {
   ResolvedStorageClass,
   ScaledObjectOptions,
 } from '../core';
-import { metricsApiServices, platformAlertRules } from '../core/alerts/platform-alerts';
+import { metricsApiServices, PlatformAlertOptions, platformAlertRules } from '../core/alerts/platform-alerts';
 import { AlertRuleGroup } from '../core/alerts/rules';
 import { buildDashboard, GRAFANA_DASHBOARD_LABEL, GrafanaDashboard } from '../core/dashboard';
 import { podSecurityLabels } from '../core/platform/pod-security';
@@ -55,15 +55,8 @@ export interface PlatformDashboardProps {
   readonly nodeHourlyPrices?: Readonly<Record<string, number>>;
 }
 
-/** Alert options of an {@link AIInferencePlatform}. */
-export interface PlatformAlertsProps {
-  /** Seconds a GPU pod may stay Pending (a node start, an image pull and a margin). @default 300 */
-  readonly pendingSeconds?: number;
-  /** Seconds a metric may be unreadable, a series absent or a target down before it alerts. @default 300 */
-  readonly unreadableSeconds?: number;
-  /** Seconds at maxReplicas while limited before it alerts. @default 600 */
-  readonly atMaxSeconds?: number;
-}
+/** Alert options of an {@link AIInferencePlatform}: how long each condition must hold. */
+export type PlatformAlertsProps = PlatformAlertOptions;
 
 /** KEDA options of an {@link AIInferencePlatform}. */
 export interface KedaPlatformProps extends Omit<ScaledObjectOptions, 'prometheusUrl' | 'fallbackReplicas'> {
