@@ -22,10 +22,15 @@ import {
   ResolvedStorageClass,
   ScaledObjectOptions,
 } from '../core';
+import { metricsApiServices, PlatformAlertOptions, platformAlertRules } from '../core/alerts/platform-alerts';
+import { AlertRuleGroup } from '../core/alerts/rules';
+import { buildDashboard, GRAFANA_DASHBOARD_LABEL, GrafanaDashboard } from '../core/dashboard';
 import { podSecurityLabels } from '../core/platform/pod-security';
+import { KUBE_STATE_METRICS_JOB } from '../core/prometheus-config';
 import { childPath } from '../core/service-config';
 import { AIInferenceService } from './ai-inference-service';
 import { DCGM_PROFILING_FIELDS, DcgmExporter, DcgmExporterProps } from './dcgm-exporter';
+import { KubeStateMetrics, KubeStateMetricsProps } from './kube-state-metrics';
 import { MetricsServer, MetricsServerProps } from './metrics-server';
 import { NvidiaDevicePlugin, NvidiaDevicePluginProps } from './nvidia-device-plugin';
 import { GpuHeadroom, GpuHeadroomProps } from './gpu-headroom';
@@ -43,6 +48,17 @@ export interface PlatformNamespacesProps {
   /** Prometheus and the Prometheus Adapter. Pod Security "restricted" when inferscale creates it. @default "monitoring" */
   readonly monitoring?: string;
 }
+
+/** Dashboard options of an {@link AIInferencePlatform}. */
+export interface PlatformDashboardProps {
+  /** Title (the uid derives from it). @default - "inferscale <chart id>" */
+  readonly title?: string;
+  /** Price of a node-hour by instance type, for the cost panels. @default - no cost panels */
+  readonly nodeHourlyPrices?: Readonly<Record<string, number>>;
+}
+
+/** Alert options of an {@link AIInferencePlatform}: how long each condition must hold. */
+export type PlatformAlertsProps = PlatformAlertOptions;
 
 /** KEDA options of an {@link AIInferencePlatform}. */
 export interface KedaPlatformProps extends Omit<ScaledObjectOptions, 'prometheusUrl' | 'fallbackReplicas'> {
@@ -127,6 +143,26 @@ export interface AIInferencePlatformProps extends ChartProps {
    * @default false
    */
   readonly imagePrepull?: ImagePrepullProps | boolean;
+  /**
+   * kube-state-metrics next to the embedded Prometheus, for the alerts' and dashboard's cluster
+   * state; `false` leaves it out. Never deployed with an existing kube-prometheus-stack, which
+   * runs its own.
+   * @default - deployed with the embedded Prometheus
+   */
+  readonly kubeStateMetrics?: Omit<KubeStateMetricsProps, 'namespace'> | false;
+  /**
+   * Alerting rules generated from the services' metrics (see `buildAlertRules`); `false` leaves
+   * them out.
+   * @default {} - on
+   */
+  readonly alerts?: PlatformAlertsProps | false;
+  /**
+   * A Grafana dashboard generated from the services' metrics, as a ConfigMap in the monitoring
+   * namespace labelled `grafana_dashboard: "1"` (what kube-prometheus-stack's Grafana sidecar
+   * loads); `false` leaves it out.
+   * @default {} - on, titled after the chart, no cost panel
+   */
+  readonly dashboard?: PlatformDashboardProps | false;
   /** The inference services, by construct id (also their default name). @default - none */
   readonly services?: Readonly<Record<string, InferenceServiceProps>>;
   /**
@@ -191,6 +227,14 @@ export class AIInferencePlatform extends Chart {
   public readonly imagePrepull?: ImagePrepull;
   /** The NetworkPolicies, unless `networkPolicies: false`. */
   public readonly networkPolicies?: PlatformNetworkPolicies;
+  /** kube-state-metrics, when deployed (embedded Prometheus only). */
+  public readonly kubeStateMetrics?: KubeStateMetrics;
+  /** The generated Grafana dashboard, unless `dashboard: false`. */
+  public readonly dashboard?: GrafanaDashboard;
+  /** The dashboard's ConfigMap, unless `dashboard: false`. */
+  public readonly dashboardConfigMap?: k8s.KubeConfigMap;
+  /** The alerting rules rendered into Prometheus (a rule file or a PrometheusRule); empty with `alerts: false`. */
+  public readonly alertRules: readonly AlertRuleGroup[];
 
   /**
    * @throws InferscaleValidationError listing every problem in props and in the wiring
@@ -384,6 +428,27 @@ export class AIInferencePlatform extends Chart {
       }));
     }
 
+    if (!stack && props.kubeStateMetrics !== false) {
+      this.kubeStateMetrics = collect(problems, partPath('kubeStateMetrics'), () => new KubeStateMetrics(this, 'KubeStateMetrics', { ...(props.kubeStateMetrics || {}), namespace: ns.monitoring }));
+    }
+    const ksm = this.kubeStateMetrics?.spec;
+    const alertProblems: Problem[] = [];
+    const alertRules = props.alerts === false ? [] : platformAlertRules({
+      options: props.alerts ?? {},
+      services: specs,
+      defaultNamespace: ns.inference,
+      embedded: !stack,
+      ...(ksm ? { kubeStateMetricsJob: KUBE_STATE_METRICS_JOB } : {}),
+      ...(this.dcgmExporter ? { dcgmExporter: { namespace: this.dcgmExporter.namespace, name: this.dcgmExporter.spec.name } } : {}),
+      apiServices: metricsApiServices({
+        adapterCustom: specs.some((x) => x.autoscaler === 'adapter' && x.metrics.some((m) => m.hpa.type === 'Pods' || m.hpa.type === 'Object')),
+        external: specs.some((x) => x.autoscaler === 'keda' || x.metrics.some((m) => m.hpa.type === 'External')),
+        resource: this.resourceMetricsProvider !== 'none' && specs.some((x) => x.metrics.some((m) => m.hpa.type === 'Resource')),
+      }),
+    }, alertProblems);
+    problems.push(...prefixProblems('alerts', alertProblems));
+    this.alertRules = alertRules;
+
     let source = props.prometheus;
     if (storageClass && (source === undefined || source.mode === 'embedded')) {
       const o = source?.embeddedOptions ?? {};
@@ -401,6 +466,8 @@ export class AIInferencePlatform extends Chart {
       namespace: ns.monitoring,
       services: specs,
       ...(this.dcgmExporter ? { dcgmExporter: this.dcgmExporter.scrapeJobHint } : {}),
+      ...(ksm ? { kubeStateMetrics: { namespace: ksm.namespace, podLabels: ksm.selectorLabels, port: ksm.metricsPort } } : {}),
+      ...(alertRules.length ? { alertRules } : {}),
     }));
     const adapterSpecs = specs.filter((x) => x.autoscaler === 'adapter');
     const adapter = !wantsAdapter ? undefined : collect(problems, (path) => {
@@ -435,6 +502,7 @@ export class AIInferencePlatform extends Chart {
           ...(usesKeda ? { kedaNamespace } : {}),
           ...(this.metricsServer ? { metricsServer: { name: this.metricsServer.spec.name, namespace: this.metricsServer.spec.namespace, podLabels: this.metricsServer.spec.selectorLabels, port: this.metricsServer.spec.securePort } } : {}),
           ...(this.dcgmExporter ? { dcgmExporter: { name: this.dcgmExporter.spec.name, namespace: this.dcgmExporter.namespace, podLabels: this.dcgmExporter.spec.selectorLabels, port: this.dcgmExporter.metricsPort } } : {}),
+          ...(ksm ? { kubeStateMetrics: { name: ksm.name, namespace: ksm.namespace, podLabels: ksm.selectorLabels, port: ksm.metricsPort } } : {}),
           services: specs.map((s) => ({ name: s.name, namespace: s.namespace ?? ns.inference, podLabels: s.selectorLabels, port: s.port, metricsPort: s.metricsPort })),
         },
       };
@@ -446,6 +514,14 @@ export class AIInferencePlatform extends Chart {
     this.prometheus = prometheus;
     this.adapter = adapter;
     if (policyProps) this.networkPolicies = new PlatformNetworkPolicies(this, 'NetworkPolicies', policyProps);
+    if (props.dashboard !== false) {
+      const title = props.dashboard?.title ?? `inferscale ${id}`;
+      this.dashboard = buildDashboard({ title, services: specs, defaultNamespace: ns.inference, ...(props.dashboard?.nodeHourlyPrices ? { nodeHourlyPrices: props.dashboard.nodeHourlyPrices } : {}) });
+      this.dashboardConfigMap = new k8s.KubeConfigMap(this, 'DashboardConfigMap', {
+        metadata: { name: `${this.dashboard.uid}-dashboard`, namespace: ns.monitoring, labels: { ...GRAFANA_DASHBOARD_LABEL, 'app.kubernetes.io/managed-by': 'inferscale' } },
+        data: { [`${this.dashboard.uid}.json`]: `${JSON.stringify(this.dashboard, null, 2)}\n` },
+      });
+    }
   }
 }
 

@@ -27,3 +27,8 @@ export { ImagePrepull } from './image-prepull';
 export type { ImagePrepullProps, ResolvedImagePrepull } from './image-prepull';
 export { ScheduledFloorJobs, floorCronJobName, floorCronJobDeadlineSeconds } from './scheduled-floors';
 export type { ScheduledFloor, ScheduledFloorsProps, Weekday } from '../core/scheduled-floors';
+export { KubeStateMetrics } from './kube-state-metrics';
+export type { KubeStateMetricsProps, ResolvedKubeStateMetrics } from './kube-state-metrics';
+export { buildAlertRules, alertRulesYaml, ALERTS, resolveKubeStateMetrics, buildDashboard, GRAFANA_DASHBOARD_LABEL } from '../core';
+export type { GrafanaDashboard, DashboardOptions } from '../core';
+export type { AlertRuleGroup, AlertRule, AlertRulesOptions, AlertedService, WatchedTarget } from '../core';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { AlertRuleGroup, alertRulesYaml } from '../core/alerts/rules';
 import { IMAGES } from '../core/images';
 import { MetricDefinition } from '../core/metric';
 import { checkDnsLabel, checkLabels, isDnsSubdomain } from '../core/names';
@@ -12,8 +13,10 @@ import {
   checkRateWindows,
   DcgmExporterScrapeTarget,
   DEFAULT_SCRAPE_INTERVAL_SECONDS,
+  KubeStateMetricsScrapeTarget,
   PrometheusServerConfig,
   prometheusConfigYaml,
+  RULES_DIRECTORY,
 } from '../core/prometheus-config';
 import { resolveResources, ResourcesProps } from '../core/resources';
 import { PrometheusStorage, ResolvedPrometheusStorage } from '../core/platform/prometheus-storage';
@@ -54,6 +57,15 @@ export interface EmbeddedPrometheusOptions {
    * @default - every namespace, with a ClusterRole that can list and watch pods
    */
   readonly discoveryNamespaces?: readonly string[];
+  /**
+   * Scrape the API server's `/metrics` (keeping `aggregator_unavailable_apiservice` only), so the
+   * alert on an unavailable metrics APIService has its series. Adds a ClusterRole allowing
+   * `get` on the non-resource URL `/metrics`.
+   * @default true
+   */
+  readonly scrapeApiServer?: boolean;
+  /** Alertmanagers to send the alerts to, `host:port`. @default - none: alerts show on Prometheus' /alerts page and as the ALERTS series */
+  readonly alertmanagers?: readonly string[];
 }
 
 /** Options of {@link PrometheusSource.existingKubePrometheusStack}. */
@@ -142,8 +154,18 @@ export interface PrometheusProps {
   readonly services?: readonly PrometheusScrapedService[];
   /** The DCGM exporter to scrape for GPU metrics. @default - no GPU metrics */
   readonly dcgmExporter?: DcgmExporterScrapeTarget;
+  /** kube-state-metrics to scrape (embedded). @default - none */
+  readonly kubeStateMetrics?: KubeStateMetricsScrapeTarget;
+  /**
+   * Alerting rules: a rule file in a ConfigMap mounted into the embedded server, or a
+   * `PrometheusRule` labelled for an existing stack.
+   * @default - none
+   */
+  readonly alertRules?: readonly AlertRuleGroup[];
 }
 
+/** Key of the alerting rule file in the rules ConfigMap (and its file name under the rules directory). */
+export const ALERT_RULE_FILE = 'inferscale-alerts.yml';
 /** Port of the Prometheus web API. */
 export const PROMETHEUS_PORT = 9090;
 /** The label kube-prometheus-stack selects monitors by. */
@@ -224,6 +246,12 @@ export class Prometheus extends Construct {
   public readonly serviceMonitor?: ApiObject;
   /** PodMonitors, one per inference service (existing stack). */
   public readonly podMonitors: readonly ApiObject[];
+  /** ConfigMap holding the alerting rule file (embedded, with alert rules). */
+  public readonly rulesConfigMap?: k8s.KubeConfigMap;
+  /** PrometheusRule holding the alerting rules (existing stack, with alert rules). */
+  public readonly prometheusRule?: ApiObject;
+  /** Whether the embedded server scrapes the API server. */
+  public readonly scrapesApiServer: boolean;
 
   /**
    * @throws InferscaleValidationError listing every problem in `props`, prefixed with the construct path
@@ -244,6 +272,8 @@ export class Prometheus extends Construct {
     });
     this.roles = [];
     this.podMonitors = [];
+    this.scrapesApiServer = false;
+    const alertGroups = props.alertRules ?? [];
 
     if (source.mode === 'embedded') {
       const o = source.embeddedOptions ?? {};
@@ -262,7 +292,16 @@ export class Prometheus extends Construct {
       const resolvedResources = resolveResources('source.resources', o.resources, { cpu: { request: '500m' }, memory: { request: '2Gi', limit: '4Gi' } });
       problems.push(...resolvedResources.problems);
       const requested = containerResources(resolvedResources.resources);
-      const built = buildPrometheusConfig({ scrapeIntervalSeconds: this.scrapeIntervalSeconds, namespaces: o.discoveryNamespaces, dcgmExporter: props.dcgmExporter });
+      this.scrapesApiServer = o.scrapeApiServer ?? true;
+      const built = buildPrometheusConfig({
+        scrapeIntervalSeconds: this.scrapeIntervalSeconds,
+        namespaces: o.discoveryNamespaces,
+        dcgmExporter: props.dcgmExporter,
+        ...(props.kubeStateMetrics ? { kubeStateMetrics: props.kubeStateMetrics } : {}),
+        apiServer: this.scrapesApiServer,
+        ...(alertGroups.length ? { ruleFiles: [`${RULES_DIRECTORY}/*.yml`] } : {}),
+        ...(o.alertmanagers ? { alertmanagers: o.alertmanagers } : {}),
+      });
       // The option is `discoveryNamespaces` here; the config builder calls it `namespaces`.
       problems.push(...built.problems.map((p) => ({ ...p, path: p.path.startsWith('dcgmExporter') ? p.path : `source.${p.path.replace(/^namespaces\[/, 'discoveryNamespaces[')}` })));
       problems.push(...rateWindowProblems(services, this.scrapeIntervalSeconds));
@@ -278,6 +317,7 @@ export class Prometheus extends Construct {
       const labels = { ...selectorLabels, 'app.kubernetes.io/component': 'monitoring', 'app.kubernetes.io/managed-by': 'inferscale' };
       const metadata = { name: this.name, namespace: this.namespace, labels };
       const configYaml = prometheusConfigYaml(this.config);
+      const rulesYaml = alertGroups.length ? alertRulesYaml(alertGroups) : undefined;
 
       this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata });
       // Pod discovery lists and watches pods; nothing else is read (no endpoints, nodes or /metrics).
@@ -295,7 +335,16 @@ export class Prometheus extends Construct {
         this.clusterRole = new k8s.KubeClusterRole(this, 'ClusterRole', { metadata: { name: clusterName, labels }, rules });
         new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', { metadata: { name: clusterName, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName }, subjects });
       }
+      if (this.scrapesApiServer) {
+        // Non-resource URLs can only be granted by a ClusterRole.
+        const apiServerRole = `${clusterName}-apiserver-metrics`;
+        new k8s.KubeClusterRole(this, 'ApiServerMetricsClusterRole', { metadata: { name: apiServerRole, labels }, rules: [{ nonResourceUrLs: ['/metrics'], verbs: ['get'] }] });
+        new k8s.KubeClusterRoleBinding(this, 'ApiServerMetricsClusterRoleBinding', { metadata: { name: apiServerRole, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: apiServerRole }, subjects });
+      }
       this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', { metadata: { ...metadata, name: `${this.name}-config` }, data: { 'prometheus.yml': configYaml } });
+      if (rulesYaml) {
+        this.rulesConfigMap = new k8s.KubeConfigMap(this, 'RulesConfigMap', { metadata: { ...metadata, name: `${this.name}-rules` }, data: { [ALERT_RULE_FILE]: rulesYaml } });
+      }
       const store = this.storage!;
       if (store.kind === 'persistent') {
         this.persistentVolumeClaim = new k8s.KubePersistentVolumeClaim(this, 'PersistentVolumeClaim', {
@@ -335,7 +384,7 @@ export class Prometheus extends Construct {
             metadata: {
               labels,
               // A changed configuration rolls the pod, since nothing reloads it in place.
-              annotations: { 'inferscale.io/config-sha256': createHash('sha256').update(configYaml).digest('hex') },
+              annotations: { 'inferscale.io/config-sha256': createHash('sha256').update(configYaml).update(rulesYaml ?? '').digest('hex') },
             },
             spec: {
               serviceAccountName: this.name,
@@ -360,11 +409,13 @@ export class Prometheus extends Construct {
                 securityContext: restrictedContainerSecurityContext(true),
                 volumeMounts: [
                   { name: 'config', mountPath: '/etc/prometheus', readOnly: true },
+                  ...(rulesYaml ? [{ name: 'rules', mountPath: RULES_DIRECTORY, readOnly: true }] : []),
                   { name: 'data', mountPath: '/prometheus' },
                 ],
               }],
               volumes: [
                 { name: 'config', configMap: { name: `${this.name}-config` } },
+                ...(rulesYaml ? [{ name: 'rules', configMap: { name: `${this.name}-rules` } }] : []),
                 store.kind === 'persistent'
                   ? { name: 'data', persistentVolumeClaim: { claimName: `${this.name}-data` } }
                   : { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString(store.size) } },
@@ -417,6 +468,15 @@ export class Prometheus extends Construct {
         }],
       },
     }));
+    if (alertGroups.length) {
+      // kube-prometheus-stack's Prometheus selects rules by the release label, in every namespace by default.
+      this.prometheusRule = new ApiObject(this, 'PrometheusRule', {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'PrometheusRule',
+        metadata: { name: 'inferscale-alerts', namespace: this.namespace, labels: monitorLabels },
+        spec: { groups: alertGroups.map((g) => ({ name: g.name, rules: g.rules.map((r) => ({ ...r, labels: { ...r.labels }, annotations: { ...r.annotations } })) })) },
+      });
+    }
     const dcgm = props.dcgmExporter;
     if (dcgm) {
       this.serviceMonitor = new ApiObject(this, 'DcgmServiceMonitor', {

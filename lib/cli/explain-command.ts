@@ -84,7 +84,32 @@ export function runExplain(args: readonly string[], io: CliIo): number {
   }
 }
 
+/** A service of an app, with what surrounds it. */
+export interface LoadedService {
+  /** The resolved service. */
+  readonly spec: ResolvedInferenceService;
+  /** Its namespace. */
+  readonly namespace: string;
+  /** Its Prometheus, adapter, exporter and KEDA, as `explain` describes them. */
+  readonly context: ExplainContext;
+}
+
 function explainApp(appOption: string | undefined, exportName: string | undefined, serviceName: string | undefined, io: CliIo): number {
+  const loaded = loadAppServices(appOption, exportName, serviceName, io);
+  if (typeof loaded === 'number') return loaded;
+  const explanations = loaded.services.map((s) => explainService(s.spec, s.context));
+  const list = loaded.services.map((s) => `${s.namespace}/${s.spec.name}`).join(', ');
+  io.stdout(`app ${loaded.shown}: ${loaded.services.length === 1 ? 'service' : `${loaded.services.length} services`} ${list}\n\n`);
+  io.stdout(formatExplanations(explanations));
+  return 0;
+}
+
+/**
+ * Builds the app (`--app FILE`, default the repository's default environment) and returns its
+ * services (or only `serviceName`); an exit code when the app has validation problems (listed
+ * on stdout). Throws {@link CliError} for bad input.
+ */
+export function loadAppServices(appOption: string | undefined, exportName: string | undefined, serviceName: string | undefined, io: CliIo): number | { readonly shown: string; readonly services: readonly LoadedService[] } {
   const packageRoot = resolve(__dirname, '..', '..');
   const file = appOption !== undefined ? resolve(io.cwd, appOption) : join(packageRoot, DEFAULT_APP);
   const shown = appOption ?? relative(io.cwd, file);
@@ -123,11 +148,7 @@ function explainApp(appOption: string | undefined, exportName: string | undefine
     throw new CliError(`unknown service "${serviceName}" in ${shown}; expected one of ${all}`);
   }
 
-  const explanations = picked.map((svc) => explainService(svc.spec as ResolvedInferenceService, contextOf(svc, named(svc).namespace, services.length)));
-  const list = picked.map((s) => `${named(s).namespace}/${named(s).name}`).join(', ');
-  io.stdout(`app ${shown}: ${picked.length === 1 ? 'service' : `${picked.length} services`} ${list}\n\n`);
-  io.stdout(formatExplanations(explanations));
-  return 0;
+  return { shown, services: picked.map((svc) => ({ spec: svc.spec as ResolvedInferenceService, namespace: named(svc).namespace, context: contextOf(svc, named(svc).namespace, services.length) })) };
 }
 
 interface Cdk8sModule {

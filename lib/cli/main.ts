@@ -1,5 +1,5 @@
 /**
- * The `inferscale` command line. Subcommands: `simulate`, `explain`, `profile`.
+ * The `inferscale` command line. Subcommands: `simulate`, `explain`, `profile`, `doctor`.
  *
  * Every error is one line on stderr (`inferscale simulate: <what is wrong>`) and a non-zero
  * exit code: 2 for an unknown option, 1 for bad input (unknown service, malformed trace,
@@ -7,6 +7,7 @@
  * @module
  */
 import { ManifestError, TraceError } from '../core/simulator';
+import { DOCTOR_USAGE, runDoctor } from './doctor-command';
 import { EXPLAIN_USAGE, runExplain } from './explain-command';
 import { PROFILE_USAGE, runProfile } from './profile-command';
 import { CliError } from './inputs';
@@ -25,21 +26,23 @@ Commands:
   profile    list the serving profiles, or fit one to vllm bench serve results
   tune       search targets, minReplicas, behavior and cold-start levers for the fewest GPU
              node-hours that keep an SLO, with held-out figures
+  doctor     run explain's checks against a live cluster and its Prometheus
 
-Run "inferscale simulate --help", "inferscale explain --help" or "inferscale profile --help" for their options.
+Run "inferscale <command> --help" for its options.
 `;
 
-/** Runs the CLI with `args` (without the node and script paths); returns the exit code. */
-export function main(args: readonly string[], io: CliIo = processIo()): number {
+/** Runs the CLI with `args` (without the node and script paths); returns the exit code (a promise for `doctor`, which waits on the network). */
+export function main(args: readonly string[], io: CliIo = processIo()): number | Promise<number> {
   const [command, ...rest] = args;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    io.stdout(command === undefined ? USAGE : rest[0] === 'simulate' ? SIMULATE_USAGE : rest[0] === 'explain' ? EXPLAIN_USAGE : rest[0] === 'profile' ? PROFILE_USAGE : rest[0] === 'tune' ? TUNE_USAGE : USAGE);
+    io.stdout(command === undefined ? USAGE : rest[0] === 'simulate' ? SIMULATE_USAGE : rest[0] === 'explain' ? EXPLAIN_USAGE : rest[0] === 'profile' ? PROFILE_USAGE : rest[0] === 'tune' ? TUNE_USAGE : rest[0] === 'doctor' ? DOCTOR_USAGE : USAGE);
     return command === undefined ? 2 : 0;
   }
   if (command === 'explain') return runExplain(rest, io);
   if (command === 'profile') return runProfile(rest, io);
+  if (command === 'doctor') return runDoctor(rest, io);
   if (command !== 'simulate' && command !== 'tune') {
-    io.stderr(`inferscale: unknown command "${command}"; expected "simulate", "explain", "profile" or "tune" (see inferscale --help)\n`);
+    io.stderr(`inferscale: unknown command "${command}"; expected "simulate", "explain", "profile", "tune" or "doctor" (see inferscale --help)\n`);
     return 2;
   }
   try {
@@ -71,7 +74,9 @@ export function processIo(): CliIo {
 
 /** Runs `main` on `process.argv` and sets the exit code (used by `bin/inferscale.js`). */
 export function run(): void {
-  process.exitCode = main(process.argv.slice(2));
+  const code = main(process.argv.slice(2));
+  if (typeof code === 'number') process.exitCode = code;
+  else code.then((c) => { process.exitCode = c; }, (e: unknown) => { process.stderr.write(`inferscale: internal error: ${(e as Error)?.message ?? String(e)}\n`); process.exitCode = 1; });
 }
 
 if (require.main === module) run();

@@ -49,6 +49,13 @@ export const IMAGES = Object.freeze({
    * @see https://github.com/kubernetes/kubernetes/pull/116672
    */
   kubectl: 'registry.k8s.io/kubectl:v1.33.4',
+  /**
+   * kube-state-metrics: HPA conditions and replica counts, pod phases, Deployment availability
+   * and node capacity as series, for the alerts and the dashboard (embedded Prometheus only;
+   * kube-prometheus-stack ships its own). Release v2.17.0.
+   * @see https://github.com/kubernetes/kube-state-metrics/releases/tag/v2.17.0
+   */
+  kubeStateMetrics: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.17.0',
 } as const);
 
 /** Name of one pinned image. */

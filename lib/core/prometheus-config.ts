@@ -10,6 +10,14 @@ import { Problem, show } from './problems';
 export const INFERENCE_PODS_JOB = 'inferscale-inference-pods';
 /** Job scraping the DCGM exporter, keeping the exporter's pod attribution. */
 export const DCGM_EXPORTER_JOB = 'inferscale-dcgm-exporter';
+/** Job scraping kube-state-metrics (HPA, pod, Deployment and node state for the alerts and dashboard). */
+export const KUBE_STATE_METRICS_JOB = 'inferscale-kube-state-metrics';
+/** Job scraping the API server's `/metrics` for the metrics APIServices' availability. */
+export const API_SERVER_JOB = 'inferscale-apiserver';
+/** Where the embedded Prometheus reads its rule files (a ConfigMap mounted there). */
+export const RULES_DIRECTORY = '/etc/prometheus/rules';
+/** Series kept from the API server's scrape: its full output is tens of thousands of series. */
+export const API_SERVER_KEPT_SERIES: readonly string[] = Object.freeze(['aggregator_unavailable_apiservice']);
 /** Default seconds between scrapes. */
 export const DEFAULT_SCRAPE_INTERVAL_SECONDS = 15;
 /** Default DCGM exporter metrics port. */
@@ -47,6 +55,29 @@ export interface PrometheusConfigOptions {
   readonly dcgmExporter?: DcgmExporterScrapeTarget;
   /** Labels added to every series when federated or remote-written. @default - none */
   readonly externalLabels?: Readonly<Record<string, string>>;
+  /** kube-state-metrics to scrape (with `honor_labels`: its series name other objects' namespaces and pods). @default - no job */
+  readonly kubeStateMetrics?: KubeStateMetricsScrapeTarget;
+  /**
+   * Scrape the API server (through `kubernetes.default.svc`, with the pod's service account
+   * token) for `aggregator_unavailable_apiservice` only. Needs `get` on the non-resource URL
+   * `/metrics`.
+   * @default false
+   */
+  readonly apiServer?: boolean;
+  /** Rule files to load, as paths inside the server's container. @default - none */
+  readonly ruleFiles?: readonly string[];
+  /** Alertmanagers to send alerts to, `host:port`. @default - none: alerts show on the /alerts page and as the ALERTS series */
+  readonly alertmanagers?: readonly string[];
+}
+
+/** Where kube-state-metrics' pod is, for the scrape configuration. */
+export interface KubeStateMetricsScrapeTarget {
+  /** Namespace of its pod. */
+  readonly namespace: string;
+  /** Labels selecting its pod. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** Container port serving the object metrics. */
+  readonly port: number;
 }
 
 /**
@@ -106,6 +137,20 @@ export interface ScrapeConfig {
   readonly static_configs?: readonly StaticConfig[];
   /** Relabeling steps applied, in order, to each target (discovered or static) before it is scraped. @default - none */
   readonly relabel_configs?: readonly RelabelConfig[];
+  /** Relabeling steps applied to each scraped series before it is stored. @default - none */
+  readonly metric_relabel_configs?: readonly RelabelConfig[];
+  /** `http` or `https`. @default "http" */
+  readonly scheme?: 'http' | 'https';
+  /** TLS settings of the scrape. @default - none */
+  readonly tls_config?: {
+    /** CA certificate file that verifies the target. */
+    readonly ca_file: string;
+  };
+  /** Credentials sent with each scrape. @default - none */
+  readonly authorization?: {
+    /** File holding the bearer token. */
+    readonly credentials_file: string;
+  };
 }
 
 /**
@@ -123,6 +168,16 @@ export interface PrometheusServerConfig {
     readonly evaluation_interval: string;
     /** Labels added to every series when federated or remote-written. @default - none */
     readonly external_labels?: Readonly<Record<string, string>>;
+  };
+  /** Rule files (recording and alerting rules) the server evaluates. @default - none */
+  readonly rule_files?: readonly string[];
+  /** Where alerts are sent. @default - nowhere */
+  readonly alerting?: {
+    /** Alertmanagers. */
+    readonly alertmanagers: readonly {
+      /** Fixed Alertmanager addresses. */
+      readonly static_configs: readonly StaticConfig[];
+    }[];
   };
   /** The scrape jobs. */
   readonly scrape_configs: readonly ScrapeConfig[];
@@ -153,6 +208,9 @@ export function buildPrometheusConfig(options: PrometheusConfigOptions = {}): {
   problems.push(...checkLabels('externalLabels', options.externalLabels));
   const dcgm = options.dcgmExporter;
   if (dcgm) problems.push(...checkDcgmTarget('dcgmExporter', dcgm));
+  (options.alertmanagers ?? []).forEach((a, i) => {
+    if (typeof a !== 'string' || !/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(a)) problems.push({ path: `alertmanagers[${i}]`, message: `is ${show(a)}; expected host:port, such as "alertmanager.monitoring.svc:9093"` });
+  });
   if (problems.length) return { problems };
 
   const discovery = (namespaces: readonly string[] | undefined): KubernetesSdConfig[] =>
@@ -199,6 +257,33 @@ export function buildPrometheusConfig(options: PrometheusConfigOptions = {}): {
       ],
     });
   }
+  const ksm = options.kubeStateMetrics;
+  if (ksm) {
+    jobs.push({
+      job_name: KUBE_STATE_METRICS_JOB,
+      // Its series carry the namespace and pod of the objects they describe, which must win
+      // over the target's own (as kube-prometheus' ServiceMonitor does).
+      honor_labels: true,
+      kubernetes_sd_configs: discovery([ksm.namespace]),
+      relabel_configs: [
+        keepPods({ namespace: ksm.namespace, podLabels: ksm.podLabels }),
+        { source_labels: ['__meta_kubernetes_pod_container_port_number'], regex: String(ksm.port), action: 'keep' },
+        finished,
+      ],
+    });
+  }
+  if (options.apiServer) {
+    const serviceAccount = '/var/run/secrets/kubernetes.io/serviceaccount';
+    jobs.push({
+      job_name: API_SERVER_JOB,
+      scheme: 'https',
+      // The API server's Service: any one server answers for the APIServices' availability.
+      static_configs: [{ targets: ['kubernetes.default.svc:443'] }],
+      tls_config: { ca_file: `${serviceAccount}/ca.crt` },
+      authorization: { credentials_file: `${serviceAccount}/token` },
+      metric_relabel_configs: [{ source_labels: ['__name__'], regex: API_SERVER_KEPT_SERIES.map(escapeRegex).join('|'), action: 'keep' }],
+    });
+  }
   const timeout = Math.min(10, interval);
   return {
     problems: [],
@@ -209,6 +294,8 @@ export function buildPrometheusConfig(options: PrometheusConfigOptions = {}): {
         evaluation_interval: promDuration(interval),
         ...(options.externalLabels && Object.keys(options.externalLabels).length ? { external_labels: sortKeys(options.externalLabels) } : {}),
       },
+      ...(options.ruleFiles && options.ruleFiles.length ? { rule_files: [...options.ruleFiles] } : {}),
+      ...(options.alertmanagers && options.alertmanagers.length ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [...options.alertmanagers] }] }] } } : {}),
       scrape_configs: jobs,
     },
   };
@@ -291,7 +378,7 @@ export function escapeRegex(value: string): string {
   return value.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 }
 
-function podSelectorRule(target: DcgmExporterScrapeTarget, action: 'keep' | 'drop'): RelabelConfig {
+function podSelectorRule(target: Pick<DcgmExporterScrapeTarget, 'namespace' | 'podLabels'>, action: 'keep' | 'drop'): RelabelConfig {
   const keys = Object.keys(target.podLabels).sort();
   return {
     source_labels: ['__meta_kubernetes_namespace', ...keys.map((k) => `__meta_kubernetes_pod_label_${sanitizeLabelName(k)}`)],
@@ -300,7 +387,7 @@ function podSelectorRule(target: DcgmExporterScrapeTarget, action: 'keep' | 'dro
   };
 }
 
-function keepPods(target: DcgmExporterScrapeTarget): RelabelConfig {
+function keepPods(target: Pick<DcgmExporterScrapeTarget, 'namespace' | 'podLabels'>): RelabelConfig {
   return podSelectorRule(target, 'keep');
 }
 

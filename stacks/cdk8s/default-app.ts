@@ -19,6 +19,10 @@ export function defaultApp(outdir: string, services: Record<string, InferenceSer
     ebsStorageClass: { name: 'gp3' },
     gpuNodePools: defaultGpuNodePools(),
     services,
+    // On-demand price of a g5.xlarge in us-east-1 (USD per hour), for the dashboard's cost panels.
+    // https://aws.amazon.com/ec2/instance-types/g5/ (pricing table, late 2026)
+    dashboard: { nodeHourlyPrices: { 'g5.xlarge': 1.006 } },
   });
   return app;
 }
+

@@ -22,7 +22,7 @@ describe('AIInferencePlatform', () => {
     const kinds = (kind: string): string[] => objects.filter((o) => o.kind === kind).map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
     expect(kinds('Namespace')).toEqual(['/gpu-system', '/inference', '/monitoring']);
     expect(kinds('DaemonSet')).toEqual(['gpu-system/dcgm-exporter', 'gpu-system/nvidia-device-plugin']);
-    expect(kinds('Deployment')).toEqual(['inference/llm', 'kube-system/metrics-server', 'monitoring/prometheus', 'monitoring/prometheus-adapter']);
+    expect(kinds('Deployment')).toEqual(['inference/llm', 'kube-system/metrics-server', 'monitoring/kube-state-metrics', 'monitoring/prometheus', 'monitoring/prometheus-adapter']);
     expect(kinds('APIService')).toEqual(['/v1beta1.custom.metrics.k8s.io', '/v1beta1.metrics.k8s.io']);
   });
 
@@ -62,7 +62,7 @@ describe('AIInferencePlatform', () => {
   test('NetworkPolicies by default: one per part, the metrics ports answering Prometheus only', () => {
     const { objects } = render({ gpuNodePools: [POOL], services: { llm: LLM } });
     expect(objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
-      'gpu-system/dcgm-exporter', 'inference/llm', 'kube-system/metrics-server', 'monitoring/prometheus', 'monitoring/prometheus-adapter',
+      'gpu-system/dcgm-exporter', 'inference/llm', 'kube-system/metrics-server', 'monitoring/kube-state-metrics', 'monitoring/prometheus', 'monitoring/prometheus-adapter',
     ]);
     const prometheus = {
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },

@@ -53,7 +53,9 @@ describe('Prometheus, embedded (the default)', () => {
     const { objects } = render({ services: [service('llm')], dcgmExporter: DCGM });
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual([
       'ClusterRole//monitoring-prometheus',
+      'ClusterRole//monitoring-prometheus-apiserver-metrics',
       'ClusterRoleBinding//monitoring-prometheus',
+      'ClusterRoleBinding//monitoring-prometheus-apiserver-metrics',
       'ConfigMap/monitoring/prometheus-config',
       'Deployment/monitoring/prometheus',
       'PriorityClass//monitoring-prometheus',
@@ -79,7 +81,7 @@ describe('Prometheus, embedded (the default)', () => {
   test('the ConfigMap holds the generated configuration', () => {
     const { objects, prom } = render({ dcgmExporter: DCGM, source: PrometheusSource.embedded({ scrapeIntervalSeconds: 10 }) });
     const yaml = find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml'];
-    expect(parse(yaml)).toEqual(JSON.parse(JSON.stringify(buildPrometheusConfig({ scrapeIntervalSeconds: 10, dcgmExporter: DCGM }).config)));
+    expect(parse(yaml)).toEqual(JSON.parse(JSON.stringify(buildPrometheusConfig({ scrapeIntervalSeconds: 10, dcgmExporter: DCGM, apiServer: true }).config)));
     expect(prom.config!.scrape_configs.find((j) => j.job_name === 'inferscale-dcgm-exporter')!.honor_labels).toBe(true);
   });
 
@@ -91,9 +93,10 @@ describe('Prometheus, embedded (the default)', () => {
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'prometheus', namespace: 'monitoring' }]);
   });
 
-  test('restricted discovery: a Role per namespace (with the exporter\'s), no ClusterRole', () => {
+  test('restricted discovery: a Role per namespace (with the exporter\'s), no ClusterRole reading objects', () => {
     const { objects, prom } = embedded({ discoveryNamespaces: ['search', 'inference'] }, { dcgmExporter: DCGM });
-    expect(objects.filter((o) => o.kind === 'ClusterRole')).toEqual([]);
+    // Only the API server's /metrics, which no Role can grant.
+    expect(objects.filter((o) => o.kind === 'ClusterRole').map((o) => o.rules)).toEqual([[{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]]);
     expect(objects.filter((o) => o.kind === 'Role').map((o) => o.metadata.namespace)).toEqual(['gpu-system', 'inference', 'search']);
     expect(objects.filter((o) => o.kind === 'RoleBinding').map((o) => o.metadata.namespace)).toEqual(['gpu-system', 'inference', 'search']);
     expect(prom.roles).toHaveLength(3);

@@ -28,7 +28,7 @@ function runInProcess(args: string[]): Run {
   let stdout = '';
   let stderr = '';
   const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd: ROOT, env: {} };
-  const code = main(args, io);
+  const code = main(args, io) as number;
   return { code, stdout, stderr };
 }
 

@@ -13,7 +13,7 @@ function run(args: string[], cwd = dir): { code: number; stdout: string; stderr:
   let stdout = '';
   let stderr = '';
   const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd, env: {} };
-  return { code: main(args, io), stdout, stderr };
+  return { code: main(args, io) as number, stdout, stderr };
 }
 
 describe('inferscale profile', () => {

@@ -30,7 +30,7 @@ function runInProcess(args: string[], cwd = ROOT): Run {
   let stdout = '';
   let stderr = '';
   const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd, env: {} };
-  const code = main(args, io);
+  const code = main(args, io) as number;
   return { code, stdout, stderr };
 }
 
@@ -188,7 +188,7 @@ describe('inferscale simulate (in process)', () => {
     [['simulate', '--manifest', manifest, '--fault', 'meteor:at=3'], /^inferscale simulate: --fault meteor:at=3: "meteor" is not a fault; expected outage:at=S,for=S, crash:at=S or spot:at=S\n$/],
     [['simulate', '--manifest', manifest, '--fault', 'outage:at=60'], /^inferscale simulate: --fault outage:at=60: for is missing; expected whole seconds, 0 or more\n$/],
     [['simulate', '--manifest', manifest, '--routing', 'random'], /^inferscale simulate: --routing is "random"; expected least-loaded or round-robin\n$/],
-    [['frobnicate'], /^inferscale: unknown command "frobnicate"; expected "simulate", "explain", "profile" or "tune" \(see inferscale --help\)\n$/],
+    [['frobnicate'], /^inferscale: unknown command "frobnicate"; expected "simulate", "explain", "profile", "tune" or "doctor" \(see inferscale --help\)\n$/],
   ])('bad input %j: one error line', (args, message) => {
     const r = runInProcess(args as string[]);
     expect(r.code).not.toBe(0);

@@ -14,7 +14,7 @@ function run(args: string[], tty = false): { code: number; stdout: string; stder
   let stdout = '';
   let stderr = '';
   const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: tty, cwd: ROOT, env: {} };
-  return { code: main(args, io), stdout, stderr };
+  return { code: main(args, io) as number, stdout, stderr };
 }
 
 // A 10-minute burst in a 20-minute trace: short, so the whole search runs in seconds.

@@ -103,10 +103,11 @@ describe('GPU instance catalogue', () => {
 });
 
 describe('pinned images', () => {
-  test('pins the device plugin, DCGM exporter, Prometheus Adapter, Prometheus, metrics-server, pause and kubectl by tag', () => {
+  test('pins the device plugin, DCGM exporter, Prometheus Adapter, Prometheus, metrics-server, kube-state-metrics, pause and kubectl by tag', () => {
     expect(IMAGES).toEqual({
       nvidiaDevicePlugin: 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0',
       dcgmExporter: 'nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless',
+      kubeStateMetrics: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.17.0',
       prometheusAdapter: 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0',
       prometheus: 'quay.io/prometheus/prometheus:v3.14.0',
       metricsServer: 'registry.k8s.io/metrics-server/metrics-server:v0.9.0',

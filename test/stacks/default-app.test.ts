@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultApp, DEFAULT_NAMESPACE } from '../../stacks/cdk8s/default-app';
+import { DEFAULT_NAMESPACE } from '../../stacks/cdk8s/default-app';
+import { synthDefaultApp } from '../../stacks/cdk8s/synth';
 import { expectValidManifests, loadManifestDir } from '../support/manifests';
 import { find } from '../support/synth';
 import { parseQuantity } from '../support/quantity';
@@ -18,10 +19,19 @@ const CHARTS_OUT = join(__dirname, '..', '..', 'charts-out');
 
 function synthTo(): { dir: string; files: Record<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), 'inferscale-synth-'));
-  defaultApp(dir).synth();
+  synthDefaultApp(dir);
+  return { dir, files: readTree(dir) };
+}
+
+/** Every file under `dir` by relative path. */
+function readTree(dir: string, prefix = ''): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const f of readdirSync(dir).sort()) files[f] = readFileSync(join(dir, f), 'utf8');
-  return { dir, files };
+  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) Object.assign(files, readTree(dir, rel));
+    else files[rel] = readFileSync(join(dir, rel), 'utf8');
+  }
+  return files;
 }
 
 describe('default environment', () => {
@@ -30,9 +40,8 @@ describe('default environment', () => {
   afterAll(() => rmSync(first.dir, { recursive: true, force: true }));
 
   test('committed charts-out/ is exactly what a fresh synth produces (run `npm run synth` and commit)', () => {
-    const committed: Record<string, string> = {};
-    for (const f of readdirSync(CHARTS_OUT).sort()) committed[f] = readFileSync(join(CHARTS_OUT, f), 'utf8');
-    expect(committed).toEqual(first.files);
+    expect(readTree(CHARTS_OUT)).toEqual(first.files);
+    expect(Object.keys(first.files)).toEqual(['dashboards/platform.json', 'platform.yaml']);
   });
 
   test('synthesizing twice gives byte-identical files', () => {
@@ -54,9 +63,7 @@ describe('default environment', () => {
       });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
-      const files: Record<string, string> = {};
-      for (const f of readdirSync(out).sort()) files[f] = readFileSync(join(out, f), 'utf8');
-      expect(files).toEqual(first.files);
+      expect(readTree(out)).toEqual(first.files);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

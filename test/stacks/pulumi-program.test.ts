@@ -135,18 +135,20 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       'pulumi:providers:kubernetes': 1,
       'kubernetes:core/v1:Namespace': 3,
       // No metrics-server of the platform's own: the EKS add-on serves metrics.k8s.io.
-      'kubernetes:core/v1:ServiceAccount': 7,
-      'kubernetes:networking.k8s.io/v1:NetworkPolicy': 5,
-      'kubernetes:core/v1:Service': 5,
-      'kubernetes:core/v1:ConfigMap': 3,
+      'kubernetes:core/v1:ServiceAccount': 8,
+      'kubernetes:networking.k8s.io/v1:NetworkPolicy': 6,
+      'kubernetes:core/v1:Service': 6,
+      // Prometheus' configuration and its alerting rules, the adapter's, the device plugin's, the Grafana dashboard.
+      'kubernetes:core/v1:ConfigMap': 5,
       'kubernetes:core/v1:PersistentVolumeClaim': 1,
-      'kubernetes:apps/v1:Deployment': 5,
+      'kubernetes:apps/v1:Deployment': 6,
       'kubernetes:apps/v1:DaemonSet': 2,
       'kubernetes:policy/v1:PodDisruptionBudget': 3,
       'kubernetes:autoscaling/v2:HorizontalPodAutoscaler': 2,
       'kubernetes:apiregistration.k8s.io/v1:APIService': 1,
-      'kubernetes:rbac.authorization.k8s.io/v1:ClusterRole': 4,
-      'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding': 5,
+      // kube-state-metrics' and Prometheus' /metrics of the API server among them.
+      'kubernetes:rbac.authorization.k8s.io/v1:ClusterRole': 6,
+      'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding': 7,
       'kubernetes:rbac.authorization.k8s.io/v1:Role': 1,
       'kubernetes:rbac.authorization.k8s.io/v1:RoleBinding': 2,
       'kubernetes:scheduling.k8s.io/v1:PriorityClass': 1,
@@ -330,7 +332,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
 
   test('every Kubernetes object is registered with the environment\'s provider', () => {
     const k8sObjects = inventory.filter((r) => r.type.startsWith('kubernetes:'));
-    expect(k8sObjects.length).toBe(51);
+    expect(k8sObjects.length).toBe(61);
     for (const r of k8sObjects) expect(r.provider).toMatch(/^urn:pulumi:dev::inferscale::inferscale:aws:InferenceEnvironment\$pulumi:providers:kubernetes::inferscale-k8s::inferscale-k8s-id$/);
     // AWS resources use the default AWS provider.
     for (const r of inventory.filter((x) => x.type.startsWith('aws:'))) expect(r.provider ?? '').not.toContain('kubernetes');
@@ -661,7 +663,7 @@ describe('planning (pure): choices the program makes', () => {
 
   test('NetworkPolicies: on by default, the client namespaces from config, off with false; daemon resources in the one shape', () => {
     const policies = (p: import('../../stacks/pulumi/plan').StackPlan): any[] => p.platformObjects.filter((o) => o.kind === 'NetworkPolicy');
-    expect(policies(plan(() => undefined)).map((o) => o.metadata.name).sort()).toEqual(['dcgm-exporter', 'embeddings', 'llm', 'prometheus', 'prometheus-adapter']);
+    expect(policies(plan(() => undefined)).map((o) => o.metadata.name).sort()).toEqual(['dcgm-exporter', 'embeddings', 'kube-state-metrics', 'llm', 'prometheus', 'prometheus-adapter']);
     const named = plan((c) => { c['inferscale:platform'].networkPolicies = { inferenceClientNamespaces: ['ingress-nginx'] }; });
     expect(policies(named).find((o) => o.metadata.name === 'llm').spec.ingress[0].from)
       .toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } });

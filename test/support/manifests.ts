@@ -37,6 +37,7 @@ import {
 } from './k8s-meta';
 import { configMapKey, dns1035Label, dns1123Label, dns1123Subdomain, ianaSvcName, pathSegmentName } from './k8s-names';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ModelClass, schemaModelFor, validateWithSchema } from './k8s-schema';
 import { findUnknownFields, loadTypeIndex, rootClassFor, type TypeIndex } from './k8s-types';
 import { checkPodSecurity, type PodSecurityLevel } from './pod-security';
@@ -94,10 +95,12 @@ export interface CheckOptions {
 /**
  * Custom resources whose CRDs are a documented prerequisite of the platform, with the model
  * their objects are schema-checked against: KEDA's ScaledObject (`@kubernetes-models/keda`,
- * generated from KEDA 2.x's CRDs).
+ * generated from KEDA 2.x's CRDs) and the prometheus-operator's PrometheusRule
+ * (`@kubernetes-models/prometheus-operator`, generated from its CRDs).
  */
 const KNOWN_CUSTOM_KINDS: ReadonlyMap<string, { readonly namespaced: boolean; readonly model: ModelClass }> = new Map([
   ['keda.sh/v1alpha1 ScaledObject', { namespaced: true, model: ScaledObject as unknown as ModelClass }],
+  ['monitoring.coreos.com/v1 PrometheusRule', { namespaced: true, model: PrometheusRule as unknown as ModelClass }],
 ]);
 
 /** Kinds of built-in cluster-scoped resources. */

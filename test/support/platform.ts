@@ -7,7 +7,7 @@ import { K8sObject } from './synth';
 export function renderPlatform(props: AIInferencePlatformProps): { objects: K8sObject[]; platform: AIInferencePlatform } {
   const platform = new AIInferencePlatform(Testing.app(), 'platform', props);
   const objects = Testing.synth(platform) as K8sObject[];
-  expectValidManifests(objects, { crdKinds: ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PodMonitor'] });
+  expectValidManifests(objects, { crdKinds: ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PodMonitor', 'monitoring.coreos.com/v1/PrometheusRule'] });
   return { objects, platform };
 }
 

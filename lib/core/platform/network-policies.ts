@@ -107,6 +107,8 @@ export interface NetworkPolicyPlatform {
   readonly kedaNamespace?: string;
   /** The DCGM exporter and its metrics port, when deployed. */
   readonly dcgmExporter?: NetworkPolicyServer;
+  /** kube-state-metrics and its metrics port, when deployed. */
+  readonly kubeStateMetrics?: NetworkPolicyServer;
   /** metrics-server and its secure port, when deployed. */
   readonly metricsServer?: NetworkPolicyServer;
   /** Inference services. */
@@ -169,6 +171,10 @@ export function resolveNetworkPolicies(props: NetworkPoliciesProps, platform: Ne
   if (platform.dcgmExporter) {
     const d = platform.dcgmExporter;
     policies.push({ name: d.name, namespace: d.namespace, podLabels: d.podLabels, ingress: [{ ports: [d.port], from: [scraper] }], reason: 'GPU metrics answer Prometheus only.' });
+  }
+  if (platform.kubeStateMetrics) {
+    const k = platform.kubeStateMetrics;
+    policies.push({ name: k.name, namespace: k.namespace, podLabels: k.podLabels, ingress: [{ ports: [k.port], from: [scraper] }], reason: 'Cluster state metrics answer Prometheus only (its telemetry port answers nobody but the kubelet\'s probes).' });
   }
   if (platform.prometheus.mode === 'embedded') {
     const p = platform.prometheus.server;
