@@ -43,7 +43,7 @@ test('one row per service and one for GPU nodes; panel ids unique; each HPA metr
   expect(rows).toEqual(['inference/llm', 'inference/embeddings', 'GPU nodes']);
   expect(new Set(committed.panels.map((p) => p.id)).size).toBe(committed.panels.length);
   const titles = committed.panels.map((p) => p.title);
-  for (const t of ['requests per second per pod, target 4: per pod', 'p95 latency per pod, target 4 s: per pod', 'KV cache use (vLLM)', 'GPU node cost per hour']) expect(titles).toContain(t);
+  for (const t of ['requests waiting per pod (vllm:num_requests_waiting), target 1: per pod', 'p95 time to first token per pod (vllm:time_to_first_token_seconds), target 1 s: per pod', 'KV cache use (vLLM)', 'GPU node cost per hour']) expect(titles).toContain(t);
 });
 
 describeWithTools(['promtool'], 'dashboard queries under promtool', ({ promtool }) => {
