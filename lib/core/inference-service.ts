@@ -318,7 +318,6 @@ export interface ResolvedInferenceService {
 
 /** Label every inferscale pod selector uses. */
 export const SERVICE_LABEL = 'inferscale.io/service';
-/** Default node label marking GPU nodes. */
 /**
  * What a service with a model-server preset scales on when it names no metrics: the engine's
  * saturation signals that need no latency SLO to set. One request waiting per pod (the queue
@@ -334,6 +333,7 @@ export function defaultEngineMetrics(server: ModelServer): ScalingMetric[] {
   return metrics;
 }
 
+/** Default node label marking GPU nodes. */
 export const GPU_PRESENT_LABEL = 'nvidia.com/gpu.present';
 /** Node label holding the GPU product. */
 export const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
