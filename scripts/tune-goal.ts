@@ -14,10 +14,10 @@
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { resolveInferenceService } from '../lib/core';
+import { InferenceServiceProps, resolveInferenceService } from '../lib/core';
 import { loadTrace } from '../lib/cli/inputs';
 import { main } from '../lib/cli/main';
-import { parseSlo, TuneRow, tuneParts } from '../lib/cli/tune-command';
+import { parseSlo, simulationSlo, TuneRow, tuneParts } from '../lib/cli/tune-command';
 import { scaleTrace, serviceFromResolved, simulate, SimulationOptions } from '../lib/core/simulator';
 import { basePoint, boundRatio, evaluate, Evaluation, traceStartAfter, TuneSlo } from '../lib/core/tune';
 import { defaultServices, previousLlmMetrics } from '../stacks/default-services';
@@ -54,20 +54,23 @@ function tune(spec: string, slo: string): TuneJson {
   return JSON.parse(stdout) as TuneJson;
 }
 
-/** The seed article's configuration on the held-out part, with the SLO and clock tune used. */
-function seedHeldOut(spec: string, out: TuneJson): Evaluation {
-  const { service, problems } = resolveInferenceService({ ...defaultServices().llm, metrics: previousLlmMetrics() }, 'llm');
+/** A configuration of the default LLM on the held-out part, with the SLO and clock tune used. */
+function heldOutOf(spec: string, out: TuneJson, props: InferenceServiceProps): Evaluation {
+  const { service, problems } = resolveInferenceService(props, 'llm');
   if (!service) throw new Error(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
   const trace = scaleTrace(loadTrace(spec, ROOT, {}), 1);
   const parts = tuneParts(trace, spec, ROOT);
   const slo = out.slo;
   const heldOutSlo: TuneSlo = { ...slo, budgetSeconds: (slo.budgetSeconds * parts.heldOut.requests.length) / parts.train.requests.length };
   const options: SimulationOptions = {
-    slo: { quantile: slo.quantile, ...(slo.ttftSeconds !== undefined ? { ttftSeconds: slo.ttftSeconds } : {}), ...(slo.e2eSeconds !== undefined ? { e2eSeconds: slo.e2eSeconds } : {}), ...(slo.interTokenSeconds !== undefined ? { interTokenSeconds: slo.interTokenSeconds } : {}), failedRatio: slo.failedRatio },
+    slo: simulationSlo(slo),
     ...(parts.heldOutStartSeconds > 0 ? { levers: { traceStart: traceStartAfter(parts.heldOutStartSeconds) } } : {}),
   };
   return evaluate(basePoint({ targetScales: [], minReplicas: [1], behaviors: ['configured'], headroomNodes: [0], imagePrepull: [false], floors: [undefined] }), simulate(serviceFromResolved(service), parts.heldOut, options), heldOutSlo);
 }
+
+/** The default LLM's `maxReplicas`. */
+const MAX_REPLICAS = defaultServices().llm.maxReplicas;
 
 /** Most seconds over the chosen configuration may have, held out: half of the better reference. */
 const VIOLATION_SHARE = 0.5;
@@ -75,9 +78,12 @@ const VIOLATION_SHARE = 0.5;
 const BOUND_RATIO = 1.3;
 
 /** Whether the goal is met, and if not, what the held-out frontier says about why. */
-function verdict(chosen: Evaluation, limit: number, frontier: readonly TuneRow[]): string {
+function verdict(chosen: Evaluation, limit: number, frontier: readonly TuneRow[], atMax: Evaluation): string {
   const ratio = boundRatio(chosen);
   if (chosen.violationSeconds <= limit && ratio <= BOUND_RATIO) return 'met';
+  if (atMax.violationSeconds > limit) {
+    return `not possible within maxReplicas ${MAX_REPLICAS}: needs ≤ ${Math.floor(limit)} s over, and ${MAX_REPLICAS} replicas from the first second give ${Math.round(atMax.violationSeconds)} s (${boundRatio(atMax).toFixed(2)}× the bound)`;
+  }
   const within = frontier.filter((r) => boundRatio(r.heldOut) <= BOUND_RATIO);
   const fewest = within.reduce<TuneRow | undefined>((a, r) => (a === undefined || r.heldOut.violationSeconds < a.heldOut.violationSeconds ? r : a), undefined);
   const enough = frontier.filter((r) => r.heldOut.violationSeconds <= limit);
@@ -97,11 +103,14 @@ function main2(): void {
   const notes: string[] = [];
   for (const t of traces) {
     const out = tune(t.spec, values.slo!);
-    const seed = seedHeldOut(t.spec, out);
+    const llm = defaultServices().llm;
+    const seed = heldOutOf(t.spec, out, { ...llm, metrics: previousLlmMetrics() });
+    // The least any configuration of this replica range can break: every replica warm all along.
+    const atMax = heldOutOf(t.spec, out, { ...llm, minReplicas: llm.maxReplicas });
     const k8s = out.defaults.heldOut;
     const chosen = out.chosen.heldOut;
     const limit = VIOLATION_SHARE * Math.min(seed.violationSeconds, k8s.violationSeconds);
-    const v = verdict(chosen, limit, out.frontier);
+    const v = verdict(chosen, limit, out.frontier, atMax);
     const s = (e: Evaluation): string => String(Math.round(e.violationSeconds));
     const nh = (e: Evaluation): string => e.nodeHours.toFixed(2);
     rows.push(`| ${t.label} | ${out.chosen.label} | ${s(chosen)} | ${s(seed)} | ${s(k8s)} | ${nh(chosen)} | ${nh(seed)} | ${nh(k8s)} | ${chosen.leadTimeNodeHours?.toFixed(2)} | ${boundRatio(chosen).toFixed(2)}× | ${v} |`);
