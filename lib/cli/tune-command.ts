@@ -285,7 +285,7 @@ export function runTune(args: readonly string[], io: CliIo): number {
   const yamlKeys = renderPulumiKeys(tuned);
   const ratio = boundRatio(rows.chosen.heldOut);
   if (v.json) {
-    io.stdout(`${JSON.stringify({ service: service.name, trace: trace.name, trainSeconds: train.requests.length, heldOutSeconds: heldOut.requests.length, slo, evaluations: evaluator.runs, seconds, ...rows, heldOutBoundRatio: ratio, levers, configuration: tuned, typescript: tsProps, pulumi: yamlKeys }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ service: service.name, trace: trace.name, trainSeconds: train.requests.length, heldOutSeconds: heldOut.requests.length, slo, space, evaluations: evaluator.runs, seconds, ...rows, heldOutBoundRatio: ratio, levers, configuration: tuned, typescript: tsProps, pulumi: yamlKeys }, null, 2)}\n`);
   } else {
     const q = `p${Math.round(slo.quantile * 100)}`;
     io.stdout(`service ${service.name}: ${service.minReplicas}-${service.maxReplicas} replicas, metrics ${service.metrics.map((m) => m.name).join(', ')}\n`);
