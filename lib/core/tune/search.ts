@@ -396,7 +396,7 @@ export function floorsFromNeed(needed: ArrayLike<number>, share: number, baseMin
  * it) is feasible too, trying at most `tries`. A search that only looked at the training part
  * picks the point that just fits its noise; one that must also fit another draw keeps a margin
  * for the noise it has not seen. When none holds, the tried point that missed least under stress;
- * with no feasible point at all, the best by {@link objective}.
+ * with no feasible point at all, the {@link nearestMiss}.
  */
 export function robustChoice(evaluated: readonly Evaluation[], stress: (e: Evaluation) => Evaluation, tries = 64): { choice: Evaluation; held: boolean; tried: number } {
   const ranked = [...evaluated].sort((a, b) => objective(a) - objective(b));
@@ -407,7 +407,21 @@ export function robustChoice(evaluated: readonly Evaluation[], stress: (e: Evalu
     if (stressed.feasible) return { choice: feasible[i], held: true, tried: i + 1 };
     if (least === undefined || objective(stressed) < least.missed) least = { choice: feasible[i], missed: objective(stressed) };
   }
-  return { choice: least?.choice ?? ranked[0], held: false, tried: feasible.length };
+  return { choice: least?.choice ?? nearestMiss(ranked), held: false, tried: feasible.length };
+}
+
+/** How much more than the least a miss may break the SLO and still count as nearest. */
+export const NEAR_MISS_SHARE = 0.05;
+
+/**
+ * With no point meeting the SLO: the cheapest of those within {@link NEAR_MISS_SHARE} of the
+ * fewest seconds over (and failures): paying for every replica to save the last percent of a
+ * miss that stays a miss buys nothing.
+ */
+export function nearestMiss(evaluated: readonly Evaluation[]): Evaluation {
+  const least = [...evaluated].sort((a, b) => objective(a) - objective(b))[0];
+  const near = evaluated.filter((e) => e.violationSeconds <= least.violationSeconds * (1 + NEAR_MISS_SHARE) && e.failedRatio <= least.failedRatio * (1 + NEAR_MISS_SHARE));
+  return near.reduce((a, e) => (e.nodeHours < a.nodeHours ? e : a), least);
 }
 
 /**

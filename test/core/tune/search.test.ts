@@ -109,6 +109,10 @@ describe('robustChoice', () => {
     const r = robustChoice([e(1, 50), e(2, 20)], () => { throw new Error('no stress without a feasible point'); });
     expect([r.choice.nodeHours, r.held, r.tried]).toEqual([2, false, 0]);
   });
+
+  test('with none feasible, the cheapest of the points within 5 % of the fewest seconds over', () => {
+    expect(robustChoice([e(8, 200), e(5, 209), e(4, 211), e(3, 400)], () => e(0, 0)).choice.nodeHours).toBe(5);
+  });
 });
 
 describe('redrawTrace', () => {
