@@ -356,8 +356,13 @@ function formatTarget(type: string, target: number, scale: number): string {
   return String(Number(((target * scale) / 1000).toPrecision(3)));
 }
 
+/** Floor windows shown in full before the rest are counted. */
+const FLOOR_WINDOWS_SHOWN = 3;
+
 function floorSummary(f: ScheduledFloorsProps): string {
-  return f.floors.map((w) => `${w.from}-${w.to}=${w.minReplicas}`).join(' ');
+  const shown = f.floors.slice(0, FLOOR_WINDOWS_SHOWN).map((w) => `${w.from}-${w.to}=${w.minReplicas}`).join(' ');
+  const rest = f.floors.length - FLOOR_WINDOWS_SHOWN;
+  return rest > 0 ? `${shown} +${rest} more` : shown;
 }
 
 /** Each lever of the chosen point set back to its baseline value, with a name and its chosen value. */
