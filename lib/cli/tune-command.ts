@@ -285,7 +285,7 @@ export function runTune(args: readonly string[], io: CliIo): number {
   const yamlKeys = renderPulumiKeys(tuned);
   const ratio = boundRatio(rows.chosen.heldOut);
   if (v.json) {
-    io.stdout(`${JSON.stringify({ service: service.name, trace: trace.name, trainSeconds: train.requests.length, heldOutSeconds: heldOut.requests.length, slo, space, evaluations: evaluator.runs, seconds, ...rows, heldOutBoundRatio: ratio, levers, configuration: tuned, typescript: tsProps, pulumi: yamlKeys }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ service: service.name, trace: trace.name, heldOutTrace: heldOut.name, trainSeconds: train.requests.length, heldOutSeconds: heldOut.requests.length, slo, space, evaluations: evaluator.runs, seconds, ...rows, heldOutBoundRatio: ratio, levers, configuration: tuned, typescript: tsProps, pulumi: yamlKeys }, null, 2)}\n`);
   } else {
     const q = `p${Math.round(slo.quantile * 100)}`;
     io.stdout(`service ${service.name}: ${service.minReplicas}-${service.maxReplicas} replicas, metrics ${service.metrics.map((m) => m.name).join(', ')}\n`);
@@ -464,6 +464,7 @@ export function renderTuneReport(service: string, traceName: string, rows: { fro
 <text x="${W / 2}" y="${H - 10}" text-anchor="middle">node-hours (${xMin.toFixed(2)} to ${xMax.toFixed(2)})</text><text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">seconds over (0 to ${Math.round(yMax)})</text>${dots}</svg>
 <h2>Frontier</h2>${table(TABLE_COLUMNS, rows.frontier.map((r) => tableRow(r, r.point === rows.chosen.point ? '*' : '')))}
 <h2>Chosen against the references</h2>${table(TABLE_COLUMNS, [tableRow(rows.chosen, 'chosen'), tableRow(rows.configured, 'configured'), tableRow(rows.defaults, 'defaults')])}
+<p>Held out, the chosen configuration pays ${rows.chosen.heldOut.nodeHours.toFixed(2)} node-hours: ${Number.isFinite(boundRatio(rows.chosen.heldOut)) ? `${boundRatio(rows.chosen.heldOut).toFixed(2)}×` : 'an unknown multiple of'} the clairvoyant bound with start-up times.</p>
 <h2>What each lever bought (held out)</h2>${table(LEVER_COLUMNS, levers.map((l) => [l.lever, l.chosen, l.without.nodeHours.toFixed(2), String(Math.round(l.without.violationSeconds)), (rows.chosen.heldOut.nodeHours - l.without.nodeHours).toFixed(2), String(Math.round(l.without.violationSeconds - rows.chosen.heldOut.violationSeconds))]))}
 <h2>TypeScript props</h2><pre>${escapeHtml(tsProps)}</pre><h2>Pulumi.dev.yaml keys</h2><pre>${escapeHtml(yamlKeys)}</pre></body></html>
 `;
