@@ -210,7 +210,6 @@ export function runTune(args: readonly string[], io: CliIo): number {
   const storage: WeightCacheLever | undefined = v['storage-throughput'] !== undefined ? parseStorageThroughput(v['storage-throughput']) : undefined;
   // The held-out part keeps the trace's clock, so scheduled floors fall where they would.
   const heldOutBase: SimulationOptions = heldOutStartSeconds > 0 ? { ...base, levers: { ...base.levers, traceStart: traceStartAfter(heldOutStartSeconds) } } : base;
-  // The space: floors come from what the training part needed, slot by slot of the day.
   const baseline = simulate(service, train, base);
   // Never worse than what runs now: the default budget is 1 % of the training seconds, or what
   // the service as configured breaks there, whichever is less.
@@ -220,6 +219,7 @@ export function runTune(args: readonly string[], io: CliIo): number {
   const slo: TuneSlo = { ...sloBase, budgetSeconds: budget };
   // The held-out part may be shorter: its budget is the same share of its length.
   const heldOutSlo: TuneSlo = { ...sloBase, budgetSeconds: (budget * heldOut.requests.length) / train.requests.length };
+  // The space: floors come from what the training part needed, slot by slot of the day.
   const startup = baseline.summary.bounds.startupSeconds;
   const floors: (ScheduledFloorsProps | undefined)[] = [undefined];
   for (const share of FLOOR_SHARES) {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../lib/cli/main';
 import type { CliIo } from '../../lib/cli/main';
-import { parseSlo } from '../../lib/cli/tune-command';
+import { parseSlo, tuneParts } from '../../lib/cli/tune-command';
+import { readNamedTrace, syntheticTrace } from '../../lib/core/simulator';
 
 const ROOT = join(__dirname, '..', '..');
 const manifest = join(__dirname, 'fixtures', 'llm.yaml');
@@ -72,6 +73,17 @@ describe('inferscale tune', () => {
     expect(out.space.scaleUpPercents).toEqual([null, 50, 100, 200, 400]);
     expect(out.heldOutTrace).toBe('step:peak=10,at=120,for=600,duration=1200,seed=2 (held out)');
     expect(run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft-p95=2s', '--storage-throughput', 'fast']).stderr).toBe('inferscale tune: --storage-throughput is "fast"; expected MB/s of the storage, optionally followed by :node or :shared (e.g. 2000 or 500:shared)\n');
+  });
+
+  test('tuneParts: a recorded trace split in time with the held-out clock; a shape held out with its next seed; or the trace asked for', () => {
+    const conv = tuneParts(readNamedTrace('conv'), 'conv', ROOT);
+    expect([conv.train.requests.length, conv.heldOut.requests.length, conv.heldOutStartSeconds]).toEqual([2460, 1043, 2460]);
+    const step = tuneParts(syntheticTrace('step'), 'step', ROOT);
+    expect(step.heldOutStartSeconds).toBe(0);
+    expect([...step.heldOut.requests]).toEqual([...syntheticTrace('step', { seed: 2 }).requests]);
+    expect([...step.train.requests]).toEqual([...syntheticTrace('step').requests]);
+    expect(tuneParts(syntheticTrace('step'), 'step', ROOT, { trainShare: 0.5 }).heldOutStartSeconds).toBe(1800);
+    expect(tuneParts(readNamedTrace('conv'), 'conv', ROOT, { heldOutSpec: 'code' }).heldOut.requests.length).toBe(readNamedTrace('code').requests.length);
   });
 
   test('a malformed SLO is an error naming the option', () => {
