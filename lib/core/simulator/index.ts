@@ -66,6 +66,7 @@ export {
   ManifestError,
   serviceFromManifests,
   serviceFromResolved,
+  serviceFromScaledObject,
   servicesFromManifests,
   servicesFromYaml,
   withBehaviorPreset,
@@ -98,6 +99,18 @@ export type {
   SloOptions,
   UtilizationOptions,
 } from './options';
+export {
+  KEDA_UPSTREAM_DEFAULTS,
+  KedaMetricsServer,
+  KedaScaleLoop,
+  coldStarts,
+  existsWithoutPods,
+  inferscaleKeda,
+  kedaSummary,
+  triggerAnswer,
+  withAutoscaler,
+} from './keda';
+export type { ColdStart, KedaScaleTarget, KedaSummary, SimulatedAutoscaler, SimulatedKeda, SimulatedKedaTrigger, TriggerAnswer } from './keda';
 export { simulate } from './simulate';
 export type { SimulationResult } from './simulate';
 export { simulateMany } from './batch';

@@ -12,6 +12,7 @@ import { Cluster, Pod, PodPhase } from './cluster';
 import { ControllerLoop, LOOKBACK_DELTA_SECONDS, SimulationSyncs } from './controller-loop';
 import { EngineExposition, PodScrapes, ScrapeLayout } from './engine-metrics';
 import { FaultSchedule } from './faults';
+import { KedaScaleLoop, kedaSummary } from './keda';
 import { ResolvedSimulationOptions, resolveSimulationOptions, SimulationOptions } from './options';
 import { route, RoutingCursor } from './routing';
 import { ScrapeClock } from './scrapes';
@@ -131,6 +132,7 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
     prometheusUp: (t) => !faults.prometheusDown(t),
     taken: () => taken,
   }, initialReplicas, T);
+  const kedaLoop = service.keda ? new KedaScaleLoop(service, service.keda, controller, (t) => !faults.prometheusDown(t)) : undefined;
 
   let nextScrapeAt = clock.count > 0 ? clock.time(0) : Infinity;
   let boundPodSeconds = 0;
@@ -226,6 +228,7 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
       }
       nextScrapeAt += clock.intervalSeconds;
     }
+    if (kedaLoop?.step(t)) cluster.applyReplicas(t, controller.desired);
     if (controller.step(t)) cluster.applyReplicas(t, controller.desired);
     if (options.onProgress && (t + 1) % PROGRESS_EVERY_SECONDS === 0) options.onProgress(t + 1, T);
   }
@@ -283,6 +286,7 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
     scaleDowns: controller.scaleDowns,
     blockedSyncs: controller.blocked,
     faults: faults.report(timeline, controller.syncs, T),
+    ...(kedaLoop && controller.kedaServer ? { keda: kedaSummary(kedaLoop, controller.kedaServer, timeline) } : {}),
   };
   if (peakReady === 0 && total > 0) warnings.push('no replica was ready at any time: every request failed');
   return {
