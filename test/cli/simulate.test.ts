@@ -123,7 +123,7 @@ describe('inferscale simulate (spawned)', () => {
   }, 40_000);
 
   test('a manifest that is not an HPA: one error line', async () => {
-    expect(oneErrorLine(await spawned.notHpa)).toBe('inferscale simulate: deployment-only.yaml: no HorizontalPodAutoscaler found (found Deployment/llm); expected an autoscaling/v2 HPA and the Deployment it scales');
+    expect(oneErrorLine(await spawned.notHpa)).toBe('inferscale simulate: deployment-only.yaml: no HorizontalPodAutoscaler or ScaledObject found (found Deployment/llm); expected an autoscaling/v2 HPA (or a KEDA ScaledObject) and the Deployment it scales');
   }, 40_000);
 
   test('an unknown option: one error line, exit 2', async () => {

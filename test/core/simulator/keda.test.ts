@@ -3,6 +3,7 @@ import {
   coldStarts,
   KedaMetricsServer,
   serviceFromResolved,
+  servicesFromManifests,
   SimulatedKeda,
   SimulatedService,
   simulate,
@@ -11,6 +12,7 @@ import {
   withAutoscaler,
 } from '../../../lib/core/simulator';
 import { defaultServices } from '../../../stacks/default-services';
+import { renderPlatform } from '../../support/platform';
 import { firstIndex, shippedLlmService } from './helpers';
 
 /** The gateway's request rate: an Object metric that still has a value with no pods running. */
@@ -182,5 +184,40 @@ describe('the adapter path', () => {
     const s = withAutoscaler(zeroService(), 'adapter');
     expect(s.minReplicas).toBe(1);
     expect(s.keda).toBeUndefined();
+  });
+});
+
+describe('a ScaledObject in a manifest', () => {
+  const POOL = { name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 8 };
+  const llm = defaultServices().llm;
+  const props = { ...llm, minReplicas: 0, metrics: [GATEWAY_RATE, ...(llm.metrics ?? [])] };
+
+  test('reads as the service it was rendered from: the HPA KEDA creates, one metric per trigger, and KEDA\'s settings', () => {
+    const { objects, platform } = renderPlatform({ autoscaler: 'keda', keda: { pollingIntervalSeconds: 30, cooldownPeriodSeconds: 600 }, gpuNodePools: [POOL], services: { llm: props } });
+    const [fromManifest] = servicesFromManifests(objects, 'charts-out/');
+    const resolved = platform.services.llm.spec;
+    const fromResolved = serviceFromResolved(resolved, objects.find((o) => o.kind === 'ScaledObject')!.spec);
+    expect(fromManifest.keda).toEqual(fromResolved.keda);
+    expect(fromManifest.keda).toMatchObject({ pollingIntervalSeconds: 30, cooldownPeriodSeconds: 600 });
+    expect(fromManifest.keda!.fallback).toBeUndefined();
+    expect(fromManifest.minReplicas).toBe(0);
+    expect(fromManifest.behavior).toEqual(fromResolved.behavior);
+    const shape = (s: SimulatedService): unknown[] => s.metrics.map(({ name: _name, ...rest }) => rest);
+    expect(shape(fromManifest)).toEqual(shape(fromResolved));
+    expect(fromManifest.skippedMetrics).toEqual([]);
+  });
+
+  test('a trigger the simulator has no model for is left out with the reason', () => {
+    const so = {
+      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'llm', namespace: 'ml' },
+      spec: { scaleTargetRef: { name: 'llm' }, triggers: [{ type: 'kafka', metadata: { topic: 'x' } }, { type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } }] },
+    };
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'llm', namespace: 'ml' }, spec: { template: { spec: { containers: [{ name: 'c', resources: { requests: { cpu: '1' } } }] } } } };
+    const [s] = servicesFromManifests([so, deployment], 'x.yaml');
+    expect(s.skippedMetrics).toEqual([{ name: 's0-kafka', reason: 'the simulator has no model for KEDA kafka triggers' }]);
+    expect(s.metrics.map((m) => m.signal)).toEqual(['cpuUtilization']);
+    // KEDA's defaults for what the object leaves out.
+    expect(s.keda).toEqual({ pollingIntervalSeconds: 30, cooldownPeriodSeconds: 300, triggers: [{ metricType: 'Utilization', activationThreshold: 0, ignoreNullValues: true }] });
+    expect([s.minReplicas, s.maxReplicas]).toEqual([0, 100]);
   });
 });
