@@ -107,6 +107,7 @@ export {
   existsWithoutPods,
   inferscaleKeda,
   kedaSummary,
+  kedaWarnings,
   triggerAnswer,
   withAutoscaler,
 } from './keda';

@@ -387,3 +387,27 @@ export function kedaSummary(loop: KedaScaleLoop, server: KedaMetricsServer, time
     coldStarts: coldStarts(timeline),
   };
 }
+
+/** What the reader should know about a KEDA run before reading its numbers. */
+export function kedaWarnings(service: SimulatedService): string[] {
+  const keda = service.keda;
+  if (!keda) return [];
+  const out: string[] = [];
+  const trigger = (i: number): string => `trigger ${i} (${service.metrics[i].name})`;
+  if (service.minReplicas === 0) {
+    out.push('KEDA scales this service to zero: requests that arrive while no replica is ready fail at once (a Service without ready endpoints refuses the connection, a gateway answers 503); the simulator models no queue or client retry in front of the service');
+    service.metrics.forEach((m, i) => {
+      if (existsWithoutPods(m) && keda.triggers[i]?.metricType === 'Value') {
+        out.push(`${trigger(i)} has a Value target: the HPA multiplies its ratio by the ready pods, so after a wake-up from zero it adds no replica before the first one is ready; an AverageValue target does not wait`);
+      }
+    });
+  }
+  if (keda.fallback) {
+    service.metrics.forEach((m, i) => {
+      if (keda.triggers[i]?.metricType === 'AverageValue' && m.target < 1000) {
+        out.push(`${trigger(i)} has a threshold of ${m.target / 1000}: KEDA 2.17 truncates it to ${Math.trunc(m.target / 1000)} in its fallback answer, so on fallback that trigger asks for 0 replicas, not ${keda.fallback!.replicas}`);
+      }
+    });
+  }
+  return out;
+}

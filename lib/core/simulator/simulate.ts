@@ -12,7 +12,7 @@ import { Cluster, Pod, PodPhase } from './cluster';
 import { ControllerLoop, LOOKBACK_DELTA_SECONDS, SimulationSyncs } from './controller-loop';
 import { EngineExposition, PodScrapes, ScrapeLayout } from './engine-metrics';
 import { FaultSchedule } from './faults';
-import { KedaScaleLoop, kedaSummary } from './keda';
+import { KedaScaleLoop, kedaSummary, kedaWarnings } from './keda';
 import { ResolvedSimulationOptions, resolveSimulationOptions, SimulationOptions } from './options';
 import { route, RoutingCursor } from './routing';
 import { ScrapeClock } from './scrapes';
@@ -327,5 +327,6 @@ function startWarnings(service: SimulatedService, o: ResolvedSimulationOptions, 
     warnings.push(`the model takes ${o.modelLoadSeconds} s to load but the startup probe gives up after ${probeBudget} s: new pods restart forever and never become ready`);
   }
   if (service.metrics.length === 0) warnings.push('no simulated metric: the HPA never changes the replica count');
+  warnings.push(...kedaWarnings(service));
   return warnings;
 }
