@@ -74,6 +74,8 @@ export {
 export type { BehaviorPresetName, LoadTimeSource, MetricSignal, SimulatedMetric, SimulatedService, SkippedMetric } from './service';
 export {
   DEFAULT_E2E_OUTPUT_TOKENS,
+  DEFAULT_IMAGE_PULL_SECONDS,
+  DEFAULT_NODE_PROVISIONING_SECONDS,
   DEFAULT_OUTPUT_TOKENS,
   DEFAULT_PROMPT_TOKENS,
   DEFAULT_PULL_BYTES_PER_SECOND,

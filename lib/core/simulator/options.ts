@@ -8,6 +8,15 @@ import type { ServingProfile } from './profiles/types';
 import type { LoadTimeSource, SimulatedService } from './service';
 import { parseClock, resolveScheduledFloors, ScheduledFloorsProps, weeklyFloors, Weekday, WEEKDAYS } from '../scheduled-floors';
 
+/**
+ * Seconds from the cluster autoscaler's decision to a GPU node that takes pods (instance launch,
+ * join, driver and device plugin): the default environment's order of magnitude on EKS.
+ */
+export const DEFAULT_NODE_PROVISIONING_SECONDS = 180;
+
+/** Seconds to pull an inference image (several GB) on a fresh node, when its size is not given. */
+export const DEFAULT_IMAGE_PULL_SECONDS = 60;
+
 /** Pod start-up. */
 export interface PodOptions {
   /** Ready replicas at second 0 (already running, on nodes, with history). @default - what the trace's first five minutes need at the SLOs, within min and max replicas */
@@ -415,7 +424,7 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
     modelLoadSeconds = profile.weightBytes / positive('pods.storageBytesPerSecond', pods.storageBytesPerSecond) + ENGINE_START_SECONDS;
     modelLoadSource = 'option';
   }
-  let imagePullSeconds = 60;
+  let imagePullSeconds = DEFAULT_IMAGE_PULL_SECONDS;
   if (pods.imagePullSeconds !== undefined) imagePullSeconds = nonNegative('pods.imagePullSeconds', pods.imagePullSeconds, true);
   else if (pods.imageBytes !== undefined) {
     imagePullSeconds = Math.round(positive('pods.imageBytes', pods.imageBytes) / positive('pods.pullBytesPerSecond', pods.pullBytesPerSecond ?? DEFAULT_PULL_BYTES_PER_SECOND));
@@ -480,7 +489,7 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
     minNodes,
     maxNodes,
     initialNodes,
-    provisioningSeconds: nonNegative('nodes.provisioningSeconds', nodes.provisioningSeconds ?? 180, true),
+    provisioningSeconds: nonNegative('nodes.provisioningSeconds', nodes.provisioningSeconds ?? DEFAULT_NODE_PROVISIONING_SECONDS, true),
     scaleDownUnneededSeconds: nonNegative('nodes.scaleDownUnneededSeconds', nodes.scaleDownUnneededSeconds ?? 600, true),
     scrapeIntervalSeconds: wholePositive('metrics.scrapeIntervalSeconds', m.scrapeIntervalSeconds ?? 15),
     scrapeOffsetSeconds: nonNegative('metrics.scrapeOffsetSeconds', m.scrapeOffsetSeconds ?? 7, true),
