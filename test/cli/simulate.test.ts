@@ -180,7 +180,7 @@ describe('inferscale simulate (in process)', () => {
   test.each([
     [['simulate', '--manifest', manifest, '--trace', 'nosuchshape'], /^inferscale simulate: trace "nosuchshape" is not a shape \(step, spike, diurnal, ramp\), a named trace \(code, conv\) or an existing file\n$/],
     [['simulate', '--manifest', manifest, '--scale=-2'], /^inferscale simulate: --scale is "-2"; expected a number greater than 0\n$/],
-    [['simulate', '--manifest', manifest, '--compare', 'burst,fast'], /^inferscale simulate: --compare: "fast" is not a behavior preset; expected configured, burst, steady, queue, default, legacy\n$/],
+    [['simulate', '--manifest', manifest, '--compare', 'burst,fast'], /^inferscale simulate: --compare: "fast" is not a behavior preset or an autoscaler; expected configured, burst, steady, queue, default, legacy, adapter, keda\n$/],
     [['simulate', '--manifest', join(FIXTURES, 'missing.yaml')], /^inferscale simulate: manifest .*missing\.yaml does not exist\n$/],
     [['simulate', '--app-dir', 'no-such-dir', '--service', 'llm'], /^inferscale simulate: no synthesized app in no-such-dir\/ .*run "npm run synth" first, or pass --manifest FILE\n$/],
     [['simulate', '--manifest', manifest, '--slo-ttft', '0'], /^inferscale simulate: --slo-ttft is "0"; expected a number greater than 0\n$/],
