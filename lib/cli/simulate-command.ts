@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import {
   BEHAVIOR_PRESETS,
   BehaviorPresetName,
+  existsWithoutPods,
   FaultOptions,
   scaleTrace,
   SERVING_PROFILES,
@@ -64,6 +65,8 @@ Service (one of):
                          ScaledObject is keda). keda for an adapter service takes the ScaledObject
                          inferscale renders; adapter for a KEDA service keeps its HPA and sets
                          minReplicas 0 to 1
+  --min-replicas N       the service's minReplicas instead (0: scale to zero, KEDA only, with a
+                         metric that still has a value with no pods, such as a gateway's rate)
 
 Trace:
   --trace LIST           comma-separated: step | spike | diurnal | ramp (optionally
@@ -129,6 +132,7 @@ const OPTIONS = {
   manifest: { type: 'string' },
   'app-dir': { type: 'string' },
   autoscaler: { type: 'string' },
+  'min-replicas': { type: 'string' },
   trace: { type: 'string' },
   scale: { type: 'string' },
   duration: { type: 'string' },
@@ -184,6 +188,27 @@ export function autoscalerLine(service: SimulatedService): string {
   if (!k) return 'scaled by an HPA reading the Prometheus Adapter';
   const fallback = k.fallback ? `fallback ${k.fallback.replicas} replicas after ${k.fallback.failureThreshold} failed reads` : 'no fallback';
   return `scaled by KEDA: polling ${k.pollingIntervalSeconds} s, ${service.minReplicas === 0 ? `scale to zero after ${k.cooldownPeriodSeconds} s without an active trigger` : 'no scale to zero'}, ${fallback}`;
+}
+
+/**
+ * The service with another `minReplicas` (`--min-replicas`): a whole number up to maxReplicas; 0
+ * only on the KEDA path with a metric that still has a value with no pods (else nothing wakes it).
+ */
+export function withMinReplicas(service: SimulatedService, spec: string): SimulatedService {
+  const n = Number(spec);
+  if (spec.trim() === '' || !Number.isInteger(n) || n < 0 || n > service.maxReplicas) {
+    throw new CliError(`--min-replicas is "${spec}"; expected a whole number from 0 to maxReplicas (${service.maxReplicas})`);
+  }
+  if (n === 0 && !service.keda) throw new CliError('--min-replicas is 0, but the service is scaled through the Prometheus Adapter, whose HPA cannot scale to zero; add --autoscaler keda');
+  if (n === 0 && !service.metrics.some(existsWithoutPods)) {
+    throw new CliError(`--min-replicas is 0, but no metric of ${service.name} (${service.metrics.map((m) => m.name).join(', ')}) still has a value with no pods running, so nothing would wake it; KEDA needs an External or Object metric (a queue, the gateway's request rate)`);
+  }
+  // inferscale renders no fallback for a service at zero (it would wake it).
+  if (n === 0 && service.keda?.fallback) {
+    const { fallback: _none, ...keda } = service.keda;
+    return { ...service, minReplicas: 0, keda };
+  }
+  return { ...service, minReplicas: n };
 }
 
 /** What KEDA did in each run that went through it, one line per run. */
@@ -271,7 +296,8 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
   const services = v.manifest !== undefined ? loadManifest(v.manifest, io.cwd) : loadAppDir(v['app-dir'] ?? 'charts-out', io.cwd);
   const picked = pickService(services, v.service, v.manifest ?? `${v['app-dir'] ?? 'charts-out'}/`);
   if (v.autoscaler !== undefined && !(AUTOSCALER_PATHS as readonly string[]).includes(v.autoscaler)) throw new CliError(`--autoscaler is "${v.autoscaler}"; expected ${AUTOSCALER_PATHS.join(' or ')}`);
-  const base = v.autoscaler !== undefined ? withAutoscaler(picked, v.autoscaler as SimulatedAutoscaler) : picked;
+  const routed = v.autoscaler !== undefined ? withAutoscaler(picked, v.autoscaler as SimulatedAutoscaler) : picked;
+  const base = v['min-replicas'] !== undefined ? withMinReplicas(routed, v['min-replicas']) : routed;
 
   // Traces.
   const duration = numberOption('duration', v.duration, 'whole');

@@ -121,7 +121,7 @@ export class ControllerLoop {
     const j = this.index;
     let observations = this.readMetrics(t);
     // KEDA's HPA reads its triggers through KEDA's metrics server; at zero replicas it reads nothing.
-    if (this.kedaServer && this.desired > 0) observations = this.kedaServer.read(observations, this.inputs.prometheusUp(t), this.cluster.ready);
+    if (this.kedaServer && this.desired > 0) observations = this.kedaServer.read(observations, this.inputs.prometheusUp(t), this.cluster.ready, this.desired);
     const result = hpa.sync({
       recommendations: this.state.recommendations,
       scaleUpEvents: this.state.scaleUpEvents,
@@ -244,8 +244,10 @@ export class ControllerLoop {
     const buckets = histogramBuckets(reader.histogram);
     const nb = buckets.length + 1;
     const count = rows[last + offset + nb - 1] - rows[first + offset + nb - 1];
-    // No request in the window. KEDA's trigger query keeps the catalogue's idle-safe form (`or
-    // rate(count) == 0`), so an idle pod answers 0 there; the adapter path counts it as missing.
+    // No request in the window. The catalogue's latency queries answer 0 for an idle pod (`or
+    // rate(count) == 0`), and so does KEDA's trigger query here. The adapter path still counts the
+    // pod as missing, which blocks its scale-down while a service is idle; kept as recorded until
+    // that model is changed on purpose.
     if (!(count > 1e-9)) return this.kedaServer ? { state: 'ready', valueMilli: 0 } : { state: 'missing' };
     if (m.quantile === 'mean' || m.quantile === undefined) {
       return { state: 'ready', valueMilli: Math.trunc(((rows[last + offset + nb] - rows[first + offset + nb]) / count) * 1000) };

@@ -57,6 +57,25 @@ export interface SimulatedKedaTrigger {
   readonly ignoreNullValues: boolean;
 }
 
+/**
+ * KEDA's `fallback.behavior` values.
+ * @see https://github.com/kedacore/keda/blob/v2.17.2/apis/keda/v1alpha1/scaledobject_types.go
+ */
+export const KEDA_FALLBACK_BEHAVIORS = ['static', 'currentReplicas', 'currentReplicasIfHigher', 'currentReplicasIfLower'] as const;
+
+/** One of {@link KEDA_FALLBACK_BEHAVIORS}. */
+export type KedaFallbackBehavior = (typeof KEDA_FALLBACK_BEHAVIORS)[number];
+
+/** The replicas a fallback asks for, given the Deployment's current `spec.replicas` (KEDA's `doFallback`). */
+export function fallbackReplicas(fallback: NonNullable<SimulatedKeda['fallback']>, currentReplicas: number): number {
+  switch (fallback.behavior ?? 'static') {
+    case 'currentReplicas': return currentReplicas;
+    case 'currentReplicasIfHigher': return Math.max(currentReplicas, fallback.replicas);
+    case 'currentReplicasIfLower': return Math.min(currentReplicas, fallback.replicas);
+    default: return fallback.replicas;
+  }
+}
+
 /** What the simulator needs of a ScaledObject besides the HPA it creates. */
 export interface SimulatedKeda {
   /** Seconds between KEDA's activity checks (its scale loop). */
@@ -69,6 +88,12 @@ export interface SimulatedKeda {
     readonly failureThreshold: number;
     /** Replicas meanwhile. */
     readonly replicas: number;
+    /**
+     * `fallback.behavior` (KEDA 2.17): `static` asks for `replicas`; `currentReplicas` for the
+     * Deployment's current count; `currentReplicasIfHigher` / `IfLower` for the higher / lower of
+     * the two. @default "static"
+     */
+    readonly behavior?: KedaFallbackBehavior;
   };
   /** One per metric of the service, in the same order. */
   readonly triggers: readonly SimulatedKedaTrigger[];
@@ -181,12 +206,15 @@ export class KedaMetricsServer {
     this.failures = new Int32Array(metrics.length);
   }
 
-  /** What the HPA sees for each metric, given the adapter-path observations of the same data. */
-  public read(observations: readonly hpa.HpaMetricObservation[], prometheusUp: boolean, readyPodCount: number): hpa.HpaMetricObservation[] {
-    return observations.map((o, i) => this.readOne(i, o, prometheusUp, readyPodCount));
+  /**
+   * What the HPA sees for each metric, given the adapter-path observations of the same data, the
+   * ready pods (for Value targets) and the Deployment's `spec.replicas` (for the fallback behavior).
+   */
+  public read(observations: readonly hpa.HpaMetricObservation[], prometheusUp: boolean, readyPodCount: number, currentReplicas: number): hpa.HpaMetricObservation[] {
+    return observations.map((o, i) => this.readOne(i, o, prometheusUp, readyPodCount, currentReplicas));
   }
 
-  private readOne(i: number, observation: hpa.HpaMetricObservation, prometheusUp: boolean, readyPodCount: number): hpa.HpaMetricObservation {
+  private readOne(i: number, observation: hpa.HpaMetricObservation, prometheusUp: boolean, readyPodCount: number, currentReplicas: number): hpa.HpaMetricObservation {
     const m = this.metrics[i];
     const trigger = this.keda.triggers[i];
     const raw = triggerAnswer(observation, prometheusUp);
@@ -205,7 +233,7 @@ export class KedaMetricsServer {
     if (fallback && trigger.metricType === 'AverageValue' && this.failures[i] > fallback.failureThreshold) {
       this.fallbackReads++;
       const normalisation = Math.trunc(m.target / 1000);
-      return { type: 'External', targetAverageValueMilli: m.target, valuesMilli: [normalisation * 1000 * fallback.replicas] };
+      return { type: 'External', targetAverageValueMilli: m.target, valuesMilli: [normalisation * 1000 * fallbackReplicas(fallback, currentReplicas)] };
     }
     return { type: 'External', invalid: true };
   }

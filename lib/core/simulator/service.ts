@@ -11,7 +11,7 @@ import type { ResolvedInferenceService } from '../inference-service';
 import { parseQuantity } from '../quantity';
 import { resolveScaledObject } from '../platform/keda';
 import { EXPOSED_SERIES } from './engine-metrics';
-import { inferscaleKeda, KEDA_UPSTREAM_DEFAULTS, SimulatedKeda, SimulatedKedaTrigger } from './keda';
+import { inferscaleKeda, KEDA_FALLBACK_BEHAVIORS, KEDA_UPSTREAM_DEFAULTS, KedaFallbackBehavior, SimulatedKeda, SimulatedKedaTrigger } from './keda';
 
 /**
  * What a metric measures, as far as the simulator is concerned. Each signal is computed from the
@@ -231,7 +231,11 @@ function kedaSettings(spec: Record<string, unknown>, triggers: readonly Simulate
   return {
     pollingIntervalSeconds: Math.max(1, whole(spec.pollingInterval, KEDA_UPSTREAM_DEFAULTS.pollingIntervalSeconds)),
     cooldownPeriodSeconds: whole(spec.cooldownPeriod, KEDA_UPSTREAM_DEFAULTS.cooldownPeriodSeconds),
-    ...(hasFallback ? { fallback: { failureThreshold: whole(fallback.failureThreshold, 3), replicas: whole(fallback.replicas, 0) } } : {}),
+    ...(hasFallback ? { fallback: {
+      failureThreshold: whole(fallback.failureThreshold, 3),
+      replicas: whole(fallback.replicas, 0),
+      ...((KEDA_FALLBACK_BEHAVIORS as readonly unknown[]).includes(fallback.behavior) && fallback.behavior !== 'static' ? { behavior: fallback.behavior as KedaFallbackBehavior } : {}),
+    } } : {}),
     triggers,
   };
 }

@@ -1,6 +1,7 @@
 import { resolveInferenceService, ScalingMetric } from '../../../lib/core';
 import {
   coldStarts,
+  fallbackReplicas,
   KedaMetricsServer,
   serviceFromResolved,
   servicesFromManifests,
@@ -127,6 +128,14 @@ describe('the KEDA path during a metrics outage', () => {
     expect(syncs[3].proposed).toBe(keda.keda!.fallback!.replicas);
     expect(k.summary.keda!.fallbackReads).toBeGreaterThan(0);
   });
+
+  test('fallback.behavior currentReplicasIfHigher keeps the replicas the outage found, as the adapter path does', () => {
+    const higher = { ...keda, keda: { ...keda.keda!, fallback: { ...keda.keda!.fallback!, behavior: 'currentReplicasIfHigher' as const } } };
+    const a = run(adapter, step, outage);
+    const k = run(higher, step, outage);
+    expect(Array.from(k.timeline.desiredReplicas.slice(960, 2700))).toEqual(Array.from(a.timeline.desiredReplicas.slice(960, 2700)));
+    expect(k.summary.keda!.fallbackReads).toBeGreaterThan(0);
+  });
 });
 
 describe('KEDA\'s metrics server', () => {
@@ -136,26 +145,34 @@ describe('KEDA\'s metrics server', () => {
 
   test('a Pods metric becomes the sum over the pods that answered, an External AverageValue the HPA divides by the replicas', () => {
     const server = new KedaMetricsServer([metric], { pollingIntervalSeconds: 15, cooldownPeriodSeconds: 300, triggers: [trigger] });
-    const [read] = server.read([{ type: 'Pods', targetAverageValueMilli: 800, pods: [{ state: 'ready', valueMilli: 500 }, { state: 'ready', valueMilli: 700 }, { state: 'missing' }] }], true, 2);
+    const [read] = server.read([{ type: 'Pods', targetAverageValueMilli: 800, pods: [{ state: 'ready', valueMilli: 500 }, { state: 'ready', valueMilli: 700 }, { state: 'missing' }] }], true, 2, 3);
     expect(read).toEqual({ type: 'External', targetAverageValueMilli: 800, valuesMilli: [1200] });
   });
 
   test('an empty answer is an error with ignoreNullValues false, and 0 with true', () => {
     const strict = new KedaMetricsServer([metric], { pollingIntervalSeconds: 15, cooldownPeriodSeconds: 300, triggers: [trigger] });
-    expect(strict.read([noPods], true, 0)).toEqual([{ type: 'External', invalid: true }]);
+    expect(strict.read([noPods], true, 0, 3)).toEqual([{ type: 'External', invalid: true }]);
     const lenient = new KedaMetricsServer([metric], { pollingIntervalSeconds: 15, cooldownPeriodSeconds: 300, triggers: [{ ...trigger, ignoreNullValues: true }] });
-    expect(lenient.read([noPods], true, 0)).toEqual([{ type: 'External', targetAverageValueMilli: 800, valuesMilli: [0] }]);
+    expect(lenient.read([noPods], true, 0, 3)).toEqual([{ type: 'External', targetAverageValueMilli: 800, valuesMilli: [0] }]);
     // Prometheus down is an error either way.
-    expect(lenient.read([noPods], false, 0)).toEqual([{ type: 'External', invalid: true }]);
+    expect(lenient.read([noPods], false, 0, 3)).toEqual([{ type: 'External', invalid: true }]);
   });
 
   test('KEDA 2.17 truncates the threshold in its fallback answer: a threshold of 0.8 falls back to 0, so the HPA drops to minReplicas', () => {
     const server = new KedaMetricsServer([metric], { pollingIntervalSeconds: 15, cooldownPeriodSeconds: 300, fallback: { failureThreshold: 1, replicas: 4 }, triggers: [trigger] });
-    expect(server.read([noPods], false, 3)).toEqual([{ type: 'External', invalid: true }]);
-    expect(server.read([noPods], false, 3)).toEqual([{ type: 'External', targetAverageValueMilli: 800, valuesMilli: [0] }]);
+    expect(server.read([noPods], false, 3, 3)).toEqual([{ type: 'External', invalid: true }]);
+    expect(server.read([noPods], false, 3, 3)).toEqual([{ type: 'External', targetAverageValueMilli: 800, valuesMilli: [0] }]);
     const whole = new KedaMetricsServer([{ ...metric, target: 2500 }], { pollingIntervalSeconds: 15, cooldownPeriodSeconds: 300, fallback: { failureThreshold: 1, replicas: 4 }, triggers: [trigger] });
-    whole.read([noPods], false, 3);
-    expect(whole.read([noPods], false, 3)).toEqual([{ type: 'External', targetAverageValueMilli: 2500, valuesMilli: [2 * 1000 * 4] }]);
+    whole.read([noPods], false, 3, 3);
+    expect(whole.read([noPods], false, 3, 3)).toEqual([{ type: 'External', targetAverageValueMilli: 2500, valuesMilli: [2 * 1000 * 4] }]);
+  });
+});
+
+describe('fallbackReplicas', () => {
+  test('follows fallback.behavior against the current replicas', () => {
+    const at = (behavior: 'static' | 'currentReplicas' | 'currentReplicasIfHigher' | 'currentReplicasIfLower', current: number): number => fallbackReplicas({ failureThreshold: 3, replicas: 4, behavior }, current);
+    expect([at('static', 7), at('currentReplicas', 7), at('currentReplicasIfHigher', 7), at('currentReplicasIfLower', 7)]).toEqual([4, 7, 7, 4]);
+    expect([at('currentReplicasIfHigher', 2), at('currentReplicasIfLower', 2)]).toEqual([4, 2]);
   });
 });
 
@@ -219,5 +236,24 @@ describe('a ScaledObject in a manifest', () => {
     // KEDA's defaults for what the object leaves out.
     expect(s.keda).toEqual({ pollingIntervalSeconds: 30, cooldownPeriodSeconds: 300, triggers: [{ metricType: 'Utilization', activationThreshold: 0, ignoreNullValues: true }] });
     expect([s.minReplicas, s.maxReplicas]).toEqual([0, 100]);
+  });
+
+  test('fallback, its behavior and the triggers\' activation and null policy are read as KEDA parses them', () => {
+    const so = {
+      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'llm' },
+      spec: {
+        scaleTargetRef: { name: 'llm' }, minReplicaCount: 1, maxReplicaCount: 6, pollingInterval: 10,
+        fallback: { failureThreshold: 2, replicas: 3, behavior: 'currentReplicasIfHigher' },
+        triggers: [{ type: 'prometheus', metadata: { query: 'sum(sum(vllm:num_requests_waiting{pod=~"llm-.+"}) by (pod))', threshold: '4', activationThreshold: '1.5', ignoreNullValues: 'f' } }],
+      },
+    };
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'llm' }, spec: { template: { spec: { containers: [{ name: 'c' }] } } } };
+    const [s] = servicesFromManifests([so, deployment], 'x.yaml');
+    expect(s.keda).toEqual({
+      pollingIntervalSeconds: 10, cooldownPeriodSeconds: 300,
+      fallback: { failureThreshold: 2, replicas: 3, behavior: 'currentReplicasIfHigher' },
+      triggers: [{ metricType: 'AverageValue', activationThreshold: 1.5, ignoreNullValues: false }],
+    });
+    expect(s.metrics).toEqual([{ name: 's0-prometheus', type: 'Pods', signal: 'queueDepth', targetType: 'AverageValue', target: 4000, rateWindowSeconds: 60, series: 'vllm:num_requests_waiting' }]);
   });
 });
