@@ -93,6 +93,9 @@ Serving (independent of the HPA):
   --prompt-tokens N      prompt tokens per request when the trace has no token columns (default 1155)
   --output-tokens N      output tokens per request when the trace has no token columns (default 211)
   --timeout S            client timeout in seconds (default 600)
+  --gateway POLICY       what happens to requests while no replica is ready: refuse (a Service
+                         without endpoints; they fail at once) | hold (a gateway or KEDA's HTTP
+                         add-on keeps them until a replica is ready or the timeout) (default refuse)
 
 SLOs (95th percentile per second):
   --slo-ttft S           time to first token (default 2)
@@ -143,6 +146,7 @@ const OPTIONS = {
   progress: { type: 'boolean' },
   profile: { type: 'string' },
   routing: { type: 'string' },
+  gateway: { type: 'string' },
   'prompt-tokens': { type: 'string' },
   'output-tokens': { type: 'string' },
   timeout: { type: 'string' },
@@ -317,6 +321,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
   }
   if (presets.length === 0) throw new CliError(`--compare is empty; expected presets from ${BEHAVIOR_PRESETS.join(', ')}`);
   if (v.routing !== undefined && v.routing !== 'least-loaded' && v.routing !== 'round-robin') throw new CliError(`--routing is "${v.routing}"; expected least-loaded or round-robin`);
+  if (v.gateway !== undefined && v.gateway !== 'refuse' && v.gateway !== 'hold') throw new CliError(`--gateway is "${v.gateway}"; expected refuse or hold`);
 
   const loadTime = numberOption('load-time', v['load-time'], 'positive');
   const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as T;
@@ -324,6 +329,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
     serving: defined({
       profile: v.profile !== undefined ? loadProfile(v.profile, io.cwd) : undefined,
       routing: v.routing as 'least-loaded' | 'round-robin' | undefined,
+      gateway: v.gateway as 'refuse' | 'hold' | undefined,
       promptTokens: numberOption('prompt-tokens', v['prompt-tokens'], 'positive'),
       outputTokens: numberOption('output-tokens', v['output-tokens'], 'positive'),
       requestTimeoutSeconds: numberOption('timeout', v.timeout, 'positive'),

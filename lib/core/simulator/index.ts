@@ -88,6 +88,7 @@ export {
 export type {
   ControllerOptions,
   FaultOptions,
+  GatewayPolicy,
   MetricsPipelineOptions,
   NodePoolOptions,
   PodOptions,
@@ -116,6 +117,7 @@ export {
   withAutoscaler,
 } from './keda';
 export type { ColdStart, KedaFallbackBehavior, KedaScaleTarget, KedaSummary, SimulatedAutoscaler, SimulatedKeda, SimulatedKedaTrigger, TriggerAnswer } from './keda';
+export { HeldRequests } from './gateway';
 export { simulate } from './simulate';
 export type { SimulationResult } from './simulate';
 export { simulateMany } from './batch';

@@ -22,6 +22,7 @@
  */
 import type * as hpa from '../hpa';
 import { DEFAULT_KEDA_COOLDOWN_SECONDS, DEFAULT_KEDA_FAILURE_THRESHOLD, DEFAULT_KEDA_POLLING_INTERVAL_SECONDS } from '../platform/keda';
+import type { GatewayPolicy } from './options';
 import type { SimulatedMetric, SimulatedService } from './service';
 import type { SimulationTimeline } from './summary';
 
@@ -416,14 +417,16 @@ export function kedaSummary(loop: KedaScaleLoop, server: KedaMetricsServer, time
   };
 }
 
-/** What the reader should know about a KEDA run before reading its numbers. */
-export function kedaWarnings(service: SimulatedService): string[] {
+/** What the reader should know about a KEDA run before reading its numbers, given what the gateway does with requests at zero. */
+export function kedaWarnings(service: SimulatedService, gateway: GatewayPolicy = 'refuse', requestTimeoutSeconds = 600): string[] {
   const keda = service.keda;
   if (!keda) return [];
   const out: string[] = [];
   const trigger = (i: number): string => `trigger ${i} (${service.metrics[i].name})`;
   if (service.minReplicas === 0) {
-    out.push('KEDA scales this service to zero: requests that arrive while no replica is ready fail at once (a Service without ready endpoints refuses the connection, a gateway answers 503); the simulator models no queue or client retry in front of the service');
+    out.push(gateway === 'hold'
+      ? `KEDA scales this service to zero: requests that arrive while no replica is ready are held at the gateway until one is, or fail after the client timeout (${requestTimeoutSeconds} s); their TTFT includes the wait`
+      : 'KEDA scales this service to zero: requests that arrive while no replica is ready fail at once (a Service without ready endpoints refuses the connection, a gateway answers 503); no client retries them. serving.gateway "hold" (--gateway hold) models a gateway that holds them instead');
     service.metrics.forEach((m, i) => {
       if (existsWithoutPods(m) && keda.triggers[i]?.metricType === 'Value') {
         out.push(`${trigger(i)} has a Value target: the HPA multiplies its ratio by the ready pods, so after a wake-up from zero it adds no replica before the first one is ready; an AverageValue target does not wait`);

@@ -257,3 +257,36 @@ describe('a ScaledObject in a manifest', () => {
     expect(s.metrics).toEqual([{ name: 's0-prometheus', type: 'Pods', signal: 'queueDepth', targetType: 'AverageValue', target: 4000, rateWindowSeconds: 60, series: 'vllm:num_requests_waiting' }]);
   });
 });
+
+describe('the gateway while no replica is ready', () => {
+  const trace = burst(2400, 600, 1500, 1);
+
+  test('refuse fails the cold start\'s requests at once; hold keeps them and serves them once a replica is ready, with the wait in their TTFT', () => {
+    const refused = run(zeroService(), trace);
+    const held = run(zeroService(), trace, { serving: { profile: 'qwen2.5-7b/a10g', gateway: 'hold' } });
+    const [cold] = held.summary.keda!.coldStarts;
+    expect(refused.summary.keda!.coldStarts[0].failedRequests).toBe(refused.summary.keda!.coldStarts[0].requests);
+    expect(cold.failedRequests).toBe(0);
+    // Everything finished: the wait (under 10 minutes) stayed within the client timeout.
+    expect(cold.waitSeconds).toBeLessThan(held.options.requestTimeoutSeconds);
+    expect(held.summary.failedRequests).toBe(0);
+    const firstReady = cold.atSeconds + cold.waitSeconds;
+    expect(held.timeline.ttftSeconds[firstReady]).toBeGreaterThanOrEqual(cold.waitSeconds - 60);
+  });
+
+  test('held requests fail at the client timeout', () => {
+    const r = run(zeroService(), trace, { serving: { profile: 'qwen2.5-7b/a10g', gateway: 'hold', requestTimeoutSeconds: 120 } });
+    const [cold] = r.summary.keda!.coldStarts;
+    // Each held second fails 120 s after it arrived; the last 120 s before the first ready replica are still held then.
+    expect(cold.failedRequests).toBe(cold.requests - 120);
+  });
+
+  test('an External queue trigger wakes a service at zero only when the gateway holds the requests: refused ones queue nowhere', () => {
+    const llm = defaultServices().llm;
+    const queue = ScalingMetric.externalQueue({ series: 'gateway_pending_requests', targetPerReplica: 4 });
+    const { service } = resolveInferenceService({ ...llm, autoscaler: 'keda', minReplicas: 0, metrics: [queue] }, 'llm');
+    const s = serviceFromResolved(service!);
+    expect(run(s, trace).summary.keda!.activations).toBe(0);
+    expect(run(s, trace, { serving: { profile: 'qwen2.5-7b/a10g', gateway: 'hold' } }).summary.keda!.activations).toBe(1);
+  });
+});
