@@ -117,7 +117,6 @@ export {
   withAutoscaler,
 } from './keda';
 export type { ColdStart, KedaFallbackBehavior, KedaScaleTarget, KedaSummary, SimulatedAutoscaler, SimulatedKeda, SimulatedKedaTrigger, TriggerAnswer } from './keda';
-export { HeldRequests } from './gateway';
 export { simulate } from './simulate';
 export type { SimulationResult } from './simulate';
 export { simulateMany } from './batch';

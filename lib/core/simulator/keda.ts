@@ -36,11 +36,17 @@ import type { SimulationTimeline } from './summary';
  * @see https://github.com/kedacore/keda/blob/v2.17.2/pkg/scalers/prometheus_scaler.go (ignoreNullValues default=true)
  */
 export const KEDA_UPSTREAM_DEFAULTS = {
+  /** `pollingInterval`, seconds. */
   pollingIntervalSeconds: 30,
+  /** `cooldownPeriod`, seconds. */
   cooldownPeriodSeconds: 300,
+  /** `minReplicaCount`. */
   minReplicaCount: 0,
+  /** `maxReplicaCount`. */
   maxReplicaCount: 100,
+  /** A trigger's `activationThreshold`. */
   activationThreshold: 0,
+  /** A prometheus trigger's `ignoreNullValues`. */
   ignoreNullValues: true,
 } as const;
 
@@ -147,8 +153,14 @@ export function existsWithoutPods(m: SimulatedMetric): boolean {
 
 /** What a trigger's query answered: a value in the metric's units, or why there is none. */
 export type TriggerAnswer =
-  | { readonly value: number }
-  | { readonly error: 'prometheusDown' | 'empty' };
+  | {
+    /** The answer, in the metric's units. */
+    readonly value: number;
+  }
+  | {
+    /** Why there is none: Prometheus could not be queried, or the query matched no series. */
+    readonly error: 'prometheusDown' | 'empty';
+  };
 
 /**
  * A trigger's query answer, from the adapter-path observation of the same metric (the same
