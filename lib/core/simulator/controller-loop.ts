@@ -244,11 +244,9 @@ export class ControllerLoop {
     const buckets = histogramBuckets(reader.histogram);
     const nb = buckets.length + 1;
     const count = rows[last + offset + nb - 1] - rows[first + offset + nb - 1];
-    // No request in the window. The catalogue's latency queries answer 0 for an idle pod (`or
-    // rate(count) == 0`), and so does KEDA's trigger query here. The adapter path still counts the
-    // pod as missing, which blocks its scale-down while a service is idle; kept as recorded until
-    // that model is changed on purpose.
-    if (!(count > 1e-9)) return this.kedaServer ? { state: 'ready', valueMilli: 0 } : { state: 'missing' };
+    // No request in the window: the catalogue's latency queries, through the adapter or a KEDA
+    // trigger, answer 0 for an idle pod (`or sum(rate(count)) == 0`), so an idle service scales down.
+    if (!(count > 1e-9)) return { state: 'ready', valueMilli: 0 };
     if (m.quantile === 'mean' || m.quantile === undefined) {
       return { state: 'ready', valueMilli: Math.trunc(((rows[last + offset + nb] - rows[first + offset + nb]) / count) * 1000) };
     }

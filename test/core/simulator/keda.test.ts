@@ -197,6 +197,19 @@ describe('the adapter path', () => {
     expect(run(s, burst(900, 0, 900, 2)).summary.keda).toBeUndefined();
   });
 
+  test('an idle pod reads 0 on a latency metric, as the catalogue\'s query answers: the shipped LLM scales down to minReplicas once traffic stops', () => {
+    // A burst that needs several replicas, then an hour with no request at all.
+    const r = run(shippedLlmService(), burst(4800, 0, 1200, 6));
+    const peak = Math.max(...r.timeline.desiredReplicas.slice(0, 1500));
+    expect(peak).toBeGreaterThan(2);
+    expect(r.timeline.desiredReplicas[4799]).toBe(1);
+    // Every sync of the idle hour read every metric (NaN: a metric was invalid in that sync).
+    const metrics = r.service.metrics.length;
+    const idle = Array.from(r.syncs.time).flatMap((t, i) => (t >= 1800 ? [i] : []));
+    expect(idle.length).toBeGreaterThan(100);
+    for (const i of idle) for (let m = 0; m < metrics; m++) expect(r.syncs.metricValues[i * metrics + m]).not.toBeNaN();
+  });
+
   test('moving a scale-to-zero service to the adapter sets minReplicas to 1 and drops the ScaledObject', () => {
     const s = withAutoscaler(zeroService(), 'adapter');
     expect(s.minReplicas).toBe(1);
