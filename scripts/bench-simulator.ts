@@ -7,12 +7,31 @@
  * - a batch of one-day simulations through `simulateMany` over worker threads, one per core
  *   (goal: 1,000 under 60 s on a 2-core machine); 100 by default, with the time 1,000 would take.
  *
- * The service is an LLM like the default app's: four metrics (requests per second, GPU
- * utilization, p95 latency from histogram buckets, CPU), the burst preset, 1-8 GPU replicas.
+ * Two services, each on its own day:
+ * - a stress case: an LLM on the signals the default app used to scale on (requests per second,
+ *   GPU utilization, p95 latency from histogram buckets, CPU), 1-8 GPU replicas, on a day
+ *   between 2 and 30 requests/s, far more than eight A10Gs serve (most requests time out);
+ * - the default app's LLM as it ships (waiting requests, KV-cache use, TTFT p95) on the
+ *   `diurnal` shape's day (2 to 12 requests/s), the run `npm run compare-signals` makes.
+ *
+ * It times the simulator as the package ships it: the compiled JavaScript in `dist/` (`npm run
+ * bench` builds it first), the code `npx inferscale simulate` and `tune` run, with worker threads
+ * that load the compiled worker. Run from the TypeScript sources through tsx, the same
+ * simulation is 10-20 % slower: tsx turns every cross-module binding into a property getter,
+ * which the per-second loop reads millions of times.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { resolveInferenceService, ScalingBehavior, ScalingMetric } from '../lib/core';
-import { serviceFromResolved, simulate, simulateMany, SimulatedService, SimulationInput, SimulationOptions, syntheticTrace, Trace, withBehaviorPreset } from '../lib/core/simulator';
+import type { SimulatedService, SimulationInput, SimulationOptions, Trace } from '../lib/core/simulator';
+import { defaultServices } from '../stacks/default-services';
+
+/** The simulator's compiled module. */
+const COMPILED = join(__dirname, '..', 'dist', 'core', 'simulator', 'index.js');
+if (!existsSync(COMPILED)) throw new Error(`${COMPILED} is missing: run \`npm run build\` first (\`npm run bench\` does)`);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { serviceFromResolved, simulate, simulateMany, syntheticTrace, withBehaviorPreset } = require(COMPILED) as typeof import('../lib/core/simulator');
 
 /** One benchmark result, in milliseconds. */
 export interface SimulatorBenchRow {
@@ -39,6 +58,13 @@ function llm(): SimulatedService {
     behavior: ScalingBehavior.burst(),
   }, 'llm');
   if (!service) throw new Error(`bench service is invalid: ${JSON.stringify(problems)}`);
+  return serviceFromResolved(service);
+}
+
+/** The default app's LLM as it ships. */
+function shippedLlm(): SimulatedService {
+  const { service, problems } = resolveInferenceService(defaultServices().llm, 'llm');
+  if (!service) throw new Error(`the default LLM is invalid: ${JSON.stringify(problems)}`);
   return serviceFromResolved(service);
 }
 
@@ -70,6 +96,11 @@ function dayTrace(seed: number): Trace {
   return syntheticTrace('diurnal', { durationSeconds: 86_400, base: 2, peak: 30, seed });
 }
 
+/** The `diurnal` shape's day (2 to 12 requests/s), as `npm run compare-signals` runs it. */
+function shippedDay(seed: number): Trace {
+  return syntheticTrace('diurnal', { durationSeconds: 86_400, seed });
+}
+
 const PRESETS = ['configured', 'steady', 'queue', 'legacy'] as const;
 const H100: SimulationOptions = { serving: { profile: 'llama-3.1-8b-fp8/h100' } };
 
@@ -82,8 +113,8 @@ function batchInput(service: SimulatedService, traces: readonly Trace[], i: numb
 }
 
 /** `count` one-day simulations through {@link simulateMany} on `workers` threads; resolves with the wall time, ms. */
-async function runBatch(service: SimulatedService, count: number, workers: number): Promise<number> {
-  const traces = Array.from({ length: Math.min(count, BATCH_TRACES) }, (_, i) => dayTrace(1000 + i));
+async function runBatch(service: SimulatedService, count: number, workers: number, trace: (seed: number) => Trace): Promise<number> {
+  const traces = Array.from({ length: Math.min(count, BATCH_TRACES) }, (_, i) => trace(1000 + i));
   const inputs = Array.from({ length: count }, (_, i) => batchInput(service, traces, i));
   const start = process.hrtime.bigint();
   await simulateMany(inputs, { workers });
@@ -95,21 +126,28 @@ async function runBatch(service: SimulatedService, count: number, workers: numbe
  * batch of `batch` one-day simulations once.
  */
 export async function benchSimulator(runs: number, batch = DEFAULT_BATCH): Promise<SimulatorBenchRow[]> {
-  const service = llm();
+  const cases: readonly { name: string; service: SimulatedService; day: (seed: number) => Trace }[] = [
+    { name: 'stress', service: llm(), day: dayTrace },
+    { name: 'shipped LLM', service: shippedLlm(), day: shippedDay },
+  ];
   const rows: SimulatorBenchRow[] = [];
-  const day = dayTrace(3);
-  for (const [name, options] of [['default profile (A10G)', {}], ['H100 profile', H100]] as const) {
-    let syncs = 0;
-    simulate(service, day, options);
-    const samples = Array.from({ length: runs }, () => time(() => {
-      syncs = simulate(service, day, options).summary.syncs;
-    }));
-    rows.push(stats(`sim 1 day, 1 s, ${name}`, samples, (m) => `${syncs} syncs, ${((m * 1000) / 86_400).toFixed(2)} µs/s; ${againstGoal(m, 100, 'ms')}`));
+  for (const c of cases) {
+    const day = c.day(3);
+    for (const [profile, options] of [['A10G', {}], ['H100', H100]] as const) {
+      let syncs = 0;
+      simulate(c.service, day, options);
+      const samples = Array.from({ length: runs }, () => time(() => {
+        syncs = simulate(c.service, day, options).summary.syncs;
+      }));
+      rows.push(stats(`sim 1 day, 1 s, ${c.name}, ${profile}`, samples, (m) => `${syncs} syncs, ${((m * 1000) / 86_400).toFixed(2)} µs/s; ${againstGoal(m, 100, 'ms')}`));
+    }
   }
   const workers = Math.max(1, availableParallelism());
-  const wall = await runBatch(service, batch, workers);
-  const thousand = (wall / batch) * 1000;
-  rows.push({ name: `sim ${batch.toLocaleString('en-US')} × 1 day, ${workers} workers`, median: wall, min: wall, max: wall, extra: `${(wall / batch).toFixed(1)} ms/simulation wall; 1,000 would take ${(thousand / 1000).toFixed(0)} s; ${againstGoal(thousand / 1000, 60, 's')}` });
+  for (const c of cases) {
+    const wall = await runBatch(c.service, batch, workers, c.day);
+    const thousand = (wall / batch) * 1000;
+    rows.push({ name: `sim ${batch.toLocaleString('en-US')} × 1 day, ${c.name}, ${workers} workers`, median: wall, min: wall, max: wall, extra: `${(wall / batch).toFixed(1)} ms/simulation wall; 1,000 would take ${(thousand / 1000).toFixed(0)} s; ${againstGoal(thousand / 1000, 60, 's')}` });
+  }
   return rows;
 }
 

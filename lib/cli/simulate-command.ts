@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import {
   BEHAVIOR_PRESETS,
   BehaviorPresetName,
+  existsWithoutPods,
   FaultOptions,
   scaleTrace,
   SERVING_PROFILES,
@@ -17,8 +18,10 @@ import {
   SimulatedService,
   SimulationOptions,
   SimulationResult,
+  SimulatedAutoscaler,
   Trace,
   traceStats,
+  withAutoscaler,
   withBehaviorPreset,
 } from '../core/simulator';
 import { CliError, loadAppDir, loadManifest, loadTrace, pickService } from './inputs';
@@ -57,6 +60,13 @@ Service (one of):
   --manifest FILE        a YAML file with an autoscaling/v2 HPA and the Deployment it scales
                          (--service picks one when it holds several)
   --app-dir DIR          folder of the synthesized app (default: charts-out)
+  --autoscaler PATH      adapter | keda: scale through the Prometheus Adapter's HPA or through a
+                         KEDA ScaledObject (default: the service's own; a manifest with a
+                         ScaledObject is keda). keda for an adapter service takes the ScaledObject
+                         inferscale renders; adapter for a KEDA service keeps its HPA and sets
+                         minReplicas 0 to 1
+  --min-replicas N       the service's minReplicas instead (0: scale to zero, KEDA only, with a
+                         metric that still has a value with no pods, such as a gateway's rate)
 
 Trace:
   --trace LIST           comma-separated: step | spike | diurnal | ramp (optionally
@@ -68,7 +78,8 @@ Trace:
   --seed N               seed of synthetic arrival noise and start-up spread (default 1)
 
 Scenarios and output:
-  --compare LIST         behavior presets side by side: ${BEHAVIOR_PRESETS.join(', ')}
+  --compare LIST         scenarios side by side: behavior presets (${BEHAVIOR_PRESETS.join(', ')})
+                         and autoscaler paths (adapter, keda) with the configured behavior
                          (default: configured, the service's own)
   --report FILE          write a self-contained HTML report with charts (first trace)
   --json                 print the summaries as JSON instead of a table
@@ -82,6 +93,9 @@ Serving (independent of the HPA):
   --prompt-tokens N      prompt tokens per request when the trace has no token columns (default 1155)
   --output-tokens N      output tokens per request when the trace has no token columns (default 211)
   --timeout S            client timeout in seconds (default 600)
+  --gateway POLICY       what happens to requests while no replica is ready: refuse (a Service
+                         without endpoints; they fail at once) | hold (a gateway or KEDA's HTTP
+                         add-on keeps them until a replica is ready or the timeout) (default refuse)
 
 SLOs (95th percentile per second):
   --slo-ttft S           time to first token (default 2)
@@ -120,6 +134,8 @@ const OPTIONS = {
   service: { type: 'string' },
   manifest: { type: 'string' },
   'app-dir': { type: 'string' },
+  autoscaler: { type: 'string' },
+  'min-replicas': { type: 'string' },
   trace: { type: 'string' },
   scale: { type: 'string' },
   duration: { type: 'string' },
@@ -130,6 +146,7 @@ const OPTIONS = {
   progress: { type: 'boolean' },
   profile: { type: 'string' },
   routing: { type: 'string' },
+  gateway: { type: 'string' },
   'prompt-tokens': { type: 'string' },
   'output-tokens': { type: 'string' },
   timeout: { type: 'string' },
@@ -164,6 +181,52 @@ function loadProfile(spec: string, cwd: string): string | ServingProfile {
   } catch (e) {
     throw new CliError(`--profile ${spec}: not valid JSON (${(e as Error).message})`);
   }
+}
+
+/** Autoscaler paths `--autoscaler` and `--compare` take. */
+const AUTOSCALER_PATHS: readonly SimulatedAutoscaler[] = ['adapter', 'keda'];
+
+/** How a service is scaled, for the header: the adapter's HPA, or KEDA with its settings. */
+export function autoscalerLine(service: SimulatedService): string {
+  const k = service.keda;
+  if (!k) return 'scaled by an HPA reading the Prometheus Adapter';
+  const fallback = k.fallback ? `fallback ${k.fallback.replicas} replicas after ${k.fallback.failureThreshold} failed reads` : 'no fallback';
+  return `scaled by KEDA: polling ${k.pollingIntervalSeconds} s, ${service.minReplicas === 0 ? `scale to zero after ${k.cooldownPeriodSeconds} s without an active trigger` : 'no scale to zero'}, ${fallback}`;
+}
+
+/**
+ * The service with another `minReplicas` (`--min-replicas`): a whole number up to maxReplicas; 0
+ * only on the KEDA path with a metric that still has a value with no pods (else nothing wakes it).
+ */
+export function withMinReplicas(service: SimulatedService, spec: string): SimulatedService {
+  const n = Number(spec);
+  if (spec.trim() === '' || !Number.isInteger(n) || n < 0 || n > service.maxReplicas) {
+    throw new CliError(`--min-replicas is "${spec}"; expected a whole number from 0 to maxReplicas (${service.maxReplicas})`);
+  }
+  if (n === 0 && !service.keda) throw new CliError('--min-replicas is 0, but the service is scaled through the Prometheus Adapter, whose HPA cannot scale to zero; add --autoscaler keda');
+  if (n === 0 && !service.metrics.some(existsWithoutPods)) {
+    throw new CliError(`--min-replicas is 0, but no metric of ${service.name} (${service.metrics.map((m) => m.name).join(', ')}) still has a value with no pods running, so nothing would wake it; KEDA needs an External or Object metric (a queue, the gateway's request rate)`);
+  }
+  // inferscale renders no fallback for a service at zero (it would wake it).
+  if (n === 0 && service.keda?.fallback) {
+    const { fallback: _none, ...keda } = service.keda;
+    return { ...service, minReplicas: 0, keda };
+  }
+  return { ...service, minReplicas: n };
+}
+
+/** What KEDA did in each run that went through it, one line per run. */
+export function kedaLines(runs: readonly { readonly name: string; readonly result: SimulationResult }[]): string[] {
+  return runs.flatMap(({ name, result }) => {
+    const k = result.summary.keda;
+    if (!k) return [];
+    const longest = k.coldStarts.reduce((a, c) => Math.max(a, c.waitSeconds), 0);
+    const failed = k.coldStarts.reduce((a, c) => a + c.failedRequests, 0);
+    const cold = k.coldStarts.length > 0
+      ? `${k.coldStarts.length} cold start${k.coldStarts.length > 1 ? 's' : ''} (requests with no replica ready), the longest ${formatSeconds(longest)} to a ready replica, ${formatCount(failed)} requests failed in them`
+      : 'no cold start';
+    return [`keda (${name}): woke from zero ${k.activations} times, scaled to zero ${k.deactivations} times, ${formatSeconds(k.secondsAtZero)} at zero; ${cold}; ${k.failedReads} failed HPA reads, ${k.fallbackReads} answered with the fallback`];
+  });
 }
 
 /** What the HPA did around each injected fault, one line per fault and run. */
@@ -235,7 +298,10 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
 
   // Service.
   const services = v.manifest !== undefined ? loadManifest(v.manifest, io.cwd) : loadAppDir(v['app-dir'] ?? 'charts-out', io.cwd);
-  const base = pickService(services, v.service, v.manifest ?? `${v['app-dir'] ?? 'charts-out'}/`);
+  const picked = pickService(services, v.service, v.manifest ?? `${v['app-dir'] ?? 'charts-out'}/`);
+  if (v.autoscaler !== undefined && !(AUTOSCALER_PATHS as readonly string[]).includes(v.autoscaler)) throw new CliError(`--autoscaler is "${v.autoscaler}"; expected ${AUTOSCALER_PATHS.join(' or ')}`);
+  const routed = v.autoscaler !== undefined ? withAutoscaler(picked, v.autoscaler as SimulatedAutoscaler) : picked;
+  const base = v['min-replicas'] !== undefined ? withMinReplicas(routed, v['min-replicas']) : routed;
 
   // Traces.
   const duration = numberOption('duration', v.duration, 'whole');
@@ -249,10 +315,13 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
   // Scenarios.
   const presets = (v.compare ?? 'configured').split(',').map((p) => p.trim()).filter(Boolean);
   for (const p of presets) {
-    if (!(BEHAVIOR_PRESETS as readonly string[]).includes(p)) throw new CliError(`--compare: "${p}" is not a behavior preset; expected ${BEHAVIOR_PRESETS.join(', ')}`);
+    if (!(BEHAVIOR_PRESETS as readonly string[]).includes(p) && !(AUTOSCALER_PATHS as readonly string[]).includes(p)) {
+      throw new CliError(`--compare: "${p}" is not a behavior preset or an autoscaler; expected ${[...BEHAVIOR_PRESETS, ...AUTOSCALER_PATHS].join(', ')}`);
+    }
   }
   if (presets.length === 0) throw new CliError(`--compare is empty; expected presets from ${BEHAVIOR_PRESETS.join(', ')}`);
   if (v.routing !== undefined && v.routing !== 'least-loaded' && v.routing !== 'round-robin') throw new CliError(`--routing is "${v.routing}"; expected least-loaded or round-robin`);
+  if (v.gateway !== undefined && v.gateway !== 'refuse' && v.gateway !== 'hold') throw new CliError(`--gateway is "${v.gateway}"; expected refuse or hold`);
 
   const loadTime = numberOption('load-time', v['load-time'], 'positive');
   const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as T;
@@ -260,6 +329,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
     serving: defined({
       profile: v.profile !== undefined ? loadProfile(v.profile, io.cwd) : undefined,
       routing: v.routing as 'least-loaded' | 'round-robin' | undefined,
+      gateway: v.gateway as 'refuse' | 'hold' | undefined,
       promptTokens: numberOption('prompt-tokens', v['prompt-tokens'], 'positive'),
       outputTokens: numberOption('output-tokens', v['output-tokens'], 'positive'),
       requestTimeoutSeconds: numberOption('timeout', v.timeout, 'positive'),
@@ -301,8 +371,9 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
   for (const trace of traces) {
     const runs: { name: string; result: SimulationResult }[] = [];
     for (const preset of presets) {
-      const scenario = withBehaviorPreset(service, preset as BehaviorPresetName);
-      const name = preset === 'configured' ? `${scenario.behaviorName} (configured)` : preset;
+      const path = (AUTOSCALER_PATHS as readonly string[]).includes(preset) ? (preset as SimulatedAutoscaler) : undefined;
+      const scenario = path ? withAutoscaler(service, path) : withBehaviorPreset(service, preset as BehaviorPresetName);
+      const name = preset === 'configured' ? `${scenario.behaviorName} (configured)` : path ? `${path} (${scenario.minReplicas}-${scenario.maxReplicas})` : preset;
       done++;
       const label = `simulating ${name}${traces.length > 1 ? ` on ${trace.name}` : ''}${total > 1 ? ` (${done}/${total})` : ''}`;
       const onProgress = showProgress
@@ -322,7 +393,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
   const slo = o.slo;
   const q = `p${Math.round(slo.quantile * 100)}`;
   const header = [
-    `service ${service.name}${service.namespace ? ` (namespace ${service.namespace})` : ''}: ${service.minReplicas}-${service.maxReplicas} replicas, metrics ${service.metrics.map((m) => m.name).join(', ') || 'none'}`,
+    `service ${service.name}${service.namespace ? ` (namespace ${service.namespace})` : ''}: ${service.minReplicas}-${service.maxReplicas} replicas, metrics ${service.metrics.map((m) => m.name).join(', ') || 'none'}; ${autoscalerLine(service)}`,
     `serving ${p.id}: ${p.model} on ${p.gpu} (${p.engine}), prefill ${formatCount(p.prefillTokensPerSecond)} tokens/s, decode step ${(p.decodeBaseSeconds * 1000).toFixed(1)} ms + ${(p.decodePerSequenceSeconds * 1000).toFixed(2)} ms per sequence, KV cache ${formatCount(p.kvCacheTokens)} tokens, ${o.routing} routing`,
     `SLOs (${q} per second): TTFT <= ${slo.ttftSeconds} s, TPOT <= ${slo.interTokenSeconds} s, e2e <= ${slo.e2eSeconds} s, failed <= ${slo.failedRatio * 100}%; model load ${o.modelLoadSeconds} s, image pull ${o.imagePullSeconds} s; ${service.gpusPerPod > 0 ? `${service.gpusPerPod} GPU/pod, ${o.gpusPerNode} GPU/node, up to ${o.maxNodes} nodes, ${o.provisioningSeconds} s to add one` : 'CPU only'}`,
   ];
@@ -346,7 +417,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
     io.stdout(`${header.join('\n')}\n`);
     for (const { trace, runs } of perTrace) {
       io.stdout(`\n${traceLine(trace, runs[0].result)}\n${formatTable(summaryColumns(service.gpusPerPod > 0), summaryRows(runs))}\n${boundsLine(runs[0].result)}\n`);
-      for (const line of faultLines(runs)) io.stdout(`${line}\n`);
+      for (const line of [...kedaLines(runs), ...faultLines(runs)]) io.stdout(`${line}\n`);
     }
     io.stdout(`\ns over: seconds whose ${q} (of requests that got a first token, tokens, or requests that finished then) broke the SLO; node-hours: GPU nodes from provisioning start to removal; vs instant / vs lead-time: node-hours over each lower bound; time to capacity: longest wait for enough ready replicas after sustained demand (60 s average) outgrew them.\n`);
     for (const n of notes) io.stdout(`note: ${n}\n`);
@@ -354,7 +425,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
   if (v.report !== undefined) {
     const file = resolve(io.cwd, v.report);
     const { trace, runs } = perTrace[0];
-    const html = renderReport({ title: `inferscale simulate: ${service.name} on ${trace.name}`, description: [...header, traceLine(trace, runs[0].result)], footer: [boundsLine(runs[0].result), ...faultLines(runs)], runs, notes });
+    const html = renderReport({ title: `inferscale simulate: ${service.name} on ${trace.name}`, description: [...header, traceLine(trace, runs[0].result)], footer: [boundsLine(runs[0].result), ...kedaLines(runs), ...faultLines(runs)], runs, notes });
     try {
       writeFileSync(file, html);
     } catch (e) {

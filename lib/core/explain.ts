@@ -5,6 +5,7 @@
  * command that checks it. Pure: no cdk8s, no Pulumi, no I/O. `inferscale explain` prints it.
  * @module
  */
+import { DEFAULT_IMAGE_PULL_SECONDS, DEFAULT_NODE_PROVISIONING_SECONDS } from './simulator/options';
 import { renderMetricsQuery, seriesName, PrometheusAdapterConfig } from './adapter-config';
 import { describeBehavior } from './behavior';
 import { humanDuration } from './duration';
@@ -88,12 +89,37 @@ export interface ExplainContext {
   readonly keda?: ExplainKeda;
 }
 
+/**
+ * What a new replica of a service at zero waits for besides KEDA's poll and the model load.
+ * @see https://keda.sh/docs/2.17/concepts/scaling-deployments/
+ */
+export interface ExplainColdStart {
+  /** Seconds to provision a GPU node when the pool scaled in. @default 180 (the simulator's default) */
+  readonly nodeProvisioningSeconds?: number;
+  /** Seconds to pull the image on a fresh node. @default 60 (the simulator's default) */
+  readonly imagePullSeconds?: number;
+}
+
+/**
+ * The cold-start warning of a service KEDA scales to zero: KEDA's next poll, a GPU node, the image
+ * and the model load, with and without a warm node, and what happens to requests meanwhile.
+ */
+export function coldStartWarning(pollingIntervalSeconds: number, modelLoadSeconds: number, figures: ExplainColdStart = {}): string {
+  const node = figures.nodeProvisioningSeconds ?? DEFAULT_NODE_PROVISIONING_SECONDS;
+  const pull = figures.imagePullSeconds ?? DEFAULT_IMAGE_PULL_SECONDS;
+  const worst = pollingIntervalSeconds + node + pull + modelLoadSeconds;
+  const warm = pollingIntervalSeconds + modelLoadSeconds;
+  return `cold start: the first request after scale-to-zero waits for KEDA's next poll (up to ${humanDuration(pollingIntervalSeconds)}), a GPU node if the pool scaled in (${humanDuration(node)}), the image pull on that fresh node (${humanDuration(pull)}) and the model load (${humanDuration(modelLoadSeconds)}): up to ${humanDuration(worst)}, or ${humanDuration(warm)} on a warm node that has the image. Meanwhile requests fail (a Service without ready endpoints refuses them) unless a queue in front of the service holds them (the queue an External trigger reads). \`inferscale simulate --compare adapter,keda\` measures the cost on a trace; use minReplicas: 1 if that wait is not acceptable`;
+}
+
 /** KEDA as {@link explainService} describes it. */
 export interface ExplainKeda {
   /** Namespace KEDA runs in. @default "keda" */
   readonly namespace?: string;
   /** The service's ScaledObject as rendered. @default - resolved here with default options */
   readonly scaledObject?: ResolvedScaledObject;
+  /** Node and image figures for the cold-start cost of scale to zero. @default - the simulator's defaults */
+  readonly coldStart?: ExplainColdStart;
 }
 
 /** The stages of one metric's data path. */
@@ -688,10 +714,8 @@ function explainKedaService(service: ResolvedInferenceService, namespace: string
       ? `when a trigger fails ${s.fallback.failureThreshold} reads in a row (Prometheus down, the series gone), KEDA holds ${s.fallback.replicas} replicas until it reads again; a missing series is an error (ignoreNullValues "false"), never 0`
       : `no fallback: ${so.fallbackOmitted ?? 'none configured'}; a missing series is an error (ignoreNullValues "false"), never 0`);
     if (s.minReplicaCount === 0) {
-      const poll = s.pollingInterval;
-      const load = service.model.loadTimeSeconds;
       facts.push(`scale to zero: after ${humanDuration(s.cooldownPeriod)} with no trigger above its activationThreshold KEDA scales the Deployment to 0 and the HPA stops; while the service is at zero, the External and Object triggers keep being polled`);
-      warnings.push(`cold start: the first request after scale-to-zero waits for KEDA's next poll (up to ${humanDuration(poll)}), a pod to schedule (plus a node to start if the pool scaled in, minutes on a GPU pool) and the model to load (${humanDuration(load)}): at least ${humanDuration(poll + load)} without a node start. Requests must queue outside the service meanwhile (the queue the External trigger reads), or they fail. Use minReplicas: 1 if that wait is not acceptable`);
+      warnings.push(coldStartWarning(s.pollingInterval, service.model.loadTimeSeconds, context.keda?.coldStart));
     } else if (s.cooldownPeriod !== DEFAULT_KEDA_COOLDOWN_SECONDS) {
       facts.push(`cooldownPeriod ${humanDuration(s.cooldownPeriod)} applies only to scale-to-zero`);
     }

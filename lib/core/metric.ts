@@ -41,15 +41,11 @@ export type MetricKind =
   | 'custom'
   | EngineMetricKind;
 
-/** The catalogue entries that read a model server's own series (see {@link ModelServer}). */
-export type EngineMetricKind =
-  | 'waitingRequests'
-  | 'runningRequests'
-  | 'kvCacheUsage'
-  | 'timeToFirstToken'
-  | 'interTokenLatency'
-  | 'queueTime'
-  | 'tokenThroughput';
+/**
+ * The catalogue entries that read a model server's own series (see {@link ModelServer}): one
+ * per engine signal, the generated-token counter read as `tokenThroughput`.
+ */
+export type EngineMetricKind = Exclude<EngineSignal, 'generationTokens'> | 'tokenThroughput';
 
 /**
  * What a missing value means for a metric, and whether it can be missing while the service

@@ -123,7 +123,7 @@ describe('inferscale simulate (spawned)', () => {
   }, 40_000);
 
   test('a manifest that is not an HPA: one error line', async () => {
-    expect(oneErrorLine(await spawned.notHpa)).toBe('inferscale simulate: deployment-only.yaml: no HorizontalPodAutoscaler found (found Deployment/llm); expected an autoscaling/v2 HPA and the Deployment it scales');
+    expect(oneErrorLine(await spawned.notHpa)).toBe('inferscale simulate: deployment-only.yaml: no HorizontalPodAutoscaler or ScaledObject found (found Deployment/llm); expected an autoscaling/v2 HPA (or a KEDA ScaledObject) and the Deployment it scales');
   }, 40_000);
 
   test('an unknown option: one error line, exit 2', async () => {
@@ -180,7 +180,7 @@ describe('inferscale simulate (in process)', () => {
   test.each([
     [['simulate', '--manifest', manifest, '--trace', 'nosuchshape'], /^inferscale simulate: trace "nosuchshape" is not a shape \(step, spike, diurnal, ramp\), a named trace \(code, conv\) or an existing file\n$/],
     [['simulate', '--manifest', manifest, '--scale=-2'], /^inferscale simulate: --scale is "-2"; expected a number greater than 0\n$/],
-    [['simulate', '--manifest', manifest, '--compare', 'burst,fast'], /^inferscale simulate: --compare: "fast" is not a behavior preset; expected configured, burst, steady, queue, default, legacy\n$/],
+    [['simulate', '--manifest', manifest, '--compare', 'burst,fast'], /^inferscale simulate: --compare: "fast" is not a behavior preset or an autoscaler; expected configured, burst, steady, queue, default, legacy, adapter, keda\n$/],
     [['simulate', '--manifest', join(FIXTURES, 'missing.yaml')], /^inferscale simulate: manifest .*missing\.yaml does not exist\n$/],
     [['simulate', '--app-dir', 'no-such-dir', '--service', 'llm'], /^inferscale simulate: no synthesized app in no-such-dir\/ .*run "npm run synth" first, or pass --manifest FILE\n$/],
     [['simulate', '--manifest', manifest, '--slo-ttft', '0'], /^inferscale simulate: --slo-ttft is "0"; expected a number greater than 0\n$/],

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { AIInferencePlatform, ScalingMetric } from '../../lib/cdk8s';
-import { explainService, formatExplanation, MetricExplanation } from '../../lib/core/explain';
+import { coldStartWarning, explainService, formatExplanation, MetricExplanation } from '../../lib/core/explain';
 
 const POOL = { name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 8 };
 const LLM = { image: 'vllm/vllm-openai:v0.11.0', gpu: { count: 1 }, maxReplicas: 4, model: { loadTimeSeconds: 240 } };
@@ -50,7 +50,11 @@ describe('explainService: the KEDA path', () => {
 
   test('scale to zero states the cold-start cost', () => {
     const z = explainKeda({ minReplicas: 0, metrics: [ScalingMetric.externalQueue({ series: 'sqs_messages_visible', targetPerReplica: 5 })] });
-    expect(z.warnings).toContain('cold start: the first request after scale-to-zero waits for KEDA\'s next poll (up to 15 s), a pod to schedule (plus a node to start if the pool scaled in, minutes on a GPU pool) and the model to load (4 min): at least 4 min 15 s without a node start. Requests must queue outside the service meanwhile (the queue the External trigger reads), or they fail. Use minReplicas: 1 if that wait is not acceptable');
+    expect(z.warnings).toContain('cold start: the first request after scale-to-zero waits for KEDA\'s next poll (up to 15 s), a GPU node if the pool scaled in (3 min), the image pull on that fresh node (1 min) and the model load (4 min): up to 8 min 15 s, or 4 min 15 s on a warm node that has the image. Meanwhile requests fail (a Service without ready endpoints refuses them) unless a queue in front of the service holds them (the queue an External trigger reads). `inferscale simulate --compare adapter,keda` measures the cost on a trace; use minReplicas: 1 if that wait is not acceptable');
     expect(formatExplanation(z)).toContain('KEDA');
+  });
+
+  test('the cold-start cost adds the figures of the node pool and image it is given', () => {
+    expect(coldStartWarning(30, 600, { nodeProvisioningSeconds: 300, imagePullSeconds: 120 })).toMatch(/^cold start: .*KEDA's next poll \(up to 30 s\), a GPU node if the pool scaled in \(5 min\), the image pull on that fresh node \(2 min\) and the model load \(10 min\): up to 17 min 30 s, or 10 min 30 s on a warm node that has the image\./);
   });
 });

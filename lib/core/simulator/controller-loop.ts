@@ -9,6 +9,7 @@ import { Cluster, Pod, PodPhase } from './cluster';
 import { EXPOSED_SERIES, histogramBuckets, PodScrapes, ScrapeLayout } from './engine-metrics';
 import type { ResolvedSimulationOptions } from './options';
 import { floorAt } from '../scheduled-floors';
+import { KedaMetricsServer } from './keda';
 import { histogramQuantileBetween, promRate, ScrapeClock } from './scrapes';
 import type { SimulatedMetric, SimulatedService } from './service';
 
@@ -77,6 +78,8 @@ export class ControllerLoop {
   private index = 0;
   private readonly tolerance: { scaleUp: number; scaleDown: number };
   private readonly duration: number;
+  /** KEDA's metrics server between the HPA and Prometheus, on the KEDA path. */
+  public readonly kedaServer: KedaMetricsServer | undefined;
 
   public constructor(
     private readonly service: SimulatedService,
@@ -100,6 +103,14 @@ export class ControllerLoop {
     };
     this.nextSyncAt = count > 0 ? o.syncOffsetSeconds : Infinity;
     this.tolerance = { scaleUp: o.tolerance, scaleDown: o.tolerance };
+    this.kedaServer = service.keda ? new KedaMetricsServer(service.metrics, service.keda) : undefined;
+  }
+
+  /** Every metric as the adapter path would observe it at second `t` (KEDA's triggers run the same queries). */
+  public readMetrics(t: number): hpa.HpaMetricObservation[] {
+    const tau = t - this.o.adapterDelaySeconds;
+    const lastScrape = this.clock.lastAt(tau, this.inputs.taken());
+    return this.service.metrics.map((m) => this.observe(m, t, tau, lastScrape));
   }
 
   /** Runs the sync due at second `t`, if any; returns true when `spec.replicas` changed. */
@@ -108,9 +119,9 @@ export class ControllerLoop {
     const o = this.o;
     const metrics = this.service.metrics;
     const j = this.index;
-    const tau = t - o.adapterDelaySeconds;
-    const lastScrape = this.clock.lastAt(tau, this.inputs.taken());
-    const observations: hpa.HpaMetricObservation[] = metrics.map((m) => this.observe(m, t, tau, lastScrape));
+    let observations = this.readMetrics(t);
+    // KEDA's HPA reads its triggers through KEDA's metrics server; at zero replicas it reads nothing.
+    if (this.kedaServer && this.desired > 0) observations = this.kedaServer.read(observations, this.inputs.prometheusUp(t), this.cluster.ready, this.desired);
     const result = hpa.sync({
       recommendations: this.state.recommendations,
       scaleUpEvents: this.state.scaleUpEvents,
@@ -148,9 +159,11 @@ export class ControllerLoop {
 
   /** `minReplicas` at second `t`: the service's, or the scheduled floor then. */
   private minReplicasAt(t: number): number {
+    // KEDA's HPA has max(1, minReplicaCount): KEDA itself owns 0 <-> 1.
+    const min = this.service.keda ? Math.max(1, this.service.minReplicas) : this.service.minReplicas;
     const week = this.o.floorWeek;
-    if (!week) return this.service.minReplicas;
-    return Math.max(this.service.minReplicas, floorAt(week, t, this.o.traceStart.day, this.o.traceStart.minute));
+    if (!week) return min;
+    return Math.max(min, floorAt(week, t, this.o.traceStart.day, this.o.traceStart.minute));
   }
 
   /** One metric as the HPA sees it at sync time `t` (data as of `tau`, last scrape `lastScrape`). */
@@ -231,7 +244,9 @@ export class ControllerLoop {
     const buckets = histogramBuckets(reader.histogram);
     const nb = buckets.length + 1;
     const count = rows[last + offset + nb - 1] - rows[first + offset + nb - 1];
-    if (!(count > 1e-9)) return { state: 'missing' };
+    // No request in the window: the catalogue's latency queries, through the adapter or a KEDA
+    // trigger, answer 0 for an idle pod (`or sum(rate(count)) == 0`), so an idle service scales down.
+    if (!(count > 1e-9)) return { state: 'ready', valueMilli: 0 };
     if (m.quantile === 'mean' || m.quantile === undefined) {
       return { state: 'ready', valueMilli: Math.trunc(((rows[last + offset + nb] - rows[first + offset + nb]) / count) * 1000) };
     }

@@ -66,6 +66,7 @@ export {
   ManifestError,
   serviceFromManifests,
   serviceFromResolved,
+  serviceFromScaledObject,
   servicesFromManifests,
   servicesFromYaml,
   withBehaviorPreset,
@@ -73,6 +74,8 @@ export {
 export type { BehaviorPresetName, LoadTimeSource, MetricSignal, SimulatedMetric, SimulatedService, SkippedMetric } from './service';
 export {
   DEFAULT_E2E_OUTPUT_TOKENS,
+  DEFAULT_IMAGE_PULL_SECONDS,
+  DEFAULT_NODE_PROVISIONING_SECONDS,
   DEFAULT_OUTPUT_TOKENS,
   DEFAULT_PROMPT_TOKENS,
   DEFAULT_PULL_BYTES_PER_SECOND,
@@ -85,6 +88,7 @@ export {
 export type {
   ControllerOptions,
   FaultOptions,
+  GatewayPolicy,
   MetricsPipelineOptions,
   NodePoolOptions,
   PodOptions,
@@ -98,6 +102,21 @@ export type {
   SloOptions,
   UtilizationOptions,
 } from './options';
+export {
+  KEDA_FALLBACK_BEHAVIORS,
+  KEDA_UPSTREAM_DEFAULTS,
+  KedaMetricsServer,
+  KedaScaleLoop,
+  coldStarts,
+  existsWithoutPods,
+  fallbackReplicas,
+  inferscaleKeda,
+  kedaSummary,
+  kedaWarnings,
+  triggerAnswer,
+  withAutoscaler,
+} from './keda';
+export type { ColdStart, KedaFallbackBehavior, KedaScaleTarget, KedaSummary, SimulatedAutoscaler, SimulatedKeda, SimulatedKedaTrigger, TriggerAnswer } from './keda';
 export { simulate } from './simulate';
 export type { SimulationResult } from './simulate';
 export { simulateMany } from './batch';

@@ -8,6 +8,15 @@ import type { ServingProfile } from './profiles/types';
 import type { LoadTimeSource, SimulatedService } from './service';
 import { parseClock, resolveScheduledFloors, ScheduledFloorsProps, weeklyFloors, Weekday, WEEKDAYS } from '../scheduled-floors';
 
+/**
+ * Seconds from the cluster autoscaler's decision to a GPU node that takes pods (instance launch,
+ * join, driver and device plugin): the default environment's order of magnitude on EKS.
+ */
+export const DEFAULT_NODE_PROVISIONING_SECONDS = 180;
+
+/** Seconds to pull an inference image (several GB) on a fresh node, when its size is not given. */
+export const DEFAULT_IMAGE_PULL_SECONDS = 60;
+
 /** Pod start-up. */
 export interface PodOptions {
   /** Ready replicas at second 0 (already running, on nodes, with history). @default - what the trace's first five minutes need at the SLOs, within min and max replicas */
@@ -46,6 +55,15 @@ export interface ServingOptions {
    * @default "round-robin"
    */
   readonly routing?: RoutingPolicy;
+  /**
+   * What happens to requests that arrive while no replica is ready (a service scaled to zero, or
+   * every pod gone): `refuse`, a plain Service without ready endpoints (kube-proxy rejects the
+   * connection; a gateway answers 503), so they fail at once; `hold`, a gateway or KEDA's HTTP
+   * add-on interceptor that keeps them until a replica is ready or the client timeout, counting
+   * them in the service's queue meanwhile.
+   * @default "refuse"
+   */
+  readonly gateway?: GatewayPolicy;
   /** Client timeout: requests not finished this long after arrival fail. @default 600 (the OpenAI Python client's default) */
   readonly requestTimeoutSeconds?: number;
   /** Prompt tokens per request when the trace has no token columns. @default 1155 (the Azure conversation trace's mean) */
@@ -53,6 +71,9 @@ export interface ServingOptions {
   /** Output tokens per request when the trace has no token columns. @default 211 (the Azure conversation trace's mean) */
   readonly outputTokens?: number;
 }
+
+/** What the way in does with requests while no replica is ready: refuse them, or hold them until one is. */
+export type GatewayPolicy = 'refuse' | 'hold';
 
 /** How requests are spread: in turn (a Service, in expectation), or to the replicas with the fewest outstanding requests (a gateway). */
 export type RoutingPolicy = 'round-robin' | 'least-loaded';
@@ -234,6 +255,8 @@ export interface ResolvedSimulationOptions {
   readonly profile: ServingProfile;
   /** How requests are spread over ready replicas. */
   readonly routing: RoutingPolicy;
+  /** What happens to requests while no replica is ready. */
+  readonly gateway: GatewayPolicy;
   /** Client timeout, seconds. */
   readonly requestTimeoutSeconds: number;
   /** Prompt tokens per request when the trace has no token columns. */
@@ -372,6 +395,8 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
   } else profile = checkProfile(ctx, serving.profile);
   const routing = serving.routing ?? 'round-robin';
   if (routing !== 'round-robin' && routing !== 'least-loaded') throw new Error(`${ctx}: serving.routing is "${String(routing)}"; expected "round-robin" or "least-loaded"`);
+  const gateway = serving.gateway ?? 'refuse';
+  if (gateway !== 'refuse' && gateway !== 'hold') throw new Error(`${ctx}: serving.gateway is "${String(gateway)}"; expected "refuse" or "hold"`);
   const requestTimeoutSeconds = positive('serving.requestTimeoutSeconds', serving.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS);
   const promptTokens = positive('serving.promptTokens', serving.promptTokens ?? DEFAULT_PROMPT_TOKENS);
   const outputTokens = positive('serving.outputTokens', serving.outputTokens ?? DEFAULT_OUTPUT_TOKENS);
@@ -415,7 +440,7 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
     modelLoadSeconds = profile.weightBytes / positive('pods.storageBytesPerSecond', pods.storageBytesPerSecond) + ENGINE_START_SECONDS;
     modelLoadSource = 'option';
   }
-  let imagePullSeconds = 60;
+  let imagePullSeconds = DEFAULT_IMAGE_PULL_SECONDS;
   if (pods.imagePullSeconds !== undefined) imagePullSeconds = nonNegative('pods.imagePullSeconds', pods.imagePullSeconds, true);
   else if (pods.imageBytes !== undefined) {
     imagePullSeconds = Math.round(positive('pods.imageBytes', pods.imageBytes) / positive('pods.pullBytesPerSecond', pods.pullBytesPerSecond ?? DEFAULT_PULL_BYTES_PER_SECOND));
@@ -464,6 +489,7 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
   return {
     profile,
     routing,
+    gateway,
     requestTimeoutSeconds,
     promptTokens,
     outputTokens,
@@ -480,7 +506,7 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
     minNodes,
     maxNodes,
     initialNodes,
-    provisioningSeconds: nonNegative('nodes.provisioningSeconds', nodes.provisioningSeconds ?? 180, true),
+    provisioningSeconds: nonNegative('nodes.provisioningSeconds', nodes.provisioningSeconds ?? DEFAULT_NODE_PROVISIONING_SECONDS, true),
     scaleDownUnneededSeconds: nonNegative('nodes.scaleDownUnneededSeconds', nodes.scaleDownUnneededSeconds ?? 600, true),
     scrapeIntervalSeconds: wholePositive('metrics.scrapeIntervalSeconds', m.scrapeIntervalSeconds ?? 15),
     scrapeOffsetSeconds: nonNegative('metrics.scrapeOffsetSeconds', m.scrapeOffsetSeconds ?? 7, true),

@@ -9,7 +9,9 @@ import * as hpa from '../hpa';
 import type { HpaMetricSpec, HpaMetricTarget } from '../hpa-spec';
 import type { ResolvedInferenceService } from '../inference-service';
 import { parseQuantity } from '../quantity';
+import { resolveScaledObject } from '../platform/keda';
 import { EXPOSED_SERIES } from './engine-metrics';
+import { inferscaleKeda, KEDA_FALLBACK_BEHAVIORS, KEDA_UPSTREAM_DEFAULTS, KedaFallbackBehavior, SimulatedKeda, SimulatedKedaTrigger } from './keda';
 
 /**
  * What a metric measures, as far as the simulator is concerned. Each signal is computed from the
@@ -123,6 +125,11 @@ export interface SimulatedService {
   readonly preStopSleepSeconds: number;
   /** `terminationGracePeriodSeconds`. */
   readonly terminationGracePeriodSeconds: number;
+  /**
+   * The ScaledObject's settings when KEDA scales the service (then `minReplicas` may be 0, and
+   * the HPA KEDA creates has max(1, minReplicas)); absent on the Prometheus Adapter path.
+   */
+  readonly keda?: SimulatedKeda;
 }
 
 /** A manifest the simulator cannot use; the message names the file and the object. */
@@ -140,10 +147,12 @@ const DEFAULT_WINDOW = 60;
  * The simulated service of a resolved inference service (`resolveInferenceService(...).service`,
  * or `AIInferenceService.spec`): exact load time, probes, requests and metrics.
  */
-export function serviceFromResolved(service: ResolvedInferenceService): SimulatedService {
+export function serviceFromResolved(service: ResolvedInferenceService, scaledObject?: unknown): SimulatedService {
   const metrics: SimulatedMetric[] = [];
   const skipped: SkippedMetric[] = [];
-  for (const def of service.metrics) {
+  /** For each simulated metric, the index of its definition (and of its KEDA trigger). */
+  const kept: number[] = [];
+  for (const [index, def] of service.metrics.entries()) {
     const quantileMatch = def.adapterRule ? /histogram_quantile\(([0-9.]+)/.exec(def.adapterRule.metricsQuery) : null;
     const signal = signalOfKind(def.kind, def.hpa);
     const name = metricName(def.hpa);
@@ -164,6 +173,7 @@ export function serviceFromResolved(service: ResolvedInferenceService): Simulate
     const share = /_share_of_(\d+)$/.exec(name);
     const withSeries = { ...m, ...(series !== undefined ? { series } : {}), ...(share ? { valueScale: 1 / Number(share[1]) } : {}) };
     metrics.push(signal === 'latency' ? { ...withSeries, quantile: quantileMatch ? Number(quantileMatch[1]) : quantileFromName(name) } : withSeries);
+    kept.push(index);
   }
   const gpu = service.gpu?.count ?? 0;
   const cpu = parseQuantity(service.resources.requests.cpu ?? '0') ?? 0;
@@ -185,7 +195,49 @@ export function serviceFromResolved(service: ResolvedInferenceService): Simulate
     startupProbe: { initialDelaySeconds: 0, periodSeconds: service.probes.startup.periodSeconds, failureThreshold: service.probes.startup.failureThreshold },
     preStopSleepSeconds: service.preStopSleepSeconds,
     terminationGracePeriodSeconds: service.terminationGracePeriodSeconds,
+    ...(service.autoscaler === 'keda' ? { keda: kedaOfResolved(service, metrics, kept, scaledObject) } : {}),
   });
+}
+
+/**
+ * KEDA's settings of a resolved service: from its ScaledObject spec when given (the platform's
+ * polling, cooldown and fallback), else from the ScaledObject inferscale renders with default
+ * options.
+ */
+function kedaOfResolved(service: ResolvedInferenceService, metrics: readonly SimulatedMetric[], kept: readonly number[], scaledObject: unknown): SimulatedKeda {
+  const spec = scaledObject ?? resolveScaledObject(service, { prometheusUrl: 'http://prometheus:9090' }).spec?.spec;
+  if (spec === undefined) return inferscaleKeda({ metrics, minReplicas: service.minReplicas, maxReplicas: service.maxReplicas });
+  const s = asRecord(spec);
+  const triggers = Array.isArray(s.triggers) ? (s.triggers as unknown[]) : [];
+  return kedaSettings(s, kept.map((i) => kedaTrigger(asRecord(triggers[i]))));
+}
+
+/** A trigger's type, activation and null policy as KEDA parses them (strings, with its defaults). */
+function kedaTrigger(trigger: Record<string, unknown>): SimulatedKedaTrigger {
+  const metadata = asRecord(trigger.metadata);
+  const type = String(trigger.type ?? '');
+  const metricType = type === 'cpu' || type === 'memory' ? 'Utilization' : trigger.metricType === 'Value' ? 'Value' : 'AverageValue';
+  const activation = Number(metadata.activationThreshold ?? KEDA_UPSTREAM_DEFAULTS.activationThreshold);
+  // Go's strconv.ParseBool, which KEDA uses for the flag.
+  const ignore = metadata.ignoreNullValues === undefined ? KEDA_UPSTREAM_DEFAULTS.ignoreNullValues : ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(String(metadata.ignoreNullValues));
+  return { metricType, activationThreshold: Number.isFinite(activation) ? activation : 0, ignoreNullValues: ignore };
+}
+
+/** Polling, cooldown and fallback of a ScaledObject spec, with KEDA's defaults for what it leaves out. */
+function kedaSettings(spec: Record<string, unknown>, triggers: readonly SimulatedKedaTrigger[]): SimulatedKeda {
+  const whole = (v: unknown, d: number): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : d);
+  const fallback = asRecord(spec.fallback);
+  const hasFallback = spec.fallback !== undefined && spec.fallback !== null && typeof fallback.replicas === 'number';
+  return {
+    pollingIntervalSeconds: Math.max(1, whole(spec.pollingInterval, KEDA_UPSTREAM_DEFAULTS.pollingIntervalSeconds)),
+    cooldownPeriodSeconds: whole(spec.cooldownPeriod, KEDA_UPSTREAM_DEFAULTS.cooldownPeriodSeconds),
+    ...(hasFallback ? { fallback: {
+      failureThreshold: whole(fallback.failureThreshold, 3),
+      replicas: whole(fallback.replicas, 0),
+      ...((KEDA_FALLBACK_BEHAVIORS as readonly unknown[]).includes(fallback.behavior) && fallback.behavior !== 'static' ? { behavior: fallback.behavior as KedaFallbackBehavior } : {}),
+    } } : {}),
+    triggers,
+  };
 }
 
 /** Pod template annotation that states the model load time in seconds, when a manifest carries it. */
@@ -251,6 +303,26 @@ export function serviceFromManifests(hpaObject: unknown, workload: unknown, sour
     behavior = hpa.applyBehaviorDefaults({ scaleUp: b.scaleUp as hpa.HpaScalingRulesInput | undefined, scaleDown: b.scaleDown as hpa.HpaScalingRulesInput | undefined });
   }
 
+  const meta = asRecord(h.metadata);
+  const pod = workloadFacts(workload, source);
+  return withDerived({
+    name: hpaName,
+    ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}),
+    minReplicas,
+    maxReplicas,
+    behavior,
+    behaviorName: behavior === null ? 'legacy' : presetNameOf(behavior, pod.modelLoadSeconds) ?? 'manifest',
+    metrics,
+    skippedMetrics: skipped,
+    ...pod,
+  });
+}
+
+/** The Deployment facts that decide how fast capacity arrives. */
+type WorkloadFacts = Pick<SimulatedService, 'gpusPerPod' | 'cpuRequestMilli' | 'memoryRequestBytes' | 'modelLoadSeconds' | 'modelLoadSource' | 'startupProbe' | 'preStopSleepSeconds' | 'terminationGracePeriodSeconds'>;
+
+/** GPUs, requests, probes, load time and shutdown of the workload an autoscaler scales. */
+function workloadFacts(workload: unknown, source: string): WorkloadFacts {
   const w = asRecord(workload);
   const wAt = `${source}: ${String(w.kind)}/${String(asRecord(w.metadata).name ?? '?')}`;
   const podSpec = asRecord(asRecord(asRecord(w.spec).template).spec);
@@ -300,16 +372,7 @@ export function serviceFromManifests(hpaObject: unknown, workload: unknown, sour
     load = 60;
     loadSource = 'default';
   }
-  const meta = asRecord(h.metadata);
-  return withDerived({
-    name: hpaName,
-    ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}),
-    minReplicas,
-    maxReplicas,
-    behavior,
-    behaviorName: behavior === null ? 'legacy' : presetNameOf(behavior, load) ?? 'manifest',
-    metrics,
-    skippedMetrics: skipped,
+  return {
     gpusPerPod: gpus,
     cpuRequestMilli: Math.round(cpu * 1000),
     memoryRequestBytes: memory,
@@ -318,7 +381,7 @@ export function serviceFromManifests(hpaObject: unknown, workload: unknown, sour
     startupProbe,
     preStopSleepSeconds: preStop,
     terminationGracePeriodSeconds: num(podSpec.terminationGracePeriodSeconds, 30),
-  });
+  };
 }
 
 /**
@@ -329,21 +392,137 @@ export function serviceFromManifests(hpaObject: unknown, workload: unknown, sour
 export function servicesFromManifests(objects: readonly unknown[], source = 'manifest'): SimulatedService[] {
   const records = objects.filter((o) => o !== null && typeof o === 'object').map((o) => o as Record<string, unknown>);
   const hpas = records.filter((o) => o.kind === 'HorizontalPodAutoscaler');
-  if (hpas.length === 0) {
+  const scaledObjects = records.filter((o) => o.kind === 'ScaledObject');
+  if (hpas.length === 0 && scaledObjects.length === 0) {
     const kinds = records.map((o) => `${String(o.kind)}/${String(asRecord(o.metadata).name ?? '?')}`);
-    throw new ManifestError(`${source}: no HorizontalPodAutoscaler found${kinds.length ? ` (found ${kinds.slice(0, 5).join(', ')}${kinds.length > 5 ? ', ...' : ''})` : ''}; expected an autoscaling/v2 HPA and the Deployment it scales`);
+    throw new ManifestError(`${source}: no HorizontalPodAutoscaler or ScaledObject found${kinds.length ? ` (found ${kinds.slice(0, 5).join(', ')}${kinds.length > 5 ? ', ...' : ''})` : ''}; expected an autoscaling/v2 HPA (or a KEDA ScaledObject) and the Deployment it scales`);
   }
-  return hpas.map((h) => {
-    const meta = asRecord(h.metadata);
-    const ref = asRecord(asRecord(h.spec).scaleTargetRef);
-    const target = records.find((o) => o.kind === ref.kind && asRecord(o.metadata).name === ref.name
-      && (asRecord(o.metadata).namespace ?? meta.namespace) === meta.namespace && ['Deployment', 'StatefulSet', 'ReplicaSet'].includes(String(o.kind)));
-    if (h.apiVersion !== 'autoscaling/v2') return serviceFromManifests(h, undefined, source);
+  const targetOf = (o: Record<string, unknown>, kind: string): Record<string, unknown> => {
+    const meta = asRecord(o.metadata);
+    const ref = asRecord(asRecord(o.spec).scaleTargetRef);
+    // KEDA's scaleTargetRef defaults to kind Deployment.
+    const refKind = ref.kind ?? (kind === 'ScaledObject' ? 'Deployment' : undefined);
+    const target = records.find((w) => w.kind === refKind && asRecord(w.metadata).name === ref.name
+      && (asRecord(w.metadata).namespace ?? meta.namespace) === meta.namespace && ['Deployment', 'StatefulSet', 'ReplicaSet'].includes(String(w.kind)));
     if (!target) {
-      throw new ManifestError(`${source}: HorizontalPodAutoscaler/${String(meta.name)} scales ${String(ref.kind)}/${String(ref.name)}, which is not in the manifest; include the Deployment`);
+      throw new ManifestError(`${source}: ${kind}/${String(meta.name)} scales ${String(refKind)}/${String(ref.name)}, which is not in the manifest; include the Deployment`);
     }
-    return serviceFromManifests(h, target, source);
+    return target;
+  };
+  return [
+    ...hpas.map((h) => (h.apiVersion !== 'autoscaling/v2' ? serviceFromManifests(h, undefined, source) : serviceFromManifests(h, targetOf(h, 'HorizontalPodAutoscaler'), source))),
+    ...scaledObjects.map((so) => serviceFromScaledObject(so, targetOf(so, 'ScaledObject'), source)),
+  ];
+}
+
+/**
+ * The simulated service of a KEDA ScaledObject (keda.sh/v1alpha1) and the Deployment it scales:
+ * the HPA KEDA would create (`minReplicas` max(1, minReplicaCount), the behavior from
+ * `advanced.horizontalPodAutoscalerConfig`), one metric per trigger, and KEDA's own settings.
+ *
+ * What a `prometheus` trigger measures is read from its query: a query over the Deployment's pods
+ * (`pod=~...`) of a series the simulated pod exposes is that per-pod signal summed over the pods
+ * (a histogram quantile, a counter's rate, or a gauge); a query without a pod matcher is the
+ * gateway's request rate when it takes a `rate()`, else the service's total queue. `cpu` and
+ * `memory` triggers are the Resource metrics. Other triggers are left out with the reason.
+ *
+ * @throws ManifestError naming the object and field.
+ * @see https://keda.sh/docs/2.17/reference/scaledobject-spec/
+ */
+export function serviceFromScaledObject(scaledObject: unknown, workload: unknown, source = 'manifest'): SimulatedService {
+  const so = asRecord(scaledObject);
+  const meta = asRecord(so.metadata);
+  const name = String(meta.name ?? '?');
+  const at = `${source}: ScaledObject/${name}`;
+  if (so.kind !== 'ScaledObject') throw new ManifestError(`${source}: ${String(so.kind ?? 'object')}/${name} is not a ScaledObject`);
+  if (so.apiVersion !== 'keda.sh/v1alpha1') throw new ManifestError(`${at} is ${String(so.apiVersion)}; the simulator reads keda.sh/v1alpha1`);
+  const spec = asRecord(so.spec);
+  const min = spec.minReplicaCount ?? KEDA_UPSTREAM_DEFAULTS.minReplicaCount;
+  const max = spec.maxReplicaCount ?? KEDA_UPSTREAM_DEFAULTS.maxReplicaCount;
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) throw new ManifestError(`${at}: spec.maxReplicaCount is ${JSON.stringify(max)}; expected a whole number, 1 or more`);
+  if (typeof min !== 'number' || !Number.isInteger(min) || min < 0 || min > max) throw new ManifestError(`${at}: spec.minReplicaCount is ${JSON.stringify(min)}; expected a whole number from 0 to maxReplicaCount (${max})`);
+  const triggers = Array.isArray(spec.triggers) ? (spec.triggers as unknown[]).map(asRecord) : [];
+  if (triggers.length === 0) throw new ManifestError(`${at}: spec.triggers is empty; expected at least one trigger`);
+  const metrics: SimulatedMetric[] = [];
+  const kept: SimulatedKedaTrigger[] = [];
+  const skipped: SkippedMetric[] = [];
+  triggers.forEach((trigger, i) => {
+    const metric = metricOfTrigger(trigger, `s${i}-${String(trigger.type ?? '?')}`);
+    if ('reason' in metric) skipped.push(metric);
+    else {
+      metrics.push(metric);
+      kept.push(kedaTrigger(trigger));
+    }
   });
+  const configured = asRecord(asRecord(asRecord(spec.advanced).horizontalPodAutoscalerConfig).behavior);
+  // KEDA's HPA with no behavior gets the API's defaults, as an empty `behavior: {}` does.
+  const behavior = hpa.applyBehaviorDefaults({ scaleUp: configured.scaleUp as hpa.HpaScalingRulesInput | undefined, scaleDown: configured.scaleDown as hpa.HpaScalingRulesInput | undefined });
+  const pod = workloadFacts(workload, source);
+  return withDerived({
+    name,
+    ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}),
+    minReplicas: min,
+    maxReplicas: max,
+    behavior,
+    behaviorName: presetNameOf(behavior, pod.modelLoadSeconds) ?? 'manifest',
+    metrics,
+    skippedMetrics: skipped,
+    ...pod,
+    keda: kedaSettings(spec, kept),
+  });
+}
+
+/** The simulated metric of one ScaledObject trigger, or why there is none. */
+function metricOfTrigger(trigger: Record<string, unknown>, name: string): SimulatedMetric | SkippedMetric {
+  const type = String(trigger.type ?? '');
+  const metadata = asRecord(trigger.metadata);
+  if (type === 'cpu' || type === 'memory') {
+    const value = Number(metadata.value);
+    if (!(value >= 1)) return { name, reason: `its metadata.value is ${JSON.stringify(metadata.value)}; expected a percent of the request` };
+    return { name: type, type: 'Resource', signal: type === 'cpu' ? 'cpuUtilization' : 'memoryUtilization', targetType: 'Utilization', target: Math.round(value), rateWindowSeconds: DEFAULT_WINDOW };
+  }
+  if (type !== 'prometheus') return { name, reason: `the simulator has no model for KEDA ${type || 'untyped'} triggers` };
+  const query = String(metadata.query ?? '');
+  const threshold = Number(metadata.threshold);
+  if (!(threshold > 0)) return { name, reason: `its metadata.threshold is ${JSON.stringify(metadata.threshold)}; expected a number above 0` };
+  const targetType = trigger.metricType === 'Value' ? 'Value' : 'AverageValue';
+  const target = Math.ceil(threshold * 1000 - 1e-9);
+  const window = windowOfQuery(query);
+  if (!/\bpod=~?"/.test(query)) {
+    const signal: MetricSignal = /\brate\(/.test(query) ? 'objectRequestRate' : 'externalQueue';
+    return { name, type: signal === 'objectRequestRate' ? 'Object' : 'External', signal, targetType, target, rateWindowSeconds: window };
+  }
+  const series = seriesOfQuery(query);
+  if (series === undefined) return { name, reason: `its query reads no series the simulated pod exposes (${[...EXPOSED_SERIES.keys()].join(', ')})` };
+  const reader = EXPOSED_SERIES.get(series)!.reader;
+  // Per pod as the adapter path reads it; the trigger's metricType decides how the HPA divides the sum.
+  const base = { name, type: 'Pods' as const, targetType: 'AverageValue' as const, target, rateWindowSeconds: window, series };
+  if (reader.type === 'histogram') {
+    const q = /histogram_quantile\(\s*([0-9.]+)/.exec(query);
+    return { ...base, signal: 'latency', quantile: q ? Number(q[1]) : 'mean' };
+  }
+  if (reader.type === 'counter') return { ...base, signal: 'requestsPerSecond' };
+  return { ...base, signal: /^DCGM_/.test(series) ? 'gpuUtilization' : 'queueDepth' };
+}
+
+/** The longest series the simulated pod exposes that a query reads (`_bucket`, `_count` included). */
+function seriesOfQuery(query: string): string | undefined {
+  let best: string | undefined;
+  for (const series of EXPOSED_SERIES.keys()) {
+    const at = query.indexOf(series);
+    if (at < 0) continue;
+    const next = query.charAt(at + series.length);
+    if (/[A-Za-z0-9:]/.test(next) && !/^_(bucket|count|sum)\b/.test(query.slice(at + series.length))) continue;
+    if (best === undefined || series.length > best.length) best = series;
+  }
+  return best;
+}
+
+/** The `rate()` window of a query (`[1m]`, `[60s]`), or the catalogue's default. */
+function windowOfQuery(query: string): number {
+  const m = /\[(\d+)(s|m|h)\]/.exec(query);
+  if (!m) return DEFAULT_WINDOW;
+  return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
 }
 
 /**

@@ -2,13 +2,14 @@
  * Token-aware continuous batching, one replica at a time, one second at a time.
  *
  * A replica holds a waiting queue, requests being prefilled and requests decoding. Each second:
- * requests that waited past the timeout fail; waiting requests are admitted in arrival order
- * while the batch has room (`maxSequences`) and the KV cache holds their prompts; the GPU's
+ * requests that waited past the timeout fail; waiting requests are admitted whole, in arrival
+ * order, while the batch has room (`maxSequences`) and the KV cache holds their prompts; the GPU's
  * second is shared between decode steps for the running batch and prefill chunks for admitted
  * prompts (chunked prefill: each step carries the decodes plus up to `maxBatchedTokens` tokens);
  * a request's first token comes one step after its prefill ends; decoding requests emit one
  * token per step and finish after their output length; when the growing KV cache overflows, the
- * most recently admitted requests are preempted back to the front of the queue and recomputed.
+ * most recently admitted requests are preempted (whole ones, enough to fit) back to the front of
+ * the queue and recomputed.
  *
  * Approximations (the trace gives per-second sums, so requests of one second are one cohort):
  * requests of one second arrive together at its start and share the second's mean prompt and
@@ -498,8 +499,9 @@ export class Replica {
       if (!(p.maxSequences - this.runningTotal > EMPTY_COHORT) || !(p.kvCacheTokens - kv > 0)) break;
       const c = this.waiting.at(0);
       const perRequest = c.prompt + c.generated;
-      const room = Math.min(p.maxSequences - this.runningTotal, (p.kvCacheTokens - kv) / perRequest);
-      if (!(room > EMPTY_COHORT)) break;
+      // Whole requests: the engine admits a request only when its whole prompt fits.
+      const room = Math.floor(Math.min(p.maxSequences - this.runningTotal, (p.kvCacheTokens - kv) / perRequest) + EMPTY_COHORT);
+      if (room < 1) break;
       const admitted = room >= c.count ? this.waiting.shift() : c.split(room);
       this.waitingTotal -= admitted.count;
       if (!admitted.queued) {
@@ -653,7 +655,7 @@ export class Replica {
       if (this.prefilling.length > 0) {
         const c = this.prefilling.back();
         held = c.prompt + c.generated;
-        const count = Math.min(c.count, (kv - capacity) / held + EMPTY_COHORT);
+        const count = Math.min(c.count, Math.ceil((kv - capacity) / held - EMPTY_COHORT));
         victim = count >= c.count - EMPTY_COHORT ? this.prefilling.pop() : c.split(count);
         this.prefillKv -= victim.count * held;
         this.prefillDemand -= victim.count * victim.prefillLeft;
@@ -667,7 +669,7 @@ export class Replica {
         if (order.length === 0) break;
         const c = order.back();
         held = c.prompt + c.clockBase + this.tokenClock;
-        const count = Math.min(c.count, (kv - capacity) / held + EMPTY_COHORT);
+        const count = Math.min(c.count, Math.ceil((kv - capacity) / held - EMPTY_COHORT));
         if (count >= c.count - EMPTY_COHORT) {
           order.pop();
           c.inDecodeOrder = false;

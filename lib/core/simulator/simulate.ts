@@ -12,6 +12,8 @@ import { Cluster, Pod, PodPhase } from './cluster';
 import { ControllerLoop, LOOKBACK_DELTA_SECONDS, SimulationSyncs } from './controller-loop';
 import { EngineExposition, PodScrapes, ScrapeLayout } from './engine-metrics';
 import { FaultSchedule } from './faults';
+import { HeldRequests } from './gateway';
+import { KedaScaleLoop, kedaSummary, kedaWarnings } from './keda';
 import { ResolvedSimulationOptions, resolveSimulationOptions, SimulationOptions } from './options';
 import { route, RoutingCursor } from './routing';
 import { ScrapeClock } from './scrapes';
@@ -131,6 +133,7 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
     prometheusUp: (t) => !faults.prometheusDown(t),
     taken: () => taken,
   }, initialReplicas, T);
+  const kedaLoop = service.keda ? new KedaScaleLoop(service, service.keda, controller, (t) => !faults.prometheusDown(t)) : undefined;
 
   let nextScrapeAt = clock.count > 0 ? clock.time(0) : Infinity;
   let boundPodSeconds = 0;
@@ -140,6 +143,7 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
   const readyEngines: Replica[] = [];
   const shares: number[] = [];
   const cursor = new RoutingCursor();
+  const held = o.gateway === 'hold' ? new HeldRequests() : undefined;
 
   for (let t = 0; t < T; t++) {
     faults.apply(t, cluster, controller.desired);
@@ -155,9 +159,14 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
     if (readyEngines.length !== readyCount) readyEngines.length = readyCount;
     const arriving = requests[t];
     arrivedTotal += arriving;
+    if (held && held.count > 0) {
+      if (readyCount > 0) held.release(o.routing, readyEngines, shares, cursor);
+      else stats.failed(held.expire(t, o.requestTimeoutSeconds));
+    }
     if (arriving > 0) {
       const m = mix[t];
-      if (readyCount === 0 || m.prompt + m.output > o.profile.maxModelLength) stats.failed(arriving);
+      if (readyCount === 0 && held && m.prompt + m.output <= o.profile.maxModelLength) held.hold(t, arriving, m.prompt, m.output);
+      else if (readyCount === 0 || m.prompt + m.output > o.profile.maxModelLength) stats.failed(arriving);
       else {
         route(o.routing, readyEngines, arriving, shares, cursor);
         for (let i = 0; i < readyCount; i++) {
@@ -218,7 +227,7 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
       if (!faults.prometheusDown(t)) {
         scraped[k] = 1;
         arrivalsScraped[k] = arrivedTotal;
-        waitingScraped[k] = waiting;
+        waitingScraped[k] = waiting + (held?.count ?? 0);
         for (let i = 0; i < pods.length; i++) {
           const p = pods[i];
           if (p.engine && p.scrapes) p.scrapes.record(k, layout, p.engine);
@@ -226,6 +235,7 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
       }
       nextScrapeAt += clock.intervalSeconds;
     }
+    if (kedaLoop?.step(t)) cluster.applyReplicas(t, controller.desired);
     if (controller.step(t)) cluster.applyReplicas(t, controller.desired);
     if (options.onProgress && (t + 1) % PROGRESS_EVERY_SECONDS === 0) options.onProgress(t + 1, T);
   }
@@ -283,6 +293,7 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
     scaleDowns: controller.scaleDowns,
     blockedSyncs: controller.blocked,
     faults: faults.report(timeline, controller.syncs, T),
+    ...(kedaLoop && controller.kedaServer ? { keda: kedaSummary(kedaLoop, controller.kedaServer, timeline) } : {}),
   };
   if (peakReady === 0 && total > 0) warnings.push('no replica was ready at any time: every request failed');
   return {
@@ -323,5 +334,6 @@ function startWarnings(service: SimulatedService, o: ResolvedSimulationOptions, 
     warnings.push(`the model takes ${o.modelLoadSeconds} s to load but the startup probe gives up after ${probeBudget} s: new pods restart forever and never become ready`);
   }
   if (service.metrics.length === 0) warnings.push('no simulated metric: the HPA never changes the replica count');
+  warnings.push(...kedaWarnings(service, o.gateway, o.requestTimeoutSeconds));
   return warnings;
 }

@@ -3,6 +3,7 @@
  * failures, time to capacity, replica-, GPU- and node-hours against the two bounds.
  * @module
  */
+import type { KedaSummary } from './keda';
 import type { ResolvedSimulationOptions } from './options';
 import type { ServingObserver } from './serving';
 
@@ -189,6 +190,8 @@ export interface SimulationSummary {
   readonly blockedSyncs: number;
   /** What the HPA did around each injected fault. */
   readonly faults: readonly FaultReport[];
+  /** What KEDA did (polls, wake-ups, scale to zero, cold starts, fallback), on the KEDA path only. */
+  readonly keda?: KedaSummary;
 }
 
 /** Log-spaced buckets of the run-wide latency distributions: 1 ms to about 3 hours, 2.5 % wide. */

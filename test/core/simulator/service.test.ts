@@ -120,7 +120,7 @@ describe('service from manifests', () => {
   });
 
   test('a manifest without an HPA is an error that lists what it holds', () => {
-    expect(() => servicesFromYaml(DEPLOYMENT_YAML, 'dep.yaml')).toThrow(new ManifestError('dep.yaml: no HorizontalPodAutoscaler found (found Deployment/chat); expected an autoscaling/v2 HPA and the Deployment it scales'));
+    expect(() => servicesFromYaml(DEPLOYMENT_YAML, 'dep.yaml')).toThrow(new ManifestError('dep.yaml: no HorizontalPodAutoscaler or ScaledObject found (found Deployment/chat); expected an autoscaling/v2 HPA (or a KEDA ScaledObject) and the Deployment it scales'));
   });
 
   test('an autoscaling/v1 HPA is an error', () => {
