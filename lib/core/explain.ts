@@ -16,7 +16,7 @@ import { AdapterRule, IdleReport, MetricDefinition, MetricKind, MissingMeaning, 
 import { DCGM_EXPORTER_JOB, DEFAULT_SCRAPE_INTERVAL_SECONDS, INFERENCE_PODS_JOB } from './prometheus-config';
 import { DEFAULT_TOLERANCE } from './hpa';
 import { RESOURCE_METRICS_API } from './platform/metrics-server';
-import { DEFAULT_KEDA_COOLDOWN_SECONDS, kedaHpaName, KedaTrigger, ResolvedScaledObject, resolveScaledObject } from './platform/keda';
+import { DEFAULT_KEDA_COOLDOWN_SECONDS, KedaFallbackBehavior, kedaHpaName, KedaTrigger, ResolvedScaledObject, resolveScaledObject } from './platform/keda';
 import { ResourceMetricsProvider } from './platform-checks';
 
 /** The Prometheus that scrapes a service, as {@link explainService} describes it. */
@@ -711,7 +711,7 @@ function explainKedaService(service: ResolvedInferenceService, namespace: string
     const s = so.spec;
     facts.push(`KEDA checks every trigger each ${humanDuration(s.pollingInterval)} for activity; the HPA reads the triggers' values through KEDA's external metrics every 15 s and applies the behavior below`);
     facts.push(s.fallback
-      ? `when a trigger fails ${s.fallback.failureThreshold} reads in a row (Prometheus down, the series gone), KEDA holds ${s.fallback.replicas} replicas until it reads again; a missing series is an error (ignoreNullValues "false"), never 0`
+      ? `when a trigger fails ${s.fallback.failureThreshold} reads in a row (Prometheus down, the series gone), KEDA holds ${fallbackWords(s.fallback.behavior, s.fallback.replicas)} until it reads again; a missing series is an error (ignoreNullValues "false"), never 0`
       : `no fallback: ${so.fallbackOmitted ?? 'none configured'}; a missing series is an error (ignoreNullValues "false"), never 0`);
     if (s.minReplicaCount === 0) {
       facts.push(`scale to zero: after ${humanDuration(s.cooldownPeriod)} with no trigger above its activationThreshold KEDA scales the Deployment to 0 and the HPA stops; while the service is at zero, the External and Object triggers keep being polled`);
@@ -791,4 +791,14 @@ function quote(value: string): string {
 
 function show(value: string): string {
   return JSON.stringify(value);
+}
+
+/** The replicas a KEDA fallback holds, in words. */
+function fallbackWords(behavior: KedaFallbackBehavior, replicas: number): string {
+  switch (behavior) {
+    case 'currentReplicas': return 'the replicas it has';
+    case 'currentReplicasIfHigher': return `the replicas it has (at least ${replicas})`;
+    case 'currentReplicasIfLower': return `the replicas it has (at most ${replicas})`;
+    default: return `${replicas} replicas`;
+  }
 }

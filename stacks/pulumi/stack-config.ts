@@ -214,7 +214,7 @@ export const PLATFORM_CONFIG_SHAPE: ConfigShape = {
     resources: objectField(RESOURCES_CONFIG_SHAPE),
   }),
   autoscaler: str(),
-  keda: objectField({ namespace: str(), pollingIntervalSeconds: num(), cooldownPeriodSeconds: num(), fallbackFailureThreshold: num() }),
+  keda: objectField({ namespace: str(), pollingIntervalSeconds: num(), cooldownPeriodSeconds: num(), fallbackFailureThreshold: num(), fallbackBehavior: str() }),
   devicePlugin: falseOrField(objectField({
     image: str(), migStrategy: str(), priorityClassName: str(), skipPreinstalledNodes: bool(), resources: objectField(RESOURCES_CONFIG_SHAPE), labels: stringMapField(),
   })),

@@ -45,7 +45,7 @@ describe('explainService: the KEDA path', () => {
   });
 
   test('states the fallback and that a missing series is an error, never 0', () => {
-    expect(e.facts).toContain('when a trigger fails 3 reads in a row (Prometheus down, the series gone), KEDA holds 2 replicas until it reads again; a missing series is an error (ignoreNullValues "false"), never 0');
+    expect(e.facts).toContain('when a trigger fails 3 reads in a row (Prometheus down, the series gone), KEDA holds the replicas it has (at least 2) until it reads again; a missing series is an error (ignoreNullValues "false"), never 0');
   });
 
   test('scale to zero states the cold-start cost', () => {

@@ -588,6 +588,13 @@ describe('planning (pure): one test per message of the program\'s own checks', (
     expect(problemsOf((c) => { c['inferscale:platform'].autoscaler = 'keda'; c['inferscale:platform'].keda = { pollingIntervalSeconds: 0 }; })).toEqual([
       { path: 'platform.keda.pollingIntervalSeconds', message: 'is 0; expected whole seconds from 1 to 3600' },
     ]);
+    expect(problemsOf((c) => { c['inferscale:platform'].autoscaler = 'keda'; c['inferscale:platform'].keda = { fallbackBehavior: 'higher' }; })).toEqual([
+      { path: 'platform.keda.fallbackBehavior', message: 'is "higher"; expected one of static, currentReplicas, currentReplicasIfHigher, currentReplicasIfLower' },
+    ]);
+    const fallbacks = (keda: Record<string, unknown>): unknown[] => planLib.planStack(devValues((c) => { c['inferscale:platform'].autoscaler = 'keda'; c['inferscale:platform'].keda = keda; }))
+      .plan!.platformObjects.filter((o) => o.kind === 'ScaledObject').map((o) => (o as unknown as { spec: { fallback?: { behavior: string } } }).spec.fallback?.behavior);
+    expect(fallbacks({})).toContain('currentReplicasIfHigher');
+    expect(fallbacks({ fallbackBehavior: 'static' })).toContain('static');
   });
 
   test('the adapter\'s serving certificate', () => {

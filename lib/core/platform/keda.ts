@@ -47,6 +47,54 @@ export const DEFAULT_KEDA_COOLDOWN_SECONDS = 300;
  */
 export const DEFAULT_KEDA_FAILURE_THRESHOLD = 3;
 
+/**
+ * KEDA's `fallback.behavior`: the replicas a fallback asks for, given the Deployment's current
+ * count. `static`: `fallback.replicas`; `currentReplicas`: the current count; `currentReplicasIfHigher`:
+ * the larger of the two; `currentReplicasIfLower`: the smaller.
+ * @see https://keda.sh/docs/2.17/reference/scaledobject-spec/#fallback
+ */
+export type KedaFallbackBehavior = 'static' | 'currentReplicas' | 'currentReplicasIfHigher' | 'currentReplicasIfLower';
+
+/** Every {@link KedaFallbackBehavior}. */
+export const KEDA_FALLBACK_BEHAVIORS: readonly KedaFallbackBehavior[] = ['static', 'currentReplicas', 'currentReplicasIfHigher', 'currentReplicasIfLower'];
+
+/**
+ * The fallback behavior inferscale renders: a metrics outage at peak keeps the replicas it
+ * found, and one at idle raises the service to `fallback.replicas`. A `static` fallback would
+ * cut a service at peak down to `fallback.replicas` while it cannot see its load.
+ */
+export const DEFAULT_KEDA_FALLBACK_BEHAVIOR: KedaFallbackBehavior = 'currentReplicasIfHigher';
+
+/** A trigger as {@link kedaFallbackOmitted} sees it. */
+export interface KedaFallbackTrigger {
+  /** The trigger type. */
+  readonly type: KedaTrigger['type'];
+  /** Its metric type. */
+  readonly metricType: KedaTrigger['metricType'] | 'Value';
+  /** Its threshold, for `prometheus` triggers. */
+  readonly threshold?: number;
+}
+
+/**
+ * Why a ScaledObject gets no fallback, or `undefined` when it gets one: KEDA's webhook accepts a
+ * fallback only when every trigger is an AverageValue one (no cpu or memory trigger); at zero
+ * replicas the Pods queries have no series, so a fallback would wake the service; and KEDA 2.17
+ * answers a fallback with `replicas × trunc(threshold)`, so when every metric trigger's threshold
+ * is below 1 it would ask for 0 replicas and cut the service to its floor at peak. Without a
+ * fallback the HPA holds its replicas while Prometheus cannot be read.
+ * @param triggers the metric triggers (not the cron triggers of scheduled floors)
+ * @see https://github.com/kedacore/keda/blob/v2.17.2/pkg/fallback/fallback.go
+ */
+export function kedaFallbackOmitted(minReplicas: number, triggers: readonly KedaFallbackTrigger[]): string | undefined {
+  if (minReplicas === 0) return 'minReplicas is 0: with no pods the Pods queries have no series, and a fallback would wake the service';
+  if (triggers.some((t) => t.type !== 'prometheus')) return 'KEDA supports no fallback next to cpu or memory triggers; while Prometheus cannot be read the HPA holds its replicas instead';
+  if (triggers.some((t) => t.metricType !== 'AverageValue')) return 'KEDA applies a fallback only when every trigger is an AverageValue one; while Prometheus cannot be read the HPA holds its replicas instead';
+  if (triggers.length > 0 && triggers.every((t) => Math.trunc(t.threshold ?? 0) < 1)) {
+    return 'every threshold is below 1, and KEDA 2.17 answers a fallback with the replicas times the threshold truncated to a whole number, which would ask for 0 replicas; while Prometheus cannot be read the HPA holds its replicas instead';
+  }
+  return undefined;
+}
+
 /** Options of {@link resolveScaledObject}. */
 export interface ScaledObjectOptions {
   /** Prometheus base URL every `prometheus` trigger queries, e.g. `http://prometheus.monitoring.svc:9090`. */
@@ -62,6 +110,8 @@ export interface ScaledObjectOptions {
    * blind to load, the service neither drops to its floor at peak nor buys its whole GPU budget
    */
   readonly fallbackReplicas?: number;
+  /** How the fallback weighs the current replicas. @default 'currentReplicasIfHigher' ({@link DEFAULT_KEDA_FALLBACK_BEHAVIOR}) */
+  readonly fallbackBehavior?: KedaFallbackBehavior;
 }
 
 /** The service fields a ScaledObject is built from; {@link ResolvedInferenceService} fits as it is. */
@@ -171,8 +221,10 @@ export interface ScaledObjectSpec {
   readonly fallback?: {
     /** Consecutive failed reads first. */
     readonly failureThreshold: number;
-    /** Replica count meanwhile. */
+    /** Replica count meanwhile (see `behavior`). */
     readonly replicas: number;
+    /** How the current replicas weigh in. */
+    readonly behavior: KedaFallbackBehavior;
   };
   /** The HPA KEDA creates. */
   readonly advanced: {
@@ -238,10 +290,8 @@ export interface ScaledObjectResult {
  * - Resource metrics (CPU, memory) become `cpu`/`memory` triggers (`Utilization`).
  * - `ignoreNullValues: "false"` on every query: a series that vanished is an error (the HPA
  *   holds, KEDA falls back), never a 0 that would cut replicas at peak.
- * - `fallback` only where KEDA applies it: every trigger a `prometheus` AverageValue one (its
- *   webhook rejects fallback next to cpu/memory triggers or other metric types) and
- *   `minReplicas` above 0 (at zero replicas the Pods queries have no series and the fallback
- *   would wake the service).
+ * - `fallback` only where KEDA applies it and it is safe ({@link kedaFallbackOmitted}), with
+ *   `behavior: currentReplicasIfHigher`, so an outage at peak never cuts replicas.
  *
  * @see https://keda.sh/docs/2.17/scalers/prometheus/
  * @see https://keda.sh/docs/2.17/reference/scaledobject-spec/#fallback
@@ -253,6 +303,10 @@ export function resolveScaledObject(service: ScaledObjectService, options: Scale
   const cooldown = options.cooldownPeriodSeconds ?? DEFAULT_KEDA_COOLDOWN_SECONDS;
   const failureThreshold = options.fallbackFailureThreshold ?? DEFAULT_KEDA_FAILURE_THRESHOLD;
   const fallbackReplicas = options.fallbackReplicas ?? Math.max(service.minReplicas, Math.ceil(service.maxReplicas / 2));
+  const fallbackBehavior = options.fallbackBehavior ?? DEFAULT_KEDA_FALLBACK_BEHAVIOR;
+  if (!KEDA_FALLBACK_BEHAVIORS.includes(fallbackBehavior)) {
+    problems.push({ path: 'fallbackBehavior', message: `is ${show(fallbackBehavior)}; expected one of ${KEDA_FALLBACK_BEHAVIORS.join(', ')}` });
+  }
   problems.push(...checkWhole('pollingIntervalSeconds', polling, 1, 3600));
   problems.push(...checkWhole('cooldownPeriodSeconds', cooldown, 0, 86400));
   problems.push(...checkWhole('fallbackFailureThreshold', failureThreshold, 1, 100, 'failed reads'));
@@ -281,21 +335,18 @@ export function resolveScaledObject(service: ScaledObjectService, options: Scale
   if (service.minReplicas === 0 && !service.metrics.some(existsAtZero)) problems.push(KEDA_ZERO_WITHOUT_WAKER);
   if (problems.length) return { problems };
 
-  let fallbackOmitted: string | undefined;
-  if (service.minReplicas === 0) {
-    fallbackOmitted = 'minReplicas is 0: with no pods the Pods queries have no series, and a fallback would wake the service';
-  } else if (triggers.some((t) => t.type !== 'prometheus')) {
-    fallbackOmitted = 'KEDA supports no fallback next to cpu or memory triggers; while Prometheus cannot be read the HPA holds its replicas instead';
-  } else if (triggers.some((t) => t.metricType !== 'AverageValue')) {
-    fallbackOmitted = 'KEDA applies a fallback only when every trigger is an AverageValue one; while Prometheus cannot be read the HPA holds its replicas instead';
-  }
+  const fallbackOmitted = kedaFallbackOmitted(service.minReplicas, triggers.map((t) => ({
+    type: t.type,
+    metricType: t.metricType,
+    ...(t.type === 'prometheus' ? { threshold: Number(t.metadata.threshold) } : {}),
+  })));
   const spec: ScaledObjectSpec = {
     scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: service.name },
     pollingInterval: polling,
     cooldownPeriod: cooldown,
     minReplicaCount: service.minReplicas,
     maxReplicaCount: service.maxReplicas,
-    ...(fallbackOmitted === undefined ? { fallback: { failureThreshold, replicas: fallbackReplicas } } : {}),
+    ...(fallbackOmitted === undefined ? { fallback: { failureThreshold, replicas: fallbackReplicas, behavior: fallbackBehavior } } : {}),
     advanced: { horizontalPodAutoscalerConfig: { name: kedaHpaName(service.name), behavior: service.behavior } },
     triggers: [...triggers, ...(service.scheduledFloors ? kedaCronTriggers(service.scheduledFloors) : [])],
   };

@@ -103,7 +103,6 @@ export type {
   UtilizationOptions,
 } from './options';
 export {
-  KEDA_FALLBACK_BEHAVIORS,
   KEDA_UPSTREAM_DEFAULTS,
   KedaMetricsServer,
   KedaScaleLoop,
@@ -116,7 +115,7 @@ export {
   triggerAnswer,
   withAutoscaler,
 } from './keda';
-export type { ColdStart, KedaFallbackBehavior, KedaScaleTarget, KedaSummary, SimulatedAutoscaler, SimulatedKeda, SimulatedKedaTrigger, TriggerAnswer } from './keda';
+export type { ColdStart, KedaScaleTarget, KedaSummary, SimulatedAutoscaler, SimulatedKeda, SimulatedKedaTrigger, TriggerAnswer } from './keda';
 export { simulate } from './simulate';
 export type { SimulationResult } from './simulate';
 export { simulateMany } from './batch';

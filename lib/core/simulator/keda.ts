@@ -21,7 +21,9 @@
  * @module
  */
 import type * as hpa from '../hpa';
-import { DEFAULT_KEDA_COOLDOWN_SECONDS, DEFAULT_KEDA_FAILURE_THRESHOLD, DEFAULT_KEDA_POLLING_INTERVAL_SECONDS } from '../platform/keda';
+import {
+  DEFAULT_KEDA_COOLDOWN_SECONDS, DEFAULT_KEDA_FAILURE_THRESHOLD, DEFAULT_KEDA_FALLBACK_BEHAVIOR, DEFAULT_KEDA_POLLING_INTERVAL_SECONDS, KedaFallbackBehavior, kedaFallbackOmitted,
+} from '../platform/keda';
 import type { GatewayPolicy } from './options';
 import type { SimulatedMetric, SimulatedService } from './service';
 import type { SimulationTimeline } from './summary';
@@ -64,15 +66,6 @@ export interface SimulatedKedaTrigger {
   readonly ignoreNullValues: boolean;
 }
 
-/**
- * KEDA's `fallback.behavior` values.
- * @see https://github.com/kedacore/keda/blob/v2.17.2/apis/keda/v1alpha1/scaledobject_types.go
- */
-export const KEDA_FALLBACK_BEHAVIORS = ['static', 'currentReplicas', 'currentReplicasIfHigher', 'currentReplicasIfLower'] as const;
-
-/** One of {@link KEDA_FALLBACK_BEHAVIORS}. */
-export type KedaFallbackBehavior = (typeof KEDA_FALLBACK_BEHAVIORS)[number];
-
 /** The replicas a fallback asks for, given the Deployment's current `spec.replicas` (KEDA's `doFallback`). */
 export function fallbackReplicas(fallback: NonNullable<SimulatedKeda['fallback']>, currentReplicas: number): number {
   switch (fallback.behavior ?? 'static') {
@@ -113,7 +106,8 @@ export type SimulatedAutoscaler = 'adapter' | 'keda';
  * The service scaled through another path. `keda` keeps a service's ScaledObject settings when it
  * has them, and otherwise gives it the ScaledObject inferscale renders for it (15 s polling,
  * 300 s cooldown, `activationThreshold` 0, `ignoreNullValues` false, and a fallback of
- * max(minReplicas, ceil(maxReplicas / 2)) after 3 failed reads where KEDA would apply one).
+ * max(minReplicas, ceil(maxReplicas / 2)) with `behavior: currentReplicasIfHigher` after 3 failed
+ * reads where it renders one).
  * `adapter` drops the ScaledObject; a `minReplicas` of 0 becomes 1, since the adapter's HPA cannot
  * scale to zero without the alpha `HPAScaleToZero` gate.
  */
@@ -135,13 +129,18 @@ export function inferscaleKeda(service: Pick<SimulatedService, 'metrics' | 'minR
     activationThreshold: 0,
     ignoreNullValues: false,
   }));
-  // KEDA applies a fallback only when every trigger is an AverageValue one, and at zero replicas
-  // a fallback would wake the service: inferscale renders none then.
-  const fallbackApplies = service.minReplicas > 0 && triggers.length > 0 && triggers.every((t) => t.metricType === 'AverageValue');
+  // Where the ScaledObject inferscale renders has a fallback, and with which behavior (resolveScaledObject).
+  const omitted = kedaFallbackOmitted(service.minReplicas, service.metrics.map((m, i) => ({
+    type: m.type === 'Resource' ? 'cpu' : 'prometheus',
+    metricType: triggers[i].metricType,
+    threshold: m.target / 1000,
+  })));
   return {
     pollingIntervalSeconds: DEFAULT_KEDA_POLLING_INTERVAL_SECONDS,
     cooldownPeriodSeconds: DEFAULT_KEDA_COOLDOWN_SECONDS,
-    ...(fallbackApplies ? { fallback: { failureThreshold: DEFAULT_KEDA_FAILURE_THRESHOLD, replicas: Math.max(service.minReplicas, Math.ceil(service.maxReplicas / 2)) } } : {}),
+    ...(omitted === undefined && service.metrics.length > 0
+      ? { fallback: { failureThreshold: DEFAULT_KEDA_FAILURE_THRESHOLD, replicas: Math.max(service.minReplicas, Math.ceil(service.maxReplicas / 2)), behavior: DEFAULT_KEDA_FALLBACK_BEHAVIOR } }
+      : {}),
     triggers,
   };
 }
@@ -448,7 +447,7 @@ export function kedaWarnings(service: SimulatedService, gateway: GatewayPolicy =
   if (keda.fallback) {
     service.metrics.forEach((m, i) => {
       if (keda.triggers[i]?.metricType === 'AverageValue' && m.target < 1000) {
-        out.push(`${trigger(i)} has a threshold of ${m.target / 1000}: KEDA 2.17 truncates it to ${Math.trunc(m.target / 1000)} in its fallback answer, so on fallback that trigger asks for 0 replicas, not ${keda.fallback!.replicas}`);
+        out.push(`${trigger(i)} has a threshold of ${m.target / 1000}: KEDA 2.17 truncates it to ${Math.trunc(m.target / 1000)} in its fallback answer, so on fallback that trigger asks for 0 replicas and the other triggers decide`);
       }
     });
   }

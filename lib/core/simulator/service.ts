@@ -9,9 +9,9 @@ import * as hpa from '../hpa';
 import type { HpaMetricSpec, HpaMetricTarget } from '../hpa-spec';
 import type { ResolvedInferenceService } from '../inference-service';
 import { parseQuantity } from '../quantity';
-import { resolveScaledObject } from '../platform/keda';
+import { KEDA_FALLBACK_BEHAVIORS, KedaFallbackBehavior, resolveScaledObject } from '../platform/keda';
 import { EXPOSED_SERIES } from './engine-metrics';
-import { inferscaleKeda, KEDA_FALLBACK_BEHAVIORS, KEDA_UPSTREAM_DEFAULTS, KedaFallbackBehavior, SimulatedKeda, SimulatedKedaTrigger } from './keda';
+import { inferscaleKeda, KEDA_UPSTREAM_DEFAULTS, SimulatedKeda, SimulatedKedaTrigger } from './keda';
 
 /**
  * What a metric measures, as far as the simulator is concerned. Each signal is computed from the

@@ -89,11 +89,28 @@ describe('resolveScaledObject', () => {
     expect(spec!.fallbackOmitted).toBe('KEDA supports no fallback next to cpu or memory triggers; while Prometheus cannot be read the HPA holds its replicas instead');
   });
 
-  test('with only AverageValue prometheus triggers the fallback holds max(minReplicas, half of maxReplicas) after three failed reads', () => {
+  test('with only AverageValue prometheus triggers the fallback holds max(minReplicas, half of maxReplicas) after three failed reads, or the current replicas when more', () => {
     const svc = service({ minReplicas: 1, maxReplicas: 7, metrics: [ScalingMetric.queueDepth({ targetPerPod: 2 })] });
-    expect(resolveScaledObject(svc, { prometheusUrl: PROM }).spec!.spec.fallback).toEqual({ failureThreshold: 3, replicas: 4 });
+    expect(resolveScaledObject(svc, { prometheusUrl: PROM }).spec!.spec.fallback).toEqual({ failureThreshold: 3, replicas: 4, behavior: 'currentReplicasIfHigher' });
     const high = service({ minReplicas: 6, maxReplicas: 8, metrics: [ScalingMetric.queueDepth({ targetPerPod: 2 })] });
-    expect(resolveScaledObject(high, { prometheusUrl: PROM }).spec!.spec.fallback).toEqual({ failureThreshold: 3, replicas: 6 });
+    expect(resolveScaledObject(high, { prometheusUrl: PROM }).spec!.spec.fallback).toEqual({ failureThreshold: 3, replicas: 6, behavior: 'currentReplicasIfHigher' });
+    expect(resolveScaledObject(svc, { prometheusUrl: PROM, fallbackBehavior: 'static' }).spec!.spec.fallback!.behavior).toBe('static');
+  });
+
+  test('an unknown fallbackBehavior is an error naming the field and the choices', () => {
+    const svc = service({ minReplicas: 1, maxReplicas: 7, metrics: [ScalingMetric.queueDepth({ targetPerPod: 2 })] });
+    const { problems } = resolveScaledObject(svc, { prometheusUrl: PROM, fallbackBehavior: 'higher' as never });
+    expect(problems).toEqual([{ path: 'fallbackBehavior', message: 'is "higher"; expected one of static, currentReplicas, currentReplicasIfHigher, currentReplicasIfLower' }]);
+  });
+
+  test('no fallback when every threshold is below 1: KEDA 2.17 truncates the threshold in its fallback answer and would ask for 0 replicas', () => {
+    const kv = service({ minReplicas: 1, maxReplicas: 8, metrics: [ScalingMetric.kvCacheUsage({ targetRatio: 0.8 })] });
+    const so = resolveScaledObject(kv, { prometheusUrl: PROM }).spec!;
+    expect(so.spec.fallback).toBeUndefined();
+    expect(so.fallbackOmitted).toMatch(/every threshold is below 1/);
+    // One trigger of 1 or more is enough: the HPA takes the largest proposal.
+    const both = service({ minReplicas: 1, maxReplicas: 8, metrics: [ScalingMetric.kvCacheUsage({ targetRatio: 0.8 }), ScalingMetric.waitingRequests({ targetPerPod: 1 })] });
+    expect(resolveScaledObject(both, { prometheusUrl: PROM }).spec!.spec.fallback).toBeDefined();
   });
 
   test('every catalogue metric of a GPU service renders a query for the service\'s pods', () => {

@@ -109,13 +109,15 @@ describe('the KEDA path during a metrics outage', () => {
   const adapter = shippedLlmService();
   const keda = withAutoscaler(adapter, 'keda');
 
-  test('inferscale\'s ScaledObject for the shipped LLM falls back to max(minReplicas, ceil(maxReplicas / 2)) after 3 failed reads', () => {
-    expect(keda.keda!.fallback).toEqual({ failureThreshold: 3, replicas: Math.max(adapter.minReplicas, Math.ceil(adapter.maxReplicas / 2)) });
+  const withBehavior = (behavior: 'static' | 'currentReplicasIfHigher'): SimulatedService => ({ ...keda, keda: { ...keda.keda!, fallback: { ...keda.keda!.fallback!, behavior } } });
+
+  test('inferscale\'s ScaledObject for the shipped LLM falls back to max(minReplicas, ceil(maxReplicas / 2)) after 3 failed reads, never below the current replicas', () => {
+    expect(keda.keda!.fallback).toEqual({ failureThreshold: 3, replicas: Math.max(adapter.minReplicas, Math.ceil(adapter.maxReplicas / 2)), behavior: 'currentReplicasIfHigher' });
   });
 
-  test('the adapter path freezes its replicas; KEDA answers the fallback from the fourth failed read and the HPA moves to the fallback replicas', () => {
+  test('a static fallback cuts the service at peak: KEDA answers the fallback from the fourth failed read and the HPA moves down to the fallback replicas', () => {
     const a = run(adapter, step, outage);
-    const k = run(keda, step, outage);
+    const k = run(withBehavior('static'), step, outage);
     const during = (r: SimulationResult): number[] => Array.from(r.timeline.desiredReplicas.slice(960, 2700));
     expect(new Set(during(a)).size).toBe(1);
     const frozen = during(a)[0];
@@ -127,14 +129,20 @@ describe('the KEDA path during a metrics outage', () => {
     expect(syncs.slice(0, 3).map((s) => s.proposed)).toEqual([-1, -1, -1]);
     expect(syncs[3].proposed).toBe(keda.keda!.fallback!.replicas);
     expect(k.summary.keda!.fallbackReads).toBeGreaterThan(0);
+    expect(k.summary.failedRequests).toBeGreaterThan(a.summary.failedRequests);
   });
 
-  test('fallback.behavior currentReplicasIfHigher keeps the replicas the outage found, as the adapter path does', () => {
-    const higher = { ...keda, keda: { ...keda.keda!, fallback: { ...keda.keda!.fallback!, behavior: 'currentReplicasIfHigher' as const } } };
+  test('the rendered currentReplicasIfHigher keeps the replicas the outage found, as the adapter path does', () => {
     const a = run(adapter, step, outage);
-    const k = run(higher, step, outage);
+    const k = run(keda, step, outage);
     expect(Array.from(k.timeline.desiredReplicas.slice(960, 2700))).toEqual(Array.from(a.timeline.desiredReplicas.slice(960, 2700)));
     expect(k.summary.keda!.fallbackReads).toBeGreaterThan(0);
+  });
+
+  test('a service whose every threshold is below 1 gets no fallback: KEDA 2.17 would answer it with 0 replicas', () => {
+    const kvOnly = { ...adapter, metrics: adapter.metrics.filter((m) => m.series === 'vllm:kv_cache_usage_perc') };
+    expect(kvOnly.metrics).toHaveLength(1);
+    expect(withAutoscaler(kvOnly, 'keda').keda!.fallback).toBeUndefined();
   });
 });
 
