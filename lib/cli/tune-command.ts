@@ -7,9 +7,10 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BehaviorPresetName, scaleTrace, simulate, SimulatedService, SimulationOptions, Trace } from '../core/simulator';
+import { BehaviorPresetName, parseShapeSpec, scaleTrace, simulate, SimulatedService, SimulationOptions, Trace } from '../core/simulator';
 import {
-  basePoint, configure, coordinateSearch, Evaluation, Evaluator, floorsFromNeed, paretoFrontier, simulatePoint, splitTrace, TunePoint, TuneSlo, TuneSpace,
+  basePoint, boundRatio, coordinateSearch, redrawTrace, violationSecondsOf, robustChoice, dimensions, Evaluation, Evaluator, floorsFromNeed, paretoFrontier, renderPulumiKeys, renderTypescriptProps,
+  simulatePoint, splitTrace, traceStartAfter, tunedConfiguration, TunePoint, TuneSlo, TuneSpace, WeightCacheLever,
 } from '../core/tune';
 import type { ScheduledFloorsProps } from '../core/scheduled-floors';
 import { CliError, loadAppDir, loadManifest, loadTrace, pickService } from './inputs';
@@ -21,9 +22,11 @@ import { formatTable } from './table';
 export const TUNE_USAGE = `Usage: inferscale tune --service NAME --trace SPEC --slo LIST [options]
 
 Searches the service's HPA targets (each metric scaled or dropped), minReplicas, behavior
-presets, warm GPU nodes (headroom), image pre-pull and scheduled floors for the fewest GPU
-node-hours that keep the SLO. It tunes on the first part of the trace and reports the
-held-out rest beside the training figures.
+presets and their parameters (scale-down window, scale-up percent and period), warm GPU
+nodes (headroom), image pre-pull, scheduled floors and, with --storage-throughput, a weight
+cache, for the fewest GPU node-hours that keep the SLO. It tunes on the first part of the
+trace (a synthetic shape: on all of it) and reports a held-out part beside the training
+figures (the rest of the trace; for a shape, the same shape with the next seed).
 
   --service NAME        a service of the synthesized app (--app-dir, default charts-out/)
   --manifest FILE       or a YAML file with an HPA and its Deployment
@@ -31,12 +34,20 @@ held-out rest beside the training figures.
   --trace SPEC          a shape (step, spike, diurnal, ramp, with parameters), code | conv, or a file
   --scale N             multiply the trace's requests by N (default 1)
   --slo LIST            e.g. ttft-p95=2s,e2e-p95=30s,tpot-p95=0.2s,failed=0.1% (one quantile for all)
-  --budget S            seconds of the training part that may break a latency limit (default 1%)
-  --train F             share of the trace to tune on (default 0.7)
+  --budget S            seconds of the training part that may break a latency limit
+                        (default 1% of them, or fewer: what the service as configured breaks)
+  --train F             share of the trace to tune on (default 0.7; a shape: all of it)
+  --held-out SPEC       hold out this trace instead (a shape, code | conv, or a file)
   --profile ID          serving profile (default qwen2.5-7b/a10g)
   --load-time S         model load time in seconds
   --weight-cache MBPS[:shared]
                         weights load from a cache at this throughput (as in simulate)
+  --storage-throughput MBPS[:shared]
+                        a weight cache at this throughput is available: search with and
+                        without it (node-local unless :shared)
+  --margin P            the chosen configuration must also keep the SLO on another draw
+                        of the training part's noise with this much more traffic (default 10%)
+  --gpu-pool NAME       the GPU pool the printed gpuHeadroom names (default a10g)
   --seed N              seed of synthetic traces and start-up spread (default 1)
   --report FILE         write an HTML report with the frontier plotted
   --json                print the result as JSON
@@ -53,6 +64,10 @@ const OPTIONS = {
   slo: { type: 'string' },
   budget: { type: 'string' },
   train: { type: 'string' },
+  'held-out': { type: 'string' },
+  'storage-throughput': { type: 'string' },
+  'gpu-pool': { type: 'string' },
+  margin: { type: 'string' },
   profile: { type: 'string' },
   'load-time': { type: 'string' },
   'weight-cache': { type: 'string' },
@@ -70,7 +85,34 @@ export const TUNED_BEHAVIORS: readonly BehaviorPresetName[] = ['configured', 'bu
 /** Warm GPU nodes tried. */
 export const HEADROOM_CANDIDATES = [0, 1, 2] as const;
 /** Shares of the trace's per-slot need tried as scheduled floors. */
-export const FLOOR_SHARES = [0.5, 1] as const;
+export const FLOOR_SHARES = [0.5, 1, 1.25] as const;
+/** More traffic than in training that the chosen configuration must also keep the SLO under. */
+export const DEFAULT_MARGIN = 0.1;
+
+/** `10%` or `0.1`. */
+function parseShare(text: string): number {
+  const m = /^([0-9.]+)(%?)$/.exec(text.trim());
+  return m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+}
+
+/** Scale-up `Percent` policy values tried around the preset's. */
+export const SCALE_UP_PERCENTS = [50, 100, 200, 400] as const;
+/** Scale-up policy periods tried around the preset's, seconds. */
+export const SCALE_UP_PERIODS = [15, 30, 60] as const;
+
+/**
+ * Scale-down stabilization windows tried, seconds: from the model load time (the shortest a
+ * service accepts: a replica removed sooner takes longer to bring back) to 30 minutes.
+ */
+export function scaleDownWindows(loadSeconds: number): number[] {
+  const floor = Math.min(3600, Math.ceil(loadSeconds));
+  return [...new Set([floor, 300, 600, 1200, 1800].map((w) => Math.max(floor, w)))].sort((a, b) => a - b);
+}
+
+/** A shape spec with another seed (the last `seed=` of a spec wins). */
+export function withSeed(spec: string, seed: number): string {
+  return `${spec}${spec.includes(':') ? ',' : ':'}seed=${seed}`;
+}
 
 /** `--slo ttft-p95=2s,e2e-p95=30s,failed=0.1%` as a {@link TuneSlo} without its budget. */
 export function parseSlo(spec: string): Omit<TuneSlo, 'budgetSeconds'> {
@@ -146,6 +188,8 @@ export function runTune(args: readonly string[], io: CliIo): number {
   const scale = v.scale === undefined ? 1 : Number(v.scale);
   if (!(scale > 0)) throw new CliError(`--scale is "${v.scale}"; expected a number greater than 0`);
   const trace: Trace = scaleTrace(loadTrace(v.trace, io.cwd, seed !== undefined ? { seed } : {}), scale);
+  const margin = v.margin === undefined ? DEFAULT_MARGIN : parseShare(v.margin);
+  if (!(margin >= 0)) throw new CliError(`--margin is "${v.margin}"; expected a share of more traffic, 0 or more, e.g. 10%`);
   const trainShare = v.train === undefined ? 0.7 : Number(v.train);
   if (!(trainShare > 0 && trainShare < 1)) throw new CliError(`--train is "${v.train}"; expected a share between 0 and 1, e.g. 0.7`);
   if (v['load-time'] !== undefined) {
@@ -154,21 +198,28 @@ export function runTune(args: readonly string[], io: CliIo): number {
     service = { ...service, modelLoadSeconds: Math.round(load), modelLoadSource: 'option' };
   }
   const sloBase = parseSlo(v.slo);
-  const { train, heldOut } = splitTrace(trace, trainShare);
-  const budget = v.budget === undefined ? Math.round(train.requests.length * 0.01) : Number(v.budget);
-  if (!(budget >= 0)) throw new CliError(`--budget is "${v.budget}"; expected seconds, 0 or more`);
-  const slo: TuneSlo = { ...sloBase, budgetSeconds: budget };
-  // The held-out part is shorter: its budget is the same share of its length.
-  const heldOutSlo: TuneSlo = { ...sloBase, budgetSeconds: (budget * heldOut.requests.length) / train.requests.length };
+  if (v['held-out'] !== undefined && v.train !== undefined) throw new CliError('--held-out and --train both choose the held-out part; give one');
+  const { train, heldOut, heldOutStartSeconds } = tuneParts(trace, v.trace, io.cwd, { trainShare: v.train === undefined ? undefined : trainShare, heldOutSpec: v['held-out'], seed, scale });
   const base: SimulationOptions = {
-    slo: { quantile: slo.quantile, ...(slo.ttftSeconds !== undefined ? { ttftSeconds: slo.ttftSeconds } : {}), ...(slo.e2eSeconds !== undefined ? { e2eSeconds: slo.e2eSeconds } : {}), ...(slo.interTokenSeconds !== undefined ? { interTokenSeconds: slo.interTokenSeconds } : {}), failedRatio: slo.failedRatio },
+    slo: simulationSlo(sloBase),
     ...(v.profile !== undefined ? { serving: { profile: v.profile } } : {}),
     ...(seed !== undefined ? { pods: { seed } } : {}),
     ...(v['weight-cache'] !== undefined ? { levers: { weightCache: parseWeightCache(v['weight-cache']) } } : {}),
   };
-
-  // The space: floors come from what the training part needed, slot by slot of the day.
+  if (v['weight-cache'] !== undefined && v['storage-throughput'] !== undefined) throw new CliError('--weight-cache always uses a cache, --storage-throughput lets the search decide; give one');
+  const storage: WeightCacheLever | undefined = v['storage-throughput'] !== undefined ? parseStorageThroughput(v['storage-throughput']) : undefined;
+  // The held-out part keeps the trace's clock, so scheduled floors fall where they would.
+  const heldOutBase: SimulationOptions = heldOutStartSeconds > 0 ? { ...base, levers: { ...base.levers, traceStart: traceStartAfter(heldOutStartSeconds) } } : base;
   const baseline = simulate(service, train, base);
+  // Never worse than what runs now: the default budget is 1 % of the training seconds, or what
+  // the service as configured breaks there, whichever is less.
+  const configuredOver = violationSecondsOf(baseline.summary, sloBase);
+  const budget = v.budget === undefined ? Math.min(Math.round(train.requests.length * 0.01), configuredOver) : Number(v.budget);
+  if (!(budget >= 0)) throw new CliError(`--budget is "${v.budget}"; expected seconds, 0 or more`);
+  const slo: TuneSlo = { ...sloBase, budgetSeconds: budget };
+  // The held-out part may be shorter: its budget is the same share of its length.
+  const heldOutSlo: TuneSlo = { ...sloBase, budgetSeconds: (budget * heldOut.requests.length) / train.requests.length };
+  // The space: floors come from what the training part needed, slot by slot of the day.
   const startup = baseline.summary.bounds.startupSeconds;
   const floors: (ScheduledFloorsProps | undefined)[] = [undefined];
   for (const share of FLOOR_SHARES) {
@@ -183,13 +234,22 @@ export function runTune(args: readonly string[], io: CliIo): number {
     headroomNodes: service.gpusPerPod > 0 ? [...HEADROOM_CANDIDATES] : [0],
     imagePrepull: service.gpusPerPod > 0 ? [false, true] : [false],
     floors,
+    ...(service.behavior !== null ? {
+      scaleDownWindows: [undefined, ...scaleDownWindows(service.modelLoadSeconds)],
+      scaleUpPercents: [undefined, ...SCALE_UP_PERCENTS],
+      scaleUpPeriods: [undefined, ...SCALE_UP_PERIODS],
+    } : {}),
+    weightCaches: storage ? [undefined, storage] : [undefined],
   };
 
   const started = Date.now();
   const showProgress = io.stderrIsTty || v.progress === true;
   const evaluator = new Evaluator((p) => simulatePoint(service, train, space, slo, base, p));
-  const perRound = space.targetScales.reduce((n, s) => n + s.length - 1, 0) + minReplicas.length + space.behaviors.length + space.headroomNodes.length + space.imagePrepull.length + floors.length - 5;
-  const expected = 1 + 2 * perRound + 24;
+  const dims = dimensions(space);
+  const perRound = dims.reduce((n, d) => n + d.size - 1, 0);
+  const pairable = dims.filter((d) => d.pairable).map((d) => d.size);
+  const perPairs = pairable.reduce((n, a, i) => n + pairable.slice(i + 1).reduce((m, b) => m + a * b, 0), 0);
+  const expected = 1 + 2 * perRound + perPairs;
   const result = coordinateSearch(space, evaluator, 4, (best) => {
     if (!showProgress) return;
     const elapsed = (Date.now() - started) / 1000;
@@ -200,9 +260,13 @@ export function runTune(args: readonly string[], io: CliIo): number {
   if (showProgress && io.stderrIsTty) io.stderr('\n');
 
   // Held-out figures for the frontier, the choice and the two references.
-  const heldOutOf = (p: TunePoint): Evaluation => simulatePoint(service, heldOut, space, heldOutSlo, base, p);
+  const heldOutOf = (p: TunePoint): Evaluation => simulatePoint(service, heldOut, space, heldOutSlo, heldOutBase, p);
   const describe = (p: TunePoint): string => describePoint(service, space, p);
-  const chosen = result.best;
+  // The choice must also keep the SLO on another draw of the training part's noise with
+  // `margin` more traffic: the cheapest point that just fits one draw fails the next.
+  const stressed = redrawTrace(train, 1 + margin, (seed ?? 1) + 100);
+  const robust = robustChoice(result.evaluated, (e) => simulatePoint(service, stressed, space, slo, base, e.point));
+  const chosen = robust.choice;
   const frontier = paretoFrontier(result.evaluated).slice(0, 12);
   const row = (label: string, p: TunePoint, t: Evaluation): TuneRow => ({ label, point: p, train: t, heldOut: heldOutOf(p) });
   const configured = evaluator.get(basePoint(space));
@@ -216,24 +280,31 @@ export function runTune(args: readonly string[], io: CliIo): number {
   const levers = leverEffects(space, chosen.point).map((l) => ({ lever: l.lever, chosen: l.chosen, without: heldOutOf(l.point) }));
   const seconds = (Date.now() - started) / 1000;
 
-  const tsProps = typescriptProps(service, space, chosen.point);
-  const yamlKeys = pulumiKeys(service, space, chosen.point);
+  const tuned = tunedConfiguration(service, space, chosen.point, v['gpu-pool'] ?? 'a10g');
+  const tsProps = renderTypescriptProps(tuned);
+  const yamlKeys = renderPulumiKeys(tuned);
+  const ratio = boundRatio(rows.chosen.heldOut);
   if (v.json) {
-    io.stdout(`${JSON.stringify({ service: service.name, trace: trace.name, trainSeconds: train.requests.length, heldOutSeconds: heldOut.requests.length, slo, evaluations: evaluator.runs, seconds, ...rows, levers, typescript: tsProps, pulumi: yamlKeys }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ service: service.name, trace: trace.name, heldOutTrace: heldOut.name, trainSeconds: train.requests.length, heldOutSeconds: heldOut.requests.length, slo, space, evaluations: evaluator.runs, seconds, ...rows, heldOutBoundRatio: ratio, levers, configuration: tuned, typescript: tsProps, pulumi: yamlKeys }, null, 2)}\n`);
   } else {
     const q = `p${Math.round(slo.quantile * 100)}`;
     io.stdout(`service ${service.name}: ${service.minReplicas}-${service.maxReplicas} replicas, metrics ${service.metrics.map((m) => m.name).join(', ')}\n`);
-    io.stdout(`trace ${trace.name}: tuned on the first ${train.requests.length} s, held out the last ${heldOut.requests.length} s\n`);
+    io.stdout(heldOutStartSeconds > 0
+      ? `trace ${trace.name}: tuned on the first ${train.requests.length} s, held out the last ${heldOut.requests.length} s\n`
+      : `trace ${trace.name}: tuned on all ${train.requests.length} s, held out ${heldOut.name.replace(/ \(held out\)$/, '')} (${heldOut.requests.length} s)\n`);
     io.stdout(`SLO (${q}): ${[slo.ttftSeconds !== undefined ? `TTFT <= ${slo.ttftSeconds} s` : '', slo.e2eSeconds !== undefined ? `e2e <= ${slo.e2eSeconds} s` : '', slo.interTokenSeconds !== undefined ? `TPOT <= ${slo.interTokenSeconds} s` : ''].filter(Boolean).join(', ')}, failed <= ${slo.failedRatio * 100}%, at most ${budget} s over in training\n`);
     io.stdout(`searched ${evaluator.runs} configurations in ${seconds.toFixed(1)} s\n\n`);
     io.stdout('Pareto frontier (training), with held-out figures:\n');
     io.stdout(`${formatTable(TABLE_COLUMNS, rows.frontier.map((r) => tableRow(r, r.point === chosen.point ? '*' : '')))}\n\n`);
     io.stdout('Chosen against the references:\n');
-    io.stdout(`${formatTable(TABLE_COLUMNS, [tableRow(rows.chosen, 'chosen'), tableRow(rows.configured, 'configured'), tableRow(rows.defaults, 'defaults')])}\n\n`);
+    io.stdout(`${formatTable(TABLE_COLUMNS, [tableRow(rows.chosen, 'chosen'), tableRow(rows.configured, 'configured'), tableRow(rows.defaults, 'defaults')])}\n`);
+    io.stdout(`held out, the chosen configuration pays ${rows.chosen.heldOut.nodeHours.toFixed(2)} node-hours, ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : 'an unknown multiple of'} the clairvoyant bound with start-up times (${rows.chosen.heldOut.leadTimeNodeHours?.toFixed(2) ?? '?'})\n\n`);
     io.stdout('What each lever bought (held out; the chosen configuration without it):\n');
     io.stdout(`${formatTable(LEVER_COLUMNS, levers.map((l) => [l.lever, l.chosen, l.without.nodeHours.toFixed(2), String(Math.round(l.without.violationSeconds)), `${(rows.chosen.heldOut.nodeHours - l.without.nodeHours).toFixed(2)}`, `${Math.round(l.without.violationSeconds - rows.chosen.heldOut.violationSeconds)}`]))}\n\n`);
     io.stdout(`TypeScript props:\n${tsProps}\n\nPulumi.dev.yaml keys:\n${yamlKeys}\n`);
     if (!chosen.feasible) io.stdout(`\nnote: no configuration searched met the SLO on the training part; the chosen one misses it least. The frontier shows what each node-hour buys.\n`);
+    else if (!robust.held) io.stdout(`\nnote: none of the ${robust.tried} cheapest configurations that met the SLO kept it on another draw of the traffic with ${Math.round(margin * 100)}% more; the chosen one broke it least there.\n`);
+    else if (robust.tried > 1) io.stdout(`\nnote: ${robust.tried - 1} cheaper configuration(s) met the SLO but broke it on another draw of the traffic with ${Math.round(margin * 100)}% more; the chosen one keeps it.\n`);
   }
   if (v.report !== undefined) {
     const file = resolve(io.cwd, v.report);
@@ -247,12 +318,13 @@ export function runTune(args: readonly string[], io: CliIo): number {
   return 0;
 }
 
-const TABLE_COLUMNS = ['', 'configuration', 'node-hours', 's over', 'failed', 'held-out node-hours', 'held-out s over', 'held-out failed'];
+const TABLE_COLUMNS = ['', 'configuration', 'node-hours', 's over', 'failed', 'held-out node-hours', 'held-out vs bound', 'held-out s over', 'held-out failed'];
 const LEVER_COLUMNS = ['lever', 'chosen', 'node-hours without', 's over without', 'node-hours it costs', 's over it saves'];
 
 function tableRow(r: TuneRow, mark: string): string[] {
   const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
-  return [mark, r.label, r.train.nodeHours.toFixed(2), String(Math.round(r.train.violationSeconds)), pct(r.train.failedRatio), r.heldOut.nodeHours.toFixed(2), String(Math.round(r.heldOut.violationSeconds)), pct(r.heldOut.failedRatio)];
+  const ratio = boundRatio(r.heldOut);
+  return [mark, r.label, r.train.nodeHours.toFixed(2), String(Math.round(r.train.violationSeconds)), pct(r.train.failedRatio), r.heldOut.nodeHours.toFixed(2), Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '-', String(Math.round(r.heldOut.violationSeconds)), pct(r.heldOut.failedRatio)];
 }
 
 /** One configuration in words: only what differs from the baseline. */
@@ -268,6 +340,14 @@ export function describePoint(service: SimulatedService, space: TuneSpace, p: Tu
   if (space.headroomNodes[p.headroom] > 0) parts.push(`headroom ${space.headroomNodes[p.headroom]}`);
   if (space.imagePrepull[p.prepull]) parts.push('prepull');
   if (p.floors !== 0) parts.push(`floors ${floorSummary(space.floors[p.floors]!)}`);
+  const window = space.scaleDownWindows?.[p.scaleDownWindow];
+  if (window !== undefined) parts.push(`scale-down window ${window} s`);
+  const percent = space.scaleUpPercents?.[p.scaleUpPercent];
+  if (percent !== undefined) parts.push(`scale-up ${percent}%`);
+  const period = space.scaleUpPeriods?.[p.scaleUpPeriod];
+  if (period !== undefined) parts.push(`scale-up per ${period} s`);
+  const cache = space.weightCaches?.[p.weightCache];
+  if (cache) parts.push(`weight cache ${cache.storageBytesPerSecond / 1e6} MB/s ${cache.scope ?? 'node'}`);
   return parts.join(', ') || 'as configured';
 }
 
@@ -276,8 +356,13 @@ function formatTarget(type: string, target: number, scale: number): string {
   return String(Number(((target * scale) / 1000).toPrecision(3)));
 }
 
+/** Floor windows shown in full before the rest are counted. */
+const FLOOR_WINDOWS_SHOWN = 3;
+
 function floorSummary(f: ScheduledFloorsProps): string {
-  return f.floors.map((w) => `${w.from}-${w.to}=${w.minReplicas}`).join(' ');
+  const shown = f.floors.slice(0, FLOOR_WINDOWS_SHOWN).map((w) => `${w.from}-${w.to}=${w.minReplicas}`).join(' ');
+  const rest = f.floors.length - FLOOR_WINDOWS_SHOWN;
+  return rest > 0 ? `${shown} +${rest} more` : shown;
 }
 
 /** Each lever of the chosen point set back to its baseline value, with a name and its chosen value. */
@@ -287,46 +372,64 @@ export function leverEffects(space: TuneSpace, p: TunePoint): { lever: string; c
   if (space.imagePrepull[p.prepull]) out.push({ lever: 'image pre-pull', chosen: 'on', point: { ...p, prepull: 0 } });
   if (p.floors !== 0) out.push({ lever: 'scheduled floors', chosen: floorSummary(space.floors[p.floors]!), point: { ...p, floors: 0 } });
   if (p.minReplicas !== 0) out.push({ lever: 'minReplicas', chosen: String(space.minReplicas[p.minReplicas]), point: { ...p, minReplicas: 0 } });
+  const cache = space.weightCaches?.[p.weightCache];
+  if (cache) out.push({ lever: 'weight cache', chosen: `${cache.storageBytesPerSecond / 1e6} MB/s ${cache.scope ?? 'node'}`, point: { ...p, weightCache: 0 } });
   if (p.behavior !== 0) out.push({ lever: 'behavior', chosen: space.behaviors[p.behavior], point: { ...p, behavior: 0 } });
+  if (p.scaleDownWindow !== 0 || p.scaleUpPercent !== 0 || p.scaleUpPeriod !== 0) {
+    const chosen = [
+      space.scaleDownWindows?.[p.scaleDownWindow] !== undefined ? `down window ${space.scaleDownWindows[p.scaleDownWindow]} s` : '',
+      space.scaleUpPercents?.[p.scaleUpPercent] !== undefined ? `up ${space.scaleUpPercents[p.scaleUpPercent]}%` : '',
+      space.scaleUpPeriods?.[p.scaleUpPeriod] !== undefined ? `up per ${space.scaleUpPeriods[p.scaleUpPeriod]} s` : '',
+    ].filter(Boolean).join(', ');
+    out.push({ lever: 'behavior parameters', chosen, point: { ...p, scaleDownWindow: 0, scaleUpPercent: 0, scaleUpPeriod: 0 } });
+  }
   if (p.targets.some((t) => t !== 0)) out.push({ lever: 'targets', chosen: 'tuned', point: { ...p, targets: p.targets.map(() => 0) } });
   return out;
 }
 
-/** The chosen configuration as props to paste into an `AIInferencePlatform`. */
-export function typescriptProps(service: SimulatedService, space: TuneSpace, p: TunePoint): string {
-  const { service: tuned, options } = configure(service, space, p);
-  const lines = [
-    `// services.${service.name}: keep the metrics' other settings; the targets below are what was tuned.`,
-    `minReplicas: ${tuned.minReplicas},`,
-  ];
-  service.metrics.forEach((m, i) => {
-    const s = space.targetScales[i][p.targets[i]];
-    lines.push(s === 0 ? `// metrics: remove ${m.name}` : `// metrics: ${m.name} target ${formatTarget(m.targetType, m.target, s)}`);
-  });
-  const behavior = space.behaviors[p.behavior];
-  if (behavior !== 'configured') lines.push(behavior === 'default' ? '// behavior: Kubernetes\' defaults (the HPA without spec.behavior)' : `behavior: ScalingBehavior.${behavior}(),`);
-  const floors = options.levers?.scheduledFloors;
-  if (floors) lines.push(`scheduledFloors: ${JSON.stringify(floors)},`);
-  lines.push('// platform props:');
-  lines.push(`gpuHeadroom: [{ pool: '<gpu pool>', nodes: ${space.headroomNodes[p.headroom]} }],`);
-  lines.push(`imagePrepull: ${space.imagePrepull[p.prepull]},`);
-  return lines.join('\n');
+/** The simulator's SLO options for a tune SLO. */
+export function simulationSlo(slo: Omit<TuneSlo, 'budgetSeconds'>): NonNullable<SimulationOptions['slo']> {
+  return {
+    quantile: slo.quantile,
+    ...(slo.ttftSeconds !== undefined ? { ttftSeconds: slo.ttftSeconds } : {}),
+    ...(slo.e2eSeconds !== undefined ? { e2eSeconds: slo.e2eSeconds } : {}),
+    ...(slo.interTokenSeconds !== undefined ? { interTokenSeconds: slo.interTokenSeconds } : {}),
+    failedRatio: slo.failedRatio,
+  };
 }
 
-/** The chosen configuration as `Pulumi.dev.yaml` keys under `inferscale:services`. */
-export function pulumiKeys(service: SimulatedService, space: TuneSpace, p: TunePoint): string {
-  const { service: tuned, options } = configure(service, space, p);
-  const lines = [`inferscale:services:`, `  ${service.name}:`, `    minReplicas: ${tuned.minReplicas}`];
-  service.metrics.forEach((m, i) => {
-    const s = space.targetScales[i][p.targets[i]];
-    lines.push(s === 0 ? `    # metrics: remove ${m.name}` : `    # metrics: ${m.name} target ${formatTarget(m.targetType, m.target, s)}`);
-  });
-  const behavior = space.behaviors[p.behavior];
-  if (behavior !== 'configured') lines.push(behavior === 'default' ? `    # behavior: Kubernetes' defaults (the HPA without spec.behavior)` : `    behavior: ${behavior}`);
-  const floors = options.levers?.scheduledFloors;
-  if (floors) lines.push(`    scheduledFloors: ${JSON.stringify(floors)}`);
-  lines.push(`inferscale:platform:`, `  gpuHeadroom: [{ pool: <gpu pool>, nodes: ${space.headroomNodes[p.headroom]} }]`, `  imagePrepull: ${space.imagePrepull[p.prepull] ? '{}' : 'false'}`);
-  return lines.join('\n');
+/** The part of a trace `tune` trains on and the part it holds out. */
+export interface TuneParts {
+  /** The training part. */
+  readonly train: Trace;
+  /** The held-out part. */
+  readonly heldOut: Trace;
+  /** Second of the trace where the held-out part starts (its clock for scheduled floors); 0 for a separate trace. */
+  readonly heldOutStartSeconds: number;
+}
+
+/**
+ * Training and held-out parts, as `tune` takes them: `heldOutSpec` when given (the whole trace
+ * trains); for a synthetic shape without `trainShare`, the same shape with the next seed (a time
+ * split would leave a step's one burst on one side); else the first `trainShare` (default 0.7)
+ * and the rest.
+ */
+export function tuneParts(trace: Trace, spec: string, cwd: string, o: { trainShare?: number; heldOutSpec?: string; seed?: number; scale?: number } = {}): TuneParts {
+  if (o.heldOutSpec !== undefined || (parseShapeSpec(spec) !== undefined && o.trainShare === undefined)) {
+    const other = scaleTrace(loadTrace(o.heldOutSpec ?? withSeed(spec, (o.seed ?? 1) + 1), cwd, o.seed !== undefined ? { seed: o.seed } : {}), o.scale ?? 1);
+    return { train: { ...trace, name: `${trace.name} (training)` }, heldOut: { ...other, name: `${other.name} (held out)` }, heldOutStartSeconds: 0 };
+  }
+  return splitTrace(trace, o.trainShare ?? 0.7);
+}
+
+/** `--storage-throughput 2000` or `2000:shared`: the weight cache the search may use. */
+export function parseStorageThroughput(spec: string): WeightCacheLever {
+  const [rate, scope, ...rest] = spec.split(':');
+  const mbps = Number(rate);
+  if (!(mbps > 0) || rest.length || (scope !== undefined && scope !== 'shared' && scope !== 'node')) {
+    throw new CliError(`--storage-throughput is "${spec}"; expected MB/s of the storage, optionally followed by :node or :shared (e.g. 2000 or 500:shared)`);
+  }
+  return { storageBytesPerSecond: mbps * 1e6, scope: scope === 'shared' ? 'shared' : 'node' };
 }
 
 function escapeHtml(s: string): string {
@@ -361,6 +464,7 @@ export function renderTuneReport(service: string, traceName: string, rows: { fro
 <text x="${W / 2}" y="${H - 10}" text-anchor="middle">node-hours (${xMin.toFixed(2)} to ${xMax.toFixed(2)})</text><text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">seconds over (0 to ${Math.round(yMax)})</text>${dots}</svg>
 <h2>Frontier</h2>${table(TABLE_COLUMNS, rows.frontier.map((r) => tableRow(r, r.point === rows.chosen.point ? '*' : '')))}
 <h2>Chosen against the references</h2>${table(TABLE_COLUMNS, [tableRow(rows.chosen, 'chosen'), tableRow(rows.configured, 'configured'), tableRow(rows.defaults, 'defaults')])}
+<p>Held out, the chosen configuration pays ${rows.chosen.heldOut.nodeHours.toFixed(2)} node-hours: ${Number.isFinite(boundRatio(rows.chosen.heldOut)) ? `${boundRatio(rows.chosen.heldOut).toFixed(2)}×` : 'an unknown multiple of'} the clairvoyant bound with start-up times.</p>
 <h2>What each lever bought (held out)</h2>${table(LEVER_COLUMNS, levers.map((l) => [l.lever, l.chosen, l.without.nodeHours.toFixed(2), String(Math.round(l.without.violationSeconds)), (rows.chosen.heldOut.nodeHours - l.without.nodeHours).toFixed(2), String(Math.round(l.without.violationSeconds - rows.chosen.heldOut.violationSeconds))]))}
 <h2>TypeScript props</h2><pre>${escapeHtml(tsProps)}</pre><h2>Pulumi.dev.yaml keys</h2><pre>${escapeHtml(yamlKeys)}</pre></body></html>
 `;

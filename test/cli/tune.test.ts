@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../lib/cli/main';
 import type { CliIo } from '../../lib/cli/main';
-import { parseSlo } from '../../lib/cli/tune-command';
+import { parseSlo, tuneParts } from '../../lib/cli/tune-command';
+import { readNamedTrace, syntheticTrace } from '../../lib/core/simulator';
 
 const ROOT = join(__dirname, '..', '..');
 const manifest = join(__dirname, 'fixtures', 'llm.yaml');
@@ -17,8 +18,9 @@ function run(args: string[], tty = false): { code: number; stdout: string; stder
   return { code: main(args, io) as number, stdout, stderr };
 }
 
-// A 10-minute burst in a 20-minute trace: short, so the whole search runs in seconds.
-const ARGS = ['tune', '--manifest', manifest, '--trace', 'step:peak=10,at=120,for=600,duration=1200', '--slo', 'ttft-p95=2s,failed=1%'];
+// A 10-minute burst in a 20-minute trace: short, so the whole search runs in seconds. Split in
+// time (--train), as a recorded trace is.
+const ARGS = ['tune', '--manifest', manifest, '--trace', 'step:peak=10,at=120,for=600,duration=1200', '--slo', 'ttft-p95=2s,failed=1%', '--train', '0.7'];
 
 describe('inferscale tune', () => {
   const report = join(dir, 'tune.html');
@@ -30,13 +32,16 @@ describe('inferscale tune', () => {
     expect(text.stderr).toMatch(/\rtune: \d+ points evaluated, best [0-9.]+ node-hours/);
     expect(json.stderr).toBe('');
     expect(text.stdout).toContain('tuned on the first 840 s, held out the last 360 s');
-    expect(text.stdout).toMatch(/Pareto frontier \(training\), with held-out figures:\n\s+configuration\s+node-hours\s+s over\s+failed\s+held-out node-hours\s+held-out s over\s+held-out failed/);
+    expect(text.stdout).toMatch(/Pareto frontier \(training\), with held-out figures:\n\s+configuration\s+node-hours\s+s over\s+failed\s+held-out node-hours\s+held-out vs bound\s+held-out s over\s+held-out failed/);
+    expect(text.stdout).toMatch(/\nheld out, the chosen configuration pays [0-9.]+ node-hours, [0-9.]+× the clairvoyant bound with start-up times \([0-9.]+\)\n/);
     expect(text.stdout).toMatch(/\nchosen {2}/);
     expect(text.stdout).toMatch(/\nconfigured {2}/);
     expect(text.stdout).toMatch(/\ndefaults {2}/);
     expect(text.stdout).toContain('TypeScript props:\n// services.llm');
+    expect(text.stdout).toMatch(/\nmetrics: \[\n {2}ScalingMetric\.\w+\(/);
     expect(text.stdout).toContain('Pulumi.dev.yaml keys:\ninferscale:services:\n  llm:\n    minReplicas: ');
     expect(readFileSync(report, 'utf8')).toContain('<svg');
+    expect(readFileSync(report, 'utf8')).toMatch(/Held out, the chosen configuration pays [0-9.]+ node-hours: [0-9.]+× the clairvoyant bound with start-up times/);
   });
 
   test('the JSON gives held-out figures beside the training ones for every frontier point, and the chosen point is on the frontier or better', () => {
@@ -49,10 +54,36 @@ describe('inferscale tune', () => {
       // The held-out part is shorter: its node-hours are its own, not the training part's.
       expect(r.heldOut.nodeHours).not.toBe(r.train.nodeHours);
     }
+    // The ratio to the clairvoyant bound is the held-out node-hours over the held-out bound.
+    expect(out.heldOutBoundRatio).toBeCloseTo(out.chosen.heldOut.nodeHours / out.chosen.heldOut.leadTimeNodeHours, 9);
     const cheapestWithLessViolation = out.frontier.filter((r: { train: { violationSeconds: number } }) => r.train.violationSeconds <= out.chosen.train.violationSeconds);
     expect(cheapestWithLessViolation.length).toBeGreaterThan(0);
     if (out.chosen.train.feasible && out.configured.train.feasible) expect(out.chosen.train.nodeHours).toBeLessThanOrEqual(out.configured.train.nodeHours);
     if (!out.configured.train.feasible) expect(out.chosen.train.violationSeconds).toBeLessThanOrEqual(out.configured.train.violationSeconds);
+  });
+
+  test('a shape is tuned on whole and held out with its next seed; behavior parameters are searched, and a weight cache when storage throughput is given', () => {
+    const shape = run(['tune', '--manifest', manifest, '--trace', 'step:peak=10,at=120,for=600,duration=1200', '--slo', 'ttft-p95=2s,failed=1%', '--storage-throughput', '2000:shared', '--load-time', '450', '--json']);
+    const out = JSON.parse(shape.stdout);
+    expect([out.trainSeconds, out.heldOutSeconds]).toEqual([1200, 1200]);
+    expect(out.chosen.heldOut.violationSeconds).not.toBeUndefined();
+    expect(out.space.weightCaches).toEqual([null, { storageBytesPerSecond: 2e9, scope: 'shared' }]);
+    // The model loads in 450 s: no scale-down window shorter than that is tried.
+    expect(out.space.scaleDownWindows).toEqual([null, 450, 600, 1200, 1800]);
+    expect(out.space.scaleUpPercents).toEqual([null, 50, 100, 200, 400]);
+    expect(out.heldOutTrace).toBe('step:peak=10,at=120,for=600,duration=1200,seed=2 (held out)');
+    expect(run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft-p95=2s', '--storage-throughput', 'fast']).stderr).toBe('inferscale tune: --storage-throughput is "fast"; expected MB/s of the storage, optionally followed by :node or :shared (e.g. 2000 or 500:shared)\n');
+  });
+
+  test('tuneParts: a recorded trace split in time with the held-out clock; a shape held out with its next seed; or the trace asked for', () => {
+    const conv = tuneParts(readNamedTrace('conv'), 'conv', ROOT);
+    expect([conv.train.requests.length, conv.heldOut.requests.length, conv.heldOutStartSeconds]).toEqual([2460, 1043, 2460]);
+    const step = tuneParts(syntheticTrace('step'), 'step', ROOT);
+    expect(step.heldOutStartSeconds).toBe(0);
+    expect([...step.heldOut.requests]).toEqual([...syntheticTrace('step', { seed: 2 }).requests]);
+    expect([...step.train.requests]).toEqual([...syntheticTrace('step').requests]);
+    expect(tuneParts(syntheticTrace('step'), 'step', ROOT, { trainShare: 0.5 }).heldOutStartSeconds).toBe(1800);
+    expect(tuneParts(readNamedTrace('conv'), 'conv', ROOT, { heldOutSpec: 'code' }).heldOut.requests.length).toBe(readNamedTrace('code').requests.length);
   });
 
   test('a malformed SLO is an error naming the option', () => {

@@ -4,10 +4,12 @@
  * needs few simulations, the exhaustive grid it is measured against, and the Pareto frontier.
  * @module
  */
-import { simulate, SimulationOptions, SimulationResult } from '../simulator';
+import type { HpaBehavior } from '../hpa';
+import { Prng, simulate, SimulationOptions, SimulationResult } from '../simulator';
+import type { LeverOptions } from '../simulator/options';
 import { BehaviorPresetName, SimulatedService, withBehaviorPreset } from '../simulator/service';
 import type { Trace } from '../simulator/trace';
-import type { ResolvedFloorWindow, ScheduledFloorsProps } from '../scheduled-floors';
+import { ResolvedFloorWindow, ScheduledFloorsProps, WEEKDAYS } from '../scheduled-floors';
 
 /** Every dimension of the search, each a list of candidate values (the first is the baseline). */
 export interface TuneSpace {
@@ -23,7 +25,18 @@ export interface TuneSpace {
   readonly imagePrepull: readonly boolean[];
   /** Scheduled floors: `undefined` for none. */
   readonly floors: readonly (ScheduledFloorsProps | undefined)[];
+  /** Scale-down stabilization windows, seconds; `undefined` keeps the behavior's own. @default [undefined] */
+  readonly scaleDownWindows?: readonly (number | undefined)[];
+  /** Scale-up `Percent` policy values; `undefined` keeps the behavior's own. @default [undefined] */
+  readonly scaleUpPercents?: readonly (number | undefined)[];
+  /** Scale-up policy periods, seconds (every scale-up policy); `undefined` keeps the behavior's own. @default [undefined] */
+  readonly scaleUpPeriods?: readonly (number | undefined)[];
+  /** Weight caches: `undefined` for none (every load takes the service's load time). @default [undefined] */
+  readonly weightCaches?: readonly (WeightCacheLever | undefined)[];
 }
+
+/** A weight cache as a lever of the search: the simulator's `levers.weightCache`. */
+export type WeightCacheLever = NonNullable<LeverOptions['weightCache']>;
 
 /** One configuration: an index into each dimension of a {@link TuneSpace}. */
 export interface TunePoint {
@@ -39,6 +52,14 @@ export interface TunePoint {
   readonly prepull: number;
   /** Index into `floors`. */
   readonly floors: number;
+  /** Index into `scaleDownWindows`. */
+  readonly scaleDownWindow: number;
+  /** Index into `scaleUpPercents`. */
+  readonly scaleUpPercent: number;
+  /** Index into `scaleUpPeriods`. */
+  readonly scaleUpPeriod: number;
+  /** Index into `weightCaches`. */
+  readonly weightCache: number;
 }
 
 /** What users were promised, as `tune` checks it. */
@@ -69,6 +90,11 @@ export interface Evaluation {
   readonly failedRatio: number;
   /** Latency budget and failure ratio both met. */
   readonly feasible: boolean;
+  /**
+   * The clairvoyant lower bound with start-up times (`summary.bounds.leadTimeNodeHours`) on the
+   * same trace: what a scaler that knew the future would pay. Absent where no simulation ran.
+   */
+  readonly leadTimeNodeHours?: number;
 }
 
 /** Output of {@link coordinateSearch}. */
@@ -77,6 +103,31 @@ export interface SearchResult {
   readonly best: Evaluation;
   /** Every point evaluated, in order. */
   readonly evaluated: readonly Evaluation[];
+}
+
+/** A dimension's value at a point; dimensions left out of the space hold only `undefined`. */
+function pick<T>(values: readonly T[] | undefined, index: number): T | undefined {
+  return values?.[index];
+}
+
+/**
+ * The behavior with the searched parameters applied: the scale-down window, the value of every
+ * scale-up `Percent` policy and the period of every scale-up policy. `null` (the legacy path)
+ * has no rules to change.
+ */
+export function tuneBehavior(behavior: HpaBehavior | null, scaleDownWindow?: number, scaleUpPercent?: number, scaleUpPeriod?: number): HpaBehavior | null {
+  if (behavior === null || (scaleDownWindow === undefined && scaleUpPercent === undefined && scaleUpPeriod === undefined)) return behavior;
+  return {
+    scaleUp: {
+      ...behavior.scaleUp,
+      policies: behavior.scaleUp.policies.map((p) => ({
+        ...p,
+        ...(scaleUpPercent !== undefined && p.type === 'Percent' ? { value: scaleUpPercent } : {}),
+        ...(scaleUpPeriod !== undefined ? { periodSeconds: scaleUpPeriod } : {}),
+      })),
+    },
+    scaleDown: { ...behavior.scaleDown, ...(scaleDownWindow !== undefined ? { stabilizationWindowSeconds: scaleDownWindow } : {}) },
+  };
 }
 
 /** Applies a point: the service with its targets, floor and behavior, and the lever options. */
@@ -88,10 +139,13 @@ export function configure(service: SimulatedService, space: TuneSpace, point: Tu
     return [{ ...m, target }];
   });
   const minReplicas = space.minReplicas[point.minReplicas];
-  const shaped = withBehaviorPreset({ ...service, metrics, minReplicas: Math.min(minReplicas, service.maxReplicas) }, space.behaviors[point.behavior]);
+  const preset = withBehaviorPreset({ ...service, metrics, minReplicas: Math.min(minReplicas, service.maxReplicas) }, space.behaviors[point.behavior]);
+  const behavior = tuneBehavior(preset.behavior, pick(space.scaleDownWindows, point.scaleDownWindow), pick(space.scaleUpPercents, point.scaleUpPercent), pick(space.scaleUpPeriods, point.scaleUpPeriod));
+  const shaped = behavior === preset.behavior ? preset : { ...preset, behavior, behaviorName: `${preset.behaviorName} (tuned)` };
   // Windows at or below the point's minReplicas add nothing (and a floor must be above it).
   const windows = (space.floors[point.floors]?.floors ?? []).filter((w) => w.minReplicas > shaped.minReplicas);
   const floors = windows.length ? { ...space.floors[point.floors], floors: windows } : undefined;
+  const weightCache = pick(space.weightCaches, point.weightCache);
   return {
     service: shaped,
     options: {
@@ -99,18 +153,31 @@ export function configure(service: SimulatedService, space: TuneSpace, point: Tu
         headroomNodes: space.headroomNodes[point.headroom],
         imagePrepull: space.imagePrepull[point.prepull],
         ...(floors ? { scheduledFloors: floors } : {}),
+        ...(weightCache ? { weightCache } : {}),
       },
     },
   };
 }
 
+/** Seconds that broke a latency limit the SLO gives, summed over its limits. */
+export function violationSecondsOf(summary: SimulationResult['summary'], slo: Omit<TuneSlo, 'budgetSeconds'>): number {
+  const v = summary.sloViolationSeconds;
+  return (slo.ttftSeconds !== undefined ? v.ttft : 0) + (slo.e2eSeconds !== undefined ? v.e2e : 0) + (slo.interTokenSeconds !== undefined ? v.interToken : 0);
+}
+
 /** Scores one simulation against the SLO. */
 export function evaluate(point: TunePoint, result: SimulationResult, slo: TuneSlo): Evaluation {
   const s = result.summary;
-  const v = s.sloViolationSeconds;
-  const violationSeconds = (slo.ttftSeconds !== undefined ? v.ttft : 0) + (slo.e2eSeconds !== undefined ? v.e2e : 0) + (slo.interTokenSeconds !== undefined ? v.interToken : 0);
+  const violationSeconds = violationSecondsOf(s, slo);
   const failedRatio = s.totalRequests > 0 ? s.failedRequests / s.totalRequests : 0;
-  return { point, nodeHours: s.nodeHours, violationSeconds, failedRatio, feasible: violationSeconds <= slo.budgetSeconds && failedRatio <= slo.failedRatio };
+  return {
+    point,
+    nodeHours: s.nodeHours,
+    violationSeconds,
+    failedRatio,
+    feasible: violationSeconds <= slo.budgetSeconds && failedRatio <= slo.failedRatio,
+    leadTimeNodeHours: s.bounds.leadTimeNodeHours,
+  };
 }
 
 /** Objective: feasible points by node-hours; infeasible ones after every feasible one, by how far they miss. */
@@ -120,12 +187,12 @@ export function objective(e: Evaluation): number {
 
 /** A cache key of a point. */
 export function pointKey(p: TunePoint): string {
-  return `${p.targets.join('.')}/${p.minReplicas}/${p.behavior}/${p.headroom}/${p.prepull}/${p.floors}`;
+  return `${p.targets.join('.')}/${p.minReplicas}/${p.behavior}/${p.headroom}/${p.prepull}/${p.floors}/${p.scaleDownWindow}/${p.scaleUpPercent}/${p.scaleUpPeriod}/${p.weightCache}`;
 }
 
 /** The baseline point: index 0 in every dimension. */
 export function basePoint(space: TuneSpace): TunePoint {
-  return { targets: space.targetScales.map(() => 0), minReplicas: 0, behavior: 0, headroom: 0, prepull: 0, floors: 0 };
+  return { targets: space.targetScales.map(() => 0), minReplicas: 0, behavior: 0, headroom: 0, prepull: 0, floors: 0, scaleDownWindow: 0, scaleUpPercent: 0, scaleUpPeriod: 0, weightCache: 0 };
 }
 
 /** Runs simulations through a cache, counting them. */
@@ -164,6 +231,11 @@ export function simulatePoint(service: SimulatedService, trace: Trace, space: Tu
   return evaluate(point, result, slo);
 }
 
+/** Node-hours over the clairvoyant lead-time bound on the same trace (`NaN` without the bound). */
+export function boundRatio(e: Evaluation): number {
+  return e.leadTimeNodeHours !== undefined && e.leadTimeNodeHours > 0 ? e.nodeHours / e.leadTimeNodeHours : NaN;
+}
+
 type Dimension = { size: number; pairable: boolean; get: (p: TunePoint) => number; set: (p: TunePoint, i: number) => TunePoint };
 
 /** The dimensions of a space as getters and setters over points. */
@@ -180,6 +252,10 @@ export function dimensions(space: TuneSpace): Dimension[] {
     { size: space.headroomNodes.length, pairable: true, get: (p) => p.headroom, set: (p, i) => ({ ...p, headroom: i }) },
     { size: space.imagePrepull.length, pairable: false, get: (p) => p.prepull, set: (p, i) => ({ ...p, prepull: i }) },
     { size: space.floors.length, pairable: true, get: (p) => p.floors, set: (p, i) => ({ ...p, floors: i }) },
+    { size: space.scaleDownWindows?.length ?? 1, pairable: false, get: (p) => p.scaleDownWindow, set: (p, i) => ({ ...p, scaleDownWindow: i }) },
+    { size: space.scaleUpPercents?.length ?? 1, pairable: false, get: (p) => p.scaleUpPercent, set: (p, i) => ({ ...p, scaleUpPercent: i }) },
+    { size: space.scaleUpPeriods?.length ?? 1, pairable: false, get: (p) => p.scaleUpPeriod, set: (p, i) => ({ ...p, scaleUpPeriod: i }) },
+    { size: space.weightCaches?.length ?? 1, pairable: true, get: (p) => p.weightCache, set: (p, i) => ({ ...p, weightCache: i }) },
   );
   return dims.filter((d) => d.size > 1);
 }
@@ -253,16 +329,30 @@ export function paretoFrontier(evaluations: readonly Evaluation[]): Evaluation[]
   return frontier;
 }
 
-/** Splits a trace at `fraction` of its length: the first part trains, the rest is held out. */
-export function splitTrace(trace: Trace, fraction: number): { train: Trace; heldOut: Trace } {
-  const at = Math.max(1, Math.min(trace.requests.length - 1, Math.round(trace.requests.length * fraction)));
+/**
+ * Splits a trace at `fraction` of its length, on a whole minute when the trace is longer than
+ * two (so the held-out part's clock, `heldOutStartSeconds`, lines up with scheduled floors):
+ * the first part trains, the rest is held out.
+ */
+export function splitTrace(trace: Trace, fraction: number): { train: Trace; heldOut: Trace; heldOutStartSeconds: number } {
+  const n = trace.requests.length;
+  const raw = Math.round(n * fraction);
+  const at = Math.max(1, Math.min(n - 1, n > 120 ? Math.round(raw / 60) * 60 : raw));
   const part = (from: number, to: number, name: string): Trace => ({
     name: `${trace.name} (${name})`,
     requests: trace.requests.slice(from, to),
     ...(trace.contextTokens ? { contextTokens: trace.contextTokens.slice(from, to) } : {}),
     ...(trace.generatedTokens ? { generatedTokens: trace.generatedTokens.slice(from, to) } : {}),
   });
-  return { train: part(0, at, 'training'), heldOut: part(at, trace.requests.length, 'held out') };
+  return { train: part(0, at, 'training'), heldOut: part(at, trace.requests.length, 'held out'), heldOutStartSeconds: at };
+}
+
+/** The `levers.traceStart` of a part that starts `seconds` after a trace that starts Monday 00:00. */
+export function traceStartAfter(seconds: number): NonNullable<LeverOptions['traceStart']> {
+  const minutes = Math.floor(seconds / 60);
+  const minuteOfDay = minutes % 1440;
+  // WEEKDAYS starts on Sunday; the trace on Monday.
+  return { day: WEEKDAYS[(1 + Math.floor(minutes / 1440)) % 7], time: `${String(Math.floor(minuteOfDay / 60)).padStart(2, '0')}:${String(minuteOfDay % 60).padStart(2, '0')}` };
 }
 
 /** Minutes in a floor slot: the floors' resolution. */
@@ -298,4 +388,58 @@ export function floorsFromNeed(needed: ArrayLike<number>, share: number, baseMin
   if (windows.length === 0) return undefined;
   const clock = (m: number): string => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
   return { floors: windows.map((w) => ({ from: clock(w.fromMinute), to: clock(w.toMinute), minReplicas: w.minReplicas })) };
+}
+
+/**
+ * The choice that also holds under stress: the first of the feasible evaluations, cheapest
+ * first, whose `stress` evaluation (the SLO on another draw of the training traffic, with more of
+ * it) is feasible too, trying at most `tries`. A search that only looked at the training part
+ * picks the point that just fits its noise; one that must also fit another draw keeps a margin
+ * for the noise it has not seen. When none holds, the tried point that missed least under stress;
+ * with no feasible point at all, the {@link nearestMiss}.
+ */
+export function robustChoice(evaluated: readonly Evaluation[], stress: (e: Evaluation) => Evaluation, tries = 64): { choice: Evaluation; held: boolean; tried: number } {
+  const ranked = [...evaluated].sort((a, b) => objective(a) - objective(b));
+  const feasible = ranked.filter((e) => e.feasible).slice(0, tries);
+  let least: { choice: Evaluation; missed: number } | undefined;
+  for (let i = 0; i < feasible.length; i++) {
+    const stressed = stress(feasible[i]);
+    if (stressed.feasible) return { choice: feasible[i], held: true, tried: i + 1 };
+    if (least === undefined || objective(stressed) < least.missed) least = { choice: feasible[i], missed: objective(stressed) };
+  }
+  return { choice: least?.choice ?? nearestMiss(ranked), held: false, tried: feasible.length };
+}
+
+/** How much more than the least a miss may break the SLO and still count as nearest. */
+export const NEAR_MISS_SHARE = 0.05;
+
+/**
+ * With no point meeting the SLO: the cheapest of those within {@link NEAR_MISS_SHARE} of the
+ * fewest seconds over (and failures): paying for every replica to save the last percent of a
+ * miss that stays a miss buys nothing.
+ */
+export function nearestMiss(evaluated: readonly Evaluation[]): Evaluation {
+  const least = [...evaluated].sort((a, b) => objective(a) - objective(b))[0];
+  const near = evaluated.filter((e) => e.violationSeconds <= least.violationSeconds * (1 + NEAR_MISS_SHARE) && e.failedRatio <= least.failedRatio * (1 + NEAR_MISS_SHARE));
+  return near.reduce((a, e) => (e.nodeHours < a.nodeHours ? e : a), least);
+}
+
+/**
+ * Another draw of a trace's noise with `factor` times its traffic: each second's requests drawn
+ * from a Poisson distribution around `factor` times the trace's count (seeded), token columns
+ * following the request count at the trace's tokens per request. What a configuration tuned on
+ * one draw must also survive: traffic as likely as the one it saw, and somewhat more of it.
+ */
+export function redrawTrace(trace: Trace, factor: number, seed: number): Trace {
+  const prng = new Prng(seed);
+  const n = trace.requests.length;
+  const requests = new Float64Array(n);
+  for (let t = 0; t < n; t++) requests[t] = prng.poisson(trace.requests[t] * factor);
+  const follow = (tokens: ArrayLike<number>): Float64Array => Float64Array.from({ length: n }, (_, t) => (trace.requests[t] > 0 ? (tokens[t] / trace.requests[t]) * requests[t] : 0));
+  return {
+    name: `${trace.name} (redrawn ×${factor})`,
+    requests,
+    ...(trace.contextTokens ? { contextTokens: follow(trace.contextTokens) } : {}),
+    ...(trace.generatedTokens ? { generatedTokens: follow(trace.generatedTokens) } : {}),
+  };
 }
