@@ -1,6 +1,6 @@
 /**
  * Issue 13's goal, measured: `npm run tune-goal`. For the default LLM on the two Azure traces
- * and the synthetic shapes (step, spike, a day of diurnal traffic), runs `inferscale tune` and
+ * and the synthetic shapes (step, spike, ramp, a day of diurnal traffic), runs `inferscale tune` and
  * compares the chosen configuration's held-out SLO-violation seconds with the seed article's
  * configuration (the LLM's previous metrics: completed requests per second, GPU utilization,
  * end-to-end p95 and CPU, with its burst behavior) and with Kubernetes' default behavior (the
@@ -30,6 +30,7 @@ const TRACES: readonly { spec: string; label: string }[] = [
   { spec: 'conv', label: 'conv (Azure, 1 h)' },
   { spec: 'step', label: 'step (2 → 20 req/s for 20 min)' },
   { spec: 'spike', label: 'spike (40 req/s for 1 min)' },
+  { spec: 'ramp', label: 'ramp (2 → 24 req/s over 1 h)' },
   { spec: 'diurnal:duration=86400', label: 'diurnal (one day, 2 → 12 req/s)' },
 ];
 
