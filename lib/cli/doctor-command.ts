@@ -6,10 +6,9 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DoctorKubernetes, DoctorPrometheus, formatDoctorResults, planDoctorChecks, runDoctorChecks } from '../core/doctor';
 import { loadAppServices } from './explain-command';
-import { CliError } from './inputs';
+import { CliError, parseCommandLine } from './inputs';
 import { accessFromKubeconfig, accessInCluster, kubeClient } from './kube-client';
 import type { CliIo } from './simulate-command';
 
@@ -54,13 +53,8 @@ const QUERY_TIMEOUT_MS = 10_000;
 
 /** Runs `inferscale doctor`; resolves to the exit code (2 for bad options, 1 for bad input or a failing check). */
 export async function runDoctor(args: readonly string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true });
-  } catch (e) {
-    io.stderr(`inferscale doctor: ${(e as Error).message.split('\n')[0]} (see inferscale doctor --help)\n`);
-    return 2;
-  }
+  const parsed = parseCommandLine('doctor', { args: [...args], options: OPTIONS, allowPositionals: false, strict: true }, io.stderr);
+  if (!parsed) return 2;
   const v = parsed.values;
   if (v.help) {
     io.stdout(DOCTOR_USAGE);

@@ -12,14 +12,13 @@
 import { existsSync, statSync } from 'node:fs';
 import Module from 'node:module';
 import { extname, join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Construct } from 'constructs';
 import { ExplainContext, explainService, formatExplanations } from '../core/explain';
 import type { ResolvedInferenceService } from '../core/inference-service';
 import type { PrometheusAdapterConfig } from '../core/adapter-config';
 import type { ResolvedScaledObject } from '../core/platform/keda';
 import type { Problem } from '../core/problems';
-import { CliError } from './inputs';
+import { CliError, parseCommandLine } from './inputs';
 import type { CliIo } from './simulate-command';
 
 /** Usage text of `inferscale explain`. */
@@ -59,13 +58,8 @@ type AnyConstruct = Construct & Record<string, unknown>;
  * listed one per line on stdout, with exit 1.
  */
 export function runExplain(args: readonly string[], io: CliIo): number {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true });
-  } catch (e) {
-    io.stderr(`inferscale explain: ${(e as Error).message.split('\n')[0]} (see inferscale explain --help)\n`);
-    return 2;
-  }
+  const parsed = parseCommandLine('explain', { args: [...args], options: OPTIONS, allowPositionals: false, strict: true }, io.stderr);
+  if (!parsed) return 2;
   const v = parsed.values;
   if (v.help) {
     io.stdout(EXPLAIN_USAGE);

@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { parseArgs, ParseArgsConfig } from 'node:util';
 import {
   isNamedTrace,
   NAMED_TRACES,
@@ -24,6 +25,24 @@ export class CliError extends Error {
   public constructor(message: string) {
     super(message);
     this.name = 'CliError';
+  }
+}
+
+/**
+ * The command line as `node:util`'s parseArgs reads it, or `undefined` after writing what is
+ * wrong to `stderr` as one line that names the command and its `--help` (the caller exits 2).
+ * An option given a value that starts with a dash (`--margin -3`) reads as two options; the
+ * line says to write `--margin=-3`.
+ */
+export function parseCommandLine<T extends ParseArgsConfig>(command: string, config: T, stderr: (text: string) => void): ReturnType<typeof parseArgs<T>> | undefined {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    const message = (e as Error).message.split('\n')[0];
+    const ambiguous = /^Option '(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
+    const hint = ambiguous ? ` For a value that starts with a dash, write ${ambiguous[1]}=VALUE.` : '';
+    stderr(`inferscale ${command}: ${message}${hint} (see inferscale ${command} --help)\n`);
+    return undefined;
   }
 }
 

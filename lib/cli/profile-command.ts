@@ -5,9 +5,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { fitProfile, parseBenchResults, ProfileFitError, SERVING_PROFILES, ServingProfile } from '../core/simulator';
-import { CliError } from './inputs';
+import { CliError, parseCommandLine } from './inputs';
 import type { CliIo } from './simulate-command';
 import { formatCount, formatTable } from './table';
 
@@ -81,13 +80,8 @@ export function runProfile(args: readonly string[], io: CliIo): number {
     io.stderr(`inferscale profile: unknown subcommand "${sub}"; expected "list" or "fit" (see inferscale profile --help)\n`);
     return 2;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...rest], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    io.stderr(`inferscale profile: ${(e as Error).message.split('\n')[0]} (see inferscale profile --help)\n`);
-    return 2;
-  }
+  const parsed = parseCommandLine('profile', { args: [...rest], options: OPTIONS, allowPositionals: true, strict: true }, io.stderr);
+  if (!parsed) return 2;
   const v = parsed.values;
   if (v.help) {
     io.stdout(PROFILE_USAGE);

@@ -5,7 +5,6 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   BEHAVIOR_PRESETS,
   BehaviorPresetName,
@@ -24,7 +23,7 @@ import {
   withAutoscaler,
   withBehaviorPreset,
 } from '../core/simulator';
-import { CliError, loadAppDir, loadManifest, loadTrace, pickService } from './inputs';
+import { CliError, loadAppDir, loadManifest, loadTrace, parseCommandLine, pickService } from './inputs';
 import { renderReport } from './report';
 import { boundsLine, formatCount, formatSeconds, formatTable, summaryColumns, summaryRows } from './table';
 
@@ -283,13 +282,8 @@ function numberOption(name: string, value: string | undefined, check: 'positive'
 
 /** Runs `inferscale simulate` with its arguments; returns the exit code. */
 export function runSimulate(args: readonly string[], io: CliIo): number {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true });
-  } catch (e) {
-    io.stderr(`inferscale simulate: ${(e as Error).message.split('\n')[0]} (see inferscale simulate --help)\n`);
-    return 2;
-  }
+  const parsed = parseCommandLine('simulate', { args: [...args], options: OPTIONS, allowPositionals: false, strict: true }, io.stderr);
+  if (!parsed) return 2;
   const v = parsed.values;
   if (v.help) {
     io.stdout(SIMULATE_USAGE);

@@ -6,14 +6,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { BehaviorPresetName, parseShapeSpec, scaleTrace, simulate, SimulatedService, SimulationOptions, Trace } from '../core/simulator';
 import {
   basePoint, boundRatio, coordinateSearch, redrawTrace, violationSecondsOf, robustChoice, dimensions, Evaluation, Evaluator, floorsFromNeed, paretoFrontier, renderPulumiKeys, renderTypescriptProps,
   simulatePoint, splitTrace, traceStartAfter, tunedConfiguration, TunePoint, TuneSlo, TuneSpace, WeightCacheLever,
 } from '../core/tune';
 import type { ScheduledFloorsProps } from '../core/scheduled-floors';
-import { CliError, loadAppDir, loadManifest, loadTrace, pickService } from './inputs';
+import { CliError, loadAppDir, loadManifest, loadTrace, parseCommandLine, pickService } from './inputs';
 import type { CliIo } from './simulate-command';
 import { parseWeightCache } from './simulate-command';
 import { formatTable } from './table';
@@ -167,13 +166,8 @@ export interface LeverEffect {
 
 /** Runs `inferscale tune`; returns the exit code. */
 export function runTune(args: readonly string[], io: CliIo): number {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true });
-  } catch (e) {
-    io.stderr(`inferscale tune: ${(e as Error).message.split('\n')[0]} (see inferscale tune --help)\n`);
-    return 2;
-  }
+  const parsed = parseCommandLine('tune', { args: [...args], options: OPTIONS, allowPositionals: false, strict: true }, io.stderr);
+  if (!parsed) return 2;
   const v = parsed.values;
   if (v.help) {
     io.stdout(TUNE_USAGE);

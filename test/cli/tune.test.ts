@@ -86,6 +86,14 @@ describe('inferscale tune', () => {
     expect(tuneParts(readNamedTrace('conv'), 'conv', ROOT, { heldOutSpec: 'code' }).heldOut.requests.length).toBe(readNamedTrace('code').requests.length);
   });
 
+  test('a value that starts with a dash reads as an option: the error says how to write it', () => {
+    expect(run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft-p95=2s', '--margin', '-3'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "inferscale tune: Option '--margin' argument is ambiguous. For a value that starts with a dash, write --margin=VALUE. (see inferscale tune --help)\n",
+    });
+  });
+
   test('a malformed SLO is an error naming the option', () => {
     expect(run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft=2s'])).toEqual({ code: 1, stdout: '', stderr: 'inferscale tune: --slo: "ttft=2s" is not a limit; expected ttft-p95=2s, e2e-p95=30s, tpot-p95=200ms or failed=0.1%\n' });
     expect(() => parseSlo('ttft-p95=2s,e2e-p99=30s')).toThrow('--slo: "e2e-p99=30s" uses p99, another limit p95; the simulator checks one quantile for all limits');
