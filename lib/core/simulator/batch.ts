@@ -81,62 +81,138 @@ export function runBatchJob(job: BatchJob): BatchAnswer {
  *   cannot start, or a simulation throws.
  */
 export async function simulateMany(inputs: readonly SimulationInput[], options: SimulateManyOptions = {}): Promise<SimulationSummary[]> {
-  const workers = options.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 0) throw new Error(`simulateMany: workers is ${workers}; expected a whole number, 0 or more`);
-  inputs.forEach((input, i) => {
-    if ((input.options as SimulationOptions | undefined)?.onProgress !== undefined) {
-      throw new Error(`simulateMany: inputs[${i}].options.onProgress is a function, which cannot run in a worker thread; leave it out (use the batch's onProgress)`);
-    }
-  });
-  const summaries = new Array<SimulationSummary>(inputs.length);
-  if (workers === 0) {
-    inputs.forEach((input, index) => {
-      summaries[index] = unwrap(runBatchJob({ index, input }));
-      options.onProgress?.(index + 1, inputs.length);
-    });
-    return summaries;
-  }
-  let next = 0;
-  let done = 0;
-  const threads = Math.min(workers, inputs.length);
-  const started: Worker[] = [];
+  const pool = new SimulationPool(options.workers ?? availableParallelism(), 'simulateMany');
   try {
-    await Promise.all(Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
-      const worker = startWorker();
-      started.push(worker);
-      const hand = (): void => {
-        if (next >= inputs.length) {
-          resolve();
-          return;
-        }
-        const index = next++;
-        worker.postMessage({ index, input: inputs[index] } satisfies BatchJob);
-      };
-      worker.on('message', (answer: BatchAnswer) => {
-        try {
-          summaries[answer.index] = unwrap(answer);
-        } catch (e) {
-          reject(e);
-          return;
-        }
-        options.onProgress?.(++done, inputs.length);
-        hand();
-      });
-      worker.once('error', reject);
-      worker.once('exit', (code) => {
-        if (code !== 0) reject(new Error(`simulateMany: a worker thread exited with code ${code}`));
-      });
-      hand();
-    })));
+    return await pool.run(inputs, options.onProgress);
   } finally {
-    await Promise.all(started.map((w) => w.terminate()));
+    await pool.close();
   }
-  return summaries;
 }
 
-function unwrap(answer: BatchAnswer): SimulationSummary {
-  if ('error' in answer) throw new Error(`simulateMany: inputs[${answer.index}]: ${answer.error}`);
-  return answer.summary;
+/**
+ * Worker threads that stay up from one batch to the next: {@link simulateMany} for a caller that
+ * runs many small batches (a search that tries a handful of configurations at each step), which
+ * would otherwise start threads and warm up their compiled code for every batch. It runs one
+ * batch at a time; {@link SimulationPool.close} ends the threads, which keep the process alive
+ * until then. Results are those of {@link simulate} in one thread.
+ *
+ * ```ts
+ * const pool = new SimulationPool(2);
+ * try {
+ *   for (const step of steps) results.push(...(await pool.run(step)));
+ * } finally {
+ *   await pool.close();
+ * }
+ * ```
+ */
+export class SimulationPool {
+  /** Threads started so far (they start at the first batch that needs them). */
+  private readonly threads: Worker[] = [];
+  /** Where the answers and failures of the batch being run go. */
+  private batch?: { answer: (thread: Worker, answer: BatchAnswer) => void; fail: (error: Error) => void };
+  private closed = false;
+
+  /**
+   * @param size worker threads; 0 runs every simulation in the calling thread
+   * @param label what error messages start with
+   * @throws Error when `size` is not a whole number, 0 or more
+   */
+  public constructor(public readonly size: number = availableParallelism(), private readonly label = 'SimulationPool') {
+    if (!Number.isInteger(size) || size < 0) throw new Error(`${label}: workers is ${size}; expected a whole number, 0 or more`);
+  }
+
+  /**
+   * Simulates every input and resolves with their summaries in input order. Each thread takes
+   * the next input as soon as it is free.
+   * @param onProgress called after each simulation with (simulations done, simulations in all)
+   * @throws Error (as a rejection) naming the input when an input has `onProgress` or its
+   *   simulation throws, when another batch is still running, or after {@link close}. A thread
+   *   that fails is replaced at the next batch.
+   */
+  public async run(inputs: readonly SimulationInput[], onProgress?: (done: number, total: number) => void): Promise<SimulationSummary[]> {
+    if (this.closed) throw new Error(`${this.label}: the pool is closed`);
+    if (this.batch) throw new Error(`${this.label}: one batch at a time; await the previous run`);
+    inputs.forEach((input, i) => {
+      if ((input.options as SimulationOptions | undefined)?.onProgress !== undefined) {
+        throw new Error(`${this.label}: inputs[${i}].options.onProgress is a function, which cannot run in a worker thread; leave it out (use the batch's onProgress)`);
+      }
+    });
+    const summaries = new Array<SimulationSummary>(inputs.length);
+    if (this.size === 0 || inputs.length === 0) {
+      inputs.forEach((input, index) => {
+        summaries[index] = this.unwrap(runBatchJob({ index, input }));
+        onProgress?.(index + 1, inputs.length);
+      });
+      return summaries;
+    }
+    let next = 0;
+    let done = 0;
+    const hand = (thread: Worker): void => {
+      if (next >= inputs.length) return;
+      const index = next++;
+      thread.postMessage({ index, input: inputs[index] } satisfies BatchJob);
+    };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.batch = {
+          answer: (thread, answer) => {
+            try {
+              summaries[answer.index] = this.unwrap(answer);
+            } catch (e) {
+              reject(e);
+              return;
+            }
+            done++;
+            onProgress?.(done, inputs.length);
+            if (done === inputs.length) resolve();
+            else hand(thread);
+          },
+          fail: reject,
+        };
+        for (let i = 0; i < Math.min(this.size, inputs.length); i++) hand(this.thread(i));
+      });
+    } catch (e) {
+      // Threads may still be working on this batch: start afresh rather than mix its answers into the next.
+      await this.stopThreads();
+      throw e;
+    } finally {
+      this.batch = undefined;
+    }
+    return summaries;
+  }
+
+  /** Ends the threads; the pool runs nothing after. */
+  public async close(): Promise<void> {
+    this.closed = true;
+    await this.stopThreads();
+  }
+
+  /** Thread `i`, started when it is first needed. */
+  private thread(i: number): Worker {
+    if (this.threads[i]) return this.threads[i];
+    const thread = startWorker();
+    thread.on('message', (answer: BatchAnswer) => this.batch?.answer(thread, answer));
+    thread.on('error', (e) => this.batch?.fail(e));
+    thread.on('exit', (code) => {
+      // A thread the pool stopped is no longer listed; one that dies on its own fails the batch.
+      if (this.threads.includes(thread)) {
+        this.threads.splice(this.threads.indexOf(thread), 1);
+        this.batch?.fail(new Error(`${this.label}: a worker thread exited with code ${code}`));
+      }
+    });
+    this.threads[i] = thread;
+    return thread;
+  }
+
+  private async stopThreads(): Promise<void> {
+    const stopping = this.threads.splice(0);
+    await Promise.all(stopping.map((t) => t.terminate()));
+  }
+
+  private unwrap(answer: BatchAnswer): SimulationSummary {
+    if ('error' in answer) throw new Error(`${this.label}: inputs[${answer.index}]: ${answer.error}`);
+    return answer.summary;
+  }
 }
 
 /**

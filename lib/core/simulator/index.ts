@@ -118,7 +118,7 @@ export {
 export type { ColdStart, KedaScaleTarget, KedaSummary, SimulatedAutoscaler, SimulatedKeda, SimulatedKedaTrigger, TriggerAnswer } from './keda';
 export { simulate } from './simulate';
 export type { SimulationResult } from './simulate';
-export { simulateMany } from './batch';
+export { SimulationPool, simulateMany } from './batch';
 export type { SimulateManyOptions, SimulationInput } from './batch';
 export { SYNC_REASONS } from './controller-loop';
 export type { SimulationSyncs } from './controller-loop';
