@@ -24,7 +24,7 @@ function llm() {
 }
 
 /** Runs both benchmarks once (each is minutes of simulation, not a micro-benchmark). */
-export function benchTune(): TuneBenchRow[] {
+export async function benchTune(): Promise<TuneBenchRow[]> {
   const service = llm();
   const rows: TuneBenchRow[] = [];
   // Small space on a one-hour burst: 2 metrics' targets × minReplicas × behavior × its
@@ -57,7 +57,7 @@ export function benchTune(): TuneBenchRow[] {
   // dimension, the choice checked on another draw of the traffic, the held-out day.
   start = Date.now();
   let stdout = '';
-  const code = main(['tune', '--service', 'llm', '--trace', 'diurnal:duration=86400', '--slo', 'ttft-p95=2s,failed=0.1%', '--json'], {
+  const code = await main(['tune', '--service', 'llm', '--trace', 'diurnal:duration=86400', '--slo', 'ttft-p95=2s,failed=0.1%', '--json'], {
     stdout: (t) => (stdout += t), stderr: () => undefined, stderrIsTty: false, cwd: join(__dirname, '..'), env: {},
   });
   const dayMs = Date.now() - start;

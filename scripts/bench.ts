@@ -86,7 +86,7 @@ void (async () => {
   if (!values.only || values.only.startsWith('sim')) {
     for (const r of await benchSimulator(runs, Number(values.batch))) if (!values.only || r.name.includes(values.only)) rows.push(r);
   }
-  if (!values.only || values.only.startsWith('tune')) rows.push(...benchTune());
+  if (!values.only || values.only.startsWith('tune')) rows.push(...(await benchTune()));
   for (const r of await benchPulumiProgram(runs)) if (!values.only || r.name.includes(values.only)) rows.push(r);
   const width = Math.max(24, ...rows.map((r) => r.name.length + 2));
   console.log(`runs per benchmark: ${runs} (after one warm-up); times in ms\n`);

@@ -45,10 +45,10 @@ interface TuneJson {
   readonly defaults: TuneRow;
 }
 
-function tune(spec: string, slo: string): TuneJson {
+async function tune(spec: string, slo: string): Promise<TuneJson> {
   let stdout = '';
   let stderr = '';
-  const code = main(['tune', '--service', 'llm', '--trace', spec, '--slo', slo, '--json'], {
+  const code = await main(['tune', '--service', 'llm', '--trace', spec, '--slo', slo, '--json'], {
     stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd: ROOT, env: {},
   });
   if (code !== 0) throw new Error(`tune --trace ${spec} exited ${String(code)}: ${stderr}`);
@@ -67,7 +67,7 @@ function heldOutOf(spec: string, out: TuneJson, props: InferenceServiceProps): E
     slo: simulationSlo(slo),
     ...(parts.heldOutStartSeconds > 0 ? { levers: { traceStart: traceStartAfter(parts.heldOutStartSeconds) } } : {}),
   };
-  return evaluate(basePoint({ targetScales: [], minReplicas: [1], behaviors: ['configured'], headroomNodes: [0], imagePrepull: [false], floors: [undefined] }), simulate(serviceFromResolved(service), parts.heldOut, options), heldOutSlo);
+  return evaluate(basePoint({ targetScales: [], minReplicas: [1], behaviors: ['configured'], headroomNodes: [0], imagePrepull: [false], floors: [undefined] }), simulate(serviceFromResolved(service), parts.heldOut, options).summary, heldOutSlo);
 }
 
 /** The default LLM's `maxReplicas`. */
@@ -95,7 +95,7 @@ function verdict(chosen: Evaluation, limit: number, frontier: readonly TuneRow[]
   return parts.join('; ');
 }
 
-function main2(): void {
+async function main2(): Promise<void> {
   const { values } = parseArgs({ options: { slo: { type: 'string', default: 'ttft-p95=2s,failed=0.1%' }, traces: { type: 'string' } } });
   parseSlo(values.slo!);
   const wanted = values.traces?.split(',');
@@ -103,7 +103,7 @@ function main2(): void {
   const rows: string[] = [];
   const notes: string[] = [];
   for (const t of traces) {
-    const out = tune(t.spec, values.slo!);
+    const out = await tune(t.spec, values.slo!);
     const llm = defaultServices().llm;
     const seed = heldOutOf(t.spec, out, { ...llm, metrics: previousLlmMetrics() });
     // The least any configuration of this replica range can break: every replica warm all along.

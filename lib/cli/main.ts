@@ -31,7 +31,7 @@ Commands:
 Run "inferscale <command> --help" for its options.
 `;
 
-/** Runs the CLI with `args` (without the node and script paths); returns the exit code (a promise for `doctor`, which waits on the network). */
+/** Runs the CLI with `args` (without the node and script paths); returns the exit code (a promise for `doctor`, which waits on the network, and `tune`, which may wait on worker threads). */
 export function main(args: readonly string[], io: CliIo = processIo()): number | Promise<number> {
   const [command, ...rest] = args;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
@@ -45,9 +45,8 @@ export function main(args: readonly string[], io: CliIo = processIo()): number |
     io.stderr(`inferscale: unknown command "${command}"; expected "simulate", "explain", "profile", "tune" or "doctor" (see inferscale --help)\n`);
     return 2;
   }
-  try {
-    return command === 'tune' ? runTune(rest, io) : runSimulate(rest, io);
-  } catch (e) {
+  // One line for a bad input (it names the option or the file); a bug also gets its stack with INFERSCALE_DEBUG.
+  const failed = (e: unknown): number => {
     const known = e instanceof CliError || e instanceof TraceError || e instanceof ManifestError;
     const message = (e as Error)?.message ?? String(e);
     // Option errors from the simulator name the option; anything else is a bug worth its stack.
@@ -58,6 +57,11 @@ export function main(args: readonly string[], io: CliIo = processIo()): number |
     }
     io.stderr(`inferscale ${command}: ${message.split('\n')[0]}\n`);
     return 1;
+  };
+  try {
+    return command === 'tune' ? runTune(rest, io).catch(failed) : runSimulate(rest, io);
+  } catch (e) {
+    return failed(e);
   }
 }
 

@@ -5,11 +5,12 @@
  * @module
  */
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { BehaviorPresetName, parseShapeSpec, scaleTrace, simulate, SimulatedService, SimulationOptions, Trace } from '../core/simulator';
+import { BehaviorPresetName, parseShapeSpec, scaleTrace, simulate, SimulatedService, SimulationOptions, SimulationPool, Trace } from '../core/simulator';
 import {
-  basePoint, boundRatio, coordinateSearch, redrawTrace, violationSecondsOf, robustChoice, dimensions, Evaluation, Evaluator, floorsFromNeed, paretoFrontier, renderPulumiKeys, renderTypescriptProps,
-  simulatePoint, splitTrace, traceStartAfter, tunedConfiguration, TunePoint, TuneSlo, TuneSpace, WeightCacheLever,
+  basePoint, boundRatio, coordinateSearchParallel, redrawTrace, violationSecondsOf, robustCandidates, robustChoice, dimensions, evaluate, Evaluation, Evaluator, floorsFromNeed, paretoFrontier, pointInput,
+  renderPulumiKeys, renderTypescriptProps, simulatePoint, splitTrace, traceStartAfter, tunedConfiguration, TunePoint, TuneSlo, TuneSpace, WeightCacheLever,
 } from '../core/tune';
 import type { ScheduledFloorsProps } from '../core/scheduled-floors';
 import { CliError, loadAppDir, loadManifest, loadTrace, parseCommandLine, pickService } from './inputs';
@@ -48,6 +49,8 @@ figures (the rest of the trace; for a shape, the same shape with the next seed).
                         of the training part's noise with this much more traffic (default 10%)
   --gpu-pool NAME       the GPU pool the printed gpuHeadroom names (default a10g)
   --seed N              seed of synthetic traces and start-up spread (default 1)
+  --workers N           worker threads for the simulations (default: one per core when the
+                        search would take more than about 10 s in one thread; 0: none)
   --report FILE         write an HTML report with the frontier plotted
   --json                print the result as JSON
   --progress            show progress on stderr even when it is not a terminal
@@ -71,6 +74,7 @@ const OPTIONS = {
   'load-time': { type: 'string' },
   'weight-cache': { type: 'string' },
   seed: { type: 'string' },
+  workers: { type: 'string' },
   report: { type: 'string' },
   json: { type: 'boolean' },
   progress: { type: 'boolean' },
@@ -87,6 +91,19 @@ export const HEADROOM_CANDIDATES = [0, 1, 2] as const;
 export const FLOOR_SHARES = [0.5, 1, 1.25] as const;
 /** More traffic than in training that the chosen configuration must also keep the SLO under. */
 export const DEFAULT_MARGIN = 0.1;
+
+/** Frontier points shown (and held out). */
+const FRONTIER_ROWS = 12;
+
+/** A search expected to take longer than this in one thread (ms) runs on worker threads. */
+const PARALLEL_WORTH_MS = 10_000;
+
+/** `--workers`: a whole number, 0 or more. */
+function parseWorkers(spec: string): number {
+  const n = Number(spec);
+  if (spec.trim() === '' || !Number.isInteger(n) || n < 0) throw new CliError(`--workers is "${spec}"; expected a whole number of threads, 0 or more`);
+  return n;
+}
 
 /** `10%` or `0.1`. */
 function parseShare(text: string): number {
@@ -165,7 +182,7 @@ export interface LeverEffect {
 }
 
 /** Runs `inferscale tune`; returns the exit code. */
-export function runTune(args: readonly string[], io: CliIo): number {
+export async function runTune(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommandLine('tune', { args: [...args], options: OPTIONS, allowPositionals: false, strict: true }, io.stderr);
   if (!parsed) return 2;
   const v = parsed.values;
@@ -204,7 +221,9 @@ export function runTune(args: readonly string[], io: CliIo): number {
   const storage: WeightCacheLever | undefined = v['storage-throughput'] !== undefined ? parseStorageThroughput(v['storage-throughput']) : undefined;
   // The held-out part keeps the trace's clock, so scheduled floors fall where they would.
   const heldOutBase: SimulationOptions = heldOutStartSeconds > 0 ? { ...base, levers: { ...base.levers, traceStart: traceStartAfter(heldOutStartSeconds) } } : base;
+  const baselineStarted = Date.now();
   const baseline = simulate(service, train, base);
+  const baselineMs = Date.now() - baselineStarted;
   // Never worse than what runs now: the default budget is 1 % of the training seconds, or what
   // the service as configured breaks there, whichever is less.
   const configuredOver = violationSecondsOf(baseline.summary, sloBase);
@@ -238,30 +257,52 @@ export function runTune(args: readonly string[], io: CliIo): number {
 
   const started = Date.now();
   const showProgress = io.stderrIsTty || v.progress === true;
-  const evaluator = new Evaluator((p) => simulatePoint(service, train, space, slo, base, p));
   const dims = dimensions(space);
   const perRound = dims.reduce((n, d) => n + d.size - 1, 0);
   const pairable = dims.filter((d) => d.pairable).map((d) => d.size);
   const perPairs = pairable.reduce((n, a, i) => n + pairable.slice(i + 1).reduce((m, b) => m + a * b, 0), 0);
   const expected = 1 + 2 * perRound + perPairs;
-  const result = coordinateSearch(space, evaluator, 4, (best) => {
-    if (!showProgress) return;
-    const elapsed = (Date.now() - started) / 1000;
-    const left = evaluator.runs > 0 ? Math.max(0, (elapsed / evaluator.runs) * (expected - evaluator.runs)) : 0;
-    const line = `tune: ${evaluator.runs} points evaluated, best ${best.nodeHours.toFixed(2)} node-hours${best.feasible ? '' : ' (SLO not met yet)'}, about ${Math.ceil(left)} s left`;
-    io.stderr(io.stderrIsTty ? `\r${line}` : `${line}\n`);
-  });
-  if (showProgress && io.stderrIsTty) io.stderr('\n');
-
-  // Held-out figures for the frontier, the choice and the two references.
-  const heldOutOf = (p: TunePoint): Evaluation => simulatePoint(service, heldOut, space, heldOutSlo, heldOutBase, p);
-  const describe = (p: TunePoint): string => describePoint(service, space, p);
+  // Threads pay for their start (about a second) only on a long search.
+  const cores = availableParallelism();
+  const workers = v.workers !== undefined ? parseWorkers(v.workers) : cores > 1 && baselineMs * expected > PARALLEL_WORTH_MS ? cores : 0;
+  const pool = workers > 0 ? new SimulationPool(workers) : undefined;
+  const evaluatorOn = (t: Trace, s: TuneSlo, options: SimulationOptions): Evaluator => new Evaluator(
+    (p) => simulatePoint(service, t, space, s, options, p),
+    pool ? async (points) => (await pool.run(points.map((p) => pointInput(service, t, space, options, p)))).map((summary, i) => evaluate(points[i], summary, s)) : undefined,
+  );
+  const evaluator = evaluatorOn(train, slo, base);
   // The choice must also keep the SLO on another draw of the training part's noise with
   // `margin` more traffic: the cheapest point that just fits one draw fails the next.
-  const stressed = redrawTrace(train, 1 + margin, (seed ?? 1) + 100);
-  const robust = robustChoice(result.evaluated, (e) => simulatePoint(service, stressed, space, slo, base, e.point));
+  const stressed = evaluatorOn(redrawTrace(train, 1 + margin, (seed ?? 1) + 100), slo, base);
+  // Held-out figures for the frontier, the choice, the two references and each lever.
+  const heldOutEvaluator = evaluatorOn(heldOut, heldOutSlo, heldOutBase);
+  const heldOutOf = (p: TunePoint): Evaluation => heldOutEvaluator.get(p);
+  let result: Awaited<ReturnType<typeof coordinateSearchParallel>>;
+  let robust: ReturnType<typeof robustChoice>;
+  try {
+    result = await coordinateSearchParallel(space, evaluator, 4, (best) => {
+      if (!showProgress) return;
+      const elapsed = (Date.now() - started) / 1000;
+      const left = evaluator.runs > 0 ? Math.max(0, (elapsed / evaluator.runs) * (expected - evaluator.runs)) : 0;
+      const line = `tune: ${evaluator.runs} points evaluated, best ${best.nodeHours.toFixed(2)} node-hours${best.feasible ? '' : ' (SLO not met yet)'}, about ${Math.ceil(left)} s left`;
+      io.stderr(io.stderrIsTty ? `\r${line}` : `${line}\n`);
+    });
+    if (showProgress && io.stderrIsTty) io.stderr('\n');
+    // The first candidates at once, one per thread: the cheapest usually holds.
+    await stressed.prefetch(robustCandidates(result.evaluated, workers).map((e) => e.point));
+    robust = robustChoice(result.evaluated, (e) => stressed.get(e.point));
+    const frontierPoints = paretoFrontier(result.evaluated).slice(0, FRONTIER_ROWS).map((e) => e.point);
+    const chosenPoint = robust.choice.point;
+    await heldOutEvaluator.prefetch([
+      ...frontierPoints, chosenPoint, basePoint(space), { ...basePoint(space), behavior: space.behaviors.indexOf('default') },
+      ...leverEffects(space, chosenPoint).map((l) => l.point),
+    ]);
+  } finally {
+    await pool?.close();
+  }
+  const describe = (p: TunePoint): string => describePoint(service, space, p);
   const chosen = robust.choice;
-  const frontier = paretoFrontier(result.evaluated).slice(0, 12);
+  const frontier = paretoFrontier(result.evaluated).slice(0, FRONTIER_ROWS);
   const row = (label: string, p: TunePoint, t: Evaluation): TuneRow => ({ label, point: p, train: t, heldOut: heldOutOf(p) });
   const configured = evaluator.get(basePoint(space));
   const defaultsPoint: TunePoint = { ...basePoint(space), behavior: space.behaviors.indexOf('default') };

@@ -11,11 +11,12 @@ const manifest = join(__dirname, 'fixtures', 'llm.yaml');
 const dir = mkdtempSync(join(tmpdir(), 'inferscale-tune-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[], tty = false): { code: number; stdout: string; stderr: string } {
+async function run(args: string[], tty = false): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: tty, cwd: ROOT, env: {} };
-  return { code: main(args, io) as number, stdout, stderr };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
 }
 
 // A 10-minute burst in a 20-minute trace: short, so the whole search runs in seconds. Split in
@@ -24,8 +25,12 @@ const ARGS = ['tune', '--manifest', manifest, '--trace', 'step:peak=10,at=120,fo
 
 describe('inferscale tune', () => {
   const report = join(dir, 'tune.html');
-  const text = run([...ARGS, '--report', report], true);
-  const json = run([...ARGS, '--json']);
+  let text: Awaited<ReturnType<typeof run>>;
+  let json: Awaited<ReturnType<typeof run>>;
+  beforeAll(async () => {
+    text = await run([...ARGS, '--report', report], true);
+    json = await run([...ARGS, '--json']);
+  });
 
   test('prints the frontier with training and held-out columns, the references, the levers and the props; progress only on a terminal', () => {
     expect(text.code).toBe(0);
@@ -62,8 +67,8 @@ describe('inferscale tune', () => {
     if (!out.configured.train.feasible) expect(out.chosen.train.violationSeconds).toBeLessThanOrEqual(out.configured.train.violationSeconds);
   });
 
-  test('a shape is tuned on whole and held out with its next seed; behavior parameters are searched, and a weight cache when storage throughput is given', () => {
-    const shape = run(['tune', '--manifest', manifest, '--trace', 'step:peak=10,at=120,for=600,duration=1200', '--slo', 'ttft-p95=2s,failed=1%', '--storage-throughput', '2000:shared', '--load-time', '450', '--json']);
+  test('a shape is tuned on whole and held out with its next seed; behavior parameters are searched, and a weight cache when storage throughput is given', async () => {
+    const shape = await run(['tune', '--manifest', manifest, '--trace', 'step:peak=10,at=120,for=600,duration=1200', '--slo', 'ttft-p95=2s,failed=1%', '--storage-throughput', '2000:shared', '--load-time', '450', '--json']);
     const out = JSON.parse(shape.stdout);
     expect([out.trainSeconds, out.heldOutSeconds]).toEqual([1200, 1200]);
     expect(out.chosen.heldOut.violationSeconds).not.toBeUndefined();
@@ -72,7 +77,17 @@ describe('inferscale tune', () => {
     expect(out.space.scaleDownWindows).toEqual([null, 450, 600, 1200, 1800]);
     expect(out.space.scaleUpPercents).toEqual([null, 50, 100, 200, 400]);
     expect(out.heldOutTrace).toBe('step:peak=10,at=120,for=600,duration=1200,seed=2 (held out)');
-    expect(run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft-p95=2s', '--storage-throughput', 'fast']).stderr).toBe('inferscale tune: --storage-throughput is "fast"; expected MB/s of the storage, optionally followed by :node or :shared (e.g. 2000 or 500:shared)\n');
+    expect((await run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft-p95=2s', '--storage-throughput', 'fast'])).stderr).toBe('inferscale tune: --storage-throughput is "fast"; expected MB/s of the storage, optionally followed by :node or :shared (e.g. 2000 or 500:shared)\n');
+  });
+
+  test('on worker threads the search visits the same points and chooses the same configuration as in one thread', async () => {
+    const threads = await run([...ARGS, '--json', '--workers', '2']);
+    expect(threads.code).toBe(0);
+    const { seconds: _a, ...inThreads } = JSON.parse(threads.stdout);
+    const { seconds: _b, ...inOne } = JSON.parse(json.stdout);
+    expect(inThreads).toEqual(inOne);
+    expect(inOne.evaluations).toBeGreaterThan(20);
+    expect((await run([...ARGS, '--workers', 'two'])).stderr).toBe('inferscale tune: --workers is "two"; expected a whole number of threads, 0 or more\n');
   });
 
   test('tuneParts: a recorded trace split in time with the held-out clock; a shape held out with its next seed; or the trace asked for', () => {
@@ -86,16 +101,16 @@ describe('inferscale tune', () => {
     expect(tuneParts(readNamedTrace('conv'), 'conv', ROOT, { heldOutSpec: 'code' }).heldOut.requests.length).toBe(readNamedTrace('code').requests.length);
   });
 
-  test('a value that starts with a dash reads as an option: the error says how to write it', () => {
-    expect(run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft-p95=2s', '--margin', '-3'])).toEqual({
+  test('a value that starts with a dash reads as an option: the error says how to write it', async () => {
+    expect(await run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft-p95=2s', '--margin', '-3'])).toEqual({
       code: 2,
       stdout: '',
       stderr: "inferscale tune: Option '--margin' argument is ambiguous. For a value that starts with a dash, write --margin=VALUE. (see inferscale tune --help)\n",
     });
   });
 
-  test('a malformed SLO is an error naming the option', () => {
-    expect(run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft=2s'])).toEqual({ code: 1, stdout: '', stderr: 'inferscale tune: --slo: "ttft=2s" is not a limit; expected ttft-p95=2s, e2e-p95=30s, tpot-p95=200ms or failed=0.1%\n' });
+  test('a malformed SLO is an error naming the option', async () => {
+    expect(await run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft=2s'])).toEqual({ code: 1, stdout: '', stderr: 'inferscale tune: --slo: "ttft=2s" is not a limit; expected ttft-p95=2s, e2e-p95=30s, tpot-p95=200ms or failed=0.1%\n' });
     expect(() => parseSlo('ttft-p95=2s,e2e-p99=30s')).toThrow('--slo: "e2e-p99=30s" uses p99, another limit p95; the simulator checks one quantile for all limits');
     expect(parseSlo('ttft-p95=2s,tpot-p95=200ms,failed=0.5%')).toEqual({ ttftSeconds: 2, interTokenSeconds: 0.2, failedRatio: 0.005, quantile: 0.95 });
   });

@@ -5,7 +5,7 @@
  * @module
  */
 import type { HpaBehavior } from '../hpa';
-import { Prng, simulate, SimulationOptions, SimulationResult } from '../simulator';
+import { Prng, simulate, SimulationInput, SimulationOptions, SimulationSummary } from '../simulator';
 import type { LeverOptions } from '../simulator/options';
 import { BehaviorPresetName, SimulatedService, withBehaviorPreset } from '../simulator/service';
 import type { Trace } from '../simulator/trace';
@@ -160,14 +160,14 @@ export function configure(service: SimulatedService, space: TuneSpace, point: Tu
 }
 
 /** Seconds that broke a latency limit the SLO gives, summed over its limits. */
-export function violationSecondsOf(summary: SimulationResult['summary'], slo: Omit<TuneSlo, 'budgetSeconds'>): number {
+export function violationSecondsOf(summary: SimulationSummary, slo: Omit<TuneSlo, 'budgetSeconds'>): number {
   const v = summary.sloViolationSeconds;
   return (slo.ttftSeconds !== undefined ? v.ttft : 0) + (slo.e2eSeconds !== undefined ? v.e2e : 0) + (slo.interTokenSeconds !== undefined ? v.interToken : 0);
 }
 
-/** Scores one simulation against the SLO. */
-export function evaluate(point: TunePoint, result: SimulationResult, slo: TuneSlo): Evaluation {
-  const s = result.summary;
+/** Scores one simulation's summary against the SLO. */
+export function evaluate(point: TunePoint, summary: SimulationSummary, slo: TuneSlo): Evaluation {
+  const s = summary;
   const violationSeconds = violationSecondsOf(s, slo);
   const failedRatio = s.totalRequests > 0 ? s.failedRequests / s.totalRequests : 0;
   return {
@@ -203,8 +203,14 @@ export class Evaluator {
 
   /**
    * @param run simulates a point and scores it
+   * @param runMany simulates several points together (on worker threads) and scores them, in
+   *   order: what {@link prefetch} uses; without it, prefetch does nothing and {@link get}
+   *   simulates each point when it is asked for
    */
-  public constructor(private readonly run: (p: TunePoint) => Evaluation) {}
+  public constructor(
+    private readonly run: (p: TunePoint) => Evaluation,
+    private readonly runMany?: (points: readonly TunePoint[]) => Promise<Evaluation[]>,
+  ) {}
 
   /** The evaluation of `p`, simulated once. */
   public get(p: TunePoint): Evaluation {
@@ -218,17 +224,42 @@ export class Evaluator {
     return e;
   }
 
+  /**
+   * Simulates together the points not evaluated yet, so that {@link get} answers them from the
+   * cache. They enter the cache in the order given, as one `get` after another would put them.
+   */
+  public async prefetch(points: readonly TunePoint[]): Promise<void> {
+    if (!this.runMany) return;
+    const fresh = new Map<string, TunePoint>();
+    for (const p of points) {
+      const key = pointKey(p);
+      if (!this.cache.has(key) && !fresh.has(key)) fresh.set(key, p);
+    }
+    if (fresh.size === 0) return;
+    const evaluations = await this.runMany([...fresh.values()]);
+    let i = 0;
+    for (const key of fresh.keys()) {
+      this.cache.set(key, evaluations[i++]);
+      this.runs++;
+    }
+  }
+
   /** Every point evaluated. */
   public all(): Evaluation[] {
     return [...this.cache.values()];
   }
 }
 
+/** The simulation of a point on a trace: the configured service, the trace and the options. */
+export function pointInput(service: SimulatedService, trace: Trace, space: TuneSpace, base: SimulationOptions, point: TunePoint): SimulationInput {
+  const c = configure(service, space, point);
+  return { service: c.service, trace, options: { ...base, ...c.options, levers: { ...base.levers, ...c.options.levers } } };
+}
+
 /** The simulation of a point on a trace, scored. */
 export function simulatePoint(service: SimulatedService, trace: Trace, space: TuneSpace, slo: TuneSlo, base: SimulationOptions, point: TunePoint): Evaluation {
-  const c = configure(service, space, point);
-  const result = simulate(c.service, trace, { ...base, ...c.options, levers: { ...base.levers, ...c.options.levers } });
-  return evaluate(point, result, slo);
+  const input = pointInput(service, trace, space, base, point);
+  return evaluate(point, simulate(input.service, input.trace, input.options).summary, slo);
 }
 
 /** Node-hours over the clairvoyant lead-time bound on the same trace (`NaN` without the bound). */
@@ -271,14 +302,40 @@ function keepsAMetric(space: TuneSpace, p: TunePoint): boolean {
  * Then try every combination of values of two capacity dimensions at once (minReplicas,
  * behavior, headroom, floors: a lever often pays only with another, headroom with a lower
  * minReplicas, which no single move finds); when that improves, sweep again. Each point is
- * simulated once.
+ * simulated once, when it is first needed.
  */
 export function coordinateSearch(space: TuneSpace, evaluator: Evaluator, maxRounds = 4, onStep?: (best: Evaluation) => void): SearchResult {
+  const steps = searchSteps(space, evaluator, maxRounds, onStep);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+/**
+ * {@link coordinateSearch}, with each step's points simulated together through
+ * {@link Evaluator.prefetch} (on worker threads, when the evaluator has them) before it scores
+ * them. It visits the same points in the same order, so it finds the same result.
+ */
+export async function coordinateSearchParallel(space: TuneSpace, evaluator: Evaluator, maxRounds = 4, onStep?: (best: Evaluation) => void): Promise<SearchResult> {
+  const steps = searchSteps(space, evaluator, maxRounds, onStep);
+  let step = steps.next();
+  while (!step.done) {
+    await evaluator.prefetch(step.value);
+    step = steps.next();
+  }
+  return step.value;
+}
+
+/**
+ * The coordinate search, one step at a time: yields the points of a step (each computed from the
+ * best point before it, so independent of one another), then scores them in order.
+ */
+function* searchSteps(space: TuneSpace, evaluator: Evaluator, maxRounds: number, onStep?: (best: Evaluation) => void): Generator<TunePoint[], SearchResult, void> {
   const dims = dimensions(space);
   const pairs = dims.filter((d) => d.pairable);
+  yield [basePoint(space)];
   let best = evaluator.get(basePoint(space));
   const consider = (p: TunePoint): void => {
-    if (!keepsAMetric(space, p)) return;
     const e = evaluator.get(p);
     if (objective(e) < objective(best) - 1e-9) best = e;
   };
@@ -287,20 +344,31 @@ export function coordinateSearch(space: TuneSpace, evaluator: Evaluator, maxRoun
       const before = pointKey(best.point);
       for (const d of dims) {
         const from = best.point;
-        for (let i = 0; i < d.size; i++) if (i !== d.get(from)) consider(d.set(from, i));
+        const sweep: TunePoint[] = [];
+        for (let i = 0; i < d.size; i++) if (i !== d.get(from)) sweep.push(d.set(from, i));
+        const points = sweep.filter((p) => keepsAMetric(space, p));
+        yield points;
+        points.forEach(consider);
         onStep?.(best);
       }
       if (pointKey(best.point) === before) break;
     }
     const before = pointKey(best.point);
     const from = best.point;
+    const groups: TunePoint[][] = [];
     for (let a = 0; a < pairs.length; a++) {
       for (let b = a + 1; b < pairs.length; b++) {
+        const group: TunePoint[] = [];
         for (let ia = 0; ia < pairs[a].size; ia++) {
-          for (let ib = 0; ib < pairs[b].size; ib++) consider(pairs[b].set(pairs[a].set(from, ia), ib));
+          for (let ib = 0; ib < pairs[b].size; ib++) group.push(pairs[b].set(pairs[a].set(from, ia), ib));
         }
-        onStep?.(best);
+        groups.push(group.filter((p) => keepsAMetric(space, p)));
       }
+    }
+    yield groups.flat();
+    for (const group of groups) {
+      group.forEach(consider);
+      onStep?.(best);
     }
     if (pointKey(best.point) === before) break;
   }
@@ -390,6 +458,14 @@ export function floorsFromNeed(needed: ArrayLike<number>, share: number, baseMin
   return { floors: windows.map((w) => ({ from: clock(w.fromMinute), to: clock(w.toMinute), minReplicas: w.minReplicas })) };
 }
 
+/** Candidates {@link robustChoice} tries at most. */
+export const DEFAULT_ROBUST_TRIES = 64;
+
+/** The points {@link robustChoice} stresses, in the order it tries them: the feasible ones, cheapest first. */
+export function robustCandidates(evaluated: readonly Evaluation[], tries = DEFAULT_ROBUST_TRIES): Evaluation[] {
+  return [...evaluated].sort((a, b) => objective(a) - objective(b)).filter((e) => e.feasible).slice(0, tries);
+}
+
 /**
  * The choice that also holds under stress: the first of the feasible evaluations, cheapest
  * first, whose `stress` evaluation (the SLO on another draw of the training traffic, with more of
@@ -398,9 +474,9 @@ export function floorsFromNeed(needed: ArrayLike<number>, share: number, baseMin
  * for the noise it has not seen. When none holds, the tried point that missed least under stress;
  * with no feasible point at all, the {@link nearestMiss}.
  */
-export function robustChoice(evaluated: readonly Evaluation[], stress: (e: Evaluation) => Evaluation, tries = 64): { choice: Evaluation; held: boolean; tried: number } {
+export function robustChoice(evaluated: readonly Evaluation[], stress: (e: Evaluation) => Evaluation, tries = DEFAULT_ROBUST_TRIES): { choice: Evaluation; held: boolean; tried: number } {
   const ranked = [...evaluated].sort((a, b) => objective(a) - objective(b));
-  const feasible = ranked.filter((e) => e.feasible).slice(0, tries);
+  const feasible = robustCandidates(evaluated, tries);
   let least: { choice: Evaluation; missed: number } | undefined;
   for (let i = 0; i < feasible.length; i++) {
     const stressed = stress(feasible[i]);

@@ -1,6 +1,6 @@
 import { ScalingBehavior } from '../../../lib/core';
 import {
-  basePoint, coordinateSearch, Evaluation, Evaluator, floorsFromNeed, gridPoints, objective, paretoFrontier, redrawTrace, robustChoice, splitTrace,
+  basePoint, coordinateSearch, coordinateSearchParallel, Evaluation, Evaluator, floorsFromNeed, gridPoints, objective, paretoFrontier, redrawTrace, robustChoice, splitTrace,
   traceStartAfter, tuneBehavior, TunePoint, TuneSpace,
 } from '../../../lib/core/tune';
 
@@ -42,6 +42,26 @@ describe('coordinateSearch', () => {
     const evaluator = new Evaluator(synthetic);
     expect(evaluator.get(basePoint(SPACE)).feasible).toBe(false);
     expect(coordinateSearch(SPACE, evaluator).best.feasible).toBe(true);
+  });
+});
+
+describe('coordinateSearchParallel', () => {
+  test('simulates each step\'s points together, and visits and chooses exactly what the one-thread search does', async () => {
+    const one = new Evaluator(synthetic);
+    const sequential = coordinateSearch(SPACE, one);
+    const batches: number[] = [];
+    const together = new Evaluator(() => {
+      throw new Error('every point should come through runMany');
+    }, async (points) => {
+      batches.push(points.length);
+      return points.map(synthetic);
+    });
+    const parallel = await coordinateSearchParallel(SPACE, together);
+    expect(parallel.best).toEqual(sequential.best);
+    expect(parallel.evaluated).toEqual(sequential.evaluated);
+    expect(together.runs).toBe(one.runs);
+    // A sweep of a dimension, and the pairs of capacity dimensions, are batches of several points.
+    expect(Math.max(...batches)).toBeGreaterThan(4);
   });
 });
 
