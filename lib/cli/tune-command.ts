@@ -277,8 +277,11 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
   // Held-out figures for the frontier, the choice, the two references and each lever.
   const heldOutEvaluator = evaluatorOn(heldOut, heldOutSlo, heldOutBase);
   const heldOutOf = (p: TunePoint): Evaluation => heldOutEvaluator.get(p);
+  const defaultsPoint: TunePoint = { ...basePoint(space), behavior: space.behaviors.indexOf('default') };
   let result: Awaited<ReturnType<typeof coordinateSearchParallel>>;
   let robust: ReturnType<typeof robustChoice>;
+  let frontier: Evaluation[];
+  let leverPoints: ReturnType<typeof leverEffects>;
   try {
     result = await coordinateSearchParallel(space, evaluator, 4, (best) => {
       if (!showProgress) return;
@@ -291,28 +294,24 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
     // The first candidates at once, one per thread: the cheapest usually holds.
     await stressed.prefetch(robustCandidates(result.evaluated, workers).map((e) => e.point));
     robust = robustChoice(result.evaluated, (e) => stressed.get(e.point));
-    const frontierPoints = paretoFrontier(result.evaluated).slice(0, FRONTIER_ROWS).map((e) => e.point);
-    const chosenPoint = robust.choice.point;
-    await heldOutEvaluator.prefetch([
-      ...frontierPoints, chosenPoint, basePoint(space), { ...basePoint(space), behavior: space.behaviors.indexOf('default') },
-      ...leverEffects(space, chosenPoint).map((l) => l.point),
-    ]);
+    frontier = paretoFrontier(result.evaluated).slice(0, FRONTIER_ROWS);
+    leverPoints = leverEffects(space, robust.choice.point);
+    await evaluator.prefetch([defaultsPoint]);
+    await heldOutEvaluator.prefetch([...frontier.map((e) => e.point), robust.choice.point, basePoint(space), defaultsPoint, ...leverPoints.map((l) => l.point)]);
   } finally {
     await pool?.close();
   }
   const describe = (p: TunePoint): string => describePoint(service, space, p);
   const chosen = robust.choice;
-  const frontier = paretoFrontier(result.evaluated).slice(0, FRONTIER_ROWS);
   const row = (label: string, p: TunePoint, t: Evaluation): TuneRow => ({ label, point: p, train: t, heldOut: heldOutOf(p) });
   const configured = evaluator.get(basePoint(space));
-  const defaultsPoint: TunePoint = { ...basePoint(space), behavior: space.behaviors.indexOf('default') };
   const rows = {
     frontier: frontier.map((e) => row(describe(e.point), e.point, e)),
     chosen: row(describe(chosen.point), chosen.point, chosen),
     configured: row('as configured', configured.point, configured),
     defaults: row('Kubernetes default behavior', defaultsPoint, evaluator.get(defaultsPoint)),
   };
-  const levers = leverEffects(space, chosen.point).map((l) => ({ lever: l.lever, chosen: l.chosen, without: heldOutOf(l.point) }));
+  const levers = leverPoints.map((l) => ({ lever: l.lever, chosen: l.chosen, without: heldOutOf(l.point) }));
   const seconds = (Date.now() - started) / 1000;
 
   const tuned = tunedConfiguration(service, space, chosen.point, v['gpu-pool'] ?? 'a10g');

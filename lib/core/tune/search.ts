@@ -166,8 +166,7 @@ export function violationSecondsOf(summary: SimulationSummary, slo: Omit<TuneSlo
 }
 
 /** Scores one simulation's summary against the SLO. */
-export function evaluate(point: TunePoint, summary: SimulationSummary, slo: TuneSlo): Evaluation {
-  const s = summary;
+export function evaluate(point: TunePoint, s: SimulationSummary, slo: TuneSlo): Evaluation {
   const violationSeconds = violationSecondsOf(s, slo);
   const failedRatio = s.totalRequests > 0 ? s.failedRequests / s.totalRequests : 0;
   return {
