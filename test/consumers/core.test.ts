@@ -3,7 +3,8 @@
  * model and the simulator work from `inferscale`, the published declarations type-check in
  * full (skipLibCheck off, no Node types) under both module resolutions (`exports` and
  * `typesVersions`), and the
- * `inferscale` command simulates and explains what it cannot do without cdk8s.
+ * `inferscale` command simulates, tunes on worker threads and explains what it cannot do
+ * without cdk8s.
  */
 import * as path from 'node:path';
 import {
@@ -78,7 +79,7 @@ describe('a core-only consumer', () => {
     expect(lines[2]).toMatch(/^steady: peak \d+ replicas, capacity after \d+ s/);
   });
 
-  test('the inferscale command simulates without cdk8s, and explain says what it needs', () => {
+  test('the inferscale command simulates and tunes on worker threads without cdk8s, and explain says what it needs', () => {
     const bin = path.join('node_modules', '.bin', 'inferscale');
     const manifest = path.join(ROOT, 'test', 'cli', 'fixtures', 'llm.yaml');
     const sim = run(bin, ['simulate', '--manifest', manifest, '--trace', 'spike', '--duration', '900'], { cwd: project.dir });
@@ -90,6 +91,11 @@ describe('a core-only consumer', () => {
     expect(real.stderr).toBe('');
     expect(real.status).toBe(0);
     expect(real.stdout).toContain('trace code');
+    // tune's worker threads load the compiled worker the package ships.
+    const tune = run(bin, ['tune', '--manifest', manifest, '--trace', 'step:peak=10,at=120,for=600,duration=1200', '--slo', 'ttft-p95=2s,failed=1%', '--workers', '2', '--json'], { cwd: project.dir });
+    expect(tune.stderr).toBe('');
+    expect(tune.status).toBe(0);
+    expect(JSON.parse(tune.stdout).evaluations).toBeGreaterThan(20);
     const explain = run(bin, ['explain', '--app', 'burst.ts'], { cwd: project.dir });
     expect(explain.status).toBe(1);
     expect(explain.stderr).toBe('inferscale explain: explain builds a cdk8s app: install cdk8s, cdk8s-plus-27 and constructs beside inferscale\n');
