@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { BehaviorPresetName, parseShapeSpec, scaleTrace, simulate, SimulatedService, SimulationOptions, SimulationPool, Trace } from '../core/simulator';
 import {
-  basePoint, boundRatio, coordinateSearchParallel, redrawTrace, violationSecondsOf, robustCandidates, robustChoice, dimensions, evaluate, Evaluation, Evaluator, floorsFromNeed, paretoFrontier, pointInput,
+  basePoint, boundRatio, coordinateSearchParallel, redrawTrace, violationSecondsOf, robustCandidates, robustChoice, evaluate, expectedEvaluations, Evaluation, Evaluator, floorsFromNeed, paretoFrontier, pointInput,
   renderPulumiKeys, renderTypescriptProps, simulatePoint, splitTrace, traceStartAfter, tunedConfiguration, TunePoint, TuneSlo, TuneSpace, WeightCacheLever,
 } from '../core/tune';
 import type { ScheduledFloorsProps } from '../core/scheduled-floors';
@@ -257,11 +257,7 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
 
   const started = Date.now();
   const showProgress = io.stderrIsTty || v.progress === true;
-  const dims = dimensions(space);
-  const perRound = dims.reduce((n, d) => n + d.size - 1, 0);
-  const pairable = dims.filter((d) => d.pairable).map((d) => d.size);
-  const perPairs = pairable.reduce((n, a, i) => n + pairable.slice(i + 1).reduce((m, b) => m + a * b, 0), 0);
-  const expected = 1 + 2 * perRound + perPairs;
+  const expected = expectedEvaluations(space);
   // Threads pay for their start (about a second) only on a long search.
   const cores = availableParallelism();
   const workers = v.workers !== undefined ? parseWorkers(v.workers) : cores > 1 && baselineMs * expected > PARALLEL_WORTH_MS ? cores : 0;

@@ -169,7 +169,7 @@ export class SimulationPool {
           },
           fail: reject,
         };
-        for (let i = 0; i < Math.min(this.size, inputs.length); i++) hand(this.thread(i));
+        for (const thread of this.startThreads(Math.min(this.size, inputs.length))) hand(thread);
       });
     } catch (e) {
       // Threads may still be working on this batch: start afresh rather than mix its answers into the next.
@@ -187,21 +187,22 @@ export class SimulationPool {
     await this.stopThreads();
   }
 
-  /** Thread `i`, started when it is first needed. */
-  private thread(i: number): Worker {
-    if (this.threads[i]) return this.threads[i];
-    const thread = startWorker();
-    thread.on('message', (answer: BatchAnswer) => this.batch?.answer(thread, answer));
-    thread.on('error', (e) => this.batch?.fail(e));
-    thread.on('exit', (code) => {
-      // A thread the pool stopped is no longer listed; one that dies on its own fails the batch.
-      if (this.threads.includes(thread)) {
-        this.threads.splice(this.threads.indexOf(thread), 1);
+  /** The first `n` threads, starting those not running yet (a thread that died was dropped from the list). */
+  private startThreads(n: number): Worker[] {
+    while (this.threads.length < n) {
+      const thread = startWorker();
+      thread.on('message', (answer: BatchAnswer) => this.batch?.answer(thread, answer));
+      thread.on('error', (e) => this.batch?.fail(e));
+      thread.on('exit', (code) => {
+        // A thread the pool stopped is no longer listed; one that dies on its own fails the batch.
+        const at = this.threads.indexOf(thread);
+        if (at < 0) return;
+        this.threads.splice(at, 1);
         this.batch?.fail(new Error(`${this.label}: a worker thread exited with code ${code}`));
-      }
-    });
-    this.threads[i] = thread;
-    return thread;
+      });
+      this.threads.push(thread);
+    }
+    return this.threads.slice(0, n);
   }
 
   private async stopThreads(): Promise<void> {

@@ -290,6 +290,19 @@ export function dimensions(space: TuneSpace): Dimension[] {
   return dims.filter((d) => d.size > 1);
 }
 
+/**
+ * About how many points {@link coordinateSearch} simulates in `space`: the baseline, two
+ * rounds of sweeps and one pass over the pairs of capacity dimensions (what progress and the
+ * choice of worker threads go by; a search that stops early simulates fewer).
+ */
+export function expectedEvaluations(space: TuneSpace): number {
+  const dims = dimensions(space);
+  const perRound = dims.reduce((n, d) => n + d.size - 1, 0);
+  const pairable = dims.filter((d) => d.pairable).map((d) => d.size);
+  const perPairs = pairable.reduce((n, a, i) => n + pairable.slice(i + 1).reduce((m, b) => m + a * b, 0), 0);
+  return 1 + 2 * perRound + perPairs;
+}
+
 /** True when some metric is kept: an HPA needs one. */
 function keepsAMetric(space: TuneSpace, p: TunePoint): boolean {
   return space.targetScales.length === 0 || p.targets.some((t, m) => space.targetScales[m][t] !== 0);
