@@ -280,12 +280,21 @@ class Distribution {
   private total = 0;
   private sum = 0;
 
-  public add(weight: number, value: number): void {
-    if (!(weight > 0)) return;
-    const i = STATS_BUCKET_INDEX.bucket(value);
-    if (i < STATS_BUCKETS) this.weights[i] += weight;
-    this.total += weight;
-    this.sum += weight * value;
+  /** Adds every observation of `log`, in the order they were made. */
+  public addAll(log: ObservationLog): void {
+    const { weights, values, length } = log;
+    let total = this.total;
+    let sum = this.sum;
+    for (let i = 0; i < length; i++) {
+      const weight = weights[i];
+      const value = values[i];
+      const b = STATS_BUCKET_INDEX.bucket(value);
+      if (b < STATS_BUCKETS) this.weights[b] += weight;
+      total += weight;
+      sum += weight * value;
+    }
+    this.total = total;
+    this.sum = sum;
   }
 
   public quantile(q: number): number {
@@ -304,48 +313,72 @@ class Distribution {
   }
 }
 
-/** Weighted values of one second, for its quantile (preallocated: one per second adds up). */
-class SecondSample {
-  private values = new Float64Array(16);
-  private weights = new Float64Array(16);
-  private n = 0;
-  private total = 0;
+/**
+ * Weighted observations of one second, in the order they were made (preallocated: a simulated
+ * day makes millions). Appending is all an observation costs; the second's quantile and the
+ * run-wide distribution take them in one pass when the second closes.
+ */
+class ObservationLog {
+  /** Observed values. */
+  public values = new Float64Array(16);
+  /** Their weights (requests or tokens), each above 0. */
+  public weights = new Float64Array(16);
+  /** Observations held. */
+  public length = 0;
 
+  /** Appends `weight` observations of `value`; a weight that is not above 0 observes nothing. */
   public add(weight: number, value: number): void {
     if (!(weight > 0)) return;
-    if (this.n === this.values.length) {
-      const v = new Float64Array(this.n * 2);
-      v.set(this.values);
-      this.values = v;
-      const w = new Float64Array(this.n * 2);
-      w.set(this.weights);
-      this.weights = w;
-    }
-    // Insertion keeps the values sorted; a second holds a handful of cohorts.
-    let i = this.n++;
-    while (i > 0 && this.values[i - 1] > value) {
-      this.values[i] = this.values[i - 1];
-      this.weights[i] = this.weights[i - 1];
-      i--;
-    }
-    this.values[i] = value;
-    this.weights[i] = weight;
-    this.total += weight;
+    const n = this.length;
+    if (n === this.values.length) this.grow();
+    this.values[n] = value;
+    this.weights[n] = weight;
+    this.length = n + 1;
   }
 
-  /** The weighted `q` quantile (NaN when empty), and clears the sample. */
-  public take(q: number): number {
-    let result = NaN;
-    const rank = q * this.total;
-    let seen = 0;
-    for (let i = 0; i < this.n; i++) {
-      seen += this.weights[i];
-      result = this.values[i];
-      if (seen >= rank) break;
+  /**
+   * The weighted `q` quantile of the observations (NaN when there are none): the smallest value
+   * at which the weight of the values up to it reaches `q` of the whole. It takes values from the
+   * top while the weight below still reaches `q`: for a high quantile, a pass or two over a
+   * second's handful of observations instead of sorting them. Reorders the observations.
+   */
+  public quantile(q: number): number {
+    let n = this.length;
+    if (n === 0) return NaN;
+    const values = this.values;
+    const weights = this.weights;
+    // One observation is its own quantile, whatever q (its weight is above 0).
+    if (n === 1) return values[0];
+    let total = 0;
+    for (let i = 0; i < n; i++) total += weights[i];
+    const rank = q * total;
+    // The weight of the values up to and including the largest left.
+    let upTo = total;
+    for (;;) {
+      let top = 0;
+      for (let i = 1; i < n; i++) if (values[i] > values[top]) top = i;
+      const below = upTo - weights[top];
+      if (n === 1 || !(below >= rank)) return values[top];
+      // The quantile is below this value: set it aside (the last one left takes its place).
+      upTo = below;
+      n--;
+      values[top] = values[n];
+      weights[top] = weights[n];
     }
-    this.n = 0;
-    this.total = 0;
-    return result;
+  }
+
+  /** Empties the log. */
+  public clear(): void {
+    this.length = 0;
+  }
+
+  private grow(): void {
+    const v = new Float64Array(this.values.length * 2);
+    v.set(this.values);
+    this.values = v;
+    const w = new Float64Array(this.weights.length * 2);
+    w.set(this.weights);
+    this.weights = w;
   }
 }
 
@@ -363,31 +396,29 @@ export class RequestStats implements ServingObserver {
   private readonly itlRun = new Distribution();
   private readonly e2eRun = new Distribution();
   private readonly queueRun = new Distribution();
-  private readonly ttftNow = new SecondSample();
-  private readonly itlNow = new SecondSample();
-  private readonly e2eNow = new SecondSample();
+  private readonly ttftNow = new ObservationLog();
+  private readonly itlNow = new ObservationLog();
+  private readonly e2eNow = new ObservationLog();
+  private readonly queueNow = new ObservationLog();
 
   /** {@inheritDoc ServingObserver.queueTime} */
   public queueTime(count: number, seconds: number): void {
-    this.queueRun.add(count, seconds);
+    this.queueNow.add(count, seconds);
   }
 
   /** {@inheritDoc ServingObserver.timeToFirstToken} */
   public timeToFirstToken(count: number, seconds: number): void {
-    this.ttftRun.add(count, seconds);
     this.ttftNow.add(count, seconds);
   }
 
   /** {@inheritDoc ServingObserver.interTokenLatency} */
   public interTokenLatency(tokens: number, seconds: number): void {
-    this.itlRun.add(tokens, seconds);
     this.itlNow.add(tokens, seconds);
   }
 
   /** {@inheritDoc ServingObserver.finished} */
   public finished(count: number, seconds: number): void {
     this.finishedTotal += count;
-    this.e2eRun.add(count, seconds);
     this.e2eNow.add(count, seconds);
   }
 
@@ -397,18 +428,35 @@ export class RequestStats implements ServingObserver {
     this.failedNow += count;
   }
 
-  /** Closes second `t`: writes its quantiles and failures to the timeline. */
+  /** Closes second `t`: writes its quantiles and failures to the timeline, and adds its observations to the run's. */
   public closeSecond(t: number, q: number, timeline: SimulationTimeline): void {
-    timeline.ttftSeconds[t] = this.ttftNow.take(q);
-    timeline.interTokenSeconds[t] = this.itlNow.take(q);
-    timeline.e2eSeconds[t] = this.e2eNow.take(q);
+    this.flush();
+    timeline.ttftSeconds[t] = this.ttftNow.quantile(q);
+    timeline.interTokenSeconds[t] = this.itlNow.quantile(q);
+    timeline.e2eSeconds[t] = this.e2eNow.quantile(q);
+    this.ttftNow.clear();
+    this.itlNow.clear();
+    this.e2eNow.clear();
     timeline.failed[t] = this.failedNow;
     this.failedNow = 0;
   }
 
   /** The run-wide distributions. */
   public distributions(): { ttft: LatencyStats; interToken: LatencyStats; e2e: LatencyStats; queueTime: LatencyStats } {
+    this.flush();
+    this.ttftNow.clear();
+    this.itlNow.clear();
+    this.e2eNow.clear();
     return { ttft: this.ttftRun.stats(), interToken: this.itlRun.stats(), e2e: this.e2eRun.stats(), queueTime: this.queueRun.stats() };
+  }
+
+  /** Adds the observations not yet in the run-wide distributions (the second's logs stay for its quantiles). */
+  private flush(): void {
+    this.ttftRun.addAll(this.ttftNow);
+    this.itlRun.addAll(this.itlNow);
+    this.e2eRun.addAll(this.e2eNow);
+    this.queueRun.addAll(this.queueNow);
+    this.queueNow.clear();
   }
 }
 
