@@ -127,6 +127,11 @@ export class Cluster {
   public bound = 0;
   /** Next second at which anything changes. */
   public nextEvent = -Infinity;
+  /**
+   * Changes to the pods: bumped whenever a pod may have been added, removed or moved to another
+   * phase. What a caller derives from {@link pods} stays current while this stays the same.
+   */
+  public podChanges = 0;
   /** Nodes launched and not removed, as of the last change. */
   public liveNodeCount = 0;
   /** Headroom placeholders evicted and not yet on a node again (the autoscaler adds nodes for them). */
@@ -379,6 +384,7 @@ export class Cluster {
       } else this.terminate(v, t);
       live--;
     }
+    this.podChanges++;
     this.nextEvent = t;
   }
 
@@ -473,6 +479,7 @@ export class Cluster {
   }
 
   private count(): void {
+    this.podChanges++;
     this.liveNodeCount = this.liveNodes();
     let ready = 0;
     let bound = 0;

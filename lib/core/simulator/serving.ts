@@ -217,8 +217,9 @@ class FinishHeap {
     return this.n;
   }
 
-  public peek(): Cohort | undefined {
-    return this.n > 0 ? this.items[0] : undefined;
+  /** The smallest finish clock held (Infinity when empty): read without visiting a cohort. */
+  public firstKey(): number {
+    return this.n > 0 ? this.keys[0] : Infinity;
   }
 
   public push(c: Cohort): void {
@@ -369,13 +370,9 @@ export class Replica {
   public oldestHeld(withoutFirstToken = this.oldestWithoutFirstToken()): number {
     let oldest = withoutFirstToken;
     if (this.prefilling.length > 0 && this.prefilling.at(0).arrival < oldest) oldest = this.prefilling.at(0).arrival;
+    // The first cohort in the decode order is decoding (see step).
     const order = this.decodeOrder;
-    for (let i = 0; i < order.length; i++) {
-      const c = order.at(i);
-      if (!c.decoding) continue;
-      if (c.arrival < oldest) oldest = c.arrival;
-      break;
-    }
+    if (order.length > 0 && order.at(0).arrival < oldest) oldest = order.at(0).arrival;
     return oldest;
   }
 
@@ -448,6 +445,17 @@ export class Replica {
       this.catchUpBusy = 0;
     }
     this.preempt();
+    this.dropLeftFromDecodeOrder();
+  }
+
+  /** Cohorts at the front of the decode order that left decoding go: the first one left decodes. */
+  private dropLeftFromDecodeOrder(): void {
+    const order = this.decodeOrder;
+    while (order.length > 0 && !order.at(0).decoding) {
+      const c = order.shift();
+      c.inDecodeOrder = false;
+      c.release();
+    }
   }
 
   /**
@@ -524,15 +532,14 @@ export class Replica {
     const to = from + steps;
     const interToken = 1 / steps;
     let tokens = this.decodeBatch * steps;
-    while (this.finishing.size > 0) {
-      const c = this.finishing.peek() as Cohort;
+    // An entry's key is its cohort's finish clock; a stale entry (the cohort left decoding) is
+    // dropped when it reaches the top within the clock, or at a later second.
+    while (this.finishing.firstKey() <= to) {
+      const c = this.finishing.pop();
       if (!c.decoding) {
-        this.finishing.pop();
         c.release();
         continue;
       }
-      if (c.finishClock > to) break;
-      this.finishing.pop();
       // It stopped emitting at its finish clock.
       tokens -= c.count * (to - c.finishClock);
       this.runningTotal -= c.count;
@@ -616,15 +623,13 @@ export class Replica {
   /** Cohorts that finished while catching up in this second leave now, at the time they finished. */
   private finishCaughtUp(t: number): void {
     const rate = this.stepsPerSecond;
-    while (this.finishing.size > 0) {
-      const c = this.finishing.peek() as Cohort;
+    const until = this.tokenClock + EMPTY_COHORT;
+    while (this.finishing.firstKey() <= until) {
+      const c = this.finishing.pop();
       if (!c.decoding) {
-        this.finishing.pop();
         c.release();
         continue;
       }
-      if (c.finishClock > this.tokenClock + EMPTY_COHORT) break;
-      this.finishing.pop();
       const behind = rate > 0 ? (this.tokenClock - c.finishClock) / rate : 0;
       this.runningTotal -= c.count;
       this.requestSuccessTotal += c.count;

@@ -140,7 +140,11 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
   let arrivedTotal = 0;
   let busySum = 0;
   let readySeconds = 0;
+  // The pods' engines in pod order (all of them; those of ready pods), rebuilt when the pods change.
   const readyEngines: Replica[] = [];
+  const engines: Replica[] = [];
+  const engineReady: boolean[] = [];
+  let podChangesSeen = -1;
   const shares: number[] = [];
   const cursor = new RoutingCursor();
   const held = o.gateway === 'hold' ? new HeldRequests() : undefined;
@@ -151,12 +155,11 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
 
     // The gateway spreads this second's arrivals over the ready replicas.
     const pods = cluster.pods;
-    let readyCount = 0;
-    for (let i = 0; i < pods.length; i++) {
-      const p = pods[i];
-      if (p.phase === PodPhase.Ready && p.engine) readyEngines[readyCount++] = p.engine.replica;
+    if (cluster.podChanges !== podChangesSeen) {
+      listEngines(pods, readyEngines, engines, engineReady);
+      podChangesSeen = cluster.podChanges;
     }
-    if (readyEngines.length !== readyCount) readyEngines.length = readyCount;
+    const readyCount = readyEngines.length;
     const arriving = requests[t];
     arrivedTotal += arriving;
     if (held && held.count > 0) {
@@ -188,19 +191,17 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
     let kv = 0;
     let oldestWithoutFirstToken = Infinity;
     let oldestHeld = Infinity;
-    for (let i = 0; i < pods.length; i++) {
-      const p = pods[i];
-      const e = p.engine;
-      if (!e) continue;
-      e.replica.step(t);
-      waiting += e.replica.waitingCount();
-      running += e.replica.running();
-      const replicaOldestWithoutFirstToken = e.replica.oldestWithoutFirstToken();
+    for (let i = 0; i < engines.length; i++) {
+      const replica = engines[i];
+      replica.step(t);
+      waiting += replica.waitingCount();
+      running += replica.running();
+      const replicaOldestWithoutFirstToken = replica.oldestWithoutFirstToken();
       oldestWithoutFirstToken = Math.min(oldestWithoutFirstToken, replicaOldestWithoutFirstToken);
-      oldestHeld = Math.min(oldestHeld, e.replica.oldestHeld(replicaOldestWithoutFirstToken));
-      if (p.phase === PodPhase.Ready) {
-        busy += e.replica.busyFraction;
-        kv += e.replica.kvUsage();
+      oldestHeld = Math.min(oldestHeld, replica.oldestHeld(replicaOldestWithoutFirstToken));
+      if (engineReady[i]) {
+        busy += replica.busyFraction;
+        kv += replica.kvUsage();
       }
     }
     stats.closeSecond(t, o.slo.quantile, timeline);
@@ -306,6 +307,23 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
     summary,
     warnings,
   };
+}
+
+/**
+ * The engines of `pods`, in pod order: every one into `engines` (with whether its pod is Ready
+ * in `engineReady`), and those of Ready pods, which receive traffic, into `ready`.
+ */
+function listEngines(pods: readonly Pod[], ready: Replica[], engines: Replica[], engineReady: boolean[]): void {
+  ready.length = 0;
+  engines.length = 0;
+  engineReady.length = 0;
+  for (const p of pods) {
+    if (!p.engine) continue;
+    const isReady = p.phase === PodPhase.Ready;
+    engines.push(p.engine.replica);
+    engineReady.push(isReady);
+    if (isReady) ready.push(p.engine.replica);
+  }
 }
 
 /** Replicas for the first minutes' demand at what one replica sustains, within min and max. */
