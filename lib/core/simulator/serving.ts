@@ -206,7 +206,9 @@ export class CohortQueue {
 
 /**
  * A min-heap of decoding cohorts by the token clock at which they finish. The keys sit in a
- * typed array beside the cohorts, so sifting compares numbers without visiting the cohorts.
+ * typed array beside the cohorts, so sifting compares numbers without visiting the cohorts. An
+ * entry is stale once its cohort left decoding, or decodes again with another finish clock
+ * (preempted and readmitted, with an entry of its own): the reader drops it when it surfaces.
  */
 class FinishHeap {
   private items: Cohort[] = [];
@@ -223,7 +225,7 @@ class FinishHeap {
   }
 
   public push(c: Cohort): void {
-    if (c.heapEntries++ > 0) this.rekey(c);
+    c.heapEntries++;
     if (this.n === this.keys.length) {
       const grown = new Float64Array(this.n * 2);
       grown.set(this.keys);
@@ -275,15 +277,6 @@ class FinishHeap {
     for (let i = 0; i < this.n; i++) this.items[i].heapEntries = 0;
     this.items = [];
     this.n = 0;
-  }
-
-  /**
-   * A cohort that re-enters decoding while an entry of its earlier stint is still here: that
-   * entry's key becomes its new finish clock, in place, as when the heap read the key from the
-   * cohort itself (results stay what they were).
-   */
-  private rekey(c: Cohort): void {
-    for (let i = 0; i < this.n; i++) if (this.items[i] === c) this.keys[i] = c.finishClock;
   }
 }
 
@@ -532,11 +525,10 @@ export class Replica {
     const to = from + steps;
     const interToken = 1 / steps;
     let tokens = this.decodeBatch * steps;
-    // An entry's key is its cohort's finish clock; a stale entry (the cohort left decoding) is
-    // dropped when it reaches the top within the clock, or at a later second.
-    while (this.finishing.firstKey() <= to) {
+    // A stale entry is dropped when it surfaces within the clock (or at a later second).
+    for (let key = this.finishing.firstKey(); key <= to; key = this.finishing.firstKey()) {
       const c = this.finishing.pop();
-      if (!c.decoding) {
+      if (!c.decoding || c.finishClock !== key) {
         c.release();
         continue;
       }
@@ -624,9 +616,9 @@ export class Replica {
   private finishCaughtUp(t: number): void {
     const rate = this.stepsPerSecond;
     const until = this.tokenClock + EMPTY_COHORT;
-    while (this.finishing.firstKey() <= until) {
+    for (let key = this.finishing.firstKey(); key <= until; key = this.finishing.firstKey()) {
       const c = this.finishing.pop();
-      if (!c.decoding) {
+      if (!c.decoding || c.finishClock !== key) {
         c.release();
         continue;
       }
