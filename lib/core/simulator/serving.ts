@@ -23,14 +23,17 @@ import { decodeStepSeconds, ServingProfile } from './profiles/types';
 
 /** A group of requests that arrived in the same second and travel together. */
 export class Cohort {
+  // The fields that may hold fractions start as -0 (equal to 0 in every comparison and sum): a
+  // field whose first value is not a small integer is kept as a double from the start, and one
+  // that meets its first fraction late becomes a field of any type, each write boxing a number.
   /** Requests (fractional when a trace is scaled). */
-  public count = 0;
+  public count = -0;
   /** Second of arrival. */
   public arrival = 0;
-  /** Prompt tokens per request. */
-  public prompt = 0;
-  /** Output tokens per request. */
-  public output = 0;
+  /** Prompt tokens per request (a second's mean in a trace with token counts). */
+  public prompt = -0;
+  /** Output tokens per request (a second's mean in a trace with token counts). */
+  public output = -0;
   /** Output tokens generated per request, as of when it last left decoding (see {@link clockBase} while decoding). */
   public generated = 0;
   /** Prompt (and, after a preemption, generated) tokens still to prefill per request. */
