@@ -207,17 +207,23 @@ export class CohortQueue {
   }
 }
 
+/** Stale finish-heap entries below this many stay until they surface (a pass over a small heap gains nothing). */
+const MIN_STALE_TO_COMPACT = 32;
+
 /**
  * A min-heap of decoding cohorts by the token clock at which they finish. The keys sit in a
  * typed array beside the cohorts, so sifting compares numbers without visiting the cohorts. An
  * entry is stale once its cohort left decoding, or decodes again with another finish clock
  * (preempted and readmitted, with an entry of its own): the reader drops it when it surfaces.
  */
-class FinishHeap {
+export class FinishHeap {
   private items: Cohort[] = [];
   private keys = new Float64Array(16);
   private n = 0;
+  /** Entries whose cohort left decoding before its finish clock, not yet dropped. */
+  private stale = 0;
 
+  /** Entries held, stale ones included. */
   public get size(): number {
     return this.n;
   }
@@ -227,6 +233,7 @@ class FinishHeap {
     return this.n > 0 ? this.keys[0] : Infinity;
   }
 
+  /** Adds an entry for `c` at its finish clock. */
   public push(c: Cohort): void {
     c.heapEntries++;
     if (this.n === this.keys.length) {
@@ -249,6 +256,7 @@ class FinishHeap {
     k[i] = key;
   }
 
+  /** Removes the entry with the smallest key and returns its cohort (the caller checks it is not stale). */
   public pop(): Cohort {
     const a = this.items;
     const k = this.keys;
@@ -258,28 +266,72 @@ class FinishHeap {
     const last = a[n];
     const key = k[n];
     a[n] = undefined as unknown as Cohort;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const m = r < n && k[r] < k[l] ? r : l;
-        if (k[m] >= key) break;
-        a[i] = a[m];
-        k[i] = k[m];
-        i = m;
-      }
-      a[i] = last;
-      k[i] = key;
-    }
+    if (n > 0) this.siftDown(0, last, key);
     return top;
   }
 
+  /**
+   * A cohort left decoding before its finish clock (it timed out, or was preempted): its entry
+   * is stale. The reader drops a stale entry when it surfaces within the clock; one due later
+   * would stay for as long, so once stale entries are half the heap they go in one pass.
+   */
+  public leftEarly(): void {
+    this.stale++;
+    if (this.stale >= MIN_STALE_TO_COMPACT && 2 * this.stale >= this.n) this.dropStale();
+  }
+
+  /** The reader dropped a stale entry. */
+  public droppedStale(): void {
+    if (this.stale > 0) this.stale--;
+  }
+
+  /** Drops every stale entry and restores the heap order over the rest. */
+  private dropStale(): void {
+    const a = this.items;
+    const k = this.keys;
+    let live = 0;
+    for (let i = 0; i < this.n; i++) {
+      const c = a[i];
+      if (c.decoding && c.finishClock === k[i]) {
+        a[live] = c;
+        k[live] = k[i];
+        live++;
+      } else {
+        c.heapEntries--;
+        c.release();
+      }
+    }
+    for (let i = live; i < this.n; i++) a[i] = undefined as unknown as Cohort;
+    this.n = live;
+    this.stale = 0;
+    for (let i = (live >> 1) - 1; i >= 0; i--) this.siftDown(i, a[i], k[i]);
+  }
+
+  /** Places `c` with `key` at slot `i` or below it, moving smaller children up. */
+  private siftDown(i: number, c: Cohort, key: number): void {
+    const a = this.items;
+    const k = this.keys;
+    const n = this.n;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const m = r < n && k[r] < k[l] ? r : l;
+      if (k[m] >= key) break;
+      a[i] = a[m];
+      k[i] = k[m];
+      i = m;
+    }
+    a[i] = c;
+    k[i] = key;
+  }
+
+  /** Drops every entry. */
   public clear(): void {
     for (let i = 0; i < this.n; i++) this.items[i].heapEntries = 0;
     this.items = [];
     this.n = 0;
+    this.stale = 0;
   }
 }
 
@@ -490,6 +542,7 @@ export class Replica {
       this.fail(c.count);
       this.runningTotal -= c.count;
       this.leaveDecoding(c);
+      this.finishing.leftEarly();
       c.done = true;
     }
   }
@@ -532,6 +585,7 @@ export class Replica {
     for (let key = this.finishing.firstKey(); key <= to; key = this.finishing.firstKey()) {
       const c = this.finishing.pop();
       if (!c.decoding || c.finishClock !== key) {
+        this.finishing.droppedStale();
         c.release();
         continue;
       }
@@ -622,6 +676,7 @@ export class Replica {
     for (let key = this.finishing.firstKey(); key <= until; key = this.finishing.firstKey()) {
       const c = this.finishing.pop();
       if (!c.decoding || c.finishClock !== key) {
+        this.finishing.droppedStale();
         c.release();
         continue;
       }
@@ -674,6 +729,7 @@ export class Replica {
           order.pop();
           c.inDecodeOrder = false;
           this.leaveDecoding(c);
+          this.finishing.leftEarly();
           victim = c;
         } else {
           // Part of the cohort: the rest keeps decoding with the same clock.

@@ -1,5 +1,6 @@
 import { Cohort, Replica, SERVING_PROFILES, ServingObserver, ServingProfile } from '../../../lib/core/simulator';
 import { Prng } from '../../../lib/core/simulator/prng';
+import { FinishHeap } from '../../../lib/core/simulator/serving';
 
 /** Every request, and every token, a replica reported. */
 function ledger(): { seen: { finished: number; outputTokens: number; failed: number; emitted: number }; observer: ServingObserver } {
@@ -63,5 +64,50 @@ describe('continuous batching under KV-cache pressure', () => {
     // A cohort that finished late would have been counted decoding past its output.
     expect(replica.generationTokensTotal / expectedTokens).toBeCloseTo(1, 9);
     expect(seen.outputTokens / expectedTokens).toBeCloseTo(1, 9);
+  });
+});
+
+describe('the finish heap', () => {
+  /** A decoding cohort finishing at `clock`. */
+  function decoding(clock: number): Cohort {
+    const c = new Cohort();
+    c.count = 1;
+    c.finishClock = clock;
+    c.decoding = true;
+    return c;
+  }
+
+  test('entries of cohorts that left early go in one pass once they are half the heap; the rest come out in finish order', () => {
+    const prng = new Prng(3);
+    const heap = new FinishHeap();
+    const cohorts = Array.from({ length: 200 }, () => decoding(Math.round(prng.next() * 1000)));
+    for (const c of cohorts) heap.push(c);
+    // 120 leave decoding early (a timeout or a preemption): their entries are stale.
+    const leaving = cohorts.filter((_, i) => i % 5 < 3);
+    for (const c of leaving) {
+      c.decoding = false;
+      heap.leftEarly();
+    }
+    // The 100th made stale entries half the heap: those 100 went; the 20 after wait to surface.
+    expect(heap.size).toBe(100);
+
+    const popped: Cohort[] = [];
+    while (heap.size > 0) popped.push(heap.pop());
+    const live = popped.filter((c) => c.decoding);
+    expect(new Set(live)).toEqual(new Set(cohorts.filter((c) => c.decoding)));
+    expect(live.length).toBe(80);
+    const clocks = live.map((c) => c.finishClock);
+    expect(clocks).toEqual([...clocks].sort((a, b) => a - b));
+    expect(cohorts.every((c) => c.heapEntries === 0)).toBe(true);
+  });
+
+  test('a few stale entries stay until they surface (a pass over a small heap gains nothing)', () => {
+    const heap = new FinishHeap();
+    const cohorts = [5, 1, 9, 3].map(decoding);
+    for (const c of cohorts) heap.push(c);
+    cohorts[1].decoding = false;
+    heap.leftEarly();
+    expect(heap.size).toBe(4);
+    expect(heap.firstKey()).toBe(1);
   });
 });
