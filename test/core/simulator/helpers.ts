@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { InferenceServiceProps, resolveInferenceService } from '../../../lib/core';
 import { defaultServices, previousLlmMetrics } from '../../../stacks/default-services';
-import { serviceFromResolved, SimulatedService } from '../../../lib/core/simulator';
+import { Cohort, serviceFromResolved, ServingObserver, SimulatedService } from '../../../lib/core/simulator';
 
 /**
  * The default app's LLM (1-8 replicas of one GPU each, burst preset) on its previous four
@@ -34,3 +34,39 @@ export function firstIndex<T>(values: ArrayLike<T>, from: number, pred: (v: T, i
 
 /** The repository's real traces, shipped in the package: `data/traces`. */
 export const TRACES_DIR = join(__dirname, '..', '..', '..', 'data', 'traces');
+
+/** What one replica reported: requests finished and failed, their output tokens, and tokens with their time apart. */
+export function replicaLedger(): {
+  seen: { finished: number; failed: number; tokens: number; interTokenSum: number; interTokenTokens: number };
+  observer: ServingObserver;
+} {
+  const seen = { finished: 0, failed: 0, tokens: 0, interTokenSum: 0, interTokenTokens: 0 };
+  return {
+    seen,
+    observer: {
+      queueTime: () => undefined,
+      timeToFirstToken: () => undefined,
+      interTokenLatency: (tokens, seconds) => {
+        seen.interTokenSum += tokens * seconds;
+        seen.interTokenTokens += tokens;
+      },
+      finished: (count, _seconds, output) => {
+        seen.finished += count;
+        seen.tokens += count * output;
+      },
+      failed: (count) => {
+        seen.failed += count;
+      },
+    },
+  };
+}
+
+/** `count` requests that arrived at second `arrival`, `prompt` and `output` tokens each. */
+export function cohort(count: number, arrival: number, prompt: number, output: number): Cohort {
+  const c = new Cohort();
+  c.count = count;
+  c.arrival = arrival;
+  c.prompt = prompt;
+  c.output = output;
+  return c;
+}

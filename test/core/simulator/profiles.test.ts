@@ -1,4 +1,4 @@
-import { Cohort, decodeStepSeconds, Replica, SERVING_PROFILES, ServingObserver, ServingProfile, steadyState } from '../../../lib/core/simulator';
+import { decodeStepSeconds, Replica, SERVING_PROFILES, ServingProfile, steadyState } from '../../../lib/core/simulator';
 import {
   A100_FIT,
   A100_MEASUREMENT,
@@ -7,6 +7,7 @@ import {
   PREFILL_COMPUTE_EFFICIENCY,
 } from '../../../lib/core/simulator/profiles/catalogue';
 import { GPUS, MODELS } from '../../../lib/core/simulator/profiles/hardware';
+import { cohort, replicaLedger } from './helpers';
 
 /** Within 15 % of the published figure. */
 const FIDELITY = 0.15;
@@ -15,39 +16,9 @@ function expectWithin(value: number, published: number): void {
   expect(Math.abs(value / published - 1)).toBeLessThanOrEqual(FIDELITY);
 }
 
-/** What one replica produced: finished requests, output tokens and tokens' time apart. */
-function collector(): { seen: { finished: number; tokens: number; interTokenSum: number; interTokenTokens: number }; observer: ServingObserver } {
-  const seen = { finished: 0, tokens: 0, interTokenSum: 0, interTokenTokens: 0 };
-  return {
-    seen,
-    observer: {
-      queueTime: () => undefined,
-      timeToFirstToken: () => undefined,
-      interTokenLatency: (tokens, seconds) => {
-        seen.interTokenSum += tokens * seconds;
-        seen.interTokenTokens += tokens;
-      },
-      finished: (count, _seconds, output) => {
-        seen.finished += count;
-        seen.tokens += count * output;
-      },
-      failed: () => undefined,
-    },
-  };
-}
-
-function cohort(count: number, arrival: number, prompt: number, output: number): Cohort {
-  const c = new Cohort();
-  c.count = count;
-  c.arrival = arrival;
-  c.prompt = prompt;
-  c.output = output;
-  return c;
-}
-
 /** `vllm bench serve --max-concurrency C`: a new request whenever one finishes. Returns the mean time between tokens. */
 function closedLoop(profile: ServingProfile, concurrency: number, prompt: number, output: number, seconds: number): number {
-  const { seen, observer } = collector();
+  const { seen, observer } = replicaLedger();
   const replica = new Replica(profile, 1e9, observer);
   for (let t = 0; t < seconds; t++) {
     const missing = concurrency - replica.outstanding();
@@ -59,7 +30,7 @@ function closedLoop(profile: ServingProfile, concurrency: number, prompt: number
 
 /** `request_rate inf`: every prompt at once, until all finish. Returns requests/s and output tokens/s. */
 function allAtOnce(profile: ServingProfile, prompts: number, prompt: number, output: number): { requestsPerSecond: number; outputTokensPerSecond: number } {
-  const { seen, observer } = collector();
+  const { seen, observer } = replicaLedger();
   const replica = new Replica(profile, 1e9, observer);
   replica.enqueue(cohort(prompts, 0, prompt, output));
   let t = 0;
@@ -128,7 +99,7 @@ describe('the steady state agrees with the replayed serving model', () => {
     const p = SERVING_PROFILES['qwen2.5-7b/a10g'];
     const rate = 1;
     const s = steadyState(p, rate, 1155, 211);
-    const { seen, observer } = collector();
+    const { seen, observer } = replicaLedger();
     const replica = new Replica(p, 1e9, observer);
     let running = 0;
     for (let t = 0; t < 1200; t++) {

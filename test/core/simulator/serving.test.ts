@@ -1,37 +1,7 @@
-import { Cohort, Replica, SERVING_PROFILES, ServingObserver, ServingProfile } from '../../../lib/core/simulator';
+import { Cohort, Replica, SERVING_PROFILES, ServingProfile } from '../../../lib/core/simulator';
 import { Prng } from '../../../lib/core/simulator/prng';
 import { FinishHeap } from '../../../lib/core/simulator/serving';
-
-/** Every request, and every token, a replica reported. */
-function ledger(): { seen: { finished: number; outputTokens: number; failed: number; emitted: number }; observer: ServingObserver } {
-  const seen = { finished: 0, outputTokens: 0, failed: 0, emitted: 0 };
-  return {
-    seen,
-    observer: {
-      queueTime: () => undefined,
-      timeToFirstToken: () => undefined,
-      interTokenLatency: (tokens) => {
-        seen.emitted += tokens;
-      },
-      finished: (count, _seconds, output) => {
-        seen.finished += count;
-        seen.outputTokens += count * output;
-      },
-      failed: (count) => {
-        seen.failed += count;
-      },
-    },
-  };
-}
-
-function cohort(count: number, arrival: number, prompt: number, output: number): Cohort {
-  const c = new Cohort();
-  c.count = count;
-  c.arrival = arrival;
-  c.prompt = prompt;
-  c.output = output;
-  return c;
-}
+import { cohort, replicaLedger } from './helpers';
 
 describe('continuous batching under KV-cache pressure', () => {
   // The A10G profile with a KV cache of 8,000 tokens: a handful of requests overflow it as their contexts grow.
@@ -42,7 +12,7 @@ describe('continuous batching under KV-cache pressure', () => {
   // order, and held back cohorts due before it (they decoded past their output).
   test.each([4, 18, 42])('every request generates exactly its output, through preemptions and readmissions (seed %d)', (seed) => {
     const prng = new Prng(seed);
-    const { seen, observer } = ledger();
+    const { seen, observer } = replicaLedger();
     const replica = new Replica(tight, 1e9, observer);
     let arrived = 0;
     let expectedTokens = 0;
@@ -63,7 +33,7 @@ describe('continuous batching under KV-cache pressure', () => {
     expect(seen.finished).toBeCloseTo(arrived, 6);
     // A cohort that finished late would have been counted decoding past its output.
     expect(replica.generationTokensTotal / expectedTokens).toBeCloseTo(1, 9);
-    expect(seen.outputTokens / expectedTokens).toBeCloseTo(1, 9);
+    expect(seen.tokens / expectedTokens).toBeCloseTo(1, 9);
   });
 });
 
