@@ -207,6 +207,11 @@ export class CohortQueue {
   }
 }
 
+/** Whether a finish-heap entry at `key` is its cohort's current one: it decodes, and finishes then. */
+function isLive(c: Cohort, key: number): boolean {
+  return c.decoding && c.finishClock === key;
+}
+
 /** Stale finish-heap entries below this many stay until they surface (a pass over a small heap gains nothing). */
 const MIN_STALE_TO_COMPACT = 32;
 
@@ -214,7 +219,7 @@ const MIN_STALE_TO_COMPACT = 32;
  * A min-heap of decoding cohorts by the token clock at which they finish. The keys sit in a
  * typed array beside the cohorts, so sifting compares numbers without visiting the cohorts. An
  * entry is stale once its cohort left decoding, or decodes again with another finish clock
- * (preempted and readmitted, with an entry of its own): the reader drops it when it surfaces.
+ * (preempted and readmitted, with an entry of its own): {@link FinishHeap.popDue} drops it when it surfaces.
  */
 export class FinishHeap {
   private items: Cohort[] = [];
@@ -256,8 +261,23 @@ export class FinishHeap {
     k[i] = key;
   }
 
-  /** Removes the entry with the smallest key and returns its cohort (the caller checks it is not stale). */
-  public pop(): Cohort {
+  /**
+   * The next cohort due by the token clock `clock` (its finish clock at or before it), removed;
+   * undefined when none is. Stale entries that surface on the way are dropped.
+   */
+  public popDue(clock: number): Cohort | undefined {
+    while (this.n > 0 && this.keys[0] <= clock) {
+      const key = this.keys[0];
+      const c = this.pop();
+      if (isLive(c, key)) return c;
+      if (this.stale > 0) this.stale--;
+      c.release();
+    }
+    return undefined;
+  }
+
+  /** Removes the entry with the smallest key and returns its cohort, stale or not. */
+  private pop(): Cohort {
     const a = this.items;
     const k = this.keys;
     const top = a[0];
@@ -272,17 +292,12 @@ export class FinishHeap {
 
   /**
    * A cohort left decoding before its finish clock (it timed out, or was preempted): its entry
-   * is stale. The reader drops a stale entry when it surfaces within the clock; one due later
-   * would stay for as long, so once stale entries are half the heap they go in one pass.
+   * is stale. {@link popDue} drops a stale entry when it surfaces; one due later would stay for
+   * as long, so once stale entries are half the heap they go in one pass.
    */
   public leftEarly(): void {
     this.stale++;
     if (this.stale >= MIN_STALE_TO_COMPACT && 2 * this.stale >= this.n) this.dropStale();
-  }
-
-  /** The reader dropped a stale entry. */
-  public droppedStale(): void {
-    if (this.stale > 0) this.stale--;
   }
 
   /** Drops every stale entry and restores the heap order over the rest. */
@@ -292,7 +307,7 @@ export class FinishHeap {
     let live = 0;
     for (let i = 0; i < this.n; i++) {
       const c = a[i];
-      if (c.decoding && c.finishClock === k[i]) {
+      if (isLive(c, k[i])) {
         a[live] = c;
         k[live] = k[i];
         live++;
@@ -581,14 +596,7 @@ export class Replica {
     const to = from + steps;
     const interToken = 1 / steps;
     let tokens = this.decodeBatch * steps;
-    // A stale entry is dropped when it surfaces within the clock (or at a later second).
-    for (let key = this.finishing.firstKey(); key <= to; key = this.finishing.firstKey()) {
-      const c = this.finishing.pop();
-      if (!c.decoding || c.finishClock !== key) {
-        this.finishing.droppedStale();
-        c.release();
-        continue;
-      }
+    for (let c = this.finishing.popDue(to); c; c = this.finishing.popDue(to)) {
       // It stopped emitting at its finish clock.
       tokens -= c.count * (to - c.finishClock);
       this.runningTotal -= c.count;
@@ -673,13 +681,7 @@ export class Replica {
   private finishCaughtUp(t: number): void {
     const rate = this.stepsPerSecond;
     const until = this.tokenClock + EMPTY_COHORT;
-    for (let key = this.finishing.firstKey(); key <= until; key = this.finishing.firstKey()) {
-      const c = this.finishing.pop();
-      if (!c.decoding || c.finishClock !== key) {
-        this.finishing.droppedStale();
-        c.release();
-        continue;
-      }
+    for (let c = this.finishing.popDue(until); c; c = this.finishing.popDue(until)) {
       const behind = rate > 0 ? (this.tokenClock - c.finishClock) / rate : 0;
       this.runningTotal -= c.count;
       this.requestSuccessTotal += c.count;

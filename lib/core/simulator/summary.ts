@@ -430,6 +430,8 @@ export class RequestStats implements ServingObserver {
 
   /** Closes second `t`: writes its quantiles and failures to the timeline, and adds its observations to the run's. */
   public closeSecond(t: number, q: number, timeline: SimulationTimeline): void {
+    // The run's distributions take the observations in the order they were made: before a
+    // quantile reorders them.
     this.flush();
     timeline.ttftSeconds[t] = this.ttftNow.quantile(q);
     timeline.interTokenSeconds[t] = this.itlNow.quantile(q);

@@ -62,7 +62,7 @@ describe('the finish heap', () => {
     expect(heap.size).toBe(100);
 
     const popped: Cohort[] = [];
-    while (heap.size > 0) popped.push(heap.pop());
+    for (let c = heap.popDue(Infinity); c; c = heap.popDue(Infinity)) popped.push(c);
     const live = popped.filter((c) => c.decoding);
     expect(new Set(live)).toEqual(new Set(cohorts.filter((c) => c.decoding)));
     expect(live.length).toBe(80);
