@@ -487,7 +487,6 @@ export function robustCandidates(evaluated: readonly Evaluation[], tries = DEFAU
  * with no feasible point at all, the {@link nearestMiss}.
  */
 export function robustChoice(evaluated: readonly Evaluation[], stress: (e: Evaluation) => Evaluation, tries = DEFAULT_ROBUST_TRIES): { choice: Evaluation; held: boolean; tried: number } {
-  const ranked = [...evaluated].sort((a, b) => objective(a) - objective(b));
   const feasible = robustCandidates(evaluated, tries);
   let least: { choice: Evaluation; missed: number } | undefined;
   for (let i = 0; i < feasible.length; i++) {
@@ -495,7 +494,7 @@ export function robustChoice(evaluated: readonly Evaluation[], stress: (e: Evalu
     if (stressed.feasible) return { choice: feasible[i], held: true, tried: i + 1 };
     if (least === undefined || objective(stressed) < least.missed) least = { choice: feasible[i], missed: objective(stressed) };
   }
-  return { choice: least?.choice ?? nearestMiss(ranked), held: false, tried: feasible.length };
+  return { choice: least?.choice ?? nearestMiss([...evaluated].sort((a, b) => objective(a) - objective(b))), held: false, tried: feasible.length };
 }
 
 /** How much more than the least a miss may break the SLO and still count as nearest. */
