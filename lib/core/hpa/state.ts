@@ -56,13 +56,15 @@ function longestPolicyPeriod(rules: HpaScalingRules): number {
 
 /** Adds `{change, age 0}` to one direction's list (`markScaleEventsOutdated` + slot reuse). */
 function storeInList(events: readonly HpaScaleEvent[], longestPeriod: number, change: number): HpaScaleEvent[] {
-  const out = events.map(copyScaleEvent);
+  const out: HpaScaleEvent[] = [];
   let oldIndex = -1;
-  out.forEach((e, i) => {
+  for (let i = 0; i < events.length; i++) {
+    const e = copyScaleEvent(events[i]);
     // Outdated flags are sticky: once set they stay set.
     if (e.ageSeconds > longestPeriod) e.outdated = true;
     if (e.outdated === true) oldIndex = i;
-  });
+    out.push(e);
+  }
   const event: HpaScaleEvent = { ageSeconds: 0, replicaChange: change };
   if (oldIndex >= 0) out[oldIndex] = event;
   else out.push(event);
@@ -140,11 +142,12 @@ export function storeRecommendation(
   replicas: number,
   isOld: (r: HpaRecommendation) => boolean,
 ): HpaRecommendation[] {
-  const out = recs.map(copyRecommendation);
+  const out: HpaRecommendation[] = [];
   let oldIndex = -1;
-  out.forEach((r, i) => {
-    if (isOld(r)) oldIndex = i;
-  });
+  for (let i = 0; i < recs.length; i++) {
+    out.push(copyRecommendation(recs[i]));
+    if (isOld(recs[i])) oldIndex = i;
+  }
   const rec: HpaRecommendation = { ageSeconds: 0, replicas };
   if (oldIndex >= 0) out[oldIndex] = rec;
   else out.push(rec);

@@ -9,6 +9,7 @@ import { defaultTolerances, resolveTolerances } from './tolerance';
 import type {
   HpaMetricResult,
   HpaRecommendation,
+  HpaScaleEvent,
   HpaScalingActiveCondition,
   HpaStabilizationReason,
   HpaSyncReason,
@@ -76,11 +77,12 @@ export function sync(input: SyncInput): SyncResult {
   const hasObjectOrExternal = input.metrics.some((m) => m.type === 'Object' || m.type === 'External');
   const scaledToZeroCondition = scaleToZeroGate && (input.scaledToZero ?? false);
 
-  // Step 2 of section 1: the initial recommendation.
-  let recommendations: HpaRecommendation[] =
-    stored.length === 0 ? [{ ageSeconds: 0, replicas: current }] : stored.map(copyRecommendation);
-  let scaleUpEvents = opts.scaleUpEvents.map(copyScaleEvent);
-  let scaleDownEvents = opts.scaleDownEvents.map(copyScaleEvent);
+  // Step 2 of section 1: the initial recommendation. The stored lists are read, never
+  // changed: the result holds fresh copies, made once, by whichever step writes the list.
+  const initial: readonly HpaRecommendation[] = stored.length === 0 ? [{ ageSeconds: 0, replicas: current }] : stored;
+  let recommendations: HpaRecommendation[] | undefined;
+  let scaleUpEvents: HpaScaleEvent[] | undefined;
+  let scaleDownEvents: HpaScaleEvent[] | undefined;
 
   let desired = 0;
   let rescale = true;
@@ -133,9 +135,9 @@ export function sync(input: SyncInput): SyncResult {
         proposedReplicas,
         invalidMetrics,
         metrics,
-        recommendations,
-        scaleUpEvents,
-        scaleDownEvents,
+        recommendations: initial.map(copyRecommendation),
+        scaleUpEvents: opts.scaleUpEvents.map(copyScaleEvent),
+        scaleDownEvents: opts.scaleDownEvents.map(copyScaleEvent),
         scaledToZero,
         ...(scalingActive ? { scalingActive } : {}),
       };
@@ -148,7 +150,7 @@ export function sync(input: SyncInput): SyncResult {
       minReplicas,
       maxReplicas,
       behavior,
-      recommendations,
+      recommendations: initial,
       scaleUpEvents: opts.scaleUpEvents,
       scaleDownEvents: opts.scaleDownEvents,
       downscaleStabilizationSeconds: opts.downscaleStabilizationSeconds,
@@ -167,7 +169,7 @@ export function sync(input: SyncInput): SyncResult {
   }
 
   if (rescale) {
-    const events = storeScaleEventUnchecked(behavior, scaleUpEvents, scaleDownEvents, current, desired);
+    const events = storeScaleEventUnchecked(behavior, opts.scaleUpEvents, opts.scaleDownEvents, current, desired);
     scaleUpEvents = events.scaleUpEvents;
     scaleDownEvents = events.scaleDownEvents;
     scaledToZero = scaleToZeroGate && current > 0 && desired === 0 && minReplicas === 0 && hasObjectOrExternal;
@@ -182,9 +184,9 @@ export function sync(input: SyncInput): SyncResult {
     proposedReplicas,
     invalidMetrics,
     metrics,
-    recommendations,
-    scaleUpEvents,
-    scaleDownEvents,
+    recommendations: recommendations ?? initial.map(copyRecommendation),
+    scaleUpEvents: scaleUpEvents ?? opts.scaleUpEvents.map(copyScaleEvent),
+    scaleDownEvents: scaleDownEvents ?? opts.scaleDownEvents.map(copyScaleEvent),
     scaledToZero,
   };
   if (reason !== undefined) result.reason = reason;
