@@ -6,7 +6,7 @@
 import * as hpa from '../hpa';
 import { DEFAULT_SERIES } from '../metric';
 import { Cluster, Pod, PodPhase } from './cluster';
-import { EXPOSED_SERIES, histogramBuckets, PodScrapes, ScrapeLayout } from './engine-metrics';
+import { EXPOSED_SERIES, ExposedSeries, histogramBuckets, PodScrapes, ScrapeLayout } from './engine-metrics';
 import type { ResolvedSimulationOptions } from './options';
 import { floorAt } from '../scheduled-floors';
 import { KedaMetricsServer } from './keda';
@@ -60,6 +60,25 @@ export interface ControllerInputs {
   readonly taken: () => number;
 }
 
+/** Where a metric's per-pod samples come from, resolved once per run: the same for every pod and sync. */
+interface MetricSource {
+  /** The series the metric reads, when a simulated pod exposes it. */
+  readonly exposed: ExposedSeries | undefined;
+  /** Its slot in a scrape row. */
+  readonly offset: number;
+  /** What a gauge's value is multiplied by: the GPU utilization metric is a percent (the adapter scales the engine-active ratio by 100). */
+  readonly gaugeScale: number;
+}
+
+function metricSource(m: SimulatedMetric, layout: ScrapeLayout): MetricSource {
+  const exposed = m.series !== undefined ? EXPOSED_SERIES.get(m.series) : undefined;
+  return {
+    exposed,
+    offset: m.series !== undefined ? layout.offset(m.series) : -1,
+    gaugeScale: m.signal === 'gpuUtilization' && m.series === DEFAULT_SERIES.dcgmEngineActive ? 100 : m.valueScale ?? 1,
+  };
+}
+
 /** The HPA controller: its state between syncs and the record of every sync. */
 export class ControllerLoop {
   /** `spec.replicas`. */
@@ -78,6 +97,8 @@ export class ControllerLoop {
   private index = 0;
   private readonly tolerance: { scaleUp: number; scaleDown: number };
   private readonly duration: number;
+  /** Per metric of the service (same order), where its samples come from. */
+  private readonly sources: readonly MetricSource[];
   /** KEDA's metrics server between the HPA and Prometheus, on the KEDA path. */
   public readonly kedaServer: KedaMetricsServer | undefined;
 
@@ -103,6 +124,7 @@ export class ControllerLoop {
     };
     this.nextSyncAt = count > 0 ? o.syncOffsetSeconds : Infinity;
     this.tolerance = { scaleUp: o.tolerance, scaleDown: o.tolerance };
+    this.sources = service.metrics.map((m) => metricSource(m, layout));
     this.kedaServer = service.keda ? new KedaMetricsServer(service.metrics, service.keda) : undefined;
   }
 
@@ -110,7 +132,7 @@ export class ControllerLoop {
   public readMetrics(t: number): hpa.HpaMetricObservation[] {
     const tau = t - this.o.adapterDelaySeconds;
     const lastScrape = this.clock.lastAt(tau, this.inputs.taken());
-    return this.service.metrics.map((m) => this.observe(m, t, tau, lastScrape));
+    return this.service.metrics.map((m, i) => this.observe(m, this.sources[i], t, tau, lastScrape));
   }
 
   /** Runs the sync due at second `t`, if any; returns true when `spec.replicas` changed. */
@@ -167,7 +189,7 @@ export class ControllerLoop {
   }
 
   /** One metric as the HPA sees it at sync time `t` (data as of `tau`, last scrape `lastScrape`). */
-  private observe(m: SimulatedMetric, t: number, tau: number, lastScrape: number): hpa.HpaMetricObservation {
+  private observe(m: SimulatedMetric, source: MetricSource, t: number, tau: number, lastScrape: number): hpa.HpaMetricObservation {
     const ready = this.cluster.ready;
     // With Prometheus down every adapter query fails; metrics-server does not need it.
     const adapterDown = m.type !== 'Resource' && !this.inputs.prometheusUp(t);
@@ -193,7 +215,7 @@ export class ControllerLoop {
     if (adapterDown) return { type: 'Pods', invalid: true };
     const pods = this.cluster.pods;
     const samples: hpa.HpaPodSample[] = [];
-    for (let i = 0; i < pods.length; i++) samples.push(this.podSample(m, pods[i], t, tau, lastScrape));
+    for (let i = 0; i < pods.length; i++) samples.push(this.podSample(m, source, pods[i], t, tau, lastScrape));
     if (m.type === 'Resource') {
       return m.targetType === 'Utilization'
         ? { type: 'Resource', name: m.name, targetAverageUtilization: m.target, pods: samples }
@@ -202,12 +224,12 @@ export class ControllerLoop {
     return { type: 'Pods', targetAverageValueMilli: m.target, pods: samples };
   }
 
-  private podSample(m: SimulatedMetric, p: Pod, t: number, tau: number, lastScrape: number): hpa.HpaPodSample {
+  private podSample(m: SimulatedMetric, source: MetricSource, p: Pod, t: number, tau: number, lastScrape: number): hpa.HpaPodSample {
     const signal = m.signal;
     if (signal === 'cpuUtilization' || signal === 'memoryUtilization') return this.resourceSample(signal, p, t, tau);
     if (p.phase === PodPhase.Terminating) return { state: 'ignored' };
     if (p.phase === PodPhase.Unscheduled || p.phase === PodPhase.Pulling) return { state: 'unready' };
-    const exposed = m.series !== undefined ? EXPOSED_SERIES.get(m.series) : undefined;
+    const exposed = source.exposed;
     if (!exposed) return { state: 'missing' };
     // The DCGM exporter reports a loading pod's GPU; the engine's own series exist once it serves.
     if (exposed.source === 'dcgm' && p.phase === PodPhase.Loading) {
@@ -216,14 +238,12 @@ export class ControllerLoop {
     }
     const scrapes = p.scrapes;
     if (p.phase !== PodPhase.Ready || !scrapes || lastScrape < p.firstScrape) return { state: 'missing' };
-    const offset = this.layout.offset(m.series!);
+    const offset = source.offset;
     const reader = exposed.reader;
     if (reader.type === 'gauge') {
       const k = this.lastPresentOf(scrapes, lastScrape, tau, p.firstScrape);
       if (k < 0) return { state: 'missing' };
-      // The GPU utilization metric is a percent: the adapter scales the engine-active ratio by 100.
-      const scale = signal === 'gpuUtilization' && m.series === DEFAULT_SERIES.dcgmEngineActive ? 100 : m.valueScale ?? 1;
-      return { state: 'ready', valueMilli: Math.trunc(scrapes.rows[scrapes.at(k) + offset] * scale * 1000) };
+      return { state: 'ready', valueMilli: Math.trunc(scrapes.rows[scrapes.at(k) + offset] * source.gaugeScale * 1000) };
     }
     const w = this.window(scrapes, tau, m.rateWindowSeconds, lastScrape, p.firstScrape);
     if (!w) return { state: 'missing' };
