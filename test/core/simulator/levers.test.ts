@@ -1,6 +1,7 @@
 import { Cluster } from '../../../lib/core/simulator/cluster';
 import { resolveSimulationOptions } from '../../../lib/core/simulator';
 import { ControllerLoop } from '../../../lib/core/simulator/controller-loop';
+import { ScrapeLayout } from '../../../lib/core/simulator/engine-metrics';
 import { llmService } from './helpers';
 
 const service = llmService({ model: { loadTimeSeconds: 60 } });
@@ -73,7 +74,7 @@ describe('cold-start levers in the cluster model', () => {
     const o = resolveSimulationOptions(service, { levers: { scheduledFloors: { floors: [{ from: '00:10', to: '00:20', minReplicas: 3 }] }, traceStart: { day: 'tue', time: '00:00' } } });
     const cluster = new Cluster(service, o, 1, 1, { onReady: () => undefined, onStop: () => undefined });
     const clock = { intervalSeconds: 15, offsetSeconds: 7, count: 0, time: () => 0, firstFrom: () => 0, lastAt: () => -1 };
-    const loop = new ControllerLoop(service, o, cluster, clock as never, { width: 0 } as never, {
+    const loop = new ControllerLoop(service, o, cluster, clock as never, new ScrapeLayout([]), {
       busyPrefix: new Float64Array(3601), arrivals: new Float64Array(1), totalWaiting: new Float64Array(1), scraped: new Uint8Array(1), prometheusUp: () => true, taken: () => 0,
     }, 1, 3600);
     const at = (t: number): number => (loop as unknown as { minReplicasAt(t: number): number }).minReplicasAt(t);
