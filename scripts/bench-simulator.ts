@@ -4,6 +4,9 @@
  *
  * - one day at 1 s resolution with 15 s syncs for one service (goal: under 100 ms), on the
  *   default profile (Qwen2.5-7B on A10G, overloaded at the diurnal peak) and on an H100;
+ * - where a day's time goes: an idle day on one replica (the floor every simulated second pays)
+ *   and the serving model alone for as many replica-seconds as the A10G day, with what each
+ *   replica-second of serving adds and how many 100 ms allows;
  * - a batch of one-day simulations through `simulateMany` over worker threads, one per core
  *   (goal: 1,000 under 60 s on a 2-core machine); 100 by default, with the time 1,000 would take.
  *
@@ -23,6 +26,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { resolveInferenceService, ScalingBehavior, ScalingMetric } from '../lib/core';
 import type { SimulatedService, SimulationInput, SimulationOptions, Trace } from '../lib/core/simulator';
 import { defaultServices } from '../stacks/default-services';
@@ -112,6 +116,85 @@ function batchInput(service: SimulatedService, traces: readonly Trace[], i: numb
   return { service: withBehaviorPreset(service, PRESETS[i % PRESETS.length]), trace: traces[i % traces.length], options: i % 2 === 0 ? {} : H100 };
 }
 
+/** Replica-seconds of ready replicas in a run: the seconds in which an engine served. */
+function readyReplicaSeconds(result: ReturnType<typeof simulate>): number {
+  let sum = 0;
+  for (const ready of result.timeline.readyReplicas) sum += ready;
+  return sum;
+}
+
+/**
+ * What a simulated day costs, split in two: the floor every second pays whatever the traffic
+ * (an idle day on one replica: the HPA syncs, scrapes, closing each second, the timeline), and
+ * what each replica-second of serving adds, from the shipped LLM's two profiles (the same
+ * traffic on fewer, faster replicas). With both, the replica-seconds a day may hold to stay
+ * under the 100 ms goal follow.
+ */
+function costModel(service: SimulatedService, runs: number, shipped: readonly { median: number; replicaSeconds: number }[]): SimulatorBenchRow {
+  const idle: Trace = { name: 'idle', requests: new Float64Array(86_400) };
+  simulate(service, idle);
+  const row = stats('sim 1 day, 1 s, idle (no traffic), 1 replica', Array.from({ length: runs }, () => time(() => simulate(service, idle))), (floor) => {
+    const [a, b] = shipped;
+    const perReplicaSecond = (a.median - b.median) / (a.replicaSeconds - b.replicaSeconds);
+    const budget = (100 - floor) / perReplicaSecond;
+    return `the floor: ${((floor * 1000) / 86_400).toFixed(2)} µs per second; serving adds ${(perReplicaSecond * 1e6).toFixed(0)} ns per replica-second; 100 ms allows ${(budget / 1000).toFixed(0)}k replica-seconds (the A10G day has ${(a.replicaSeconds / 1000).toFixed(0)}k)`;
+  });
+  return row;
+}
+
+/**
+ * The serving model alone, for as many replica-seconds as the shipped A10G day: five replicas
+ * of the default profile, each given a cohort of 1 to 2.5 requests every second of the default
+ * prompt and output lengths, nothing observed, no controller, no scrapes: what no change
+ * around the serving model can remove. It runs in a worker thread of its own: in this process
+ * the replicas' calls to their observer have already met the simulation's, and a second kind
+ * of observer would slow both.
+ */
+async function servingAlone(runs: number, replicaSeconds: number): Promise<SimulatorBenchRow> {
+  const replicas = 5;
+  const seconds = Math.round(replicaSeconds / replicas);
+  const samples = await new Promise<number[]>((resolve, reject) => {
+    const worker = new Worker(SERVING_ALONE, { eval: true, workerData: { compiled: COMPILED, replicas, seconds, runs } });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return stats(`serving alone, ${(replicaSeconds / 1000).toFixed(0)}k replica-seconds`, samples, (m) => `${((m * 1e6) / replicaSeconds).toFixed(0)} ns per replica-second with nothing observed`);
+}
+
+/** The worker of {@link servingAlone}: times `runs` runs (after one to warm up) and posts the times, ms. */
+const SERVING_ALONE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { compiled, replicas, seconds, runs } = workerData;
+const { Cohort, DEFAULT_PROFILE_ID, Replica, SERVING_PROFILES } = require(compiled);
+const profile = SERVING_PROFILES[DEFAULT_PROFILE_ID];
+const ignore = { queueTime() {}, timeToFirstToken() {}, interTokenLatency() {}, finished() {}, failed() {} };
+function run() {
+  const engines = Array.from({ length: replicas }, () => new Replica(profile, 600, ignore));
+  let x = 0.3;
+  for (let t = 0; t < seconds; t++) {
+    for (const r of engines) {
+      // A linear congruential sequence: the same cohorts every run.
+      x = ((x * 9301 + 49297) % 233280) / 233280;
+      const c = Cohort.take();
+      c.count = 1 + 1.5 * x;
+      c.arrival = t;
+      c.prompt = 1155;
+      c.output = 211;
+      r.enqueue(c);
+      r.step(t);
+    }
+  }
+}
+run();
+const times = [];
+for (let i = 0; i < runs; i++) {
+  const start = process.hrtime.bigint();
+  run();
+  times.push(Number(process.hrtime.bigint() - start) / 1e6);
+}
+parentPort.postMessage(times);
+`;
+
 /** `count` one-day simulations through {@link simulateMany} on `workers` threads; resolves with the wall time, ms. */
 async function runBatch(service: SimulatedService, count: number, workers: number, trace: (seed: number) => Trace): Promise<number> {
   const traces = Array.from({ length: Math.min(count, BATCH_TRACES) }, (_, i) => trace(1000 + i));
@@ -131,17 +214,23 @@ export async function benchSimulator(runs: number, batch = DEFAULT_BATCH): Promi
     { name: 'shipped LLM', service: shippedLlm(), day: shippedDay },
   ];
   const rows: SimulatorBenchRow[] = [];
+  /** Per profile of the shipped LLM: its median and its ready replica-seconds. */
+  const shipped: { median: number; replicaSeconds: number }[] = [];
   for (const c of cases) {
     const day = c.day(3);
     for (const [profile, options] of [['A10G', {}], ['H100', H100]] as const) {
       let syncs = 0;
-      simulate(c.service, day, options);
+      const replicaSeconds = readyReplicaSeconds(simulate(c.service, day, options));
       const samples = Array.from({ length: runs }, () => time(() => {
         syncs = simulate(c.service, day, options).summary.syncs;
       }));
-      rows.push(stats(`sim 1 day, 1 s, ${c.name}, ${profile}`, samples, (m) => `${syncs} syncs, ${((m * 1000) / 86_400).toFixed(2)} µs/s; ${againstGoal(m, 100, 'ms')}`));
+      const row = stats(`sim 1 day, 1 s, ${c.name}, ${profile}`, samples, (m) => `${syncs} syncs, ${(replicaSeconds / 1000).toFixed(0)}k replica-seconds; ${againstGoal(m, 100, 'ms')}`);
+      rows.push(row);
+      if (c.name === 'shipped LLM') shipped.push({ median: row.median, replicaSeconds });
     }
   }
+  rows.push(costModel(shippedLlm(), runs, shipped));
+  rows.push(await servingAlone(runs, shipped[0].replicaSeconds));
   const workers = Math.max(1, availableParallelism());
   for (const c of cases) {
     const wall = await runBatch(c.service, batch, workers, c.day);
