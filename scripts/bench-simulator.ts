@@ -133,13 +133,12 @@ function readyReplicaSeconds(result: ReturnType<typeof simulate>): number {
 function costModel(service: SimulatedService, runs: number, shipped: readonly { median: number; replicaSeconds: number }[]): SimulatorBenchRow {
   const idle: Trace = { name: 'idle', requests: new Float64Array(86_400) };
   simulate(service, idle);
-  const row = stats('sim 1 day, 1 s, idle (no traffic), 1 replica', Array.from({ length: runs }, () => time(() => simulate(service, idle))), (floor) => {
+  return stats('sim 1 day, 1 s, idle (no traffic), 1 replica', Array.from({ length: runs }, () => time(() => simulate(service, idle))), (floor) => {
     const [a, b] = shipped;
     const perReplicaSecond = (a.median - b.median) / (a.replicaSeconds - b.replicaSeconds);
     const budget = (100 - floor) / perReplicaSecond;
     return `the floor: ${((floor * 1000) / 86_400).toFixed(2)} µs per second; serving adds ${(perReplicaSecond * 1e6).toFixed(0)} ns per replica-second; 100 ms allows ${(budget / 1000).toFixed(0)}k replica-seconds (the A10G day has ${(a.replicaSeconds / 1000).toFixed(0)}k)`;
   });
-  return row;
 }
 
 /**
@@ -165,7 +164,7 @@ async function servingAlone(runs: number, replicaSeconds: number): Promise<Simul
 const SERVING_ALONE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { compiled, replicas, seconds, runs } = workerData;
-const { Cohort, DEFAULT_PROFILE_ID, Replica, SERVING_PROFILES } = require(compiled);
+const { Cohort, DEFAULT_OUTPUT_TOKENS, DEFAULT_PROFILE_ID, DEFAULT_PROMPT_TOKENS, Replica, SERVING_PROFILES } = require(compiled);
 const profile = SERVING_PROFILES[DEFAULT_PROFILE_ID];
 const ignore = { queueTime() {}, timeToFirstToken() {}, interTokenLatency() {}, finished() {}, failed() {} };
 function run() {
@@ -178,8 +177,8 @@ function run() {
       const c = Cohort.take();
       c.count = 1 + 1.5 * x;
       c.arrival = t;
-      c.prompt = 1155;
-      c.output = 211;
+      c.prompt = DEFAULT_PROMPT_TOKENS;
+      c.output = DEFAULT_OUTPUT_TOKENS;
       r.enqueue(c);
       r.step(t);
     }
