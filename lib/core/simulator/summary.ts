@@ -201,6 +201,9 @@ const STATS_BUCKETS = Math.ceil(Math.log(1e4 / STATS_MIN_SECONDS) / Math.log(STA
 const INVERSE_LOG_GROWTH = 1 / Math.log(STATS_GROWTH);
 const LOG_MIN = Math.log(STATS_MIN_SECONDS);
 
+/** Which 32-bit half of a double holds its sign, exponent and top mantissa bits: 1 on a little-endian machine. */
+const HIGH_WORD = new Uint32Array(new Float64Array([1]).buffer)[1] === 0x3ff00000 ? 1 : 0;
+
 /** A value's high word shifted by this keeps its exponent and 8 mantissa bits: ranges 0.4 % wide. */
 const STATS_KEY_SHIFT = 12;
 
@@ -224,7 +227,7 @@ class StatsBucketIndex {
   private readonly firstKey: number;
   private readonly lastKey: number;
   private readonly scratch = new Float64Array(1);
-  private readonly high = new Uint32Array(this.scratch.buffer, 4, 1);
+  private readonly scratchWords = new Uint32Array(this.scratch.buffer);
 
   public constructor() {
     this.lowest[0] = -Infinity;
@@ -248,7 +251,8 @@ class StatsBucketIndex {
     let b = 0;
     for (let k = this.firstKey; k <= this.lastKey; k++) {
       // The range's smallest value: the key's bits with the rest of the mantissa zero.
-      this.high[0] = (k << STATS_KEY_SHIFT) >>> 0;
+      this.scratchWords[1 - HIGH_WORD] = 0;
+      this.scratchWords[HIGH_WORD] = (k << STATS_KEY_SHIFT) >>> 0;
       const start = this.scratch[0];
       while (this.lowest[b + 1] <= start) b++;
       this.first[k - this.firstKey] = b;
@@ -268,7 +272,7 @@ class StatsBucketIndex {
 
   private key(value: number): number {
     this.scratch[0] = value;
-    return this.high[0] >>> STATS_KEY_SHIFT;
+    return this.scratchWords[HIGH_WORD] >>> STATS_KEY_SHIFT;
   }
 }
 
