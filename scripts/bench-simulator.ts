@@ -157,7 +157,7 @@ async function servingAlone(runs: number, replicaSeconds: number): Promise<Simul
     worker.once('message', resolve);
     worker.once('error', reject);
   });
-  return stats(`serving alone, ${(replicaSeconds / 1000).toFixed(0)}k replica-seconds`, samples, (m) => `${((m * 1e6) / replicaSeconds).toFixed(0)} ns per replica-second with nothing observed`);
+  return stats(`sim serving alone, ${(replicaSeconds / 1000).toFixed(0)}k replica-seconds`, samples, (m) => `${((m * 1e6) / replicaSeconds).toFixed(0)} ns per replica-second with nothing observed`);
 }
 
 /** The worker of {@link servingAlone}: times `runs` runs (after one to warm up) and posts the times, ms. */
