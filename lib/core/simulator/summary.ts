@@ -440,9 +440,7 @@ export class RequestStats implements ServingObserver {
     timeline.ttftSeconds[t] = this.ttftNow.quantile(q);
     timeline.interTokenSeconds[t] = this.itlNow.quantile(q);
     timeline.e2eSeconds[t] = this.e2eNow.quantile(q);
-    this.ttftNow.clear();
-    this.itlNow.clear();
-    this.e2eNow.clear();
+    this.clearSecond();
     timeline.failed[t] = this.failedNow;
     this.failedNow = 0;
   }
@@ -450,10 +448,15 @@ export class RequestStats implements ServingObserver {
   /** The run-wide distributions. */
   public distributions(): { ttft: LatencyStats; interToken: LatencyStats; e2e: LatencyStats; queueTime: LatencyStats } {
     this.flush();
+    this.clearSecond();
+    return { ttft: this.ttftRun.stats(), interToken: this.itlRun.stats(), e2e: this.e2eRun.stats(), queueTime: this.queueRun.stats() };
+  }
+
+  /** Empties the logs kept for the second's quantiles (after {@link flush}, which empties the rest). */
+  private clearSecond(): void {
     this.ttftNow.clear();
     this.itlNow.clear();
     this.e2eNow.clear();
-    return { ttft: this.ttftRun.stats(), interToken: this.itlRun.stats(), e2e: this.e2eRun.stats(), queueTime: this.queueRun.stats() };
   }
 
   /** Adds the observations not yet in the run-wide distributions (the second's logs stay for its quantiles). */
