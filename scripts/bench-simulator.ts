@@ -116,6 +116,12 @@ function batchInput(service: SimulatedService, traces: readonly Trace[], i: numb
   return { service: withBehaviorPreset(service, PRESETS[i % PRESETS.length]), trace: traces[i % traces.length], options: i % 2 === 0 ? {} : H100 };
 }
 
+/** One profile's timing of the shipped LLM's day: the median, ms, and its ready replica-seconds. */
+interface ShippedDay {
+  readonly median: number;
+  readonly replicaSeconds: number;
+}
+
 /** Replica-seconds of ready replicas in a run: the seconds in which an engine served. */
 function readyReplicaSeconds(result: ReturnType<typeof simulate>): number {
   let sum = 0;
@@ -130,14 +136,13 @@ function readyReplicaSeconds(result: ReturnType<typeof simulate>): number {
  * traffic on fewer, faster replicas). With both, the replica-seconds a day may hold to stay
  * under the 100 ms goal follow.
  */
-function costModel(service: SimulatedService, runs: number, shipped: readonly { median: number; replicaSeconds: number }[]): SimulatorBenchRow {
+function costModel(service: SimulatedService, runs: number, a10g: ShippedDay, h100: ShippedDay): SimulatorBenchRow {
   const idle: Trace = { name: 'idle', requests: new Float64Array(86_400) };
   simulate(service, idle);
   return stats('sim 1 day, 1 s, idle (no traffic), 1 replica', Array.from({ length: runs }, () => time(() => simulate(service, idle))), (floor) => {
-    const [a, b] = shipped;
-    const perReplicaSecond = (a.median - b.median) / (a.replicaSeconds - b.replicaSeconds);
+    const perReplicaSecond = (a10g.median - h100.median) / (a10g.replicaSeconds - h100.replicaSeconds);
     const budget = (100 - floor) / perReplicaSecond;
-    return `the floor: ${((floor * 1000) / 86_400).toFixed(2)} µs per second; serving adds ${(perReplicaSecond * 1e6).toFixed(0)} ns per replica-second; 100 ms allows ${(budget / 1000).toFixed(0)}k replica-seconds (the A10G day has ${(a.replicaSeconds / 1000).toFixed(0)}k)`;
+    return `the floor: ${((floor * 1000) / 86_400).toFixed(2)} µs per second; serving adds ${(perReplicaSecond * 1e6).toFixed(0)} ns per replica-second; 100 ms allows ${(budget / 1000).toFixed(0)}k replica-seconds (the A10G day has ${(a10g.replicaSeconds / 1000).toFixed(0)}k)`;
   });
 }
 
@@ -214,7 +219,7 @@ export async function benchSimulator(runs: number, batch = DEFAULT_BATCH): Promi
   ];
   const rows: SimulatorBenchRow[] = [];
   /** Per profile of the shipped LLM: its median and its ready replica-seconds. */
-  const shipped: { median: number; replicaSeconds: number }[] = [];
+  const shipped: Partial<Record<'A10G' | 'H100', ShippedDay>> = {};
   for (const c of cases) {
     const day = c.day(3);
     for (const [profile, options] of [['A10G', {}], ['H100', H100]] as const) {
@@ -225,11 +230,13 @@ export async function benchSimulator(runs: number, batch = DEFAULT_BATCH): Promi
       }));
       const row = stats(`sim 1 day, 1 s, ${c.name}, ${profile}`, samples, (m) => `${syncs} syncs, ${(replicaSeconds / 1000).toFixed(0)}k replica-seconds; ${againstGoal(m, 100, 'ms')}`);
       rows.push(row);
-      if (c.name === 'shipped LLM') shipped.push({ median: row.median, replicaSeconds });
+      if (c.name === 'shipped LLM') shipped[profile] = { median: row.median, replicaSeconds };
     }
   }
-  rows.push(costModel(shippedLlm(), runs, shipped));
-  rows.push(await servingAlone(runs, shipped[0].replicaSeconds));
+  const { A10G: a10g, H100: h100 } = shipped;
+  if (!a10g || !h100) throw new Error('the shipped LLM was not timed on both profiles');
+  rows.push(costModel(shippedLlm(), runs, a10g, h100));
+  rows.push(await servingAlone(runs, a10g.replicaSeconds));
   const workers = Math.max(1, availableParallelism());
   for (const c of cases) {
     const wall = await runBatch(c.service, batch, workers, c.day);
