@@ -30,6 +30,7 @@ import { Worker } from 'node:worker_threads';
 import { resolveInferenceService, ScalingBehavior, ScalingMetric } from '../lib/core';
 import type { SimulatedService, SimulationInput, SimulationOptions, Trace } from '../lib/core/simulator';
 import { defaultServices } from '../stacks/default-services';
+import type { ServingAloneJob } from './bench-serving-alone';
 
 /** The simulator's compiled module. */
 const COMPILED = join(__dirname, '..', 'dist', 'core', 'simulator', 'index.js');
@@ -158,46 +159,15 @@ async function servingAlone(runs: number, replicaSeconds: number): Promise<Simul
   const replicas = 5;
   const seconds = Math.round(replicaSeconds / replicas);
   const samples = await new Promise<number[]>((resolve, reject) => {
-    const worker = new Worker(SERVING_ALONE, { eval: true, workerData: { compiled: COMPILED, replicas, seconds, runs } });
+    const job: ServingAloneJob = { compiled: COMPILED, replicas, seconds, runs };
+    // The worker is TypeScript, loaded through tsx as the simulator's own worker is from source.
+    const source = JSON.stringify(join(__dirname, 'bench-serving-alone.ts'));
+    const worker = new Worker(`require('tsx/cjs'); require(${source});`, { eval: true, workerData: job });
     worker.once('message', resolve);
     worker.once('error', reject);
   });
   return stats(`sim serving alone, ${(replicaSeconds / 1000).toFixed(0)}k replica-seconds`, samples, (m) => `${((m * 1e6) / replicaSeconds).toFixed(0)} ns per replica-second with nothing observed`);
 }
-
-/** The worker of {@link servingAlone}: times `runs` runs (after one to warm up) and posts the times, ms. */
-const SERVING_ALONE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { compiled, replicas, seconds, runs } = workerData;
-const { Cohort, DEFAULT_OUTPUT_TOKENS, DEFAULT_PROFILE_ID, DEFAULT_PROMPT_TOKENS, Replica, SERVING_PROFILES } = require(compiled);
-const profile = SERVING_PROFILES[DEFAULT_PROFILE_ID];
-const ignore = { queueTime() {}, timeToFirstToken() {}, interTokenLatency() {}, finished() {}, failed() {} };
-function run() {
-  const engines = Array.from({ length: replicas }, () => new Replica(profile, 600, ignore));
-  let x = 0.3;
-  for (let t = 0; t < seconds; t++) {
-    for (const r of engines) {
-      // A linear congruential sequence: the same cohorts every run.
-      x = ((x * 9301 + 49297) % 233280) / 233280;
-      const c = Cohort.take();
-      c.count = 1 + 1.5 * x;
-      c.arrival = t;
-      c.prompt = DEFAULT_PROMPT_TOKENS;
-      c.output = DEFAULT_OUTPUT_TOKENS;
-      r.enqueue(c);
-      r.step(t);
-    }
-  }
-}
-run();
-const times = [];
-for (let i = 0; i < runs; i++) {
-  const start = process.hrtime.bigint();
-  run();
-  times.push(Number(process.hrtime.bigint() - start) / 1e6);
-}
-parentPort.postMessage(times);
-`;
 
 /** `count` one-day simulations through {@link simulateMany} on `workers` threads; resolves with the wall time, ms. */
 async function runBatch(service: SimulatedService, count: number, workers: number, trace: (seed: number) => Trace): Promise<number> {

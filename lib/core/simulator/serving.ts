@@ -233,11 +233,6 @@ export class FinishHeap {
     return this.n;
   }
 
-  /** The smallest finish clock held (Infinity when empty): read without visiting a cohort. */
-  public firstKey(): number {
-    return this.n > 0 ? this.keys[0] : Infinity;
-  }
-
   /** Adds an entry for `c` at its finish clock. */
   public push(c: Cohort): void {
     c.heapEntries++;
