@@ -45,8 +45,14 @@ export function capacitySeries(profile: ServingProfile, mix: readonly RequestMix
   const cache = new Map<number, number>();
   const out = new Float64Array(mix.length);
   for (let t = 0; t < mix.length; t++) {
-    const p = Math.round(Math.log(mix[t].prompt) / MIX_BUCKET_GROWTH);
-    const g = Math.round(Math.log(mix[t].output) / MIX_BUCKET_GROWTH);
+    const m = mix[t];
+    // Most seconds have the mix of the one before (every second of a trace without token columns).
+    if (t > 0 && m.prompt === mix[t - 1].prompt && m.output === mix[t - 1].output) {
+      out[t] = out[t - 1];
+      continue;
+    }
+    const p = Math.round(Math.log(m.prompt) / MIX_BUCKET_GROWTH);
+    const g = Math.round(Math.log(m.output) / MIX_BUCKET_GROWTH);
     const key = p * 100_000 + g;
     let c = cache.get(key);
     if (c === undefined) {

@@ -1,6 +1,7 @@
 import { instantBoundSeconds, leadTimeBoundSeconds, SERVING_PROFILES, steadyState, sustainableRate } from '../../../lib/core/simulator';
 import { route, RoutingCursor } from '../../../lib/core/simulator/routing';
 import type { Replica } from '../../../lib/core/simulator';
+import { capacitySeries } from '../../../lib/core/simulator/workload';
 
 describe('the lower bounds', () => {
   const need = [1, 1, 3, 3, 1, 1, 1, 3, 1, 0, 0, 0, 0, 0, 0, 2];
@@ -85,5 +86,21 @@ describe('routing', () => {
     const first = shares.indexOf(0.5);
     route('round-robin', replicas([0, 0, 0]), 0.5, shares, cursor);
     expect(shares.indexOf(0.5)).toBe((first + 1) % 3);
+  });
+});
+
+describe('the capacity series', () => {
+  const p = SERVING_PROFILES['qwen2.5-7b/a10g'];
+
+  test('each second gets what one replica sustains for its own mix, whether or not it repeats the second before', () => {
+    const short = { prompt: 200, output: 50 };
+    const mix = [short, short, { prompt: 200, output: 50 }, { prompt: 200, output: 800 }, { prompt: 4000, output: 800 }, short];
+    const series = capacitySeries(p, mix, 0.2);
+    const alone = mix.map((m) => capacitySeries(p, [m], 0.2)[0]);
+    expect(Array.from(series)).toEqual(alone);
+    // The lengths matter: a longer output, then a longer prompt, each sustain fewer requests.
+    expect(series[3]).toBeLessThan(series[2]);
+    expect(series[4]).toBeLessThan(series[3]);
+    expect(series[5]).toBe(series[0]);
   });
 });
