@@ -27,7 +27,7 @@ const { Cohort, DEFAULT_OUTPUT_TOKENS, DEFAULT_PROFILE_ID, DEFAULT_PROMPT_TOKENS
 const profile = SERVING_PROFILES[DEFAULT_PROFILE_ID];
 const ignore: Simulator.ServingObserver = { queueTime() {}, timeToFirstToken() {}, interTokenLatency() {}, finished() {}, failed() {} };
 
-/** Five replicas (by default) each given a cohort of 1 to 2.5 requests of the default lengths every second. */
+/** `replicas` replicas, each given a cohort of 1 to 2.5 requests of the default lengths every second for `seconds` seconds. */
 function run(): void {
   const engines = Array.from({ length: replicas }, () => new Replica(profile, 600, ignore));
   let x = 0.3;
