@@ -440,7 +440,7 @@ export class RequestStats implements ServingObserver {
     timeline.ttftSeconds[t] = this.ttftNow.quantile(q);
     timeline.interTokenSeconds[t] = this.itlNow.quantile(q);
     timeline.e2eSeconds[t] = this.e2eNow.quantile(q);
-    this.clearSecond();
+    this.clearLogs();
     timeline.failed[t] = this.failedNow;
     this.failedNow = 0;
   }
@@ -448,23 +448,23 @@ export class RequestStats implements ServingObserver {
   /** The run-wide distributions. */
   public distributions(): { ttft: LatencyStats; interToken: LatencyStats; e2e: LatencyStats; queueTime: LatencyStats } {
     this.flush();
-    this.clearSecond();
+    this.clearLogs();
     return { ttft: this.ttftRun.stats(), interToken: this.itlRun.stats(), e2e: this.e2eRun.stats(), queueTime: this.queueRun.stats() };
   }
 
-  /** Empties the logs kept for the second's quantiles (after {@link flush}, which empties the rest). */
-  private clearSecond(): void {
-    this.ttftNow.clear();
-    this.itlNow.clear();
-    this.e2eNow.clear();
-  }
-
-  /** Adds the observations not yet in the run-wide distributions (the second's logs stay for its quantiles). */
+  /** Adds the logged observations to the run-wide distributions; the logs keep them (for the second's quantiles) until {@link clearLogs}. */
   private flush(): void {
     this.ttftRun.addAll(this.ttftNow);
     this.itlRun.addAll(this.itlNow);
     this.e2eRun.addAll(this.e2eNow);
     this.queueRun.addAll(this.queueNow);
+  }
+
+  /** Empties every log, once {@link flush} has added it to the run's. */
+  private clearLogs(): void {
+    this.ttftNow.clear();
+    this.itlNow.clear();
+    this.e2eNow.clear();
     this.queueNow.clear();
   }
 }
