@@ -70,6 +70,7 @@ interface MetricSource {
   readonly gaugeScale: number;
 }
 
+/** Where `m`'s samples come from in scrape rows laid out by `layout`. */
 function metricSource(m: SimulatedMetric, layout: ScrapeLayout): MetricSource {
   const exposed = m.series !== undefined ? EXPOSED_SERIES.get(m.series) : undefined;
   return {
