@@ -48,7 +48,7 @@ export class Cohort {
   public finishClock = 0;
   /** While decoding: false once it left (finished, expired, preempted). */
   public decoding = false;
-  /** Entries of the finish heap that hold it (one of a cohort that left decoding stays until it surfaces or the stale ones go together). */
+  /** Finish-heap entries that refer to it. One left stale (the cohort stopped decoding) stays until it surfaces or the heap drops its stale entries in one pass. */
   public heapEntries = 0;
   /** Whether the decode order holds it (a finished cohort stays there until the order's head passes it). */
   public inDecodeOrder = false;
