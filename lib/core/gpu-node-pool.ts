@@ -1,6 +1,7 @@
 import { checkInteger, sortKeys } from './checks';
 import { checkGpuInstanceType, GpuInstanceType } from './gpu-instances';
 import { DEFAULT_GPU_RESOURCE, GPU_PRESENT_LABEL, GPU_PRODUCT_LABEL } from './inference-service';
+import { allocatableEphemeralStorageGiB } from './model-cache';
 import { checkDnsLabel, checkLabels } from './names';
 import { InferscaleValidationError, Problem, show } from './problems';
 
@@ -158,8 +159,8 @@ export interface ResolvedGpuNodePool {
   /** Whether the AMI runs its own NVIDIA device plugin (Bottlerocket NVIDIA variants do). */
   readonly devicePluginPreinstalled: boolean;
   /**
-   * Auto Scaling group tags from which the cluster autoscaler learns the labels, taints and GPU
-   * resources of a node before one exists, so the pool can scale from zero.
+   * Auto Scaling group tags from which the cluster autoscaler learns the labels, taints, GPU
+   * resources and ephemeral storage of a node before one exists, so the pool can scale from zero.
    * @see https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/cloudprovider/aws/README.md
    */
   readonly autoscalerTags: Readonly<Record<string, string>>;
@@ -245,6 +246,10 @@ export function resolveGpuNodePool(props: GpuNodePoolProps): {
     ...Object.fromEntries(Object.entries(labels).map(([k, v]) => [`${AUTOSCALER_TAG_PREFIX}/label/${k}`, v])),
     ...Object.fromEntries(taints.map((t) => [`${AUTOSCALER_TAG_PREFIX}/taint/${t.key}`, `${t.value}:${t.effect}`])),
     [`${AUTOSCALER_TAG_PREFIX}/resources/${resourceName}`]: String(allocatablePerNode),
+    // The autoscaler's node for an empty group has CPU, memory, pods and GPUs from the instance
+    // type, but no ephemeral-storage unless told: a pod that requests any (the model cache does)
+    // would never fit it, and the pool would never scale up from zero.
+    [`${AUTOSCALER_TAG_PREFIX}/resources/ephemeral-storage`]: `${allocatableEphemeralStorageGiB(diskSizeGiB)}Gi`,
   });
 
   return {

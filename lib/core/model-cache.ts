@@ -320,6 +320,26 @@ function bytesToQuantity(bytes: number): string {
  */
 export const NODE_DISK_USABLE_SHARE = 0.9;
 
+/**
+ * `ephemeral-storage` the EKS node AMIs reserve for the kubelet and the container runtime
+ * (`kubeReserved`), GiB.
+ * @see https://github.com/awslabs/amazon-eks-ami (the kubelet configuration's `kubeReserved`)
+ */
+export const KUBE_RESERVED_EPHEMERAL_STORAGE_GIB = 1;
+
+/** Room for the filesystem's own metadata: its size as the kubelet sees it is a little under the disk's, GiB. */
+const FILESYSTEM_OVERHEAD_GIB = 1;
+
+/**
+ * `ephemeral-storage` a node with a disk of `diskSizeGiB` offers pods (its allocatable), in whole
+ * GiB rounded down: the filesystem's size, less the kubelet's reservation and the hard eviction
+ * threshold. The checks hold a pod's request to it, and a GPU pool tells the cluster autoscaler
+ * the same figure for a node it has not started yet.
+ */
+export function allocatableEphemeralStorageGiB(diskSizeGiB: number): number {
+  return Math.max(0, Math.floor((diskSizeGiB - FILESYSTEM_OVERHEAD_GIB) * NODE_DISK_USABLE_SHARE) - KUBE_RESERVED_EPHEMERAL_STORAGE_GIB);
+}
+
 /** A service's storage as the platform checks it. */
 export interface ModelCacheCheckInput {
   /** Services by the key they were given under (`services.<key>` in paths). */
@@ -374,12 +394,12 @@ export function checkModelCaches(input: ModelCacheCheckInput): Problem[] {
     const selected = input.pools.filter((p) => Object.entries(svc.gpu!.nodeSelector).every(([k, v]) => p.labels[k] === v));
     if (selected.length === 0) continue;
     const biggest = selected.reduce((a, b) => (b.diskSizeGiB > a.diskSizeGiB ? b : a));
-    const usable = biggest.diskSizeGiB * NODE_DISK_USABLE_SHARE * 2 ** 30;
-    if (bytes <= usable) continue;
+    const usableGiB = allocatableEphemeralStorageGiB(biggest.diskSizeGiB);
+    if (bytes <= usableGiB * 2 ** 30) continue;
     const cache = svc.modelCache?.kind === 'emptyDir' ? `the model cache (${svc.modelCache.sizeLimit}) and ${SCRATCH_STORAGE} of scratch` : `${SCRATCH_STORAGE} of scratch`;
     problems.push({
       path: svc.modelCache?.kind === 'emptyDir' ? `${at}.sizeLimit` : at,
-      message: `needs ${request} of ephemeral-storage (${cache}), but the largest disk of the GPU nodes it selects is ${biggest.diskSizeGiB} GiB (pool ${biggest.name}), of which the kubelet lets pods fill ${Math.floor(biggest.diskSizeGiB * NODE_DISK_USABLE_SHARE)} GiB, shared with images and logs: the pod would stay Pending. Raise the pool's diskSizeGiB, give a smaller sizeLimit, or use ModelCache.persistentVolumeClaim`,
+      message: `needs ${request} of ephemeral-storage (${cache}), but the largest disk of the GPU nodes it selects is ${biggest.diskSizeGiB} GiB (pool ${biggest.name}), of which the kubelet lets pods fill ${usableGiB} GiB, shared with images and logs: the pod would stay Pending. Raise the pool's diskSizeGiB, give a smaller sizeLimit, or use ModelCache.persistentVolumeClaim`,
     });
   }
   return problems;

@@ -335,8 +335,10 @@ describe('AIInferencePlatform', () => {
 
   test('an emptyDir model cache that does not fit the GPU nodes\' disk is refused', () => {
     expect(() => new AIInferencePlatform(new App(), 'platform', { gpuNodePools: [{ ...POOL, diskSizeGiB: 100 }], services: { llm: { ...LLM, modelCache: ModelCache.emptyDir({ sizeLimit: '90Gi' }) } } }))
-      .toThrow('AIInferencePlatform "platform": services.llm.modelCache.sizeLimit needs 92Gi of ephemeral-storage (the model cache (90Gi) and 2Gi of scratch), but the largest disk of the GPU nodes it selects is 100 GiB (pool a10g), of which the kubelet lets pods fill 90 GiB, shared with images and logs: the pod would stay Pending. Raise the pool\'s diskSizeGiB, give a smaller sizeLimit, or use ModelCache.persistentVolumeClaim');
-    // The same cache on a larger disk fits.
+      .toThrow('AIInferencePlatform "platform": services.llm.modelCache.sizeLimit needs 92Gi of ephemeral-storage (the model cache (90Gi) and 2Gi of scratch), but the largest disk of the GPU nodes it selects is 100 GiB (pool a10g), of which the kubelet lets pods fill 88 GiB, shared with images and logs: the pod would stay Pending. Raise the pool\'s diskSizeGiB, give a smaller sizeLimit, or use ModelCache.persistentVolumeClaim');
+    // At the bound it fits (86Gi + 2Gi of scratch = 88 GiB); the same cache on a larger disk fits.
+    expect(render({ gpuNodePools: [{ ...POOL, diskSizeGiB: 100 }], services: { llm: { ...LLM, modelCache: ModelCache.emptyDir({ sizeLimit: '86Gi' }) } } }).objects).toBeDefined();
+    expect(() => render({ gpuNodePools: [{ ...POOL, diskSizeGiB: 100 }], services: { llm: { ...LLM, modelCache: ModelCache.emptyDir({ sizeLimit: '87Gi' }) } } })).toThrow('lets pods fill 88 GiB');
     expect(render({ gpuNodePools: [{ ...POOL, diskSizeGiB: 200 }], services: { llm: { ...LLM, modelCache: ModelCache.emptyDir({ sizeLimit: '90Gi' }) } } }).objects).toBeDefined();
   });
 

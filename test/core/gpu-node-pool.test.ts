@@ -200,6 +200,8 @@ describe('resolveGpuNodePool', () => {
       'k8s.io/cluster-autoscaler/node-template/label/inferscale.io/gpu-pool': 'a10g',
       'k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu': 'true:NoSchedule',
       'k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu.shared': '3',
+      // The 100 GiB disk's filesystem, less 10 % for the eviction threshold and 1 GiB kube-reserved.
+      'k8s.io/cluster-autoscaler/node-template/resources/ephemeral-storage': '88Gi',
     });
     expect(Object.keys(pool.autoscalerTags).filter((k) => k.includes('/label/'))).toHaveLength(Object.keys(pool.labels).length);
   });

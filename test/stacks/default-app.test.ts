@@ -7,7 +7,8 @@ import { synthDefaultApp } from '../../stacks/cdk8s/synth';
 import { expectValidManifests, loadManifestDir } from '../support/manifests';
 import { find } from '../support/synth';
 import { parseQuantity } from '../support/quantity';
-import { defaultLlmTargets } from '../../stacks/default-services';
+import { defaultGpuNodePools, defaultLlmTargets } from '../../stacks/default-services';
+import { gpuNodePool } from '../../lib/core/gpu-node-pool';
 
 function quantityNumber(value: unknown): number {
   const q = parseQuantity(value);
@@ -96,5 +97,40 @@ describe('default environment', () => {
     expect(find(objects, 'APIService', 'v1beta1.metrics.k8s.io').spec.service).toEqual({ name: 'metrics-server', namespace: 'kube-system', port: 443 });
     expect(find(objects, 'Deployment', 'metrics-server').spec.replicas).toBe(2);
     expect(find(objects, 'HorizontalPodAutoscaler', 'embeddings').spec.metrics.some((m: any) => m.type === 'Resource' && m.resource.name === 'cpu')).toBe(true);
+  });
+
+  test('each GPU pool scales up from zero: a pod of every GPU Deployment fits the node the cluster autoscaler builds from the pool\'s tags', () => {
+    // With no node to look at, the AWS cluster autoscaler builds one from the instance type (CPU,
+    // memory, GPUs, 110 pods) and the group's node-template tags (resources, labels, taints); a
+    // pod that does not fit it never triggers a scale-up (cloudprovider/aws/aws_manager.go,
+    // buildNodeFromTemplate).
+    const objects = loadManifestDir(CHARTS_OUT) as Record<string, any>[];
+    const TEMPLATE = 'k8s.io/cluster-autoscaler/node-template/';
+    const gpuDeployments = objects.filter((o) => o.kind === 'Deployment' && o.spec.template.spec.tolerations?.some((t: any) => t.key === 'nvidia.com/gpu'));
+    expect(gpuDeployments.map((d) => d.metadata.name)).toEqual(['llm']);
+    for (const props of defaultGpuNodePools()) {
+      const pool = gpuNodePool(props);
+      const tagged = (kind: string): [string, string][] => Object.entries(pool.autoscalerTags).filter(([k]) => k.startsWith(TEMPLATE + kind)).map(([k, v]) => [k.slice(TEMPLATE.length + kind.length), v]);
+      const capacity: Record<string, number> = { cpu: pool.instanceType.vcpus, memory: pool.instanceType.memoryGiB * 2 ** 30, pods: 110 };
+      for (const [name, amount] of tagged('resources/')) capacity[name] = quantityNumber(amount);
+      const labels = Object.fromEntries(tagged('label/'));
+      const taints = tagged('taint/').map(([key, v]) => ({ key, value: v.split(':')[0], effect: v.split(':')[1] }));
+      for (const d of gpuDeployments) {
+        const spec = d.spec.template.spec;
+        const requests: Record<string, number> = {};
+        for (const c of spec.containers) for (const [name, q] of Object.entries(c.resources?.requests ?? {})) requests[name] = (requests[name] ?? 0) + quantityNumber(q);
+        for (const c of spec.initContainers ?? []) for (const [name, q] of Object.entries(c.resources?.requests ?? {})) requests[name] = Math.max(requests[name] ?? 0, quantityNumber(q));
+        expect(requests['ephemeral-storage']).toBeGreaterThan(0);
+        for (const [name, amount] of Object.entries(requests)) {
+          expect([d.metadata.name, name, (capacity[name] ?? 0) >= amount]).toEqual([d.metadata.name, name, true]);
+        }
+        for (const term of spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms) {
+          for (const e of term.matchExpressions) expect([e.key, e.values.includes(labels[e.key])]).toEqual([e.key, true]);
+        }
+        for (const taint of taints) {
+          expect(spec.tolerations.some((t: any) => t.key === taint.key && t.effect === taint.effect && (t.operator === 'Exists' || t.value === taint.value))).toBe(true);
+        }
+      }
+    }
   });
 });
