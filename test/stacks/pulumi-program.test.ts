@@ -4,6 +4,7 @@ import { Testing } from 'cdk8s';
 import type { StackConfigValues } from '../../stacks/pulumi/stack-config';
 import { createHash } from 'node:crypto';
 import { missingEdges, ResourceGraph } from '../support/pulumi-graph';
+import { parseQuantity } from '../support/quantity';
 import {
   installAwsMocks,
   loadStackConfigFile,
@@ -128,7 +129,7 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
       'aws:cloudwatch/logGroup:LogGroup': 1,
       'aws:ec2/launchTemplate:LaunchTemplate': 3,
       'aws:eks/nodeGroup:NodeGroup': 3,
-      'aws:autoscaling/tag:Tag': 16,
+      'aws:autoscaling/tag:Tag': 18,
       // vpc-cni, kube-proxy, CoreDNS, metrics-server, the EBS CSI driver.
       'aws:eks/addon:Addon': 5,
       // Kubernetes: the provider, the cluster autoscaler, the StorageClass, the platform.
@@ -236,7 +237,12 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
         'k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu': 'true:NoSchedule',
         'k8s.io/cluster-autoscaler/node-template/label/inferscale.io/gpu-pool': pool,
       });
-      expect(Object.keys(tags)).toHaveLength(8);
+      expect(Object.keys(tags)).toHaveLength(9);
+      // The LLM's model cache requests ephemeral storage: a node of the empty group must offer it.
+      const llm = ofType('kubernetes:apps/v1:Deployment').find((d) => d.inputs.metadata.name === 'llm')!.inputs.spec.template.spec;
+      const request = quantityBytes(llm.containers[0].resources.requests['ephemeral-storage']);
+      expect(request).toBeGreaterThan(0);
+      expect(quantityBytes(tags['k8s.io/cluster-autoscaler/node-template/resources/ephemeral-storage'])).toBeGreaterThanOrEqual(request);
     }
     expect(ofType('aws:autoscaling/tag:Tag').every((t) => t.inputs.tag.propagateAtLaunch === false)).toBe(true);
   });
@@ -714,3 +720,10 @@ describe('planning (pure): choices the program makes', () => {
     expect(p.endpoints).toEqual({ llm: 'http://chat.serving.svc.cluster.local', embeddings: 'http://embeddings.inference.svc.cluster.local' });
   });
 });
+
+/** Bytes of a Kubernetes quantity such as `22Gi`. */
+function quantityBytes(value: unknown): number {
+  const q = parseQuantity(value);
+  if (!q) throw new Error(`not a quantity: ${String(value)}`);
+  return Number(q.num) / Number(q.den);
+}
