@@ -7,7 +7,7 @@ import { AUTOSCALER_TAG_PREFIX, checkTags, discoveryTags } from './aws/autoscale
 import { bottlerocketUserData } from './aws/bottlerocket';
 import { managedPolicyArn, nodeManagedPolicies, serviceTrustPolicy } from './aws/iam-policies';
 import { nodeLaunchTemplateArgs } from './aws/launch-template';
-import { guardScalingBounds } from './aws/node-group-scaling';
+import { liveDesiredSize } from './aws/node-group-scaling';
 
 /**
  * AWS-side options of a GPU node group, on top of the GPU node pool description that the cdk8s
@@ -186,9 +186,8 @@ function nodeGroupDependsOn(given: pulumi.ComponentResourceOptions['dependsOn'],
  * scale-from-zero independent of that.
  *
  * `scalingConfig.desiredSize` starts at `minNodes` and is then owned by the cluster
- * autoscaler (changes are ignored), so `pulumi up` never resets the node count. New bounds that
- * exclude the live desired size are refused before the update, with the commands that make room
- * (EKS would refuse them halfway through).
+ * autoscaler: every run reads the live size and sends it back, moved inside new bounds that
+ * exclude it, so `pulumi up` never resets the node count to a stale one.
  *
  * With `additionalInstanceTypes`, the group launches any of its types (for spot capacity, the
  * one with capacity); they carry the same GPUs as `instanceType` and at least its size.
@@ -285,16 +284,17 @@ export class GpuNodeGroup extends pulumi.ComponentResource {
       // The launch template owns the volume; EKS rejects diskSize next to one.
       launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.apply(String) },
       scalingConfig: {
-        minSize: guardScalingBounds({ clusterName: args.clusterName, logicalName, minSize: pool.minNodes, maxSize: pool.maxNodes, dependsOn }, { parent: this, ...(opts?.provider ? { provider: opts.provider } : {}) }),
+        minSize: pool.minNodes,
         maxSize: pool.maxNodes,
-        desiredSize: pool.minNodes,
+        // The cluster autoscaler owns the node count: the live one goes back with new bounds.
+        desiredSize: liveDesiredSize({ clusterName: args.clusterName, logicalName, minSize: pool.minNodes, maxSize: pool.maxNodes, initialSize: pool.minNodes, dependsOn }, { parent: this, ...(opts?.provider ? { provider: opts.provider } : {}) }),
       },
       updateConfig: { maxUnavailable: 1 },
       labels: { ...pool.labels },
       taints: pool.taints.map((t) => ({ key: t.key, value: t.value, effect: t.awsEffect })),
       tags: { ...group.tags },
       ...(args.kubernetesVersion !== undefined ? { version: args.kubernetesVersion } : {}),
-    }, awsOpts({ dependsOn, ignoreChanges: ['scalingConfig.desiredSize'] }));
+    }, awsOpts({ dependsOn }));
 
     this.nodeGroupName = this.nodeGroup.nodeGroupName;
     this.nodeRoleArn = this.nodeRole.arn;

@@ -28,7 +28,7 @@ import { AccessEntryOptions, resolveAccessEntries, ResolvedAccessEntry } from '.
 import { AddonVersionOptions, checkAddonVersionOptions, managedAddon, ManagedAddonName, NODE_NETWORK_ADDONS } from './aws/addons';
 import { eksKubeconfig } from './aws/kubeconfig';
 import { nodeLaunchTemplateArgs } from './aws/launch-template';
-import { guardScalingBounds } from './aws/node-group-scaling';
+import { liveDesiredSize } from './aws/node-group-scaling';
 import { checkNetworkPlan, parseCidr, planSubnets, subnetTags, ZoneSubnets } from './aws/network-plan';
 import { checkAmiType, SYSTEM_AMI_TYPES } from './aws/node-images';
 import { checkClusterName, GpuNodeGroup, GpuNodeGroupOptions, resolveGpuNodeGroup, ResolvedGpuNodeGroup } from './gpu-node-group';
@@ -620,9 +620,10 @@ const AUTOSCALER_CLASSES: Record<string, K8sClass> = {
  * node group; the cluster autoscaler's Deployment after its RBAC, its IAM policy and the system
  * node group.
  *
- * Node counts: the cluster autoscaler owns each group's desired size (`ignoreChanges`); a change
- * of `minNodes`/`maxNodes` that would exclude a group's live desired size is refused before
- * anything is updated, with the commands that make room (see `aws/node-group-scaling.ts`).
+ * Node counts: the cluster autoscaler owns each group's desired size. Every run reads the live
+ * size and sends it back, moved inside new `minNodes`/`maxNodes` when they exclude it, so a
+ * change of the bounds never resets a group to a size Pulumi recorded long ago (see
+ * `aws/node-group-scaling.ts`).
  *
  * With `vpc`, no network resources are created; with `cluster`, no cluster, cluster role, OIDC
  * provider, key, log group, add-ons or (by default) system node group.
@@ -882,15 +883,16 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
         capacityType: 'ON_DEMAND',
         launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
         scalingConfig: {
-          minSize: guardScalingBounds({ clusterName: env.clusterName, logicalName, minSize: sys.minNodes, maxSize: sys.maxNodes, dependsOn: clusterDependency }, invokeOpts),
+          minSize: sys.minNodes,
           maxSize: sys.maxNodes,
-          desiredSize: sys.desiredNodes,
+          // The cluster autoscaler owns the node count: the live one goes back with new bounds.
+          desiredSize: liveDesiredSize({ clusterName: env.clusterName, logicalName, minSize: sys.minNodes, maxSize: sys.maxNodes, initialSize: sys.desiredNodes, dependsOn: clusterDependency }, invokeOpts),
         },
         updateConfig: { maxUnavailable: 1 },
         labels: { ...sys.labels },
         ...(nodeVersion !== undefined ? { version: nodeVersion } : {}),
         tags: { ...tags, ...discoveryTags(env.clusterName) },
-      }, awsOpts({ dependsOn: [...nodeNetwork, ...attachments], ignoreChanges: ['scalingConfig.desiredSize'] }));
+      }, awsOpts({ dependsOn: [...nodeNetwork, ...attachments] }));
     }
 
     // GPU node groups.

@@ -658,36 +658,38 @@ describe('InferenceEnvironment under mocks: variations', () => {
     expect(only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-l4-node-group').inputs.instanceTypes).toEqual(['g6.xlarge', 'g6.2xlarge', 'g6.4xlarge']);
   });
 
-  test('node groups check new bounds against the live group, found by its auto-generated name', async () => {
+  test('node groups send their live size back, found by the auto-generated name: new bounds never reset a group to its size at creation', async () => {
     MOCK_CALLS.length = 0;
+    // The autoscaler grew the GPU group to 3 nodes; the system group sits at 2.
     MOCK_LIVE_NODE_GROUPS.set('env-system-node-group-0a1b2c3', { minSize: 2, maxSize: 3, desiredSize: 2 });
     MOCK_LIVE_NODE_GROUPS.set('env-gpu-a10g-node-group-4d5e6f7', { minSize: 0, maxSize: 4, desiredSize: 3 });
     try {
-      new lib.InferenceEnvironment('env', args());
+      new lib.InferenceEnvironment('env', args({ gpuNodeGroups: [{ name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 6 }] }));
       await settle();
     } finally {
       MOCK_LIVE_NODE_GROUPS.clear();
     }
     const described = MOCK_CALLS.filter((c) => c.token === 'aws:eks/getNodeGroup:getNodeGroup').map((c) => c.inputs.nodeGroupName).sort();
     expect(described).toEqual(['env-gpu-a10g-node-group-4d5e6f7', 'env-system-node-group-0a1b2c3']);
-    expect(only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-a10g-node-group').inputs.scalingConfig).toEqual({ minSize: 0, maxSize: 4, desiredSize: 0 });
+    // maxNodes 4 → 6 goes with the 3 nodes running, not the 0 the group was created with.
+    expect(only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-a10g-node-group').inputs.scalingConfig).toEqual({ minSize: 0, maxSize: 6, desiredSize: 3 });
+    expect(only('aws:eks/nodeGroup:NodeGroup', 'env-system-node-group').inputs.scalingConfig).toEqual({ minSize: 2, maxSize: 3, desiredSize: 2 });
+    // Nothing may pin the desired size to what the state recorded.
+    expect(registered.filter((r) => r.type === 'aws:eks/nodeGroup:NodeGroup').map((r) => r.ignoreChanges)).toEqual([[], []]);
   });
 
-  test('bounds that exclude a live group\'s desired size are refused before the update, with the commands that make room', async () => {
-    const { checkLiveScaling } = await import('../../lib/pulumi/aws/node-group-scaling');
+  test('the desired size sent with new bounds: the live one, moved inside bounds that exclude it; the initial one for a new group', async () => {
+    const { readDesiredSize } = await import('../../lib/pulumi/aws/node-group-scaling');
     const names = ['env-gpu-a10g-node-group-4d5e6f7', 'env-gpu-a10g-node-group-extra-1234567'];
     MOCK_LIVE_NODE_GROUPS.set('env-gpu-a10g-node-group-4d5e6f7', { minSize: 0, maxSize: 4, desiredSize: 3 });
+    const desired = (minSize: number, maxSize: number, groups = names): Promise<number> => readDesiredSize('inference', groups, { logicalName: 'env-gpu-a10g-node-group', minSize, maxSize, initialSize: minSize }, {});
     try {
-      await expect(checkLiveScaling('inference', names, 'env-gpu-a10g-node-group', 0, 2, {})).rejects.toThrow(
-        'node group env-gpu-a10g-node-group-4d5e6f7 of cluster inference: maxNodes 2 is below its live desired size 3, and EKS refuses bounds that exclude the desired size. '
-        + 'Apply the new bounds with the desired size inside them, record that in the stack, and run pulumi up again:\n'
-        + '  aws eks update-nodegroup-config --region us-west-2 --cluster-name inference --nodegroup-name env-gpu-a10g-node-group-4d5e6f7 --scaling-config minSize=0,maxSize=2,desiredSize=2\n'
-        + '  pulumi refresh --yes',
-      );
-      await expect(checkLiveScaling('inference', names, 'env-gpu-a10g-node-group', 4, 6, {})).rejects.toThrow(/: minNodes 4 is above its live desired size 3, .* --scaling-config minSize=4,maxSize=6,desiredSize=4\n/s);
-      await expect(checkLiveScaling('inference', names, 'env-gpu-a10g-node-group', 1, 3, {})).resolves.toBe(1);
-      // A group that does not exist yet (the first deployment) has nothing to check.
-      await expect(checkLiveScaling('inference', [], 'env-gpu-a10g-node-group', 5, 6, {})).resolves.toBe(5);
+      await expect(desired(0, 4)).resolves.toBe(3);
+      // maxNodes below the live size removes nodes down to it; minNodes above it adds nodes.
+      await expect(desired(0, 2)).resolves.toBe(2);
+      await expect(desired(4, 6)).resolves.toBe(4);
+      // A group that does not exist yet (the first deployment) starts at its initial size.
+      await expect(desired(5, 6, [])).resolves.toBe(5);
     } finally {
       MOCK_LIVE_NODE_GROUPS.clear();
     }

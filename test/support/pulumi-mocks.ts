@@ -22,6 +22,8 @@ export interface RegisteredResource {
    * and in reverse, deletion.
    */
   readonly dependencies: readonly string[];
+  /** Input properties whose changes the engine is told to ignore (`ignoreChanges`). */
+  readonly ignoreChanges: readonly string[];
 }
 
 /** Options of {@link installMocks}. */
@@ -57,6 +59,7 @@ export function installMocks(options: MockOptions = {}): RegisteredResource[] {
         urn: req?.urn ?? '',
         ...(req?.parent ? { parent: req.parent } : {}),
         dependencies: req?.dependencies ?? [],
+        ignoreChanges: req?.ignoreChanges ?? [],
       });
       return { id: `${args.name}-id`, state: { ...args.inputs, ...(options.computed?.(args) ?? {}) } };
     },
@@ -66,13 +69,14 @@ export function installMocks(options: MockOptions = {}): RegisteredResource[] {
 }
 
 /** What the SDK sent the engine for the resource being registered, read by `newResource`. */
-let currentRequest: { urn: string; parent: string; dependencies: string[] } | undefined;
+let currentRequest: { urn: string; parent: string; dependencies: string[]; ignoreChanges: string[] } | undefined;
 
 interface RegisterRequest {
   getType(): string;
   getName(): string;
   getParent(): string;
   getDependenciesList(): string[];
+  getIgnorechangesList(): string[];
 }
 interface MockMonitorPrototype {
   registerResource(req: RegisterRequest, callback: unknown): unknown;
@@ -81,8 +85,8 @@ interface MockMonitorPrototype {
 }
 
 /**
- * The mock engine hands `newResource` only the type, name, inputs and provider. The parent and
- * the dependencies (what orders creation and deletion) are in the request the SDK sent, so the
+ * The mock engine hands `newResource` only the type, name, inputs and provider. The parent, the
+ * dependencies (what orders creation and deletion) and the ignored changes are in the request the SDK sent, so the
  * mock monitor's `registerResource` keeps them for the `newResource` call it makes at once.
  */
 function recordRequests(): void {
@@ -91,7 +95,7 @@ function recordRequests(): void {
   if (proto.__recording) return;
   const original = proto.registerResource;
   proto.registerResource = function registerResource(this: MockMonitorPrototype, req: RegisterRequest, callback: unknown) {
-    currentRequest = { urn: this.newUrn(req.getParent(), req.getType(), req.getName()), parent: req.getParent(), dependencies: req.getDependenciesList() };
+    currentRequest = { urn: this.newUrn(req.getParent(), req.getType(), req.getName()), parent: req.getParent(), dependencies: req.getDependenciesList(), ignoreChanges: req.getIgnorechangesList() };
     return original.call(this, req, callback);
   };
   proto.__recording = true;

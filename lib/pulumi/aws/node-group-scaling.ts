@@ -4,20 +4,22 @@ import * as pulumi from '@pulumi/pulumi';
 /**
  * Node group sizes after creation.
  *
- * The cluster autoscaler owns a node group's desired size, so the node groups ignore changes to
- * `scalingConfig.desiredSize`: `pulumi up` never resets the node count. EKS, however, requires
- * `minSize <= desiredSize <= maxSize` on every update, and the desired size sent along with new
- * bounds is the one Pulumi last recorded. Raising `minNodes` above the group's desired size, or
- * lowering `maxNodes` below it, would therefore be refused by EKS halfway through an update.
+ * The cluster autoscaler owns a node group's desired size. Pulumi must not move it, yet the AWS
+ * provider sends the whole scaling configuration (`minSize`, `maxSize` and `desiredSize`) with
+ * every change of the bounds. With `ignoreChanges` on the desired size, the one sent is the one
+ * Pulumi recorded, stale unless the stack was refreshed: raising `maxNodes` from 4 to 6 would set
+ * a group the autoscaler had grown to 3 nodes back to its size at creation, 0, and take down
+ * every GPU node and the replicas on it.
  *
- * inferscale refuses such a change before anything is updated: each node group reads its live
- * scaling configuration (`eks:ListNodegroups`, `eks:DescribeNodegroup`) and, when the new bounds
- * exclude the live desired size, fails with the command that moves the desired size inside the
- * new bounds and the `pulumi refresh` that records it. Within the bounds, nothing happens.
+ * So each node group reads its live scaling configuration (`eks:ListNodegroups`,
+ * `eks:DescribeNodegroup`) on every run and asks for that size, moved inside the new bounds
+ * when they exclude it (EKS requires `minSize <= desiredSize <= maxSize`): unchanged bounds
+ * leave the node count as it is, a higher `minNodes` adds nodes and a lower `maxNodes` removes
+ * them, as the new bounds say. A group that does not exist yet gets its initial size.
  *
  * The live group is found by the name Pulumi generated for it (logical name, a dash, seven
- * hexadecimal characters); with a project-wide autonaming pattern that differs, no group is
- * found and the check does nothing.
+ * hexadecimal characters). With a project-wide autonaming pattern that differs, no group is
+ * found and the initial size is sent: run `pulumi up --refresh` then.
  */
 
 /** A node group's scaling configuration. */
@@ -40,21 +42,16 @@ export function autoNamedNodeGroup(logicalName: string, names: readonly string[]
 }
 
 /**
- * Why new bounds cannot be applied to a live group, with the commands that fix it; undefined
- * when the live desired size lies within them (or the group does not exist yet).
+ * The desired size to send with new bounds: the live one, moved inside `[minSize, maxSize]`;
+ * `initialSize` when the group does not exist yet.
  */
-export function scalingChangeProblem(clusterName: string, nodeGroupName: string, live: NodeGroupScaling | undefined, minSize: number, maxSize: number, region?: string): string | undefined {
-  if (!live || (live.desiredSize >= minSize && live.desiredSize <= maxSize)) return undefined;
-  const desired = Math.min(Math.max(live.desiredSize, minSize), maxSize);
-  const which = live.desiredSize < minSize ? `minNodes ${minSize} is above` : `maxNodes ${maxSize} is below`;
-  return `node group ${nodeGroupName} of cluster ${clusterName}: ${which} its live desired size ${live.desiredSize}, and EKS refuses bounds that exclude the desired size. `
-    + 'Apply the new bounds with the desired size inside them, record that in the stack, and run pulumi up again:\n'
-    + `  aws eks update-nodegroup-config${region ? ` --region ${region}` : ''} --cluster-name ${clusterName} --nodegroup-name ${nodeGroupName} --scaling-config minSize=${minSize},maxSize=${maxSize},desiredSize=${desired}\n`
-    + '  pulumi refresh --yes';
+export function desiredSizeWithin(live: NodeGroupScaling | undefined, minSize: number, maxSize: number, initialSize: number): number {
+  if (!live) return initialSize;
+  return Math.min(Math.max(live.desiredSize, minSize), maxSize);
 }
 
-/** What {@link guardScalingBounds} needs. */
-export interface ScalingGuardArgs {
+/** What {@link liveDesiredSize} needs. */
+export interface DesiredSizeArgs {
   /** The cluster's name; an output of the cluster when it is created in the same run. */
   readonly clusterName: pulumi.Input<string>;
   /** Pulumi logical name of the node group (its EKS name is auto-named from it). */
@@ -63,29 +60,29 @@ export interface ScalingGuardArgs {
   readonly minSize: number;
   /** New most nodes. */
   readonly maxSize: number;
+  /** Nodes when the group is created. */
+  readonly initialSize: number;
   /** Resources the lookup waits for (the cluster). */
   readonly dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
 }
 
 /**
- * Reads the live group (when it exists) and resolves to `minSize`, or rejects with
- * {@link scalingChangeProblem}'s message when the new bounds exclude its desired size.
+ * Reads the live group among the cluster's `names` (when it exists) and resolves to
+ * {@link desiredSizeWithin} of it.
  */
-export async function checkLiveScaling(clusterName: string, names: readonly string[], logicalName: string, minSize: number, maxSize: number, opts: pulumi.InvokeOptions): Promise<number> {
-  const found = autoNamedNodeGroup(logicalName, names);
-  if (found === undefined) return minSize;
-  const group = await aws.eks.getNodeGroup({ clusterName, nodeGroupName: found }, opts);
-  const problem = scalingChangeProblem(clusterName, found, group.scalingConfigs[0], minSize, maxSize, group.region);
-  if (problem) throw new pulumi.RunError(problem);
-  return minSize;
+export async function readDesiredSize(clusterName: string, names: readonly string[], args: Pick<DesiredSizeArgs, 'logicalName' | 'minSize' | 'maxSize' | 'initialSize'>, opts: pulumi.InvokeOptions): Promise<number> {
+  const found = autoNamedNodeGroup(args.logicalName, names);
+  const live = found === undefined ? undefined : (await aws.eks.getNodeGroup({ clusterName, nodeGroupName: found }, opts)).scalingConfigs[0];
+  return desiredSizeWithin(live, args.minSize, args.maxSize, args.initialSize);
 }
 
 /**
- * `minSize` as an output that fails, before the node group is updated, when the new bounds
- * exclude the live desired size (see the module comment). Pass it as `scalingConfig.minSize`.
+ * The node group's desired size as an output: the live size within the new bounds, or the
+ * initial size for a new group (see the module comment). Pass it as `scalingConfig.desiredSize`,
+ * without `ignoreChanges`.
  */
-export function guardScalingBounds(args: ScalingGuardArgs, opts: { parent?: pulumi.Resource; provider?: pulumi.ProviderResource }): pulumi.Output<number> {
+export function liveDesiredSize(args: DesiredSizeArgs, opts: { parent?: pulumi.Resource; provider?: pulumi.ProviderResource }): pulumi.Output<number> {
   const invokeOpts: pulumi.InvokeOutputOptions = { ...opts, ...(args.dependsOn !== undefined ? { dependsOn: args.dependsOn } : {}) };
   const groups = aws.eks.getNodeGroupsOutput({ clusterName: args.clusterName }, invokeOpts);
-  return pulumi.all([groups.clusterName, groups.names]).apply(([clusterName, names]) => checkLiveScaling(clusterName, names ?? [], args.logicalName, args.minSize, args.maxSize, opts));
+  return pulumi.all([groups.clusterName, groups.names]).apply(([clusterName, names]) => readDesiredSize(clusterName, names ?? [], args, opts));
 }
