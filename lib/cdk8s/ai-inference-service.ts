@@ -13,6 +13,7 @@ import {
   SCALED_OBJECT_API_VERSION,
   ScaledObjectOptions,
 } from '../core';
+import { DEFAULT_IMAGE_PULL_SECONDS, DEFAULT_NODE_PROVISIONING_SECONDS } from '../core/startup-times';
 import { containerResources } from './resources';
 import { checkFloorNames, ScheduledFloorJobs } from './scheduled-floors';
 import { restrictedContainerSecurityContext } from './security';
@@ -211,8 +212,7 @@ function deploymentSpec(s: ResolvedInferenceService): k8s.DeploymentSpec {
     // No `replicas`: the HorizontalPodAutoscaler owns the count, and a re-apply must not reset it.
     selector: { matchLabels: { ...s.selectorLabels } },
     strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-    // A new replica counts as available only after its model loads; the startup probe covers that.
-    progressDeadlineSeconds: Math.max(600, s.probes.startup.periodSeconds * s.probes.startup.failureThreshold + 120),
+    progressDeadlineSeconds: progressDeadlineSeconds(s),
     template: {
       metadata: { labels: { ...s.labels }, annotations: { ...s.podAnnotations } },
       spec: {
@@ -255,4 +255,20 @@ function deploymentSpec(s: ResolvedInferenceService): k8s.DeploymentSpec {
       },
     },
   };
+}
+
+/** Seconds a Deployment waits for progress before it reports a rollout failed (the API's default). */
+const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
+
+/**
+ * How long a rollout may go without progress before the Deployment reports it failed
+ * (`ProgressDeadlineExceeded`, which `kubectl rollout status` and GitOps tools read as a failed
+ * rollout): a new replica counts only once its model has loaded, which the startup probe allows
+ * for; a GPU replica's surge pod may also wait for a node to start and pull the image first. Two
+ * minutes more for scheduling and readiness; never below the API's default.
+ */
+function progressDeadlineSeconds(s: ResolvedInferenceService): number {
+  const startup = s.probes.startup.periodSeconds * s.probes.startup.failureThreshold;
+  const newNode = s.gpu ? DEFAULT_NODE_PROVISIONING_SECONDS + DEFAULT_IMAGE_PULL_SECONDS : 0;
+  return Math.max(DEFAULT_PROGRESS_DEADLINE_SECONDS, startup + newNode + 120);
 }

@@ -5,7 +5,7 @@
  * command that checks it. Pure: no cdk8s, no Pulumi, no I/O. `inferscale explain` prints it.
  * @module
  */
-import { DEFAULT_IMAGE_PULL_SECONDS, DEFAULT_NODE_PROVISIONING_SECONDS } from './simulator/options';
+import { DEFAULT_IMAGE_PULL_SECONDS, DEFAULT_NODE_PROVISIONING_SECONDS } from './startup-times';
 import { renderMetricsQuery, seriesName, PrometheusAdapterConfig } from './adapter-config';
 import { describeBehavior } from './behavior';
 import { humanDuration } from './duration';

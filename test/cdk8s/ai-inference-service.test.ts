@@ -76,6 +76,16 @@ describe('AIInferenceService', () => {
     expect(c.livenessProbe.httpGet.path).toBe('/health');
   });
 
+  test('a rollout reports failure only after a surge pod had time for a new GPU node, the image pull and the model load', () => {
+    const deadline = (props: AIInferenceServiceProps, id: string): number => find(render(props, id).objects, 'Deployment', id).spec.progressDeadlineSeconds;
+    // 36 × 10 s of startup probe (1.5 × 240 s), 180 s for a node, 60 s to pull, 120 s to spare.
+    expect(deadline(LLM, 'llm')).toBe(360 + 180 + 60 + 120);
+    // A 20-minute load: the probe allows 1,800 s.
+    expect(deadline({ ...LLM, model: { loadTimeSeconds: 1200 } }, 'big')).toBe(1800 + 180 + 60 + 120);
+    // A CPU service waits for no GPU node; never below the API's 600 s.
+    expect(deadline({ image: 'ghcr.io/acme/embed:1.0', maxReplicas: 4, model: { loadTimeSeconds: 30 } }, 'embed')).toBe(600);
+  });
+
   test('graceful shutdown: preStop sleep action and a grace period covering sleep plus drain', () => {
     const { objects } = render({ ...LLM, shutdown: { preStopSleepSeconds: 15, drainSeconds: 120 } });
     const pod = find(objects, 'Deployment', 'llm').spec.template.spec;

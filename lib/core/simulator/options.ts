@@ -7,15 +7,9 @@ import { DEFAULT_PROFILE_ID, SERVING_PROFILES } from './profiles/catalogue';
 import type { ServingProfile } from './profiles/types';
 import type { LoadTimeSource, SimulatedService } from './service';
 import { parseClock, resolveScheduledFloors, ScheduledFloorsProps, weeklyFloors, Weekday, WEEKDAYS } from '../scheduled-floors';
+import { DEFAULT_IMAGE_PULL_SECONDS, DEFAULT_NODE_PROVISIONING_SECONDS } from '../startup-times';
 
-/**
- * Seconds from the cluster autoscaler's decision to a GPU node that takes pods (instance launch,
- * join, driver and device plugin): the default environment's order of magnitude on EKS.
- */
-export const DEFAULT_NODE_PROVISIONING_SECONDS = 180;
-
-/** Seconds to pull an inference image (several GB) on a fresh node, when its size is not given. */
-export const DEFAULT_IMAGE_PULL_SECONDS = 60;
+export { DEFAULT_IMAGE_PULL_SECONDS, DEFAULT_NODE_PROVISIONING_SECONDS };
 
 /** Pod start-up. */
 export interface PodOptions {
