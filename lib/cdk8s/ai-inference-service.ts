@@ -211,7 +211,12 @@ function deploymentSpec(s: ResolvedInferenceService): k8s.DeploymentSpec {
   return {
     // No `replicas`: the HorizontalPodAutoscaler owns the count, and a re-apply must not reset it.
     selector: { matchLabels: { ...s.selectorLabels } },
-    strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+    strategy: {
+      type: 'RollingUpdate',
+      rollingUpdate: s.rollout === 'replace'
+        ? { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) }
+        : { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+    },
     progressDeadlineSeconds: progressDeadlineSeconds(s),
     template: {
       metadata: { labels: { ...s.labels }, annotations: { ...s.podAnnotations } },
@@ -264,11 +269,12 @@ const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
  * How long a rollout may go without progress before the Deployment reports it failed
  * (`ProgressDeadlineExceeded`, which `kubectl rollout status` and GitOps tools read as a failed
  * rollout): a new replica counts only once its model has loaded, which the startup probe allows
- * for; a GPU replica's surge pod may also wait for a node to start and pull the image first. Two
+ * for; a GPU replica's surge pod may also wait for a node to start and pull the image first (a
+ * replacement takes the GPU its predecessor freed). Two
  * minutes more for scheduling and readiness; never below the API's default.
  */
 function progressDeadlineSeconds(s: ResolvedInferenceService): number {
   const startup = s.probes.startup.periodSeconds * s.probes.startup.failureThreshold;
-  const newNode = s.gpu ? DEFAULT_NODE_PROVISIONING_SECONDS + DEFAULT_IMAGE_PULL_SECONDS : 0;
+  const newNode = s.gpu && s.rollout === 'surge' ? DEFAULT_NODE_PROVISIONING_SECONDS + DEFAULT_IMAGE_PULL_SECONDS : 0;
   return Math.max(DEFAULT_PROGRESS_DEADLINE_SECONDS, startup + newNode + 120);
 }

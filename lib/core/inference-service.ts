@@ -198,9 +198,28 @@ export interface InferenceServiceProps {
   readonly security?: SecurityProps;
   /** Spread replicas across zones and nodes (best effort). @default true */
   readonly topologySpread?: boolean;
+  /**
+   * How a rolling update replaces replicas. `surge` starts each new replica before an old one
+   * leaves (`maxSurge: 1`, `maxUnavailable: 0`): capacity never drops, but each step needs room
+   * for one replica more, so on GPU nodes that hold exactly `maxReplicas` a rollout at
+   * `maxReplicas` waits for a scale-down. `replace` stops an old replica first and starts the new
+   * one on the GPU it freed (`maxSurge: 0`, `maxUnavailable: 1`): no GPU beyond `maxReplicas`, but
+   * one replica fewer during each model load, and with a single replica none.
+   * @default "surge"
+   */
+  readonly rollout?: RolloutStrategy;
   /** Extra labels on every object and pod (never in selectors). @default - none */
   readonly labels?: Readonly<Record<string, string>>;
 }
+
+/**
+ * How a rolling update replaces replicas: `surge` (a new replica first) or `replace` (an old
+ * replica leaves first). See {@link InferenceServiceProps.rollout}.
+ */
+export type RolloutStrategy = 'surge' | 'replace';
+
+/** Every {@link RolloutStrategy}. */
+export const ROLLOUT_STRATEGIES: readonly RolloutStrategy[] = ['surge', 'replace'];
 
 /** A probe, resolved. */
 export interface ResolvedProbe {
@@ -308,6 +327,8 @@ export interface ResolvedInferenceService {
   readonly security: Required<SecurityProps>;
   /** Topology spread on. */
   readonly topologySpread: boolean;
+  /** How a rolling update replaces replicas. */
+  readonly rollout: RolloutStrategy;
   /** Selector labels (stable: never change them on a live service). */
   readonly selectorLabels: Readonly<Record<string, string>>;
   /** Labels on every object and pod. */
@@ -547,6 +568,12 @@ export function resolveInferenceService(
     disruptionBudget = { maxUnavailable };
   }
 
+  // Rollout
+  const rollout = props.rollout ?? 'surge';
+  if (!ROLLOUT_STRATEGIES.includes(rollout)) {
+    problems.push({ path: 'rollout', message: `is ${show(rollout)}; expected ${ROLLOUT_STRATEGIES.map((r) => `"${r}"`).join(' or ')}` });
+  }
+
   // Security
   const sec = props.security ?? {};
   const security: Required<SecurityProps> = {
@@ -612,6 +639,7 @@ export function resolveInferenceService(
       ...(disruptionBudget ? { disruptionBudget } : {}),
       security,
       topologySpread: props.topologySpread ?? true,
+      rollout,
       selectorLabels,
       labels,
       podAnnotations,

@@ -662,6 +662,7 @@ export const SERVICE_CONFIG_SHAPE: ConfigShape = {
   disruptionBudget: falseOrField(objectField({ maxUnavailable: numberOrStringField('a number of pods or a percent such as "25%"') })),
   security: objectField({ runAsUser: num(), runAsGroup: num(), fsGroup: num(), readOnlyRootFilesystem: booleanField() }),
   topologySpread: booleanField(),
+  rollout: str(),
   labels: stringMapField(),
 };
 

@@ -86,6 +86,16 @@ describe('AIInferenceService', () => {
     expect(deadline({ image: 'ghcr.io/acme/embed:1.0', maxReplicas: 4, model: { loadTimeSeconds: 30 } }, 'embed')).toBe(600);
   });
 
+  test('a rollout surges one replica at a time by default; `replace` frees a GPU first and needs no new node', () => {
+    const spec = (props: AIInferenceServiceProps): Record<string, any> => find(render(props).objects, 'Deployment', 'llm').spec;
+    expect(spec(LLM).strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    const replace = spec({ ...LLM, rollout: 'replace' });
+    expect(replace.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+    // 360 s of startup probe and 120 s to spare, raised to the API's 600 s.
+    expect(replace.progressDeadlineSeconds).toBe(600);
+    expect(() => render({ ...LLM, rollout: 'recreate' as never })).toThrow('rollout is "recreate"; expected "surge" or "replace"');
+  });
+
   test('graceful shutdown: preStop sleep action and a grace period covering sleep plus drain', () => {
     const { objects } = render({ ...LLM, shutdown: { preStopSleepSeconds: 15, drainSeconds: 120 } });
     const pod = find(objects, 'Deployment', 'llm').spec.template.spec;

@@ -78,6 +78,7 @@ describe('resolveInferenceService defaults', () => {
       disruptionBudget: { maxUnavailable: 1 },
       security: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, readOnlyRootFilesystem: false },
       topologySpread: true,
+      rollout: 'surge',
       selectorLabels: { 'inferscale.io/service': 'llm' },
       labels: {
         'app.kubernetes.io/component': 'inference',
