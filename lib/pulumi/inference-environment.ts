@@ -81,7 +81,12 @@ export interface SystemNodeGroupOptions {
   readonly instanceType?: string;
   /** AMI type; must match the instance type's architecture. @default "AL2023_x86_64_STANDARD" */
   readonly amiType?: string;
-  /** Fewest nodes; at least 1, since the cluster autoscaler itself runs here. @default 2 */
+  /**
+   * Fewest nodes; at least 1, since the cluster autoscaler itself runs here. Give at least one
+   * per availability zone when a pod here keeps data on an EBS volume (the platform's Prometheus
+   * does, with a StorageClass): the volume lives in one zone and needs a node there.
+   * @default 2
+   */
   readonly minNodes?: number;
   /** Most nodes. @default 3 */
   readonly maxNodes?: number;

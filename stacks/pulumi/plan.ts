@@ -186,6 +186,7 @@ export function planStack(values: StackConfigValues): { plan?: StackPlan; proble
     ? { problems: [] }
     : dryRunPlatform(platformArgs, poolIndexes);
   problems.push(...notePartialPools(dryRun.problems, invalidGroups));
+  problems.push(...volumeZoneProblems(environment, dryRun.objects));
 
   const all = firstPerPath(problems);
   if (all.length > 0 || !environment || !dryRun.objects) return { problems: all };
@@ -211,4 +212,22 @@ export function planStack(values: StackConfigValues): { plan?: StackPlan; proble
       ...(storage ? { storage } : {}),
     },
   };
+}
+
+/**
+ * A Prometheus volume on EBS lives in one availability zone, and the system node group spreads
+ * its nodes over every zone of its subnets. With fewer nodes than zones, a zone has none, and
+ * after nodes are replaced (an upgrade, a scale-in) the volume's zone may be that one:
+ * Prometheus stays Pending, and every HPA loses the custom metrics it reads through it. As many
+ * nodes as zones keeps one in each (the Auto Scaling group balances its zones).
+ */
+function volumeZoneProblems(environment: ResolvedInferenceEnvironment | undefined, objects: readonly { kind?: unknown }[] | undefined): Problem[] {
+  const system = environment?.systemNodeGroup;
+  const zones = environment?.network?.zones.length;
+  if (!system || zones === undefined || system.minNodes >= zones) return [];
+  if (!objects?.some((o) => o.kind === 'PersistentVolumeClaim')) return [];
+  return [{
+    path: 'environment.systemNodeGroup.minNodes',
+    message: `is ${system.minNodes}, below the ${zones} availability zones of the node subnets: Prometheus keeps its data on an EBS volume in one zone, which may be left without a system node, and Prometheus (with every HPA's custom metrics) would then stay Pending. Use at least ${zones}, or keep Prometheus' data on an emptyDir (inferscale:storage: false)`,
+  }];
 }

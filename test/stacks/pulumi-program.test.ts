@@ -189,11 +189,11 @@ describe('the program under mocks, with Pulumi.dev.yaml', () => {
     expect(named('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'inferscale-oidc').inputs).toMatchObject({ url: mockIssuer(CLUSTER), clientIdLists: ['sts.amazonaws.com'] });
   });
 
-  test('system node group: m6i.xlarge on the standard AMI, 2 to 5 nodes, untainted', () => {
+  test('system node group: m6i.xlarge on the standard AMI, 3 to 5 nodes (one per zone), untainted', () => {
     const ng = named(NODE_GROUP, 'inferscale-system-node-group').inputs;
     expect(ng).toMatchObject({
       clusterName: CLUSTER, instanceTypes: ['m6i.xlarge'], amiType: 'AL2023_x86_64_STANDARD', capacityType: 'ON_DEMAND',
-      scalingConfig: { minSize: 2, maxSize: 5, desiredSize: 2 }, labels: { 'inferscale.io/node-group': 'system' }, version: '1.35',
+      scalingConfig: { minSize: 3, maxSize: 5, desiredSize: 3 }, labels: { 'inferscale.io/node-group': 'system' }, version: '1.35',
     });
     expect(ng.taints).toBeUndefined();
     expect(ng.subnetIds).toEqual([0, 1, 2].map((i) => `inferscale-private-${i}-id`));
@@ -550,6 +550,22 @@ describe('planning (pure): one test per message of the program\'s own checks', (
     expect(problems).toEqual([]);
     expect(plan!.environment.gpuNodeGroups.map((g) => g.pool.name)).toEqual(['a10g', 'l4']);
     expect(plan!.storage).toEqual({ storageClassName: 'gp3', defaultClass: true });
+  });
+
+  test('a Prometheus volume needs a system node in every zone of the node subnets', () => {
+    const threeZones = (c: Record<string, any>): void => { c['inferscale:environment'].network.availabilityZones = ['us-west-2a', 'us-west-2b', 'us-west-2c']; };
+    expect(problemsOf((c) => { threeZones(c); c['inferscale:environment'].systemNodeGroup.minNodes = 2; })).toEqual([{
+      path: 'environment.systemNodeGroup.minNodes',
+      message: 'is 2, below the 3 availability zones of the node subnets: Prometheus keeps its data on an EBS volume in one zone, which may be left without a system node, and Prometheus (with every HPA\'s custom metrics) would then stay Pending. Use at least 3, or keep Prometheus\' data on an emptyDir (inferscale:storage: false)',
+    }]);
+    expect(planLib.planStack(devValues((c) => { threeZones(c); c['inferscale:environment'].systemNodeGroup.minNodes = 3; })).problems).toEqual([]);
+    // No volume, no zone to be left in.
+    expect(planLib.planStack(devValues((c) => {
+      threeZones(c);
+      c['inferscale:environment'].systemNodeGroup.minNodes = 2;
+      c['inferscale:storage'] = false;
+      delete c['inferscale:platform'].prometheus.storageSize;
+    })).problems).toEqual([]);
   });
 
   test('environment missing, or not an object', () => {
