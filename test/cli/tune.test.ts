@@ -27,11 +27,10 @@ describe('inferscale tune', () => {
   const report = join(dir, 'tune.html');
   let text: Awaited<ReturnType<typeof run>>;
   let json: Awaited<ReturnType<typeof run>>;
-  // Two whole searches: a few seconds alone, more beside other suites on two cores.
   beforeAll(async () => {
     text = await run([...ARGS, '--report', report], true);
     json = await run([...ARGS, '--json']);
-  }, 60_000);
+  });
 
   test('prints the frontier with training and held-out columns, the references, the levers and the props; progress only on a terminal', () => {
     expect(text.code).toBe(0);
