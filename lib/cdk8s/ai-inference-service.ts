@@ -270,8 +270,8 @@ const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
  * (`ProgressDeadlineExceeded`, which `kubectl rollout status` and GitOps tools read as a failed
  * rollout): a new replica counts only once its model has loaded, which the startup probe allows
  * for; a GPU replica's surge pod may also wait for a node to start and pull the image first (a
- * replacement takes the GPU its predecessor freed). Two
- * minutes more for scheduling and readiness; never below the API's default.
+ * replacement takes the GPU its predecessor freed). Two minutes more for scheduling and
+ * readiness; never below the API's default.
  */
 function progressDeadlineSeconds(s: ResolvedInferenceService): number {
   const startup = s.probes.startup.periodSeconds * s.probes.startup.failureThreshold;

@@ -18,8 +18,9 @@ import * as pulumi from '@pulumi/pulumi';
  * them, as the new bounds say. A group that does not exist yet gets its initial size.
  *
  * The live group is found by the name Pulumi generated for it (logical name, a dash, seven
- * hexadecimal characters). With a project-wide autonaming pattern that differs, no group is
- * found and the initial size is sent: run `pulumi up --refresh` then.
+ * hexadecimal characters). A project-wide autonaming pattern that names node groups otherwise
+ * hides the live group, and its initial size would be sent with every change: keep Pulumi's
+ * default autonaming for node groups.
  */
 
 /** A node group's scaling configuration. */
