@@ -46,7 +46,8 @@ figures (the rest of the trace; for a shape, the same shape with the next seed).
                         a weight cache at this throughput is available: search with and
                         without it (node-local unless :shared)
   --margin P            the chosen configuration must also keep the SLO on another draw
-                        of the training part's noise with this much more traffic (default 10%)
+                        of the training part's noise with this much more traffic: a percent
+                        (10%) or a fraction (0.1), at most 100% (default 10%)
   --gpu-pool NAME       the GPU pool the printed gpuHeadroom names (default a10g)
   --seed N              seed of synthetic traces and start-up spread (default 1)
   --workers N           worker threads for the simulations (default: one per core when the
@@ -105,10 +106,25 @@ function parseWorkers(spec: string): number {
   return n;
 }
 
-/** `10%` or `0.1`. */
-function parseShare(text: string): number {
-  const m = /^([0-9.]+)(%?)$/.exec(text.trim());
-  return m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+/**
+ * The most more traffic `--margin` accepts (100 %: twice the training part's). The margin guards
+ * against the noise of one draw; a larger one asks about another workload, which `--scale` states.
+ */
+export const MAX_MARGIN = 1;
+
+/**
+ * `--margin 10%` or `--margin 0.1`: a share of more traffic, from 0 to {@link MAX_MARGIN}. A bare
+ * number is a fraction, as `--train` and `--slo failed=` read one, so a bare number above 1 (`10`,
+ * meaning 1000 % more) is refused rather than guessed to be a percent.
+ */
+export function parseMargin(text: string): number {
+  const m = /^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(%?)$/.exec(text.trim());
+  const expected = `expected a share of more traffic from 0 to ${MAX_MARGIN * 100}%, e.g. 10% or 0.1`;
+  if (!m) throw new CliError(`--margin is "${text}"; ${expected}`);
+  const share = Number(m[1]) / (m[2] ? 100 : 1);
+  if (!m[2] && share > 1) throw new CliError(`--margin is "${text}"; a bare number is a fraction (${text} would be ${Math.round(share * 100)}% more traffic); ${expected}`);
+  if (share > MAX_MARGIN) throw new CliError(`--margin is "${text}"; ${expected}`);
+  return share;
 }
 
 /** Scale-up `Percent` policy values tried around the preset's. */
@@ -199,8 +215,7 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
   const scale = v.scale === undefined ? 1 : Number(v.scale);
   if (!(scale > 0)) throw new CliError(`--scale is "${v.scale}"; expected a number greater than 0`);
   const trace: Trace = scaleTrace(loadTrace(v.trace, io.cwd, seed !== undefined ? { seed } : {}), scale);
-  const margin = v.margin === undefined ? DEFAULT_MARGIN : parseShare(v.margin);
-  if (!(margin >= 0)) throw new CliError(`--margin is "${v.margin}"; expected a share of more traffic, 0 or more, e.g. 10%`);
+  const margin = v.margin === undefined ? DEFAULT_MARGIN : parseMargin(v.margin);
   const trainShare = v.train === undefined ? 0.7 : Number(v.train);
   if (!(trainShare > 0 && trainShare < 1)) throw new CliError(`--train is "${v.train}"; expected a share between 0 and 1, e.g. 0.7`);
   if (v['load-time'] !== undefined) {

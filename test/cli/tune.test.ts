@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../lib/cli/main';
 import type { CliIo } from '../../lib/cli/main';
-import { parseSlo, tuneParts } from '../../lib/cli/tune-command';
+import { parseMargin, parseSlo, tuneParts } from '../../lib/cli/tune-command';
 import { readNamedTrace, syntheticTrace } from '../../lib/core/simulator';
 
 const ROOT = join(__dirname, '..', '..');
@@ -107,6 +107,20 @@ describe('inferscale tune', () => {
       stdout: '',
       stderr: "inferscale tune: Option '--margin' argument is ambiguous. For a value that starts with a dash, write --margin=VALUE. (see inferscale tune --help)\n",
     });
+  });
+
+  test('--margin takes a percent or a fraction; a bare number above 1 or more than 100% is an error naming the option', async () => {
+    expect(parseMargin('10%')).toBeCloseTo(0.1, 12);
+    expect(parseMargin('0.1')).toBe(0.1);
+    expect(parseMargin('1')).toBe(1);
+    expect(parseMargin('0')).toBe(0);
+    expect(await run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft-p95=2s', '--margin', '10'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'inferscale tune: --margin is "10"; a bare number is a fraction (10 would be 1000% more traffic); expected a share of more traffic from 0 to 100%, e.g. 10% or 0.1\n',
+    });
+    expect(() => parseMargin('200%')).toThrow('--margin is "200%"; expected a share of more traffic from 0 to 100%, e.g. 10% or 0.1');
+    expect(() => parseMargin('ten')).toThrow('--margin is "ten"; expected a share of more traffic from 0 to 100%, e.g. 10% or 0.1');
   });
 
   test('a malformed SLO is an error naming the option', async () => {
