@@ -1,6 +1,6 @@
 /**
- * Reading the simulator's inputs from disk: manifests, the default app's synthesized YAML and
- * trace files.
+ * Reading the simulator's inputs from disk: manifests, the default app's synthesized YAML,
+ * trace files and serving profiles.
  * @module
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -13,6 +13,8 @@ import {
   parseShapeSpec,
   parseTrace,
   readNamedTrace,
+  SERVING_PROFILES,
+  ServingProfile,
   servicesFromYaml,
   SimulatedService,
   Trace,
@@ -63,6 +65,28 @@ export function loadTrace(spec: string, cwd: string, shapeDefaults: TraceShapeOp
     throw new CliError(`trace "${spec}" is not a shape (${TRACE_SHAPES.join(', ')}), a named trace (${Object.keys(NAMED_TRACES).join(', ')}) or an existing file`);
   }
   return parseTrace(readFileSync(file, 'utf8'), basename(file));
+}
+
+/**
+ * A serving profile from `--profile`: a shipped id (returned as it is), or a JSON file that
+ * `inferscale profile fit` wrote (returned as read; the simulator checks each of its numbers).
+ */
+export function loadProfile(spec: string, cwd: string): string | ServingProfile {
+  if (Object.prototype.hasOwnProperty.call(SERVING_PROFILES, spec)) return spec;
+  const file = resolve(cwd, spec);
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    throw new CliError(`--profile "${spec}" is not a shipped profile (${Object.keys(SERVING_PROFILES).join(', ')}) or an existing file (a profile written by "inferscale profile fit")`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CliError(`--profile ${spec}: not valid JSON (${(e as Error).message})`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new CliError(`--profile ${spec}: expected a serving profile object, as "inferscale profile fit" writes`);
+  }
+  return value as ServingProfile;
 }
 
 /** Every autoscaled service in a manifest file. */

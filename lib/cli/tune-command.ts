@@ -13,7 +13,7 @@ import {
   renderPulumiKeys, renderTypescriptProps, simulatePoint, splitTrace, traceStartAfter, tunedConfiguration, TunePoint, TuneSlo, TuneSpace, WeightCacheLever,
 } from '../core/tune';
 import type { ScheduledFloorsProps } from '../core/scheduled-floors';
-import { CliError, loadAppDir, loadManifest, loadTrace, parseCommandLine, pickService } from './inputs';
+import { CliError, loadAppDir, loadManifest, loadProfile, loadTrace, parseCommandLine, pickService } from './inputs';
 import type { CliIo } from './simulate-command';
 import { parseWeightCache } from './simulate-command';
 import { formatTable } from './table';
@@ -38,7 +38,8 @@ figures (the rest of the trace; for a shape, the same shape with the next seed).
                         (default 1% of them, or fewer: what the service as configured breaks)
   --train F             share of the trace to tune on (default 0.7; a shape: all of it)
   --held-out SPEC       hold out this trace instead (a shape, code | conv, or a file)
-  --profile ID          serving profile (default qwen2.5-7b/a10g)
+  --profile ID|FILE     serving profile: a shipped one (see inferscale profile list) or a JSON
+                        file from "inferscale profile fit" (default qwen2.5-7b/a10g)
   --load-time S         model load time in seconds
   --weight-cache MBPS[:shared]
                         weights load from a cache at this throughput (as in simulate)
@@ -228,7 +229,7 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
   const { train, heldOut, heldOutStartSeconds } = tuneParts(trace, v.trace, io.cwd, { trainShare: v.train === undefined ? undefined : trainShare, heldOutSpec: v['held-out'], seed, scale });
   const base: SimulationOptions = {
     slo: simulationSlo(sloBase),
-    ...(v.profile !== undefined ? { serving: { profile: v.profile } } : {}),
+    ...(v.profile !== undefined ? { serving: { profile: loadProfile(v.profile, io.cwd) } } : {}),
     ...(seed !== undefined ? { pods: { seed } } : {}),
     ...(v['weight-cache'] !== undefined ? { levers: { weightCache: parseWeightCache(v['weight-cache']) } } : {}),
   };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { main } from '../../lib/cli/main';
 import type { CliIo } from '../../lib/cli/main';
 import { parseMargin, parseSlo, tuneParts } from '../../lib/cli/tune-command';
-import { readNamedTrace, syntheticTrace } from '../../lib/core/simulator';
+import { readNamedTrace, SERVING_PROFILES, syntheticTrace } from '../../lib/core/simulator';
 
 const ROOT = join(__dirname, '..', '..');
 const manifest = join(__dirname, 'fixtures', 'llm.yaml');
@@ -122,6 +122,21 @@ describe('inferscale tune', () => {
     expect(() => parseMargin('200%')).toThrow('--margin is "200%"; expected a share of more traffic from 0 to 100%, e.g. 10% or 0.1');
     expect(() => parseMargin('ten')).toThrow('--margin is "ten"; expected a share of more traffic from 0 to 100%, e.g. 10% or 0.1');
   });
+
+  test('--profile takes a profile file written by profile fit, as simulate does; an unknown one is a complete error naming the option', async () => {
+    const profile = join(dir, 'mine.json');
+    const bench = join(__dirname, 'fixtures', 'bench');
+    expect((await run(['profile', 'fit', join(bench, 'qwen-rate1.json'), join(bench, 'qwen-rate4.json'), '--kv-cache-tokens', '60000', '--id', 'mine', '--output', profile])).code).toBe(0);
+    const fitted = await run(['tune', '--manifest', manifest, '--trace', 'step:peak=4,at=60,for=120,duration=300', '--slo', 'ttft-p95=2s', '--profile', profile, '--json']);
+    expect(fitted.stderr).toBe('');
+    expect(fitted.code).toBe(0);
+    expect(JSON.parse(fitted.stdout).evaluations).toBeGreaterThan(0);
+    expect(await run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft-p95=2s', '--profile', 'nope.json'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `inferscale tune: --profile "nope.json" is not a shipped profile (${Object.keys(SERVING_PROFILES).join(', ')}) or an existing file (a profile written by "inferscale profile fit")\n`,
+    });
+  }, 30_000);
 
   test('a malformed SLO is an error naming the option', async () => {
     expect(await run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft=2s'])).toEqual({ code: 1, stdout: '', stderr: 'inferscale tune: --slo: "ttft=2s" is not a limit; expected ttft-p95=2s, e2e-p95=30s, tpot-p95=200ms or failed=0.1%\n' });

@@ -384,7 +384,7 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
   if (serving.profile === undefined || typeof serving.profile === 'string') {
     const id = serving.profile ?? DEFAULT_PROFILE_ID;
     const found = SERVING_PROFILES[id];
-    if (!found) throw new Error(`${ctx}: serving.profile is "${id}"; expected one of ${Object.keys(SERVING_PROFILES).join(', ')}, or a profile`);
+    if (!found) throw new Error(`${ctx}: serving.profile is "${id}"; expected one of ${Object.keys(SERVING_PROFILES).join(', ')}, or a ServingProfile object (a fitted one, say)`);
     profile = found;
   } else profile = checkProfile(ctx, serving.profile);
   const routing = serving.routing ?? 'round-robin';
