@@ -7,9 +7,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import {
+  isBenchResult,
   isNamedTrace,
   NAMED_TRACES,
   namedTracePath,
+  parseBenchResults,
   parseShapeSpec,
   parseTrace,
   readNamedTrace,
@@ -77,16 +79,29 @@ export function loadProfile(spec: string, cwd: string): string | ServingProfile 
   if (!existsSync(file) || !statSync(file).isFile()) {
     throw new CliError(`--profile "${spec}" is not a shipped profile (${Object.keys(SERVING_PROFILES).join(', ')}) or an existing file (a profile written by "inferscale profile fit")`);
   }
+  const text = readFileSync(file, 'utf8');
+  const benchResult = (): CliError => new CliError(`--profile ${spec}: this is a benchmark result (vllm bench serve), not a serving profile; fit a profile from it first: inferscale profile fit ${spec} OTHER-RATE.json --kv-cache-tokens N --output profile.json`);
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    value = JSON.parse(text);
   } catch (e) {
+    if (readsAsBenchResults(text, spec)) throw benchResult();
     throw new CliError(`--profile ${spec}: not valid JSON (${(e as Error).message})`);
   }
+  if (isBenchResult(value)) throw benchResult();
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new CliError(`--profile ${spec}: expected a serving profile object, as "inferscale profile fit" writes`);
   }
   return value as ServingProfile;
+}
+
+/** True when `text` reads as `vllm bench serve` results, one JSON object per line. */
+function readsAsBenchResults(text: string, source: string): boolean {
+  try {
+    return parseBenchResults(text, source).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Every autoscaled service in a manifest file. */

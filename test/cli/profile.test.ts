@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../lib/cli/main';
 import type { CliIo } from '../../lib/cli/main';
-import { SERVING_PROFILES, ServingProfile } from '../../lib/core/simulator';
+import { isBenchResult, SERVING_PROFILES, ServingProfile } from '../../lib/core/simulator';
 
 const BENCH = join(__dirname, 'fixtures', 'bench');
 const dir = mkdtempSync(join(tmpdir(), 'inferscale-profile-'));
@@ -41,6 +41,16 @@ describe('inferscale profile', () => {
     const r = run(['profile', 'fit', join(BENCH, 'qwen-rate1.json'), join(BENCH, 'qwen-rate4.json')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('inferscale profile: profile fit: --kv-cache-tokens is missing; vLLM logs it at start-up ("GPU KV cache size: N tokens")\n');
+  });
+
+  test('--profile given a benchmark result instead of a fitted profile says to fit one first', async () => {
+    let stderr = '';
+    const io: CliIo = { stdout: () => undefined, stderr: (t) => (stderr += t), stderrIsTty: false, cwd: BENCH, env: {} };
+    const code = await main(['tune', '--manifest', join(__dirname, 'fixtures', 'llm.yaml'), '--trace', 'step', '--slo', 'ttft-p95=2s', '--profile', 'qwen-rate1.json'], io);
+    expect(code).toBe(1);
+    expect(stderr).toBe('inferscale tune: --profile qwen-rate1.json: this is a benchmark result (vllm bench serve), not a serving profile; fit a profile from it first: inferscale profile fit qwen-rate1.json OTHER-RATE.json --kv-cache-tokens N --output profile.json\n');
+    expect(isBenchResult(JSON.parse(readFileSync(join(BENCH, 'qwen-rate4.json'), 'utf8')))).toBe(true);
+    expect(isBenchResult(SERVING_PROFILES['qwen2.5-7b/a10g'])).toBe(false);
   });
 
   test('an unknown subcommand is one error line', () => {

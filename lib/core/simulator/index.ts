@@ -133,7 +133,7 @@ export type { ServingObserver } from './serving';
 export { DEFAULT_PROFILE_ID, SERVING_PROFILES } from './profiles/catalogue';
 export { decodeStepSeconds } from './profiles/types';
 export type { ProfileSource, ServingProfile } from './profiles/types';
-export { fitProfile, parseBenchResults, ProfileFitError } from './profiles/fit';
+export { fitProfile, isBenchResult, parseBenchResults, ProfileFitError } from './profiles/fit';
 export type { BenchResult, ProfileFitOptions } from './profiles/fit';
 export { DEFAULT_BATCH_HEADROOM, DEFAULT_QUEUE_BUDGET_SHARE, DEFAULT_TTFT_GUARD_SHARE, deriveSaturationTargets } from './profiles/targets';
 export type { LatencySlo, SaturationTargetOptions, SaturationTargets, WorkloadShape } from './profiles/targets';

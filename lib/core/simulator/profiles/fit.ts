@@ -83,6 +83,18 @@ export function parseBenchResults(text: string, source: string): BenchResult[] {
   });
 }
 
+/** Keys of a `vllm bench serve --save-result` file that a serving profile never has. */
+const BENCH_RESULT_KEYS = ['request_throughput', 'output_throughput', 'model_id', 'mean_ttft_ms'] as const;
+
+/**
+ * True when `value` (parsed JSON) is a `vllm bench serve` result or a list of them: the input of
+ * {@link fitProfile}, not a profile.
+ */
+export function isBenchResult(value: unknown): boolean {
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'object' && first !== null && BENCH_RESULT_KEYS.some((k) => k in first);
+}
+
 /** What the fit cannot see in the results: the engine's limits and the hardware. */
 export interface ProfileFitOptions {
   /** Profile id. @default "fitted" */
