@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { BehaviorPresetName, parseShapeSpec, scaleTrace, simulate, SimulatedService, SimulationOptions, SimulationPool, Trace } from '../core/simulator';
+import { BehaviorPresetName, parseShapeSpec, scaleTrace, simulate, SimulatedService, SimulationOptions, SimulationPool, Trace, TraceError, TraceShapeOptions } from '../core/simulator';
 import {
   basePoint, boundRatio, coordinateSearchParallel, redrawTrace, violationSecondsOf, robustCandidates, robustChoice, evaluate, expectedEvaluations, Evaluation, Evaluator, floorsFromNeed, paretoFrontier, pointInput,
   renderPulumiKeys, renderTypescriptProps, simulatePoint, splitTrace, traceStartAfter, tunedConfiguration, TunePoint, TuneSlo, TuneSpace, WeightCacheLever,
@@ -462,10 +462,22 @@ export interface TuneParts {
  */
 export function tuneParts(trace: Trace, spec: string, cwd: string, o: { trainShare?: number; heldOutSpec?: string; seed?: number; scale?: number } = {}): TuneParts {
   if (o.heldOutSpec !== undefined || (parseShapeSpec(spec) !== undefined && o.trainShare === undefined)) {
-    const other = scaleTrace(loadTrace(o.heldOutSpec ?? withSeed(spec, (o.seed ?? 1) + 1), cwd, o.seed !== undefined ? { seed: o.seed } : {}), o.scale ?? 1);
+    const shapeDefaults = o.seed !== undefined ? { seed: o.seed } : {};
+    const loaded = o.heldOutSpec !== undefined ? loadHeldOut(o.heldOutSpec, cwd, shapeDefaults) : loadTrace(withSeed(spec, (o.seed ?? 1) + 1), cwd, shapeDefaults);
+    const other = scaleTrace(loaded, o.scale ?? 1);
     return { train: { ...trace, name: `${trace.name} (training)` }, heldOut: { ...other, name: `${other.name} (held out)` }, heldOutStartSeconds: 0 };
   }
   return splitTrace(trace, o.trainShare ?? 0.7);
+}
+
+/** The trace `--held-out` names; a problem with it names the option. */
+function loadHeldOut(spec: string, cwd: string, shapeDefaults: TraceShapeOptions): Trace {
+  try {
+    return loadTrace(spec, cwd, shapeDefaults);
+  } catch (e) {
+    if (e instanceof CliError || e instanceof TraceError) throw new CliError(`--held-out: ${e.message}`);
+    throw e;
+  }
 }
 
 /** `--storage-throughput 2000` or `2000:shared`: the weight cache the search may use. */

@@ -138,6 +138,15 @@ describe('inferscale tune', () => {
     });
   }, 30_000);
 
+  test('a held-out trace that cannot be read is an error naming --held-out', async () => {
+    expect(await run(['tune', '--manifest', manifest, '--trace', 'conv', '--slo', 'ttft-p95=2s', '--held-out', 'nope'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'inferscale tune: --held-out: trace "nope" is not a shape (step, spike, diurnal, ramp), a named trace (code, conv) or an existing file\n',
+    });
+    expect((await run(['tune', '--manifest', manifest, '--trace', 'conv', '--slo', 'ttft-p95=2s', '--held-out', join('test', 'cli', 'fixtures', 'malformed.csv')])).stderr).toMatch(/^inferscale tune: --held-out: malformed\.csv line \d+: /);
+  });
+
   test('a malformed SLO is an error naming the option', async () => {
     expect(await run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft=2s'])).toEqual({ code: 1, stdout: '', stderr: 'inferscale tune: --slo: "ttft=2s" is not a limit; expected ttft-p95=2s, e2e-p95=30s, tpot-p95=200ms or failed=0.1%\n' });
     expect(() => parseSlo('ttft-p95=2s,e2e-p99=30s')).toThrow('--slo: "e2e-p99=30s" uses p99, another limit p95; the simulator checks one quantile for all limits');
