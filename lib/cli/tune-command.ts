@@ -12,6 +12,7 @@ import {
   basePoint, boundRatio, coordinateSearchParallel, redrawTrace, violationSecondsOf, robustCandidates, robustChoice, evaluate, expectedEvaluations, Evaluation, Evaluator, floorsFromNeed, paretoFrontier, pointInput,
   renderPulumiKeys, renderTypescriptProps, simulatePoint, splitTrace, traceStartAfter, tunedConfiguration, TunePoint, TuneSlo, TuneSpace, WeightCacheLever,
 } from '../core/tune';
+import { checkDnsLabel } from '../core/names';
 import type { ScheduledFloorsProps } from '../core/scheduled-floors';
 import { CliError, loadAppDir, loadManifest, loadProfile, loadTrace, parseCommandLine, pickService } from './inputs';
 import type { CliIo } from './simulate-command';
@@ -49,7 +50,8 @@ figures (the rest of the trace; for a shape, the same shape with the next seed).
   --margin P            the chosen configuration must also keep the SLO on another draw
                         of the training part's noise with this much more traffic: a percent
                         (10%) or a fraction (0.1), at most 100% (default 10%)
-  --gpu-pool NAME       the GPU pool the printed gpuHeadroom names (default a10g)
+  --gpu-pool NAME       the GPU pool the printed gpuHeadroom names, a DNS label as pool
+                        names are (default a10g)
   --seed N              seed of synthetic traces and start-up spread (default 1)
   --workers N           worker threads for the simulations (default: one per core when the
                         search would take more than about 10 s in one thread; 0: none)
@@ -91,6 +93,8 @@ export const TUNED_BEHAVIORS: readonly BehaviorPresetName[] = ['configured', 'bu
 export const HEADROOM_CANDIDATES = [0, 1, 2] as const;
 /** Shares of the trace's per-slot need tried as scheduled floors. */
 export const FLOOR_SHARES = [0.5, 1, 1.25] as const;
+/** GPU pool the printed `gpuHeadroom` names without `--gpu-pool`: the default environment's. */
+export const DEFAULT_GPU_POOL = 'a10g';
 /** More traffic than in training that the chosen configuration must also keep the SLO under. */
 export const DEFAULT_MARGIN = 0.1;
 
@@ -217,6 +221,10 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
   if (!(scale > 0)) throw new CliError(`--scale is "${v.scale}"; expected a number greater than 0`);
   const trace: Trace = scaleTrace(loadTrace(v.trace, io.cwd, seed !== undefined ? { seed } : {}), scale);
   const margin = v.margin === undefined ? DEFAULT_MARGIN : parseMargin(v.margin);
+  const gpuPool = v['gpu-pool'] ?? DEFAULT_GPU_POOL;
+  // The pool's own check: a name no GPU pool can have never reaches the printed props.
+  const poolProblem = checkDnsLabel('--gpu-pool', gpuPool)[0];
+  if (poolProblem) throw new CliError(`${poolProblem.path} ${poolProblem.message} (the name of one of the platform's gpuNodePools)`);
   const trainShare = v.train === undefined ? 0.7 : Number(v.train);
   if (!(trainShare > 0 && trainShare < 1)) throw new CliError(`--train is "${v.train}"; expected a share between 0 and 1, e.g. 0.7`);
   if (v['load-time'] !== undefined) {
@@ -326,7 +334,7 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
   const levers = leverPoints.map((l) => ({ lever: l.lever, chosen: l.chosen, without: heldOutOf(l.point) }));
   const seconds = (Date.now() - started) / 1000;
 
-  const tuned = tunedConfiguration(service, space, chosen.point, v['gpu-pool'] ?? 'a10g');
+  const tuned = tunedConfiguration(service, space, chosen.point, gpuPool);
   const tsProps = renderTypescriptProps(tuned);
   const yamlKeys = renderPulumiKeys(tuned);
   const ratio = boundRatio(rows.chosen.heldOut);

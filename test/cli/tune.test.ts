@@ -147,6 +147,14 @@ describe('inferscale tune', () => {
     expect((await run(['tune', '--manifest', manifest, '--trace', 'conv', '--slo', 'ttft-p95=2s', '--held-out', join('test', 'cli', 'fixtures', 'malformed.csv')])).stderr).toMatch(/^inferscale tune: --held-out: malformed\.csv line \d+: /);
   });
 
+  test('--gpu-pool must be a name a GPU pool can have', async () => {
+    expect(await run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft-p95=2s', '--gpu-pool', 'A10G pool'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'inferscale tune: --gpu-pool is "A10G pool"; expected a DNS-1123 label: 1-63 lowercase letters, digits or \'-\', starting and ending with a letter or digit (the name of one of the platform\'s gpuNodePools)\n',
+    });
+  });
+
   test('a malformed SLO is an error naming the option', async () => {
     expect(await run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft=2s'])).toEqual({ code: 1, stdout: '', stderr: 'inferscale tune: --slo: "ttft=2s" is not a limit; expected ttft-p95=2s, e2e-p95=30s, tpot-p95=200ms or failed=0.1%\n' });
     expect(() => parseSlo('ttft-p95=2s,e2e-p99=30s')).toThrow('--slo: "e2e-p99=30s" uses p99, another limit p95; the simulator checks one quantile for all limits');
