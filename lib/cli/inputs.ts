@@ -3,8 +3,8 @@
  * trace files and serving profiles.
  * @module
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import {
   isBenchResult,
@@ -125,6 +125,23 @@ export function loadAppDir(dir: string, cwd: string): SimulatedService[] {
   if (files.length === 0) throw new CliError(`${dir}/ holds no YAML files; run "npm run synth" first, or pass --manifest FILE`);
   const text = files.map((f) => readFileSync(join(folder, f), 'utf8')).join('\n---\n');
   return servicesFromYaml(text, `${dir}/`);
+}
+
+/**
+ * The absolute path of a file an option will write (`--report`, `--output`), checked before any
+ * work is done: its folder exists and may be written, and it is not itself a folder.
+ */
+export function checkOutputFile(option: string, path: string, cwd: string): string {
+  const file = resolve(cwd, path);
+  const folder = dirname(file);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new CliError(`${option} ${path}: the folder ${folder} does not exist`);
+  if (existsSync(file) && statSync(file).isDirectory()) throw new CliError(`${option} ${path} is a folder; expected a file name`);
+  try {
+    accessSync(existsSync(file) ? file : folder, constants.W_OK);
+  } catch {
+    throw new CliError(`${option} ${path}: ${existsSync(file) ? 'the file' : `the folder ${folder}`} is not writable`);
+  }
+  return file;
 }
 
 /** Picks one service by name (or the only one). */

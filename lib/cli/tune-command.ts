@@ -6,7 +6,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
 import { BehaviorPresetName, parseShapeSpec, scaleTrace, simulate, SimulatedService, SimulationOptions, SimulationPool, Trace, TraceError, TraceShapeOptions } from '../core/simulator';
 import {
   basePoint, boundRatio, coordinateSearchParallel, redrawTrace, violationSecondsOf, robustCandidates, robustChoice, evaluate, expectedEvaluations, Evaluation, Evaluator, floorsFromNeed, paretoFrontier, pointInput,
@@ -14,7 +13,7 @@ import {
 } from '../core/tune';
 import { checkDnsLabel } from '../core/names';
 import type { ScheduledFloorsProps } from '../core/scheduled-floors';
-import { CliError, loadAppDir, loadManifest, loadProfile, loadTrace, parseCommandLine, pickService } from './inputs';
+import { checkOutputFile, CliError, loadAppDir, loadManifest, loadProfile, loadTrace, parseCommandLine, pickService } from './inputs';
 import type { CliIo } from './simulate-command';
 import { parseWeightCache } from './simulate-command';
 import { formatTable } from './table';
@@ -213,6 +212,8 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
   }
   if (v.trace === undefined) throw new CliError('--trace is missing; expected a shape, code | conv, or a file');
   if (v.slo === undefined) throw new CliError('--slo is missing; e.g. --slo ttft-p95=2s,failed=0.1%');
+  // Before the search, which may take minutes: a report that cannot be written fails now.
+  const reportFile = v.report !== undefined ? checkOutputFile('--report', v.report, io.cwd) : undefined;
   const services = v.manifest !== undefined ? loadManifest(v.manifest, io.cwd) : loadAppDir(v['app-dir'] ?? 'charts-out', io.cwd);
   let service = pickService(services, v.service, v.manifest ?? `${v['app-dir'] ?? 'charts-out'}/`);
   const seed = v.seed === undefined ? undefined : Number(v.seed);
@@ -360,14 +361,13 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
     else if (!robust.held) io.stdout(`\nnote: none of the ${robust.tried} cheapest configurations that met the SLO kept it on another draw of the traffic with ${Math.round(margin * 100)}% more; the chosen one broke it least there.\n`);
     else if (robust.tried > 1) io.stdout(`\nnote: ${robust.tried - 1} cheaper configuration(s) met the SLO but broke it on another draw of the traffic with ${Math.round(margin * 100)}% more; the chosen one keeps it.\n`);
   }
-  if (v.report !== undefined) {
-    const file = resolve(io.cwd, v.report);
+  if (reportFile !== undefined) {
     try {
-      writeFileSync(file, renderTuneReport(service.name, trace.name, rows, levers, tsProps, yamlKeys));
+      writeFileSync(reportFile, renderTuneReport(service.name, trace.name, rows, levers, tsProps, yamlKeys));
     } catch (e) {
       throw new CliError(`cannot write the report to ${v.report}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    if (!v.json) io.stdout(`report: ${file}\n`);
+    if (!v.json) io.stdout(`report: ${reportFile}\n`);
   }
   return 0;
 }

@@ -155,6 +155,16 @@ describe('inferscale tune', () => {
     });
   });
 
+  test('a report that cannot be written is an error naming --report before any search', async () => {
+    const missing = join(dir, 'missing', 't.html');
+    expect(await run(['tune', '--manifest', manifest, '--trace', 'step:duration=600', '--slo', 'ttft-p95=2s', '--report', missing])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `inferscale tune: --report ${missing}: the folder ${join(dir, 'missing')} does not exist\n`,
+    });
+    expect((await run(['tune', '--manifest', manifest, '--trace', 'step:duration=600', '--slo', 'ttft-p95=2s', '--report', dir])).stderr).toBe(`inferscale tune: --report ${dir} is a folder; expected a file name\n`);
+  });
+
   test('a malformed SLO is an error naming the option', async () => {
     expect(await run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft=2s'])).toEqual({ code: 1, stdout: '', stderr: 'inferscale tune: --slo: "ttft=2s" is not a limit; expected ttft-p95=2s, e2e-p95=30s, tpot-p95=200ms or failed=0.1%\n' });
     expect(() => parseSlo('ttft-p95=2s,e2e-p99=30s')).toThrow('--slo: "e2e-p99=30s" uses p99, another limit p95; the simulator checks one quantile for all limits');
