@@ -348,7 +348,12 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
       ? `trace ${trace.name}: tuned on the first ${train.requests.length} s, held out the last ${heldOut.requests.length} s\n`
       : `trace ${trace.name}: tuned on all ${train.requests.length} s, held out ${heldOut.name.replace(/ \(held out\)$/, '')} (${heldOut.requests.length} s)\n`);
     io.stdout(`SLO (${q}): ${[slo.ttftSeconds !== undefined ? `TTFT <= ${slo.ttftSeconds} s` : '', slo.e2eSeconds !== undefined ? `e2e <= ${slo.e2eSeconds} s` : '', slo.interTokenSeconds !== undefined ? `TPOT <= ${slo.interTokenSeconds} s` : ''].filter(Boolean).join(', ')}, failed <= ${slo.failedRatio * 100}%, at most ${budget} s over in training\n`);
-    io.stdout(`searched ${evaluator.runs} configurations in ${seconds.toFixed(1)} s\n\n`);
+    io.stdout(`searched ${evaluator.runs} configurations in ${seconds.toFixed(1)} s\n`);
+    // What the choice is worth comes before the tables and the props to paste, so it is read.
+    if (!chosen.feasible) io.stdout('note: no configuration searched met the SLO on the training part; the chosen one misses it least. The frontier shows what each node-hour buys.\n');
+    else if (!robust.held) io.stdout(`note: none of the ${robust.tried} cheapest configurations that met the SLO kept it on another draw of the traffic with ${Math.round(margin * 100)}% more; the chosen one broke it least there.\n`);
+    else if (robust.tried > 1) io.stdout(`note: ${robust.tried - 1} cheaper configuration(s) met the SLO but broke it on another draw of the traffic with ${Math.round(margin * 100)}% more; the chosen one keeps it.\n`);
+    io.stdout('\n');
     io.stdout('Pareto frontier (training), with held-out figures:\n');
     io.stdout(`${formatTable(TABLE_COLUMNS, rows.frontier.map((r) => tableRow(r, r.point === chosen.point ? '*' : '')))}\n\n`);
     io.stdout('Chosen against the references:\n');
@@ -357,9 +362,6 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
     io.stdout('What each lever bought (held out; the chosen configuration without it):\n');
     io.stdout(`${formatTable(LEVER_COLUMNS, levers.map((l) => [l.lever, l.chosen, l.without.nodeHours.toFixed(2), String(Math.round(l.without.violationSeconds)), `${(rows.chosen.heldOut.nodeHours - l.without.nodeHours).toFixed(2)}`, `${Math.round(l.without.violationSeconds - rows.chosen.heldOut.violationSeconds)}`]))}\n\n`);
     io.stdout(`TypeScript props:\n${tsProps}\n\nPulumi.dev.yaml keys:\n${yamlKeys}\n`);
-    if (!chosen.feasible) io.stdout(`\nnote: no configuration searched met the SLO on the training part; the chosen one misses it least. The frontier shows what each node-hour buys.\n`);
-    else if (!robust.held) io.stdout(`\nnote: none of the ${robust.tried} cheapest configurations that met the SLO kept it on another draw of the traffic with ${Math.round(margin * 100)}% more; the chosen one broke it least there.\n`);
-    else if (robust.tried > 1) io.stdout(`\nnote: ${robust.tried - 1} cheaper configuration(s) met the SLO but broke it on another draw of the traffic with ${Math.round(margin * 100)}% more; the chosen one keeps it.\n`);
   }
   if (reportFile !== undefined) {
     try {

@@ -165,6 +165,13 @@ describe('inferscale tune', () => {
     expect((await run(['tune', '--manifest', manifest, '--trace', 'step:duration=600', '--slo', 'ttft-p95=2s', '--report', dir])).stderr).toBe(`inferscale tune: --report ${dir} is a folder; expected a file name\n`);
   });
 
+  test('when no configuration meets the SLO, the note saying so comes before the tables and the props', async () => {
+    const r = await run(['tune', '--manifest', manifest, '--trace', 'step:peak=4,at=60,for=120,duration=300', '--slo', 'ttft-p95=1ms']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\nsearched \d+ configurations in [0-9.]+ s\nnote: no configuration searched met the SLO on the training part; the chosen one misses it least\. The frontier shows what each node-hour buys\.\n\nPareto frontier/);
+    expect(r.stdout.indexOf('note: ')).toBeLessThan(r.stdout.indexOf('TypeScript props:'));
+  }, 30_000);
+
   test('a malformed SLO is an error naming the option', async () => {
     expect(await run(['tune', '--manifest', manifest, '--trace', 'step', '--slo', 'ttft=2s'])).toEqual({ code: 1, stdout: '', stderr: 'inferscale tune: --slo: "ttft=2s" is not a limit; expected ttft-p95=2s, e2e-p95=30s, tpot-p95=200ms or failed=0.1%\n' });
     expect(() => parseSlo('ttft-p95=2s,e2e-p99=30s')).toThrow('--slo: "e2e-p99=30s" uses p99, another limit p95; the simulator checks one quantile for all limits');
