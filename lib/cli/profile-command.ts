@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { fitProfile, parseBenchResults, ProfileFitError, SERVING_PROFILES, ServingProfile } from '../core/simulator';
-import { CliError, parseCommandLine } from './inputs';
+import { checkOutputFile, CliError, parseCommandLine } from './inputs';
 import type { CliIo } from './simulate-command';
 import { formatCount, formatTable } from './table';
 
@@ -91,6 +91,7 @@ export function runProfile(args: readonly string[], io: CliIo): number {
     if (parsed.positionals.length === 0) throw new CliError('profile fit: no result files; expected vllm bench serve --save-result JSON files');
     const kv = wholeOption('kv-cache-tokens', v['kv-cache-tokens']);
     if (kv === undefined) throw new CliError('profile fit: --kv-cache-tokens is missing; vLLM logs it at start-up ("GPU KV cache size: N tokens")');
+    const output = v.output !== undefined ? checkOutputFile('--output', v.output, io.cwd) : undefined;
     const results = parsed.positionals.flatMap((file) => {
       let text: string;
       try {
@@ -113,8 +114,12 @@ export function runProfile(args: readonly string[], io: CliIo): number {
       ...(wholeOption('max-batched-tokens', v['max-batched-tokens']) !== undefined ? { maxBatchedTokens: wholeOption('max-batched-tokens', v['max-batched-tokens'])! } : {}),
     });
     const json = `${JSON.stringify(profile, null, 2)}\n`;
-    if (v.output !== undefined) {
-      writeFileSync(resolve(io.cwd, v.output), json);
+    if (output !== undefined) {
+      try {
+        writeFileSync(output, json);
+      } catch (e) {
+        throw new CliError(`--output ${v.output}: cannot write it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
       io.stdout(`profile ${profile.id}: prefill ${formatCount(profile.prefillTokensPerSecond)} tokens/s, decode step ${(profile.decodeBaseSeconds * 1000).toFixed(2)} ms + ${(profile.decodePerSequenceSeconds * 1000).toFixed(3)} ms per sequence; written to ${v.output}\n`);
     } else io.stdout(json);
     return 0;

@@ -53,6 +53,12 @@ describe('inferscale profile', () => {
     expect(isBenchResult(SERVING_PROFILES['qwen2.5-7b/a10g'])).toBe(false);
   });
 
+  test('fit with an --output in a folder that does not exist is one error line naming the option', () => {
+    const out = join(dir, 'missing', 'x.json');
+    const r = run(['profile', 'fit', join(BENCH, 'qwen-rate1.json'), join(BENCH, 'qwen-rate4.json'), '--kv-cache-tokens', '76032', '--output', out]);
+    expect(r).toEqual({ code: 1, stdout: '', stderr: `inferscale profile: --output ${out}: the folder ${join(dir, 'missing')} does not exist\n` });
+  });
+
   test('an unknown subcommand is one error line', () => {
     const r = run(['profile', 'guess']);
     expect(r.code).toBe(2);
