@@ -24,9 +24,10 @@ Options of fit:
   --max-model-len N      --max-model-len of the server (default: the KV-cache size)
   --max-batched-tokens N --max-num-batched-tokens of the server (default 2048)
   --id ID                profile id (default fitted)
-  --model NAME           model served
+  --model NAME           model served (default: the results' model_id)
   --gpu NAME             GPU (and count)
-  --weight-bytes N       bytes of weights (for load time from storage throughput)
+  --weight-bytes N       bytes of weights (for load time from storage throughput; without it
+                         the profile has 0, and a note says so)
   --output FILE          write the profile here (default: print it)
   -h, --help             show this help
 `;
@@ -114,14 +115,19 @@ export function runProfile(args: readonly string[], io: CliIo): number {
       ...(wholeOption('max-batched-tokens', v['max-batched-tokens']) !== undefined ? { maxBatchedTokens: wholeOption('max-batched-tokens', v['max-batched-tokens'])! } : {}),
     });
     const json = `${JSON.stringify(profile, null, 2)}\n`;
+    const note = weightBytes === undefined ? `note: weightBytes is 0: a benchmark result does not tell the size of the weights, so simulate and tune cannot derive the model load time from storage throughput (--storage-throughput, --weight-cache) with this profile; fit again with --weight-bytes N (the bytes of the model's weight files), or give simulate and tune --load-time S\n` : '';
     if (output !== undefined) {
       try {
         writeFileSync(output, json);
       } catch (e) {
         throw new CliError(`--output ${v.output}: cannot write it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
-      io.stdout(`profile ${profile.id}: prefill ${formatCount(profile.prefillTokensPerSecond)} tokens/s, decode step ${(profile.decodeBaseSeconds * 1000).toFixed(2)} ms + ${(profile.decodePerSequenceSeconds * 1000).toFixed(3)} ms per sequence; written to ${v.output}\n`);
-    } else io.stdout(json);
+      io.stdout(`profile ${profile.id}: prefill ${formatCount(profile.prefillTokensPerSecond)} tokens/s, decode step ${(profile.decodeBaseSeconds * 1000).toFixed(2)} ms + ${(profile.decodePerSequenceSeconds * 1000).toFixed(3)} ms per sequence; written to ${v.output}\n${note}`);
+    } else {
+      io.stdout(json);
+      // stdout is the profile alone, for a redirect into a file.
+      if (note) io.stderr(note);
+    }
     return 0;
   } catch (e) {
     if (e instanceof CliError || e instanceof ProfileFitError) {

@@ -29,12 +29,26 @@ describe('inferscale profile', () => {
     const r = run(['profile', 'fit', join(BENCH, 'qwen-rate1.json'), join(BENCH, 'qwen-rate4.json'), join(BENCH, 'qwen-rate8.json'), '--kv-cache-tokens', '60000', '--id', 'mine', '--gpu', 'L4', '--output', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`profile mine: prefill 10,000 tokens/s, decode step 20.00 ms + 0.500 ms per sequence; written to ${out}\n`);
+    expect(r.stdout.split('\n')[0]).toBe(`profile mine: prefill 10,000 tokens/s, decode step 20.00 ms + 0.500 ms per sequence; written to ${out}`);
     const profile = JSON.parse(readFileSync(out, 'utf8')) as ServingProfile;
     expect(profile).toMatchObject({ id: 'mine', gpu: 'L4', kvCacheTokens: 60000, basis: 'fitted' });
     const sim = run(['simulate', '--manifest', join(__dirname, 'fixtures', 'llm.yaml'), '--trace', 'step:duration=600', '--profile', out]);
     expect(sim.code).toBe(0);
-    expect(sim.stdout).toContain('serving mine: unknown on L4 (vLLM), prefill 10,000 tokens/s, decode step 20.0 ms + 0.50 ms per sequence, KV cache 60,000 tokens');
+    expect(sim.stdout).toContain('serving mine: Qwen/Qwen2.5-7B-Instruct on L4 (vLLM), prefill 10,000 tokens/s, decode step 20.0 ms + 0.50 ms per sequence, KV cache 60,000 tokens');
+  });
+
+  test('fit names the model after the results\' model_id, and says when the weights\' size is unknown', () => {
+    const files = [join(BENCH, 'qwen-rate1.json'), join(BENCH, 'qwen-rate4.json')];
+    const printed = run(['profile', 'fit', ...files, '--kv-cache-tokens', '76032']);
+    expect(printed.code).toBe(0);
+    expect(JSON.parse(printed.stdout)).toMatchObject({ model: 'Qwen/Qwen2.5-7B-Instruct', weightBytes: 0 });
+    const note = 'note: weightBytes is 0: a benchmark result does not tell the size of the weights, so simulate and tune cannot derive the model load time from storage throughput (--storage-throughput, --weight-cache) with this profile; fit again with --weight-bytes N (the bytes of the model\'s weight files), or give simulate and tune --load-time S\n';
+    expect(printed.stderr).toBe(note);
+    const out = join(dir, 'noted.json');
+    expect(run(['profile', 'fit', ...files, '--kv-cache-tokens', '76032', '--output', out]).stdout.endsWith(`written to ${out}\n${note}`)).toBe(true);
+    const sized = run(['profile', 'fit', ...files, '--kv-cache-tokens', '76032', '--weight-bytes', '15231233024', '--model', 'qwen-7b']);
+    expect(sized.stderr).toBe('');
+    expect(JSON.parse(sized.stdout)).toMatchObject({ model: 'qwen-7b', weightBytes: 15231233024 });
   });
 
   test('fit without the KV-cache size is one error line', () => {

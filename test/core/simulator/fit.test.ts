@@ -16,6 +16,14 @@ describe('fitting a profile to vllm bench serve results', () => {
     expect(p.sources.map((s) => s.url)).toEqual(['qwen-rate1.json', 'qwen-rate4.json', 'qwen-rate8.json']);
   });
 
+  test('the model is the runs\' model_id unless named; runs of two models are not fitted together', () => {
+    expect(read(1)[0].modelId).toBe('Qwen/Qwen2.5-7B-Instruct');
+    expect(fitProfile([...read(1), ...read(4)], { kvCacheTokens: 50_000 }).model).toBe('Qwen/Qwen2.5-7B-Instruct');
+    expect(fitProfile([...read(1), ...read(4)], { kvCacheTokens: 50_000, model: 'qwen-7b' }).model).toBe('qwen-7b');
+    const other = { ...read(4)[0], modelId: 'meta-llama/Llama-3.1-8B-Instruct' };
+    expect(() => fitProfile([...read(1), other], { kvCacheTokens: 50_000 })).toThrow(new ProfileFitError('profile fit: the runs are of 2 models (qwen-rate1.json: Qwen/Qwen2.5-7B-Instruct, qwen-rate4.json: meta-llama/Llama-3.1-8B-Instruct); fit one model\'s runs at a time'));
+  });
+
   test('one run is not enough', () => {
     expect(() => fitProfile(read(4), { kvCacheTokens: 1000 })).toThrow(new ProfileFitError('profile fit: 1 result; expected runs at two or more request rates'));
   });

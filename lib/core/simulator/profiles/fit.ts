@@ -34,6 +34,8 @@ export interface BenchResult {
   readonly meanTpotSeconds: number;
   /** `mean_ttft_ms`, seconds. */
   readonly meanTtftSeconds: number;
+  /** `model_id`: the model the benchmark asked for. @default - absent when the file has none */
+  readonly modelId?: string;
 }
 
 /**
@@ -79,6 +81,7 @@ export function parseBenchResults(text: string, source: string): BenchResult[] {
       outputThroughput: num('output_throughput'),
       meanTpotSeconds: num('mean_tpot_ms', 'mean_itl_ms') / 1000,
       meanTtftSeconds: num('mean_ttft_ms') / 1000,
+      ...(typeof r.model_id === 'string' && r.model_id.trim() !== '' ? { modelId: r.model_id.trim() } : {}),
     };
   });
 }
@@ -99,7 +102,7 @@ export function isBenchResult(value: unknown): boolean {
 export interface ProfileFitOptions {
   /** Profile id. @default "fitted" */
   readonly id?: string;
-  /** Model name. @default "unknown" */
+  /** Model name. @default - the results' `model_id`, else "unknown" */
   readonly model?: string;
   /** GPU. @default "unknown" */
   readonly gpu?: string;
@@ -145,9 +148,14 @@ export function fitProfile(results: readonly BenchResult[], options: ProfileFitO
     throw new ProfileFitError(`${lightest.source}: mean_ttft_ms (${(lightest.meanTtftSeconds * 1000).toFixed(1)}) is not above mean_tpot_ms (${(lightest.meanTpotSeconds * 1000).toFixed(1)}); cannot tell the prefill time`);
   }
   if (!(options.kvCacheTokens > 0)) throw new ProfileFitError(`profile fit: kvCacheTokens is ${String(options.kvCacheTokens)}; expected a number greater than 0 (vLLM logs it at start-up)`);
+  // One profile is one model: runs of two models would fit a step time neither has.
+  const models = [...new Set(results.flatMap((r) => (r.modelId !== undefined ? [r.modelId] : [])))];
+  if (models.length > 1) {
+    throw new ProfileFitError(`profile fit: the runs are of ${models.length} models (${results.filter((r) => r.modelId !== undefined).map((r) => `${r.source}: ${r.modelId}`).join(', ')}); fit one model's runs at a time`);
+  }
   return {
     id: options.id ?? 'fitted',
-    model: options.model ?? 'unknown',
+    model: options.model ?? models[0] ?? 'unknown',
     gpu: options.gpu ?? 'unknown',
     engine: 'vLLM',
     tensorParallel: options.tensorParallel ?? 1,
