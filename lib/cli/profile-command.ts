@@ -74,7 +74,9 @@ export function runProfile(args: readonly string[], io: CliIo): number {
     return sub === undefined ? 2 : 0;
   }
   if (sub === 'list') {
-    io.stdout(`${listProfiles()}\n`);
+    const listed = parseCommandLine('profile', { args: [...rest], options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true }, io.stderr);
+    if (!listed) return 2;
+    io.stdout(listed.values.help ? PROFILE_USAGE : `${listProfiles()}\n`);
     return 0;
   }
   if (sub !== 'fit') {

@@ -73,6 +73,14 @@ describe('inferscale profile', () => {
     expect(r).toEqual({ code: 1, stdout: '', stderr: `inferscale profile: --output ${out}: the folder ${join(dir, 'missing')} does not exist\n` });
   });
 
+  test('list takes no arguments', () => {
+    expect(run(['profile', 'list', 'extra'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "inferscale profile: Unexpected argument 'extra'. This command does not take positional arguments (see inferscale profile --help)\n",
+    });
+  });
+
   test('an unknown subcommand is one error line', () => {
     const r = run(['profile', 'guess']);
     expect(r.code).toBe(2);
