@@ -95,6 +95,48 @@ test('doctor without --prometheus names the missing option', async () => {
   expect(err).toBe('inferscale doctor: --prometheus URL is required (the Prometheus the adapter reads, reachable from here)\n');
 });
 
+describe('doctor when Prometheus cannot be asked', () => {
+  async function doctor(url: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const io: CliIo = { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, stderrIsTty: false, cwd: process.cwd(), env: {} };
+    const code = await main(['doctor', '--prometheus', url, '--no-kubernetes'], io);
+    return { code, stdout, stderr };
+  }
+
+  test('a closed port: one line saying Prometheus is not reachable, with the port-forward to start', async () => {
+    // A port that was just free: nothing listens on it.
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(await doctor(`http://127.0.0.1:${port}`)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `inferscale doctor: cannot reach Prometheus at http://127.0.0.1:${port} (connection refused): is the port-forward running? kubectl -n monitoring port-forward svc/prometheus 9090:9090\n`,
+    });
+  }, 30_000);
+
+  test('a server that answers HTML: one line saying it is not Prometheus', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end('<!doctype html><html><body>Grafana</body></html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      expect(await doctor(`http://127.0.0.1:${port}`)).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `inferscale doctor: http://127.0.0.1:${port} does not answer like Prometheus (GET /api/v1/query: HTTP 200, text/html, not JSON): is --prometheus the URL of the Prometheus server? kubectl -n monitoring port-forward svc/prometheus 9090:9090 forwards it to http://127.0.0.1:9090\n`,
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 30_000);
+});
+
 describeWithTools(['prometheus'], 'doctor against a real Prometheus and a loopback API server', ({ prometheus }) => {
   let prom: RunningPrometheus;
   let exporter: FakeExporter;
