@@ -177,7 +177,8 @@ async function runOne(check: DoctorCheck, clients: { readonly prometheus?: Docto
   const failing = (detail: string): DoctorResult => {
     const [namespace, service] = check.service.split('/');
     const row = TROUBLESHOOTING[check.cause];
-    return { check, status: 'failing', detail, likelyCause: `${row.cause}. Check: ${fill(row.check, { namespace, service })}` };
+    const commands = withoutDoctor(fill(row.check, { namespace, service }));
+    return { check, status: 'failing', detail, likelyCause: `${row.cause}${commands ? `. Check: ${commands}` : ''}` };
   };
   const p = check.probe;
   try {
@@ -200,6 +201,11 @@ async function runOne(check: DoctorCheck, clients: { readonly prometheus?: Docto
   } catch (e) {
     return failing(`${p.type === 'promql' ? 'query failed' : `GET ${p.path} failed`}: ${(e as Error).message}`);
   }
+}
+
+/** A troubleshooting row's commands without `inferscale doctor`, which the reader has just run. */
+function withoutDoctor(commands: string): string {
+  return commands.split('; ').filter((c) => !c.startsWith('inferscale doctor')).join('; ');
 }
 
 function judgeObject(check: DoctorCheck, p: Extract<DoctorProbe, { type: 'kubernetes' }>, body: unknown, failing: (d: string) => DoctorResult): DoctorResult {

@@ -95,6 +95,15 @@ test('doctor without --prometheus names the missing option', async () => {
   expect(err).toBe('inferscale doctor: --prometheus URL is required (the Prometheus the adapter reads, reachable from here)\n');
 });
 
+test('a failing check\'s likely cause does not tell the reader to run doctor again', async () => {
+  const checks = planDoctorChecks(service(), { namespace: NS, prometheusUrl: 'x' });
+  const results = await runDoctorChecks(checks.filter((c) => c.probe.type === 'promql'), { prometheus: { query: async () => [] } });
+  const series = line(results, 'series', /ai_inference_requests_total/);
+  expect(series.status).toBe('failing');
+  expect(series.likelyCause).toBe('the model server does not export it (wrong engine version or name, a counter created lazily), or the scrape drops it. Check: curl -s <pod-ip>:<metrics-port><metrics-path> | grep <series>');
+  expect(results.filter((r) => r.likelyCause?.includes('inferscale doctor'))).toEqual([]);
+});
+
 describe('doctor when Prometheus cannot be asked', () => {
   async function doctor(url: string): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = '';
