@@ -4,6 +4,7 @@
  * cause ({@link planDoctorChecks}).
  * @module
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DoctorKubernetes, DoctorPrometheus, formatDoctorResults, planDoctorChecks, runDoctorChecks } from '../core/doctor';
@@ -102,12 +103,20 @@ export async function runDoctor(args: readonly string[], io: CliIo): Promise<num
   }
 }
 
+/** The Kubernetes client; a kubeconfig that cannot be used says how to check Prometheus alone. */
 function kubernetesClient(file: string | undefined, context: string | undefined, io: CliIo): DoctorKubernetes {
+  const withoutKubernetes = 'pass --no-kubernetes to check Prometheus only';
   const explicit = file ?? io.env.KUBECONFIG?.split(path.delimiter).find(Boolean);
-  if (explicit) return kubeClient(accessFromKubeconfig(path.resolve(io.cwd, explicit), context));
-  const inCluster = accessInCluster(io.env);
+  const inCluster = explicit ? undefined : accessInCluster(io.env);
   if (inCluster) return kubeClient(inCluster);
-  return kubeClient(accessFromKubeconfig(path.join(io.env.HOME ?? os.homedir(), '.kube', 'config'), context));
+  const kubeconfig = explicit ? path.resolve(io.cwd, explicit) : path.join(io.env.HOME ?? os.homedir(), '.kube', 'config');
+  if (!explicit && !fs.existsSync(kubeconfig)) throw new CliError(`no kubeconfig at ${kubeconfig} (and KUBECONFIG is not set); pass --kubeconfig FILE, or ${withoutKubernetes}`);
+  try {
+    return kubeClient(accessFromKubeconfig(kubeconfig, context));
+  } catch (e) {
+    if (e instanceof CliError) throw new CliError(`${e.message}; or ${withoutKubernetes}`);
+    throw e;
+  }
 }
 
 /** The command that forwards the app's Prometheus to this machine, as `explain` prints it. */

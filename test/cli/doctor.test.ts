@@ -104,6 +104,21 @@ test('a failing check\'s likely cause does not tell the reader to run doctor aga
   expect(results.filter((r) => r.likelyCause?.includes('inferscale doctor'))).toEqual([]);
 });
 
+test('without a kubeconfig, doctor says how to check Prometheus only', async () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'inferscale-home-'));
+  let stderr = '';
+  const io: CliIo = { stdout: () => undefined, stderr: (t) => { stderr += t; }, stderrIsTty: false, cwd: process.cwd(), env: { HOME: home } };
+  try {
+    expect(await main(['doctor', '--prometheus', 'http://127.0.0.1:9090'], io)).toBe(1);
+    expect(stderr).toBe(`inferscale doctor: no kubeconfig at ${path.join(home, '.kube', 'config')} (and KUBECONFIG is not set); pass --kubeconfig FILE, or pass --no-kubernetes to check Prometheus only\n`);
+    stderr = '';
+    expect(await main(['doctor', '--prometheus', 'http://127.0.0.1:9090', '--kubeconfig', path.join(home, 'nope')], io)).toBe(1);
+    expect(stderr).toMatch(/^inferscale doctor: cannot read kubeconfig .*nope: ENOENT.*; or pass --no-kubernetes to check Prometheus only\n$/);
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}, 30_000);
+
 describe('doctor when Prometheus cannot be asked', () => {
   async function doctor(url: string): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = '';
