@@ -11,7 +11,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import Module from 'node:module';
-import { extname, join, relative, resolve } from 'node:path';
+import { extname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Construct } from 'constructs';
 import { ExplainContext, explainService, formatExplanations } from '../core/explain';
 import type { ResolvedInferenceService } from '../core/inference-service';
@@ -179,7 +179,7 @@ function loadApps(file: string, shown: string, exportName: string | undefined, c
     mod = require(file) as Record<string, unknown>;
   } catch (e) {
     if (isValidationError(e)) throw e;
-    throw new CliError(`app ${shown} failed to load: ${((e as Error)?.message ?? String(e)).split('\n')[0]}`);
+    throw new CliError(`app ${shown} failed to load: ${loadFailure(e, cwd)}`);
   } finally {
     proto.synth = synth;
   }
@@ -211,6 +211,25 @@ function loadApps(file: string, shown: string, exportName: string | undefined, c
   for (const app of synthesized) roots.add(app);
   if (roots.size === 0) throw new CliError(`app ${shown} exports no cdk8s App (export the App, or a function returning it, or call app.synth())`);
   return [...roots];
+}
+
+/**
+ * Why an app file failed to load, in one line. tsx throws a syntax error as "Transform failed with
+ * 1 error:" with esbuild's errors on the lines after it (`file:line:column: ERROR: text`, the
+ * column counted from 0); this gives the first of them as `file:line:column: text`, the column
+ * counted from 1 as editors do.
+ */
+function loadFailure(e: unknown, cwd: string): string {
+  const message = (e as Error)?.message ?? String(e);
+  const syntax = /^(.+):(\d+):(\d+): ERROR: (.*)$/m.exec(message);
+  if (syntax) return `${shownPath(syntax[1], cwd)}:${syntax[2]}:${Number(syntax[3]) + 1}: ${syntax[4]}`;
+  return message.split('\n')[0];
+}
+
+/** A path relative to `cwd` when it lies under it, else as it is. */
+function shownPath(file: string, cwd: string): string {
+  const rel = relative(cwd, resolve(cwd, file));
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? file : rel;
 }
 
 function callIfFunction(value: unknown, name: string, shown: string): unknown {

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../lib/cli/main';
 import type { CliIo } from '../../lib/cli/main';
@@ -102,6 +104,20 @@ describe('inferscale explain (spawned)', () => {
       '',
     ]);
     expect(r.stderr).toBe(`inferscale explain: ${join(FIXTURES, 'invalid.ts')} has validation problems (listed above)\n`);
+  }, 40_000);
+
+  test('a syntax error in the app file names the error and where it is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inferscale-explain-'));
+    const file = join(dir, 'bad.ts');
+    writeFileSync(file, "import { App } from 'cdk8s';\nconst app = new App(;\nexport default app;\n");
+    try {
+      const r = await spawnCli(['explain', '--app', file]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`inferscale explain: app ${file} failed to load: ${file}:2:21: Unexpected ";"\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 40_000);
 
   test('an unknown service is one line on stderr naming the services there are', async () => {
