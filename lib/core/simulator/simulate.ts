@@ -258,8 +258,10 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
   const instant = instantBoundSeconds(needed);
   const leadTime = leadTimeBoundSeconds(needed, startupSeconds);
   const total = arrivedTotal;
-  // Requests still held by engines when the trace ends are neither finished nor failed.
   const failed = stats.failedTotal;
+  // Requests still at the gateway or in an engine when the trace ends are neither finished nor failed.
+  let inFlightAtEnd = held?.count ?? 0;
+  for (const p of cluster.pods) inFlightAtEnd += p.engine?.replica.outstanding() ?? 0;
   let preemptions = stats.preemptionsOfStopped;
   for (const p of cluster.pods) preemptions += p.engine?.replica.preemptionsTotal ?? 0;
   const summary: SimulationSummary = {
@@ -267,6 +269,7 @@ export function simulate(service: SimulatedService, trace: Trace, options: Simul
     totalRequests: total,
     finishedRequests: stats.finishedTotal,
     failedRequests: failed,
+    inFlightAtEnd,
     failedPercent: total > 0 ? (100 * failed) / total : 0,
     peakReplicas: peakDesired,
     peakReadyReplicas: peakReady,

@@ -131,6 +131,12 @@ export interface SimulationSummary {
   readonly finishedRequests: number;
   /** Requests that failed. */
   readonly failedRequests: number;
+  /**
+   * Requests still waiting or running when the trace ended: held at the gateway, queued in an
+   * engine or being served. They count as neither finished nor failed, so `totalRequests` is
+   * `finishedRequests + failedRequests + inFlightAtEnd` (up to rounding: counts are fluid).
+   */
+  readonly inFlightAtEnd: number;
   /** Failed requests in percent of all. */
   readonly failedPercent: number;
   /** Highest `spec.replicas`. */

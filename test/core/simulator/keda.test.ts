@@ -295,6 +295,14 @@ describe('the gateway while no replica is ready', () => {
     expect(held.timeline.ttftSeconds[firstReady]).toBeGreaterThanOrEqual(cold.waitSeconds - 60);
   });
 
+  test('requests the gateway still holds when the trace ends count as in flight, neither finished nor failed', () => {
+    // The last minute's requests arrive while the service is at zero; no replica is ready before the end.
+    const r = run(zeroService(), burst(900, 840, 900, 1), { serving: { profile: 'qwen2.5-7b/a10g', gateway: 'hold' } });
+    expect(r.summary.finishedRequests).toBe(0);
+    expect(r.summary.failedRequests).toBe(0);
+    expect(r.summary.inFlightAtEnd).toBe(60);
+  });
+
   test('held requests fail at the client timeout', () => {
     const r = run(zeroService(), trace, { serving: { profile: 'qwen2.5-7b/a10g', gateway: 'hold', requestTimeoutSeconds: 120 } });
     const [cold] = r.summary.keda!.coldStarts;

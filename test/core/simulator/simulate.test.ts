@@ -186,6 +186,15 @@ describe('serving', () => {
     expect(down.summary.failedRequests).toBeGreaterThan(90 * 400);
   });
 
+  test('requests still waiting or running when the trace ends count as in flight, neither finished nor failed', () => {
+    const s = { ...llmService({ minReplicas: 1, maxReplicas: 1 }), metrics: [] };
+    const r = simulate(s, traceFromArray('five seconds', new Array(5).fill(100)), { pods: { initialReplicas: 1 } });
+    expect(r.summary.totalRequests).toBe(500);
+    expect(r.summary.finishedRequests).toBe(0);
+    expect(r.summary.failedRequests).toBe(0);
+    expect(r.summary.inFlightAtEnd).toBeCloseTo(500, 6);
+  });
+
   test('a KV cache that overflows preempts requests and recomputes them', () => {
     const s = { ...llmService({ minReplicas: 1, maxReplicas: 1 }), metrics: [] };
     const long = traceFromArray('long', new Array(600).fill(1));
@@ -305,6 +314,7 @@ describe('the real traces and the bounds', () => {
     expect(s.totalRequests).toBeCloseTo(trace.requests.reduce((a, b) => a + b, 0), 6);
     expect(s.finishedRequests + s.failedRequests).toBeLessThanOrEqual(s.totalRequests + 1e-6);
     expect(s.finishedRequests + s.failedRequests).toBeGreaterThan(s.totalRequests * 0.97);
+    expect(s.finishedRequests + s.failedRequests + s.inFlightAtEnd).toBeCloseTo(s.totalRequests, 6);
     expect(s.bounds.instantNodeHours).toBeGreaterThan(0);
     expect(s.bounds.leadTimeNodeHours).toBeGreaterThanOrEqual(s.bounds.instantNodeHours);
     expect(s.syncs).toBe(Math.ceil(trace.requests.length / SYNC));
