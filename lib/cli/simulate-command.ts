@@ -234,6 +234,28 @@ export function faultLines(runs: readonly { readonly name: string; readonly resu
 }
 
 /**
+ * A note for each trace that ended with requests still waiting or running in some run: they
+ * count as neither finished nor failed, so the table alone would hide them. It says to lengthen
+ * the trace when they are more than the failed-request SLO allows to fail, enough to change
+ * whether it is met.
+ */
+export function inFlightNotes(perTrace: readonly { readonly trace: Trace; readonly runs: readonly { readonly name: string; readonly result: SimulationResult }[] }[]): string[] {
+  return perTrace.flatMap(({ trace, runs }) => {
+    const where = perTrace.length > 1 ? `trace ${trace.name}` : 'the trace';
+    const left = runs.filter((r) => formatCount(r.result.summary.inFlightAtEnd) !== '0');
+    if (left.length === 0) return [];
+    const matters = left.some(({ result: { summary: s } }) => s.inFlightAtEnd > s.slo.failedRatio * s.totalRequests);
+    const lengthen = 'lengthen the trace to see how they end';
+    if (runs.length === 1) {
+      const n = formatCount(left[0].result.summary.inFlightAtEnd);
+      return [`${n} request${n === '1' ? ' was' : 's were'} still waiting or running when ${where} ended; they count as neither finished nor failed${matters ? `: ${lengthen}` : ''}`];
+    }
+    const list = left.map((r) => `${r.name} ${formatCount(r.result.summary.inFlightAtEnd)}`).join(', ');
+    return [`requests still waiting or running when ${where} ended, counted as neither finished nor failed: ${list}${matters ? `; ${lengthen}` : ''}`];
+  });
+}
+
+/**
  * The specs of a `--trace` list: split at commas, except inside a shape's options
  * (`step:peak=40,base=2,code` is `step:peak=40,base=2` and `code`).
  */
@@ -395,7 +417,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
     const stats = traceStats(trace);
     return `trace ${trace.name}: ${formatCount(stats.seconds)} s, ${formatCount(stats.total)} requests, mean ${stats.mean.toFixed(2)}/s, peak ${stats.peak.toFixed(0)}/s (60 s average ${stats.peak60.toFixed(1)}/s); ${r.initialReplicas} replicas ready at the start`;
   };
-  const notes = [...new Set(perTrace.flatMap((t) => t.runs.flatMap((r) => r.result.warnings)))];
+  const notes = [...new Set(perTrace.flatMap((t) => t.runs.flatMap((r) => r.result.warnings))), ...inFlightNotes(perTrace)];
 
   if (v.json) {
     io.stdout(`${JSON.stringify({

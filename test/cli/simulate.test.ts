@@ -145,6 +145,24 @@ describe('inferscale simulate (in process)', () => {
     expect(typeof out.traces[0].scenarios[0].summary.sloViolationSeconds.ttft).toBe('number');
   });
 
+  test('requests still waiting or running when the trace ends: a note says how many, and the JSON counts them', () => {
+    const fiveSeconds = join(FIXTURES, 'five-seconds.csv');
+    const r = runInProcess(['simulate', '--manifest', manifest, '--trace', fiveSeconds]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('\nnote: 500 requests were still waiting or running when the trace ended; they count as neither finished nor failed: lengthen the trace to see how they end\n');
+    const json = runInProcess(['simulate', '--manifest', manifest, '--trace', fiveSeconds, '--json']);
+    const out = JSON.parse(json.stdout) as { traces: { scenarios: { summary: { totalRequests: number; finishedRequests: number; failedRequests: number; inFlightAtEnd: number } }[] }[] };
+    const s = out.traces[0].scenarios[0].summary;
+    expect([s.totalRequests, s.finishedRequests, s.failedRequests]).toEqual([500, 0, 0]);
+    expect(s.inFlightAtEnd).toBeCloseTo(500, 6);
+  });
+
+  test('requests still in flight in several runs: one note per trace, naming each run', () => {
+    const r = runInProcess(['simulate', '--manifest', manifest, '--trace', join(FIXTURES, 'five-seconds.csv'), '--compare', 'configured,steady']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('\nnote: requests still waiting or running when the trace ended, counted as neither finished nor failed: burst (configured) 500, steady 500; lengthen the trace to see how they end\n');
+  });
+
   test('model options reach the simulation (profile, SLOs, load time, node pool)', () => {
     const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'step:duration=900,at=300', '--profile', 'llama-3.1-8b/a100-40gb', '--slo-ttft', '1', '--slo-tpot', '0.05', '--load-time', '120', '--gpus-per-node', '4', '--node-provisioning', '90']);
     expect(r.code).toBe(0);
