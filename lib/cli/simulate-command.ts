@@ -230,7 +230,7 @@ export function kedaLines(runs: readonly { readonly name: string; readonly resul
 
 /** What the HPA did around each injected fault, one line per fault and run. */
 export function faultLines(runs: readonly { readonly name: string; readonly result: SimulationResult }[]): string[] {
-  return runs.flatMap(({ name, result }) => result.summary.faults.map((f) => `fault ${f.kind} at ${formatSeconds(f.atSeconds)} (${name}): spec.replicas ${f.desiredBefore} before, up to ${f.desiredPeakAfter} after; ready ${f.readyBefore} before, ${f.readyLowest} at the lowest; ${f.blockedSyncs} blocked syncs; ${formatCount(f.failedRequests)} failed requests${f.endSeconds >= 0 ? `; over after ${formatSeconds(f.endSeconds - f.atSeconds)}` : '; not over by the end'}`));
+  return runs.flatMap(({ name, result }) => result.summary.faults.map((f) => `fault ${f.kind} at ${formatSeconds(f.atSeconds)} (${name}): spec.replicas ${f.desiredBefore} before, up to ${f.desiredPeakAfter} after; ready ${f.readyBefore} before, ${f.readyLowest} at the lowest; ${f.blockedSyncs} blocked syncs; ${formatCount(f.failedRequests)} failed requests${f.endSeconds >= 0 && f.endSeconds <= result.summary.durationSeconds ? `; over after ${formatSeconds(f.endSeconds - f.atSeconds)}` : '; not over by the end'}`));
 }
 
 /**
@@ -268,26 +268,67 @@ export function traceSpecs(list: string): string[] {
   return specs;
 }
 
+/** The keys each `--fault` kind takes, and how it is written. */
+const FAULT_KINDS = {
+  outage: { keys: ['at', 'for'], form: 'outage:at=S,for=S' },
+  crash: { keys: ['at'], form: 'crash:at=S' },
+  spot: { keys: ['at'], form: 'spot:at=S' },
+} as const;
+
+/** One `--fault` spec, read. */
+interface FaultSpec {
+  readonly kind: keyof typeof FAULT_KINDS;
+  readonly atSeconds: number;
+  /** How long an outage lasts; 0 for the other kinds. */
+  readonly durationSeconds: number;
+}
+
+/** Reads one `--fault` spec: its kind, then each of that kind's keys exactly once. */
+function parseFault(spec: string): FaultSpec {
+  const [kind, rest = ''] = spec.split(':', 2);
+  if (!Object.prototype.hasOwnProperty.call(FAULT_KINDS, kind)) {
+    throw new CliError(`--fault ${spec}: "${kind}" is not a fault; expected ${FAULT_KINDS.outage.form}, ${FAULT_KINDS.crash.form} or ${FAULT_KINDS.spot.form}`);
+  }
+  const { keys, form } = FAULT_KINDS[kind as keyof typeof FAULT_KINDS];
+  const fields = new Map<string, string>();
+  for (const part of rest.split(',').filter(Boolean)) {
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    if (!(keys as readonly string[]).includes(key)) throw new CliError(`--fault ${spec}: "${key}" is not a key of ${kind}; expected ${form}`);
+    if (eq < 0) throw new CliError(`--fault ${spec}: ${key} has no value; expected ${form}`);
+    if (fields.has(key)) throw new CliError(`--fault ${spec}: ${key} is given twice; expected ${form}`);
+    fields.set(key, part.slice(eq + 1));
+  }
+  const seconds = (key: string, min: 0 | 1): number => {
+    const v = fields.get(key);
+    const n = Number(v);
+    if (v === undefined || v.trim() === '' || !Number.isInteger(n) || n < min) throw new CliError(`--fault ${spec}: ${key} is ${v === undefined ? 'missing' : `"${v}"`}; expected whole seconds, ${min} or more`);
+    return n;
+  };
+  // An outage lasts at least a second: the simulator refuses one of no length.
+  return { kind: kind as keyof typeof FAULT_KINDS, atSeconds: seconds('at', 0), durationSeconds: kind === 'outage' ? seconds('for', 1) : 0 };
+}
+
 /** Faults from `--fault` specs. */
 export function parseFaults(specs: readonly string[]): FaultOptions {
-  const outages: { atSeconds: number; durationSeconds: number }[] = [];
-  const crashes: { atSeconds: number }[] = [];
-  const spots: { atSeconds: number }[] = [];
+  const faults = specs.map(parseFault);
+  const at = (kind: FaultSpec['kind']): FaultSpec[] => faults.filter((f) => f.kind === kind);
+  return {
+    metricsOutages: at('outage').map((f) => ({ atSeconds: f.atSeconds, durationSeconds: f.durationSeconds })),
+    podCrashes: at('crash').map((f) => ({ atSeconds: f.atSeconds })),
+    spotInterruptions: at('spot').map((f) => ({ atSeconds: f.atSeconds })),
+  };
+}
+
+/** Checks `--fault` specs against the traces: a fault that starts at or after the end of a trace would never happen. */
+export function checkFaultTimes(specs: readonly string[], traces: readonly Trace[]): void {
   for (const spec of specs) {
-    const [kind, rest = ''] = spec.split(':', 2);
-    const fields = new Map(rest.split(',').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string]));
-    const seconds = (key: string): number => {
-      const v = fields.get(key);
-      const n = Number(v);
-      if (v === undefined || v.trim() === '' || !Number.isInteger(n) || n < 0) throw new CliError(`--fault ${spec}: ${key} is ${v === undefined ? 'missing' : `"${v}"`}; expected whole seconds, 0 or more`);
-      return n;
-    };
-    if (kind === 'outage') outages.push({ atSeconds: seconds('at'), durationSeconds: seconds('for') });
-    else if (kind === 'crash') crashes.push({ atSeconds: seconds('at') });
-    else if (kind === 'spot') spots.push({ atSeconds: seconds('at') });
-    else throw new CliError(`--fault ${spec}: "${kind}" is not a fault; expected outage:at=S,for=S, crash:at=S or spot:at=S`);
+    const { atSeconds } = parseFault(spec);
+    for (const trace of traces) {
+      const end = trace.requests.length;
+      if (atSeconds >= end) throw new CliError(`--fault ${spec} starts after ${traces.length > 1 ? `trace ${trace.name}` : 'the trace'} ends (${formatCount(end)} s)`);
+    }
   }
-  return { metricsOutages: outages, podCrashes: crashes, spotInterruptions: spots };
 }
 
 function numberOption(name: string, value: string | undefined, check: 'positive' | 'nonNegative' | 'whole'): number | undefined {
@@ -327,6 +368,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
   const traces: Trace[] = traceSpecs(v.trace ?? 'step')
     .map((spec) => scaleTrace(loadTrace(spec, io.cwd, { ...(duration !== undefined ? { durationSeconds: duration } : {}), ...(seed !== undefined ? { seed } : {}) }), scale));
   if (traces.length === 0) throw new CliError('--trace is empty; expected a shape, a named trace or a file');
+  checkFaultTimes(v.fault ?? [], traces);
 
   // Scenarios.
   const presets = (v.compare ?? 'configured').split(',').map((p) => p.trim()).filter(Boolean);

@@ -187,6 +187,12 @@ describe('inferscale simulate (in process)', () => {
     expect(r.stdout).toMatch(/^fault podCrash at 10 min \(burst \(configured\)\): /m);
   });
 
+  test('an outage still going when the trace ends is reported as not over', () => {
+    const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'step:duration=900', '--fault', 'outage:at=800,for=200']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^fault metricsOutage at 13 min 20 s \(burst \(configured\)\): .*; not over by the end$/m);
+  });
+
   test('a comma-separated trace list compares the presets on each trace, one table each', () => {
     const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'ramp,spike', '--duration', '600', '--compare', 'configured,default']);
     expect(r.code).toBe(0);
@@ -204,7 +210,13 @@ describe('inferscale simulate (in process)', () => {
     [['simulate', '--manifest', manifest, '--slo-ttft', '0'], /^inferscale simulate: --slo-ttft is "0"; expected a number greater than 0\n$/],
     [['simulate', '--manifest', manifest, '--profile', 'tpu/v9'], /^inferscale simulate: --profile "tpu\/v9" is not a shipped profile \(llama-2-7b\/a10g, .*\) or an existing file\n$/],
     [['simulate', '--manifest', manifest, '--fault', 'meteor:at=3'], /^inferscale simulate: --fault meteor:at=3: "meteor" is not a fault; expected outage:at=S,for=S, crash:at=S or spot:at=S\n$/],
-    [['simulate', '--manifest', manifest, '--fault', 'outage:at=60'], /^inferscale simulate: --fault outage:at=60: for is missing; expected whole seconds, 0 or more\n$/],
+    [['simulate', '--manifest', manifest, '--fault', 'outage:at=60'], /^inferscale simulate: --fault outage:at=60: for is missing; expected whole seconds, 1 or more\n$/],
+    [['simulate', '--manifest', manifest, '--fault', 'outage:at=900,for=0'], /^inferscale simulate: --fault outage:at=900,for=0: for is "0"; expected whole seconds, 1 or more\n$/],
+    [['simulate', '--manifest', manifest, '--fault', 'crash:at=-5'], /^inferscale simulate: --fault crash:at=-5: at is "-5"; expected whole seconds, 0 or more\n$/],
+    [['simulate', '--manifest', manifest, '--fault', 'crash:at=100,for=10'], /^inferscale simulate: --fault crash:at=100,for=10: "for" is not a key of crash; expected crash:at=S\n$/],
+    [['simulate', '--manifest', manifest, '--fault', 'outage:at=100,for=10,at=200'], /^inferscale simulate: --fault outage:at=100,for=10,at=200: at is given twice; expected outage:at=S,for=S\n$/],
+    [['simulate', '--manifest', manifest, '--trace', 'code', '--fault', 'outage:at=99999,for=10'], /^inferscale simulate: --fault outage:at=99999,for=10 starts after the trace ends \(3,437 s\)\n$/],
+    [['simulate', '--manifest', manifest, '--trace', 'code,step', '--fault', 'spot:at=3500'], /^inferscale simulate: --fault spot:at=3500 starts after trace code ends \(3,437 s\)\n$/],
     [['simulate', '--manifest', manifest, '--routing', 'random'], /^inferscale simulate: --routing is "random"; expected least-loaded or round-robin\n$/],
     [['frobnicate'], /^inferscale: unknown command "frobnicate"; expected "simulate", "explain", "profile", "tune" or "doctor" \(see inferscale --help\)\n$/],
   ])('bad input %j: one error line', (args, message) => {

@@ -13,6 +13,18 @@ import type { FaultReport, SimulationTimeline } from './summary';
 /** How long after a fault the report looks at what the HPA and users saw, seconds. */
 export const FAULT_AFTERMATH_SECONDS = 300;
 
+/** A warning for each fault that starts at or after the end of a trace of `duration` seconds: it never happens. */
+export function faultWarnings(faults: ResolvedSimulationOptions['faults'], duration: number): string[] {
+  const late = (path: string, what: string, list: readonly { readonly atSeconds: number }[]): string[] => list
+    .filter((f) => f.atSeconds >= duration)
+    .map((f) => `${what} at ${f.atSeconds} s (${path}) starts after the trace ends (${duration} s) and is ignored`);
+  return [
+    ...late('faults.metricsOutages', 'a metrics outage', faults.metricsOutages),
+    ...late('faults.podCrashes', 'a pod crash', faults.podCrashes),
+    ...late('faults.spotInterruptions', 'a spot interruption', faults.spotInterruptions),
+  ];
+}
+
 /** The faults of one run, applied as the loop reaches them. */
 export class FaultSchedule {
   private readonly events: { kind: FaultReport['kind']; atSeconds: number; endSeconds: number; done: boolean; hit: boolean }[];

@@ -11,7 +11,7 @@ import { instantBoundSeconds, leadTimeBoundSeconds, replicasNeeded } from './bou
 import { Cluster, Pod, PodPhase } from './cluster';
 import { ControllerLoop, LOOKBACK_DELTA_SECONDS, SimulationSyncs } from './controller-loop';
 import { EngineExposition, PodScrapes, ScrapeLayout } from './engine-metrics';
-import { FaultSchedule } from './faults';
+import { faultWarnings, FaultSchedule } from './faults';
 import { HeldRequests } from './gateway';
 import { KedaScaleLoop, kedaSummary, kedaWarnings } from './keda';
 import { ResolvedSimulationOptions, resolveSimulationOptions, SimulationOptions } from './options';
@@ -62,7 +62,7 @@ export interface SimulationResult {
 export function simulate(service: SimulatedService, trace: Trace, options: SimulationOptions = {}): SimulationResult {
   const o = resolveSimulationOptions(service, options);
   const T = trace.requests.length;
-  const warnings = startWarnings(service, o, options);
+  const warnings = [...startWarnings(service, o, options), ...faultWarnings(o.faults, T)];
   const requests = trace.requests;
   const mix = requestMix(trace, o);
   const capacity = capacitySeries(o.profile, mix, o.slo.interTokenSeconds);

@@ -280,6 +280,13 @@ describe('faults', () => {
     expect(Number.isNaN(r.syncs.metricValues[during])).toBe(true);
   });
 
+  test('a fault that starts at or after the end of the trace never happens, and a warning says so', () => {
+    const r = simulate(s, trace, { ...WARM, faults: { metricsOutages: [{ atSeconds: 99999, durationSeconds: 10 }], podCrashes: [{ atSeconds: 1500 }] } });
+    expect(r.summary.faults).toEqual([]);
+    expect(r.warnings).toContain('a metrics outage at 99999 s (faults.metricsOutages) starts after the trace ends (1500 s) and is ignored');
+    expect(r.warnings).toContain('a pod crash at 1500 s (faults.podCrashes) starts after the trace ends (1500 s) and is ignored');
+  });
+
   test('a pod crash fails its requests, the pod reloads the model, and ready replicas come back', () => {
     // Long answers (1,000 tokens, about four seconds each), so the pod holds requests when it crashes.
     const r = simulate(s, trace, { ...WARM, serving: { ...WARM.serving, outputTokens: 1000 }, faults: { podCrashes: [{ atSeconds: 600 }] } });
