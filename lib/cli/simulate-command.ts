@@ -10,14 +10,20 @@ import {
   BehaviorPresetName,
   existsWithoutPods,
   FaultOptions,
+  LeverOptions,
+  NodePoolOptions,
+  PodOptions,
+  resolveSimulationOptions,
   scaleTrace,
   SERVING_PROFILES,
+  ServingOptions,
   ServingProfile,
   simulate,
   SimulatedService,
   SimulationOptions,
   SimulationResult,
   SimulatedAutoscaler,
+  SloOptions,
   Trace,
   traceStats,
   withAutoscaler,
@@ -100,7 +106,7 @@ SLOs (95th percentile per second):
   --slo-ttft S           time to first token (default 2)
   --slo-tpot S           time per output token (default 0.2)
   --slo-e2e S            end-to-end latency (default: TTFT + 256 × TPOT)
-  --slo-failed RATIO     failed requests over all (default 0.001)
+  --slo-failed SHARE     failed requests over all, a fraction or a percentage (default 0.001, i.e. 0.1%)
 
 Cluster:
   --load-time S          model load time in seconds
@@ -331,16 +337,108 @@ export function checkFaultTimes(specs: readonly string[], traces: readonly Trace
   }
 }
 
-function numberOption(name: string, value: string | undefined, check: 'positive' | 'nonNegative' | 'whole'): number | undefined {
+function numberOption(name: string, value: string | undefined, check: 'positive' | 'nonNegative' | 'whole' | 'count'): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   const ok = value.trim() !== '' && Number.isFinite(n)
-    && (check === 'positive' ? n > 0 : check === 'nonNegative' ? n >= 0 : Number.isInteger(n) && n >= 1);
+    && (check === 'positive' ? n > 0 : check === 'nonNegative' ? n >= 0 : Number.isInteger(n) && n >= (check === 'count' ? 0 : 1));
   if (!ok) {
-    const expected = check === 'positive' ? 'a number greater than 0' : check === 'nonNegative' ? 'a number, 0 or more' : 'a whole number, 1 or more';
+    const expected = check === 'positive' ? 'a number greater than 0' : check === 'nonNegative' ? 'a number, 0 or more' : check === 'count' ? 'a whole number, 0 or more' : 'a whole number, 1 or more';
     throw new CliError(`--${name} is "${value}"; expected ${expected}`);
   }
   return n;
+}
+
+/** A share from 0 to 1 (`--slo-failed`), written as a fraction (`0.001`) or a percentage (`0.1%`). */
+export function parseShare(name: string, value: string): number {
+  const text = value.trim();
+  const percent = text.endsWith('%');
+  const digits = (percent ? text.slice(0, -1) : text).trim();
+  const n = Number(digits) / (percent ? 100 : 1);
+  if (digits === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new CliError(`--${name} is "${value}"; expected a share from 0 to 1, e.g. 0.001 or 0.1%`);
+  return n;
+}
+
+/**
+ * Checks the cluster flags against the service and one another before anything runs, naming
+ * the flags (simulate() would name its own option fields).
+ */
+function checkClusterFlags(service: SimulatedService, options: SimulationOptions): void {
+  const replicas = options.pods?.initialReplicas;
+  if (replicas !== undefined && replicas > service.maxReplicas) {
+    throw new CliError(`--initial-replicas is "${replicas}"; expected a whole number from 1 to maxReplicas (${service.maxReplicas})`);
+  }
+  const gpusPerPod = service.gpusPerPod;
+  if (!(gpusPerPod > 0)) return;
+  const { gpusPerNode, maxNodes, initialNodes } = options.nodes ?? {};
+  if (gpusPerNode !== undefined && gpusPerNode < gpusPerPod) {
+    throw new CliError(`--gpus-per-node is "${gpusPerNode}", but a pod of ${service.name} needs ${gpusPerPod} GPUs; expected ${Math.ceil(gpusPerPod)} or more`);
+  }
+  // The node pool as the simulator resolves it for this service (maxNodes: enough for maxReplicas).
+  const pool = resolveSimulationOptions(service, gpusPerNode !== undefined ? { nodes: { gpusPerNode } } : {});
+  const podsPerNode = Math.floor(pool.gpusPerNode / gpusPerPod);
+  const limit = maxNodes ?? pool.maxNodes;
+  const usable = `the nodes the service can use (${limit}, ${maxNodes !== undefined ? '--max-nodes' : 'enough for maxReplicas; raise it with --max-nodes'})`;
+  if (initialNodes !== undefined) {
+    if (initialNodes > limit) throw new CliError(`--initial-nodes ${initialNodes} is above ${usable}`);
+    if (replicas !== undefined && initialNodes * podsPerNode < replicas) {
+      throw new CliError(`--initial-nodes ${initialNodes} cannot hold the ${replicas} replicas of --initial-replicas (${podsPerNode} per node); expected ${Math.ceil(replicas / podsPerNode)} or more`);
+    }
+  }
+  const headroom = options.levers?.headroomNodes;
+  if (headroom !== undefined && headroom > limit) throw new CliError(`--headroom ${headroom} is above ${usable}`);
+}
+
+/** Paths of simulate() options in the groups the command line sets (`slo.failedRatio`). */
+type FlagOptionPath =
+  | `serving.${keyof ServingOptions}` | `slo.${keyof SloOptions}` | `pods.${keyof PodOptions}`
+  | `nodes.${keyof NodePoolOptions}` | `levers.${keyof LeverOptions}` | `faults.${keyof FaultOptions}`;
+
+/** The flag that sets each simulate() option, to name it in an error simulate() raises about one. */
+const FLAG_OF_OPTION: { readonly [P in FlagOptionPath]?: string } = {
+  'serving.profile': '--profile',
+  'serving.routing': '--routing',
+  'serving.gateway': '--gateway',
+  'serving.requestTimeoutSeconds': '--timeout',
+  'serving.promptTokens': '--prompt-tokens',
+  'serving.outputTokens': '--output-tokens',
+  'slo.ttftSeconds': '--slo-ttft',
+  'slo.interTokenSeconds': '--slo-tpot',
+  'slo.e2eSeconds': '--slo-e2e',
+  'slo.failedRatio': '--slo-failed',
+  'pods.initialReplicas': '--initial-replicas',
+  'pods.imagePullSeconds': '--image-pull',
+  'pods.imageBytes': '--image-size',
+  'pods.storageBytesPerSecond': '--storage-throughput',
+  'pods.startupSpread': '--startup-spread',
+  'nodes.gpusPerNode': '--gpus-per-node',
+  'nodes.maxNodes': '--max-nodes',
+  'nodes.initialNodes': '--initial-nodes',
+  'nodes.provisioningSeconds': '--node-provisioning',
+  'levers.headroomNodes': '--headroom',
+  'levers.weightCache': '--weight-cache',
+  'faults.metricsOutages': '--fault outage',
+  'faults.podCrashes': '--fault crash',
+  'faults.spotInterruptions': '--fault spot',
+};
+
+/**
+ * Runs `run`; an error simulate() raises about an option (`simulate "llm": nodes.initialNodes
+ * (1) cannot hold ...`) comes back as a CliError naming the flag instead (`--initial-nodes (1)
+ * cannot hold ...`). The checks before the run catch most; this catches what only the run knows.
+ */
+function namingFlags<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    const match = e instanceof Error ? /^simulate "[^"]*": ([\s\S]*)$/.exec(e.message) : null;
+    if (!match) throw e;
+    throw new CliError(match[1].replace(/\b(serving|slo|pods|nodes|levers|faults)\.(\w+)((?:\[\d+\])?(?:\.\w+)*)/g, (path: string, group: string, key: string, rest: string) => {
+      const flag = FLAG_OF_OPTION[`${group}.${key}` as FlagOptionPath];
+      if (flag === undefined) return path;
+      return rest ? `${flag}'s ${rest.replace(/^\./, '')}` : flag;
+    }));
+  }
 }
 
 /** Runs `inferscale simulate` with its arguments; returns the exit code. */
@@ -377,7 +475,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
       throw new CliError(`--compare: "${p}" is not a behavior preset or an autoscaler; expected ${[...BEHAVIOR_PRESETS, ...AUTOSCALER_PATHS].join(', ')}`);
     }
   }
-  if (presets.length === 0) throw new CliError(`--compare is empty; expected presets from ${BEHAVIOR_PRESETS.join(', ')}`);
+  if (presets.length === 0) throw new CliError(`--compare is empty; expected behavior presets or autoscalers from ${[...BEHAVIOR_PRESETS, ...AUTOSCALER_PATHS].join(', ')}`);
   if (v.routing !== undefined && v.routing !== 'least-loaded' && v.routing !== 'round-robin') throw new CliError(`--routing is "${v.routing}"; expected least-loaded or round-robin`);
   if (v.gateway !== undefined && v.gateway !== 'refuse' && v.gateway !== 'hold') throw new CliError(`--gateway is "${v.gateway}"; expected refuse or hold`);
 
@@ -396,7 +494,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
       ttftSeconds: numberOption('slo-ttft', v['slo-ttft'], 'positive'),
       interTokenSeconds: numberOption('slo-tpot', v['slo-tpot'], 'positive'),
       e2eSeconds: numberOption('slo-e2e', v['slo-e2e'], 'positive'),
-      failedRatio: numberOption('slo-failed', v['slo-failed'], 'nonNegative'),
+      failedRatio: v['slo-failed'] !== undefined ? parseShare('slo-failed', v['slo-failed']) : undefined,
     }),
     pods: defined({
       initialReplicas: numberOption('initial-replicas', v['initial-replicas'], 'whole'),
@@ -414,13 +512,14 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
     }),
     ...(v.fault !== undefined ? { faults: parseFaults(v.fault) } : {}),
     levers: defined({
-      headroomNodes: numberOption('headroom', v.headroom, 'whole'),
+      headroomNodes: numberOption('headroom', v.headroom, 'count'),
       imagePrepull: v.prepull,
       weightCache: v['weight-cache'] !== undefined ? parseWeightCache(v['weight-cache']) : undefined,
     }),
   };
   // The load time also sizes the presets' scale-down windows, so it belongs to the service.
   const service: SimulatedService = loadTime !== undefined ? { ...base, modelLoadSeconds: Math.round(loadTime), modelLoadSource: 'option' } : base;
+  checkClusterFlags(service, options);
 
   const showProgress = io.stderrIsTty || v.progress === true;
   const perTrace: { trace: Trace; runs: { name: string; result: SimulationResult }[] }[] = [];
@@ -440,7 +539,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
           io.stderr(io.stderrIsTty ? `\r${label}: ${pct}%${d === all ? '\n' : ''}` : `${label}: ${pct}%\n`);
         }
         : undefined;
-      runs.push({ name, result: simulate(scenario, trace, { ...options, ...(onProgress ? { onProgress } : {}) }) });
+      runs.push({ name, result: namingFlags(() => simulate(scenario, trace, { ...options, ...(onProgress ? { onProgress } : {}) })) });
     }
     perTrace.push({ trace, runs });
   }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../lib/cli/main';
@@ -217,6 +217,16 @@ describe('inferscale simulate (in process)', () => {
     [['simulate', '--manifest', manifest, '--fault', 'outage:at=100,for=10,at=200'], /^inferscale simulate: --fault outage:at=100,for=10,at=200: at is given twice; expected outage:at=S,for=S\n$/],
     [['simulate', '--manifest', manifest, '--trace', 'code', '--fault', 'outage:at=99999,for=10'], /^inferscale simulate: --fault outage:at=99999,for=10 starts after the trace ends \(3,437 s\)\n$/],
     [['simulate', '--manifest', manifest, '--trace', 'code,step', '--fault', 'spot:at=3500'], /^inferscale simulate: --fault spot:at=3500 starts after trace code ends \(3,437 s\)\n$/],
+    [['simulate', '--manifest', manifest, '--slo-failed', '5'], /^inferscale simulate: --slo-failed is "5"; expected a share from 0 to 1, e\.g\. 0\.001 or 0\.1%\n$/],
+    [['simulate', '--manifest', manifest, '--initial-replicas', '100'], /^inferscale simulate: --initial-replicas is "100"; expected a whole number from 1 to maxReplicas \(8\)\n$/],
+    [['simulate', '--manifest', manifest, '--headroom', '50'], /^inferscale simulate: --headroom 50 is above the nodes the service can use \(8, enough for maxReplicas; raise it with --max-nodes\)\n$/],
+    [['simulate', '--manifest', manifest, '--headroom', '4', '--max-nodes', '3'], /^inferscale simulate: --headroom 4 is above the nodes the service can use \(3, --max-nodes\)\n$/],
+    [['simulate', '--manifest', manifest, '--headroom=-1'], /^inferscale simulate: --headroom is "-1"; expected a whole number, 0 or more\n$/],
+    [['simulate', '--manifest', manifest, '--initial-nodes', '20'], /^inferscale simulate: --initial-nodes 20 is above the nodes the service can use \(8, enough for maxReplicas; raise it with --max-nodes\)\n$/],
+    [['simulate', '--manifest', manifest, '--initial-nodes', '1', '--initial-replicas', '4'], /^inferscale simulate: --initial-nodes 1 cannot hold the 4 replicas of --initial-replicas \(1 per node\); expected 4 or more\n$/],
+    [['simulate', '--manifest', manifest, '--trace', 'step:duration=600', '--initial-nodes', '1'], /^inferscale simulate: --initial-nodes \(1\) cannot hold the 2 initial replicas; use at least 2\n$/],
+    [['simulate', '--manifest', manifest, '--trace', 'step:duration=600', '--profile', join(FIXTURES, 'bad-profile.json')], /^inferscale simulate: --profile's prefillTokensPerSecond is undefined; expected a number greater than 0\n$/],
+    [['simulate', '--manifest', manifest, '--compare', ''], /^inferscale simulate: --compare is empty; expected behavior presets or autoscalers from configured, burst, steady, queue, default, legacy, adapter, keda\n$/],
     [['simulate', '--manifest', manifest, '--routing', 'random'], /^inferscale simulate: --routing is "random"; expected least-loaded or round-robin\n$/],
     [['frobnicate'], /^inferscale: unknown command "frobnicate"; expected "simulate", "explain", "profile", "tune" or "doctor" \(see inferscale --help\)\n$/],
   ])('bad input %j: one error line', (args, message) => {
@@ -224,6 +234,26 @@ describe('inferscale simulate (in process)', () => {
     expect(r.code).not.toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(message);
+  });
+
+  test('--slo-failed takes a share or a percentage', () => {
+    for (const value of ['0.001', '0.1%']) {
+      const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'step:duration=300', '--slo-failed', value]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('failed <= 0.1%;');
+    }
+  });
+
+  test('--headroom 0 is accepted (the default)', () => {
+    expect(runInProcess(['simulate', '--manifest', manifest, '--trace', 'step:duration=300', '--headroom', '0']).code).toBe(0);
+  });
+
+  test('a node too small for a pod: the error names --gpus-per-node', () => {
+    const twoGpus = join(dir, 'two-gpus.yaml');
+    writeFileSync(twoGpus, readFileSync(manifest, 'utf8').replace('nvidia.com/gpu: "1"', 'nvidia.com/gpu: "2"'));
+    const r = runInProcess(['simulate', '--manifest', twoGpus, '--gpus-per-node', '1']);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('inferscale simulate: --gpus-per-node is "1", but a pod of llm needs 2 GPUs; expected 2 or more\n');
   });
 
   test('--help prints the usage', () => {
