@@ -3,8 +3,8 @@
  * prints a summary table, optionally comparing behavior presets and writing an HTML report.
  * @module
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import {
   BEHAVIOR_PRESETS,
   BehaviorPresetName,
@@ -186,6 +186,23 @@ function loadProfile(spec: string, cwd: string): string | ServingProfile {
   } catch (e) {
     throw new CliError(`--profile ${spec}: not valid JSON (${(e as Error).message})`);
   }
+}
+
+/**
+ * Where `--report` writes, checked before the run so a bad path fails at once rather than after
+ * the simulation: a file (not a folder) in a folder that exists and can be written.
+ */
+function reportFile(spec: string, cwd: string): string {
+  const file = resolve(cwd, spec);
+  const folder = dirname(file);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new CliError(`--report ${spec}: the folder ${folder} does not exist`);
+  if (existsSync(file) && statSync(file).isDirectory()) throw new CliError(`--report ${spec} is a folder; expected the name of the HTML file to write`);
+  try {
+    accessSync(existsSync(file) ? file : folder, constants.W_OK);
+  } catch {
+    throw new CliError(`--report ${spec}: cannot write to ${existsSync(file) ? file : `the folder ${folder}`}`);
+  }
+  return file;
 }
 
 /** Autoscaler paths `--autoscaler` and `--compare` take. */
@@ -451,6 +468,8 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
     return 0;
   }
 
+  const report = v.report !== undefined ? reportFile(v.report, io.cwd) : undefined;
+
   // Service.
   const services = v.manifest !== undefined ? loadManifest(v.manifest, io.cwd) : loadAppDir(v['app-dir'] ?? 'charts-out', io.cwd);
   const picked = pickService(services, v.service, v.manifest ?? `${v['app-dir'] ?? 'charts-out'}/`);
@@ -579,16 +598,15 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
     io.stdout(`\ns over: seconds whose ${q} (of requests that got a first token, tokens, or requests that finished then) broke the SLO; node-hours: GPU nodes from provisioning start to removal; vs instant / vs lead-time: node-hours over each lower bound; time to capacity: longest wait for enough ready replicas after sustained demand (60 s average) outgrew them.\n`);
     for (const n of notes) io.stdout(`note: ${n}\n`);
   }
-  if (v.report !== undefined) {
-    const file = resolve(io.cwd, v.report);
+  if (report !== undefined) {
     const { trace, runs } = perTrace[0];
     const html = renderReport({ title: `inferscale simulate: ${service.name} on ${trace.name}`, description: [...header, traceLine(trace, runs[0].result)], footer: [boundsLine(runs[0].result), ...kedaLines(runs), ...faultLines(runs)], runs, notes });
     try {
-      writeFileSync(file, html);
+      writeFileSync(report, html);
     } catch (e) {
       throw new CliError(`cannot write the report to ${v.report}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    if (!v.json) io.stdout(`report: ${file}\n`);
+    if (!v.json) io.stdout(`report: ${report}\n`);
   }
   return 0;
 }

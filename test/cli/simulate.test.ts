@@ -236,6 +236,20 @@ describe('inferscale simulate (in process)', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  test('a report in a folder that does not exist fails before the simulation, naming --report', () => {
+    const missing = join(dir, 'no-such-folder', 't.html');
+    const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'code', '--report', missing]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`inferscale simulate: --report ${missing}: the folder ${join(dir, 'no-such-folder')} does not exist\n`);
+  });
+
+  test('a report path that is a folder fails before the simulation', () => {
+    const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'code', '--report', dir]);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`inferscale simulate: --report ${dir} is a folder; expected the name of the HTML file to write\n`);
+  });
+
   test('--slo-failed takes a share or a percentage', () => {
     for (const value of ['0.001', '0.1%']) {
       const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'step:duration=300', '--slo-failed', value]);
