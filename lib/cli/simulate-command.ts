@@ -115,6 +115,9 @@ Cluster:
   --max-nodes N          node pool limit (default: enough for maxReplicas)
   --initial-nodes N      nodes up at the start, image cached (default: enough for the initial replicas)
   --node-provisioning S  seconds to launch a GPU node (default 180)
+  --scale-down-unneeded-time S
+                         seconds a GPU node stays empty before the cluster autoscaler removes it
+                         (its --scale-down-unneeded-time; default 600)
   --image-pull S         image pull on a fresh node (default 60)
   --image-size GB        compressed image size: the pull takes it over 100 MB/s (instead of --image-pull)
   --storage-throughput MBPS
@@ -165,6 +168,7 @@ const OPTIONS = {
   'max-nodes': { type: 'string' },
   'initial-nodes': { type: 'string' },
   'node-provisioning': { type: 'string' },
+  'scale-down-unneeded-time': { type: 'string' },
   'image-pull': { type: 'string' },
   'image-size': { type: 'string' },
   'storage-throughput': { type: 'string' },
@@ -432,6 +436,7 @@ const FLAG_OF_OPTION: { readonly [P in FlagOptionPath]?: string } = {
   'nodes.maxNodes': '--max-nodes',
   'nodes.initialNodes': '--initial-nodes',
   'nodes.provisioningSeconds': '--node-provisioning',
+  'nodes.scaleDownUnneededSeconds': '--scale-down-unneeded-time',
   'levers.headroomNodes': '--headroom',
   'levers.weightCache': '--weight-cache',
   'faults.metricsOutages': '--fault outage',
@@ -528,6 +533,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
       maxNodes: numberOption('max-nodes', v['max-nodes'], 'whole'),
       initialNodes: numberOption('initial-nodes', v['initial-nodes'], 'whole'),
       provisioningSeconds: v['node-provisioning'] !== undefined ? Math.round(numberOption('node-provisioning', v['node-provisioning'], 'nonNegative')!) : undefined,
+      scaleDownUnneededSeconds: v['scale-down-unneeded-time'] !== undefined ? Math.round(numberOption('scale-down-unneeded-time', v['scale-down-unneeded-time'], 'nonNegative')!) : undefined,
     }),
     ...(v.fault !== undefined ? { faults: parseFaults(v.fault) } : {}),
     levers: defined({

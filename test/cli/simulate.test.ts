@@ -179,6 +179,15 @@ describe('inferscale simulate (in process)', () => {
     expect(r.stdout).toContain('model load 62 s, image pull 90 s');
   });
 
+  test('--scale-down-unneeded-time sets how long an empty node stays: removed at once, it bills fewer node-hours', () => {
+    const nodeHours = (seconds: string): number => {
+      const r = runInProcess(['simulate', '--service', 'llm', '--trace', 'step:at=300,for=600,duration=3600,peak=20,base=0.2', '--scale-down-unneeded-time', seconds, '--json']);
+      expect(r.code).toBe(0);
+      return (JSON.parse(r.stdout) as { traces: { scenarios: { summary: { nodeHours: number } }[] }[] }).traces[0].scenarios[0].summary.nodeHours;
+    };
+    expect(nodeHours('0')).toBeLessThan(nodeHours('1800'));
+  });
+
   test('faults report what the HPA did around each', () => {
     const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'step:duration=1200,at=300,peak=6,base=1', '--fault', 'outage:at=300,for=120', '--fault', 'crash:at=600']);
     expect(r.stderr).toBe('');
