@@ -31,7 +31,7 @@ import {
 } from '../core/simulator';
 import { CliError, loadAppDir, loadManifest, loadTrace, parseCommandLine, pickService } from './inputs';
 import { renderReport } from './report';
-import { boundsLine, formatCount, formatSeconds, formatTable, summaryColumns, summaryRows } from './table';
+import { boundsLine, countOf, formatCount, formatSeconds, formatTable, summaryColumns, summaryRows } from './table';
 
 /** Where the command writes, and what it knows about its environment. */
 export interface CliIo {
@@ -216,7 +216,7 @@ const AUTOSCALER_PATHS: readonly SimulatedAutoscaler[] = ['adapter', 'keda'];
 export function autoscalerLine(service: SimulatedService): string {
   const k = service.keda;
   if (!k) return 'scaled by an HPA reading the Prometheus Adapter';
-  const fallback = k.fallback ? `fallback ${k.fallback.replicas} replicas after ${k.fallback.failureThreshold} failed reads` : 'no fallback';
+  const fallback = k.fallback ? `fallback ${countOf(k.fallback.replicas, 'replica')} after ${countOf(k.fallback.failureThreshold, 'failed read')}` : 'no fallback';
   return `scaled by KEDA: polling ${k.pollingIntervalSeconds} s, ${service.minReplicas === 0 ? `scale to zero after ${k.cooldownPeriodSeconds} s without an active trigger` : 'no scale to zero'}, ${fallback}`;
 }
 
@@ -249,15 +249,15 @@ export function kedaLines(runs: readonly { readonly name: string; readonly resul
     const longest = k.coldStarts.reduce((a, c) => Math.max(a, c.waitSeconds), 0);
     const failed = k.coldStarts.reduce((a, c) => a + c.failedRequests, 0);
     const cold = k.coldStarts.length > 0
-      ? `${k.coldStarts.length} cold start${k.coldStarts.length > 1 ? 's' : ''} (requests with no replica ready), the longest ${formatSeconds(longest)} to a ready replica, ${formatCount(failed)} requests failed in them`
+      ? `${countOf(k.coldStarts.length, 'cold start')} (requests with no replica ready), the longest ${formatSeconds(longest)} to a ready replica, ${countOf(failed, 'request')} failed in ${k.coldStarts.length > 1 ? 'them' : 'it'}`
       : 'no cold start';
-    return [`keda (${name}): woke from zero ${k.activations} times, scaled to zero ${k.deactivations} times, ${formatSeconds(k.secondsAtZero)} at zero; ${cold}; ${k.failedReads} failed HPA reads, ${k.fallbackReads} answered with the fallback`];
+    return [`keda (${name}): woke from zero ${countOf(k.activations, 'time')}, scaled to zero ${countOf(k.deactivations, 'time')}, ${formatSeconds(k.secondsAtZero)} at zero; ${cold}; ${countOf(k.failedReads, 'failed HPA read')}, ${formatCount(k.fallbackReads)} answered with the fallback`];
   });
 }
 
 /** What the HPA did around each injected fault, one line per fault and run. */
 export function faultLines(runs: readonly { readonly name: string; readonly result: SimulationResult }[]): string[] {
-  return runs.flatMap(({ name, result }) => result.summary.faults.map((f) => `fault ${f.kind} at ${formatSeconds(f.atSeconds)} (${name}): spec.replicas ${f.desiredBefore} before, up to ${f.desiredPeakAfter} after; ready ${f.readyBefore} before, ${f.readyLowest} at the lowest; ${f.blockedSyncs} blocked syncs; ${formatCount(f.failedRequests)} failed requests${f.endSeconds >= 0 && f.endSeconds <= result.summary.durationSeconds ? `; over after ${formatSeconds(f.endSeconds - f.atSeconds)}` : '; not over by the end'}`));
+  return runs.flatMap(({ name, result }) => result.summary.faults.map((f) => `fault ${f.kind} at ${formatSeconds(f.atSeconds)} (${name}): spec.replicas ${f.desiredBefore} before, up to ${f.desiredPeakAfter} after; ready ${f.readyBefore} before, ${f.readyLowest} at the lowest; ${countOf(f.blockedSyncs, 'blocked sync')}; ${countOf(f.failedRequests, 'failed request')}${f.endSeconds >= 0 && f.endSeconds <= result.summary.durationSeconds ? `; over after ${formatSeconds(f.endSeconds - f.atSeconds)}` : '; not over by the end'}`));
 }
 
 /**
@@ -581,7 +581,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
   ];
   const traceLine = (trace: Trace, r: SimulationResult): string => {
     const stats = traceStats(trace);
-    return `trace ${trace.name}: ${formatCount(stats.seconds)} s, ${formatCount(stats.total)} requests, mean ${stats.mean.toFixed(2)}/s, peak ${stats.peak.toFixed(0)}/s (60 s average ${stats.peak60.toFixed(1)}/s); ${r.initialReplicas} replicas ready at the start`;
+    return `trace ${trace.name}: ${formatCount(stats.seconds)} s, ${formatCount(stats.total)} requests, mean ${stats.mean.toFixed(2)}/s, peak ${stats.peak.toFixed(0)}/s (60 s average ${stats.peak60.toFixed(1)}/s); ${countOf(r.initialReplicas, 'replica')} ready at the start`;
   };
   const notes = [...new Set(perTrace.flatMap((t) => t.runs.flatMap((r) => r.result.warnings))), ...inFlightNotes(perTrace)];
 

@@ -33,6 +33,12 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
+/** A count and its noun, singular for one: `1 replica`, `2 replicas`, `1,204 failed requests`. */
+export function countOf(n: number, singular: string, plural = `${singular}s`): string {
+  const count = formatCount(n);
+  return `${count} ${count === '1' ? singular : plural}`;
+}
+
 /** `cost / bound` as `1.23×`, `-` without a bound. */
 function ratio(cost: number, bound: number): string {
   return bound > 0 ? `${(cost / bound).toFixed(2)}×` : '-';

@@ -57,7 +57,7 @@ describe('inferscale simulate on the KEDA path', () => {
     expect(rows.some((l) => l.startsWith('adapter (1-8)'))).toBe(true);
     expect(rows.some((l) => l.startsWith('keda (0-8)'))).toBe(true);
     const keda = rows.find((l) => l.startsWith('keda (keda (0-8)): '))!;
-    expect(keda).toMatch(/^keda \(keda \(0-8\)\): woke from zero 1 times, scaled to zero 1 times, .+ at zero; 1 cold start \(requests with no replica ready\), the longest .+ to a ready replica, [0-9,]+ requests failed in them; /);
+    expect(keda).toMatch(/^keda \(keda \(0-8\)\): woke from zero 1 time, scaled to zero 1 time, .+ at zero; 1 cold start \(requests with no replica ready\), the longest .+ to a ready replica, [0-9,]+ requests? failed in it; /);
     expect(r.stdout).toContain('note: KEDA scales this service to zero: requests that arrive while no replica is ready fail at once');
   });
 
