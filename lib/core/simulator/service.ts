@@ -394,8 +394,18 @@ export function servicesFromManifests(objects: readonly unknown[], source = 'man
   const hpas = records.filter((o) => o.kind === 'HorizontalPodAutoscaler');
   const scaledObjects = records.filter((o) => o.kind === 'ScaledObject');
   if (hpas.length === 0 && scaledObjects.length === 0) {
-    const kinds = records.map((o) => `${String(o.kind)}/${String(asRecord(o.metadata).name ?? '?')}`);
-    throw new ManifestError(`${source}: no HorizontalPodAutoscaler or ScaledObject found${kinds.length ? ` (found ${kinds.slice(0, 5).join(', ')}${kinds.length > 5 ? ', ...' : ''})` : ''}; expected an autoscaling/v2 HPA (or a KEDA ScaledObject) and the Deployment it scales`);
+    // What was there instead: Kubernetes objects by kind and name, and how many values had no kind.
+    const kinds = records.filter((o) => typeof o.kind === 'string').map((o) => {
+      const name = asRecord(o.metadata).name;
+      return name === undefined ? `${String(o.kind)} without a name` : `${String(o.kind)}/${String(name)}`;
+    });
+    const others = objects.length - kinds.length;
+    const found = [
+      ...kinds.slice(0, 5),
+      ...(kinds.length > 5 ? ['...'] : []),
+      ...(others > 0 ? [others === 1 ? 'a YAML value without a kind' : `${others} YAML values without a kind`] : []),
+    ];
+    throw new ManifestError(`${source}: ${found.length ? `no HorizontalPodAutoscaler or ScaledObject found (found ${found.join(', ')})` : 'no Kubernetes objects found'}; expected an autoscaling/v2 HPA (or a KEDA ScaledObject) and the Deployment it scales`);
   }
   const targetOf = (o: Record<string, unknown>, kind: string): Record<string, unknown> => {
     const meta = asRecord(o.metadata);

@@ -123,6 +123,14 @@ describe('service from manifests', () => {
     expect(() => servicesFromYaml(DEPLOYMENT_YAML, 'dep.yaml')).toThrow(new ManifestError('dep.yaml: no HorizontalPodAutoscaler or ScaledObject found (found Deployment/chat); expected an autoscaling/v2 HPA (or a KEDA ScaledObject) and the Deployment it scales'));
   });
 
+  test('a manifest without Kubernetes objects says so, not "undefined/?"', () => {
+    expect(() => servicesFromYaml('# nothing here\n', 'empty.yaml')).toThrow(new ManifestError('empty.yaml: no Kubernetes objects found; expected an autoscaling/v2 HPA (or a KEDA ScaledObject) and the Deployment it scales'));
+  });
+
+  test('values without a kind and objects without a name are described as such', () => {
+    expect(() => servicesFromYaml('foo: bar\n---\nkind: Deployment\n', 'odd.yaml')).toThrow(new ManifestError('odd.yaml: no HorizontalPodAutoscaler or ScaledObject found (found Deployment without a name, a YAML value without a kind); expected an autoscaling/v2 HPA (or a KEDA ScaledObject) and the Deployment it scales'));
+  });
+
   test('an autoscaling/v1 HPA is an error', () => {
     expect(() => servicesFromYaml(HPA_YAML.replace('autoscaling/v2', 'autoscaling/v1'), 'v1.yaml')).toThrow('v1.yaml: HorizontalPodAutoscaler/chat is autoscaling/v1; the simulator reads autoscaling/v2 (metrics and behavior)');
   });
