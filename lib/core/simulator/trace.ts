@@ -411,10 +411,15 @@ function fromRows(rows: TimedRow[], source: string, hasContext: boolean, hasGene
   const t0 = rows[0].time;
   const gaps = rows.slice(1).map((r, i) => r.time - rows[i].time).sort((a, b) => a - b);
   const lastStep = gaps.length ? gaps[Math.floor(gaps.length / 2)] : 1;
-  const end = rows[rows.length - 1].time - t0 + lastStep;
+  const last = rows[rows.length - 1];
+  const end = last.time - t0 + lastStep;
   const seconds = Math.max(1, Math.round(end));
+  // Say whether the rows themselves are too far apart, or the last row's hold tips the trace over.
+  if (last.time - t0 >= MAX_TRACE_SECONDS) {
+    throw new TraceError(`${last.where}: ${timeName} is ${last.time - t0} s after the first row's; the simulator accepts traces of at most ${MAX_TRACE_SECONDS} s (31 days)`);
+  }
   if (seconds > MAX_TRACE_SECONDS) {
-    throw new TraceError(`${source}: spans ${seconds} s; the simulator accepts at most ${MAX_TRACE_SECONDS} s (31 days)`);
+    throw new TraceError(`${last.where}: the last row holds for the median time between rows (${lastStep} s), so the trace spans ${seconds} s; the simulator accepts at most ${MAX_TRACE_SECONDS} s (31 days)`);
   }
   const requests = new Float64Array(seconds);
   const context = hasContext ? new Float64Array(seconds) : undefined;

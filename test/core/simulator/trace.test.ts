@@ -23,6 +23,14 @@ describe('CSV traces', () => {
     expect(t.name).toBe('code.csv');
   });
 
+  test('rows further apart than 31 days: the error names the last row and how far it is from the first', () => {
+    expect(() => parseTraceCsv('second,requests\n0,1\n100000000,1\n', 'far.csv')).toThrow(new TraceError('far.csv line 3: second is 100000000 s after the first row\'s; the simulator accepts traces of at most 2678400 s (31 days)'));
+  });
+
+  test('rows within 31 days whose last row\'s hold takes the trace past it: the error says so', () => {
+    expect(() => parseTraceCsv('second,requests\n0,1\n2000000,1\n2600000,1\n', 'tip.csv')).toThrow(new TraceError('tip.csv line 4: the last row holds for the median time between rows (2000000 s), so the trace spans 4600000 s; the simulator accepts at most 2678400 s (31 days)'));
+  });
+
   test('holds each row\'s rate until the next row (a row per minute)', () => {
     const t = parseTraceCsv('timestamp,rps\n0,2\n60,5\n120,1\n', 'minutes.csv');
     expect(t.requests.length).toBe(180);
