@@ -3,8 +3,7 @@
  * prints a summary table, optionally comparing behavior presets and writing an HTML report.
  * @module
  */
-import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import {
   BEHAVIOR_PRESETS,
   BehaviorPresetName,
@@ -17,7 +16,6 @@ import {
   scaleTrace,
   SERVING_PROFILES,
   ServingOptions,
-  ServingProfile,
   simulate,
   SimulatedService,
   SimulationOptions,
@@ -29,7 +27,7 @@ import {
   withAutoscaler,
   withBehaviorPreset,
 } from '../core/simulator';
-import { CliError, loadAppDir, loadManifest, loadTrace, parseCommandLine, pickService } from './inputs';
+import { checkOutputFile, CliError, loadAppDir, loadManifest, loadProfile, loadTrace, parseCommandLine, pickService } from './inputs';
 import { renderReport } from './report';
 import { boundsLine, countOf, formatCount, formatSeconds, formatTable, summaryColumns, summaryRows } from './table';
 
@@ -179,35 +177,6 @@ const OPTIONS = {
   fault: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-/** A profile from a shipped id or a JSON file written by `inferscale profile fit`. */
-function loadProfile(spec: string, cwd: string): string | ServingProfile {
-  if (Object.prototype.hasOwnProperty.call(SERVING_PROFILES, spec)) return spec;
-  const file = resolve(cwd, spec);
-  if (!existsSync(file)) throw new CliError(`--profile "${spec}" is not a shipped profile (${Object.keys(SERVING_PROFILES).join(', ')}) or an existing file`);
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as ServingProfile;
-  } catch (e) {
-    throw new CliError(`--profile ${spec}: not valid JSON (${(e as Error).message})`);
-  }
-}
-
-/**
- * Where `--report` writes, checked before the run so a bad path fails at once rather than after
- * the simulation: a file (not a folder) in a folder that exists and can be written.
- */
-function reportFile(spec: string, cwd: string): string {
-  const file = resolve(cwd, spec);
-  const folder = dirname(file);
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new CliError(`--report ${spec}: the folder ${folder} does not exist`);
-  if (existsSync(file) && statSync(file).isDirectory()) throw new CliError(`--report ${spec} is a folder; expected the name of the HTML file to write`);
-  try {
-    accessSync(existsSync(file) ? file : folder, constants.W_OK);
-  } catch {
-    throw new CliError(`--report ${spec}: cannot write to ${existsSync(file) ? file : `the folder ${folder}`}`);
-  }
-  return file;
-}
 
 /** Autoscaler paths `--autoscaler` and `--compare` take. */
 const AUTOSCALER_PATHS: readonly SimulatedAutoscaler[] = ['adapter', 'keda'];
@@ -473,7 +442,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
     return 0;
   }
 
-  const report = v.report !== undefined ? reportFile(v.report, io.cwd) : undefined;
+  const report = v.report !== undefined ? checkOutputFile('--report', v.report, io.cwd) : undefined;
 
   // Service.
   const services = v.manifest !== undefined ? loadManifest(v.manifest, io.cwd) : loadAppDir(v['app-dir'] ?? 'charts-out', io.cwd);

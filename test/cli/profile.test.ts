@@ -57,12 +57,14 @@ describe('inferscale profile', () => {
     expect(r.stderr).toBe('inferscale profile: profile fit: --kv-cache-tokens is missing; vLLM logs it at start-up ("GPU KV cache size: N tokens")\n');
   });
 
-  test('--profile given a benchmark result instead of a fitted profile says to fit one first', async () => {
-    let stderr = '';
-    const io: CliIo = { stdout: () => undefined, stderr: (t) => (stderr += t), stderrIsTty: false, cwd: BENCH, env: {} };
-    const code = await main(['tune', '--manifest', join(__dirname, 'fixtures', 'llm.yaml'), '--trace', 'step', '--slo', 'ttft-p95=2s', '--profile', 'qwen-rate1.json'], io);
-    expect(code).toBe(1);
-    expect(stderr).toBe('inferscale tune: --profile qwen-rate1.json: this is a benchmark result (vllm bench serve), not a serving profile; fit a profile from it first: inferscale profile fit qwen-rate1.json OTHER-RATE.json --kv-cache-tokens N --output profile.json\n');
+  test('--profile given a benchmark result instead of a fitted profile says to fit one first, in tune and simulate', async () => {
+    for (const [command, extra] of [['tune', ['--slo', 'ttft-p95=2s']], ['simulate', []]] as const) {
+      let stderr = '';
+      const io: CliIo = { stdout: () => undefined, stderr: (t) => (stderr += t), stderrIsTty: false, cwd: BENCH, env: {} };
+      const code = await main([command, '--manifest', join(__dirname, 'fixtures', 'llm.yaml'), '--trace', 'step', ...extra, '--profile', 'qwen-rate1.json'], io);
+      expect(code).toBe(1);
+      expect(stderr).toBe(`inferscale ${command}: --profile qwen-rate1.json: this is a benchmark result (vllm bench serve), not a serving profile; fit a profile from it first: inferscale profile fit qwen-rate1.json OTHER-RATE.json --kv-cache-tokens N --output profile.json\n`);
+    }
     expect(isBenchResult(JSON.parse(readFileSync(join(BENCH, 'qwen-rate4.json'), 'utf8')))).toBe(true);
     expect(isBenchResult(SERVING_PROFILES['qwen2.5-7b/a10g'])).toBe(false);
   });

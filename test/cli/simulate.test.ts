@@ -217,7 +217,7 @@ describe('inferscale simulate (in process)', () => {
     [['simulate', '--manifest', join(FIXTURES, 'missing.yaml')], /^inferscale simulate: manifest .*missing\.yaml does not exist\n$/],
     [['simulate', '--app-dir', 'no-such-dir', '--service', 'llm'], /^inferscale simulate: no synthesized app in no-such-dir\/ .*run "npm run synth" first, or pass --manifest FILE\n$/],
     [['simulate', '--manifest', manifest, '--slo-ttft', '0'], /^inferscale simulate: --slo-ttft is "0"; expected a number greater than 0\n$/],
-    [['simulate', '--manifest', manifest, '--profile', 'tpu/v9'], /^inferscale simulate: --profile "tpu\/v9" is not a shipped profile \(llama-2-7b\/a10g, .*\) or an existing file\n$/],
+    [['simulate', '--manifest', manifest, '--profile', 'tpu/v9'], /^inferscale simulate: --profile "tpu\/v9" is not a shipped profile \(llama-2-7b\/a10g, .*\) or an existing file \(a profile written by "inferscale profile fit"\)\n$/],
     [['simulate', '--manifest', manifest, '--fault', 'meteor:at=3'], /^inferscale simulate: --fault meteor:at=3: "meteor" is not a fault; expected outage:at=S,for=S, crash:at=S or spot:at=S\n$/],
     [['simulate', '--manifest', manifest, '--fault', 'outage:at=60'], /^inferscale simulate: --fault outage:at=60: for is missing; expected whole seconds, 1 or more\n$/],
     [['simulate', '--manifest', manifest, '--fault', 'outage:at=900,for=0'], /^inferscale simulate: --fault outage:at=900,for=0: for is "0"; expected whole seconds, 1 or more\n$/],
@@ -256,7 +256,7 @@ describe('inferscale simulate (in process)', () => {
   test('a report path that is a folder fails before the simulation', () => {
     const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'code', '--report', dir]);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`inferscale simulate: --report ${dir} is a folder; expected the name of the HTML file to write\n`);
+    expect(r.stderr).toBe(`inferscale simulate: --report ${dir} is a folder; expected a file name\n`);
   });
 
   test('--slo-failed takes a share or a percentage', () => {
