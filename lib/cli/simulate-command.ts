@@ -570,7 +570,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
       io.stdout(`\n${traceLine(trace, runs[0].result)}\n${formatTable(summaryColumns(service.gpusPerPod > 0), summaryRows(runs))}\n${boundsLine(runs[0].result)}\n`);
       for (const line of [...kedaLines(runs), ...faultLines(runs)]) io.stdout(`${line}\n`);
     }
-    io.stdout(`\ns over: seconds whose ${q} (of requests that got a first token, tokens, or requests that finished then) broke the SLO; node-hours: GPU nodes from provisioning start to removal; vs instant / vs lead-time: node-hours over each lower bound; time to capacity: longest wait for enough ready replicas after sustained demand (60 s average) outgrew them.\n`);
+    io.stdout(`\ns over: seconds whose ${q} (of requests that got a first token, tokens, or requests that finished then) broke the SLO; ${service.gpusPerPod > 0 ? 'node-hours: GPU nodes from provisioning start to removal; vs instant / vs lead-time: node-hours over each lower bound' : 'replica-hours: pods bound to a node; vs instant / vs lead-time: replica-hours over each lower bound'}; time to capacity: longest wait for enough ready replicas after sustained demand (60 s average) outgrew them.\n`);
     for (const n of notes) io.stdout(`note: ${n}\n`);
   }
   if (report !== undefined) {

@@ -245,6 +245,15 @@ describe('inferscale simulate (in process)', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  test('a CPU-only service without a profile is told its pods serve as an LLM engine; the legend speaks of replica-hours', () => {
+    const r = runInProcess(['simulate', '--service', 'embeddings', '--trace', 'spike', '--duration', '600']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('note: embeddings runs on no GPU, but no serving profile was given, so its pods serve as qwen2.5-7b/a10g');
+    expect(r.stdout).toContain('replica-hours: pods bound to a node; vs instant / vs lead-time: replica-hours over each lower bound');
+    expect(r.stdout).not.toContain('node-hours: GPU nodes');
+    expect(r.stdout).not.toContain('no serving profile given');
+  });
+
   test('a report in a folder that does not exist fails before the simulation, naming --report', () => {
     const missing = join(dir, 'no-such-folder', 't.html');
     const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'code', '--report', missing]);

@@ -346,7 +346,11 @@ function initialFromTrace(requests: Float64Array, capacity: Float64Array, min: n
 function startWarnings(service: SimulatedService, o: ResolvedSimulationOptions, options: SimulationOptions): string[] {
   const warnings: string[] = [];
   for (const s of service.skippedMetrics) warnings.push(`metric ${s.name} is not simulated: ${s.reason}`);
-  if (options.serving?.profile === undefined) warnings.push(`no serving profile given; simulated ${o.profile.id} (${o.profile.model} on ${o.profile.gpu}); pick one with serving.profile / --profile`);
+  if (options.serving?.profile === undefined) {
+    warnings.push(service.gpusPerPod > 0
+      ? `no serving profile given; simulated ${o.profile.id} (${o.profile.model} on ${o.profile.gpu}); pick one with serving.profile / --profile`
+      : `${service.name} runs on no GPU, but no serving profile was given, so its pods serve as ${o.profile.id} (${o.profile.model} on ${o.profile.gpu}), an LLM engine: its TTFT, TPOT and capacity describe that engine, not this service; give a profile fitted to it (serving.profile / --profile, from \`inferscale profile fit\`)`);
+  }
   if (o.modelLoadSource === 'default') warnings.push(`the model load time is unknown; assumed ${o.modelLoadSeconds} s (set it with pods.modelLoadSeconds / --load-time)`);
   if (o.modelLoadSource === 'startupProbe') warnings.push(`model load time ${o.modelLoadSeconds} s estimated from the startup probe budget (budget / 1.5)`);
   const probe = service.startupProbe;
