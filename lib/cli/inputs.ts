@@ -104,6 +104,20 @@ function readsAsBenchResults(text: string, source: string): boolean {
   }
 }
 
+/**
+ * A share written as a fraction (`0.001`) or a percentage (`0.1%`): its value as a fraction and
+ * whether it was written as a percentage; undefined when it is neither, or below 0. Each option
+ * bounds it and words its own error.
+ */
+export function readShare(text: string): { readonly value: number; readonly percent: boolean } | undefined {
+  const t = text.trim();
+  const percent = t.endsWith('%');
+  const digits = (percent ? t.slice(0, -1) : t).trim();
+  const n = Number(digits);
+  if (digits === '' || !Number.isFinite(n) || n < 0) return undefined;
+  return { value: percent ? n / 100 : n, percent };
+}
+
 /** Every autoscaled service in a manifest file. */
 export function loadManifest(path: string, cwd: string): SimulatedService[] {
   const file = resolve(cwd, path);

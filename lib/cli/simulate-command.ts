@@ -27,7 +27,7 @@ import {
   withAutoscaler,
   withBehaviorPreset,
 } from '../core/simulator';
-import { checkOutputFile, CliError, loadAppDir, loadManifest, loadProfile, loadTrace, parseCommandLine, pickService } from './inputs';
+import { checkOutputFile, CliError, loadAppDir, loadManifest, loadProfile, loadTrace, parseCommandLine, pickService, readShare } from './inputs';
 import { renderReport } from './report';
 import { boundsLine, countOf, formatCount, formatSeconds, formatTable, summaryColumns, summaryRows } from './table';
 
@@ -341,12 +341,9 @@ function numberOption(name: string, value: string | undefined, check: 'positive'
 
 /** A share from 0 to 1 (`--slo-failed`), written as a fraction (`0.001`) or a percentage (`0.1%`). */
 export function parseShare(name: string, value: string): number {
-  const text = value.trim();
-  const percent = text.endsWith('%');
-  const digits = (percent ? text.slice(0, -1) : text).trim();
-  const n = Number(digits) / (percent ? 100 : 1);
-  if (digits === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new CliError(`--${name} is "${value}"; expected a share from 0 to 1, e.g. 0.001 or 0.1%`);
-  return n;
+  const share = readShare(value);
+  if (!share || share.value > 1) throw new CliError(`--${name} is "${value}"; expected a share from 0 to 1, e.g. 0.001 or 0.1%`);
+  return share.value;
 }
 
 /**

@@ -13,7 +13,7 @@ import {
 } from '../core/tune';
 import { checkDnsLabel } from '../core/names';
 import type { ScheduledFloorsProps } from '../core/scheduled-floors';
-import { checkOutputFile, CliError, loadAppDir, loadManifest, loadProfile, loadTrace, parseCommandLine, pickService } from './inputs';
+import { checkOutputFile, CliError, loadAppDir, loadManifest, loadProfile, loadTrace, parseCommandLine, pickService, readShare } from './inputs';
 import type { CliIo } from './simulate-command';
 import { parseWeightCache } from './simulate-command';
 import { formatTable } from './table';
@@ -122,13 +122,12 @@ export const MAX_MARGIN = 1;
  * meaning 1000 % more) is refused rather than guessed to be a percent.
  */
 export function parseMargin(text: string): number {
-  const m = /^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(%?)$/.exec(text.trim());
+  const share = readShare(text);
   const expected = `expected a share of more traffic from 0 to ${MAX_MARGIN * 100}%, e.g. 10% or 0.1`;
-  if (!m) throw new CliError(`--margin is "${text}"; ${expected}`);
-  const share = Number(m[1]) / (m[2] ? 100 : 1);
-  if (!m[2] && share > 1) throw new CliError(`--margin is "${text}"; a bare number is a fraction (${text} would be ${Math.round(share * 100)}% more traffic); ${expected}`);
-  if (share > MAX_MARGIN) throw new CliError(`--margin is "${text}"; ${expected}`);
-  return share;
+  if (!share) throw new CliError(`--margin is "${text}"; ${expected}`);
+  if (!share.percent && share.value > 1) throw new CliError(`--margin is "${text}"; a bare number is a fraction (${text} would be ${Math.round(share.value * 100)}% more traffic); ${expected}`);
+  if (share.value > MAX_MARGIN) throw new CliError(`--margin is "${text}"; ${expected}`);
+  return share.value;
 }
 
 /** Scale-up `Percent` policy values tried around the preset's. */
@@ -158,10 +157,10 @@ export function parseSlo(spec: string): Omit<TuneSlo, 'budgetSeconds'> {
   let tpot: number | undefined;
   let failed = 0.001;
   for (const part of spec.split(',').map((x) => x.trim()).filter(Boolean)) {
-    const failedMatch = /^failed=([0-9.]+)(%?)$/.exec(part);
-    if (failedMatch) {
-      failed = Number(failedMatch[1]) / (failedMatch[2] ? 100 : 1);
-      if (!(failed >= 0 && failed <= 1)) throw new CliError(`--slo: "${part}" is not a failed-request share from 0 to 100%`);
+    if (part.startsWith('failed=')) {
+      const share = readShare(part.slice('failed='.length));
+      if (!share || share.value > 1) throw new CliError(`--slo: "${part}" is not a failed-request share from 0 to 100%`);
+      failed = share.value;
       continue;
     }
     const m = /^(ttft|e2e|tpot)-p(\d{1,2}(?:\.\d+)?)=([0-9.]+)(ms|s)?$/.exec(part);
