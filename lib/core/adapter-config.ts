@@ -239,6 +239,16 @@ export function seriesName(rule: AdapterRule): string {
 }
 
 /**
+ * The series a rule's query reads, as Prometheus stores it (a histogram's `_bucket` or
+ * `_count`): {@link AdapterRule.readsSeries} when discovery goes through another series, the
+ * discovered one otherwise.
+ * @throws Error when the rule's discovery query does not name one series
+ */
+export function seriesReadBy(rule: AdapterRule): string {
+  return rule.readsSeries ?? seriesName(rule);
+}
+
+/**
  * Quotes a string the way Go's `%q` does for the strings Kubernetes names and label values can
  * hold (the adapter formats matchers with `%s=%q`).
  */

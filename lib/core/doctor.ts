@@ -6,7 +6,7 @@
  * through the two small client interfaces, so tests can point them at loopback servers.
  * @module
  */
-import { renderMetricsQuery, seriesName } from './adapter-config';
+import { renderMetricsQuery, seriesReadBy } from './adapter-config';
 import { ExplainStepKind } from './explain';
 import { HpaMetricSpec } from './hpa-spec';
 import { ResolvedInferenceService } from './inference-service';
@@ -51,8 +51,13 @@ export type DoctorProbe =
     readonly type: 'promql';
     /** The query. */
     readonly query: string;
-    /** `nonEmpty`: some result; `allUp`: some result, every value 1 (scrape health). */
-    readonly expect: 'nonEmpty' | 'allUp';
+    /**
+     * `nonEmpty`: some result; `allUp`: some result, every value 1 (scrape health); `everyPod`:
+     * one result per pod, every value 1, a pod at 0 failing for {@link zeroMeans}.
+     */
+    readonly expect: 'nonEmpty' | 'allUp' | 'everyPod';
+    /** For `everyPod`: what a pod at 0 means, after the pods' names. */
+    readonly zeroMeans?: string;
   }
   | {
     /** A GET of the Kubernetes API. */
@@ -121,9 +126,12 @@ export function planDoctorChecks(service: ResolvedInferenceService, context: Doc
     } else {
       const rule = m.adapterRule;
       let stored: string | undefined;
-      try { stored = rule ? seriesName(rule) : undefined; } catch { stored = undefined; }
+      try { stored = rule ? seriesReadBy(rule) : undefined; } catch { stored = undefined; }
       const podScoped = m.series.some((s) => (s.source === 'app' || s.source === 'dcgm') && s.labels.includes('pod'));
-      if (stored) {
+      const lazy = m.series.find((s) => s.exportedFrom === 'firstRequest' && (s.createdWith?.length ?? 0) > 0);
+      if (stored && lazy && podScoped) {
+        add('series', `${stored} has series for every pod of ${who} that has served a request (the engine creates it at the first one)`, { type: 'promql', query: lazySeriesQuery(stored, lazy.createdWith!, `namespace=${q(ns)},pod=~${q(pods)}`), expect: 'everyPod', zeroMeans: `served requests (they export ${lazy.createdWith!.join(', ')}) but have no ${stored}` }, 'seriesMissing');
+      } else if (stored) {
         const matchers = podScoped ? `{namespace=${q(ns)},pod=~${q(pods)}}` : '';
         add('series', `${stored} has series${podScoped ? ` for the pods of ${who}` : ''}`, { type: 'promql', query: `count by (pod) (${stored}${matchers})`, expect: 'nonEmpty' }, 'seriesMissing');
       }
@@ -145,6 +153,16 @@ export function planDoctorChecks(service: ResolvedInferenceService, context: Doc
     add('hpa', `HPA ${ns}/${hpaName} reads metrics[${index}]`, { type: 'kubernetes', path: `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers/${hpaName}`, expect: 'hpaActive', metricIndex: index }, 'customMetricUnknown');
   });
   return checks;
+}
+
+/**
+ * Per scraped pod, 1 when it has the series `stored` or has not served a request yet (none of
+ * `createdWith`, which the engine creates at the same first request), 0 when it served and
+ * still lacks `stored`: the name is not the engine's.
+ */
+function lazySeriesQuery(stored: string, createdWith: readonly string[], matchers: string): string {
+  const witnesses = `count by (pod) ({__name__=~${q(createdWith.join('|'))},${matchers}})`;
+  return `(count by (pod) (${stored}{${matchers}}) > bool 0) or (count by (pod) (up{${matchers}} == 1) * 0 + 1 unless on(pod) ${witnesses}) or (${witnesses} * 0)`;
 }
 
 /** Runs the checks, one after the other; a missing client skips its checks. */
@@ -186,6 +204,10 @@ async function runOne(check: DoctorCheck, clients: { readonly prometheus?: Docto
       if (!clients.prometheus) return { check, status: 'skipped', detail: 'no Prometheus URL given' };
       const samples = await clients.prometheus.query(p.query);
       if (samples.length === 0) return failing(`no result for ${p.query}`);
+      if (p.expect === 'everyPod') {
+        const bad = samples.filter((s) => s.value !== 1).map((s) => s.labels.pod ?? '?');
+        return bad.length ? failing(`${bad.sort().join(', ')}: ${p.zeroMeans ?? 'failing'}`) : { check, status: 'ok', detail: `${samples.length} pod(s)` };
+      }
       if (p.expect === 'allUp') {
         const down = samples.filter((s) => s.value !== 1).map((s) => s.labels.pod ?? s.labels.instance ?? '?');
         return down.length ? failing(`${down.length} of ${samples.length} targets down: ${down.sort().join(', ')}`) : { check, status: 'ok', detail: `${samples.length} target(s) up` };

@@ -6,7 +6,7 @@
  * @module
  */
 import { DEFAULT_IMAGE_PULL_SECONDS, DEFAULT_NODE_PROVISIONING_SECONDS } from './startup-times';
-import { renderMetricsQuery, seriesName, PrometheusAdapterConfig } from './adapter-config';
+import { renderMetricsQuery, seriesReadBy, PrometheusAdapterConfig } from './adapter-config';
 import { describeBehavior } from './behavior';
 import { humanDuration } from './duration';
 import { HpaMetricSpec, HpaMetricTarget } from './hpa-spec';
@@ -474,7 +474,7 @@ function seriesAndScrapeSteps(def: MetricDefinition, scope: MetricScope): Explai
   // The series the adapter discovers: for histograms that is `_bucket` (or `_count`), not the base name.
   let stored: string | undefined;
   if (rule) {
-    try { stored = seriesName(rule); } catch { stored = undefined; }
+    try { stored = seriesReadBy(rule); } catch { stored = undefined; }
   }
   const seriesLines = def.series.length
     ? def.series.map((s) => `${s.name} (${s.type}${s.labels.length ? `; labels ${s.labels.join(', ')}` : ''}), ${exposedBy(s, scope)}: ${s.description}`)

@@ -1,7 +1,7 @@
 import { sortKeys } from './checks';
 import { promDuration } from './duration';
 import { HpaLabelSelector, HpaMetricSpec, HpaMetricTarget, HpaObjectReference } from './hpa-spec';
-import { EngineSeries, EngineSignal, ModelServer } from './metrics/model-servers';
+import { EngineSeries, EngineSignal, ModelServer, SeriesExportedFrom } from './metrics/model-servers';
 import { DEFAULT_RATE_WINDOW_SECONDS, errorRatioMetricName, latencyMetricName, metricNameOf, quantileLabel, rateMetricName, shareMetricName } from './metrics/naming';
 import { avgGauge, counterMean, histogramMean, histogramQuantile, orIdleZero, orScrapedZero, ratioOfRates, SERIES, sumGauge, sumGaugeShare, sumRate } from './metrics/promql';
 import { checkLabels, isDnsSubdomain } from './names';
@@ -83,6 +83,17 @@ export interface SeriesRequirement {
   readonly labels: readonly string[];
   /** What the series means, for docs and `explain`. */
   readonly description: string;
+  /**
+   * When the exporter creates it: from its start (at 0), or at the first request it serves,
+   * absent until then. @default "start"
+   */
+  readonly exportedFrom?: SeriesExportedFrom;
+  /**
+   * For a series created at the first request: other series the same first request creates,
+   * as Prometheus stores them. One of them present while this one is absent means the exporter
+   * served requests without ever exporting this series (a wrong name), not that it is idle.
+   */
+  readonly createdWith?: readonly string[];
 }
 
 /** How adapter series labels map to Kubernetes resources. */
@@ -124,6 +135,12 @@ export interface AdapterRule {
   };
   /** Query template with `<<.Series>>`, `<<.LabelMatchers>>`, `<<.GroupBy>>`. */
   readonly metricsQuery: string;
+  /**
+   * The series the query reads, when discovery goes through another one (the pods' `up`, for a
+   * series an engine creates at its first request); not part of the adapter's configuration.
+   * @default - the series the discovery query names
+   */
+  readonly readsSeries?: string;
 }
 
 /** What a platform must provide for a metric to have values. */
@@ -807,8 +824,11 @@ export class ScalingMetric {
     const definition: MetricDefinition = {
       kind,
       hpa: podsMetric(w.name, w.target),
-      series: [{ name: series!.name, type: series!.type, source: 'app', labels: ['namespace', 'pod', ...series!.labels, ...(w.extraLabels ?? [])], description: `${server.describe()}: ${SIGNAL_WORDS[signal]} series; idle: ${series!.idle}.` }],
-      adapterRule: podsRule(discovered, w.name, w.query),
+      series: [{
+        name: series!.name, type: series!.type, source: 'app', labels: ['namespace', 'pod', ...series!.labels, ...(w.extraLabels ?? [])], description: `${server.describe()}: ${SIGNAL_WORDS[signal]} series; idle: ${series!.idle}.`,
+        ...(series!.exportedFrom === 'firstRequest' ? { exportedFrom: 'firstRequest' as const, createdWith: server.createdWithFirstRequest(series!.name) } : {}),
+      }],
+      adapterRule: series!.exportedFrom === 'firstRequest' ? discoveredThroughUp(podsRule(discovered, w.name, w.query), discovered) : podsRule(discovered, w.name, w.query),
       ...(w.rateWindowSeconds !== undefined ? { rateWindowSeconds: w.rateWindowSeconds } : {}),
       requires: ['customMetricsApi'],
       summary: w.summary,
@@ -885,7 +905,10 @@ export class ScalingMetric {
    * expose the series gives a problem at path `modelServer`.
    */
   public forServer(server: ModelServer): ScalingMetric {
-    if (!this.rebuild) return this;
+    if (!this.rebuild) {
+      const lazy = this.definition && readsLazyAppSeries(this.definition, server);
+      return lazy ? new ScalingMetric(this.kind, [], idleSafeOnLazyServer(this.definition!, server)) : this;
+    }
     const built = this.rebuild(server);
     return new ScalingMetric(this.kind, built.problems, built.definition, this.rebuild);
   }
@@ -923,6 +946,26 @@ function selectorOf(labels: Readonly<Record<string, string>> | undefined): HpaLa
 
 function podsMetric(name: string, averageValue: string): HpaMetricSpec {
   return { type: 'Pods', pods: { metric: { name }, target: { type: 'AverageValue', averageValue } } };
+}
+
+/**
+ * The same rule discovering its metric through the scraped pods' `up`, for a series the engine
+ * creates at its first request. The adapter serves a metric name only while its discovery
+ * query finds series (`--metrics-max-age`, the relist interval by default): a rule discovering
+ * such a series itself serves nothing on a fresh cluster, or after a rollout while no request
+ * comes, so the HPA reads the metric as unknown (ScalingActive False, no scale-down) until the
+ * first request, and scales up a relist interval late. Every scraped pod has `up`; the query
+ * names the series instead of `<<.Series>>` (which is now `up`), and reads 0 for a scraped pod
+ * without it.
+ */
+function discoveredThroughUp(rule: AdapterRule, series: string): AdapterRule {
+  return {
+    ...rule,
+    seriesQuery: 'up{namespace!="",pod!=""}',
+    name: { matches: '^up$', as: rule.name.as },
+    metricsQuery: rule.metricsQuery.split(SERIES).join(series),
+    readsSeries: series,
+  };
 }
 
 function podsRule(series: string, as: string, metricsQuery: string): AdapterRule {
@@ -998,6 +1041,42 @@ function idleDescription(series: EngineSeries): string {
   return series.exportedFrom === 'firstRequest'
     ? `0: the query reads 0 for a scraped pod without a value (${series.name} is created at the first request; idle it reads ${series.idle})`
     : `0: ${series.name} is exported from the start and idle reads ${series.idle}`;
+}
+
+/**
+ * Whether a per-pod entry of the app's own series (requests per second, latency, error ratio,
+ * a gauge) reads a series `server` creates at its first request: TEI's `te_request_count`, for
+ * one. Custom queries decide for themselves.
+ */
+function readsLazyAppSeries(definition: MetricDefinition, server: ModelServer): boolean {
+  if (definition.kind === 'custom' || definition.hpa.type !== 'Pods' || !definition.adapterRule) return false;
+  // Entries idle at 0: a pod that has not served yet reads the same as one that went quiet.
+  if (definition.idle.kind !== 'value' || definition.idle.value !== 0) return false;
+  return definition.series.some((s) => s.source === 'app' && server.exportedFrom(s.name) === 'firstRequest');
+}
+
+/**
+ * An app-series entry on an engine that creates the series at its first request: until then a
+ * pod Prometheus scrapes reads 0, as the engine entries do (a replica that never served a
+ * request would otherwise be missing, and with it the metric on an idle service, which blocks
+ * every scale-down), and the series say when they appear.
+ */
+function idleSafeOnLazyServer(definition: MetricDefinition, server: ModelServer): MetricDefinition {
+  const rule = definition.adapterRule!;
+  const lazy = definition.series.filter((s) => s.source === 'app').map((s) => s.name);
+  const names = lazy.join(', ');
+  return {
+    ...definition,
+    series: definition.series.map((s) => (s.source === 'app'
+      ? { ...s, exportedFrom: 'firstRequest' as const, createdWith: server.createdWithFirstRequest(s.name) }
+      : s)),
+    adapterRule: discoveredThroughUp({ ...rule, metricsQuery: orScrapedZero(rule.metricsQuery) }, rule.seriesQuery.slice(0, rule.seriesQuery.indexOf('{'))),
+    idle: { kind: 'value', value: 0, description: `0: a pod that served reads 0 once its requests stop, and the query reads 0 for a scraped pod without a value (${server.describe()} creates ${names} at the first request)` },
+    missing: {
+      atZeroTraffic: 'value',
+      description: `${server.describe()} creates ${names} at the first request; until then a pod Prometheus scrapes (up == 1) reads 0, and a pod whose scrape fails is missing; ${SCRAPE_GAP}`,
+    },
+  };
 }
 
 /** The idle-safe form of a per-pod query on an engine series: as it is, or 0 for scraped pods until the series exists. */

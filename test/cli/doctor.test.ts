@@ -14,6 +14,7 @@ import { stringify } from 'yaml';
 import { DoctorResult, formatDoctorResults, planDoctorChecks, runDoctorChecks } from '../../lib/core/doctor';
 import { resolveInferenceService, ResolvedInferenceService } from '../../lib/core/inference-service';
 import { ScalingMetric } from '../../lib/core/metric';
+import { ModelServer } from '../../lib/core/metrics/model-servers';
 import { prometheusClient } from '../../lib/cli/doctor-command';
 import { accessFromKubeconfig, kubeClient } from '../../lib/cli/kube-client';
 import { main, CliIo } from '../../lib/cli/main';
@@ -233,5 +234,59 @@ describeWithTools(['prometheus'], 'doctor against a real Prometheus and a loopba
     const checks = planDoctorChecks(service(), { namespace: NS, prometheusUrl: 'x' });
     const only = await runDoctorChecks(checks.filter((c) => c.probe.type === 'kubernetes'), {});
     expect(new Set(only.map((r) => r.status))).toEqual(new Set(['skipped']));
+  });
+});
+
+describeWithTools(['prometheus'], 'doctor on a series TEI creates at its first request, against a real Prometheus', ({ prometheus }) => {
+  // Two TEI services scaling on te_request_count: embeddings has a pod that served and one that
+  // has not yet; rerank's pod served (its queue gauge exists) but exports no te_request_count.
+  const [SERVED, IDLE, MISNAMED] = ['embeddings-5c8d7f9b6-a1b2c', 'embeddings-5c8d7f9b6-d3e4f', 'rerank-7f9b6c5d8-g5h6i'];
+  let prom: RunningPrometheus;
+  const exporters: FakeExporter[] = [];
+  let results: Record<string, DoctorResult>;
+
+  function tei(name: string): ResolvedInferenceService {
+    const { service: s, problems } = resolveInferenceService({
+      name, namespace: NS, image: 'ghcr.io/huggingface/text-embeddings-inference:cpu-1.8', modelServer: ModelServer.tei(), maxReplicas: 4,
+      metrics: [ScalingMetric.requestsPerSecond({ targetPerPod: 50, counter: 'te_request_count' })],
+    }, name);
+    if (!s) throw new Error(JSON.stringify(problems));
+    return s;
+  }
+
+  beforeAll(async () => {
+    let served = 0;
+    exporters.push(await FakeExporter.start(() => `# TYPE te_request_count counter\nte_request_count{method="single"} ${(served += 1)}\n# TYPE te_queue_size gauge\nte_queue_size 0\n`));
+    exporters.push(await FakeExporter.start(() => ''));
+    exporters.push(await FakeExporter.start(() => '# TYPE te_queue_size gauge\nte_queue_size 1\n'));
+    const pods = [SERVED, IDLE, MISNAMED];
+    prom = await startPrometheus(prometheus, stringify({
+      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      scrape_configs: [{ job_name: 'inferscale-inference-pods', static_configs: exporters.map((e, i) => ({ targets: [`127.0.0.1:${e.port}`], labels: { namespace: NS, pod: pods[i] } })) }],
+    }));
+    const deadline = Date.now() + 15_000;
+    while ((await prom.query('up == 1')).length < 3 && Date.now() < deadline) await sleep(200);
+    await sleep(2500);
+    const client = { prometheus: prometheusClient(`http://127.0.0.1:${prom.port}`) };
+    results = {};
+    for (const name of ['embeddings', 'rerank']) {
+      const checks = planDoctorChecks(tei(name), { namespace: NS, prometheusUrl: 'x' }).filter((c) => c.probe.type === 'promql');
+      results[name] = line(await runDoctorChecks(checks, client), 'series', /te_request_count/);
+    }
+  }, 30_000);
+
+  afterAll(async () => {
+    await prom?.stop();
+    for (const e of exporters) await e.close();
+  });
+
+  test('a pod that has not served a request yet passes: the engine has not created the series', () => {
+    expect(results.embeddings.status).toBe('ok');
+    expect(results.embeddings.detail).toBe('2 pod(s)');
+  });
+
+  test('a pod that served requests without exporting it fails, named', () => {
+    expect(results.rerank.status).toBe('failing');
+    expect(results.rerank.detail).toBe(`${MISNAMED}: served requests (they export te_queue_size, te_batch_current_size, te_request_queue_duration_count) but have no te_request_count`);
   });
 });

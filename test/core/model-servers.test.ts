@@ -1,6 +1,7 @@
 import { InferenceServiceProps, resolveInferenceService } from '../../lib/core/inference-service';
 import { ScalingMetric } from '../../lib/core/metric';
 import { ENGINE_SIGNALS, ModelServer } from '../../lib/core/metrics/model-servers';
+import { defaultServices } from '../../stacks/default-services';
 
 const LLM: InferenceServiceProps = { image: 'vllm/vllm-openai:v0.11.0', gpu: { count: 1 }, maxReplicas: 4 };
 
@@ -50,8 +51,72 @@ describe('engine entries', () => {
     expect(waiting.readsModelServer).toBe(true);
     const sglang = waiting.forServer(ModelServer.sglang()).definition!;
     expect(sglang.hpa).toEqual({ type: 'Pods', pods: { metric: { name: 'sglang_num_queue_reqs' }, target: { type: 'AverageValue', averageValue: '3' } } });
-    expect(sglang.adapterRule!.seriesQuery).toBe('sglang:num_queue_reqs{namespace!="",pod!=""}');
     expect(ScalingMetric.cpuUtilization(70).forServer(ModelServer.tgi()).readsModelServer).toBe(false);
+  });
+
+  test('a series the engine exports from its start is discovered by its own name', () => {
+    const rule = ScalingMetric.waitingRequests({ targetPerPod: 3 }).definition!.adapterRule!;
+    expect(rule.seriesQuery).toBe('vllm:num_requests_waiting{namespace!="",pod!=""}');
+    expect(rule.name.matches).toBe('^vllm:num_requests_waiting$');
+    expect(rule.readsSeries).toBeUndefined();
+  });
+
+  test('a series the engine creates at its first request is discovered through the pods\' up, so the metric is served before any request', () => {
+    const sglang = ScalingMetric.waitingRequests({ targetPerPod: 3 }).forServer(ModelServer.sglang()).definition!;
+    const rule = sglang.adapterRule!;
+    expect(rule.seriesQuery).toBe('up{namespace!="",pod!=""}');
+    expect(rule.name).toEqual({ matches: '^up$', as: 'sglang_num_queue_reqs' });
+    expect(rule.readsSeries).toBe('sglang:num_queue_reqs');
+    // The query names the series: the adapter's <<.Series>> is now up.
+    expect(rule.metricsQuery).not.toContain('<<.Series>>');
+    expect(rule.metricsQuery).toContain('sglang:num_queue_reqs{<<.LabelMatchers>>}');
+    expect(rule.metricsQuery).toContain('up{<<.LabelMatchers>>} == 1');
+    expect(sglang.series[0]).toMatchObject({ name: 'sglang:num_queue_reqs', exportedFrom: 'firstRequest' });
+    expect(sglang.series[0].createdWith).toContain('sglang:time_to_first_token_seconds_count');
+    expect(sglang.series[0].createdWith).not.toContain('sglang:num_queue_reqs');
+  });
+});
+
+describe('app-series entries on a model server', () => {
+  test('a request counter TEI creates at the first request reads 0 on a scraped pod that never served, and is discovered through up', () => {
+    const rps = ScalingMetric.requestsPerSecond({ targetPerPod: 50, counter: 'te_request_count' });
+    const plain = rps.definition!;
+    const tei = rps.forServer(ModelServer.tei()).definition!;
+    expect(tei.hpa).toEqual(plain.hpa);
+    expect(tei.adapterRule).toEqual({
+      ...plain.adapterRule,
+      seriesQuery: 'up{namespace!="",pod!=""}',
+      name: { matches: '^up$', as: 'te_request_count_per_second' },
+      metricsQuery: '(sum(rate(te_request_count{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)) or (sum(up{<<.LabelMatchers>>} == 1) by (<<.GroupBy>>) * 0)',
+      readsSeries: 'te_request_count',
+    });
+    expect(tei.series).toEqual([{ ...plain.series[0], exportedFrom: 'firstRequest', createdWith: ['te_queue_size', 'te_batch_current_size', 'te_request_queue_duration_count'] }]);
+    expect(tei.idle).toMatchObject({ kind: 'value', value: 0 });
+    expect(tei.missing.description).toContain('tei creates te_request_count at the first request');
+  });
+
+  test('a latency histogram on TGI is read by its bucket series, named in the query', () => {
+    const latency = ScalingMetric.latency({ quantile: 0.9, targetSeconds: 2, histogram: 'tgi_request_duration' }).forServer(ModelServer.tgi()).definition!;
+    expect(latency.adapterRule!.readsSeries).toBe('tgi_request_duration_bucket');
+    expect(latency.adapterRule!.metricsQuery).toContain('tgi_request_duration_bucket{<<.LabelMatchers>>}');
+    expect(latency.adapterRule!.metricsQuery).toContain('tgi_request_duration_count{<<.LabelMatchers>>}');
+  });
+
+  test('engines that export from their start, and series a lazy engine lists as exported from the start, stay as they are', () => {
+    const rps = ScalingMetric.requestsPerSecond({ targetPerPod: 4, counter: 'vllm:request_success_total' });
+    expect(rps.forServer(ModelServer.vllm()).definition).toEqual(rps.definition);
+    const triton = ScalingMetric.requestsPerSecond({ targetPerPod: 4, counter: 'nv_inference_request_success' });
+    expect(triton.forServer(ModelServer.triton()).definition).toEqual(triton.definition);
+    // Custom queries decide their own idle value.
+    const custom = ScalingMetric.custom({ type: 'Pods', name: 'x_per_second', seriesQuery: 'te_request_count{namespace!="",pod!=""}', metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)', targetAverageValue: 5, series: [{ name: 'te_request_count', type: 'counter', source: 'app', labels: ['namespace', 'pod'], description: 'requests' }] });
+    expect(custom.forServer(ModelServer.tei()).definition).toEqual(custom.definition);
+  });
+
+  test('the default embeddings service scales on te_request_count that reads 0 before its first request', () => {
+    const service = resolveInferenceService(defaultServices().embeddings, 'embeddings').service!;
+    const rps = service.metrics.find((m) => m.kind === 'requestsPerSecond')!;
+    expect(rps.adapterRule!.readsSeries).toBe('te_request_count');
+    expect(rps.series[0].exportedFrom).toBe('firstRequest');
   });
 
   test('metric names follow the naming rule and never collide across entries and engines', () => {

@@ -138,7 +138,7 @@ describeWithTools(['promtool'], 'engine entries under promtool', ({ promtool }) 
 
   test('the scraped-pod branch has teeth: without it a TGI pod that never served has no value, so an idle service could not scale down', () => {
     const waiting = ENGINE_CATALOGUE.find((e) => e.id === 'tgi_waitingRequests')!;
-    const bare = renderMetricsQuery({ ...waiting.definition.adapterRule!, metricsQuery: sumGauge('<<.Series>>') }, sampleRequest(waiting.definition, ALL_PODS));
+    const bare = renderMetricsQuery({ ...waiting.definition.adapterRule!, metricsQuery: sumGauge(waiting.definition.adapterRule!.readsSeries!) }, sampleRequest(waiting.definition, ALL_PODS));
     run(promtool, [{ record: rule('bare'), expr: bare }], input([waiting], 'busy'), '5m', [{ id: 'bare', samples: [{ labels: { pod: A }, value: 4 }, { labels: { pod: B }, value: 1 }] }]);
   });
 

@@ -177,9 +177,21 @@ function serviceRules(s: AlertedService, namespace: string, options: AlertRulesO
     }, ph),
   ];
   for (const series of absentCandidates(s)) {
-    rules.push(rule(ALERTS.seriesAbsent, `absent(${storedName(series)}{${pods}}) and on() (${available})`, unreadable, 'warning', 'seriesMissing', { ...labels, series: series.name }, {
-      summary: `${series.name} is absent for ${namespace}/${s.name}`,
-      description: `The HPA of ${namespace}/${s.name} scales on ${series.name}, but Prometheus has no such series for its pods while the Deployment has available replicas; the metric reads as unknown.`,
+    const absent = `absent(${storedName(series)}{${pods}})`;
+    if (series.exportedFrom !== 'firstRequest') {
+      rules.push(rule(ALERTS.seriesAbsent, `${absent} and on() (${available})`, unreadable, 'warning', 'seriesMissing', { ...labels, series: series.name }, {
+        summary: `${series.name} is absent for ${namespace}/${s.name}`,
+        description: `The HPA of ${namespace}/${s.name} scales on ${series.name}, but Prometheus has no such series for its pods while the Deployment has available replicas; the metric reads as unknown.`,
+      }, { ...ph, series: series.name }));
+      continue;
+    }
+    // Created at the first request: absent on idle pods by design (the query reads 0 for them).
+    // Absent while series the same first request creates exist, it is not the engine's.
+    const witnesses = series.createdWith ?? [];
+    if (witnesses.length === 0) continue;
+    rules.push(rule(ALERTS.seriesAbsent, `${absent} and on() (count({__name__=~${q(witnesses.join('|'))},${pods}}) > 0)`, unreadable, 'warning', 'seriesMissing', { ...labels, series: series.name }, {
+      summary: `${series.name} is absent for ${namespace}/${s.name}, which has served requests`,
+      description: `The HPA of ${namespace}/${s.name} scales on ${series.name}, which its engine creates at the first request, but its pods export ${witnesses.join(', ')} (so they have served requests) and no ${series.name}: the name is probably wrong, and the metric reads 0 for every pod whatever the load.`,
     }, { ...ph, series: series.name }));
   }
   rules.push(rule(ALERTS.atMaxReplicas,

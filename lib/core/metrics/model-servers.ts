@@ -86,6 +86,12 @@ export interface ModelServerSpec {
   readonly series: Readonly<Partial<Record<EngineSignal, EngineSeries>>>;
   /** The engine signals to scale on, most useful first. */
   readonly recommended: readonly EngineSignal[];
+  /**
+   * When the engine's other series appear: those the catalogue does not list, such as a request
+   * counter a service names in `ScalingMetric.requestsPerSecond` (TEI's `te_request_count`).
+   * Engines built on the Rust `metrics` crate create every series at its first use.
+   */
+  readonly unlistedSeries: SeriesExportedFrom;
   /** What the server needs for its metrics, for docs and `explain` (a flag, a port). */
   readonly notes: string;
 }
@@ -160,6 +166,7 @@ export class ModelServer {
         generationTokens: s('sglang:generation_tokens_total', 'counter', 'flat'),
       },
       recommended: ['waitingRequests', 'kvCacheUsage', 'timeToFirstToken'],
+      unlistedSeries: 'firstRequest',
       notes: 'metrics need --enable-metrics',
     });
   }
@@ -185,6 +192,8 @@ export class ModelServer {
         },
       },
       recommended: ['waitingRequests', 'queueTime'],
+      // Per-model families, created when the model loads.
+      unlistedSeries: 'start',
       notes: 'metrics on port 8002 (--allow-metrics, on by default)',
     });
   }
@@ -213,6 +222,7 @@ export class ModelServer {
         generationTokens: s('tgi_request_generated_tokens_sum', 'counter', 'flat'),
       },
       recommended: ['waitingRequests', 'runningRequests'],
+      unlistedSeries: 'firstRequest',
       notes: 'series appear at the first request',
     });
   }
@@ -239,6 +249,7 @@ export class ModelServer {
         queueTime: s('te_request_queue_duration', 'histogram', 'flat buckets'),
       },
       recommended: ['waitingRequests', 'queueTime'],
+      unlistedSeries: 'firstRequest',
       notes: 'metrics on port 9000; series appear at the first request',
     });
   }
@@ -256,6 +267,33 @@ export class ModelServer {
   /** The engine's series for a signal, or `undefined` when the engine exposes none. */
   public seriesFor(signal: EngineSignal): EngineSeries | undefined {
     return this.spec.series[signal];
+  }
+
+  /**
+   * When the engine starts exporting the series `name` (a histogram by its base name): the
+   * catalogue's word for a series it lists, {@link ModelServerSpec.unlistedSeries} otherwise.
+   */
+  public exportedFrom(name: string): SeriesExportedFrom {
+    for (const s of Object.values(this.spec.series)) {
+      if (s && (s.name === name || s.countSeries === name)) return s.exportedFrom;
+    }
+    return this.spec.unlistedSeries;
+  }
+
+  /**
+   * The catalogue's series other than `name` that the engine creates at its first request, as
+   * Prometheus stores them (a histogram by its `_count`): while any of them is present and
+   * `name` is absent, the engine has served a request and `name` is not one of its series.
+   * Empty for an engine that exports its series from the start.
+   */
+  public createdWithFirstRequest(name: string): string[] {
+    const out: string[] = [];
+    for (const s of Object.values(this.spec.series)) {
+      if (!s || s.exportedFrom !== 'firstRequest' || s.name === name) continue;
+      const stored = s.type === 'histogram' ? `${s.name}_count` : s.name;
+      if (!out.includes(stored)) out.push(stored);
+    }
+    return out;
   }
 
   /** Name and version for messages, e.g. `vllm 0.11`. */
@@ -285,6 +323,9 @@ function vllmSpec(version: string, renamed: boolean): ModelServerSpec {
       generationTokens: s('vllm:generation_tokens_total', 'counter', 'flat'),
     },
     recommended: ['waitingRequests', 'kvCacheUsage', 'timeToFirstToken'],
+    // prometheus_client exports unlabelled series at 0, and vLLM creates its labelled children
+    // (per model, per finish reason) when the engine starts.
+    unlistedSeries: 'start',
     notes: 'metrics on by default',
   };
 }
