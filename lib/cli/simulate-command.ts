@@ -346,36 +346,6 @@ export function parseShare(name: string, value: string): number {
   return share.value;
 }
 
-/**
- * Checks the cluster flags against the service and one another before anything runs, naming
- * the flags (simulate() would name its own option fields).
- */
-function checkClusterFlags(service: SimulatedService, options: SimulationOptions): void {
-  const replicas = options.pods?.initialReplicas;
-  if (replicas !== undefined && replicas > service.maxReplicas) {
-    throw new CliError(`--initial-replicas is "${replicas}"; expected a whole number from 1 to maxReplicas (${service.maxReplicas})`);
-  }
-  const gpusPerPod = service.gpusPerPod;
-  if (!(gpusPerPod > 0)) return;
-  const { gpusPerNode, maxNodes, initialNodes } = options.nodes ?? {};
-  if (gpusPerNode !== undefined && gpusPerNode < gpusPerPod) {
-    throw new CliError(`--gpus-per-node is "${gpusPerNode}", but a pod of ${service.name} needs ${gpusPerPod} GPUs; expected ${Math.ceil(gpusPerPod)} or more`);
-  }
-  // The node pool as the simulator resolves it for this service (maxNodes: enough for maxReplicas).
-  const pool = resolveSimulationOptions(service, gpusPerNode !== undefined ? { nodes: { gpusPerNode } } : {});
-  const podsPerNode = Math.floor(pool.gpusPerNode / gpusPerPod);
-  const limit = maxNodes ?? pool.maxNodes;
-  const usable = `the nodes the service can use (${limit}, ${maxNodes !== undefined ? '--max-nodes' : 'enough for maxReplicas; raise it with --max-nodes'})`;
-  if (initialNodes !== undefined) {
-    if (initialNodes > limit) throw new CliError(`--initial-nodes ${initialNodes} is above ${usable}`);
-    if (replicas !== undefined && initialNodes * podsPerNode < replicas) {
-      throw new CliError(`--initial-nodes ${initialNodes} cannot hold the ${replicas} replicas of --initial-replicas (${podsPerNode} per node); expected ${Math.ceil(replicas / podsPerNode)} or more`);
-    }
-  }
-  const headroom = options.levers?.headroomNodes;
-  if (headroom !== undefined && headroom > limit) throw new CliError(`--headroom ${headroom} is above ${usable}`);
-}
-
 /** Paths of simulate() options in the groups the command line sets (`slo.failedRatio`). */
 type FlagOptionPath =
   | `serving.${keyof ServingOptions}` | `slo.${keyof SloOptions}` | `pods.${keyof PodOptions}`
@@ -510,7 +480,8 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
   };
   // The load time also sizes the presets' scale-down windows, so it belongs to the service.
   const service: SimulatedService = loadTime !== undefined ? { ...base, modelLoadSeconds: Math.round(loadTime), modelLoadSource: 'option' } : base;
-  checkClusterFlags(service, options);
+  // Every option checked before the first run, the errors naming the flags typed.
+  namingFlags(() => resolveSimulationOptions(service, options));
 
   const showProgress = io.stderrIsTty || v.progress === true;
   const perTrace: { trace: Trace; runs: { name: string; result: SimulationResult }[] }[] = [];

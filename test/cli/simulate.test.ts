@@ -227,12 +227,12 @@ describe('inferscale simulate (in process)', () => {
     [['simulate', '--manifest', manifest, '--trace', 'code', '--fault', 'outage:at=99999,for=10'], /^inferscale simulate: --fault outage:at=99999,for=10 starts after the trace ends \(3,437 s\)\n$/],
     [['simulate', '--manifest', manifest, '--trace', 'code,step', '--fault', 'spot:at=3500'], /^inferscale simulate: --fault spot:at=3500 starts after trace code ends \(3,437 s\)\n$/],
     [['simulate', '--manifest', manifest, '--slo-failed', '5'], /^inferscale simulate: --slo-failed is "5"; expected a share from 0 to 1, e\.g\. 0\.001 or 0\.1%\n$/],
-    [['simulate', '--manifest', manifest, '--initial-replicas', '100'], /^inferscale simulate: --initial-replicas is "100"; expected a whole number from 1 to maxReplicas \(8\)\n$/],
-    [['simulate', '--manifest', manifest, '--headroom', '50'], /^inferscale simulate: --headroom 50 is above the nodes the service can use \(8, enough for maxReplicas; raise it with --max-nodes\)\n$/],
-    [['simulate', '--manifest', manifest, '--headroom', '4', '--max-nodes', '3'], /^inferscale simulate: --headroom 4 is above the nodes the service can use \(3, --max-nodes\)\n$/],
+    [['simulate', '--manifest', manifest, '--initial-replicas', '100'], /^inferscale simulate: --initial-replicas is 100; expected a whole number from 1 to maxReplicas \(8\)\n$/],
+    [['simulate', '--manifest', manifest, '--headroom', '50'], /^inferscale simulate: --headroom \(50\) is above the nodes the service can use \(8, enough for maxReplicas; raise it with --max-nodes\)\n$/],
+    [['simulate', '--manifest', manifest, '--headroom', '4', '--max-nodes', '3'], /^inferscale simulate: --headroom \(4\) is above --max-nodes \(3\)\n$/],
     [['simulate', '--manifest', manifest, '--headroom=-1'], /^inferscale simulate: --headroom is "-1"; expected a whole number, 0 or more\n$/],
-    [['simulate', '--manifest', manifest, '--initial-nodes', '20'], /^inferscale simulate: --initial-nodes 20 is above the nodes the service can use \(8, enough for maxReplicas; raise it with --max-nodes\)\n$/],
-    [['simulate', '--manifest', manifest, '--initial-nodes', '1', '--initial-replicas', '4'], /^inferscale simulate: --initial-nodes 1 cannot hold the 4 replicas of --initial-replicas \(1 per node\); expected 4 or more\n$/],
+    [['simulate', '--manifest', manifest, '--initial-nodes', '20'], /^inferscale simulate: --initial-nodes \(20\) is above the nodes the service can use \(8, enough for maxReplicas; raise it with --max-nodes\)\n$/],
+    [['simulate', '--manifest', manifest, '--initial-nodes', '1', '--initial-replicas', '4'], /^inferscale simulate: --initial-nodes \(1\) cannot hold the 4 replicas of --initial-replicas \(1 per node\); expected 4 or more\n$/],
     [['simulate', '--manifest', manifest, '--trace', 'step:duration=600', '--initial-nodes', '1'], /^inferscale simulate: --initial-nodes \(1\) cannot hold the 2 initial replicas; use at least 2\n$/],
     [['simulate', '--manifest', manifest, '--trace', 'step:duration=600', '--profile', join(FIXTURES, 'bad-profile.json')], /^inferscale simulate: --profile's prefillTokensPerSecond is undefined; expected a number greater than 0\n$/],
     [['simulate', '--manifest', manifest, '--compare', ''], /^inferscale simulate: --compare is empty; expected behavior presets or autoscalers from configured, burst, steady, queue, default, legacy, adapter, keda\n$/],
@@ -285,7 +285,7 @@ describe('inferscale simulate (in process)', () => {
     writeFileSync(twoGpus, readFileSync(manifest, 'utf8').replace('nvidia.com/gpu: "1"', 'nvidia.com/gpu: "2"'));
     const r = runInProcess(['simulate', '--manifest', twoGpus, '--gpus-per-node', '1']);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('inferscale simulate: --gpus-per-node is "1", but a pod of llm needs 2 GPUs; expected 2 or more\n');
+    expect(r.stderr).toBe('inferscale simulate: --gpus-per-node is 1, but a pod of llm needs 2 GPUs; expected 2 or more\n');
   });
 
   test('counts of one are singular: 1 replica ready at the start', () => {

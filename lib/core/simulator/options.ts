@@ -423,7 +423,7 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
   const initialReplicas = pods.initialReplicas;
   if (initialReplicas !== undefined) {
     wholePositive('pods.initialReplicas', initialReplicas);
-    if (initialReplicas > service.maxReplicas) throw new Error(`${ctx}: pods.initialReplicas (${initialReplicas}) is above maxReplicas (${service.maxReplicas})`);
+    if (initialReplicas > service.maxReplicas) throw new Error(`${ctx}: pods.initialReplicas is ${initialReplicas}; expected a whole number from 1 to maxReplicas (${service.maxReplicas})`);
   }
   let modelLoadSeconds = service.modelLoadSeconds;
   let modelLoadSource = service.modelLoadSource;
@@ -448,15 +448,21 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
   const maxNodes = nonNegative('nodes.maxNodes', nodes.maxNodes ?? (gpus > 0 && podsPerNode > 0 ? Math.ceil(service.maxReplicas / podsPerNode) : 0), true);
   const neededInitially = gpus > 0 && podsPerNode > 0 ? Math.ceil((initialReplicas ?? service.maxReplicas) / podsPerNode) : 0;
   const initialNodes = nodes.initialNodes === undefined ? undefined : nonNegative('nodes.initialNodes', nodes.initialNodes, true);
+  // The nodes the service may use, as the reader should hear of them: given, or the default.
+  const usable = nodes.maxNodes !== undefined
+    ? `nodes.maxNodes (${maxNodes})`
+    : `the nodes the service can use (${maxNodes}, enough for maxReplicas; raise it with nodes.maxNodes)`;
   if (gpus > 0) {
-    if (podsPerNode < 1) throw new Error(`${ctx}: a pod needs ${gpus} GPUs but nodes.gpusPerNode is ${gpusPerNode}; no node can run it`);
-    if (initialNodes !== undefined && initialReplicas !== undefined && initialNodes < neededInitially) throw new Error(`${ctx}: nodes.initialNodes (${initialNodes}) cannot hold the ${initialReplicas} initial replicas; use at least ${neededInitially}`);
-    if (initialNodes !== undefined && maxNodes < initialNodes) throw new Error(`${ctx}: nodes.maxNodes (${maxNodes}) is below nodes.initialNodes (${initialNodes})`);
+    if (podsPerNode < 1) throw new Error(`${ctx}: nodes.gpusPerNode is ${gpusPerNode}, but a pod of ${service.name} needs ${gpus} GPUs; expected ${Math.ceil(gpus)} or more`);
+    if (initialNodes !== undefined && maxNodes < initialNodes) throw new Error(`${ctx}: nodes.initialNodes (${initialNodes}) is above ${usable}`);
+    if (initialNodes !== undefined && initialReplicas !== undefined && initialNodes < neededInitially) {
+      throw new Error(`${ctx}: nodes.initialNodes (${initialNodes}) cannot hold the ${initialReplicas} replicas of pods.initialReplicas (${podsPerNode} per node); expected ${neededInitially} or more`);
+    }
   }
 
   const levers = options.levers ?? {};
   const headroomNodes = nonNegative('levers.headroomNodes', levers.headroomNodes ?? 0, true);
-  if (gpus > 0 && headroomNodes > maxNodes) throw new Error(`${ctx}: levers.headroomNodes (${headroomNodes}) is above nodes.maxNodes (${maxNodes})`);
+  if (gpus > 0 && headroomNodes > maxNodes) throw new Error(`${ctx}: levers.headroomNodes (${headroomNodes}) is above ${usable}`);
   let weightCache: ResolvedSimulationOptions['weightCache'];
   if (levers.weightCache !== undefined) {
     const scope = levers.weightCache.scope ?? 'node';
