@@ -1068,7 +1068,7 @@ function idleSafeOnLazyServer(definition: MetricDefinition, server: ModelServer)
   return {
     ...definition,
     series: definition.series.map((s) => (s.source === 'app'
-      ? { ...s, exportedFrom: 'firstRequest' as const, createdWith: server.createdWithFirstRequest(s.name) }
+      ? { ...s, description: `${s.description} ${server.describe()} creates it at its first request.`, exportedFrom: 'firstRequest' as const, createdWith: server.createdWithFirstRequest(s.name) }
       : s)),
     adapterRule: discoveredThroughUp({ ...rule, metricsQuery: orScrapedZero(rule.metricsQuery) }, rule.seriesQuery.slice(0, rule.seriesQuery.indexOf('{'))),
     idle: { kind: 'value', value: 0, description: `0: a pod that served reads 0 once its requests stop, and the query reads 0 for a scraped pod without a value (${server.describe()} creates ${names} at the first request)` },

@@ -90,7 +90,9 @@ describe('app-series entries on a model server', () => {
       metricsQuery: '(sum(rate(te_request_count{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)) or (sum(up{<<.LabelMatchers>>} == 1) by (<<.GroupBy>>) * 0)',
       readsSeries: 'te_request_count',
     });
-    expect(tei.series).toEqual([{ ...plain.series[0], exportedFrom: 'firstRequest', createdWith: ['te_queue_size', 'te_batch_current_size', 'te_request_queue_duration_count'] }]);
+    expect(tei.series).toEqual([{
+      ...plain.series[0], description: `${plain.series[0].description} tei creates it at its first request.`, exportedFrom: 'firstRequest', createdWith: ['te_queue_size', 'te_batch_current_size', 'te_request_queue_duration_count'],
+    }]);
     expect(tei.idle).toMatchObject({ kind: 'value', value: 0 });
     expect(tei.missing.description).toContain('tei creates te_request_count at the first request');
   });
