@@ -7,7 +7,7 @@ import { AUTOSCALER_TAG_PREFIX, checkTags, discoveryTags } from './aws/autoscale
 import { bottlerocketUserData } from './aws/bottlerocket';
 import { managedPolicyArn, nodeManagedPolicies, serviceTrustPolicy } from './aws/iam-policies';
 import { nodeLaunchTemplateArgs } from './aws/launch-template';
-import { liveDesiredSize } from './aws/node-group-scaling';
+import { LOGICAL_NAME_TAG, liveDesiredSize, logicalNameTag } from './aws/node-group-scaling';
 
 /**
  * AWS-side options of a GPU node group, on top of the GPU node pool description that the cdk8s
@@ -76,7 +76,11 @@ export interface ResolvedGpuNodeGroup {
   readonly pool: ResolvedGpuNodePool;
   /** Managed policy names attached to the node role. */
   readonly managedPolicies: readonly string[];
-  /** Tags of the node group: the user's, the two discovery tags and the node-template tags. */
+  /**
+   * Tags of the node group: the user's, the two discovery tags, the node-template tags and, when
+   * resolved for a component name, the tag naming the node group's logical name
+   * (`inferscale.io/pulumi-logical-name`), by which each run finds the live group.
+   */
   readonly tags: Readonly<Record<string, string>>;
   /** The node-template tags, also written onto the Auto Scaling group. */
   readonly autoScalingGroupTags: Readonly<Record<string, string>>;
@@ -86,13 +90,21 @@ export interface ResolvedGpuNodeGroup {
   readonly instanceTypes: readonly string[];
 }
 
+/** Pulumi logical name of the EKS node group of the {@link GpuNodeGroup} named `componentName`. */
+export function gpuNodeGroupLogicalName(componentName: string): string {
+  return `${componentName}-node-group`;
+}
+
 /**
  * Resolves and validates node group options. Problem paths are relative to the options
  * (`instanceType`, `minNodes`, ...), so a caller can prefix them (`gpuNodeGroups[1]`).
  *
  * @param clusterName the cluster's name, for the discovery tags; checked by the caller
+ * @param componentName name of the {@link GpuNodeGroup}: the tags then include the one naming
+ *   its node group's logical name, and the AWS tag limits are checked with it; without it they
+ *   do not
  */
-export function resolveGpuNodeGroup(options: GpuNodeGroupOptions, clusterName: string): {
+export function resolveGpuNodeGroup(options: GpuNodeGroupOptions, clusterName: string, componentName?: string): {
   /** The node group with every default filled in; absent when there is any problem. */
   group?: ResolvedGpuNodeGroup;
   /** Every invalid or inconsistent option, with its path relative to the options; empty when valid. */
@@ -108,6 +120,7 @@ export function resolveGpuNodeGroup(options: GpuNodeGroupOptions, clusterName: s
   for (const [key, value] of Object.entries(options.tags ?? {})) {
     if (key.startsWith('aws:')) problems.push({ path: `tags[${show(key)}]`, message: 'uses the reserved aws: prefix' });
     if (key.startsWith(`${AUTOSCALER_TAG_PREFIX}/`)) problems.push({ path: `tags[${show(key)}]`, message: 'is a cluster-autoscaler tag, which the node group derives from the pool; remove it' });
+    if (key === LOGICAL_NAME_TAG) problems.push({ path: `tags[${show(key)}]`, message: 'names the node group\'s Pulumi logical name, by which each run finds the live group; inferscale sets it, so remove it' });
     if (typeof value !== 'string') problems.push({ path: `tags[${show(key)}]`, message: `is ${show(value)}; expected a string` });
   }
   const extraTypes = options.additionalInstanceTypes ?? [];
@@ -131,7 +144,12 @@ export function resolveGpuNodeGroup(options: GpuNodeGroupOptions, clusterName: s
   }
   if (!pool || problems.length > 0) return { problems };
 
-  const tags = { ...(options.tags ?? {}), ...discoveryTags(clusterName), ...pool.autoscalerTags };
+  const tags = {
+    ...(options.tags ?? {}),
+    ...discoveryTags(clusterName),
+    ...pool.autoscalerTags,
+    ...(componentName !== undefined ? logicalNameTag(gpuNodeGroupLogicalName(componentName)) : {}),
+  };
   const tagProblems = checkTags('tags', tags);
   if (tagProblems.length > 0) return { problems: tagProblems };
   const userData = pool.bottlerocketSettings ? bottlerocketUserData(pool.bottlerocketSettings) : '';
@@ -187,7 +205,9 @@ function nodeGroupDependsOn(given: pulumi.ComponentResourceOptions['dependsOn'],
  *
  * `scalingConfig.desiredSize` starts at `minNodes` and is then owned by the cluster
  * autoscaler: every run reads the live size and sends it back, moved inside new bounds that
- * exclude it, so `pulumi up` never resets the node count to a stale one.
+ * exclude it, so `pulumi up` never resets the node count to a stale one. The live group is found
+ * by its auto-name, else by its `inferscale.io/pulumi-logical-name` tag, else by its node role,
+ * so a project-wide autonaming pattern does not hide it.
  *
  * With `additionalInstanceTypes`, the group launches any of its types (for spot capacity, the
  * one with capacity); they carry the same GPUs as `instanceType` and at least its size.
@@ -236,7 +256,7 @@ export class GpuNodeGroup extends pulumi.ComponentResource {
     if (Array.isArray(args.subnetIds) && args.subnetIds.length === 0) {
       problems.push({ path: 'subnetIds', message: 'is empty; expected at least one subnet for the nodes' });
     }
-    const resolved = resolveGpuNodeGroup(args, args.clusterName);
+    const resolved = resolveGpuNodeGroup(args, args.clusterName, name);
     problems.push(...resolved.problems);
     if (!resolved.group || problems.length > 0) throw new InferscaleValidationError(`GpuNodeGroup ${show(name)}`, problems);
     const group = resolved.group;
@@ -273,7 +293,7 @@ export class GpuNodeGroup extends pulumi.ComponentResource {
     }, awsOpts());
 
     const dependsOn = nodeGroupDependsOn(opts?.dependsOn, attachments);
-    const logicalName = `${name}-node-group`;
+    const logicalName = gpuNodeGroupLogicalName(name);
     this.nodeGroup = new aws.eks.NodeGroup(logicalName, {
       clusterName: args.clusterName,
       nodeRoleArn: this.nodeRole.arn,
@@ -287,7 +307,9 @@ export class GpuNodeGroup extends pulumi.ComponentResource {
         minSize: pool.minNodes,
         maxSize: pool.maxNodes,
         // The cluster autoscaler owns the node count: the live one goes back with new bounds.
-        desiredSize: liveDesiredSize({ clusterName: args.clusterName, logicalName, minSize: pool.minNodes, maxSize: pool.maxNodes, initialSize: pool.minNodes, dependsOn }, { parent: this, ...(opts?.provider ? { provider: opts.provider } : {}) }),
+        desiredSize: liveDesiredSize({
+          clusterName: args.clusterName, logicalName, nodeRoleArn: this.nodeRole.arn, minSize: pool.minNodes, maxSize: pool.maxNodes, initialSize: pool.minNodes, dependsOn,
+        }, { parent: this, ...(opts?.provider ? { provider: opts.provider } : {}) }),
       },
       updateConfig: { maxUnavailable: 1 },
       labels: { ...pool.labels },

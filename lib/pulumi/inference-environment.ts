@@ -28,7 +28,7 @@ import { AccessEntryOptions, resolveAccessEntries, ResolvedAccessEntry } from '.
 import { AddonVersionOptions, checkAddonVersionOptions, managedAddon, ManagedAddonName, NODE_NETWORK_ADDONS } from './aws/addons';
 import { eksKubeconfig } from './aws/kubeconfig';
 import { nodeLaunchTemplateArgs } from './aws/launch-template';
-import { liveDesiredSize } from './aws/node-group-scaling';
+import { liveDesiredSize, logicalNameTag } from './aws/node-group-scaling';
 import { checkNetworkPlan, parseCidr, planSubnets, subnetTags, ZoneSubnets } from './aws/network-plan';
 import { checkAmiType, SYSTEM_AMI_TYPES } from './aws/node-images';
 import { checkClusterName, GpuNodeGroup, GpuNodeGroupOptions, resolveGpuNodeGroup, ResolvedGpuNodeGroup } from './gpu-node-group';
@@ -311,6 +311,11 @@ export interface ResolvedInferenceEnvironment {
   };
 }
 
+/** Name of the {@link GpuNodeGroup} of one pool: child names, tags and the node group's logical name derive from it. */
+function gpuComponentName(name: string, pool: string): string {
+  return `${name}-gpu-${pool}`;
+}
+
 function isInt(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value);
 }
@@ -457,7 +462,7 @@ export function resolveInferenceEnvironment(name: string, args: InferenceEnviron
         return;
       }
       const groupOptions = { ...options, ssm: options.ssm ?? args.ssm, tags: { ...(args.tags ?? {}), ...(options.tags ?? {}) }, partition };
-      const { group, problems: groupProblems } = resolveGpuNodeGroup(groupOptions, clusterName);
+      const { group, problems: groupProblems } = resolveGpuNodeGroup(groupOptions, clusterName, gpuComponentName(name, options.name));
       problems.push(...prefixProblems(`gpuNodeGroups[${i}]`, groupProblems));
       if (group) gpuNodeGroups.push(group);
       const first = seen.get(options.name);
@@ -891,17 +896,19 @@ export class InferenceEnvironment extends pulumi.ComponentResource {
           minSize: sys.minNodes,
           maxSize: sys.maxNodes,
           // The cluster autoscaler owns the node count: the live one goes back with new bounds.
-          desiredSize: liveDesiredSize({ clusterName: env.clusterName, logicalName, minSize: sys.minNodes, maxSize: sys.maxNodes, initialSize: sys.desiredNodes, dependsOn: clusterDependency }, invokeOpts),
+          desiredSize: liveDesiredSize({
+            clusterName: env.clusterName, logicalName, nodeRoleArn: role.arn, minSize: sys.minNodes, maxSize: sys.maxNodes, initialSize: sys.desiredNodes, dependsOn: clusterDependency,
+          }, invokeOpts),
         },
         updateConfig: { maxUnavailable: 1 },
         labels: { ...sys.labels },
         ...(nodeVersion !== undefined ? { version: nodeVersion } : {}),
-        tags: { ...tags, ...discoveryTags(env.clusterName) },
+        tags: { ...tags, ...discoveryTags(env.clusterName), ...logicalNameTag(logicalName) },
       }, awsOpts({ dependsOn: [...nodeNetwork, ...attachments] }));
     }
 
     // GPU node groups.
-    this.gpuNodeGroups = args.gpuNodeGroups.map((options) => new GpuNodeGroup(`${name}-gpu-${options.name}`, {
+    this.gpuNodeGroups = args.gpuNodeGroups.map((options) => new GpuNodeGroup(gpuComponentName(name, options.name), {
       ...options,
       clusterName: env.clusterName,
       subnetIds: privateSubnetIds,

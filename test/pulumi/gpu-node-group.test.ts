@@ -127,6 +127,27 @@ describe('resolveGpuNodeGroup (pure)', () => {
     expect(group!.autoScalingGroupTags[`${T}/resources/nvidia.com/gpu.shared`]).toBe('16');
   });
 
+  test('resolved for a component, the tags name its node group\'s logical name; its count counts against the AWS limit', () => {
+    const options = { name: 'a10g', instanceType: 'g5.12xlarge', maxNodes: 2 };
+    expect(lib.resolveGpuNodeGroup(options, 'inference', 'env-gpu-a10g').group!.tags['inferscale.io/pulumi-logical-name']).toBe('env-gpu-a10g-node-group');
+    expect(lib.resolveGpuNodeGroup(options, 'inference').group!.tags['inferscale.io/pulumi-logical-name']).toBeUndefined();
+    // One user tag short of the limit without it, one over with it.
+    const count = Object.keys(lib.resolveGpuNodeGroup(options, 'inference').group!.tags).length;
+    const tags = Object.fromEntries(Array.from({ length: 50 - count }, (_, i) => [`k${i}`, 'v']));
+    expect(lib.resolveGpuNodeGroup({ ...options, tags }, 'inference').problems).toEqual([]);
+    expect(lib.resolveGpuNodeGroup({ ...options, tags }, 'inference', 'env-gpu-a10g').problems).toEqual([
+      { path: 'tags', message: 'gives 51 tags; AWS allows at most 50 per node group. Use fewer labels.' },
+    ]);
+  });
+
+  test('the logical-name tag in user tags is refused', () => {
+    const { problems } = lib.resolveGpuNodeGroup({ name: 'a', instanceType: 'g5.xlarge', maxNodes: 1, tags: { 'inferscale.io/pulumi-logical-name': 'other' } }, 'c', 'gpu');
+    expect(problems).toEqual([{
+      path: 'tags["inferscale.io/pulumi-logical-name"]',
+      message: 'names the node group\'s Pulumi logical name, by which each run finds the live group; inferscale sets it, so remove it',
+    }]);
+  });
+
   test('cluster-autoscaler and aws: keys in user tags are refused', () => {
     const { problems } = lib.resolveGpuNodeGroup({ name: 'a', instanceType: 'g5.xlarge', maxNodes: 1, tags: { 'aws:x': '1', [`${T}/label/x`]: 'y' } }, 'c');
     expect(problems.map((p) => p.path)).toEqual(['tags["aws:x"]', `tags["${T}/label/x"]`]);
@@ -185,12 +206,13 @@ describe('GpuNodeGroup under mocks', () => {
     expect(ng.nodeRoleArn).toBe('arn:aws:iam::123456789012:role/gpu-node-role');
   });
 
-  test('node group tags: discovery tags plus every node-template tag', async () => {
+  test('node group tags: discovery tags, every node-template tag and the node group\'s logical name', async () => {
     new lib.GpuNodeGroup('gpu', args({ instanceType: 'g5.12xlarge', tags: { team: 'ml' } }));
     await settle();
     const tags = only('aws:eks/nodeGroup:NodeGroup').inputs.tags;
     expect(tags).toMatchObject({
       team: 'ml',
+      'inferscale.io/pulumi-logical-name': 'gpu-node-group',
       'k8s.io/cluster-autoscaler/enabled': 'true',
       'k8s.io/cluster-autoscaler/inference': 'owned',
       [`${T}/resources/nvidia.com/gpu`]: '4',

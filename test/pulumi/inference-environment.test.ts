@@ -9,7 +9,9 @@ import { PolicyDocument, isReadOnlyAction, statementActions } from '../../lib/pu
 import { eksKubeconfig } from '../../lib/pulumi/aws/kubeconfig';
 import { checkNetworkPlan, cidrSubnet, parseCidr, planSubnets, subnetTags } from '../../lib/pulumi/aws/network-plan';
 import { missingEdges, ResourceGraph } from '../support/pulumi-graph';
-import { installAwsMocks, MOCK_CALLS, MOCK_LAUNCH_TEMPLATE_VERSION, MOCK_LIVE_NODE_GROUPS, mockAddonVersion, mockIssuer, quietSettling, RegisteredResource, valueOf } from '../support/pulumi-mocks';
+import {
+  installAwsMocks, MOCK_CALLS, MOCK_LAUNCH_TEMPLATE_VERSION, MOCK_LIVE_NODE_GROUPS, mockAddonVersion, mockIssuer, MockLiveNodeGroup, mockRoleArn, quietSettling, RegisteredResource, valueOf,
+} from '../support/pulumi-mocks';
 
 const registered = installAwsMocks();
 // Stack traces off from `quiet()` (before each test registers) until `settle()` returns.
@@ -277,6 +279,8 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
     expect(ng.taints).toBeUndefined();
     expect(ng.diskSize).toBeUndefined();
     expect(ng.tags).toMatchObject({ 'k8s.io/cluster-autoscaler/enabled': 'true', 'k8s.io/cluster-autoscaler/inference': 'owned' });
+    // What each run finds the live group by when a custom autonaming pattern named it.
+    expect(ng.tags['inferscale.io/pulumi-logical-name']).toBe('env-system-node-group');
     const arns = ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment').filter((a) => a.name.startsWith('env-system-node-role-')).map((a) => a.inputs.policyArn).sort();
     expect(arns).toEqual(['AmazonEC2ContainerRegistryReadOnly', 'AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy'].map((p) => `arn:aws:iam::aws:policy/${p}`));
   });
@@ -297,6 +301,7 @@ describe('InferenceEnvironment under mocks: a new VPC and cluster', () => {
     expect(a10g.version).toBe('1.33');
     const l4 = only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-l4-node-group').inputs;
     expect(l4).toMatchObject({ amiType: 'BOTTLEROCKET_x86_64_NVIDIA', capacityType: 'SPOT', instanceTypes: ['g6.12xlarge'] });
+    expect([a10g.tags['inferscale.io/pulumi-logical-name'], l4.tags['inferscale.io/pulumi-logical-name']]).toEqual(['env-gpu-a10g-node-group', 'env-gpu-l4-node-group']);
     expect(l4.labels['inferscale.io/nvidia-device-plugin']).toBe('preinstalled');
     expect(env.gpuNodeGroups.map((g) => g.shipsDevicePlugin)).toEqual([false, true]);
     expect(env.needsDevicePlugin).toBe(true);
@@ -695,6 +700,40 @@ describe('InferenceEnvironment under mocks: variations', () => {
     }
   });
 
+  test('with a project-wide autonaming pattern, node groups are found by their logical-name tag: raising maxNodes keeps the nodes running', async () => {
+    // Names as `pulumi:autonaming` with pattern ${stack}-${name}-${alphanum(4)} gives them; the
+    // GPU node role also serves a group someone added by hand, so only the tag tells them apart.
+    MOCK_LIVE_NODE_GROUPS.set('test-env-system-node-group-k2x9', { minSize: 2, maxSize: 3, desiredSize: 3, tags: { 'inferscale.io/pulumi-logical-name': 'env-system-node-group' }, nodeRoleArn: mockRoleArn('env-system-node-role') });
+    MOCK_LIVE_NODE_GROUPS.set('test-env-gpu-a10g-node-group-7qpd', { minSize: 0, maxSize: 4, desiredSize: 3, tags: { 'inferscale.io/pulumi-logical-name': 'env-gpu-a10g-node-group' }, nodeRoleArn: mockRoleArn('env-gpu-a10g-node-role') });
+    MOCK_LIVE_NODE_GROUPS.set('a10g-by-hand', { minSize: 0, maxSize: 2, desiredSize: 1, nodeRoleArn: mockRoleArn('env-gpu-a10g-node-role') });
+    MOCK_LIVE_NODE_GROUPS.set('batch', { minSize: 0, maxSize: 9, desiredSize: 7 });
+    try {
+      new lib.InferenceEnvironment('env', args({ gpuNodeGroups: [{ name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 6 }] }));
+      await settle();
+    } finally {
+      MOCK_LIVE_NODE_GROUPS.clear();
+    }
+    // maxNodes 4 → 6 goes with the 3 nodes the autoscaler started, not the 0 the group was created with.
+    expect(only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-a10g-node-group').inputs.scalingConfig).toEqual({ minSize: 0, maxSize: 6, desiredSize: 3 });
+    expect(only('aws:eks/nodeGroup:NodeGroup', 'env-system-node-group').inputs.scalingConfig).toEqual({ minSize: 2, maxSize: 3, desiredSize: 3 });
+  });
+
+  test('a group created before the tag existed, under a name of its own, is found by its node role on the run that tags it', async () => {
+    MOCK_LIVE_NODE_GROUPS.set('test-env-gpu-a10g-node-group-7qpd', { minSize: 0, maxSize: 4, desiredSize: 3, nodeRoleArn: mockRoleArn('env-gpu-a10g-node-role') });
+    MOCK_LIVE_NODE_GROUPS.set('batch', { minSize: 0, maxSize: 9, desiredSize: 7 });
+    try {
+      new lib.InferenceEnvironment('env', args({ gpuNodeGroups: [{ name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 6 }] }));
+      await settle();
+    } finally {
+      MOCK_LIVE_NODE_GROUPS.clear();
+    }
+    const a10g = only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-a10g-node-group').inputs;
+    expect(a10g.scalingConfig).toEqual({ minSize: 0, maxSize: 6, desiredSize: 3 });
+    expect(a10g.tags['inferscale.io/pulumi-logical-name']).toBe('env-gpu-a10g-node-group');
+    // The system group has no live group of its own: a new one, at its initial size.
+    expect(only('aws:eks/nodeGroup:NodeGroup', 'env-system-node-group').inputs.scalingConfig).toEqual({ minSize: 2, maxSize: 3, desiredSize: 2 });
+  });
+
   test('two environments never collide: child names derive from the component name', async () => {
     new lib.InferenceEnvironment('blue', args({ clusterName: 'blue' }));
     new lib.InferenceEnvironment('green', args({ clusterName: 'green' }));
@@ -725,6 +764,99 @@ describe('InferenceEnvironment under mocks: variations', () => {
       oidc: count('aws:iam/openIdConnectProvider:OpenIdConnectProvider'), k8sProviders: count('pulumi:providers:kubernetes'),
       k8sObjects: again.filter((n) => n.startsWith('kubernetes:')).length,
     }).toEqual({ vpc: 1, subnets: 4, nat: 1, eip: 1, routeTables: 3, associations: 4, clusters: 1, nodeGroups: 3, roles: 5, oidc: 1, k8sProviders: 1, k8sObjects: 6 });
+  });
+});
+
+describe('live node group lookup', () => {
+  let scaling: typeof import('../../lib/pulumi/aws/node-group-scaling');
+  beforeAll(async () => {
+    scaling = await import('../../lib/pulumi/aws/node-group-scaling');
+  });
+  afterEach(() => MOCK_LIVE_NODE_GROUPS.clear());
+
+  const LOGICAL = 'env-gpu-a10g-node-group';
+  const TAGGED = { 'inferscale.io/pulumi-logical-name': LOGICAL };
+  const ROLE = mockRoleArn('env-gpu-a10g-node-role');
+  const BATCH: MockLiveNodeGroup = { minSize: 0, maxSize: 9, desiredSize: 7 };
+
+  /** Puts node groups into the mocked account; their names, as `eks:ListNodegroups` gives them. */
+  function live(groups: Readonly<Record<string, MockLiveNodeGroup>>): string[] {
+    for (const [name, group] of Object.entries(groups)) MOCK_LIVE_NODE_GROUPS.set(name, group);
+    return Object.keys(groups);
+  }
+
+  /** The desired size the a10g group sends with bounds `[minSize, maxSize]`, starting at `minSize`. */
+  function desired(names: readonly string[], minSize: number, maxSize: number, nodeRoleArn?: string): Promise<number> {
+    return scaling.readDesiredSize('inference', names, { logicalName: LOGICAL, ...(nodeRoleArn !== undefined ? { nodeRoleArn } : {}), minSize, maxSize, initialSize: minSize }, {});
+  }
+
+  test('the auto-name is the logical name, a dash and seven lower-case hexadecimal characters, taken when one group has it', () => {
+    expect(scaling.autoNamedNodeGroup(LOGICAL, ['env-gpu-a10g-node-group-extra-1234567', 'env-gpu-a10g-node-group-4D5E6F7', 'env-gpu-a10g-node-group-4d5e6f7'])).toBe('env-gpu-a10g-node-group-4d5e6f7');
+    expect(scaling.autoNamedNodeGroup(LOGICAL, ['test-env-gpu-a10g-node-group-7qpd', 'env-gpu-a10g-node-group-4d5e6f', 'env-gpu-a10g-node-group'])).toBeUndefined();
+    // Two of them (a replacement left the old group behind): the tags decide.
+    expect(scaling.autoNamedNodeGroup(LOGICAL, ['env-gpu-a10g-node-group-0a1b2c3', 'env-gpu-a10g-node-group-4d5e6f7'])).toBeUndefined();
+  });
+
+  test('a custom-named group at 3 nodes is found by its tag and keeps them when maxNodes is raised; groups tagged for other names are left alone', async () => {
+    const names = live({
+      'dev-gpu-l4-p2q8': { minSize: 0, maxSize: 4, desiredSize: 4, tags: { 'inferscale.io/pulumi-logical-name': 'env-gpu-l4-node-group' } },
+      'dev-gpu-a10g-x8k2': { minSize: 0, maxSize: 4, desiredSize: 3, tags: TAGGED },
+      batch: BATCH,
+    });
+    await expect(desired(names, 0, 6)).resolves.toBe(3);
+    // A lower maxNodes still removes nodes down to it.
+    await expect(desired(names, 0, 2)).resolves.toBe(2);
+  });
+
+  test('the tag decides between the group and another one on the same node role', async () => {
+    const names = live({
+      'a10g-by-hand': { minSize: 0, maxSize: 2, desiredSize: 1, nodeRoleArn: ROLE },
+      'dev-gpu-a10g-x8k2': { minSize: 0, maxSize: 4, desiredSize: 3, tags: TAGGED, nodeRoleArn: ROLE },
+    });
+    await expect(desired(names, 0, 6, ROLE)).resolves.toBe(3);
+  });
+
+  test('two groups with the tag are an error naming both', async () => {
+    const names = live({
+      'dev-gpu-a10g-x8k2': { minSize: 0, maxSize: 4, desiredSize: 3, tags: TAGGED, nodeRoleArn: ROLE },
+      'prod-gpu-a10g-m3n7': { minSize: 0, maxSize: 4, desiredSize: 1, tags: TAGGED },
+      batch: BATCH,
+    });
+    await expect(desired(names, 0, 6, ROLE)).rejects.toHaveProperty('message', 'NodeGroup "env-gpu-a10g-node-group": the node groups "dev-gpu-a10g-x8k2" and "prod-gpu-a10g-m3n7" of EKS cluster "inference" '
+      + 'carry the tag inferscale.io/pulumi-logical-name=env-gpu-a10g-node-group, so which one\'s live size to keep is ambiguous. '
+      + 'Delete the one no Pulumi stack manages, or remove the tag from it (aws eks untag-resource); two stacks that share a cluster need node groups of different logical names.');
+  });
+
+  test('a tagged group being deleted is left out: the one that stays gives the size', async () => {
+    const names = live({
+      'env-gpu-a10g-node-group-0a1b2c3': { minSize: 0, maxSize: 4, desiredSize: 1, tags: TAGGED, status: 'DELETING' },
+      'env-gpu-a10g-node-group-4d5e6f7': { minSize: 0, maxSize: 4, desiredSize: 3, tags: TAGGED },
+    });
+    await expect(desired(names, 0, 6)).resolves.toBe(3);
+  });
+
+  test('with no group tagged, the one on the node role; several on it are an error', async () => {
+    const names = live({ 'dev-gpu-a10g-x8k2': { minSize: 0, maxSize: 4, desiredSize: 3, nodeRoleArn: ROLE }, batch: BATCH });
+    await expect(desired(names, 0, 6, ROLE)).resolves.toBe(3);
+    // Without the role, such a group is not found.
+    await expect(desired(names, 0, 6)).resolves.toBe(0);
+    // Renamed in Pulumi through an alias: the tag still names the old logical name, the role is the same.
+    const renamed = live({ 'env-a10g-node-group-4d5e6f7': { minSize: 0, maxSize: 4, desiredSize: 2, tags: { 'inferscale.io/pulumi-logical-name': 'env-a10g-node-group' }, nodeRoleArn: ROLE }, batch: BATCH });
+    await expect(desired(renamed, 0, 6, ROLE)).resolves.toBe(2);
+    MOCK_LIVE_NODE_GROUPS.delete('env-a10g-node-group-4d5e6f7');
+    const more = [...names, ...live({ 'a10g-by-hand': { minSize: 0, maxSize: 2, desiredSize: 1, nodeRoleArn: ROLE } })];
+    await expect(desired(more, 0, 6, ROLE)).rejects.toHaveProperty('message', 'NodeGroup "env-gpu-a10g-node-group": none of the node groups of EKS cluster "inference" carries the tag '
+      + 'inferscale.io/pulumi-logical-name=env-gpu-a10g-node-group, and "dev-gpu-a10g-x8k2" and "a10g-by-hand" run on its node role arn:aws:iam::123456789012:role/env-gpu-a10g-node-role, '
+      + 'so which one\'s live size to keep is ambiguous. Tag the one this stack manages with that tag (aws eks tag-resource) and run again.');
+  });
+
+  test('a new group gets its initial size: no group of the cluster has its auto-name, its tag or its role', async () => {
+    const names = live({
+      'env-gpu-l4-node-group-4d5e6f7': { minSize: 0, maxSize: 4, desiredSize: 4, tags: { 'inferscale.io/pulumi-logical-name': 'env-gpu-l4-node-group' }, nodeRoleArn: mockRoleArn('env-gpu-l4-node-role') },
+      'blue-gpu-a10g-x8k2': { minSize: 0, maxSize: 4, desiredSize: 3, tags: { 'inferscale.io/pulumi-logical-name': 'blue-gpu-a10g-node-group' }, nodeRoleArn: mockRoleArn('blue-gpu-a10g-node-role') },
+      batch: BATCH,
+    });
+    await expect(desired(names, 1, 6, ROLE)).resolves.toBe(1);
   });
 });
 

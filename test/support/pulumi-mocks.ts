@@ -106,6 +106,11 @@ export const MOCK_ACCOUNT = '123456789012';
 /** Zones the AWS mocks report for the region. */
 export const MOCK_ZONES: readonly string[] = ['us-west-2a', 'us-west-2b', 'us-west-2c', 'us-west-2d'];
 
+/** The ARN the AWS mocks give the IAM role of logical name `name`. */
+export function mockRoleArn(name: string): string {
+  return `arn:aws:iam::${MOCK_ACCOUNT}:role/${name}`;
+}
+
 /** The OIDC issuer URL the AWS mocks give an EKS cluster named `name`. */
 export function mockIssuer(clusterName: string): string {
   return `https://oidc.eks.us-west-2.amazonaws.com/id/${clusterName.toUpperCase()}`;
@@ -125,7 +130,7 @@ export const MOCK_LAUNCH_TEMPLATE_VERSION = 3;
 export function awsComputedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
   switch (args.type) {
     case 'aws:iam/role:Role':
-      return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${args.name}`, name: args.name };
+      return { arn: mockRoleArn(args.name), name: args.name };
     case 'aws:eks/cluster:Cluster': {
       const name = args.inputs.name ?? args.name;
       return {
@@ -155,11 +160,30 @@ export function awsComputedOutputs(args: pulumi.runtime.MockResourceArgs): Recor
 /** Region of the AWS provider in the mocks. */
 export const MOCK_REGION = 'us-west-2';
 
+/** A node group that exists in the mocked account: its live scaling and what else EKS describes. */
+export interface MockLiveNodeGroup {
+  /** Fewest nodes. */
+  readonly minSize: number;
+  /** Most nodes. */
+  readonly maxSize: number;
+  /** Nodes wanted now (the cluster autoscaler's choice). */
+  readonly desiredSize: number;
+  /** AWS tags. @default - none */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** ARN of its node IAM role. @default - {@link MOCK_UNMANAGED_ROLE_ARN} */
+  readonly nodeRoleArn?: string;
+  /** EKS status. @default "ACTIVE" */
+  readonly status?: string;
+}
+
+/** Node role of a mocked live node group that names none: a role no component under test created. */
+export const MOCK_UNMANAGED_ROLE_ARN = `arn:aws:iam::${MOCK_ACCOUNT}:role/unmanaged-node-role`;
+
 /**
- * Node groups that exist in the mocked account, by EKS name, with their live scaling; empty
- * (a first deployment) unless a test puts some in.
+ * Node groups that exist in the mocked account, by EKS name; empty (a first deployment) unless
+ * a test puts some in.
  */
-export const MOCK_LIVE_NODE_GROUPS = new Map<string, { minSize: number; maxSize: number; desiredSize: number }>();
+export const MOCK_LIVE_NODE_GROUPS = new Map<string, MockLiveNodeGroup>();
 
 /** Every provider function call the AWS mocks answered, in order. */
 export const MOCK_CALLS: pulumi.runtime.MockCallArgs[] = [];
@@ -194,7 +218,16 @@ export function awsCall(args: pulumi.runtime.MockCallArgs): Record<string, any> 
     case 'aws:eks/getNodeGroup:getNodeGroup': {
       const live = MOCK_LIVE_NODE_GROUPS.get(args.inputs.nodeGroupName);
       if (!live) throw new Error(`no node group ${args.inputs.nodeGroupName}`);
-      return { ...args.inputs, scalingConfigs: [live], region: MOCK_REGION, id: args.inputs.nodeGroupName };
+      const { minSize, maxSize, desiredSize } = live;
+      return {
+        ...args.inputs,
+        scalingConfigs: [{ minSize, maxSize, desiredSize }],
+        tags: { ...(live.tags ?? {}) },
+        nodeRoleArn: live.nodeRoleArn ?? MOCK_UNMANAGED_ROLE_ARN,
+        status: live.status ?? 'ACTIVE',
+        region: MOCK_REGION,
+        id: args.inputs.nodeGroupName,
+      };
     }
     default:
       return args.inputs;
