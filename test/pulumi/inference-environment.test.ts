@@ -663,17 +663,24 @@ describe('InferenceEnvironment under mocks: variations', () => {
     expect(only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-l4-node-group').inputs.instanceTypes).toEqual(['g6.xlarge', 'g6.2xlarge', 'g6.4xlarge']);
   });
 
-  test('node groups send their live size back, found by the auto-generated name: new bounds never reset a group to its size at creation', async () => {
-    MOCK_CALLS.length = 0;
-    // The autoscaler grew the GPU group to 3 nodes; the system group sits at 2.
-    MOCK_LIVE_NODE_GROUPS.set('env-system-node-group-0a1b2c3', { minSize: 2, maxSize: 3, desiredSize: 2 });
-    MOCK_LIVE_NODE_GROUPS.set('env-gpu-a10g-node-group-4d5e6f7', { minSize: 0, maxSize: 4, desiredSize: 3 });
+  /** Deploys the environment with one a10g GPU group (maxNodes 6) into an account holding `groups` (by EKS name). */
+  async function deployOver(groups: Readonly<Record<string, MockLiveNodeGroup>>): Promise<void> {
+    for (const [name, group] of Object.entries(groups)) MOCK_LIVE_NODE_GROUPS.set(name, group);
     try {
       new lib.InferenceEnvironment('env', args({ gpuNodeGroups: [{ name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 6 }] }));
       await settle();
     } finally {
       MOCK_LIVE_NODE_GROUPS.clear();
     }
+  }
+
+  test('node groups send their live size back, found by the auto-generated name: new bounds never reset a group to its size at creation', async () => {
+    MOCK_CALLS.length = 0;
+    // The autoscaler grew the GPU group to 3 nodes; the system group sits at 2.
+    await deployOver({
+      'env-system-node-group-0a1b2c3': { minSize: 2, maxSize: 3, desiredSize: 2 },
+      'env-gpu-a10g-node-group-4d5e6f7': { minSize: 0, maxSize: 4, desiredSize: 3 },
+    });
     const described = MOCK_CALLS.filter((c) => c.token === 'aws:eks/getNodeGroup:getNodeGroup').map((c) => c.inputs.nodeGroupName).sort();
     expect(described).toEqual(['env-gpu-a10g-node-group-4d5e6f7', 'env-system-node-group-0a1b2c3']);
     // maxNodes 4 → 6 goes with the 3 nodes running, not the 0 the group was created with.
@@ -703,30 +710,22 @@ describe('InferenceEnvironment under mocks: variations', () => {
   test('with a project-wide autonaming pattern, node groups are found by their logical-name tag: raising maxNodes keeps the nodes running', async () => {
     // Names as `pulumi:autonaming` with pattern ${stack}-${name}-${alphanum(4)} gives them; the
     // GPU node role also serves a group someone added by hand, so only the tag tells them apart.
-    MOCK_LIVE_NODE_GROUPS.set('test-env-system-node-group-k2x9', { minSize: 2, maxSize: 3, desiredSize: 3, tags: { 'inferscale.io/pulumi-logical-name': 'env-system-node-group' }, nodeRoleArn: mockRoleArn('env-system-node-role') });
-    MOCK_LIVE_NODE_GROUPS.set('test-env-gpu-a10g-node-group-7qpd', { minSize: 0, maxSize: 4, desiredSize: 3, tags: { 'inferscale.io/pulumi-logical-name': 'env-gpu-a10g-node-group' }, nodeRoleArn: mockRoleArn('env-gpu-a10g-node-role') });
-    MOCK_LIVE_NODE_GROUPS.set('a10g-by-hand', { minSize: 0, maxSize: 2, desiredSize: 1, nodeRoleArn: mockRoleArn('env-gpu-a10g-node-role') });
-    MOCK_LIVE_NODE_GROUPS.set('batch', { minSize: 0, maxSize: 9, desiredSize: 7 });
-    try {
-      new lib.InferenceEnvironment('env', args({ gpuNodeGroups: [{ name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 6 }] }));
-      await settle();
-    } finally {
-      MOCK_LIVE_NODE_GROUPS.clear();
-    }
+    await deployOver({
+      'test-env-system-node-group-k2x9': { minSize: 2, maxSize: 3, desiredSize: 3, tags: { 'inferscale.io/pulumi-logical-name': 'env-system-node-group' }, nodeRoleArn: mockRoleArn('env-system-node-role') },
+      'test-env-gpu-a10g-node-group-7qpd': { minSize: 0, maxSize: 4, desiredSize: 3, tags: { 'inferscale.io/pulumi-logical-name': 'env-gpu-a10g-node-group' }, nodeRoleArn: mockRoleArn('env-gpu-a10g-node-role') },
+      'a10g-by-hand': { minSize: 0, maxSize: 2, desiredSize: 1, nodeRoleArn: mockRoleArn('env-gpu-a10g-node-role') },
+      'batch': { minSize: 0, maxSize: 9, desiredSize: 7 },
+    });
     // maxNodes 4 → 6 goes with the 3 nodes the autoscaler started, not the 0 the group was created with.
     expect(only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-a10g-node-group').inputs.scalingConfig).toEqual({ minSize: 0, maxSize: 6, desiredSize: 3 });
     expect(only('aws:eks/nodeGroup:NodeGroup', 'env-system-node-group').inputs.scalingConfig).toEqual({ minSize: 2, maxSize: 3, desiredSize: 3 });
   });
 
   test('a group created before the tag existed, under a name of its own, is found by its node role on the run that tags it', async () => {
-    MOCK_LIVE_NODE_GROUPS.set('test-env-gpu-a10g-node-group-7qpd', { minSize: 0, maxSize: 4, desiredSize: 3, nodeRoleArn: mockRoleArn('env-gpu-a10g-node-role') });
-    MOCK_LIVE_NODE_GROUPS.set('batch', { minSize: 0, maxSize: 9, desiredSize: 7 });
-    try {
-      new lib.InferenceEnvironment('env', args({ gpuNodeGroups: [{ name: 'a10g', instanceType: 'g5.xlarge', minNodes: 0, maxNodes: 6 }] }));
-      await settle();
-    } finally {
-      MOCK_LIVE_NODE_GROUPS.clear();
-    }
+    await deployOver({
+      'test-env-gpu-a10g-node-group-7qpd': { minSize: 0, maxSize: 4, desiredSize: 3, nodeRoleArn: mockRoleArn('env-gpu-a10g-node-role') },
+      'batch': { minSize: 0, maxSize: 9, desiredSize: 7 },
+    });
     const a10g = only('aws:eks/nodeGroup:NodeGroup', 'env-gpu-a10g-node-group').inputs;
     expect(a10g.scalingConfig).toEqual({ minSize: 0, maxSize: 6, desiredSize: 3 });
     expect(a10g.tags['inferscale.io/pulumi-logical-name']).toBe('env-gpu-a10g-node-group');
