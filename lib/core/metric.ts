@@ -821,6 +821,7 @@ export class ScalingMetric {
     if (problems.length) return new ScalingMetric(kind, problems);
     const w = wire(series!);
     const discovered = w.discovered ?? series!.name;
+    const rule = podsRule(discovered, w.name, w.query);
     const definition: MetricDefinition = {
       kind,
       hpa: podsMetric(w.name, w.target),
@@ -828,7 +829,7 @@ export class ScalingMetric {
         name: series!.name, type: series!.type, source: 'app', labels: ['namespace', 'pod', ...series!.labels, ...(w.extraLabels ?? [])], description: `${server.describe()}: ${SIGNAL_WORDS[signal]} series; idle: ${series!.idle}.`,
         ...(series!.exportedFrom === 'firstRequest' ? { exportedFrom: 'firstRequest' as const, createdWith: server.createdWithFirstRequest(series!.name) } : {}),
       }],
-      adapterRule: series!.exportedFrom === 'firstRequest' ? discoveredThroughUp(podsRule(discovered, w.name, w.query), discovered) : podsRule(discovered, w.name, w.query),
+      adapterRule: series!.exportedFrom === 'firstRequest' ? discoveredThroughUp(rule, discovered) : rule,
       ...(w.rateWindowSeconds !== undefined ? { rateWindowSeconds: w.rateWindowSeconds } : {}),
       requires: ['customMetricsApi'],
       summary: w.summary,
@@ -1063,14 +1064,16 @@ function readsLazyAppSeries(definition: MetricDefinition, server: ModelServer): 
  */
 function idleSafeOnLazyServer(definition: MetricDefinition, server: ModelServer): MetricDefinition {
   const rule = definition.adapterRule!;
-  const lazy = definition.series.filter((s) => s.source === 'app').map((s) => s.name);
-  const names = lazy.join(', ');
+  const isLazy = (s: SeriesRequirement): boolean => s.source === 'app' && server.exportedFrom(s.name) === 'firstRequest';
+  const names = definition.series.filter(isLazy).map((s) => s.name).join(', ');
+  // The series the rule discovers: podsRule's discovery query is `<series>{namespace!="",pod!=""}`.
+  const discovered = rule.seriesQuery.slice(0, rule.seriesQuery.indexOf('{'));
   return {
     ...definition,
-    series: definition.series.map((s) => (s.source === 'app'
+    series: definition.series.map((s) => (isLazy(s)
       ? { ...s, description: `${s.description} ${server.describe()} creates it at its first request.`, exportedFrom: 'firstRequest' as const, createdWith: server.createdWithFirstRequest(s.name) }
       : s)),
-    adapterRule: discoveredThroughUp({ ...rule, metricsQuery: orScrapedZero(rule.metricsQuery) }, rule.seriesQuery.slice(0, rule.seriesQuery.indexOf('{'))),
+    adapterRule: discoveredThroughUp({ ...rule, metricsQuery: orScrapedZero(rule.metricsQuery) }, discovered),
     idle: { kind: 'value', value: 0, description: `0: a pod that served reads 0 once its requests stop, and the query reads 0 for a scraped pod without a value (${server.describe()} creates ${names} at the first request)` },
     missing: {
       atZeroTraffic: 'value',
