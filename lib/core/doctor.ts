@@ -11,6 +11,7 @@ import { ExplainStepKind } from './explain';
 import { HpaMetricSpec } from './hpa-spec';
 import { ResolvedInferenceService } from './inference-service';
 import { MetricDefinition } from './metric';
+import { firstRequestSeriesCheck } from './metrics/promql';
 import { deploymentPodPattern } from './names';
 import { kedaHpaName, kedaTriggerQuery } from './platform/keda';
 import { RESOURCE_METRICS_API } from './platform/metrics-server';
@@ -130,7 +131,7 @@ export function planDoctorChecks(service: ResolvedInferenceService, context: Doc
       const podScoped = m.series.some((s) => (s.source === 'app' || s.source === 'dcgm') && s.labels.includes('pod'));
       const lazy = m.series.find((s) => s.exportedFrom === 'firstRequest' && (s.createdWith?.length ?? 0) > 0);
       if (stored && lazy && podScoped) {
-        add('series', `${stored} has series for every pod of ${who} that has served a request (the engine creates it at the first one)`, { type: 'promql', query: lazySeriesQuery(stored, lazy.createdWith!, `namespace=${q(ns)},pod=~${q(pods)}`), expect: 'everyPod', zeroMeans: `served requests (they export ${lazy.createdWith!.join(', ')}) but have no ${stored}` }, 'seriesMissing');
+        add('series', `${stored} has series for every pod of ${who} that has served a request (the engine creates it at the first one)`, { type: 'promql', query: firstRequestSeriesCheck(stored, lazy.createdWith!, `namespace=${q(ns)},pod=~${q(pods)}`), expect: 'everyPod', zeroMeans: `served requests (they export ${lazy.createdWith!.join(', ')}) but have no ${stored}` }, 'seriesMissing');
       } else if (stored) {
         const matchers = podScoped ? `{namespace=${q(ns)},pod=~${q(pods)}}` : '';
         add('series', `${stored} has series${podScoped ? ` for the pods of ${who}` : ''}`, { type: 'promql', query: `count by (pod) (${stored}${matchers})`, expect: 'nonEmpty' }, 'seriesMissing');
@@ -153,16 +154,6 @@ export function planDoctorChecks(service: ResolvedInferenceService, context: Doc
     add('hpa', `HPA ${ns}/${hpaName} reads metrics[${index}]`, { type: 'kubernetes', path: `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers/${hpaName}`, expect: 'hpaActive', metricIndex: index }, 'customMetricUnknown');
   });
   return checks;
-}
-
-/**
- * Per scraped pod, 1 when it has the series `stored` or has not served a request yet (none of
- * `createdWith`, which the engine creates at the same first request), 0 when it served and
- * still lacks `stored`: the name is not the engine's.
- */
-function lazySeriesQuery(stored: string, createdWith: readonly string[], matchers: string): string {
-  const witnesses = `count by (pod) ({__name__=~${q(createdWith.join('|'))},${matchers}})`;
-  return `(count by (pod) (${stored}{${matchers}}) > bool 0) or (count by (pod) (up{${matchers}} == 1) * 0 + 1 unless on(pod) ${witnesses}) or (${witnesses} * 0)`;
 }
 
 /** Runs the checks, one after the other; a missing client skips its checks. */

@@ -13,6 +13,7 @@ import { HpaMetricSpec, HpaMetricTarget } from './hpa-spec';
 import { ResolvedInferenceService } from './inference-service';
 import { show as showValue } from './problems';
 import { AdapterRule, IdleReport, MetricDefinition, MetricKind, MissingMeaning, SeriesRequirement } from './metric';
+import { firstRequestSeriesCheck } from './metrics/promql';
 import { DCGM_EXPORTER_JOB, DEFAULT_SCRAPE_INTERVAL_SECONDS, INFERENCE_PODS_JOB } from './prometheus-config';
 import { DEFAULT_TOLERANCE } from './hpa';
 import { RESOURCE_METRICS_API } from './platform/metrics-server';
@@ -480,7 +481,12 @@ function seriesAndScrapeSteps(def: MetricDefinition, scope: MetricScope): Explai
     ? def.series.map((s) => `${s.name} (${s.type}${s.labels.length ? `; labels ${s.labels.join(', ')}` : ''}), ${exposedBy(s, scope)}: ${s.description}`)
     : [`the series read by ${rule ? show(rule.seriesQuery) : 'the metric'} (not described by the metric)`];
   const matchers = rule ? seriesMatchers(rule, def.hpa, namespace, pods) : [];
-  const seriesQuery = stored ? `${stored}${matchers.length ? `{${matchers.join(',')}}` : ''}` : undefined;
+  // A series the engine creates at its first request is absent on pods that have not served:
+  // the check reads 1 per pod that has it or has not served yet, 0 per pod that served without it.
+  const lazy = def.series.find((s) => s.exportedFrom === 'firstRequest' && (s.createdWith?.length ?? 0) > 0);
+  const seriesQuery = !stored ? undefined
+    : lazy && def.hpa.type === 'Pods' && matchers.length ? firstRequestSeriesCheck(stored, lazy.createdWith!, matchers.join(','))
+      : `${stored}${matchers.length ? `{${matchers.join(',')}}` : ''}`;
   const seriesChecks = seriesQuery ? promQueryCheck(prom, seriesQuery) : [];
   const steps: ExplainStep[] = [{ kind: 'series', lines: seriesLines, checks: seriesChecks }];
 

@@ -13,6 +13,7 @@ import {
 } from '../../lib/core/explain';
 import { InferenceServiceProps, resolveInferenceService, ResolvedInferenceService } from '../../lib/core/inference-service';
 import { ScalingMetric } from '../../lib/core/metric';
+import { firstRequestSeriesCheck } from '../../lib/core/metrics/promql';
 import { defaultApp } from '../../stacks/cdk8s/default-app';
 import { defaultServices, previousLlmMetrics } from '../../stacks/default-services';
 import { describeWithTools, runPromtool, withTempDir } from '../support/promtool';
@@ -260,6 +261,13 @@ describe('explainService on the default environment', () => {
     expect(step(rps, 'series').lines[0]).toContain('exposed by the app on port 9000 at /metrics of each pod');
     expect(step(rps, 'scrape').lines[0]).toContain('on port 9000 at /metrics');
     expect(step(rps, 'metricsApi').checks).toContain('kubectl get --raw "/apis/custom.metrics.k8s.io/v1beta1/namespaces/inference/pods/*/te_request_count_per_second?labelSelector=inferscale.io%2Fservice%3Dembeddings"');
+  });
+
+  test('a series TEI creates at its first request: the series check passes for pods that have not served yet, as doctor\'s does', () => {
+    const series = step(embeddings.metrics[1], 'series');
+    expect(series.lines[0]).toContain('tei creates it at its first request');
+    const pods = 'namespace="inference",pod=~"embeddings-[a-z0-9]+-[a-z0-9]+"';
+    expect(series.checks).toEqual([`curl -sG http://127.0.0.1:9090/api/v1/query --data-urlencode 'query=${firstRequestSeriesCheck('te_request_count', ['te_queue_size', 'te_batch_current_size', 'te_request_queue_duration_count'], pods)}'`]);
   });
 
   test('formatted as text: one line per fact and step, checks under their step', () => {

@@ -103,3 +103,14 @@ export function counterMean(totalSeries: string, countSeries: string, window: st
 export function sumGaugeShare(series: string, divisor: number): string {
   return `${sumGauge(series)} / ${divisor}`;
 }
+
+/**
+ * Per scraped pod, 1 when it has the series `stored` or has not served a request yet (none of
+ * `createdWith`, which the engine creates at the same first request), 0 when it served and
+ * still lacks `stored`: the name is not the engine's. `matchers` select the pods
+ * (`namespace="ns",pod=~"..."`).
+ */
+export function firstRequestSeriesCheck(stored: string, createdWith: readonly string[], matchers: string): string {
+  const witnesses = `count by (pod) ({__name__=~${JSON.stringify(createdWith.join('|'))},${matchers}})`;
+  return `(count by (pod) (${stored}{${matchers}}) > bool 0) or (count by (pod) (up{${matchers}} == 1) * 0 + 1 unless on(pod) ${witnesses}) or (${witnesses} * 0)`;
+}
