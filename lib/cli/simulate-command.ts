@@ -252,6 +252,28 @@ export function inFlightNotes(perTrace: readonly { readonly trace: Trace; readon
 }
 
 /**
+ * Notes on runs that paid less than the lead-time bound: the bound is what the trace's demand
+ * needs at the SLOs with each replica started a start-up time ahead, so a run below it held
+ * fewer replicas than that demand needed for part of the trace, not a better configuration.
+ */
+export function belowBoundNotes(perTrace: readonly { readonly trace: Trace; readonly runs: readonly { readonly name: string; readonly result: SimulationResult }[] }[]): string[] {
+  let count = 0;
+  const where = perTrace.flatMap(({ trace, runs }) => {
+    const below = runs.filter(({ result: { service, summary: s } }) => {
+      const gpu = service.gpusPerPod > 0;
+      const bound = gpu ? s.bounds.leadTimeNodeHours : s.bounds.leadTimeReplicaHours;
+      return bound > 0 && (gpu ? s.nodeHours : s.replicaHours) < bound;
+    });
+    count += below.length;
+    if (below.length === 0) return [];
+    const names = runs.length === 1 ? 'the run' : below.map((r) => r.name).join(', ');
+    return [perTrace.length > 1 ? `${names} on trace ${trace.name}` : names];
+  });
+  if (count === 0) return [];
+  return [`${where.join('; ')}: cost less than the lead-time bound, which is what the demand needs at the SLOs with each replica started a start-up time ahead; ${count === 1 ? 'that run' : 'those runs'} held fewer replicas than the demand needed for part of the trace (capped by maxReplicas, or started too late: see the SLO seconds), not a cheaper way to meet the SLOs`];
+}
+
+/**
  * The specs of a `--trace` list: split at commas, except inside a shape's options
  * (`step:peak=40,base=2,code` is `step:peak=40,base=2` and `code`).
  */
@@ -520,7 +542,7 @@ export function runSimulate(args: readonly string[], io: CliIo): number {
     const stats = traceStats(trace);
     return `trace ${trace.name}: ${formatCount(stats.seconds)} s, ${formatCount(stats.total)} requests, mean ${stats.mean.toFixed(2)}/s, peak ${stats.peak.toFixed(0)}/s (60 s average ${stats.peak60.toFixed(1)}/s); ${countOf(r.initialReplicas, 'replica')} ready at the start`;
   };
-  const notes = [...new Set(perTrace.flatMap((t) => t.runs.flatMap((r) => r.result.warnings))), ...inFlightNotes(perTrace)];
+  const notes = [...new Set(perTrace.flatMap((t) => t.runs.flatMap((r) => r.result.warnings))), ...inFlightNotes(perTrace), ...belowBoundNotes(perTrace)];
 
   if (v.json) {
     io.stdout(`${JSON.stringify({

@@ -188,6 +188,19 @@ describe('inferscale simulate (in process)', () => {
     expect(nodeHours('0')).toBeLessThan(nodeHours('1800'));
   });
 
+  test('a run that costs less than the lead-time bound is said to have been short of replicas, not cheaper', () => {
+    // The Azure conversation hour on the default LLM: its peaks outgrow the replicas a start-up late.
+    const below = runInProcess(['simulate', '--service', 'llm', '--trace', 'conv', '--compare', 'configured,default', '--json']);
+    expect(below.code).toBe(0);
+    const out = JSON.parse(below.stdout) as { traces: { scenarios: { name: string; summary: { nodeHours: number; bounds: { leadTimeNodeHours: number } } }[] }[]; notes: string[] };
+    const cheaper = out.traces[0].scenarios.filter((sc) => sc.summary.nodeHours < sc.summary.bounds.leadTimeNodeHours).map((sc) => sc.name);
+    expect(cheaper.length).toBeGreaterThan(0);
+    expect(out.notes).toContain(`${cheaper.join(', ')}: cost less than the lead-time bound, which is what the demand needs at the SLOs with each replica started a start-up time ahead; ${cheaper.length === 1 ? 'that run' : 'those runs'} held fewer replicas than the demand needed for part of the trace (capped by maxReplicas, or started too late: see the SLO seconds), not a cheaper way to meet the SLOs`);
+    // A light step, served above the bound: no such note.
+    const above = runInProcess(['simulate', '--service', 'llm', '--trace', 'step:duration=1800,peak=6,base=1', '--json']);
+    expect((JSON.parse(above.stdout) as { notes: string[] }).notes.filter((n) => n.includes('lead-time bound'))).toEqual([]);
+  });
+
   test('faults report what the HPA did around each', () => {
     const r = runInProcess(['simulate', '--manifest', manifest, '--trace', 'step:duration=1200,at=300,peak=6,base=1', '--fault', 'outage:at=300,for=120', '--fault', 'crash:at=600']);
     expect(r.stderr).toBe('');
