@@ -16,7 +16,7 @@ import type { ScheduledFloorsProps } from '../core/scheduled-floors';
 import { checkOutputFile, CliError, loadAppDir, loadManifest, loadProfile, loadTrace, parseCommandLine, pickService, readShare } from './inputs';
 import type { CliIo } from './simulate-command';
 import { parseWeightCache } from './simulate-command';
-import { formatTable } from './table';
+import { formatSeconds, formatTable } from './table';
 
 /** Usage text of `inferscale tune`. */
 export const TUNE_USAGE = `Usage: inferscale tune --service NAME --trace SPEC --slo LIST [options]
@@ -352,6 +352,7 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
     if (!chosen.feasible) io.stdout('note: no configuration searched met the SLO on the training part; the chosen one misses it least. The frontier shows what each node-hour buys.\n');
     else if (!robust.held) io.stdout(`note: none of the ${robust.tried} cheapest configurations that met the SLO kept it on another draw of the traffic with ${Math.round(margin * 100)}% more; the chosen one broke it least there.\n`);
     else if (robust.tried > 1) io.stdout(`note: ${robust.tried - 1} cheaper configuration(s) met the SLO but broke it on another draw of the traffic with ${Math.round(margin * 100)}% more; the chosen one keeps it.\n`);
+    if (tuned.scheduledFloors) io.stdout(`note: ${floorsClockNote(train.requests.length)}\n`);
     io.stdout('\n');
     io.stdout('Pareto frontier (training), with held-out figures:\n');
     io.stdout(`${formatTable(TABLE_COLUMNS, rows.frontier.map((r) => tableRow(r, r.point === chosen.point ? '*' : '')))}\n\n`);
@@ -371,6 +372,20 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
     if (!v.json) io.stdout(`report: ${reportFile}\n`);
   }
   return 0;
+}
+
+/** Seconds in a day: the period scheduled floors repeat over. */
+const SECONDS_PER_DAY = 86_400;
+
+/**
+ * What the chosen scheduled floors assume: they repeat every day at clock times, and the
+ * trace's own clock, which sets them, starts at 00:00 on a Monday (UTC, the floors' default time
+ * zone). From less than a day of training they repeat the shape of those hours every day.
+ */
+export function floorsClockNote(trainSeconds: number): string {
+  const clock = 'the scheduled floors set minReplicas at clock times every day, read off the trace, whose first second is taken as 00:00 UTC on a Monday';
+  if (trainSeconds >= SECONDS_PER_DAY) return `${clock}: start the trace at midnight, or shift the floors by its start`;
+  return `${clock}, and the training part covers ${formatSeconds(trainSeconds)}, less than a day: they repeat that part's shape at those hours every day. Keep them only if your traffic has that shape at those hours; a trace of a day or more shows the daily shape`;
 }
 
 const TABLE_COLUMNS = ['', 'configuration', 'node-hours', 's over', 'failed', 'held-out node-hours', 'held-out vs bound', 'held-out s over', 'held-out failed'];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../lib/cli/main';
 import type { CliIo } from '../../lib/cli/main';
-import { parseMargin, parseSlo, tuneParts } from '../../lib/cli/tune-command';
+import { floorsClockNote, parseMargin, parseSlo, tuneParts } from '../../lib/cli/tune-command';
 import { readNamedTrace, SERVING_PROFILES, syntheticTrace } from '../../lib/core/simulator';
 
 const ROOT = join(__dirname, '..', '..');
@@ -47,6 +47,15 @@ describe('inferscale tune', () => {
     expect(text.stdout).toContain('Pulumi.dev.yaml keys:\ninferscale:services:\n  llm:\n    minReplicas: ');
     expect(readFileSync(report, 'utf8')).toContain('<svg');
     expect(readFileSync(report, 'utf8')).toMatch(/Held out, the chosen configuration pays [0-9.]+ node-hours: [0-9.]+× the clairvoyant bound with start-up times/);
+  });
+
+  test('chosen scheduled floors come with what they assume of the clock, and say so louder from less than a day', () => {
+    const out = JSON.parse(json.stdout);
+    const note = floorsClockNote(out.trainSeconds);
+    if (out.configuration.scheduledFloors) expect(text.stdout).toContain(`note: ${note}\n`);
+    else expect(text.stdout).not.toContain('note: the scheduled floors');
+    expect(floorsClockNote(840)).toContain('the training part covers 14 min, less than a day: they repeat that part\'s shape at those hours every day');
+    expect(floorsClockNote(86_400)).toBe('the scheduled floors set minReplicas at clock times every day, read off the trace, whose first second is taken as 00:00 UTC on a Monday: start the trace at midnight, or shift the floors by its start');
   });
 
   test('the JSON gives held-out figures beside the training ones for every frontier point, and the chosen point is on the frontier or better', () => {
