@@ -957,7 +957,9 @@ function podsMetric(name: string, averageValue: string): HpaMetricSpec {
  * comes, so the HPA reads the metric as unknown (ScalingActive False, no scale-down) until the
  * first request, and scales up a relist interval late. Every scraped pod has `up`; the query
  * names the series instead of `<<.Series>>` (which is now `up`), and reads 0 for a scraped pod
- * without it.
+ * without it. Several rules may discover `up`: the adapter keeps one entry per metric name,
+ * each with the rule that named it.
+ * @see https://github.com/kubernetes-sigs/prometheus-adapter/blob/master/pkg/custom-provider/series_registry.go
  */
 function discoveredThroughUp(rule: AdapterRule, series: string): AdapterRule {
   return {
