@@ -556,7 +556,7 @@ function adapterStep(rule: AdapterRule, hpa: Exclude<HpaMetricSpec, { type: 'Res
   lines.push(a
     ? `rule in ${section} of PrometheusAdapter ${a.namespace}/${a.name}, series rediscovered every ${humanDuration(a.metricsRelistIntervalSeconds ?? 60)}`
     : `no PrometheusAdapter in this app: your adapter needs this rule in ${section}`);
-  lines.push(`seriesQuery: ${rule.seriesQuery}`);
+  lines.push(`seriesQuery: ${rule.seriesQuery}${rule.readsSeries ? ` (the scraped pods, so the metric is served before ${rule.readsSeries} exists: the engine creates it at its first request)` : ''}`);
   lines.push(`resources: ${'overrides' in rule.resources
     ? Object.keys(rule.resources.overrides).sort().map((k) => {
       const o = (rule.resources as { overrides: Record<string, { resource: string; group?: string }> }).overrides[k];

@@ -267,6 +267,7 @@ describe('explainService on the default environment', () => {
     const series = step(embeddings.metrics[1], 'series');
     expect(series.lines[0]).toContain('tei creates it at its first request');
     const pods = 'namespace="inference",pod=~"embeddings-[a-z0-9]+-[a-z0-9]+"';
+    expect(step(embeddings.metrics[1], 'adapter').lines).toContain('seriesQuery: up{namespace!="",pod!=""} (the scraped pods, so the metric is served before te_request_count exists: the engine creates it at its first request)');
     expect(series.checks).toEqual([`curl -sG http://127.0.0.1:9090/api/v1/query --data-urlencode 'query=${firstRequestSeriesCheck('te_request_count', ['te_queue_size', 'te_batch_current_size', 'te_request_queue_duration_count'], pods)}'`]);
   });
 
