@@ -338,8 +338,13 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
   const tsProps = renderTypescriptProps(tuned);
   const yamlKeys = renderPulumiKeys(tuned);
   const ratio = boundRatio(rows.chosen.heldOut);
+  const notes: string[] = [];
+  if (!chosen.feasible) notes.push('no configuration searched met the SLO on the training part; the chosen one misses it least. The frontier shows what each node-hour buys.');
+  else if (!robust.held) notes.push(`none of the ${robust.tried} cheapest configurations that met the SLO kept it on another draw of the traffic with ${Math.round(margin * 100)}% more; the chosen one broke it least there.`);
+  else if (robust.tried > 1) notes.push(`${robust.tried - 1} cheaper configuration(s) met the SLO but broke it on another draw of the traffic with ${Math.round(margin * 100)}% more; the chosen one keeps it.`);
+  if (tuned.scheduledFloors) notes.push(floorsClockNote(train.requests.length));
   if (v.json) {
-    io.stdout(`${JSON.stringify({ service: service.name, trace: trace.name, heldOutTrace: heldOut.name, trainSeconds: train.requests.length, heldOutSeconds: heldOut.requests.length, slo, space, evaluations: evaluator.runs, seconds, ...rows, heldOutBoundRatio: ratio, levers, configuration: tuned, typescript: tsProps, pulumi: yamlKeys }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ service: service.name, trace: trace.name, heldOutTrace: heldOut.name, trainSeconds: train.requests.length, heldOutSeconds: heldOut.requests.length, slo, space, evaluations: evaluator.runs, seconds, ...rows, heldOutBoundRatio: ratio, levers, configuration: tuned, typescript: tsProps, pulumi: yamlKeys, notes }, null, 2)}\n`);
   } else {
     const q = `p${Math.round(slo.quantile * 100)}`;
     io.stdout(`service ${service.name}: ${service.minReplicas}-${service.maxReplicas} replicas, metrics ${service.metrics.map((m) => m.name).join(', ')}\n`);
@@ -349,10 +354,7 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
     io.stdout(`SLO (${q}): ${[slo.ttftSeconds !== undefined ? `TTFT <= ${slo.ttftSeconds} s` : '', slo.e2eSeconds !== undefined ? `e2e <= ${slo.e2eSeconds} s` : '', slo.interTokenSeconds !== undefined ? `TPOT <= ${slo.interTokenSeconds} s` : ''].filter(Boolean).join(', ')}, failed <= ${slo.failedRatio * 100}%, at most ${budget} s over in training\n`);
     io.stdout(`searched ${evaluator.runs} configurations in ${seconds.toFixed(1)} s\n`);
     // What the choice is worth comes before the tables and the props to paste, so it is read.
-    if (!chosen.feasible) io.stdout('note: no configuration searched met the SLO on the training part; the chosen one misses it least. The frontier shows what each node-hour buys.\n');
-    else if (!robust.held) io.stdout(`note: none of the ${robust.tried} cheapest configurations that met the SLO kept it on another draw of the traffic with ${Math.round(margin * 100)}% more; the chosen one broke it least there.\n`);
-    else if (robust.tried > 1) io.stdout(`note: ${robust.tried - 1} cheaper configuration(s) met the SLO but broke it on another draw of the traffic with ${Math.round(margin * 100)}% more; the chosen one keeps it.\n`);
-    if (tuned.scheduledFloors) io.stdout(`note: ${floorsClockNote(train.requests.length)}\n`);
+    for (const n of notes) io.stdout(`note: ${n}\n`);
     io.stdout('\n');
     io.stdout('Pareto frontier (training), with held-out figures:\n');
     io.stdout(`${formatTable(TABLE_COLUMNS, rows.frontier.map((r) => tableRow(r, r.point === chosen.point ? '*' : '')))}\n\n`);

@@ -52,8 +52,12 @@ describe('inferscale tune', () => {
   test('chosen scheduled floors come with what they assume of the clock, and say so louder from less than a day', () => {
     const out = JSON.parse(json.stdout);
     const note = floorsClockNote(out.trainSeconds);
-    if (out.configuration.scheduledFloors) expect(text.stdout).toContain(`note: ${note}\n`);
-    else expect(text.stdout).not.toContain('note: the scheduled floors');
+    if (out.configuration.scheduledFloors) {
+      expect(text.stdout).toContain(`note: ${note}\n`);
+      expect(out.notes).toContain(note);
+    } else expect(text.stdout).not.toContain('note: the scheduled floors');
+    // The JSON carries every note the text prints.
+    expect(out.notes.map((n: string) => `note: ${n}\n`).join('')).toBe(text.stdout.split('\n').filter((l) => l.startsWith('note: ')).map((l) => `${l}\n`).join(''));
     expect(floorsClockNote(840)).toContain('the training part covers 14 min, less than a day: they repeat that part\'s shape at those hours every day');
     expect(floorsClockNote(86_400)).toBe('the scheduled floors set minReplicas at clock times every day, read off the trace, whose first second is taken as 00:00 UTC on a Monday: start the trace at midnight, or shift the floors by its start');
   });
