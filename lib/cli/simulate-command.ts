@@ -29,7 +29,7 @@ import {
 } from '../core/simulator';
 import { checkOutputFile, CliError, loadAppDir, loadManifest, loadProfile, loadTrace, parseCommandLine, pickService, readShare } from './inputs';
 import { renderReport } from './report';
-import { boundsLine, countOf, formatCount, formatSeconds, formatTable, summaryColumns, summaryRows } from './table';
+import { boundsLine, costAndBounds, countOf, formatCount, formatSeconds, formatTable, summaryColumns, summaryRows } from './table';
 
 /** Where the command writes, and what it knows about its environment. */
 export interface CliIo {
@@ -259,10 +259,9 @@ export function inFlightNotes(perTrace: readonly { readonly trace: Trace; readon
 export function belowBoundNotes(perTrace: readonly { readonly trace: Trace; readonly runs: readonly { readonly name: string; readonly result: SimulationResult }[] }[]): string[] {
   let count = 0;
   const where = perTrace.flatMap(({ trace, runs }) => {
-    const below = runs.filter(({ result: { service, summary: s } }) => {
-      const gpu = service.gpusPerPod > 0;
-      const bound = gpu ? s.bounds.leadTimeNodeHours : s.bounds.leadTimeReplicaHours;
-      return bound > 0 && (gpu ? s.nodeHours : s.replicaHours) < bound;
+    const below = runs.filter(({ result }) => {
+      const { cost, leadTime } = costAndBounds(result);
+      return leadTime > 0 && cost < leadTime;
     });
     count += below.length;
     if (below.length === 0) return [];

@@ -44,14 +44,23 @@ function ratio(cost: number, bound: number): string {
   return bound > 0 ? `${(cost / bound).toFixed(2)}×` : '-';
 }
 
+/**
+ * A run's cost and its two lower bounds in one unit: node-hours for a GPU service, replica-hours
+ * for a CPU-only one (it adds no nodes).
+ */
+export function costAndBounds(result: SimulationResult): { readonly unit: 'node-hours' | 'replica-hours'; readonly cost: number; readonly instant: number; readonly leadTime: number } {
+  const s = result.summary;
+  const b = s.bounds;
+  return result.service.gpusPerPod > 0
+    ? { unit: 'node-hours', cost: s.nodeHours, instant: b.instantNodeHours, leadTime: b.leadTimeNodeHours }
+    : { unit: 'replica-hours', cost: s.replicaHours, instant: b.instantReplicaHours, leadTime: b.leadTimeReplicaHours };
+}
+
 /** One row of cells per run (see {@link summaryColumns}). */
 export function summaryRows(runs: readonly { readonly name: string; readonly result: SimulationResult }[]): string[][] {
   return runs.map(({ name, result }) => {
     const s = result.summary;
-    const gpu = result.service.gpusPerPod > 0;
-    const cost = gpu ? s.nodeHours : s.replicaHours;
-    const instant = gpu ? s.bounds.instantNodeHours : s.bounds.instantReplicaHours;
-    const leadTime = gpu ? s.bounds.leadTimeNodeHours : s.bounds.leadTimeReplicaHours;
+    const { cost, instant, leadTime } = costAndBounds(result);
     const ttc = s.timeToCapacity;
     const ttcText = ttc.episodes === 0 ? '-' : `${formatSeconds(ttc.maxSeconds)}${ttc.unresolved ? ` (${ttc.unresolved} not reached)` : ''}`;
     const failed = s.failedRequests > 0 ? `${formatCount(s.failedRequests)} (${s.failedPercent.toFixed(s.failedPercent < 0.1 ? 2 : 1)}%)` : '0';
@@ -73,12 +82,8 @@ export function summaryRows(runs: readonly { readonly name: string; readonly res
 
 /** The bounds row under the table: what the two lower bounds cost. */
 export function boundsLine(result: SimulationResult): string {
-  const b = result.summary.bounds;
-  const gpu = result.service.gpusPerPod > 0;
-  const unit = gpu ? 'node-hours' : 'replica-hours';
-  const instant = gpu ? b.instantNodeHours : b.instantReplicaHours;
-  const leadTime = gpu ? b.leadTimeNodeHours : b.leadTimeReplicaHours;
-  return `bounds: instant ${instant.toFixed(2)} ${unit} (each second's need, ready at once); lead-time ${leadTime.toFixed(2)} ${unit} (clairvoyant, each replica started ${formatSeconds(b.startupSeconds)} ahead)`;
+  const { unit, instant, leadTime } = costAndBounds(result);
+  return `bounds: instant ${instant.toFixed(2)} ${unit} (each second's need, ready at once); lead-time ${leadTime.toFixed(2)} ${unit} (clairvoyant, each replica started ${formatSeconds(result.summary.bounds.startupSeconds)} ahead)`;
 }
 
 /** The table as aligned text. */
