@@ -10,7 +10,7 @@ import { renderMetricsQuery, seriesReadBy } from './adapter-config';
 import { ExplainStepKind } from './explain';
 import { HpaMetricSpec } from './hpa-spec';
 import { ResolvedInferenceService } from './inference-service';
-import { MetricDefinition } from './metric';
+import { firstRequestSeries, MetricDefinition } from './metric';
 import { firstRequestSeriesCheck } from './metrics/promql';
 import { deploymentPodPattern } from './names';
 import { kedaHpaName, kedaTriggerQuery } from './platform/keda';
@@ -129,9 +129,9 @@ export function planDoctorChecks(service: ResolvedInferenceService, context: Doc
       let stored: string | undefined;
       try { stored = rule ? seriesReadBy(rule) : undefined; } catch { stored = undefined; }
       const podScoped = m.series.some((s) => (s.source === 'app' || s.source === 'dcgm') && s.labels.includes('pod'));
-      const lazy = m.series.find((s) => s.exportedFrom === 'firstRequest' && (s.createdWith?.length ?? 0) > 0);
+      const lazy = firstRequestSeries(m);
       if (stored && lazy && podScoped) {
-        add('series', `${stored} has series for every pod of ${who} that has served a request (the engine creates it at the first one)`, { type: 'promql', query: firstRequestSeriesCheck(stored, lazy.createdWith!, `namespace=${q(ns)},pod=~${q(pods)}`), expect: 'everyPod', zeroMeans: `served requests (they export ${lazy.createdWith!.join(', ')}) but have no ${stored}` }, 'seriesMissing');
+        add('series', `${stored} has series for every pod of ${who} that has served a request (the engine creates it at the first one)`, { type: 'promql', query: firstRequestSeriesCheck(stored, lazy.createdWith, `namespace=${q(ns)},pod=~${q(pods)}`), expect: 'everyPod', zeroMeans: `served requests (they export ${lazy.createdWith.join(', ')}) but have no ${stored}` }, 'seriesMissing');
       } else if (stored) {
         const matchers = podScoped ? `{namespace=${q(ns)},pod=~${q(pods)}}` : '';
         add('series', `${stored} has series${podScoped ? ` for the pods of ${who}` : ''}`, { type: 'promql', query: `count by (pod) (${stored}${matchers})`, expect: 'nonEmpty' }, 'seriesMissing');

@@ -12,7 +12,7 @@ import { humanDuration } from './duration';
 import { HpaMetricSpec, HpaMetricTarget } from './hpa-spec';
 import { ResolvedInferenceService } from './inference-service';
 import { show as showValue } from './problems';
-import { AdapterRule, IdleReport, MetricDefinition, MetricKind, MissingMeaning, SeriesRequirement } from './metric';
+import { AdapterRule, firstRequestSeries, IdleReport, MetricDefinition, MetricKind, MissingMeaning, SeriesRequirement } from './metric';
 import { firstRequestSeriesCheck } from './metrics/promql';
 import { DCGM_EXPORTER_JOB, DEFAULT_SCRAPE_INTERVAL_SECONDS, INFERENCE_PODS_JOB } from './prometheus-config';
 import { DEFAULT_TOLERANCE } from './hpa';
@@ -483,9 +483,9 @@ function seriesAndScrapeSteps(def: MetricDefinition, scope: MetricScope): Explai
   const matchers = rule ? seriesMatchers(rule, def.hpa, namespace, pods) : [];
   // A series the engine creates at its first request is absent on pods that have not served:
   // the check reads 1 per pod that has it or has not served yet, 0 per pod that served without it.
-  const lazy = def.series.find((s) => s.exportedFrom === 'firstRequest' && (s.createdWith?.length ?? 0) > 0);
+  const lazy = firstRequestSeries(def);
   const seriesQuery = !stored ? undefined
-    : lazy && def.hpa.type === 'Pods' && matchers.length ? firstRequestSeriesCheck(stored, lazy.createdWith!, matchers.join(','))
+    : lazy && def.hpa.type === 'Pods' && matchers.length ? firstRequestSeriesCheck(stored, lazy.createdWith, matchers.join(','))
       : `${stored}${matchers.length ? `{${matchers.join(',')}}` : ''}`;
   const seriesChecks = seriesQuery ? promQueryCheck(prom, seriesQuery) : [];
   const steps: ExplainStep[] = [{ kind: 'series', lines: seriesLines, checks: seriesChecks }];

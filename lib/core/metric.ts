@@ -96,6 +96,26 @@ export interface SeriesRequirement {
   readonly createdWith?: readonly string[];
 }
 
+/** A series created at the first request, with what tells an idle pod from one that served without it. */
+export interface FirstRequestSeries {
+  /** The series. */
+  readonly series: SeriesRequirement;
+  /** Series the same first request creates, as Prometheus stores them (non-empty). */
+  readonly createdWith: readonly string[];
+}
+
+/**
+ * The first series of `def` that its exporter creates at the first request, with the series the
+ * same request creates ({@link SeriesRequirement.createdWith}); undefined when it reads none, or
+ * when nothing tells an idle pod from one that served without it.
+ */
+export function firstRequestSeries(def: MetricDefinition): FirstRequestSeries | undefined {
+  for (const series of def.series) {
+    if (series.exportedFrom === 'firstRequest' && series.createdWith && series.createdWith.length > 0) return { series, createdWith: series.createdWith };
+  }
+  return undefined;
+}
+
 /** How adapter series labels map to Kubernetes resources. */
 export type AdapterResources =
   | {

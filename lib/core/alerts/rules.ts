@@ -13,6 +13,7 @@
 import { stringify } from 'yaml';
 import { promDuration } from '../duration';
 import { MetricDefinition, SeriesRequirement } from '../metric';
+import { anyOfSeries } from '../metrics/promql';
 import { deploymentPodPattern } from '../names';
 import { runbookLine, TroubleshootingId } from '../troubleshooting';
 import { saturationSignals, SaturationSignal } from './saturation';
@@ -189,7 +190,7 @@ function serviceRules(s: AlertedService, namespace: string, options: AlertRulesO
     // Absent while series the same first request creates exist, it is not the engine's.
     const witnesses = series.createdWith ?? [];
     if (witnesses.length === 0) continue;
-    rules.push(rule(ALERTS.seriesAbsent, `${absent} and on() (count({__name__=~${q(witnesses.join('|'))},${pods}}) > 0)`, unreadable, 'warning', 'seriesMissing', { ...labels, series: series.name }, {
+    rules.push(rule(ALERTS.seriesAbsent, `${absent} and on() (count(${anyOfSeries(witnesses, pods)}) > 0)`, unreadable, 'warning', 'seriesMissing', { ...labels, series: series.name }, {
       summary: `${series.name} is absent for ${namespace}/${s.name}, which has served requests`,
       description: `The HPA of ${namespace}/${s.name} scales on ${series.name}, which its engine creates at the first request, but its pods export ${witnesses.join(', ')} (so they have served requests) and no ${series.name}: the name is probably wrong, and the metric reads 0 for every pod whatever the load.`,
     }, { ...ph, series: series.name }));

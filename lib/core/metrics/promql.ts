@@ -111,6 +111,11 @@ export function sumGaugeShare(series: string, divisor: number): string {
  * (`namespace="ns",pod=~"..."`).
  */
 export function firstRequestSeriesCheck(stored: string, createdWith: readonly string[], matchers: string): string {
-  const witnesses = `count by (pod) ({__name__=~${JSON.stringify(createdWith.join('|'))},${matchers}})`;
+  const witnesses = `count by (pod) (${anyOfSeries(createdWith, matchers)})`;
   return `(count by (pod) (${stored}{${matchers}}) > bool 0) or (count by (pod) (up{${matchers}} == 1) * 0 + 1 unless on(pod) ${witnesses}) or (${witnesses} * 0)`;
+}
+
+/** A selector of every series named in `names` that `matchers` (`namespace="ns",pod=~"..."`) select. */
+export function anyOfSeries(names: readonly string[], matchers: string): string {
+  return `{__name__=~${JSON.stringify(names.join('|'))},${matchers}}`;
 }
