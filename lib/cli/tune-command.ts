@@ -6,13 +6,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { BehaviorPresetName, parseShapeSpec, scaleTrace, simulate, SimulatedService, SimulationOptions, SimulationPool, Trace, TraceError, TraceShapeOptions } from '../core/simulator';
+import { BehaviorPresetName, DEFAULT_TRACE_START, parseShapeSpec, scaleTrace, simulate, SimulatedService, SimulationOptions, SimulationPool, Trace, TraceError, TraceShapeOptions } from '../core/simulator';
 import {
   basePoint, boundRatio, coordinateSearchParallel, redrawTrace, violationSecondsOf, robustCandidates, robustChoice, evaluate, expectedEvaluations, Evaluation, Evaluator, floorsFromNeed, paretoFrontier, pointInput,
   renderPulumiKeys, renderTypescriptProps, simulatePoint, splitTrace, traceStartAfter, tunedConfiguration, TunePoint, TuneSlo, TuneSpace, WeightCacheLever,
 } from '../core/tune';
 import { checkDnsLabel } from '../core/names';
-import type { ScheduledFloorsProps } from '../core/scheduled-floors';
+import type { ScheduledFloorsProps, Weekday } from '../core/scheduled-floors';
 import { checkOutputFile, CliError, loadAppDir, loadManifest, loadProfile, loadTrace, parseCommandLine, pickService, readShare } from './inputs';
 import type { CliIo } from './simulate-command';
 import { parseWeightCache } from './simulate-command';
@@ -379,13 +379,17 @@ export async function runTune(args: readonly string[], io: CliIo): Promise<numbe
 /** Seconds in a day: the period scheduled floors repeat over. */
 const SECONDS_PER_DAY = 86_400;
 
+/** Day names for people, by the simulator's weekday keys. */
+const DAY_NAMES: Readonly<Record<Weekday, string>> = { sun: 'Sunday', mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday' };
+
 /**
  * What the chosen scheduled floors assume: they repeat every day at clock times, and the
- * trace's own clock, which sets them, starts at 00:00 on a Monday (UTC, the floors' default time
- * zone). From less than a day of training they repeat the shape of those hours every day.
+ * trace's own clock, which sets them, starts at {@link DEFAULT_TRACE_START} (in UTC, the time
+ * zone of floors that name none). From less than a day of training they repeat the shape of
+ * those hours every day.
  */
 export function floorsClockNote(trainSeconds: number): string {
-  const clock = 'the scheduled floors set minReplicas at clock times every day, read off the trace, whose first second is taken as 00:00 UTC on a Monday';
+  const clock = `the scheduled floors set minReplicas at clock times every day, read off the trace, whose first second is taken as ${DEFAULT_TRACE_START.time} UTC on a ${DAY_NAMES[DEFAULT_TRACE_START.day]}`;
   if (trainSeconds >= SECONDS_PER_DAY) return `${clock}: start the trace at midnight, or shift the floors by its start`;
   return `${clock}, and the training part covers ${formatSeconds(trainSeconds)}, less than a day: they repeat that part's shape at those hours every day. Keep them only if your traffic has that shape at those hours; a trace of a day or more shows the daily shape`;
 }

@@ -82,6 +82,7 @@ export {
   DEFAULT_REQUEST_TIMEOUT_SECONDS,
   DEFAULT_SLO,
   DEFAULT_STARTUP_SPREAD,
+  DEFAULT_TRACE_START,
   ENGINE_START_SECONDS,
   resolveSimulationOptions,
 } from './options';

@@ -199,6 +199,9 @@ export interface LeverOptions {
   };
 }
 
+/** The trace's first second when `levers.traceStart` is not given: Monday 00:00 in the floors' time zone. */
+export const DEFAULT_TRACE_START: NonNullable<LeverOptions['traceStart']> = Object.freeze({ day: 'mon', time: '00:00' });
+
 /** A weight cache as the simulator uses it. */
 export interface ResolvedWeightCache {
   /** Seconds a load from the cache takes. */
@@ -476,9 +479,9 @@ export function resolveSimulationOptions(service: SimulatedService, options: Sim
     if (!r.spec) throw new Error(r.problems.map((p) => `${ctx}: levers.scheduledFloors.${p.path} ${p.message}`).join('\n'));
     floorWeek = weeklyFloors(r.spec.windows, service.minReplicas);
   }
-  const startDay = levers.traceStart?.day ?? 'mon';
+  const startDay = levers.traceStart?.day ?? DEFAULT_TRACE_START.day;
   if (!WEEKDAYS.includes(startDay)) throw new Error(`${ctx}: levers.traceStart.day is ${JSON.stringify(startDay)}; expected one of ${WEEKDAYS.join(', ')}`);
-  const startMinute = parseClock(levers.traceStart?.time ?? '00:00', false);
+  const startMinute = parseClock(levers.traceStart?.time ?? DEFAULT_TRACE_START.time, false);
   if (startMinute === undefined) throw new Error(`${ctx}: levers.traceStart.time is ${JSON.stringify(levers.traceStart?.time)}; expected "HH:MM"`);
 
   const m = options.metrics ?? {};

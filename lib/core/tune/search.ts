@@ -6,7 +6,7 @@
  */
 import type { HpaBehavior } from '../hpa';
 import { Prng, simulate, SimulationInput, SimulationOptions, SimulationSummary } from '../simulator';
-import type { LeverOptions } from '../simulator/options';
+import { DEFAULT_TRACE_START, LeverOptions } from '../simulator/options';
 import { BehaviorPresetName, SimulatedService, withBehaviorPreset } from '../simulator/service';
 import type { Trace } from '../simulator/trace';
 import { ResolvedFloorWindow, ScheduledFloorsProps, WEEKDAYS } from '../scheduled-floors';
@@ -427,12 +427,13 @@ export function splitTrace(trace: Trace, fraction: number): { train: Trace; held
   return { train: part(0, at, 'training'), heldOut: part(at, trace.requests.length, 'held out'), heldOutStartSeconds: at };
 }
 
-/** The `levers.traceStart` of a part that starts `seconds` after a trace that starts Monday 00:00. */
+/** The `levers.traceStart` of a part that starts `seconds` after a trace that starts at {@link DEFAULT_TRACE_START}. */
 export function traceStartAfter(seconds: number): NonNullable<LeverOptions['traceStart']> {
-  const minutes = Math.floor(seconds / 60);
+  const [hour, minute] = DEFAULT_TRACE_START.time.split(':').map(Number);
+  // Minutes since Sunday 00:00, the start of WEEKDAYS.
+  const minutes = WEEKDAYS.indexOf(DEFAULT_TRACE_START.day) * 1440 + hour * 60 + minute + Math.floor(seconds / 60);
   const minuteOfDay = minutes % 1440;
-  // WEEKDAYS starts on Sunday; the trace on Monday.
-  return { day: WEEKDAYS[(1 + Math.floor(minutes / 1440)) % 7], time: `${String(Math.floor(minuteOfDay / 60)).padStart(2, '0')}:${String(minuteOfDay % 60).padStart(2, '0')}` };
+  return { day: WEEKDAYS[Math.floor(minutes / 1440) % 7], time: `${String(Math.floor(minuteOfDay / 60)).padStart(2, '0')}:${String(minuteOfDay % 60).padStart(2, '0')}` };
 }
 
 /** Minutes in a floor slot: the floors' resolution. */
