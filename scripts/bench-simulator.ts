@@ -2,14 +2,22 @@
  * Simulator benchmarks, called by `scripts/bench.ts` (`npm run bench`); also runnable alone:
  * `npx tsx scripts/bench-simulator.ts [runs] [batch]`.
  *
- * - one day at 1 s resolution with 15 s syncs for one service (goal: under 100 ms), on the
- *   default profile (Qwen2.5-7B on A10G, overloaded at the diurnal peak) and on an H100;
+ * - one day at 1 s resolution with 15 s syncs for one service, on the default profile
+ *   (Qwen2.5-7B on A10G, overloaded at the diurnal peak) and on an H100, with what each
+ *   replica-second of the day cost;
  * - where a day's time goes: an idle day on one replica (the floor every simulated second pays)
  *   and the serving model alone for as many replica-seconds as the A10G day, with what each
- *   replica-second of serving adds and how many 100 ms allows;
+ *   replica-second of serving adds;
  * - a batch of one-day simulations on a `SimulationPool` (the worker threads `simulateMany` and
- *   `tune` run on), one thread per core (goal: 1,000 under 60 s on a 2-core machine); 100 by
- *   default, with the time 1,000 would take: the pool's start once, then the batch's rate.
+ *   `tune` run on), one thread per core; 100 by default, with the time 1,000 would take: the
+ *   pool's start once, then the batch's rate;
+ * - `inferscale simulate --compare` as a user runs it: three behaviors on four hour-long traces,
+ *   the two real Azure ones and two synthetic shapes (goal: under 1 s, so that comparing stays
+ *   interactive).
+ *
+ * The goals that stand are the waits users have: this command, and `inferscale tune` over a
+ * one-day trace (`scripts/bench-tune.ts`, under 2 minutes). The README's speed section says why
+ * the first goals (100 ms per simulated day, 1,000 days a minute) were set aside.
  *
  * Two services, each on its own day:
  * - a stress case: an LLM on the signals the default app used to scale on (requests per second,
@@ -35,6 +43,8 @@ import type { ServingAloneJob } from './bench-serving-alone';
 
 /** The simulator's compiled module. */
 const COMPILED = join(__dirname, '..', 'dist', 'core', 'simulator', 'index.js');
+/** The compiled CLI, which `npx inferscale` runs. */
+const COMPILED_CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
 if (!existsSync(COMPILED)) throw new Error(`${COMPILED} is missing: run \`npm run build\` first (\`npm run bench\` does)`);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { serviceFromResolved, simulate, SimulationPool, syntheticTrace, withBehaviorPreset } = require(COMPILED) as typeof import('../lib/core/simulator');
@@ -86,14 +96,14 @@ function stats(name: string, samples: number[], extra: (median: number) => strin
   return { name, median, min: sorted[0], max: sorted[sorted.length - 1], extra: extra(median) };
 }
 
-/** A time against its goal: `goal < 100 ms: met`, or how many times over it is. */
+/** A time against its goal: `goal < 1 s: met`, or how many times over it is. */
 function againstGoal(value: number, goal: number, unit: string): string {
   return `goal < ${goal} ${unit}: ${value < goal ? 'met' : `${(value / goal).toFixed(1)}× over`}`;
 }
 
 /**
  * One-day simulations in the batch benchmark by default: enough to measure the rate on all
- * cores while `npm run bench` stays a few minutes long (`--batch 1000` runs the goal's count).
+ * cores while `npm run bench` stays a few minutes long (`--batch 1000` runs a thousand).
  */
 export const DEFAULT_BATCH = 100;
 
@@ -135,16 +145,14 @@ function readyReplicaSeconds(result: ReturnType<typeof simulate>): number {
  * What a simulated day costs, split in two: the floor every second pays whatever the traffic
  * (an idle day on one replica: the HPA syncs, scrapes, closing each second, the timeline), and
  * what each replica-second of serving adds, from the shipped LLM's two profiles (the same
- * traffic on fewer, faster replicas). With both, the replica-seconds a day may hold to stay
- * under the 100 ms goal follow.
+ * traffic on fewer, faster replicas).
  */
 function costModel(service: SimulatedService, runs: number, a10g: ShippedDay, h100: ShippedDay): SimulatorBenchRow {
   const idle: Trace = { name: 'idle', requests: new Float64Array(86_400) };
   simulate(service, idle);
   return stats('sim 1 day, 1 s, idle (no traffic), 1 replica', Array.from({ length: runs }, () => time(() => simulate(service, idle))), (floor) => {
     const perReplicaSecond = (a10g.median - h100.median) / (a10g.replicaSeconds - h100.replicaSeconds);
-    const budget = (100 - floor) / perReplicaSecond;
-    return `the floor: ${((floor * 1000) / 86_400).toFixed(2)} µs per second; serving adds ${(perReplicaSecond * 1e6).toFixed(0)} ns per replica-second; 100 ms allows ${(budget / 1000).toFixed(0)}k replica-seconds (the A10G day has ${(a10g.replicaSeconds / 1000).toFixed(0)}k)`;
+    return `the floor: ${((floor * 1000) / 86_400).toFixed(2)} µs per second; serving adds ${(perReplicaSecond * 1e6).toFixed(0)} ns per replica-second (the A10G day has ${(a10g.replicaSeconds / 1000).toFixed(0)}k)`;
   });
 }
 
@@ -168,6 +176,28 @@ async function servingAlone(runs: number, replicaSeconds: number): Promise<Simul
     worker.once('error', reject);
   });
   return stats(`sim serving alone, ${(replicaSeconds / 1000).toFixed(0)}k replica-seconds`, samples, (m) => `${((m * 1e6) / replicaSeconds).toFixed(0)} ns per replica-second with nothing observed`);
+}
+
+/** Three behaviors on four hour-long traces: the real Azure ones (the README's example) and two synthetic shapes. */
+const COMPARE_ARGS = ['simulate', '--service', 'llm', '--trace', 'code,conv,diurnal,step', '--compare', 'configured,steady,legacy'];
+
+/**
+ * `inferscale simulate --compare` as a user runs it, through the compiled CLI in this process:
+ * reading the default app's manifests in `charts-out/`, the traces, twelve simulations and the
+ * table. The process's own start (about 0.3 s) is not counted.
+ */
+async function compareCommand(runs: number): Promise<SimulatorBenchRow> {
+  const { main } = require(COMPILED_CLI) as typeof import('../lib/cli/main');
+  const once = async (): Promise<number> => {
+    const start = process.hrtime.bigint();
+    const code = await main(COMPARE_ARGS, { stdout: () => undefined, stderr: () => undefined, stderrIsTty: false, cwd: join(__dirname, '..'), env: {} });
+    if (code !== 0) throw new Error(`inferscale ${COMPARE_ARGS.join(' ')} exited ${String(code)}`);
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
+  await once();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await once());
+  return stats('simulate --compare, 3 behaviors × 4 traces', samples, (m) => `12 one-hour runs and the table; ${againstGoal(m / 1000, 1, 's')}`);
 }
 
 /** A batch's wall times, ms: starting the pool (threads up, code compiled, one simulation each), then `count` simulations on it. */
@@ -217,7 +247,7 @@ export async function benchSimulator(runs: number, batch = DEFAULT_BATCH): Promi
       const samples = Array.from({ length: runs }, () => time(() => {
         syncs = simulate(c.service, day, options).summary.syncs;
       }));
-      const row = stats(`sim 1 day, 1 s, ${c.name}, ${profile}`, samples, (m) => `${syncs} syncs, ${(replicaSeconds / 1000).toFixed(0)}k replica-seconds; ${againstGoal(m, 100, 'ms')}`);
+      const row = stats(`sim 1 day, 1 s, ${c.name}, ${profile}`, samples, (m) => `${syncs} syncs, ${(replicaSeconds / 1000).toFixed(0)}k replica-seconds: ${((m * 1e6) / replicaSeconds).toFixed(0)} ns per replica-second all told`);
       rows.push(row);
       if (c.name === 'shipped LLM') shipped[profile] = { median: row.median, replicaSeconds };
     }
@@ -226,13 +256,14 @@ export async function benchSimulator(runs: number, batch = DEFAULT_BATCH): Promi
   if (!a10g || !h100) throw new Error('the shipped LLM was not timed on both profiles');
   rows.push(costModel(shippedLlm(), runs, a10g, h100));
   rows.push(await servingAlone(runs, a10g.replicaSeconds));
+  rows.push(await compareCommand(runs));
   const workers = Math.max(1, availableParallelism());
   for (const c of cases) {
     const { start, run } = await runBatch(c.service, batch, workers, c.day);
     const perSimulation = run / batch;
     // Starting the pool (its first simulation on each thread included), then 1,000 at the batch's rate.
     const thousand = (start + perSimulation * 1000) / 1000;
-    rows.push({ name: `sim ${batch.toLocaleString('en-US')} × 1 day, ${c.name}, ${workers} workers`, median: run, min: run, max: run, extra: `${perSimulation.toFixed(1)} ms/simulation wall once the pool is up (${(start / 1000).toFixed(1)} s to start it); 1,000 would take ${thousand.toFixed(0)} s; ${againstGoal(thousand, 60, 's')}` });
+    rows.push({ name: `sim ${batch.toLocaleString('en-US')} × 1 day, ${c.name}, ${workers} workers`, median: run, min: run, max: run, extra: `${perSimulation.toFixed(1)} ms/simulation wall once the pool is up (${(start / 1000).toFixed(1)} s to start it); 1,000 would take ${thousand.toFixed(0)} s` });
   }
   return rows;
 }
