@@ -178,8 +178,12 @@ async function servingAlone(runs: number, replicaSeconds: number): Promise<Simul
   return stats(`sim serving alone, ${(replicaSeconds / 1000).toFixed(0)}k replica-seconds`, samples, (m) => `${((m * 1e6) / replicaSeconds).toFixed(0)} ns per replica-second with nothing observed`);
 }
 
-/** Three behaviors on four hour-long traces: the real Azure ones (the README's example) and two synthetic shapes. */
-const COMPARE_ARGS = ['simulate', '--service', 'llm', '--trace', 'code,conv,diurnal,step', '--compare', 'configured,steady,legacy'];
+/** Hour-long traces of the comparison: the real Azure ones (the README's example) and two synthetic shapes. */
+const COMPARE_TRACES = ['code', 'conv', 'diurnal', 'step'];
+/** Behaviors of the comparison, each run on every trace. */
+const COMPARE_BEHAVIORS = ['configured', 'steady', 'legacy'];
+/** The command line, as a user types it after `npx inferscale`. */
+const COMPARE_ARGS = ['simulate', '--service', 'llm', '--trace', COMPARE_TRACES.join(','), '--compare', COMPARE_BEHAVIORS.join(',')];
 
 /**
  * `inferscale simulate --compare` as a user runs it, through the compiled CLI in this process:
@@ -197,7 +201,8 @@ async function compareCommand(runs: number): Promise<SimulatorBenchRow> {
   await once();
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) samples.push(await once());
-  return stats('simulate --compare, 3 behaviors × 4 traces', samples, (m) => `12 one-hour runs and the table; ${againstGoal(m / 1000, 1, 's')}`);
+  const [behaviors, traces] = [COMPARE_BEHAVIORS.length, COMPARE_TRACES.length];
+  return stats(`simulate --compare, ${behaviors} behaviors × ${traces} traces`, samples, (m) => `${behaviors * traces} one-hour runs and the table; ${againstGoal(m / 1000, 1, 's')}`);
 }
 
 /** A batch's wall times, ms: starting the pool (threads up, code compiled, one simulation each), then `count` simulations on it. */
